@@ -1,0 +1,135 @@
+"""Find rules that can never match: a condition that is always false once parameters are
+known, or conditions on one field that contradict each other (status is 'a' and 'b',
+amount <= 300 and > 500, a flag both true and false)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ast
+from .errors import Diagnostic
+from .interpreter import fold
+from .model import ExprRef, Rulebook
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+@dataclass
+class _Facts:
+    """What the conditions of one version require of each field."""
+
+    allowed: dict[str, set[Any]] = field(default_factory=dict)
+    excluded: dict[str, set[Any]] = field(default_factory=dict)
+    lower: dict[str, tuple[Any, bool]] = field(default_factory=dict)   # value, inclusive
+    upper: dict[str, tuple[Any, bool]] = field(default_factory=dict)
+
+
+def find_unreachable(model: Rulebook) -> list[Diagnostic]:
+    params = {n: p.value for n, p in model.params.items()}
+    out: list[Diagnostic] = []
+    lines = model.text.split("\n")
+    for rule in model.rules:
+        for version in rule.versions:
+            facts = _Facts()
+            for cond in version.conditions:
+                problem = _always_false(cond, params) or _add_facts(facts, cond.tree, params)
+                if problem:
+                    span = cond.span
+                    line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
+                    label = f"rule {rule.id!r}" + (f" version {version.name!r}" if version.name else "")
+                    out.append(Diagnostic("E209", span, model.file, {"detail": problem}, None, label, source_line=line))
+                    break
+    return out
+
+
+def _always_false(cond: ExprRef, params: dict[str, Any]) -> str | None:
+    is_const, value = fold(cond.tree, params)
+    if is_const and value is not True:
+        return f"{cond.text.strip()!r} is always {'unknown' if value is None else 'false'}"
+    return None
+
+
+def _items(tree: ast.Expr) -> list[ast.Expr]:
+    if isinstance(tree, ast.Logical) and tree.op == "and":
+        return [i for item in tree.items for i in _items(item)]
+    return [tree]
+
+
+def _add_facts(facts: _Facts, tree: ast.Expr, params: dict[str, Any]) -> str | None:
+    for item in _items(tree):
+        problem = _add_fact(facts, item, params)
+        if problem:
+            return problem
+    return None
+
+
+def _add_fact(facts: _Facts, node: ast.Expr, params: dict[str, Any]) -> str | None:
+    if isinstance(node, ast.Name) and node.path[0] not in ("params", "now"):
+        return _allow(facts, node.dotted, {True})
+    if isinstance(node, ast.Unary) and node.op == "not" and isinstance(node.operand, ast.Name):
+        return _allow(facts, node.operand.dotted, {False})
+    if not isinstance(node, ast.Compare):
+        return None
+    op, left, right = node.op, node.left, node.right
+    if not isinstance(left, ast.Name):
+        if isinstance(right, ast.Name) and op in _FLIP:
+            op, left, right = _FLIP[op], right, left
+        else:
+            return None
+    if left.path[0] in ("params", "now"):
+        return None
+    is_const, value = fold(right, params)
+    if not is_const or value is None:
+        return None
+    path = left.dotted
+    if op == "==" :
+        return _allow(facts, path, {value})
+    if op == "in" and isinstance(value, (list, tuple, frozenset)):
+        return _allow(facts, path, set(value))
+    if op == "!=":
+        return _exclude(facts, path, {value})
+    if op == "not in" and isinstance(value, (list, tuple, frozenset)):
+        return _exclude(facts, path, set(value))
+    if op in ("<", "<="):
+        return _bound(facts, path, facts.upper, (value, op == "<="), upper=True)
+    if op in (">", ">="):
+        return _bound(facts, path, facts.lower, (value, op == ">="), upper=False)
+    return None
+
+
+def _allow(facts: _Facts, path: str, values: set[Any]) -> str | None:
+    current = facts.allowed.get(path)
+    facts.allowed[path] = values if current is None else current & values
+    return _consistent(facts, path)
+
+
+def _exclude(facts: _Facts, path: str, values: set[Any]) -> str | None:
+    facts.excluded.setdefault(path, set()).update(values)
+    return _consistent(facts, path)
+
+
+def _bound(facts: _Facts, path: str, table: dict[str, tuple[Any, bool]], bound: tuple[Any, bool], upper: bool) -> str | None:
+    current = table.get(path)
+    try:
+        if current is None or (bound[0] < current[0] if upper else bound[0] > current[0]) or \
+                (bound[0] == current[0] and not bound[1]):
+            table[path] = bound
+        return _consistent(facts, path)
+    except TypeError:
+        return None
+
+
+def _consistent(facts: _Facts, path: str) -> str | None:
+    allowed = facts.allowed.get(path)
+    if allowed is not None:
+        allowed = allowed - facts.excluded.get(path, set())
+        if not allowed:
+            return f"the conditions on {path} contradict each other (no value satisfies them all)"
+    low, high = facts.lower.get(path), facts.upper.get(path)
+    if low and high:
+        try:
+            if low[0] > high[0] or (low[0] == high[0] and not (low[1] and high[1])):
+                return f"the conditions on {path} leave no possible value"
+        except TypeError:
+            return None
+    return None

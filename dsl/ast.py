@@ -1,0 +1,123 @@
+"""The typed expression AST: frozen dataclasses, no behaviour, no Python specifics.
+
+The parser builds nodes with `type=None`; the checker returns the same tree with every
+`type` filled. Both the Python compiler and a future SQL backend read this tree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Literal, Union
+
+from .errors import Span
+from .typesys import Type
+
+ConstValue = Union[int, Decimal, str, bool, None, timedelta, date, datetime]
+CompareOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
+ArithOp = Literal["+", "-", "*", "/"]
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Expr):
+    value: ConstValue
+    type: Type | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Expr):
+    """A dotted path: a case field (`order.paid_amount`), `params.X`, or `now`."""
+
+    path: tuple[str, ...]
+    type: Type | None = None
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr(Expr):
+    items: tuple[Expr, ...]
+    type: Type | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Expr):
+    op: Literal["not", "-"]
+    operand: Expr
+    type: Type | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Expr):
+    op: ArithOp
+    left: Expr
+    right: Expr
+    type: Type | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Expr):
+    op: CompareOp
+    left: Expr
+    right: Expr
+    type: Type | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Logical(Expr):
+    """`a and b and c` / `a or b`: n-ary so long chains stay shallow."""
+
+    op: Literal["and", "or"]
+    items: tuple[Expr, ...]
+    type: Type | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    name: str
+    args: tuple[Expr, ...]
+    type: Type | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cond(Expr):
+    """`if test then a else b`."""
+
+    test: Expr
+    then: Expr
+    orelse: Expr
+    type: Type | None = None
+
+
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The sub-expressions of a node, in source order."""
+    match node:
+        case ListExpr(items=items) | Logical(items=items) | Call(args=items):
+            return items
+        case Unary(operand=operand):
+            return (operand,)
+        case Binary(left=left, right=right) | Compare(left=left, right=right):
+            return (left, right)
+        case Cond(test=test, then=then, orelse=orelse):
+            return (test, then, orelse)
+    return ()
+
+
+def walk(node: Expr):
+    """Every node, parents first (iterative: deep trees must not hit the recursion limit)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def names(node: Expr) -> list[Name]:
+    return [n for n in walk(node) if isinstance(n, Name)]

@@ -1,0 +1,263 @@
+"""Compile typed expressions to Python source, once per rulebook, then to functions.
+
+Every expression becomes a small function `f(v, at)` over the case view `v` (a dict of
+parsed values keyed by path) and the moment `at`. Conditions get a *truth* form that
+answers "is it definitely true?" without building three-valued results, which is what
+deciding a rule needs and what makes compiled rules as fast as hand-written ones.
+Parameters are constants: sub-expressions over parameters and literals are folded.
+The generated source is plain code with no user text inside except through `repr()`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Callable, Mapping
+
+from . import ast
+from .functions import FUNCTIONS
+from .interpreter import fold
+from .semantics import add, div, mul, sub
+
+_PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "in", "not in": "not in"}
+
+
+@dataclass
+class ModuleBuilder:
+    """Collects generated functions and the constants they share."""
+
+    params: Mapping[str, Any]
+    constants: dict[str, Any] = field(default_factory=dict)
+    _const_ids: dict[tuple[type, Any], str] = field(default_factory=dict)
+    functions: list[str] = field(default_factory=list)
+
+    def constant(self, value: Any) -> str:
+        if value is None or isinstance(value, bool):
+            return repr(value)
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            return repr(value)
+        key = (type(value), value if _hashable(value) else id(value))
+        if key not in self._const_ids:
+            name = f"_k{len(self._const_ids)}"
+            self._const_ids[key] = name
+            self.constants[name] = value
+        return self._const_ids[key]
+
+    def add_function(self, name: str, kind: str, expr: ast.Expr) -> None:
+        gen = _ExprGen(self)
+        body = gen.truth(expr) if kind == "truth" else gen.value(expr)
+        self.functions.append(f"def {name}(v, at):\n    return {body}\n")
+
+    def add_conjunction(self, name: str, exprs: list[ast.Expr]) -> None:
+        gen = _ExprGen(self)
+        body = " and ".join(gen.truth(e) for e in exprs) if exprs else "True"
+        self.functions.append(f"def {name}(v, at):\n    return {body}\n")
+
+    def build(self, filename: str) -> dict[str, Callable[..., Any]]:
+        source = "\n".join(self.functions)
+        namespace: dict[str, Any] = dict(self.constants)
+        namespace.update(_RUNTIME)
+        exec(compile(source, filename, "exec"), namespace)  # generated code, not user text
+        return namespace
+
+    @property
+    def source(self) -> str:
+        return "\n".join(self.functions)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+        return True
+    except TypeError:
+        return False
+
+
+_RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div}
+_RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
+
+
+class _ExprGen:
+    """Python source for one function; walrus temporaries are numbered per function."""
+
+    def __init__(self, module: ModuleBuilder):
+        self.module = module
+        self.counter = 0
+
+    def tmp(self) -> str:
+        self.counter += 1
+        return f"_t{self.counter}"
+
+    # -- helpers -------------------------------------------------------------------
+    def folded(self, node: ast.Expr) -> tuple[bool, Any]:
+        if isinstance(node, (ast.Const, ast.Name)) and not (isinstance(node, ast.Name) and node.path[0] == "params"):
+            return (True, node.value) if isinstance(node, ast.Const) else (False, None)
+        return fold(node, self.module.params)
+
+    def nonnull(self, node: ast.Expr) -> bool:
+        is_const, value = self.folded(node)
+        if is_const:
+            return value is not None
+        if isinstance(node, ast.Name):
+            return node.path == ("now",)
+        if isinstance(node, ast.Binary):
+            return node.op != "/" and self.nonnull(node.left) and self.nonnull(node.right)
+        if isinstance(node, ast.Unary) and node.op == "-":
+            return self.nonnull(node.operand)
+        if isinstance(node, ast.ListExpr):
+            return True
+        return False
+
+    def guarded(self, nodes: list[ast.Expr]) -> tuple[list[str], list[tuple[str, str]]]:
+        """(expressions to use, (temporary, code) of each nullable operand)."""
+        uses: list[str] = []
+        nullable: list[tuple[str, str]] = []
+        for node in nodes:
+            code = self.value(node)
+            if self.nonnull(node):
+                uses.append(code)
+            else:
+                t = self.tmp()
+                nullable.append((t, code))
+                uses.append(t)
+        return uses, nullable
+
+    # -- value form: the three-valued result -----------------------------------------
+    def value(self, node: ast.Expr) -> str:
+        is_const, val = self.folded(node)
+        if is_const:
+            if isinstance(val, list):
+                val = tuple(val)
+            return self.module.constant(val)
+        match node:
+            case ast.Name(path=("now",)):
+                return "at"
+            case ast.Name():
+                return f"v[{node.dotted!r}]"
+            case ast.ListExpr(items=items):
+                return "(" + "".join(self.value(i) + ", " for i in items) + ")"
+            case ast.Unary(op=op, operand=operand):
+                (x,), tests = self.guarded([operand])
+                expr = f"(not {x})" if op == "not" else f"(-{x})"
+                return _with_null(tests, expr)
+            case ast.Binary():
+                return self.binary(node)
+            case ast.Compare():
+                return self.compare_value(node)
+            case ast.Logical(op=op, items=items):
+                return self.logical_value(op, list(items))
+            case ast.Call(name=name, args=args):
+                fn = FUNCTIONS[name]
+                if fn.null_safe:
+                    return f"_fn_{name}(" + ", ".join(self.value(a) for a in args) + ")"
+                uses, tests = self.guarded(list(args))
+                return _with_null(tests, f"_fn_{name}(" + ", ".join(uses) + ")")
+            case ast.Cond(test=test, then=then, orelse=orelse):
+                return f"({self.value(then)} if {self.truth(test)} else {self.value(orelse)})"
+        raise TypeError(type(node).__name__)
+
+    def binary(self, node: ast.Binary) -> str:
+        (a, b), tests = self.guarded([node.left, node.right])
+        kinds = {getattr(node.left, "type").kind, getattr(node.right, "type").kind}  # type: ignore[union-attr]
+        if node.op == "/":
+            expr = f"_div({a}, {b})"
+        elif "date" in kinds:
+            expr = f"_{'add' if node.op == '+' else 'sub'}({a}, {b})"
+        elif node.op == "*" and "duration" in kinds:
+            expr = f"_mul({a}, {b})"
+        else:
+            expr = f"({a} {node.op} {b})"
+        return _with_null(tests, expr)
+
+    def compare_parts(self, node: ast.Compare) -> tuple[str | None, list[tuple[str, str]], str]:
+        """(null-literal test or None, null tests, the comparison on present values)."""
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if node.op in ("==", "!=") and isinstance(side, ast.Const) and side.value is None:
+                test = f"({self.value(other)} is {'' if node.op == '==' else 'not '}None)"
+                return test, [], ""
+        right = node.right
+        if node.op in ("in", "not in"):
+            is_const, val = self.folded(right)
+            if is_const and isinstance(val, (list, tuple, frozenset)) and all(_hashable(x) for x in val):
+                (a,), tests = self.guarded([node.left])
+                return None, tests, f"({a} {_PY_OPS[node.op]} {self.module.constant(frozenset(val))})"
+        (a, b), tests = self.guarded([node.left, right])
+        return None, tests, f"({a} {_PY_OPS[node.op]} {b})"
+
+    def compare_value(self, node: ast.Compare) -> str:
+        null_test, tests, cmp = self.compare_parts(node)
+        return null_test if null_test else _with_null(tests, cmp)
+
+    def logical_value(self, op: str, items: list[ast.Expr]) -> str:
+        decisive = "False" if op == "and" else "True"
+        temps: list[str] = []
+        tail: str | None = None
+        parts: list[tuple[str, str]] = []
+        for item in items:
+            t = self.tmp()
+            temps.append(t)
+            parts.append((t, self.value(item)))
+        tail = f"(None if {' or '.join(f'{t} is None' for t in temps)} else {'True' if op == 'and' else 'False'})"
+        for t, code in reversed(parts):
+            tail = f"({decisive} if ({t} := {code}) is {decisive} else {tail})"
+        return tail
+
+    # -- truth form: True exactly when the value is True -----------------------------
+    def truth(self, node: ast.Expr) -> str:
+        is_const, val = self.folded(node)
+        if is_const:
+            return "True" if val is True else "False"
+        match node:
+            case ast.Logical(op=op, items=items):
+                return "(" + f" {op} ".join(self.truth(i) for i in items) + ")"
+            case ast.Unary(op="not", operand=operand):
+                return self.falsity(operand)
+            case ast.Compare():
+                null_test, tests, cmp = self.compare_parts(node)
+                if null_test:
+                    return null_test
+                return "(" + " and ".join(_present(tests) + [cmp]) + ")"
+            case ast.Cond(test=test, then=then, orelse=orelse):
+                return f"({self.truth(then)} if {self.truth(test)} else {self.truth(orelse)})"
+        return f"({self.value(node)} is True)"
+
+    def falsity(self, node: ast.Expr) -> str:
+        is_const, val = self.folded(node)
+        if is_const:
+            return "True" if val is False else "False"
+        match node:
+            case ast.Logical(op=op, items=items):
+                joiner = " or " if op == "and" else " and "
+                return "(" + joiner.join(self.falsity(i) for i in items) + ")"
+            case ast.Unary(op="not", operand=operand):
+                return self.truth(operand)
+            case ast.Compare():
+                null_test, tests, cmp = self.compare_parts(node)
+                if null_test:
+                    return f"(not {null_test})"
+                return "(" + " and ".join(_present(tests) + [f"not {cmp}"]) + ")"
+            case ast.Cond(test=test, then=then, orelse=orelse):
+                return f"({self.falsity(then)} if {self.truth(test)} else {self.falsity(orelse)})"
+        return f"({self.value(node)} is False)"
+
+
+def _with_null(nullable: list[tuple[str, str]], expr: str) -> str:
+    """`expr`, or None when any nullable operand is None (binding each operand once)."""
+    if not nullable:
+        return expr
+    tests = " or ".join(f"({t} := {code}) is None" for t, code in nullable)
+    return f"(None if {tests} else {expr})"
+
+
+def _present(nullable: list[tuple[str, str]]) -> list[str]:
+    return [f"({t} := {code}) is not None" for t, code in nullable]
+
+
+def compile_expr(expr: ast.Expr, params: Mapping[str, Any] | None = None, kind: str = "value") -> Callable[[Any, Any], Any]:
+    """`compile_expr(typed)(view, at)`: one expression as a Python function (tests, REPL)."""
+    module = ModuleBuilder(params or {})
+    module.add_function("f", kind, expr)
+    return module.build("<expression>")["f"]
+
+
+__all__ = ["ModuleBuilder", "compile_expr", "date", "datetime", "timedelta", "Decimal"]

@@ -1,0 +1,191 @@
+"""Diagnostics: error values with positions, their bilingual message catalog, and render()."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A range in a *file* (1-based line and column; end is exclusive)."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    @staticmethod
+    def point(line: int, col: int, width: int = 1) -> Span:
+        return Span(line, col, line, col + max(width, 1))
+
+
+# code -> (English, Chinese). Codes are stable: E1xx syntax, E2xx names/types,
+# E3xx rulebook shape, E4xx cases and runtime, E5xx examples.
+MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    "E100": ("syntax error: {detail}", "语法错误：{detail}"),
+    "E101": ("unexpected character {char!r}", "意外的字符 {char!r}"),
+    "E102": ("unexpected end of expression", "表达式意外结束"),
+    "E103": ("bad duration literal {text!r}", "无效的时长 {text!r}"),
+    "E104": ("full-width or invisible character {char!r} ({name})", "全角或不可见字符 {char!r}（{name}）"),
+    "E105": ("unterminated string", "字符串缺少结束引号"),
+    "E106": ("bad date or timestamp literal {text!r}: {detail}", "无效的日期或时间 {text!r}：{detail}"),
+    "E107": ("expression too complex: {detail}", "表达式过于复杂：{detail}"),
+    "E108": ("unexpected {token!r}", "意外的 {token!r}"),
+    "E109": ("empty expression", "表达式为空"),
+    "E201": ("unknown field {name!r}", "未知字段 {name!r}"),
+    "E202": ("unknown parameter {name!r}", "未知参数 {name!r}"),
+    "E203": ("unknown function {name!r}", "未知函数 {name!r}"),
+    "E204": ("cannot apply {op!r} to {left} and {right}", "不能对 {left} 与 {right} 使用 {op!r}"),
+    "E205": ("{name}() {detail}", "{name}() {detail}"),
+    "E206": ("{value!r} is not a value of {name} ({type})", "{value!r} 不是 {name} 的取值（{type}）"),
+    "E207": ("{what} must be {expected}, not {actual}", "{what} 应为 {expected}，而不是 {actual}"),
+    "E208": ("cannot apply {op!r} to {operand}", "不能对 {operand} 使用 {op!r}"),
+    "E209": ("rule can never match: {detail}", "规则永远不会命中：{detail}"),
+    "E210": ("list items must have one type: {first} and {other}", "列表元素类型必须一致：{first} 与 {other}"),
+    "E211": ("{name!r} is an object; it can only be tested against null", "{name!r} 是对象，只能与 null 比较"),
+    "E300": ("YAML syntax error: {detail}", "YAML 语法错误：{detail}"),
+    "E301": ("duplicate key {key!r} (first at line {first_line})", "重复的键 {key!r}（首次出现在第 {first_line} 行）"),
+    "E302": ("{detail}", "{detail}"),
+    "E303": ("duplicate rule id {id!r} (first at line {first_line})", "重复的规则 id {id!r}（首次出现在第 {first_line} 行）"),
+    "E304": ("versions {a!r} and {b!r} {detail}", "版本 {a!r} 与 {b!r} {detail}"),
+    "E305": ("bad parameter value {text!r}: {detail}", "无效的参数值 {text!r}：{detail}"),
+    "E306": ("unknown key {key!r} in {where}", "{where} 中有未知的键 {key!r}"),
+    "E307": ("{text!r} is read differently by YAML 1.1 and 1.2", "{text!r} 在 YAML 1.1 与 1.2 中含义不同"),
+    "E308": ("tab character used for indentation", "使用了制表符缩进"),
+    "E309": ("cannot read {path}: {detail}", "无法读取 {path}：{detail}"),
+    "E310": ("YAML document too large: {detail}", "YAML 文档过大：{detail}"),
+    "E311": ("no rulebook named {name!r} (looked in {where})", "找不到名为 {name!r} 的规则手册（查找位置：{where}）"),
+    "E401": ("case {case}: {detail}", "案例 {case}：{detail}"),
+    "E402": ("case {case}: field {path}: {detail}", "案例 {case}：字段 {path}：{detail}"),
+    "E403": ("rule {rule!r} failed while evaluating: {detail}", "规则 {rule!r} 求值失败：{detail}"),
+    "E404": ("bad --at time {text!r}: {detail}", "无效的 --at 时间 {text!r}：{detail}"),
+    "E405": ("case {case}: unknown field {path!r}", "案例 {case}：未知字段 {path!r}"),
+    "E501": ("example {name!r} of rule {rule!r} failed", "规则 {rule!r} 的示例 {name!r} 未通过"),
+}
+
+HINTS: Final[dict[str, tuple[str, str]]] = {
+    "did_you_mean": ("did you mean {suggestion!r}?", "您是否想写 {suggestion!r}？"),
+    "fullwidth": ("replace it with the ASCII {ascii!r} (switch the input method to half-width)",
+                  "请改为半角 {ascii!r}（切换输入法为半角）"),
+    "invisible": ("delete it: it is invisible but not a space the language accepts",
+                  "请删除它：它不可见，但不是允许的空格"),
+    "duration": ("write durations as a number and a unit without a space: {example}",
+                 "时长写成数字加单位，中间不空格：{example}"),
+    "quote_strings": ("put text in quotes: 'like this'", "文本请加引号：'像这样'"),
+    "close_paren": ("missing ')'", "缺少右括号 ')'"),
+    "keyword_logic": ("use {word!r}", "请使用 {word!r}"),
+    "single_equals": ("compare with '==', not '='", "比较请用 '=='，不要用 '='"),
+    "null_semantics": ("a comparison with null is never true; test with 'x == null'",
+                       "与 null 比较永远不成立；请用 'x == null' 判断"),
+    "yaml11": ("quote it if you mean text: {quoted}", "如果是文本请加引号：{quoted}"),
+    "yaml_tabs": ("indent with spaces", "请用空格缩进"),
+    "expected": ("expected {expected}", "此处应为 {expected}"),
+    "quoted_scalar": ("position is the start of the quoted YAML scalar; write expressions as plain or '|' scalars for exact columns",
+                      "位置为带引号 YAML 值的开头；使用无引号或 '|' 块写法可得到精确列号"),
+    "schema_enum": ("one of: {options}", "可选值：{options}"),
+    "text": ("{en}", "{zh}"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem, located. Text is rendered from `code` and `args` by `message()`."""
+
+    code: str
+    span: Span | None = None
+    file: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    hint: tuple[str, dict[str, Any]] | None = None
+    rule_path: str | None = None
+    severity: Severity = "error"
+    source_line: str | None = None
+
+    def message(self, lang: str = "en") -> str:
+        return _fmt(MESSAGES[self.code], self.args, lang)
+
+    def hint_text(self, lang: str = "en") -> str | None:
+        if self.hint is None:
+            return None
+        key, args = self.hint
+        return _fmt(HINTS[key], args, lang)
+
+    def located(self, file: str | None = None, span: Span | None = None,
+                source_line: str | None = None, rule_path: str | None = None) -> Diagnostic:
+        """A copy with location details filled in where they were missing."""
+        return replace(
+            self,
+            file=self.file or file,
+            span=self.span or span,
+            source_line=self.source_line if self.source_line is not None else source_line,
+            rule_path=self.rule_path or rule_path,
+        )
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        span = self.span or Span(0, 0, 0, 0)
+        return (self.file or "", span.line, span.col, self.code)
+
+
+class DslError(Exception):
+    """Raised with every diagnostic found; the CLI renders them all."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__(render_all(self.diagnostics))
+
+    @property
+    def code(self) -> str:
+        return self.diagnostics[0].code
+
+    @property
+    def span(self) -> Span | None:
+        return self.diagnostics[0].span
+
+
+def _fmt(pair: tuple[str, str], args: dict[str, Any], lang: str) -> str:
+    en = pair[0].format(**args)
+    if lang == "zh":
+        return pair[1].format(**args)
+    if lang == "both":
+        zh = pair[1].format(**args)
+        return en if zh == en else f"{en} / {zh}"
+    return en
+
+
+def _cells(ch: str) -> int:
+    """Terminal cells of a character: CJK and full-width characters take two."""
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def render(diag: Diagnostic, lang: str = "both") -> str:
+    """Render like a compiler: `file:line:col: error E201: message`, the line, a caret, a hint."""
+    where = diag.file or "<input>"
+    if diag.span is not None:
+        where += f":{diag.span.line}:{diag.span.col}"
+    out = [f"{where}: {diag.severity} {diag.code}: {diag.message(lang)}"]
+    if diag.span is not None and diag.source_line is not None:
+        line_no = str(diag.span.line)
+        pad = " " * len(line_no)
+        text = diag.source_line.rstrip("\r\n")
+        width = diag.span.end_col - diag.span.col if diag.span.end_line == diag.span.line else len(text) - diag.span.col + 1
+        width = max(1, min(width, max(1, len(text) - diag.span.col + 1)))
+        prefix = "".join(ch if ch == "\t" else " " * _cells(ch) for ch in text[: diag.span.col - 1])
+        carets = "^" * sum(_cells(ch) for ch in text[diag.span.col - 1: diag.span.col - 1 + width]) or "^"
+        out += [f" {pad} |", f" {line_no} | {text}", f" {pad} | {prefix}{carets}"]
+    hint = diag.hint_text(lang)
+    if hint:
+        label = {"en": "hint", "zh": "提示", "both": "hint / 提示"}.get(lang, "hint")
+        out.append(f"   = {label}: {hint}")
+    if diag.rule_path:
+        out.append(f"   = in {diag.rule_path}")
+    return "\n".join(out)
+
+
+def render_all(diags: list[Diagnostic], lang: str = "both", limit: int | None = None) -> str:
+    shown = diags if limit is None else diags[:limit]
+    text = "\n".join(render(d, lang) for d in shown)
+    if limit is not None and len(diags) > limit:
+        text += f"\n... and {len(diags) - limit} more"
+    return text

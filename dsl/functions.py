@@ -1,0 +1,95 @@
+"""Built-in functions: a signature for the checker and an implementation for the compiler."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Final
+
+from .typesys import BOOL, DATE, DURATION, INT, Type, unify
+from .values import SHANGHAI
+
+# A signature takes the argument types and returns the result type, or an error text.
+Signature = Callable[[list[Type]], "Type | str"]
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    signature: Signature
+    impl: Callable[..., Any]
+    doc: str
+    null_safe: bool = False   # handles null arguments itself (else: any null -> null)
+
+
+def _calendar_date(value: datetime | date) -> date:
+    return value.astimezone(SHANGHAI).date() if isinstance(value, datetime) else value
+
+
+def _days_between(a: datetime | date, b: datetime | date) -> int:
+    return (_calendar_date(b) - _calendar_date(a)).days
+
+
+def _coalesce(*values: Any) -> Any:
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
+    def impl(*values: Any) -> Any:
+        present = [v for v in values if v is not None]
+        return pick(present) if present else None
+    return impl
+
+
+def _arity(n: int, *kinds: tuple[str, ...]) -> Callable[[Callable[[list[Type]], Type]], Signature]:
+    """Check the count and kinds of arguments before the result rule runs."""
+    def wrap(result: Callable[[list[Type]], Type]) -> Signature:
+        def sig(args: list[Type]) -> Type | str:
+            if len(args) != n:
+                return f"takes {n} argument{'s' * (n != 1)}, got {len(args)}"
+            for i, (arg, allowed) in enumerate(zip(args, kinds)):
+                if arg.kind not in allowed and arg.kind not in ("null", "any"):
+                    return f"argument {i + 1} must be {' or '.join(allowed)}, not {arg}"
+            return result(args)
+        return sig
+    return wrap
+
+
+def _variadic(kinds: tuple[str, ...], at_least: int) -> Signature:
+    def sig(args: list[Type]) -> Type | str:
+        if len(args) < at_least:
+            return f"takes at least {at_least} arguments, got {len(args)}"
+        result: Type | None = args[0]
+        for arg in args:
+            if kinds and arg.kind not in kinds and arg.kind not in ("null", "any"):
+                return f"cannot take {arg}"
+            result = unify(result, arg) if result else None
+            if result is None:
+                return "arguments must have one type: " + ", ".join(str(a) for a in args)
+        return result or args[0]
+    return sig
+
+
+_TIMEY: Final = ("timestamp", "date")
+_ORDERED: Final = ("int", "money", "timestamp", "date", "duration")
+
+FUNCTIONS: Final[dict[str, Function]] = {
+    "date": Function("date", _arity(1, _TIMEY)(lambda a: DATE), _calendar_date,
+                     "the calendar day of a timestamp in Beijing time"),
+    "days_between": Function("days_between", _arity(2, _TIMEY, _TIMEY)(lambda a: INT), _days_between,
+                             "calendar days from a to b in Beijing time (next day = 1)"),
+    "coalesce": Function("coalesce", _variadic((), 1), _coalesce, "the first value that is not null",
+                         null_safe=True),
+    "len": Function("len", _arity(1, ("list",))(lambda a: INT), len, "the number of items of a list"),
+    "min": Function("min", _variadic(_ORDERED, 1), _extreme(min), "the smallest non-null value", null_safe=True),
+    "max": Function("max", _variadic(_ORDERED, 1), _extreme(max), "the largest non-null value", null_safe=True),
+    "is_null": Function("is_null", _arity(1, ("bool", "int", "money", "str", "duration", "timestamp", "date",
+                                               "list", "object"))(lambda a: BOOL),
+                        lambda v: v is None, "true when the value is missing", null_safe=True),
+    "days": Function("days", _arity(1, ("int",))(lambda a: DURATION), lambda n: timedelta(days=n),
+                     "a duration of n × 24 hours"),
+    "hours": Function("hours", _arity(1, ("int",))(lambda a: DURATION), lambda n: timedelta(hours=n),
+                      "a duration of n hours"),
+}

@@ -1,0 +1,53 @@
+"""Find rulebook files: `--platform NAME` looks in ./rulebooks, then in the installed package."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .errors import Diagnostic, DslError
+
+
+def packaged_rulebooks_dir() -> Path | None:
+    """The rulebooks shipped with the package (or the checkout's rulebooks/ when run from source)."""
+    try:
+        folder = resources.files("dsl.rulebooks")
+        path = Path(str(folder))
+        if path.is_dir():
+            return path
+    except (ModuleNotFoundError, TypeError):
+        pass
+    source = Path(__file__).resolve().parent.parent / "rulebooks"
+    return source if source.is_dir() else None
+
+
+def find_rulebook(name: str, cwd: Path | None = None) -> Path:
+    """`find_rulebook("douyin")` -> rulebooks/douyin.yaml here, else the packaged copy."""
+    candidates = [(cwd or Path.cwd()) / "rulebooks" / f"{name}.yaml"]
+    packaged = packaged_rulebooks_dir()
+    if packaged is not None:
+        candidates.append(packaged / f"{name}.yaml")
+    for path in candidates:
+        if path.is_file():
+            return path
+    where = ", ".join(str(c.parent) for c in candidates)
+    raise DslError([Diagnostic("E311", None, None, {"name": name, "where": where})])
+
+
+def available_platforms(cwd: Path | None = None) -> list[str]:
+    names: set[str] = set()
+    for folder in ((cwd or Path.cwd()) / "rulebooks", packaged_rulebooks_dir()):
+        if folder is not None and folder.is_dir():
+            names.update(p.stem for p in folder.glob("*.yaml"))
+    return sorted(names)
+
+
+def rulebook_files(paths: list[str]) -> list[Path]:
+    """Expand files and folders (folders: every *.yaml / *.yml inside, sorted)."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(list(path.rglob("*.yaml")) + list(path.rglob("*.yml"))))
+        else:
+            out.append(path)
+    return out

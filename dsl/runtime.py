@@ -1,0 +1,206 @@
+"""A compiled rulebook: decides every rule for a case and explains each decision."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from . import ast
+from .cases import ParsedCase, parse_case
+from .compiler import ModuleBuilder
+from .model import Alternative, ExprRef, Rule, Rulebook, Version
+from .results import CaseResult, RuleResult
+from .values import SHANGHAI, format_value
+from .vocabulary import Vocabulary, default_vocabulary
+
+Fn = Callable[[dict[str, Any], datetime], Any]
+
+
+@dataclass
+class CompiledVersion:
+    version: Version
+    match: Fn
+    conditions: list[tuple[ExprRef, Fn]]
+    alternatives: list[tuple[Alternative, Fn | None]]
+    deadline: Fn | None
+    outputs: list[tuple[str, Fn]]
+
+    def select_action(self, view: dict[str, Any], at: datetime) -> str | None:
+        for alt, test in self.alternatives:
+            if test is None or test(view, at):
+                return alt.action
+        return None
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    by: Fn | None
+    versions: list[CompiledVersion]
+    paths: frozenset[str]
+
+    def pick(self, view: dict[str, Any], at: datetime) -> tuple[CompiledVersion | None, Any]:
+        if self.by is None:
+            return self.versions[0], None
+        moment = self.by(view, at)
+        if moment is None:
+            return None, None
+        for cv in self.versions:
+            v = cv.version
+            if (v.start is None or v.start <= moment) and (v.until is None or moment < v.until):
+                return cv, moment
+        return None, moment
+
+
+class CompiledRulebook:
+    """`load_rulebook("douyin").evaluate(case)` -> CaseResult, the same as `rulebook eval`."""
+
+    def __init__(self, model: Rulebook, vocabulary: Vocabulary | None = None):
+        self.model = model
+        self.vocabulary = vocabulary or default_vocabulary()
+        self.params = {name: p.value for name, p in model.params.items()}
+        self.rules = _compile_rules(model, self.params)
+
+    @property
+    def platform(self) -> str:
+        return self.model.platform
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r.rule.id for r in self.rules]
+
+    def parse(self, case: dict[str, Any], fallback_id: str = "?") -> ParsedCase:
+        return parse_case(case, self.vocabulary, fallback_id)
+
+    def evaluate(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None) -> CaseResult:
+        """Every rule's decision for one case at the moment `at` (else the case's `now`, else now)."""
+        parsed = case if isinstance(case, ParsedCase) else self.parse(case)
+        if parsed.fatal:
+            raise ValueError(f"case {parsed.id}: {parsed.fatal}")
+        moment = at or parsed.now or datetime.now(SHANGHAI)
+        bad = parsed.bad_paths
+        results = [self._decide(rule, parsed.view, moment, bad) for rule in self.rules]
+        errors = [f"field {p.path}: {p.detail}" + (f" ({p.hint})" if p.hint else "") for p in parsed.problems]
+        warnings = [f"unknown field {path!r} (not in the vocabulary; ignored)" for path in parsed.unknown]
+        return CaseResult(parsed.id, self.platform, moment, results, errors, warnings)
+
+    def _decide(self, rule: CompiledRule, view: dict[str, Any], at: datetime, bad: frozenset[str]) -> RuleResult:
+        rid = rule.rule.id
+        unusable = sorted(rule.paths & bad)
+        if unusable:
+            return RuleResult(rid, False, None, error=f"cannot decide: bad value in {', '.join(unusable)}",
+                              _why=[f"field {p} has a bad value" for p in unusable])
+        try:
+            return _decide(rule, view, at, self.params)
+        except Exception as exc:  # noqa: BLE001 - any runtime failure is reported with its rule
+            span = rule.rule.span
+            where = f"{self.model.file}:{span.line}:{span.col}" if span else self.model.file
+            return RuleResult(rid, False, None, error=f"E403 {where}: rule {rid!r} failed: {type(exc).__name__}: {exc}",
+                              _why=[f"evaluation failed: {exc}"])
+
+
+def _decide(rule: CompiledRule, view: dict[str, Any], at: datetime, params: dict[str, Any]) -> RuleResult:
+    rid = rule.rule.id
+    cv, moment = rule.pick(view, at)
+    if cv is None:
+        by = rule.rule.versions_by.text if rule.rule.versions_by else "?"
+        why = [f"? {by} is missing, so no version applies"] if moment is None else \
+            [f"✗ no version is in effect for {by} = {format_value(moment)}"]
+        return RuleResult(rid, False, None, _why=why)
+    matched = cv.match(view, at) is True
+    action = cv.select_action(view, at)
+    deadline = cv.deadline(view, at) if (matched and cv.deadline) else None
+    outputs = {name: fn(view, at) for name, fn in cv.outputs} if matched else {}
+    due = bool(matched and deadline is not None and deadline <= at)
+    return RuleResult(rid, matched, action, deadline, due, cv.version.name, outputs,
+                      explain=lambda: _explain(rule, cv, view, at, params, matched, moment))
+
+
+def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: datetime,
+             params: dict[str, Any], matched: bool, moment: Any) -> list[str]:
+    lines: list[str] = []
+    if cv.version.name is not None and rule.rule.versions_by is not None:
+        lines.append(f"version {cv.version.name}: {rule.rule.versions_by.text} = {format_value(moment)}")
+    for ref, fn in cv.conditions:
+        value = fn(view, at)
+        if value is True and not matched:
+            continue
+        mark = {True: "✓", False: "✗"}.get(value, "?")
+        lines.append(f"{mark} {ref.text.strip()}{_values(ref.tree, view, at, params)}")
+    if matched:
+        lines.append(f"all {len(cv.conditions)} conditions hold" if len(cv.conditions) != 1 else "the condition holds")
+    return lines
+
+
+def _values(tree: ast.Expr, view: dict[str, Any], at: datetime, params: dict[str, Any]) -> str:
+    """`  [order.paid_amount = 329.00; params.max = 300.00]` for the names an expression reads."""
+    shown: list[str] = []
+    for node in ast.names(tree):
+        name = node.dotted
+        if any(s.startswith(name + " =") for s in shown):
+            continue
+        if node.path == ("now",):
+            value: Any = at
+        elif node.path[0] == "params":
+            value = params.get(".".join(node.path[1:]))
+        else:
+            value = view.get(name)
+            if value is None:
+                shown.append(f"{name} is missing")
+                continue
+        shown.append(f"{name} = {format_value(value)}")
+    return f"  [{'; '.join(shown)}]" if shown else ""
+
+
+def _compile_rules(model: Rulebook, params: dict[str, Any]) -> list[CompiledRule]:
+    """Generate one Python module for the whole rulebook, then pick its functions apart."""
+    module = ModuleBuilder(params)
+    plan: list[tuple[Rule, str | None, list[tuple[Version, str]]]] = []
+    for ri, rule in enumerate(model.rules):
+        by_name = None
+        if rule.versions_by is not None:
+            by_name = f"r{ri}_by"
+            module.add_function(by_name, "value", rule.versions_by.tree)
+        versions = []
+        for vi, version in enumerate(rule.versions):
+            prefix = f"r{ri}v{vi}"
+            module.add_conjunction(f"{prefix}_match", [c.tree for c in version.conditions])
+            for ci, cond in enumerate(version.conditions):
+                module.add_function(f"{prefix}_c{ci}", "value", cond.tree)
+            for ai, alt in enumerate(version.actions):
+                if alt.condition is not None:
+                    module.add_function(f"{prefix}_a{ai}", "truth", alt.condition.tree)
+            if version.deadline is not None:
+                module.add_function(f"{prefix}_deadline", "value", version.deadline.tree)
+            for oi, (_, out) in enumerate(version.outputs):
+                module.add_function(f"{prefix}_o{oi}", "value", out.tree)
+            versions.append((version, prefix))
+        plan.append((rule, by_name, versions))
+    ns = module.build(f"<rulebook {model.file}>")
+    compiled = []
+    for rule, by_name, versions in plan:
+        cvs = [CompiledVersion(
+            version=v,
+            match=ns[f"{p}_match"],
+            conditions=[(c, ns[f"{p}_c{i}"]) for i, c in enumerate(v.conditions)],
+            alternatives=[(a, ns[f"{p}_a{i}"] if a.condition is not None else None) for i, a in enumerate(v.actions)],
+            deadline=ns[f"{p}_deadline"] if v.deadline is not None else None,
+            outputs=[(name, ns[f"{p}_o{i}"]) for i, (name, _) in enumerate(v.outputs)],
+        ) for v, p in versions]
+        compiled.append(CompiledRule(rule, ns[by_name] if by_name else None, cvs, _paths(rule)))
+    return compiled
+
+
+def _paths(rule: Rule) -> frozenset[str]:
+    """The case fields a rule reads (a bad value in any of them makes the rule undecidable)."""
+    refs: list[ExprRef] = [rule.versions_by] if rule.versions_by else []
+    for v in rule.versions:
+        refs += list(v.conditions) + [a.condition for a in v.actions if a.condition] + \
+            ([v.deadline] if v.deadline else []) + [o for _, o in v.outputs]
+    out: set[str] = set()
+    for ref in refs:
+        for n in ast.names(ref.tree):
+            if n.path[0] != "params" and n.path != ("now",):
+                parts = n.path
+                out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return frozenset(out)

@@ -1,0 +1,85 @@
+"""Validate a rulebook's shape against the JSON Schema shipped in the package."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .suggest import did_you_mean
+from .yamlload import YAML11_BOOL_WORDS, Document
+
+
+@lru_cache(maxsize=1)
+def rulebook_schema() -> dict[str, Any]:
+    return json.loads(resources.files("dsl").joinpath("rulebook.schema.json").read_text(encoding="utf-8"))
+
+
+def describe_path(path: tuple[Any, ...], data: Any = None) -> str:
+    """`('rules', 2, 'when')` -> "rules[2].when (rule 'lightning_return')"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    rule_id = None
+    if len(path) >= 2 and path[0] == "rules" and isinstance(data, dict):
+        rules = data.get("rules")
+        if isinstance(rules, list) and isinstance(path[1], int) and path[1] < len(rules) and isinstance(rules[path[1]], dict):
+            rule_id = rules[path[1]].get("id")
+    return f"rule {rule_id!r} ({text})" if rule_id else (text or "the top level")
+
+
+def validate_shape(doc: Document) -> None:
+    """Add one diagnostic per schema violation to `doc.diagnostics`, located in the file."""
+    from jsonschema import Draft202012Validator          # imported only when validating
+    from jsonschema.exceptions import best_match
+
+    validator = Draft202012Validator(rulebook_schema())
+    for error in validator.iter_errors(doc.data):
+        if error.context:
+            error = best_match(error.context) or error
+        _report(doc, error, validator)
+
+
+def _report(doc: Document, error: Any, validator: Any) -> None:
+    path = tuple(error.absolute_path)
+    where = describe_path(path, doc.data)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        for key in error.instance:
+            if key not in allowed:
+                suggestion = did_you_mean(str(key), allowed, cutoff=0.6)
+                hint = ("did_you_mean", {"suggestion": suggestion}) if suggestion else \
+                    ("schema_enum", {"options": ", ".join(sorted(allowed))})
+                doc.error("E306", doc.nearest_span(path + (key,), key=True), hint, key=key, where=where)
+        return
+    instance = error.instance
+    if error.validator == "type" and isinstance(instance, str) and instance.lower() in YAML11_BOOL_WORDS:
+        doc.error("E307", doc.nearest_span(path), ("text", {"en": "write true or false", "zh": "请写 true 或 false"}),
+                  text=instance)
+        return
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if not isinstance(instance, dict) or k not in instance]
+        detail = f"{where}: missing required key {missing[0]!r}" if missing else f"{where}: {error.message}"
+        doc.error("E302", doc.nearest_span(path), None, detail=detail)
+        return
+    hint = None
+    if error.validator == "enum":
+        hint = ("schema_enum", {"options": ", ".join(map(str, error.validator_value))})
+    detail = f"{where}: {_plain(error)}"
+    doc.error("E302", doc.nearest_span(path), hint, detail=detail)
+
+
+def _plain(error: Any) -> str:
+    """jsonschema's message, shortened where it dumps whole objects."""
+    instance = error.instance
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        shown = type(instance).__name__ if isinstance(instance, (dict, list)) else repr(instance)
+        return f"{shown} is not of type {expected}"
+    if error.validator == "pattern":
+        return f"{instance!r} does not match the pattern {error.validator_value}"
+    if error.validator == "dependentRequired":
+        return error.message
+    message = error.message
+    return message if len(message) < 200 else message[:200] + "…"

@@ -1,0 +1,130 @@
+"""Value parsing and formatting shared by literals, parameters and cases.
+
+Money is `Decimal` (never float); timestamps are aware datetimes shown in Beijing time;
+durations are `timedelta`; dates are calendar days in Asia/Shanghai.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Final
+from zoneinfo import ZoneInfo
+
+SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+UTC: Final = timezone.utc
+
+_DURATION_RE: Final = re.compile(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+_DURATION_WORDS: Final[dict[str, str]] = {
+    "天": "d", "日": "d", "day": "d", "days": "d",
+    "小时": "h", "时": "h", "hour": "h", "hours": "h", "hr": "h", "hrs": "h",
+    "分钟": "m", "分": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "秒": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+}
+_MONEY_RE: Final = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+_TIMESTAMP_RE: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?")
+_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class ValueError_(ValueError):
+    """A text that is not a value of the wanted kind; the message says why."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """`48h`, `7d`, `30m`, `15s`, `1d12h` -> timedelta."""
+    m = _DURATION_RE.fullmatch(text)
+    if not text or not m or not any(m.groups()):
+        raise ValueError_("not a duration")
+    d, h, mi, s = (int(g or 0) for g in m.groups())
+    return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+
+
+def suggest_duration(text: str) -> str | None:
+    """For a slip like `48hours` or `7 天`, the literal that was meant (`48h`, `7d`)."""
+    m = re.fullmatch(r"\s*([0-9]+)\s*([A-Za-z\u4e00-\u9fff]+)\s*", text)
+    if not m:
+        return None
+    unit = _DURATION_WORDS.get(m.group(2).lower())
+    return f"{m.group(1)}{unit}" if unit else None
+
+
+def format_duration(value: timedelta) -> str:
+    total = int(value.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size:
+            parts.append(f"{total // size}{unit}")
+            total %= size
+    return sign + ("".join(parts) or "0s")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """ISO 8601; no offset means Beijing time. The result is shown in Asia/Shanghai."""
+    if not _TIMESTAMP_RE.fullmatch(text):
+        raise ValueError_("not an ISO 8601 timestamp such as 2026-11-05T09:00:00+08:00")
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError_(str(exc)) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    return value.astimezone(SHANGHAI)
+
+
+def parse_date(text: str) -> date:
+    if not _DATE_RE.fullmatch(text):
+        raise ValueError_("not a date such as 2023-09-13")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError_(str(exc)) from None
+
+
+def parse_money(text: str) -> Decimal:
+    """`"129.90"` or `300` -> Decimal; exact, no float on the way."""
+    if not _MONEY_RE.fullmatch(text):
+        raise ValueError_("not an amount such as 129.90")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError_("not an amount such as 129.90") from None
+
+
+def format_timestamp(value: datetime) -> str:
+    return value.astimezone(SHANGHAI).isoformat()
+
+
+def format_value(value: object) -> str:
+    """How a value is shown to a person in reasons and tables."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (list, tuple, frozenset, set)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return "[" + ", ".join(format_value(v) for v in items) + "]"
+    return str(value)
+
+
+def to_json(value: object) -> object:
+    """A value as it appears in JSON output: money as a string, times in ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return [to_json(v) for v in value]
+    return value

@@ -1,0 +1,226 @@
+"""YAML text -> plain data plus the position of every node; rejects what YAML hides.
+
+PyYAML silently keeps the last of two duplicate keys and reads YAML 1.1's `no` as false,
+`2023-09-13` as a date and `1:30` as 90. We compose nodes ourselves instead: duplicate
+keys are errors, plain scalars resolve by YAML 1.2's core schema (only true/false are
+booleans, dates and `1:30` stay text), and floats become exact Decimals.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Final
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Diagnostic, Span
+from .origin import Origin, align
+
+MAX_NODES: Final = 1_000_000   # bounds alias expansion ("billion laughs")
+MAX_DEPTH: Final = 200
+
+_NULL: Final = {"", "~", "null", "Null", "NULL"}
+_BOOL: Final = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT_RE: Final = re.compile(r"[-+]?[0-9]+")
+_FLOAT_RE: Final = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+YAML11_BOOL_WORDS: Final = {"yes", "no", "on", "off", "y", "n"}
+_STR_TAG: Final = "tag:yaml.org,2002:str"
+_MERGE_TAG: Final = "tag:yaml.org,2002:merge"
+
+Path = tuple[Any, ...]
+
+
+@dataclass
+class Document:
+    """The data of one YAML file, with where each piece came from."""
+
+    file: str
+    text: str
+    data: Any = None
+    nodes: dict[Path, Node] = field(default_factory=dict)
+    key_nodes: dict[Path, Node] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    _line_starts: list[int] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    def line_text(self, line: int) -> str | None:
+        lines = self.lines
+        return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else None
+
+    def span_of(self, path: Path, key: bool = False) -> Span | None:
+        node = (self.key_nodes if key else self.nodes).get(path)
+        if node is None:
+            node = self.nodes.get(path)
+        return _node_span(node) if node is not None else None
+
+    def nearest_span(self, path: Path, key: bool = False) -> Span | None:
+        """The span of `path`, or of its closest ancestor that has one."""
+        while True:
+            span = self.span_of(path, key)
+            if span is not None or not path:
+                return span or Span(1, 1, 1, 2)
+            path, key = path[:-1], False
+
+    def error(self, code: str, span: Span | None, hint: tuple[str, dict[str, Any]] | None = None,
+              rule_path: str | None = None, **args: Any) -> Diagnostic:
+        diag = Diagnostic(code, span, self.file, args, hint, rule_path,
+                          source_line=self.line_text(span.line) if span else None)
+        self.diagnostics.append(diag)
+        return diag
+
+    def origin(self, path: Path, value: str, rule_path: str | None = None) -> Origin:
+        """Where each character of the scalar at `path` stands in the file."""
+        node = self.nodes.get(path)
+        lines = tuple(line.rstrip("\r") for line in self.lines)
+        if node is None:
+            return Origin(self.file, ((1, 1),), lines, exact=False, path=rule_path)
+        if not self._line_starts:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        start = node.start_mark.index
+        style = getattr(node, "style", None)
+        if style in ("|", ">"):
+            newline = self.text.find("\n", start)
+            start = len(self.text) if newline < 0 else newline + 1
+        elif style in ("'", '"'):
+            start += 1
+        end = node.end_mark.index
+        positions = align(value, self.text[start:end + 1], start, self._line_starts)
+        if positions is None:
+            mark = node.start_mark
+            return Origin(self.file, ((mark.line + 1, mark.column + 1),), lines, exact=False, path=rule_path)
+        return Origin(self.file, tuple(positions), lines, exact=True, path=rule_path)
+
+
+def _node_span(node: Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    if end.line != start.line or end.column <= start.column:
+        return Span(start.line + 1, start.column + 1, start.line + 1, start.column + 2)
+    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def load_yaml(text: str, file: str) -> Document:
+    """Parse one YAML document. Problems land in `doc.diagnostics`, never as exceptions."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    doc = Document(file, text)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        _yaml_error(doc, exc)
+        return doc
+    except yaml.YAMLError as exc:
+        doc.error("E300", Span(1, 1, 1, 2), detail=str(exc))
+        return doc
+    if root is None:
+        return doc
+    budget = [MAX_NODES]
+    try:
+        doc.data = _convert(doc, root, (), budget, 0)
+    except _TooLarge as exc:
+        doc.diagnostics.append(Diagnostic("E310", _node_span(root), file, {"detail": str(exc)}))
+        doc.data = None
+    return doc
+
+
+def _yaml_error(doc: Document, exc: yaml.MarkedYAMLError) -> None:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or str(exc)
+    source_line = doc.line_text(line) or ""
+    if "\t" in problem or ("'\\t'" in str(exc)) or (col - 1 < len(source_line) and source_line[col - 1:col] == "\t"):
+        doc.error("E308", Span(line, col, line, col + 1), ("yaml_tabs", {}))
+        return
+    detail = problem
+    if exc.context:
+        detail = f"{exc.context}, {problem}"
+    doc.error("E300", Span(line, col, line, col + 1), detail=detail)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _convert(doc: Document, node: Node, path: Path, budget: list[int], depth: int) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge(f"more than {MAX_NODES} nodes after expanding aliases")
+    if depth > MAX_DEPTH:
+        raise _TooLarge(f"nested more than {MAX_DEPTH} levels")
+    doc.nodes.setdefault(path, node)
+    if isinstance(node, ScalarNode):
+        return _scalar(doc, node)
+    if isinstance(node, SequenceNode):
+        return [_convert(doc, item, path + (i,), budget, depth + 1) for i, item in enumerate(node.value)]
+    assert isinstance(node, MappingNode)
+    return _mapping(doc, node, path, budget, depth)
+
+
+def _mapping(doc: Document, node: MappingNode, path: Path, budget: list[int], depth: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    first_seen: dict[Any, Node] = {}
+    merged: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for src in sources:
+                value = _convert(doc, src, path, budget, depth + 1)
+                if isinstance(value, dict):
+                    merged = {**value, **merged}
+            continue
+        if not isinstance(key_node, ScalarNode):
+            doc.error("E300", _node_span(key_node), detail="a mapping key must be plain text")
+            continue
+        key = _scalar(doc, key_node)
+        key = key if isinstance(key, str) else key_node.value
+        if key in first_seen:
+            doc.error("E301", _node_span(key_node), key=key, first_line=first_seen[key].start_mark.line + 1)
+            continue
+        first_seen[key] = key_node
+        doc.key_nodes[path + (key,)] = key_node
+        out[key] = _convert(doc, value_node, path + (key,), budget, depth + 1)
+    for key, value in merged.items():
+        out.setdefault(key, value)
+    return out
+
+
+def _scalar(doc: Document, node: ScalarNode) -> Any:
+    text = node.value
+    if node.style is not None or node.tag == _STR_TAG and not _implicit(node):
+        return text
+    if not _implicit(node) and node.tag not in (_STR_TAG,):
+        doc.error("E300", _node_span(node), detail=f"unsupported tag {node.tag!r}")
+        return text
+    if text in _NULL:
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT_RE.fullmatch(text):
+        return int(text)
+    if _FLOAT_RE.fullmatch(text):
+        return Decimal(text)
+    return text
+
+
+def _implicit(node: ScalarNode) -> bool:
+    """True when the tag was resolved from the text, not written (`!!str 123`)."""
+    # compose() resolves plain scalars itself; an explicit tag shows as a `!`-prefixed
+    # source token, which we can only detect through the tag differing from what the
+    # resolver would pick for the same text.
+    resolved = yaml.SafeLoader.resolve(yaml.SafeLoader, ScalarNode, node.value, (True, False))  # type: ignore[arg-type]
+    return node.tag == resolved
+
+
+def scalar_text(doc: Document, path: Path, value: Any) -> str:
+    """The text of a scalar as written (so `300.00` stays `300.00`, `true` stays `true`)."""
+    node = doc.nodes.get(path)
+    if isinstance(node, ScalarNode):
+        return node.value
+    return str(value)
+
+
+__all__ = ["Document", "load_yaml", "scalar_text", "YAML11_BOOL_WORDS", "Origin"]
