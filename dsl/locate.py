@@ -1,7 +1,6 @@
 """Find rulebook files: `--platform NAME` looks in ./rulebooks, then in the installed package."""
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from .errors import Diagnostic, DslError
@@ -9,15 +8,11 @@ from .errors import Diagnostic, DslError
 
 def packaged_rulebooks_dir() -> Path | None:
     """The rulebooks shipped with the package (or the checkout's rulebooks/ when run from source)."""
-    try:
-        folder = resources.files("dsl.rulebooks")
-        path = Path(str(folder))
-        if path.is_dir():
-            return path
-    except (ModuleNotFoundError, TypeError):
-        pass
-    source = Path(__file__).resolve().parent.parent / "rulebooks"
-    return source if source.is_dir() else None
+    here = Path(__file__).resolve().parent
+    for folder in (here / "rulebooks", here.parent / "rulebooks"):   # installed, then a checkout
+        if folder.is_dir():
+            return folder
+    return None
 
 
 def find_rulebook(name: str, cwd: Path | None = None) -> Path:

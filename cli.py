@@ -1,0 +1,235 @@
+"""The `rulebook` command: check, eval and test. Formats output and sets exit codes, nothing else.
+
+Exit codes: 0 clean; 1 problems found (rule errors, rejected cases, failing examples);
+2 usage errors (bad options, missing files).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dsl import DslError, check_rulebook, load_rulebook
+from dsl.errors import Diagnostic, render, render_all
+from dsl.locate import available_platforms, find_rulebook, rulebook_files
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _echo_diagnostics(diags: list[Diagnostic], fmt: str, lang: str) -> None:
+    for d in diags:
+        if fmt == "github":
+            span = d.span
+            loc = f"file={d.file},line={span.line},col={span.col}" if span and d.file else f"file={d.file}"
+            msg = d.message("en") + (f" ({d.hint_text('en')})" if d.hint else "")
+            click.echo(f"::{d.severity} {loc},title={d.code}::{msg}")
+        elif fmt == "json":
+            click.echo(json.dumps({
+                "file": d.file, "line": d.span.line if d.span else None, "col": d.span.col if d.span else None,
+                "code": d.code, "severity": d.severity, "message": d.message(lang if lang != "both" else "en"),
+                "hint": d.hint_text(lang if lang != "both" else "en"), "where": d.rule_path}, ensure_ascii=False))
+        else:
+            click.echo(render(d, lang), err=True)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="rulebook")
+def main() -> None:
+    """Platform after-sale policies (Douyin, Kuaishou, Pinduoduo) as data: check, evaluate, test."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              help="text for people, json (one diagnostic a line), github for Actions annotations.")
+@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
+def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
+    """Validate rulebook files (or folders of them): shape, expressions, types, versions.
+
+    Exit 0 when clean, 1 when any file has errors.
+    """
+    files = rulebook_files(list(paths) or ["rulebooks"])
+    if not files:
+        raise click.UsageError("no rulebook files found (give files or folders)")
+    failed = 0
+    for path in files:
+        diags = check_rulebook(path)
+        _echo_diagnostics(diags, fmt, lang)
+        errors = sum(d.severity == "error" for d in diags)
+        failed += errors > 0
+        if fmt == "text":
+            status = "ok" if not diags else f"{errors} error(s), {len(diags) - errors} warning(s)"
+            click.echo(f"{path}: {status}")
+    sys.exit(1 if failed else 0)
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    from dsl.values import ValueError_, parse_timestamp
+
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value.strip())
+    except ValueError_ as exc:
+        raise click.BadParameter(f"{value!r}: {exc}", param_hint="--at") from None
+
+
+def _parse_within(value: str | None) -> timedelta | None:
+    from dsl.values import ValueError_, parse_duration, suggest_duration
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value.strip())
+    except ValueError_:
+        meant = suggest_duration(value)
+        raise click.BadParameter(f"{value!r} is not a duration" + (f"; did you mean {meant!r}?" if meant else
+                                 " such as 6h, 2d, 30m"), param_hint="--within") from None
+
+
+def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...]) -> list[Any]:
+    names = list(platforms)
+    if "all" in names:
+        names = [n for n in names if n != "all"] + available_platforms()
+    books = []
+    try:
+        for name in dict.fromkeys(names):
+            books.append(load_rulebook(find_rulebook(name)))
+        for path in rulebook_paths:
+            books.append(load_rulebook(path))
+    except DslError as exc:
+        click.echo(render_all(exc.diagnostics, limit=20), err=True)
+        sys.exit(1)
+    return books
+
+
+@main.command(name="eval")
+@click.argument("cases", nargs=-1, required=True)
+@click.option("--platform", "-p", "platforms", multiple=True,
+              help="Rulebook by platform name (rulebooks/NAME.yaml here, else the packaged one); repeat, or 'all'.")
+@click.option("--rulebook", "-r", "rulebook_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Rulebook by file path; repeatable.")
+@click.option("--at", "at_text", help="Judge the cases at this moment (ISO 8601; no offset = Beijing time). "
+              "Default: each case's `now`, else the current time.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
+              help="table for people; json / jsonl: one JSON object per case and rulebook, one a line.")
+@click.option("--within", "within_text", help="Only cases with a matched deadline due by now + this (e.g. 6h); "
+              "overdue ones included.")
+@click.option("--explain/--no-explain", default=True, help="Show why under each rule in the table.")
+def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
+             at_text: str | None, fmt: str, within_text: str | None, explain: bool) -> None:
+    """Evaluate cases (JSON, a JSON array, JSON Lines, or YAML; '-' reads stdin) against rulebooks.
+
+    Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected.
+    """
+    from dsl.caseio import read_cases
+
+    if not platforms and not rulebook_paths:
+        raise click.UsageError("say which rulebook: --platform NAME or --rulebook FILE")
+    for name in cases:
+        if name != "-" and not Path(name).exists():
+            raise click.BadParameter(f"{name!r} does not exist", param_hint="CASES")
+    at = _parse_at(at_text)
+    within = _parse_within(within_text)
+    books = _load_books(platforms, rulebook_paths)
+    counts = {"read": 0, "evaluated": 0, "rejected": 0, "shown": 0}
+    for name in cases:
+        for item in read_cases(name):
+            counts["read"] += 1
+            if not _eval_one(item, books, at, within, fmt, explain, counts):
+                counts["rejected"] += 1
+    if fmt == "table" or counts["rejected"]:
+        click.echo(f"{counts['read']} case(s) read, {counts['evaluated']} evaluated, {counts['rejected']} rejected"
+                   + (f", {counts['shown']} due within {within_text}" if within else ""), err=fmt != "table")
+    sys.exit(1 if counts["rejected"] else 0)
+
+
+def _eval_one(item: Any, books: list[Any], at: datetime | None, within: timedelta | None, fmt: str,
+              explain: bool, counts: dict[str, int]) -> bool:
+    """Evaluate one case against every rulebook; False when it was rejected."""
+    from dsl.report import case_table
+
+    if item.error:
+        click.echo(f"{item.source}: error: {item.error}", err=True)
+        return False
+    clean = True
+    evaluated = False
+    for book in books:
+        parsed = book.parse(item.doc, fallback_id=item.source)
+        if parsed.fatal:
+            click.echo(f"{item.source}: error: case {parsed.id}: {parsed.fatal}", err=True)
+            return False
+        for problem in parsed.problems:
+            hint = f" ({problem.hint})" if problem.hint else ""
+            click.echo(f"{item.source}: error: case {parsed.id}: field {problem.path}: {problem.detail}{hint}", err=True)
+            clean = False
+        result = book.evaluate(parsed, at)
+        evaluated = True
+        if within is not None and not any(e.deadline <= result.at + within for e in result.timeline):
+            continue
+        counts["shown"] += 1
+        if fmt == "table":
+            names = {r.rule.id: r.rule.name("zh") + " / " + r.rule.name("en") for r in book.rules}
+            click.echo(case_table(result, names, explain))
+            click.echo()
+        else:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        if parsed.problems:
+            clean = False
+    if evaluated:
+        counts["evaluated"] += 1
+    return clean
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
+              help="Fail when examples exercise less than this percentage of rules, conditions and branches.")
+@click.option("--verbose", "-v", is_flag=True, help="List every example, not only failures.")
+def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool) -> None:
+    """Run every rulebook's examples; report failures with file:line and a diff, then coverage.
+
+    Exit 0 when all pass (and coverage is met), 1 otherwise.
+    """
+    from dsl.report import coverage_report, example_failure
+    from dsl.testing import Coverage, run_examples
+
+    files = rulebook_files(list(paths) or ["rulebooks"])
+    if not files:
+        raise click.UsageError("no rulebook files found (give files or folders)")
+    total = Coverage()
+    passed = failed = 0
+    broken = False
+    for path in files:
+        try:
+            book = load_rulebook(path)
+        except DslError as exc:
+            click.echo(render_all(exc.diagnostics, limit=20), err=True)
+            broken = True
+            continue
+        outcomes, coverage = run_examples(book)
+        for outcome in outcomes:
+            if outcome.passed:
+                passed += 1
+                if verbose:
+                    click.echo(f"{outcome.location}: ok {outcome.rule}: {outcome.example.name}")
+            else:
+                failed += 1
+                click.echo(example_failure(outcome))
+        total.items.update({f"{book.platform}/{k}": v for k, v in coverage.items.items()})
+        click.echo(f"{path}: {sum(o.passed for o in outcomes)}/{len(outcomes)} examples passed, "
+                   f"coverage {coverage.percent:.1f}%")
+    click.echo(coverage_report(total))
+    click.echo(f"examples: {passed} passed, {failed} failed")
+    low = min_coverage is not None and total.percent + 1e-9 < min_coverage
+    if low:
+        click.echo(f"coverage {total.percent:.1f}% is below --min-coverage {min_coverage:g}%", err=True)
+    sys.exit(1 if failed or broken or low else 0)
+
+
+if __name__ == "__main__":
+    main()

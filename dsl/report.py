@@ -1,0 +1,68 @@
+"""Text a person reads: the eval table, the timeline and the example-test report."""
+from __future__ import annotations
+
+import unicodedata
+
+from .results import CaseResult
+from .testing import Coverage, ExampleOutcome
+from .values import format_timestamp
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def case_table(result: CaseResult, names: dict[str, str] | None = None, explain: bool = True) -> str:
+    """One case: a row per rule (matched or not, action, deadline, due) and the reasons under it."""
+    names = names or {}
+    lines = [f"case {result.case} · {result.platform} · at {format_timestamp(result.at)}"]
+    for err in result.errors:
+        lines.append(f"  ! error: {err}")
+    for warn in result.warnings:
+        lines.append(f"  ! warning: {warn}")
+    rows = []
+    for r in result.results:
+        mark = "ERROR" if r.error else ("✓ yes" if r.matched else "✗ no")
+        deadline = format_timestamp(r.deadline) if r.deadline else "-"
+        due = "DUE" if r.due else ("pending" if r.deadline else "")
+        label = r.rule + (f" [{r.version}]" if r.version else "")
+        rows.append((label, mark, r.action or "-", deadline, due, r))
+    widths = [max([_width(h)] + [_width(row[i]) for row in rows]) for i, h in
+              enumerate(("RULE", "MATCHED", "ACTION", "DEADLINE", "DUE"))]
+    header = ("RULE", "MATCHED", "ACTION", "DEADLINE", "DUE")
+    lines.append("  " + "  ".join(_pad(h, w) for h, w in zip(header, widths)).rstrip())
+    for row in rows:
+        lines.append("  " + "  ".join(_pad(c, w) for c, w in zip(row[:5], widths)).rstrip())
+        r = row[5]
+        if names.get(r.rule):
+            lines.append(f"      {names[r.rule]}")
+        if r.error:
+            lines.append(f"      ! {r.error}")
+        if explain:
+            lines.extend(f"      {why}" for why in r.why)
+    timeline = result.timeline
+    if timeline:
+        lines.append("  timeline:")
+        for e in timeline:
+            state = "OVERDUE" if e.due else "pending"
+            lines.append(f"    {format_timestamp(e.deadline)}  {state:<8} {e.rule} → {e.action}")
+    return "\n".join(lines)
+
+
+def example_failure(outcome: ExampleOutcome) -> str:
+    head = f"{outcome.location}: FAIL {outcome.rule}: {outcome.example.name}"
+    return "\n".join([head] + [f"    {d}" for d in outcome.differences])
+
+
+def coverage_report(coverage: Coverage, limit: int = 50) -> str:
+    lines = [f"coverage: {coverage.percent:.1f}% of {len(coverage.items)} items"]
+    missing = coverage.missing
+    for item in missing[:limit]:
+        lines.append(f"  not exercised: {item}")
+    if len(missing) > limit:
+        lines.append(f"  ... and {len(missing) - limit} more")
+    return "\n".join(lines)
