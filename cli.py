@@ -115,17 +115,27 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...]) -> 
               help="Rulebook by file path; repeatable.")
 @click.option("--at", "at_text", help="Judge the cases at this moment (ISO 8601; no offset = Beijing time). "
               "Default: each case's `now`, else the current time.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
-              help="table for people; json / jsonl: one JSON object per case and rulebook, one a line.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
+              help="table for people; json / jsonl: one JSON object per case and rulebook, one a line; "
+              "csv: one row per case and rule.")
 @click.option("--within", "within_text", help="Only cases with a matched deadline due by now + this (e.g. 6h); "
               "overdue ones included.")
 @click.option("--explain/--no-explain", default=True, help="Show why under each rule in the table.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of labels and reasons.")
+@click.option("--summary/--no-summary", "show_summary", default=True,
+              help="End with the counts (stdout for the table, stderr otherwise).")
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
-             at_text: str | None, fmt: str, within_text: str | None, explain: bool) -> None:
-    """Evaluate cases (JSON, a JSON array, JSON Lines, or YAML; '-' reads stdin) against rulebooks.
+             at_text: str | None, fmt: str, within_text: str | None, explain: bool, lang: str,
+             show_summary: bool) -> None:
+    """Evaluate cases against rulebooks.
+
+    CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl) or CSV with
+    columns named by path (order.paid_amount, ...); '-' reads JSON from stdin. JSON Lines
+    and CSV stream in constant memory.
 
     Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected.
     """
+    from dsl.batch import Progress, Sink, run_batch
     from dsl.caseio import read_cases
 
     if not platforms and not rulebook_paths:
@@ -136,53 +146,17 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     at = _parse_at(at_text)
     within = _parse_within(within_text)
     books = _load_books(platforms, rulebook_paths)
-    counts = {"read": 0, "evaluated": 0, "rejected": 0, "shown": 0}
-    for name in cases:
-        for item in read_cases(name):
-            counts["read"] += 1
-            if not _eval_one(item, books, at, within, fmt, explain, counts):
-                counts["rejected"] += 1
-    if fmt == "table" or counts["rejected"]:
-        click.echo(f"{counts['read']} case(s) read, {counts['evaluated']} evaluated, {counts['rejected']} rejected"
-                   + (f", {counts['shown']} due within {within_text}" if within else ""), err=fmt != "table")
-    sys.exit(1 if counts["rejected"] else 0)
-
-
-def _eval_one(item: Any, books: list[Any], at: datetime | None, within: timedelta | None, fmt: str,
-              explain: bool, counts: dict[str, int]) -> bool:
-    """Evaluate one case against every rulebook; False when it was rejected."""
-    from dsl.report import case_table
-
-    if item.error:
-        click.echo(f"{item.source}: error: {item.error}", err=True)
-        return False
-    clean = True
-    evaluated = False
-    for book in books:
-        parsed = book.parse(item.doc, fallback_id=item.source)
-        if parsed.fatal:
-            click.echo(f"{item.source}: error: case {parsed.id}: {parsed.fatal}", err=True)
-            return False
-        for problem in parsed.problems:
-            hint = f" ({problem.hint})" if problem.hint else ""
-            click.echo(f"{item.source}: error: case {parsed.id}: field {problem.path}: {problem.detail}{hint}", err=True)
-            clean = False
-        result = book.evaluate(parsed, at)
-        evaluated = True
-        if within is not None and not any(e.deadline <= result.at + within for e in result.timeline):
-            continue
-        counts["shown"] += 1
-        if fmt == "table":
-            names = {r.rule.id: r.rule.name("zh") + " / " + r.rule.name("en") for r in book.rules}
-            click.echo(case_table(result, names, explain))
-            click.echo()
-        else:
-            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
-        if parsed.problems:
-            clean = False
-    if evaluated:
-        counts["evaluated"] += 1
-    return clean
+    out = click.get_text_stream("stdout")
+    sink = Sink(out, "jsonl" if fmt == "json" else fmt, explain, lang)
+    items = (item for name in cases for item in read_cases(name, books[0].vocabulary))
+    summary = run_batch(items, books, sink, at, within, lang, report=lambda line: click.echo(line, err=True),
+                        progress=Progress(click.get_text_stream("stderr")))
+    if show_summary:
+        text = summary.text(lang)
+        if within is not None:
+            text += f"\n{summary.shown} result(s) with a deadline due within {within_text}"
+        click.echo(text, err=fmt != "table")
+    sys.exit(0 if summary.clean else 1)
 
 
 @main.command()

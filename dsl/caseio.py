@@ -34,11 +34,14 @@ def loads(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
 
 
-def read_cases(name: str) -> Iterator[CaseInput]:
-    """Every case of a file (or `-` for standard input), in order."""
+def read_cases(name: str, vocabulary: Any = None) -> Iterator[CaseInput]:
+    """Every case of a file (or `-` for standard input), in order.
+
+    `.jsonl`/`.ndjson` and `.csv` files are streamed: memory stays constant however long.
+    """
     if name == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="strict")
-        yield from _read_stream(stream, "<stdin>", "")
+        yield from _read_stream(stream, "<stdin>", "", vocabulary)
         return
     path = Path(name)
     try:
@@ -52,14 +55,21 @@ def read_cases(name: str) -> Iterator[CaseInput]:
             yield CaseInput(name, error="the file is UTF-16; save it as UTF-8")
             return
         handle.seek(0)
-        stream = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict")
-        yield from _read_stream(stream, name, path.suffix.lower())
+        newline = "" if path.suffix.lower() == ".csv" else None
+        stream = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline=newline)
+        yield from _read_stream(stream, name, path.suffix.lower(), vocabulary)
 
 
-def _read_stream(stream: io.TextIOBase, name: str, suffix: str) -> Iterator[CaseInput]:
+def _read_stream(stream: io.TextIOBase, name: str, suffix: str, vocabulary: Any = None) -> Iterator[CaseInput]:
     try:
         if suffix in (".jsonl", ".ndjson"):
             yield from _json_lines(stream, name)
+            return
+        if suffix == ".csv":
+            if vocabulary is None:
+                from .vocabulary import default_vocabulary
+                vocabulary = default_vocabulary()
+            yield from read_csv_cases(stream, name, vocabulary)
             return
         text = stream.read()
     except UnicodeDecodeError as exc:
@@ -138,3 +148,71 @@ def _json_problem(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"malformed JSON: {exc.msg} (column {exc.colno})"
     return f"malformed JSON: {exc}"
+
+
+def read_csv_cases(stream: io.TextIOBase, name: str, vocabulary: Any) -> Iterator[CaseInput]:
+    """CSV exported from a back office: one case a row, columns named by path (`order.paid_amount`).
+
+    Cells are text; each is turned into the JSON value its path's type expects (empty = null).
+    A cell that cannot be converted is passed on as text, so the case parser names the field.
+    """
+    import csv
+
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield CaseInput(name, error="the file is empty")
+        return
+    except (csv.Error, UnicodeDecodeError) as exc:
+        yield CaseInput(f"{name}:1", error=f"malformed CSV: {exc}")
+        return
+    header = [h.strip() for h in header]
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            yield CaseInput(f"{name}:{reader.line_num}", error=f"malformed CSV: {exc}")
+            continue
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield CaseInput(f"{name}:{line}", error=f"{len(row)} cells, but the header has {len(header)} columns")
+            continue
+        yield CaseInput(f"{name}:{line}", _row_to_case(header, row, vocabulary))
+
+
+def _row_to_case(header: list[str], row: list[str], vocabulary: Any) -> dict[str, Any]:
+    case: dict[str, Any] = {}
+    for path, cell in zip(header, row):
+        parts = path.split(".")
+        target = case
+        for part in parts[:-1]:
+            nxt = target.get(part)
+            if not isinstance(nxt, dict):
+                nxt = target[part] = {}
+            target = nxt
+        fld = vocabulary.get(path)
+        target[parts[-1]] = _cell(cell, fld.type.kind if fld else "str")
+    return case
+
+
+def _cell(cell: str, kind: str) -> Any:
+    text = cell.strip()
+    if text == "" or text.lower() == "null":
+        return None
+    if kind == "bool":
+        return {"true": True, "false": False, "1": True, "0": False}.get(text.lower(), text)
+    if kind == "int":
+        return int(text) if text.isascii() and text.lstrip("+-").isdigit() else text
+    if kind == "list":
+        if text.startswith("["):
+            try:
+                return loads(text)
+            except ValueError:
+                return text
+        return [item.strip() for item in text.replace("|", ";").split(";") if item.strip()]
+    return text

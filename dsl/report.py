@@ -5,7 +5,7 @@ import unicodedata
 
 from .results import CaseResult
 from .testing import Coverage, ExampleOutcome
-from .values import format_timestamp
+from .values import format_timestamp, format_value
 
 
 def _width(text: str) -> int:
@@ -16,7 +16,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def case_table(result: CaseResult, names: dict[str, str] | None = None, explain: bool = True) -> str:
+def case_table(result: CaseResult, names: dict[str, str] | None = None, explain: bool = True, lang: str = "zh") -> str:
     """One case: a row per rule (matched or not, action, deadline, due) and the reasons under it."""
     names = names or {}
     lines = [f"case {result.case} · {result.platform} · at {format_timestamp(result.at)}"]
@@ -42,13 +42,15 @@ def case_table(result: CaseResult, names: dict[str, str] | None = None, explain:
             lines.append(f"      {names[r.rule]}")
         if r.error:
             lines.append(f"      ! {r.error}")
+        for key, value in r.outputs.items():
+            lines.append(f"      → {key} = {format_value(value)}")
         if explain:
             lines.extend(f"      {why}" for why in r.why)
     timeline = result.timeline
     if timeline:
-        lines.append("  timeline:")
+        lines.append("  时间线 timeline:" if lang == "zh" else "  timeline:")
         for e in timeline:
-            state = "OVERDUE" if e.due else "pending"
+            state = ("已到期" if e.due else "待到期") if lang == "zh" else ("OVERDUE" if e.due else "pending")
             lines.append(f"    {format_timestamp(e.deadline)}  {state:<8} {e.rule} → {e.action}")
     return "\n".join(lines)
 

@@ -8,9 +8,10 @@ from typing import Any, Callable
 from . import ast
 from .cases import ParsedCase, parse_case
 from .compiler import ModuleBuilder
+from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
 from .results import CaseResult, RuleResult
-from .values import SHANGHAI, format_value
+from .values import SHANGHAI
 from .vocabulary import Vocabulary, default_vocabulary
 
 Fn = Callable[[dict[str, Any], datetime], Any]
@@ -72,84 +73,78 @@ class CompiledRulebook:
     def parse(self, case: dict[str, Any], fallback_id: str = "?") -> ParsedCase:
         return parse_case(case, self.vocabulary, fallback_id)
 
-    def evaluate(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None) -> CaseResult:
-        """Every rule's decision for one case at the moment `at` (else the case's `now`, else now)."""
+    def evaluate(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None, lang: str = "zh") -> CaseResult:
+        """Every rule's decision for one case at the moment `at` (else the case's `now`, else now).
+
+        `lang` ("zh" or "en") is the language of the reasons in `why`.
+        """
         parsed = case if isinstance(case, ParsedCase) else self.parse(case)
         if parsed.fatal:
             raise ValueError(f"case {parsed.id}: {parsed.fatal}")
         moment = at or parsed.now or datetime.now(SHANGHAI)
         bad = parsed.bad_paths
-        results = [self._decide(rule, parsed.view, moment, bad) for rule in self.rules]
+        results = [self.decide(rule, parsed.view, moment, bad, lang) for rule in self.rules]
         errors = [f"field {p.path}: {p.detail}" + (f" ({p.hint})" if p.hint else "") for p in parsed.problems]
         warnings = [f"unknown field {path!r} (not in the vocabulary; ignored)" for path in parsed.unknown]
         return CaseResult(parsed.id, self.platform, moment, results, errors, warnings)
 
-    def _decide(self, rule: CompiledRule, view: dict[str, Any], at: datetime, bad: frozenset[str]) -> RuleResult:
+    def decide(self, rule: CompiledRule, view: dict[str, Any], at: datetime, bad: frozenset[str] = frozenset(),
+               lang: str = "zh") -> RuleResult:
+        """One rule for one parsed case; never raises (failures become a result with `error`)."""
         rid = rule.rule.id
         unusable = sorted(rule.paths & bad)
         if unusable:
             return RuleResult(rid, False, None, error=f"cannot decide: bad value in {', '.join(unusable)}",
-                              _why=[f"field {p} has a bad value" for p in unusable])
+                              _why=[say("bad_field", lang, path=p) for p in unusable])
         try:
-            return _decide(rule, view, at, self.params)
+            return _decide(rule, view, at, self, lang)
         except Exception as exc:  # noqa: BLE001 - any runtime failure is reported with its rule
             span = rule.rule.span
             where = f"{self.model.file}:{span.line}:{span.col}" if span else self.model.file
             return RuleResult(rid, False, None, error=f"E403 {where}: rule {rid!r} failed: {type(exc).__name__}: {exc}",
-                              _why=[f"evaluation failed: {exc}"])
+                              _why=[say("failed", lang, detail=str(exc))])
 
 
-def _decide(rule: CompiledRule, view: dict[str, Any], at: datetime, params: dict[str, Any]) -> RuleResult:
+def _decide(rule: CompiledRule, view: dict[str, Any], at: datetime, book: CompiledRulebook, lang: str) -> RuleResult:
     rid = rule.rule.id
     cv, moment = rule.pick(view, at)
     if cv is None:
-        by = rule.rule.versions_by.text if rule.rule.versions_by else "?"
-        why = [f"? {by} is missing, so no version applies"] if moment is None else \
-            [f"✗ no version is in effect for {by} = {format_value(moment)}"]
-        return RuleResult(rid, False, None, _why=why)
+        return RuleResult(rid, False, None, explain=lambda: _explain_no_version(rule, view, at, book, lang, moment))
     matched = cv.match(view, at) is True
     action = cv.select_action(view, at)
     deadline = cv.deadline(view, at) if (matched and cv.deadline) else None
     outputs = {name: fn(view, at) for name, fn in cv.outputs} if matched else {}
     due = bool(matched and deadline is not None and deadline <= at)
     return RuleResult(rid, matched, action, deadline, due, cv.version.name, outputs,
-                      explain=lambda: _explain(rule, cv, view, at, params, matched, moment))
+                      explain=lambda: _explain(rule, cv, view, at, book, lang, matched))
+
+
+def _explainer(book: CompiledRulebook, view: dict[str, Any], at: datetime, lang: str) -> Explainer:
+    return Explainer(book.vocabulary, book.params, view, at, lang)
+
+
+def _explain_no_version(rule: CompiledRule, view: dict[str, Any], at: datetime, book: CompiledRulebook,
+                        lang: str, moment: Any) -> list[str]:
+    by = rule.rule.versions_by
+    assert by is not None
+    shown = _explainer(book, view, at, lang).describe(by.tree)
+    return [say("no_version_missing" if moment is None else "no_version", lang, by=shown)]
 
 
 def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: datetime,
-             params: dict[str, Any], matched: bool, moment: Any) -> list[str]:
+             book: CompiledRulebook, lang: str, matched: bool) -> list[str]:
+    explainer = _explainer(book, view, at, lang)
     lines: list[str] = []
     if cv.version.name is not None and rule.rule.versions_by is not None:
-        lines.append(f"version {cv.version.name}: {rule.rule.versions_by.text} = {format_value(moment)}")
+        lines.append(say("version", lang, name=cv.version.name, by=explainer.describe(rule.rule.versions_by.tree)))
     for ref, fn in cv.conditions:
         value = fn(view, at)
         if value is True and not matched:
             continue
-        mark = {True: "✓", False: "✗"}.get(value, "?")
-        lines.append(f"{mark} {ref.text.strip()}{_values(ref.tree, view, at, params)}")
+        lines.append(explainer.condition(ref.tree, value))
     if matched:
-        lines.append(f"all {len(cv.conditions)} conditions hold" if len(cv.conditions) != 1 else "the condition holds")
+        lines.append(say("all_hold", lang, n=len(cv.conditions)) if len(cv.conditions) != 1 else say("one_holds", lang))
     return lines
-
-
-def _values(tree: ast.Expr, view: dict[str, Any], at: datetime, params: dict[str, Any]) -> str:
-    """`  [order.paid_amount = 329.00; params.max = 300.00]` for the names an expression reads."""
-    shown: list[str] = []
-    for node in ast.names(tree):
-        name = node.dotted
-        if any(s.startswith(name + " =") for s in shown):
-            continue
-        if node.path == ("now",):
-            value: Any = at
-        elif node.path[0] == "params":
-            value = params.get(".".join(node.path[1:]))
-        else:
-            value = view.get(name)
-            if value is None:
-                shown.append(f"{name} is missing")
-                continue
-        shown.append(f"{name} = {format_value(value)}")
-    return f"  [{'; '.join(shown)}]" if shown else ""
 
 
 def _compile_rules(model: Rulebook, params: dict[str, Any]) -> list[CompiledRule]:

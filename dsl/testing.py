@@ -9,7 +9,7 @@ from typing import Any
 
 from .model import Example, Rulebook
 from .results import RuleResult
-from .runtime import CompiledRulebook, CompiledRule, _decide
+from .runtime import CompiledRulebook, CompiledRule
 from .values import SHANGHAI, ValueError_, format_timestamp, parse_timestamp, to_json
 
 
@@ -110,7 +110,7 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
     except ValueError_ as exc:
         outcome.differences.append(f"bad 'at': {exc}")
         return outcome
-    result = book._decide(rule, parsed.view, at, parsed.bad_paths)
+    result = book.decide(rule, parsed.view, at, parsed.bad_paths, lang="en")
     outcome.result = result
     if problems and "error" not in example.expect:
         outcome.differences.extend(problems)

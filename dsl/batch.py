@@ -1,0 +1,178 @@
+"""Evaluate a stream of cases against rulebooks in constant memory, counting as it goes.
+
+Every case read is either evaluated or rejected (so the counts always add up); a bad
+line never stops the batch. Output goes to a sink one case at a time.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, TextIO
+
+from .caseio import CaseInput
+from .report import case_table
+from .results import CaseResult
+from .runtime import CompiledRulebook
+from .values import format_timestamp
+
+MAX_KEPT_REJECTIONS = 100
+
+CSV_COLUMNS = ["case", "platform", "at", "rule", "matched", "action", "deadline", "due", "version", "error", "why"]
+
+
+@dataclass
+class Summary:
+    """Counts of one batch: read == evaluated + rejected, always."""
+
+    read: int = 0
+    evaluated: int = 0
+    rejected: int = 0
+    with_field_errors: int = 0
+    shown: int = 0
+    matched: Counter[tuple[str, str]] = field(default_factory=Counter)
+    rejections: list[tuple[str, str]] = field(default_factory=list)
+
+    def reject(self, source: str, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_KEPT_REJECTIONS:
+            self.rejections.append((source, reason))
+
+    @property
+    def clean(self) -> bool:
+        return not self.rejected and not self.with_field_errors
+
+    def text(self, lang: str = "en") -> str:
+        zh = lang == "zh"
+        head = (f"共读取 {self.read} 个案例：{self.evaluated} 个已判定，{self.rejected} 个被拒绝" if zh else
+                f"{self.read} case(s) read: {self.evaluated} evaluated, {self.rejected} rejected")
+        if self.with_field_errors:
+            head += (f"（其中 {self.with_field_errors} 个有字段错误）" if zh else
+                     f" ({self.with_field_errors} evaluated with field errors)")
+        lines = [head]
+        for source, reason in self.rejections:
+            lines.append(f"  rejected {source}: {reason}")
+        if self.rejected > len(self.rejections):
+            lines.append(f"  ... and {self.rejected - len(self.rejections)} more rejected")
+        if self.matched:
+            lines.append("命中次数：" if zh else "matches per rule:")
+            for (platform, rule), n in sorted(self.matched.items()):
+                lines.append(f"  {platform}/{rule}: {n}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"read": self.read, "evaluated": self.evaluated, "rejected": self.rejected,
+                "with_field_errors": self.with_field_errors,
+                "matched": {f"{p}/{r}": n for (p, r), n in sorted(self.matched.items())},
+                "rejections": [{"source": s, "reason": r} for s, r in self.rejections]}
+
+
+class Sink:
+    """Writes results in one format; `table` for people, `json`/`jsonl` and `csv` for programs."""
+
+    def __init__(self, out: TextIO, fmt: str, explain: bool = True, lang: str = "zh"):
+        self.out, self.fmt, self.explain, self.lang = out, fmt, explain, lang
+        self.csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+        if self.csv is not None:
+            self.csv.writerow(CSV_COLUMNS)
+
+    def write(self, result: CaseResult, book: CompiledRulebook) -> None:
+        if self.fmt == "table":
+            names = {r.rule.id: r.rule.name("zh") + " / " + r.rule.name("en") for r in book.rules}
+            self.out.write(case_table(result, names, self.explain, self.lang) + "\n\n")
+        elif self.csv is not None:
+            for r in result.results:
+                self.csv.writerow([result.case, result.platform, format_timestamp(result.at), r.rule,
+                                   str(r.matched).lower(), r.action or "", format_timestamp(r.deadline) if r.deadline else "",
+                                   str(r.due).lower(), r.version or "", r.error or "", " | ".join(r.why)])
+        else:
+            self.out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+
+
+class Progress:
+    """A counter on stderr for long batches, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, every_seconds: float = 0.25):
+        self.stream = stream or sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.every = every_seconds
+        self.last = time.monotonic()
+        self.started = self.last
+        self.shown = False
+
+    def tick(self, summary: Summary) -> None:
+        if not self.enabled or summary.read % 100:
+            return
+        now = time.monotonic()
+        if now - self.last < self.every or now - self.started < 1.0:
+            return
+        self.last = now
+        rate = summary.read / max(now - self.started, 1e-9)
+        self.stream.write(f"\r… {summary.read:,} cases ({rate:,.0f}/s), {summary.rejected} rejected ")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()
+
+
+def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | None, lang: str,
+                 report: Callable[[str], None]) -> tuple[list[tuple[CompiledRulebook, CaseResult]], bool] | str:
+    """One case against every rulebook: (results, had field errors), or the reason it was rejected."""
+    if item.error:
+        report(f"{item.source}: error: {item.error}")
+        return item.error
+    out: list[tuple[CompiledRulebook, CaseResult]] = []
+    field_errors = False
+    for i, book in enumerate(books):
+        parsed = book.parse(item.doc, fallback_id=item.source)
+        if parsed.fatal:
+            report(f"{item.source}: error: case {parsed.id}: {parsed.fatal}")
+            return f"case {parsed.id}: {parsed.fatal}"
+        if i == 0:
+            for problem in parsed.problems:
+                hint = f" ({problem.hint})" if problem.hint else ""
+                report(f"{item.source}: error: case {parsed.id}: field {problem.path}: {problem.detail}{hint}")
+        field_errors = field_errors or bool(parsed.problems)
+        out.append((book, book.evaluate(parsed, at, lang)))
+    return out, field_errors
+
+
+def run_batch(items: Iterable[CaseInput], books: list[CompiledRulebook], sink: Sink, at: datetime | None = None,
+              within: timedelta | None = None, lang: str = "zh", report: Callable[[str], None] | None = None,
+              progress: Progress | None = None) -> Summary:
+    """Evaluate every case, write each result to `sink`, and return the counts."""
+    summary = Summary()
+    report = report or (lambda line: print(line, file=sys.stderr))
+    for item in items:
+        summary.read += 1
+        done = evaluate_one(item, books, at, lang, report)
+        if isinstance(done, str):
+            summary.reject(item.source, done)
+        else:
+            results, field_errors = done
+            summary.evaluated += 1
+            summary.with_field_errors += field_errors
+            for book, result in results:
+                for r in result.results:
+                    if r.matched:
+                        summary.matched[(result.platform, r.rule)] += 1
+                if within is not None and not any(e.deadline <= result.at + within for e in result.timeline):
+                    continue
+                summary.shown += 1
+                sink.write(result, book)
+        if progress is not None:
+            progress.tick(summary)
+    if progress is not None:
+        progress.close()
+    return summary
+
+
+__all__ = ["Summary", "Sink", "Progress", "run_batch", "evaluate_one", "io"]
