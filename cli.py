@@ -205,5 +205,44 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool) -> N
     sys.exit(1 if failed or broken or low else 0)
 
 
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--cases", "case_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Evaluate both rulebooks over these cases and report the decisions that change.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str) -> None:
+    """Compare two rulebooks (platform names or files): rules, parameters, conditions, decisions.
+
+    Exit 0 when they are the same (and no decision changes), 1 when they differ.
+    """
+    from dsl.caseio import read_cases
+    from dsl.diff import diff_decisions, diff_structure, diff_to_json, render_decisions, render_structure
+
+    book_a, book_b = _load_books((), (a,)) if Path(a).exists() else _load_books((a,), ()), \
+        _load_books((), (b,)) if Path(b).exists() else _load_books((b,), ())
+    structure = diff_structure(book_a[0], book_b[0])
+    decisions = None
+    if case_files:
+        items = (item for name in case_files for item in read_cases(name, book_a[0].vocabulary))
+        decisions = diff_decisions(book_a[0], book_b[0], items)
+    if fmt == "json":
+        click.echo(json.dumps(diff_to_json(structure, decisions), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_structure(structure, a, b))
+        if decisions is not None:
+            click.echo(render_decisions(decisions))
+    changed = not structure.same or (decisions is not None and decisions.changed_cases > 0)
+    sys.exit(1 if changed else 0)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a rulebook (for editors: yaml-language-server, VS Code)."""
+    from dsl.schema import rulebook_schema
+
+    click.echo(json.dumps(rulebook_schema(), ensure_ascii=False, indent=2))
+
+
 if __name__ == "__main__":
     main()
