@@ -115,7 +115,7 @@ def _list(node: ast.ListExpr, scope: Scope) -> ast.Expr:
     for item in items:
         joined = unify(item_type, type_of(item))
         if joined is None:
-            scope.error("E210", item, first=item_type.label(), other=type_of(item).label())
+            scope.error("E210", item, first=item_type, other=type_of(item))
             break
         item_type = joined
     return replace(node, items=items, type=list_of(item_type))
@@ -129,7 +129,7 @@ def _unary(node: ast.Unary, scope: Scope) -> ast.Expr:
         _want_bool(operand, scope, "the operand of 'not'")
         return replace(node, operand=operand, type=BOOL)
     if t.kind not in ("int", "money", "duration", "any", "null"):
-        scope.error("E208", node, op="-", operand=t.label())
+        scope.error("E208", node, op="-", operand=t)
         return replace(node, operand=operand, type=ANY)
     return replace(node, operand=operand, type=t)
 
@@ -145,7 +145,7 @@ def _logical(node: ast.Logical, scope: Scope) -> ast.Expr:
 def _want_bool(node: ast.Expr, scope: Scope, what: str) -> None:
     t = type_of(node)
     if t.kind not in ("bool", "any", "null"):
-        scope.error("E207", node, what=what, expected="bool", actual=t.label())
+        scope.error("E207", node, what=what, expected="bool", actual=t)
 
 
 _ARITH: dict[tuple[str, str, str], Type] = {}
@@ -177,7 +177,7 @@ def _binary(node: ast.Binary, scope: Scope) -> ast.Expr:
         return replace(node, left=left, right=right, type=result)
     result = _ARITH.get((node.op, lt.kind, rt.kind))
     if result is None:
-        scope.error("E204", node, op=node.op, left=lt.label(), right=rt.label())
+        scope.error("E204", node, op=node.op, left=lt, right=rt)
         result = ANY
     return replace(node, left=left, right=right, type=result)
 
@@ -197,17 +197,17 @@ def _compare(node: ast.Compare, scope: Scope) -> ast.Expr:
         return typed
     if node.op in ("==", "!="):
         if unify(lt, rt) is None or "object" in (lt.kind, rt.kind):
-            scope.error("E204", node, op=node.op, left=lt.label(), right=rt.label())
+            scope.error("E204", node, op=node.op, left=lt, right=rt)
         else:
             _check_enum_value(left, right, scope)
             _check_enum_value(right, left, scope)
         return typed
     if lt.kind == "null" or rt.kind == "null":
-        scope.error("E204", node, ("null_semantics", {}), op=node.op, left=lt.label(), right=rt.label())
+        scope.error("E204", node, ("null_semantics", {}), op=node.op, left=lt, right=rt)
     elif lt.kind == "any" or rt.kind == "any":
         pass
     elif not (lt.kind in _ORDERED_KINDS and (lt.kind == rt.kind or (lt.is_numeric and rt.is_numeric))):
-        scope.error("E204", node, op=node.op, left=lt.label(), right=rt.label())
+        scope.error("E204", node, op=node.op, left=lt, right=rt)
     return typed
 
 
@@ -215,11 +215,11 @@ def _check_membership(node: ast.Compare, lt: Type, rt: Type, scope: Scope) -> No
     if rt.kind in ("any", "null"):
         return
     if rt.kind != "list":
-        scope.error("E204", node, op=node.op, left=lt.label(), right=rt.label())
+        scope.error("E204", node, op=node.op, left=lt, right=rt)
         return
     item = rt.item or ANY
     if unify(lt, item) is None:
-        scope.error("E204", node, op=node.op, left=lt.label(), right=rt.label())
+        scope.error("E204", node, op=node.op, left=lt, right=rt)
         return
     if lt.values is not None and isinstance(node.right, ast.ListExpr):
         for elem in node.right.items:
@@ -265,7 +265,7 @@ def _cond(node: ast.Cond, scope: Scope) -> ast.Expr:
     _want_bool(test, scope, "the condition after 'if'")
     result = unify(type_of(then), type_of(orelse))
     if result is None:
-        scope.error("E204", node, op="if/else", left=type_of(then).label(), right=type_of(orelse).label())
+        scope.error("E204", node, op="if/else", left=type_of(then), right=type_of(orelse))
         result = ANY
     return replace(node, test=test, then=then, orelse=orelse, type=result)
 

@@ -144,12 +144,17 @@ class DslError(Exception):
         return self.diagnostics[0].span
 
 
+def _localized(args: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Arguments that know their own wording (types) are rendered in the message's language."""
+    return {k: (v.label(lang) if hasattr(v, "label") else v) for k, v in args.items()}
+
+
 def _fmt(pair: tuple[str, str], args: dict[str, Any], lang: str) -> str:
-    en = pair[0].format(**args)
+    en = pair[0].format(**_localized(args, "en"))
     if lang == "zh":
-        return pair[1].format(**args)
+        return pair[1].format(**_localized(args, "zh"))
     if lang == "both":
-        zh = pair[1].format(**args)
+        zh = pair[1].format(**_localized(args, "zh"))
         return en if zh == en else f"{en} / {zh}"
     return en
 

@@ -30,7 +30,8 @@ def case_table(result: CaseResult, names: dict[str, str] | None = None, explain:
         deadline = format_timestamp(r.deadline) if r.deadline else "-"
         due = "DUE" if r.due else ("pending" if r.deadline else "")
         label = r.rule + (f" [{r.version}]" if r.version else "")
-        rows.append((label, mark, r.action or "-", deadline, due, r))
+        action = (r.action or "-") if r.matched else (f"({r.action})" if r.action else "-")
+        rows.append((label, mark, action, deadline, due, r))
     widths = [max([_width(h)] + [_width(row[i]) for row in rows]) for i, h in
               enumerate(("RULE", "MATCHED", "ACTION", "DEADLINE", "DUE"))]
     header = ("RULE", "MATCHED", "ACTION", "DEADLINE", "DUE")

@@ -160,7 +160,7 @@ def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, 
     actual = typed.type or ANY  # type: ignore[attr-defined]
     if want is not None and actual.kind not in (want.kind, "any", "null"):
         doc.diagnostics.append(Diagnostic("E207", typed.span, doc.file,
-                                          {"what": what, "expected": want.label(), "actual": actual.label()},
+                                          {"what": what, "expected": want, "actual": actual},
                                           None, where, source_line=doc.line_text(typed.span.line)))
         return None
     return ExprRef(text, typed, typed.span, where)
