@@ -157,8 +157,10 @@ def _money(fld: Field, raw: Any) -> Decimal:
         raise ValueError_(f"{_shown(raw)} is not an amount")
     if not value.is_finite():
         raise ValueError_(f"{_shown(raw)} is not an amount")
-    if value != value.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
-        raise ValueError_(f"{_shown(raw)} has more than two decimals (yuan are counted to the fen)")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -fld.decimals and value != round(value, fld.decimals):
+        raise ValueError_(f"{_shown(raw)} has more than {fld.decimals} decimals"
+                          + (" (yuan are counted to the fen)" if fld.decimals == 2 else ""))
     _bounds(fld, value)
     return value
 

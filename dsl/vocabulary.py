@@ -20,6 +20,7 @@ class Field:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     required: bool = False
+    decimals: int = 2                                       # money: most decimals a case may give
     value_labels: tuple[tuple[str, str, str], ...] = ()   # (value, zh, en) for enums
 
     def label(self, lang: str = "en") -> str:
@@ -69,6 +70,7 @@ def vocabulary_from_data(data: dict) -> Vocabulary:
             minimum=_dec(spec.get("min")),
             maximum=_dec(spec.get("max")),
             required=bool(spec.get("required", False)),
+            decimals=int(spec.get("decimals", 2)),
             value_labels=labels,
         )
     return Vocabulary(fields)
