@@ -136,12 +136,13 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
         if parsed.fatal:
             report(f"{item.source}: error: case {parsed.id}: {parsed.fatal}")
             return f"case {parsed.id}: {parsed.fatal}"
+        result = book.evaluate(parsed, at, lang)
         if i == 0:
             for problem in parsed.problems:
                 hint = f" ({problem.hint})" if problem.hint else ""
                 report(f"{item.source}: error: case {parsed.id}: field {problem.path}: {problem.detail}{hint}")
         field_errors = field_errors or bool(parsed.problems)
-        out.append((book, book.evaluate(parsed, at, lang)))
+        out.append((book, result))
     return out, field_errors
 
 

@@ -1,21 +1,27 @@
-"""Case documents -> the view rules read: every vocabulary path parsed once, each problem named.
+"""Case documents -> the values rules read, each converted once, on first read.
 
-A bad field never stops the other rules: it is reported with the case and the path, and
-only the rules that read it give an error instead of a decision.
+A case is opened cheaply (`open_case`): only the fields a rule actually reads are parsed,
+and each is parsed once and shared by every rule. A bad value raises `FieldError` when a
+rule reads it, so only that rule gives an error; `validate()` converts every known field
+to report all problems of a case (what `rulebook eval` does).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, Callable
 
 from .suggest import did_you_mean
 from .typesys import Type
-from .values import ValueError_, parse_timestamp
+from .values import SHANGHAI, ValueError_, parse_timestamp
 from .vocabulary import Field, Vocabulary
 
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+_FAST_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?").fullmatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,71 +31,182 @@ class FieldProblem:
     hint: str | None = None
 
 
+class FieldError(Exception):
+    """A rule read a field whose value is bad; carries the problem."""
+
+    def __init__(self, problem: FieldProblem):
+        super().__init__(f"{problem.path}: {problem.detail}")
+        self.problem = problem
+
+
+Converter = Callable[[dict[str, Any]], Any]
+
+
+class CaseView(dict):  # type: ignore[type-arg]
+    """Parsed values keyed by path (`order.paid_amount`), converted from the document on first read."""
+
+    __slots__ = ("doc", "converters", "problems")
+
+    def __init__(self, doc: dict[str, Any], converters: dict[str, Converter]):
+        super().__init__()
+        self.doc = doc
+        self.converters = converters
+        self.problems: dict[str, FieldProblem] = {}
+
+    def __missing__(self, path: str) -> Any:
+        problem = self.problems.get(path)
+        if problem is not None:
+            raise FieldError(problem)
+        try:
+            value = self.converters[path](self.doc)
+        except FieldError as exc:
+            self.problems.setdefault(exc.problem.path, exc.problem)
+            if exc.problem.path != path:
+                self.problems[path] = exc.problem
+            raise
+        self[path] = value
+        return value
+
+    def get(self, path: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[path]
+        except (FieldError, KeyError):
+            return default
+
+
 @dataclass
 class ParsedCase:
     """One case, ready for every rule of every rulebook."""
 
     id: str
-    view: dict[str, Any]
-    now: datetime | None
-    problems: list[FieldProblem] = field(default_factory=list)     # bad fields: located errors
-    unknown: list[str] = field(default_factory=list)               # paths not in the vocabulary
+    view: CaseView | dict[str, Any]
+    now: datetime | None = None
     fatal: str | None = None                                       # the case cannot be read at all
+    unknown: list[str] = field(default_factory=list)               # paths not in the vocabulary
+    vocabulary: Vocabulary | None = None
+    validated: bool = False
+
+    @property
+    def problems(self) -> list[FieldProblem]:
+        view = self.view
+        if not isinstance(view, CaseView):
+            return []
+        seen: dict[str, FieldProblem] = {}
+        for problem in view.problems.values():
+            seen.setdefault(problem.path, problem)
+        return list(seen.values())
 
     @property
     def bad_paths(self) -> frozenset[str]:
         return frozenset(p.path for p in self.problems)
 
+    def validate(self) -> ParsedCase:
+        """Convert every known field (collecting each problem) and list the unknown ones."""
+        if self.validated or self.fatal or not isinstance(self.view, CaseView) or self.vocabulary is None:
+            return self
+        for path in self.vocabulary.paths():
+            self.view.get(path)
+        self.unknown = _unknown_keys(self.view.doc, "", self.vocabulary)
+        self.validated = True
+        return self
 
-def parse_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> ParsedCase:
-    """`parse_case({"order": {...}}, vocab)` -> ParsedCase with a typed value for every path."""
+
+def open_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> ParsedCase:
+    """A case whose fields are converted when first read. `fatal` says why it cannot be used."""
     if not isinstance(doc, dict):
-        return ParsedCase(fallback_id, {}, None, fatal=f"a case is a JSON object, not {_kind(doc)}")
+        return ParsedCase(fallback_id, {}, fatal=f"a case is a JSON object, not {_kind(doc)}")
     case_id = doc.get("id")
     case_id = str(case_id) if isinstance(case_id, (str, int)) and not isinstance(case_id, bool) else fallback_id
-    parsed = ParsedCase(case_id, {}, None)
-    if not isinstance(doc.get("order"), dict):
-        parsed.fatal = "missing 'order'" if doc.get("order") is None else f"'order' must be an object, not {_kind(doc['order'])}"
-        return parsed
-    _walk(doc, "", vocabulary, parsed)
-    now = parsed.view.get("now")
-    parsed.now = now if isinstance(now, datetime) else None
-    return parsed
+    order = doc.get("order")
+    if not isinstance(order, dict):
+        fatal = "missing 'order'" if order is None else f"'order' must be an object, not {_kind(order)}"
+        return ParsedCase(case_id, {}, fatal=fatal)
+    view = CaseView(doc, converters_for(vocabulary))
+    now = view.get("now")
+    return ParsedCase(case_id, view, now if isinstance(now, datetime) else None, vocabulary=vocabulary)
 
 
-def _walk(obj: dict[str, Any], prefix: str, vocabulary: Vocabulary, parsed: ParsedCase) -> None:
-    for fld in vocabulary.children(prefix):
-        key = fld.path.rpartition(".")[2]
+def parse_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> ParsedCase:
+    """`parse_case({"order": {...}}, vocab)`: open the case and validate every field."""
+    return open_case(doc, vocabulary, fallback_id).validate()
+
+
+# -- converters ----------------------------------------------------------------------------
+
+@lru_cache(maxsize=8)
+def converters_for(vocabulary: Vocabulary) -> dict[str, Converter]:
+    return {path: _converter(vocabulary, fld) for path, fld in vocabulary.fields.items()}
+
+
+def _converter(vocabulary: Vocabulary, fld: Field) -> Converter:
+    """doc -> the field's value: walk to the parent object, then convert the raw value."""
+    parts = fld.path.split(".")
+    parents = [".".join(parts[:i]) for i in range(1, len(parts))]
+    convert_value = _value_converter(fld)
+    key = parts[-1]
+
+    def convert(doc: dict[str, Any]) -> Any:
+        obj: Any = doc
+        for name, parent in zip(parts[:-1], parents):
+            obj = obj.get(name)
+            if obj is None:
+                return None
+            if not isinstance(obj, dict):
+                raise FieldError(FieldProblem(parent, f"must be an object, not {_kind(obj)}"))
         raw = obj.get(key)
-        if fld.type.kind == "object":
-            if raw is None:
-                parsed.view[fld.path] = None
-                _absent(fld.path, vocabulary, parsed)
-            elif not isinstance(raw, dict):
-                parsed.problems.append(FieldProblem(fld.path, f"must be an object, not {_kind(raw)}"))
-                parsed.view[fld.path] = None
-                _absent(fld.path, vocabulary, parsed)
-            else:
-                parsed.view[fld.path] = raw
-                _walk(raw, fld.path, vocabulary, parsed)
-            continue
-        parsed.view[fld.path] = _field_value(fld, raw, parsed)
-    known = {f.path.rpartition(".")[2] for f in vocabulary.children(prefix)}
-    for key in obj:
-        if key not in known:
-            parsed.unknown.append(f"{prefix}.{key}" if prefix else str(key))
+        if raw is None:
+            return None
+        return convert_value(raw)
+
+    return convert
 
 
-def _absent(prefix: str, vocabulary: Vocabulary, parsed: ParsedCase) -> None:
-    """Every path under a missing object is null."""
-    for path in vocabulary.paths():
-        if path.startswith(prefix + "."):
-            parsed.view[path] = None
+def _value_converter(fld: Field) -> Callable[[Any], Any]:
+    kind = fld.type.kind
+    if kind == "money":
+        fast = re.compile(r"[0-9]{1,15}(\.[0-9]{1,%d})?" % fld.decimals).fullmatch
+        low, high = fld.minimum, fld.maximum
+
+        def money(raw: Any) -> Any:
+            if type(raw) is str and fast(raw):
+                value = Decimal(raw)
+                if (low is None or value >= low) and (high is None or value <= high):
+                    return value
+            return _checked(fld, raw)
+        return money
+    if kind == "timestamp":
+        from_iso = datetime.fromisoformat
+
+        def timestamp(raw: Any) -> Any:
+            if type(raw) is str and _FAST_TIMESTAMP(raw):
+                value = from_iso(raw)
+                tz = value.tzinfo
+                if tz is None:
+                    return value.replace(tzinfo=SHANGHAI)
+                return value if tz is SHANGHAI else value.astimezone(SHANGHAI)
+            return _checked(fld, raw)
+        return timestamp
+    if kind == "bool":
+        def boolean(raw: Any) -> Any:
+            return raw if raw is True or raw is False else _checked(fld, raw)
+        return boolean
+    if kind == "str" and fld.type.values is not None:
+        values = fld.type.values
+
+        def enum(raw: Any) -> Any:
+            return raw if type(raw) is str and raw in values else _checked(fld, raw)
+        return enum
+    if kind == "object":
+        def obj(raw: Any) -> Any:
+            if isinstance(raw, dict):
+                return raw
+            raise FieldError(FieldProblem(fld.path, f"must be an object, not {_kind(raw)}"))
+        return obj
+    return lambda raw: _checked(fld, raw)
 
 
-def _field_value(fld: Field, raw: Any, parsed: ParsedCase) -> Any:
-    if raw is None:
-        return None
+def _checked(fld: Field, raw: Any) -> Any:
+    """The slow, exact conversion with a message naming what is wrong."""
     try:
         return convert(fld, raw)
     except ValueError_ as exc:
@@ -99,8 +216,7 @@ def _field_value(fld: Field, raw: Any, parsed: ParsedCase) -> Any:
         elif fld.type.values is not None and isinstance(raw, str):
             close = did_you_mean(raw, fld.type.values, cutoff=0.6)
             hint = f"did you mean {close!r}?" if close else "one of: " + ", ".join(sorted(fld.type.values))
-        parsed.problems.append(FieldProblem(fld.path, str(exc), hint))
-        return None
+        raise FieldError(FieldProblem(fld.path, str(exc), hint)) from None
 
 
 def convert(fld: Field, raw: Any) -> Any:
@@ -133,6 +249,10 @@ def convert(fld: Field, raw: Any) -> Any:
         if fld.type.values is not None and raw not in fld.type.values:
             raise ValueError_(f"{raw!r} is not a known {fld.en}")
         return raw
+    if kind == "object":
+        if not isinstance(raw, dict):
+            raise ValueError_(f"must be an object, not {_kind(raw)}")
+        return raw
     raise ValueError_(f"unsupported field type {fld.type}")  # pragma: no cover
 
 
@@ -147,12 +267,9 @@ def _money(fld: Field, raw: Any) -> Decimal:
         value = Decimal(repr(raw))
     elif isinstance(raw, str):
         text = raw.strip()
-        if not text or not all(c in "0123456789.+-" for c in text) or text.count(".") > 1:
+        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
             raise ValueError_(f"{raw!r} is not an amount such as \"129.90\"")
-        try:
-            value = Decimal(text)
-        except ArithmeticError:
-            raise ValueError_(f"{raw!r} is not an amount such as \"129.90\"") from None
+        value = Decimal(text)
     else:
         raise ValueError_(f"{_shown(raw)} is not an amount")
     if not value.is_finite():
@@ -178,6 +295,19 @@ def _list(typ: Type, raw: Any) -> tuple[Any, ...]:
     if typ.item is not None and typ.item.kind == "str" and not all(isinstance(x, str) for x in raw):
         raise ValueError_("every item must be text")
     return tuple(raw)
+
+
+def _unknown_keys(obj: dict[str, Any], prefix: str, vocabulary: Vocabulary) -> list[str]:
+    out: list[str] = []
+    known = {f.path.rpartition(".")[2]: f for f in vocabulary.children(prefix)}
+    for key, value in obj.items():
+        fld = known.get(key)
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if fld is None:
+            out.append(path)
+        elif fld.type.kind == "object" and isinstance(value, dict):
+            out.extend(_unknown_keys(value, path, vocabulary))
+    return out
 
 
 def _kind(value: Any) -> str:

@@ -44,14 +44,18 @@ class ModuleBuilder:
         return self._const_ids[key]
 
     def add_function(self, name: str, kind: str, expr: ast.Expr) -> None:
-        gen = _ExprGen(self)
+        gen = ExprGen(self)
         body = gen.truth(expr) if kind == "truth" else gen.value(expr)
         self.functions.append(f"def {name}(v, at):\n    return {body}\n")
 
     def add_conjunction(self, name: str, exprs: list[ast.Expr]) -> None:
-        gen = _ExprGen(self)
+        gen = ExprGen(self)
         body = " and ".join(gen.truth(e) for e in exprs) if exprs else "True"
         self.functions.append(f"def {name}(v, at):\n    return {body}\n")
+
+    def add_source(self, text: str) -> None:
+        """A whole function written by a caller that used `ExprGen` for its expressions."""
+        self.functions.append(text)
 
     def build(self, filename: str) -> dict[str, Callable[..., Any]]:
         source = "\n".join(self.functions)
@@ -77,12 +81,13 @@ _RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div}
 _RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
 
 
-class _ExprGen:
+class ExprGen:
     """Python source for one function; walrus temporaries are numbered per function."""
 
-    def __init__(self, module: ModuleBuilder):
+    def __init__(self, module: ModuleBuilder, field_code: Callable[[str], str] | None = None):
         self.module = module
         self.counter = 0
+        self.field_code = field_code     # how to read a case field; default: the view `v[path]`
 
     def tmp(self) -> str:
         self.counter += 1
@@ -133,7 +138,7 @@ class _ExprGen:
             case ast.Name(path=("now",)):
                 return "at"
             case ast.Name():
-                return f"v[{node.dotted!r}]"
+                return self.field_code(node.dotted) if self.field_code else f"v[{node.dotted!r}]"
             case ast.ListExpr(items=items):
                 return "(" + "".join(self.value(i) + ", " for i in items) + ")"
             case ast.Unary(op=op, operand=operand):

@@ -1,17 +1,19 @@
 """A compiled rulebook: decides every rule for a case and explains each decision."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
 from . import ast
-from .cases import ParsedCase, parse_case
+from .cases import FieldError, ParsedCase, open_case
 from .compiler import ModuleBuilder
+from .decider import add_decider
 from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
 from .results import CaseResult, RuleResult
-from .values import SHANGHAI
+from .values import SHANGHAI, to_beijing
 from .vocabulary import Vocabulary, default_vocabulary
 
 Fn = Callable[[dict[str, Any], datetime], Any]
@@ -40,6 +42,15 @@ class CompiledRule:
     versions: list[CompiledVersion]
     paths: frozenset[str]
 
+    def version_named(self, name: str | None) -> CompiledVersion | None:
+        for cv in self.versions:
+            if cv.version.name == name:
+                return cv
+        return None
+
+    def moment(self, view: dict[str, Any], at: datetime) -> Any:
+        return self.by(view, at) if self.by is not None else None
+
     def pick(self, view: dict[str, Any], at: datetime) -> tuple[CompiledVersion | None, Any]:
         if self.by is None:
             return self.versions[0], None
@@ -60,7 +71,7 @@ class CompiledRulebook:
         self.model = model
         self.vocabulary = vocabulary or default_vocabulary()
         self.params = {name: p.value for name, p in model.params.items()}
-        self.rules = _compile_rules(model, self.params)
+        self.rules, self.decide_all = _compile_rules(model, self.params, self.vocabulary)
 
     @property
     def platform(self) -> str:
@@ -70,34 +81,88 @@ class CompiledRulebook:
     def rule_ids(self) -> list[str]:
         return [r.rule.id for r in self.rules]
 
-    def parse(self, case: dict[str, Any], fallback_id: str = "?") -> ParsedCase:
-        return parse_case(case, self.vocabulary, fallback_id)
+    def only(self, *rule_ids: str) -> CompiledRulebook:
+        """A rulebook with just these rules (compiled anew, so only their fields are read)."""
+        unknown = [r for r in rule_ids if r not in self.rule_ids]
+        if unknown:
+            raise KeyError(f"no rule {unknown[0]!r} in {self.platform}; rules: {', '.join(self.rule_ids)}")
+        model = copy.copy(self.model)
+        model.rules = [r for r in self.model.rules if r.id in rule_ids]
+        return CompiledRulebook(model, self.vocabulary)
 
-    def evaluate(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None, lang: str = "zh") -> CaseResult:
+    def parse(self, case: dict[str, Any], fallback_id: str = "?") -> ParsedCase:
+        """Open a case: its fields are converted when a rule first reads them."""
+        return open_case(case, self.vocabulary, fallback_id)
+
+    def _moment(self, parsed: ParsedCase, at: datetime | None) -> datetime:
+        return to_beijing(at) if at is not None else (parsed.now or datetime.now(SHANGHAI))
+
+    def decide(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None) -> tuple[tuple[Any, ...], ...]:
+        """The fast path for batches: per rule (in `rule_ids` order) a tuple
+        `(matched, action, deadline, due, version, outputs)`; `matched` is None when the rule
+        could not decide (a bad field it reads). No explanations, no validation of unread fields.
+        """
+        if type(case) is dict and type(case.get("order")) is dict and at is not None:
+            moment = at if at.tzinfo is SHANGHAI else to_beijing(at)
+            try:
+                return self.decide_all(case, moment)
+            except Exception:  # noqa: BLE001 - decided below on the slow path
+                pass
+        parsed = case if isinstance(case, ParsedCase) else open_case(case, self.vocabulary)
+        if parsed.fatal:
+            raise ValueError(f"case {parsed.id}: {parsed.fatal}")
+        moment = self._moment(parsed, at)
+        try:
+            return self.decide_all(parsed.view.doc, moment)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - isolate the failing rule on the slow path
+            results = [self.decide_rule(rule, parsed.view, moment) for rule in self.rules]
+            return tuple((None if r.error else r.matched, r.action, r.deadline, r.due, r.version,
+                          tuple(r.outputs.values()) or None) for r in results)
+
+    def evaluate(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None, lang: str = "zh",
+                 validate: bool = True) -> CaseResult:
         """Every rule's decision for one case at the moment `at` (else the case's `now`, else now).
 
-        `lang` ("zh" or "en") is the language of the reasons in `why`.
+        `lang` ("zh" or "en") is the language of the reasons in `why`. With `validate`, every
+        known field is checked (so `errors` lists all bad fields, even ones no rule read) and
+        unknown fields are listed in `warnings`. Decisions are the same either way.
         """
         parsed = case if isinstance(case, ParsedCase) else self.parse(case)
         if parsed.fatal:
             raise ValueError(f"case {parsed.id}: {parsed.fatal}")
-        moment = at or parsed.now or datetime.now(SHANGHAI)
-        bad = parsed.bad_paths
-        results = [self.decide(rule, parsed.view, moment, bad, lang) for rule in self.rules]
+        moment = self._moment(parsed, at)
+        view = parsed.view
+        try:
+            decisions = self.decide_all(view.doc, moment)  # type: ignore[union-attr]
+            results = [self._result(rule, d, view, moment, lang) for rule, d in zip(self.rules, decisions)]
+        except Exception:  # noqa: BLE001 - a bad field or a runtime failure: decide rule by rule
+            results = [self.decide_rule(rule, view, moment, lang) for rule in self.rules]
+        if validate:
+            parsed.validate()
         errors = [f"field {p.path}: {p.detail}" + (f" ({p.hint})" if p.hint else "") for p in parsed.problems]
         warnings = [f"unknown field {path!r} (not in the vocabulary; ignored)" for path in parsed.unknown]
         return CaseResult(parsed.id, self.platform, moment, results, errors, warnings)
 
-    def decide(self, rule: CompiledRule, view: dict[str, Any], at: datetime, bad: frozenset[str] = frozenset(),
-               lang: str = "zh") -> RuleResult:
-        """One rule for one parsed case; never raises (failures become a result with `error`)."""
+    def _result(self, rule: CompiledRule, d: tuple[Any, ...], view: Any, at: datetime, lang: str) -> RuleResult:
+        matched, action, deadline, due, version, outputs = d
+        cv = rule.version_named(version)
+        names = [name for name, _ in cv.outputs] if cv is not None else []
+        out = dict(zip(names, outputs)) if outputs else {}
+        if cv is None:
+            return RuleResult(rule.rule.id, False, None,
+                              explain=lambda: _explain_no_version(rule, view, at, self, lang, rule.moment(view, at)))
+        return RuleResult(rule.rule.id, matched, action, deadline, due, version, out,
+                          explain=lambda: _explain(rule, cv, view, at, self, lang, matched))
+
+    def decide_rule(self, rule: CompiledRule, view: dict[str, Any], at: datetime, lang: str = "zh") -> RuleResult:
+        """One rule for one case on the slow path; never raises (failures become `error`)."""
         rid = rule.rule.id
-        unusable = sorted(rule.paths & bad)
-        if unusable:
-            return RuleResult(rid, False, None, error=f"cannot decide: bad value in {', '.join(unusable)}",
-                              _why=[say("bad_field", lang, path=p) for p in unusable])
         try:
             return _decide(rule, view, at, self, lang)
+        except FieldError as exc:
+            p = exc.problem
+            return RuleResult(rid, False, None, error=f"cannot decide: bad value in {p.path}: {p.detail}",
+                              _why=[say("bad_field", lang, path=p.path)])
         except Exception as exc:  # noqa: BLE001 - any runtime failure is reported with its rule
             span = rule.rule.span
             where = f"{self.model.file}:{span.line}:{span.col}" if span else self.model.file
@@ -147,7 +212,7 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
     return lines
 
 
-def _compile_rules(model: Rulebook, params: dict[str, Any]) -> list[CompiledRule]:
+def _compile_rules(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) -> tuple[list[CompiledRule], Fn]:
     """Generate one Python module for the whole rulebook, then pick its functions apart."""
     module = ModuleBuilder(params)
     plan: list[tuple[Rule, str | None, list[tuple[Version, str]]]] = []
@@ -171,6 +236,7 @@ def _compile_rules(model: Rulebook, params: dict[str, Any]) -> list[CompiledRule
                 module.add_function(f"{prefix}_o{oi}", "value", out.tree)
             versions.append((version, prefix))
         plan.append((rule, by_name, versions))
+    add_decider(module, model.rules, vocabulary)
     ns = module.build(f"<rulebook {model.file}>")
     compiled = []
     for rule, by_name, versions in plan:
@@ -183,7 +249,7 @@ def _compile_rules(model: Rulebook, params: dict[str, Any]) -> list[CompiledRule
             outputs=[(name, ns[f"{p}_o{i}"]) for i, (name, _) in enumerate(v.outputs)],
         ) for v, p in versions]
         compiled.append(CompiledRule(rule, ns[by_name] if by_name else None, cvs, _paths(rule)))
-    return compiled
+    return compiled, ns["decide_all"]
 
 
 def _paths(rule: Rule) -> frozenset[str]:

@@ -103,6 +103,7 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
     if parsed.fatal:
         outcome.differences.append(f"the example's case cannot be read: {parsed.fatal}")
         return outcome
+    parsed.validate()
     problems = [f"field {p.path}: {p.detail}" for p in parsed.problems]
     problems += [f"unknown field {u!r} in the example's case" for u in parsed.unknown]
     try:
@@ -110,15 +111,25 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
     except ValueError_ as exc:
         outcome.differences.append(f"bad 'at': {exc}")
         return outcome
-    result = book.decide(rule, parsed.view, at, parsed.bad_paths, lang="en")
+    result = book.decide_rule(rule, parsed.view, at, lang="en")
     outcome.result = result
     if problems and "error" not in example.expect:
         outcome.differences.extend(problems)
     outcome.differences.extend(_compare(example.expect, result))
+    outcome.differences.extend(_fast_path_agrees(book, rule, case, at, result))
     outcome.passed = not outcome.differences
     if outcome.passed:
         _record(coverage, rule, parsed.view, at, result)
     return outcome
+
+
+def _fast_path_agrees(book: CompiledRulebook, rule: CompiledRule, case: dict[str, Any], at: datetime,
+                      slow: RuleResult) -> list[str]:
+    """The one-pass decider must agree with the per-rule path on every example."""
+    fast = book.evaluate(book.parse(_jsonish(case)), at, validate=False).result(rule.rule.id)
+    got = (fast.matched, fast.action, fast.deadline, fast.due, fast.version, fast.outputs, bool(fast.error))
+    want = (slow.matched, slow.action, slow.deadline, slow.due, slow.version, slow.outputs, bool(slow.error))
+    return [] if got == want else [f"internal: the compiled one-pass decider gave {got}, the per-rule path {want}"]
 
 
 def _record(coverage: Coverage, rule: CompiledRule, view: dict[str, Any], at: datetime, result: RuleResult) -> None:

@@ -11,7 +11,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 from zoneinfo import ZoneInfo
 
-SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+# Beijing time. China has kept UTC+8 without daylight saving since 1991, so a fixed offset
+# equals Asia/Shanghai for every date an order can have, and converting to it is cheap.
+# (ZoneInfo is still used to validate that the tz database is installed, see tzdata.)
+SHANGHAI: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
+BEIJING_OFFSET: Final = timedelta(hours=8)
+_TZDB_CHECK: Final = ZoneInfo("Asia/Shanghai")
 UTC: Final = timezone.utc
 
 _DURATION_RE: Final = re.compile(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
@@ -69,8 +74,15 @@ def parse_timestamp(text: str) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise ValueError_(str(exc)) from None
+    return to_beijing(value)
+
+
+def to_beijing(value: datetime) -> datetime:
+    """A datetime in Beijing time: naive ones are taken as Beijing time, others converted."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=SHANGHAI)
+        return value.replace(tzinfo=SHANGHAI)
+    if value.tzinfo is SHANGHAI:
+        return value
     return value.astimezone(SHANGHAI)
 
 

@@ -33,7 +33,7 @@ class Field:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Vocabulary:
     fields: dict[str, Field]
 
