@@ -18,18 +18,18 @@ CompareOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
 ArithOp = Literal["+", "-", "*", "/"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Expr:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Const(Expr):
     value: ConstValue
     type: Type | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Name(Expr):
     """A dotted path: a case field (`order.paid_amount`), `params.X`, or `now`."""
 
@@ -41,20 +41,20 @@ class Name(Expr):
         return ".".join(self.path)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ListExpr(Expr):
     items: tuple[Expr, ...]
     type: Type | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Unary(Expr):
     op: Literal["not", "-"]
     operand: Expr
     type: Type | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Binary(Expr):
     op: ArithOp
     left: Expr
@@ -62,7 +62,7 @@ class Binary(Expr):
     type: Type | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Compare(Expr):
     op: CompareOp
     left: Expr
@@ -70,7 +70,7 @@ class Compare(Expr):
     type: Type | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Logical(Expr):
     """`a and b and c` / `a or b`: n-ary so long chains stay shallow."""
 
@@ -79,14 +79,14 @@ class Logical(Expr):
     type: Type | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Call(Expr):
     name: str
     args: tuple[Expr, ...]
     type: Type | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Cond(Expr):
     """`if test then a else b`."""
 

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 MAX_LINE_CHARS = 10 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CaseInput:
     """One case as read, or why it could not be read."""
 

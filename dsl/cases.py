@@ -14,7 +14,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
-from .suggest import did_you_mean
 from .typesys import Type
 from .values import SHANGHAI, ValueError_, parse_timestamp
 from .vocabulary import Field, Vocabulary
@@ -24,7 +23,7 @@ _FAST_TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?").fullmatch
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FieldProblem:
     path: str
     detail: str
@@ -214,6 +213,8 @@ def _checked(fld: Field, raw: Any) -> Any:
         if fld.type.kind == "bool" and isinstance(raw, str) and raw.lower() in _YAML11_BOOLS:
             hint = "write true or false without quotes"
         elif fld.type.values is not None and isinstance(raw, str):
+            from .suggest import did_you_mean
+
             close = did_you_mean(raw, fld.type.values, cutoff=0.6)
             hint = f"did you mean {close!r}?" if close else "one of: " + ", ".join(sorted(fld.type.values))
         raise FieldError(FieldProblem(fld.path, str(exc), hint)) from None

@@ -18,7 +18,7 @@ from .typesys import ANY, BOOL, DATE, DURATION, INT, MONEY, NULL, STR, TIMESTAMP
 from .vocabulary import Vocabulary
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Param:
     name: str
     type: Type

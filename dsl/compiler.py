@@ -60,7 +60,7 @@ class ModuleBuilder:
     def build(self, filename: str) -> dict[str, Callable[..., Any]]:
         source = "\n".join(self.functions)
         namespace: dict[str, Any] = dict(self.constants)
-        namespace.update(_RUNTIME)
+        namespace.update(RUNTIME)
         exec(compile(source, filename, "exec"), namespace)  # generated code, not user text
         return namespace
 
@@ -77,8 +77,9 @@ def _hashable(value: Any) -> bool:
         return False
 
 
-_RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div}
-_RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
+# Helpers every generated module can call; not pickled with a module's constants.
+RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div}
+RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
 
 
 class ExprGen:

@@ -20,7 +20,17 @@ from .model import Rule, Version
 from .values import SHANGHAI
 from .vocabulary import Field, Vocabulary
 
-_UNSET = object()
+class _Unset:
+    """'Not read yet' for the decider's field locals; pickles as this module's singleton."""
+
+    def __reduce__(self) -> str:
+        return "_UNSET"
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET = _Unset()
 
 
 def _bad_parent(path: str, value: Any) -> Any:

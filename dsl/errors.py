@@ -8,7 +8,7 @@ from typing import Any, Final, Literal
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Span:
     """A range in a *file* (1-based line and column; end is exclusive)."""
 
@@ -90,7 +90,7 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Diagnostic:
     """One problem, located. Text is rendered from `code` and `args` by `message()`."""
 

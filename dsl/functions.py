@@ -12,7 +12,7 @@ from .values import SHANGHAI
 Signature = Callable[[list[Type]], "Type | str"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Function:
     name: str
     signature: Signature

@@ -10,7 +10,7 @@ from .errors import Span
 from .typesys import Type
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ExprRef:
     """One expression of the rulebook: its text, where it is, and its typed tree."""
 
@@ -20,7 +20,7 @@ class ExprRef:
     where: str          # e.g. "rules[0].when[2]"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ParamDef:
     name: str
     type: Type
@@ -30,7 +30,7 @@ class ParamDef:
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Alternative:
     """One branch of an action: `if` (None for the fallback) and the action it picks."""
 
@@ -38,7 +38,7 @@ class Alternative:
     action: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Version:
     name: str | None            # None for a rule without versions
     start: datetime | None
@@ -51,7 +51,7 @@ class Version:
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Example:
     name: str
     case: dict[str, Any]
@@ -61,7 +61,7 @@ class Example:
     where: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
     id: str
     name_zh: str

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from .errors import Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Origin:
     """Maps character offsets of an expression to (line, col) in its file.
 

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import unicodedata
 
+from typing import TYPE_CHECKING
+
 from .results import CaseResult
-from .testing import Coverage, ExampleOutcome
+
+if TYPE_CHECKING:
+    from .testing import Coverage, ExampleOutcome
 from .values import format_timestamp, format_value
 
 

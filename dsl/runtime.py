@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from . import ast
 from .cases import FieldError, ParsedCase, open_case
-from .compiler import ModuleBuilder
+from .compiler import RUNTIME, ModuleBuilder
 from .decider import add_decider
 from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
@@ -67,11 +67,13 @@ class CompiledRule:
 class CompiledRulebook:
     """`load_rulebook("douyin").evaluate(case)` -> CaseResult, the same as `rulebook eval`."""
 
-    def __init__(self, model: Rulebook, vocabulary: Vocabulary | None = None):
+    def __init__(self, model: Rulebook, vocabulary: Vocabulary | None = None,
+                 artifact: tuple[dict[str, Any], Any] | None = None):
         self.model = model
         self.vocabulary = vocabulary or default_vocabulary()
         self.params = {name: p.value for name, p in model.params.items()}
-        self.rules, self.decide_all = _compile_rules(model, self.params, self.vocabulary)
+        self.artifact = artifact or generate(model, self.params, self.vocabulary)
+        self.rules, self.decide_all = link(model, *self.artifact)
 
     @property
     def platform(self) -> str:
@@ -212,16 +214,16 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
     return lines
 
 
-def _compile_rules(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) -> tuple[list[CompiledRule], Fn]:
-    """Generate one Python module for the whole rulebook, then pick its functions apart."""
+def generate(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) -> tuple[dict[str, Any], Any]:
+    """The rulebook as one Python module: (its constants, its compiled code object).
+
+    Function names follow the rules' positions (`r{rule}v{version}_...`), so `link` can
+    find them again; both parts are picklable/marshallable for the on-disk cache.
+    """
     module = ModuleBuilder(params)
-    plan: list[tuple[Rule, str | None, list[tuple[Version, str]]]] = []
     for ri, rule in enumerate(model.rules):
-        by_name = None
         if rule.versions_by is not None:
-            by_name = f"r{ri}_by"
-            module.add_function(by_name, "value", rule.versions_by.tree)
-        versions = []
+            module.add_function(f"r{ri}_by", "value", rule.versions_by.tree)
         for vi, version in enumerate(rule.versions):
             prefix = f"r{ri}v{vi}"
             module.add_conjunction(f"{prefix}_match", [c.tree for c in version.conditions])
@@ -234,21 +236,29 @@ def _compile_rules(model: Rulebook, params: dict[str, Any], vocabulary: Vocabula
                 module.add_function(f"{prefix}_deadline", "value", version.deadline.tree)
             for oi, (_, out) in enumerate(version.outputs):
                 module.add_function(f"{prefix}_o{oi}", "value", out.tree)
-            versions.append((version, prefix))
-        plan.append((rule, by_name, versions))
     add_decider(module, model.rules, vocabulary)
-    ns = module.build(f"<rulebook {model.file}>")
+    return module.constants, compile(module.source, f"<rulebook {model.file}>", "exec")
+
+
+def link(model: Rulebook, constants: dict[str, Any], code: Any) -> tuple[list[CompiledRule], Fn]:
+    """Run the generated module and attach its functions to the rules they decide."""
+    ns = dict(constants)
+    ns.update(RUNTIME)
+    exec(code, ns)  # generated code, not user text
     compiled = []
-    for rule, by_name, versions in plan:
-        cvs = [CompiledVersion(
-            version=v,
-            match=ns[f"{p}_match"],
-            conditions=[(c, ns[f"{p}_c{i}"]) for i, c in enumerate(v.conditions)],
-            alternatives=[(a, ns[f"{p}_a{i}"] if a.condition is not None else None) for i, a in enumerate(v.actions)],
-            deadline=ns[f"{p}_deadline"] if v.deadline is not None else None,
-            outputs=[(name, ns[f"{p}_o{i}"]) for i, (name, _) in enumerate(v.outputs)],
-        ) for v, p in versions]
-        compiled.append(CompiledRule(rule, ns[by_name] if by_name else None, cvs, _paths(rule)))
+    for ri, rule in enumerate(model.rules):
+        cvs = []
+        for vi, v in enumerate(rule.versions):
+            p = f"r{ri}v{vi}"
+            cvs.append(CompiledVersion(
+                version=v,
+                match=ns[f"{p}_match"],
+                conditions=[(c, ns[f"{p}_c{i}"]) for i, c in enumerate(v.conditions)],
+                alternatives=[(a, ns[f"{p}_a{i}"] if a.condition is not None else None) for i, a in enumerate(v.actions)],
+                deadline=ns[f"{p}_deadline"] if v.deadline is not None else None,
+                outputs=[(name, ns[f"{p}_o{i}"]) for i, (name, _) in enumerate(v.outputs)],
+            ))
+        compiled.append(CompiledRule(rule, ns.get(f"r{ri}_by"), cvs, _paths(rule)))
     return compiled, ns["decide_all"]
 
 

@@ -22,7 +22,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Type:
     """A type; `item` for lists, `values` for text restricted to an enumeration."""
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from .typesys import Type, parse_type
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Field:
     path: str
     type: Type
@@ -33,7 +30,7 @@ class Field:
         return None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Vocabulary:
     fields: dict[str, Field]
 
@@ -53,8 +50,13 @@ class Vocabulary:
 @lru_cache(maxsize=1)
 def default_vocabulary() -> Vocabulary:
     """The project's vocabulary, read once from `dsl/vocabulary.yaml`."""
+    from importlib import resources
+
+    import yaml
+
     text = resources.files("dsl").joinpath("vocabulary.yaml").read_text(encoding="utf-8")
-    return vocabulary_from_data(yaml.safe_load(text))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when available: faster start
+    return vocabulary_from_data(yaml.load(text, Loader=loader))
 
 
 def vocabulary_from_data(data: dict) -> Vocabulary:
