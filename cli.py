@@ -124,9 +124,11 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...]) -> 
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of labels and reasons.")
 @click.option("--summary/--no-summary", "show_summary", default=True,
               help="End with the counts (stdout for the table, stderr otherwise).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1,
+              help="Evaluate in N processes (output keeps the input order).")
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
              at_text: str | None, fmt: str, within_text: str | None, explain: bool, lang: str,
-             show_summary: bool) -> None:
+             show_summary: bool, jobs: int) -> None:
     """Evaluate cases against rulebooks.
 
     CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl) or CSV with
@@ -135,7 +137,7 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
 
     Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected.
     """
-    from dsl.batch import Progress, Sink, run_batch
+    from dsl.batch import BatchOptions, Progress, Sink, run_batch, run_parallel
     from dsl.caseio import read_cases
 
     if not platforms and not rulebook_paths:
@@ -148,9 +150,15 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     books = _load_books(platforms, rulebook_paths)
     out = click.get_text_stream("stdout")
     sink = Sink(out, "jsonl" if fmt == "json" else fmt, explain, lang)
-    items = (item for name in cases for item in read_cases(name, books[0].vocabulary))
-    summary = run_batch(items, books, sink, at, within, lang, report=lambda line: click.echo(line, err=True),
-                        progress=Progress(click.get_text_stream("stderr")))
+    report = lambda line: click.echo(line, err=True)  # noqa: E731
+    progress = Progress(click.get_text_stream("stderr"))
+    if jobs > 1:
+        items = (item for name in cases for item in read_cases(name, books[0].vocabulary, raw_lines=True))
+        paths = [str(Path(book.model.file).resolve()) for book in books]
+        summary = run_parallel(items, paths, sink, jobs, BatchOptions(at, within, lang), report, progress)
+    else:
+        items = (item for name in cases for item in read_cases(name, books[0].vocabulary))
+        summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress)
     if show_summary:
         text = summary.text(lang)
         if within is not None:

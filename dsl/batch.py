@@ -43,6 +43,16 @@ class Summary:
         if len(self.rejections) < MAX_KEPT_REJECTIONS:
             self.rejections.append((source, reason))
 
+    def merge(self, other: Summary) -> None:
+        self.read += other.read
+        self.evaluated += other.evaluated
+        self.rejected += other.rejected
+        self.with_field_errors += other.with_field_errors
+        self.shown += other.shown
+        self.matched.update(other.matched)
+        room = MAX_KEPT_REJECTIONS - len(self.rejections)
+        self.rejections.extend(other.rejections[:max(room, 0)])
+
     @property
     def clean(self) -> bool:
         return not self.rejected and not self.with_field_errors
@@ -75,10 +85,10 @@ class Summary:
 class Sink:
     """Writes results in one format; `table` for people, `json`/`jsonl` and `csv` for programs."""
 
-    def __init__(self, out: TextIO, fmt: str, explain: bool = True, lang: str = "zh"):
+    def __init__(self, out: TextIO, fmt: str, explain: bool = True, lang: str = "zh", header: bool = True):
         self.out, self.fmt, self.explain, self.lang = out, fmt, explain, lang
         self.csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-        if self.csv is not None:
+        if self.csv is not None and header:
             self.csv.writerow(CSV_COLUMNS)
 
     def write(self, result: CaseResult, book: CompiledRulebook) -> None:
@@ -89,9 +99,10 @@ class Sink:
             for r in result.results:
                 self.csv.writerow([result.case, result.platform, format_timestamp(result.at), r.rule,
                                    str(r.matched).lower(), r.action or "", format_timestamp(r.deadline) if r.deadline else "",
-                                   str(r.due).lower(), r.version or "", r.error or "", " | ".join(r.why)])
+                                   str(r.due).lower(), r.version or "", r.error or "",
+                                   " | ".join(r.why) if self.explain else ""])
         else:
-            self.out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+            self.out.write(json.dumps(result.to_json(explain=self.explain), ensure_ascii=False) + "\n")
 
 
 class Progress:
@@ -105,8 +116,8 @@ class Progress:
         self.started = self.last
         self.shown = False
 
-    def tick(self, summary: Summary) -> None:
-        if not self.enabled or summary.read % 100:
+    def tick(self, summary: Summary, force: bool = False) -> None:
+        if not self.enabled or (summary.read % 100 and not force):
             return
         now = time.monotonic()
         if now - self.last < self.every or now - self.started < 1.0:
@@ -146,31 +157,111 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
     return out, field_errors
 
 
+@dataclass
+class BatchOptions:
+    at: datetime | None = None
+    within: timedelta | None = None
+    lang: str = "zh"
+
+
+def process(item: CaseInput, books: list[CompiledRulebook], sink: Sink, summary: Summary, options: BatchOptions,
+            report: Callable[[str], None]) -> None:
+    """One case: evaluate, count, and write the results that pass the `within` filter."""
+    summary.read += 1
+    done = evaluate_one(item, books, options.at, options.lang, report)
+    if isinstance(done, str):
+        summary.reject(item.source, done)
+        return
+    results, field_errors = done
+    summary.evaluated += 1
+    summary.with_field_errors += field_errors
+    for book, result in results:
+        for r in result.results:
+            if r.matched:
+                summary.matched[(result.platform, r.rule)] += 1
+        if options.within is not None and not any(e.deadline <= result.at + options.within for e in result.timeline):
+            continue
+        summary.shown += 1
+        sink.write(result, book)
+
+
 def run_batch(items: Iterable[CaseInput], books: list[CompiledRulebook], sink: Sink, at: datetime | None = None,
               within: timedelta | None = None, lang: str = "zh", report: Callable[[str], None] | None = None,
               progress: Progress | None = None) -> Summary:
     """Evaluate every case, write each result to `sink`, and return the counts."""
     summary = Summary()
+    options = BatchOptions(at, within, lang)
     report = report or (lambda line: print(line, file=sys.stderr))
     for item in items:
-        summary.read += 1
-        done = evaluate_one(item, books, at, lang, report)
-        if isinstance(done, str):
-            summary.reject(item.source, done)
-        else:
-            results, field_errors = done
-            summary.evaluated += 1
-            summary.with_field_errors += field_errors
-            for book, result in results:
-                for r in result.results:
-                    if r.matched:
-                        summary.matched[(result.platform, r.rule)] += 1
-                if within is not None and not any(e.deadline <= result.at + within for e in result.timeline):
-                    continue
-                summary.shown += 1
-                sink.write(result, book)
+        process(item, books, sink, summary, options, report)
         if progress is not None:
             progress.tick(summary)
+    if progress is not None:
+        progress.close()
+    return summary
+
+
+# -- several processes ----------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(paths: list[str], fmt: str, explain: bool, options: BatchOptions) -> None:
+    from . import load_rulebook
+
+    _WORKER.update(books=[load_rulebook(p) for p in paths], fmt=fmt, explain=explain, options=options)
+
+
+def _work(chunk: list[CaseInput]) -> tuple[str, Summary, list[str]]:
+    out = io.StringIO()
+    sink = Sink(out, _WORKER["fmt"], _WORKER["explain"], _WORKER["options"].lang, header=False)
+    summary, reports = Summary(), []
+    for item in chunk:
+        if item.raw is not None:   # a JSON Lines line, parsed here rather than in the reader
+            item = parse_line(item)
+        process(item, _WORKER["books"], sink, summary, _WORKER["options"], reports.append)
+    return out.getvalue(), summary, reports
+
+
+def parse_line(item: CaseInput) -> CaseInput:
+    from .caseio import loads
+
+    try:
+        return CaseInput(item.source, loads(item.raw or ""))
+    except (ValueError, RecursionError) as exc:
+        from .caseio import _json_problem
+
+        return CaseInput(item.source, error=_json_problem(exc))
+
+
+def run_parallel(items: Iterable[CaseInput], book_paths: list[str], sink: Sink, jobs: int, options: BatchOptions,
+                 report: Callable[[str], None], progress: Progress | None = None, chunk_size: int = 2000) -> Summary:
+    """Like run_batch with `jobs` worker processes; output keeps the input order and memory
+    stays bounded (at most 2 × jobs chunks in flight)."""
+    import multiprocessing
+    from collections import deque
+    from itertools import islice
+
+    summary = Summary()
+    context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
+    with context.Pool(jobs, _init_worker, (book_paths, sink.fmt, sink.explain, options)) as pool:
+        pending: deque[Any] = deque()
+        iterator = iter(items)
+        while True:
+            while len(pending) < 2 * jobs:
+                chunk = list(islice(iterator, chunk_size))
+                if not chunk:
+                    break
+                pending.append(pool.apply_async(_work, (chunk,)))
+            if not pending:
+                break
+            text, part, reports = pending.popleft().get()
+            sink.out.write(text)
+            for line in reports:
+                report(line)
+            summary.merge(part)
+            if progress is not None:
+                progress.tick(summary, force=True)
     if progress is not None:
         progress.close()
     return summary

@@ -23,6 +23,7 @@ class CaseInput:
     source: str          # "cases.jsonl:3"
     doc: Any = None
     error: str | None = None
+    raw: str | None = None   # a JSON Lines line not parsed yet (parsed by the worker that evaluates it)
 
 
 def _reject_constant(name: str) -> Any:
@@ -34,14 +35,14 @@ def loads(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
 
 
-def read_cases(name: str, vocabulary: Any = None) -> Iterator[CaseInput]:
+def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> Iterator[CaseInput]:
     """Every case of a file (or `-` for standard input), in order.
 
     `.jsonl`/`.ndjson` and `.csv` files are streamed: memory stays constant however long.
     """
     if name == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="strict")
-        yield from _read_stream(stream, "<stdin>", "", vocabulary)
+        yield from _read_stream(stream, "<stdin>", "", vocabulary, raw_lines)
         return
     path = Path(name)
     try:
@@ -57,13 +58,14 @@ def read_cases(name: str, vocabulary: Any = None) -> Iterator[CaseInput]:
         handle.seek(0)
         newline = "" if path.suffix.lower() == ".csv" else None
         stream = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline=newline)
-        yield from _read_stream(stream, name, path.suffix.lower(), vocabulary)
+        yield from _read_stream(stream, name, path.suffix.lower(), vocabulary, raw_lines)
 
 
-def _read_stream(stream: io.TextIOBase, name: str, suffix: str, vocabulary: Any = None) -> Iterator[CaseInput]:
+def _read_stream(stream: io.TextIOBase, name: str, suffix: str, vocabulary: Any = None,
+                 raw_lines: bool = False) -> Iterator[CaseInput]:
     try:
         if suffix in (".jsonl", ".ndjson"):
-            yield from _json_lines(stream, name)
+            yield from _json_lines(stream, name, raw_lines)
             return
         if suffix == ".csv":
             if vocabulary is None:
@@ -96,7 +98,7 @@ def _read_stream(stream: io.TextIOBase, name: str, suffix: str, vocabulary: Any 
         yield CaseInput(name, data)
 
 
-def _json_lines(stream: io.TextIOBase, name: str) -> Iterator[CaseInput]:
+def _json_lines(stream: io.TextIOBase, name: str, raw_lines: bool = False) -> Iterator[CaseInput]:
     line_no = 0
     while True:
         try:
@@ -113,6 +115,9 @@ def _json_lines(stream: io.TextIOBase, name: str) -> Iterator[CaseInput]:
                 line = stream.readline(MAX_LINE_CHARS + 1)
             continue
         if not line.strip():
+            continue
+        if raw_lines:
+            yield CaseInput(f"{name}:{line_no}", raw=line)
             continue
         try:
             yield CaseInput(f"{name}:{line_no}", loads(line))

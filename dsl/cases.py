@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, Callable
 
 from .typesys import Type
@@ -103,9 +102,16 @@ class ParsedCase:
         """Convert every known field (collecting each problem) and list the unknown ones."""
         if self.validated or self.fatal or not isinstance(self.view, CaseView) or self.vocabulary is None:
             return self
-        for path in self.vocabulary.paths():
-            self.view.get(path)
-        self.unknown = _unknown_keys(self.view.doc, "", self.vocabulary)
+        view, doc = self.view, self.view.doc
+        for path, convert_path in view.converters.items():
+            if path in view or path in view.problems:
+                continue
+            try:
+                view[path] = convert_path(doc)
+            except FieldError as exc:
+                view.problems.setdefault(exc.problem.path, exc.problem)
+                view.problems[path] = exc.problem
+        self.unknown = _unknown_keys(doc, "", self.vocabulary)
         self.validated = True
         return self
 
@@ -120,6 +126,8 @@ def open_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> Parse
     if not isinstance(order, dict):
         fatal = "missing 'order'" if order is None else f"'order' must be an object, not {_kind(order)}"
         return ParsedCase(case_id, {}, fatal=fatal)
+    from .converters import converters_for
+
     view = CaseView(doc, converters_for(vocabulary))
     now = view.get("now")
     return ParsedCase(case_id, view, now if isinstance(now, datetime) else None, vocabulary=vocabulary)
@@ -130,79 +138,7 @@ def parse_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> Pars
     return open_case(doc, vocabulary, fallback_id).validate()
 
 
-# -- converters ----------------------------------------------------------------------------
-
-@lru_cache(maxsize=8)
-def converters_for(vocabulary: Vocabulary) -> dict[str, Converter]:
-    return {path: _converter(vocabulary, fld) for path, fld in vocabulary.fields.items()}
-
-
-def _converter(vocabulary: Vocabulary, fld: Field) -> Converter:
-    """doc -> the field's value: walk to the parent object, then convert the raw value."""
-    parts = fld.path.split(".")
-    parents = [".".join(parts[:i]) for i in range(1, len(parts))]
-    convert_value = _value_converter(fld)
-    key = parts[-1]
-
-    def convert(doc: dict[str, Any]) -> Any:
-        obj: Any = doc
-        for name, parent in zip(parts[:-1], parents):
-            obj = obj.get(name)
-            if obj is None:
-                return None
-            if not isinstance(obj, dict):
-                raise FieldError(FieldProblem(parent, f"must be an object, not {_kind(obj)}"))
-        raw = obj.get(key)
-        if raw is None:
-            return None
-        return convert_value(raw)
-
-    return convert
-
-
-def _value_converter(fld: Field) -> Callable[[Any], Any]:
-    kind = fld.type.kind
-    if kind == "money":
-        fast = re.compile(r"[0-9]{1,15}(\.[0-9]{1,%d})?" % fld.decimals).fullmatch
-        low, high = fld.minimum, fld.maximum
-
-        def money(raw: Any) -> Any:
-            if type(raw) is str and fast(raw):
-                value = Decimal(raw)
-                if (low is None or value >= low) and (high is None or value <= high):
-                    return value
-            return _checked(fld, raw)
-        return money
-    if kind == "timestamp":
-        from_iso = datetime.fromisoformat
-
-        def timestamp(raw: Any) -> Any:
-            if type(raw) is str and _FAST_TIMESTAMP(raw):
-                value = from_iso(raw)
-                tz = value.tzinfo
-                if tz is None:
-                    return value.replace(tzinfo=SHANGHAI)
-                return value if tz is SHANGHAI else value.astimezone(SHANGHAI)
-            return _checked(fld, raw)
-        return timestamp
-    if kind == "bool":
-        def boolean(raw: Any) -> Any:
-            return raw if raw is True or raw is False else _checked(fld, raw)
-        return boolean
-    if kind == "str" and fld.type.values is not None:
-        values = fld.type.values
-
-        def enum(raw: Any) -> Any:
-            return raw if type(raw) is str and raw in values else _checked(fld, raw)
-        return enum
-    if kind == "object":
-        def obj(raw: Any) -> Any:
-            if isinstance(raw, dict):
-                return raw
-            raise FieldError(FieldProblem(fld.path, f"must be an object, not {_kind(raw)}"))
-        return obj
-    return lambda raw: _checked(fld, raw)
-
+# -- conversion ------------------------------------------------------------------------------
 
 def _checked(fld: Field, raw: Any) -> Any:
     """The slow, exact conversion with a message naming what is wrong."""
@@ -300,7 +236,7 @@ def _list(typ: Type, raw: Any) -> tuple[Any, ...]:
 
 def _unknown_keys(obj: dict[str, Any], prefix: str, vocabulary: Vocabulary) -> list[str]:
     out: list[str] = []
-    known = {f.path.rpartition(".")[2]: f for f in vocabulary.children(prefix)}
+    known = vocabulary.keys_under(prefix)
     for key, value in obj.items():
         fld = known.get(key)
         path = f"{prefix}.{key}" if prefix else str(key)

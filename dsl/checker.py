@@ -193,7 +193,11 @@ def _compare(node: ast.Compare, scope: Scope) -> ast.Expr:
     if node.op in ("in", "not in"):
         _check_membership(typed, lt, rt, scope)
         return typed
-    if "object" in (lt.kind, rt.kind) and node.op in ("==", "!=") and NULL in (lt, rt):
+    if "object" in (lt.kind, rt.kind):
+        if node.op in ("==", "!=") and NULL in (lt, rt):
+            return typed
+        obj = left if lt.kind == "object" else right
+        scope.error("E211", node, name=obj.dotted if isinstance(obj, ast.Name) else "this value")
         return typed
     if node.op in ("==", "!="):
         if unify(lt, rt) is None or "object" in (lt.kind, rt.kind):

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 from . import ast
 from .functions import FUNCTIONS
 from .interpreter import fold
-from .semantics import add, div, mul, sub
+from .semantics import add, as_money, div, mul, needs_money, sub
 
 _PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "in", "not in": "not in"}
 
@@ -78,7 +78,7 @@ def _hashable(value: Any) -> bool:
 
 
 # Helpers every generated module can call; not pickled with a module's constants.
-RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div}
+RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money}
 RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
 
 
@@ -130,6 +130,10 @@ class ExprGen:
 
     # -- value form: the three-valued result -----------------------------------------
     def value(self, node: ast.Expr) -> str:
+        code = self._value(node)
+        return f"_as_money({code})" if needs_money(node) else code
+
+    def _value(self, node: ast.Expr) -> str:
         is_const, val = self.folded(node)
         if is_const:
             if isinstance(val, list):

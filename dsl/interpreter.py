@@ -5,12 +5,12 @@ this); the checker's constant folding and unreachable-rule analysis also use it.
 """
 from __future__ import annotations
 
-from functools import singledispatch
+from functools import singledispatch, wraps
 from typing import Any, Mapping
 
 from . import ast
 from .functions import FUNCTIONS
-from .semantics import ARITH, COMPARE, kleene_and, kleene_or
+from .semantics import ARITH, COMPARE, as_money, kleene_and, kleene_or, needs_money
 
 
 class Env:
@@ -45,6 +45,15 @@ def interpret(node: ast.Expr, env: Env) -> Any:
     return _eval(node, env)
 
 
+def _money_choice(fn):  # type: ignore[no-untyped-def]
+    """Money-typed calls and if/else give a Decimal even when they pick an int operand."""
+    @wraps(fn)   # keeps the annotation singledispatch registers on
+    def wrapped(node: ast.Expr, env: Env) -> Any:
+        value = fn(node, env)
+        return as_money(value) if needs_money(node) else value
+    return wrapped
+
+
 def fold(node: ast.Expr, params: Mapping[str, Any]) -> tuple[bool, Any]:
     """(True, value) when `node` depends on parameters and literals only."""
     try:
@@ -70,7 +79,7 @@ def _(node: ast.Name, env: Env) -> Any:
 
 @_eval.register
 def _(node: ast.ListExpr, env: Env) -> Any:
-    return [_eval(i, env) for i in node.items]
+    return tuple(_eval(i, env) for i in node.items)     # lists are tuples everywhere (cases too)
 
 
 @_eval.register
@@ -111,6 +120,7 @@ def _(node: ast.Logical, env: Env) -> Any:
 
 
 @_eval.register
+@_money_choice
 def _(node: ast.Call, env: Env) -> Any:
     fn = FUNCTIONS[node.name]
     args = [_eval(a, env) for a in node.args]
@@ -120,5 +130,6 @@ def _(node: ast.Call, env: Env) -> Any:
 
 
 @_eval.register
+@_money_choice
 def _(node: ast.Cond, env: Env) -> Any:
     return _eval(node.then, env) if _eval(node.test, env) is True else _eval(node.orelse, env)

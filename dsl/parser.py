@@ -128,7 +128,12 @@ def _translate(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
     assert isinstance(exc, UnexpectedToken)
     token: Token = exc.token
     start, end = token.start_pos or 0, token.end_pos or (token.start_pos or 0) + 1
-    return _diag("E108", origin, start, end, _token_hint(token, text, exc), token=str(token))
+    hint = _token_hint(token, text, exc)
+    if hint is not None and hint[0] == "duration":   # `7 天`: a number, a space, a unit word
+        before = text[:start].rstrip()
+        number_start = len(before) - len(before.split()[-1]) if before.split() else start
+        return _diag("E103", origin, number_start, end, hint, text=text[number_start:end])
+    return _diag("E108", origin, start, end, hint, token=str(token))
 
 
 def _token_hint(token: Token, text: str, exc: UnexpectedToken) -> tuple[str, dict[str, Any]] | None:

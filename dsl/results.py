@@ -29,11 +29,11 @@ class RuleResult:
             self._why = self.explain() if self.explain else []
         return self._why
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, explain: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
             "rule": self.rule, "matched": self.matched, "action": self.action,
             "deadline": format_timestamp(self.deadline) if self.deadline else None,
-            "due": self.due, "why": self.why,
+            "due": self.due, "why": self.why if explain else [],
         }
         if self.version is not None:
             out["version"] = self.version
@@ -78,10 +78,10 @@ class CaseResult:
                 return r
         raise KeyError(rule)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, explain: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
             "case": self.case, "platform": self.platform, "at": format_timestamp(self.at),
-            "results": [r.to_json() for r in self.results],
+            "results": [r.to_json(explain) for r in self.results],
             "timeline": [e.to_json() for e in self.timeline],
         }
         if self.errors:

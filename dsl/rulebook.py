@@ -126,7 +126,7 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
         return None
     if quoted:
         return STR, value
-    for typ, parse in ((DURATION, parse_duration), (TIMESTAMP, parse_timestamp), (DATE, parse_date)):
+    for typ, parse in ((DURATION, parse_duration), (DATE, parse_date), (TIMESTAMP, parse_timestamp)):
         try:
             return typ, parse(value)
         except ValueError_:

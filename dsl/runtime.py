@@ -9,7 +9,7 @@ from typing import Any, Callable
 from . import ast
 from .cases import FieldError, ParsedCase, open_case
 from .compiler import RUNTIME, ModuleBuilder
-from .decider import add_decider
+from .decider import add_decider, bind_converters
 from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
 from .results import CaseResult, RuleResult
@@ -73,7 +73,7 @@ class CompiledRulebook:
         self.vocabulary = vocabulary or default_vocabulary()
         self.params = {name: p.value for name, p in model.params.items()}
         self.artifact = artifact or generate(model, self.params, self.vocabulary)
-        self.rules, self.decide_all = link(model, *self.artifact)
+        self.rules, self.decide_all = link(model, self.vocabulary, *self.artifact)
 
     @property
     def platform(self) -> str:
@@ -194,7 +194,10 @@ def _explain_no_version(rule: CompiledRule, view: dict[str, Any], at: datetime, 
                         lang: str, moment: Any) -> list[str]:
     by = rule.rule.versions_by
     assert by is not None
-    shown = _explainer(book, view, at, lang).describe(by.tree)
+    try:
+        shown = _explainer(book, view, at, lang).describe(by.tree)
+    except FieldError as exc:
+        return [say("bad_field", lang, path=exc.problem.path)]
     return [say("no_version_missing" if moment is None else "no_version", lang, by=shown)]
 
 
@@ -205,7 +208,11 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
     if cv.version.name is not None and rule.rule.versions_by is not None:
         lines.append(say("version", lang, name=cv.version.name, by=explainer.describe(rule.rule.versions_by.tree)))
     for ref, fn in cv.conditions:
-        value = fn(view, at)
+        try:
+            value = fn(view, at)
+        except FieldError as exc:
+            lines.append(f"! {ref.text.strip()}: " + say("bad_field", lang, path=exc.problem.path))
+            continue
         if value is True and not matched:
             continue
         lines.append(explainer.condition(ref.tree, value))
@@ -236,14 +243,15 @@ def generate(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) ->
                 module.add_function(f"{prefix}_deadline", "value", version.deadline.tree)
             for oi, (_, out) in enumerate(version.outputs):
                 module.add_function(f"{prefix}_o{oi}", "value", out.tree)
-    add_decider(module, model.rules, vocabulary)
+    add_decider(module, model.rules)
     return module.constants, compile(module.source, f"<rulebook {model.file}>", "exec")
 
 
-def link(model: Rulebook, constants: dict[str, Any], code: Any) -> tuple[list[CompiledRule], Fn]:
+def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], code: Any) -> tuple[list[CompiledRule], Fn]:
     """Run the generated module and attach its functions to the rules they decide."""
     ns = dict(constants)
     ns.update(RUNTIME)
+    bind_converters(ns, vocabulary)
     exec(code, ns)  # generated code, not user text
     compiled = []
     for ri, rule in enumerate(model.rules):

@@ -40,11 +40,22 @@ class Vocabulary:
     def paths(self) -> list[str]:
         return list(self.fields)
 
+    def keys_under(self, prefix: str) -> dict[str, Field]:
+        """key -> field for the direct sub-fields of an object path (cached: read per case)."""
+        cache = _KEYS.setdefault(id(self), {})
+        keys = cache.get(prefix)
+        if keys is None:
+            keys = cache[prefix] = {f.path.rpartition(".")[2]: f for f in self.children(prefix)}
+        return keys
+
     def children(self, prefix: str) -> list[Field]:
         """The direct sub-fields of an object path ('' for the case's top level)."""
         depth = prefix.count(".") + 1 if prefix else 0
         lead = prefix + "." if prefix else ""
         return [f for p, f in self.fields.items() if p.startswith(lead) and p.count(".") == depth]
+
+
+_KEYS: dict[int, dict[str, dict[str, Field]]] = {}
 
 
 @lru_cache(maxsize=1)

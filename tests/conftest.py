@@ -1,0 +1,151 @@
+"""Shared fixtures: parse / check / compile helpers, a CLI runner, temporary rulebooks."""
+from __future__ import annotations
+
+import sys
+import textwrap
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:          # the package is used from the checkout, not installed
+    sys.path.insert(0, str(ROOT))
+
+from click.testing import CliRunner  # noqa: E402
+
+from dsl import parse_expr  # noqa: E402
+from dsl.checker import Param, Scope, check_expr  # noqa: E402
+from dsl.compiler import compile_expr  # noqa: E402
+from dsl.interpreter import Env, interpret  # noqa: E402
+from dsl.typesys import BOOL, DURATION, INT, MONEY, STR, TIMESTAMP, list_of  # noqa: E402
+from dsl.values import parse_timestamp  # noqa: E402
+from dsl.vocabulary import default_vocabulary  # noqa: E402
+
+RULEBOOKS = ROOT / "rulebooks"
+EXAMPLES = ROOT / "examples"
+
+#: The moment expressions are evaluated at unless a test says otherwise.
+AT = parse_timestamp("2026-11-05T09:00:00+08:00")
+
+#: Parameters every helper scope knows, as (type, value).
+PARAMS: dict[str, tuple[Any, Any]] = {
+    "max_amount": (MONEY, Decimal("300.00")),
+    "window": (DURATION, timedelta(hours=48)),
+    "days": (INT, 7),
+    "zero": (INT, 0),
+    "flag": (BOOL, True),
+    "reasons": (list_of(STR), frozenset({"seven_day_no_reason", "dislike", "wrong_order"})),
+    "cutover": (TIMESTAMP, parse_timestamp("2023-09-13T00:00:00+08:00")),
+}
+PARAM_VALUES: dict[str, Any] = {name: value for name, (_, value) in PARAMS.items()}
+
+
+def make_scope() -> Scope:
+    return Scope(default_vocabulary(), {n: Param(n, t, v) for n, (t, v) in PARAMS.items()})
+
+
+def full_view(values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A case view with every vocabulary path present (null unless given)."""
+    view: dict[str, Any] = {path: None for path in default_vocabulary().paths()}
+    view.update(values or {})
+    return view
+
+
+def check_text(text: str) -> tuple[Any, list[Any]]:
+    return check_expr(parse_expr(text), make_scope())
+
+
+def typed_ok(text: str) -> Any:
+    typed, diags = check_text(text)
+    assert diags == [], f"{text!r} should type-check: {[(d.code, d.args) for d in diags]}"
+    return typed
+
+
+def run_compiled(text: str, view: dict[str, Any] | None = None, kind: str = "value", at: Any = AT) -> Any:
+    fn = compile_expr(typed_ok(text), PARAM_VALUES, kind)
+    return fn(full_view(view), at)
+
+
+def run_interpreted(text: str, view: dict[str, Any] | None = None, at: Any = AT) -> Any:
+    return interpret(typed_ok(text), Env(full_view(view), PARAM_VALUES, at))
+
+
+@pytest.fixture
+def parse() -> Callable[[str], Any]:
+    """`parse("1 + 2")` -> AST (raises DslError)."""
+    return parse_expr
+
+
+@pytest.fixture
+def scope() -> Scope:
+    return make_scope()
+
+
+@pytest.fixture
+def check() -> Callable[[str], tuple[Any, list[Any]]]:
+    """`check("order.paid_amount <= 300")` -> (typed tree, diagnostics)."""
+    return check_text
+
+
+@pytest.fixture
+def compile_and_run() -> Callable[..., Any]:
+    """`compile_and_run(text, view, kind="value"|"truth", at=AT)` with the helper parameters."""
+    return run_compiled
+
+
+@pytest.fixture
+def interpret_text() -> Callable[..., Any]:
+    return run_interpreted
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def cli_main() -> Any:
+    from cli import main
+    return main
+
+
+# -- temporary rulebooks -------------------------------------------------------------------
+
+RULEBOOK_HEAD = """\
+rulebook: demo
+name: {zh: 演示, en: Demo}
+parameters:
+  max_amount: 300.00
+  window: 48h
+rules:
+"""
+
+
+def rule_yaml(rule_id: str = "r1", when: str = "- order.paid_amount <= params.max_amount",
+              extra: str = "") -> str:
+    """One rule as YAML (indented for the `rules:` list). `when` is the text under `when:`."""
+    body = textwrap.indent(textwrap.dedent(when).strip("\n"), " " * 6)
+    text = (f"  - id: {rule_id}\n"
+            f"    name: {{zh: 规则, en: Rule}}\n"
+            f"    source: {{seed: s.txt}}\n"
+            f"    when:\n{body}\n"
+            f"    action: approve\n")
+    if extra:
+        text += textwrap.indent(textwrap.dedent(extra).strip("\n"), " " * 4) + "\n"
+    return text
+
+
+@pytest.fixture
+def write_rulebook(tmp_path: Path) -> Callable[..., Path]:
+    """`write_rulebook(text, name="demo.yaml")` -> path; text as given (bytes written as is)."""
+    def write(text: str | bytes, name: str = "demo.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+    return write
