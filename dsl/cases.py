@@ -174,6 +174,8 @@ def convert(fld: Field, raw: Any) -> Any:
     if kind == "timestamp":
         if not isinstance(raw, str):
             raise ValueError_(f"{_shown(raw)} is not a timestamp")
+        if len(raw) > 64:
+            raise ValueError_(f"{_shown(raw)} is not a timestamp (too long)")
         try:
             return parse_timestamp(raw.strip())
         except ValueError_ as exc:
@@ -204,6 +206,8 @@ def _money(fld: Field, raw: Any) -> Decimal:
         value = Decimal(repr(raw))
     elif isinstance(raw, str):
         text = raw.strip()
+        if len(text) > 40:
+            raise ValueError_(f"{_shown(raw)} is not an amount (too long)")
         if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
             raise ValueError_(f"{raw!r} is not an amount such as \"129.90\"")
         value = Decimal(text)

@@ -80,7 +80,8 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     "single_equals": ("compare with '==', not '='", "比较请用 '=='，不要用 '='"),
     "null_semantics": ("a comparison with null is never true; test with 'x == null'",
                        "与 null 比较永远不成立；请用 'x == null' 判断"),
-    "yaml11": ("quote it if you mean text: {quoted}", "如果是文本请加引号：{quoted}"),
+    "yaml11": ("YAML 1.1 tools read it as {meaning}; quote it if you mean text ({quoted}), or write true/false",
+               "YAML 1.1 工具会把它读成{meaning}；如果是文本请加引号（{quoted}），布尔值请写 true/false"),
     "yaml_tabs": ("indent with spaces", "请用空格缩进"),
     "expected": ("expected {expected}", "此处应为 {expected}"),
     "quoted_scalar": ("position is the start of the quoted YAML scalar; write expressions as plain or '|' scalars for exact columns",
@@ -174,6 +175,12 @@ def render(diag: Diagnostic, lang: str = "both") -> str:
         line_no = str(diag.span.line)
         pad = " " * len(line_no)
         text = diag.source_line.rstrip("\r\n")
+        col = diag.span.col
+        if len(text) > 160:   # show a window around the column of a very long line
+            start = max(0, col - 60)
+            text = ("…" if start else "") + text[start:start + 120] + ("…" if start + 120 < len(text) else "")
+            col = col - start + (1 if start else 0)
+            diag = replace(diag, span=Span(diag.span.line, col, diag.span.line, col + min(diag.span.end_col - diag.span.col, 60)))
         width = diag.span.end_col - diag.span.col if diag.span.end_line == diag.span.line else len(text) - diag.span.col + 1
         width = max(1, min(width, max(1, len(text) - diag.span.col + 1)))
         prefix = "".join(ch if ch == "\t" else " " * _cells(ch) for ch in text[: diag.span.col - 1])

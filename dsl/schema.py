@@ -54,9 +54,7 @@ def _report(doc: Document, error: Any, validator: Any) -> None:
         return
     instance = error.instance
     if error.validator == "type" and isinstance(instance, str) and instance.lower() in YAML11_BOOL_WORDS:
-        doc.error("E307", doc.nearest_span(path), ("text", {"en": "write true or false", "zh": "请写 true 或 false"}),
-                  text=instance)
-        return
+        return   # already reported by the loader as E307
     if error.validator == "required":
         missing = [k for k in error.validator_value if not isinstance(instance, dict) or k not in instance]
         detail = f"{where}: missing required key {missing[0]!r}" if missing else f"{where}: {error.message}"

@@ -26,6 +26,7 @@ _BOOL: Final = {"true": True, "True": True, "TRUE": True, "false": False, "False
 _INT_RE: Final = re.compile(r"[-+]?[0-9]+")
 _FLOAT_RE: Final = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 YAML11_BOOL_WORDS: Final = {"yes", "no", "on", "off", "y", "n"}
+_SEXAGESIMAL_RE: Final = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
 _STR_TAG: Final = "tag:yaml.org,2002:str"
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 
@@ -113,6 +114,9 @@ def load_yaml(text: str, file: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         _yaml_error(doc, exc)
         return doc
+    except RecursionError:
+        doc.error("E310", Span(1, 1, 1, 2), detail=f"nested too deeply (the limit is {MAX_DEPTH} levels)")
+        return doc
     except yaml.YAMLError as exc:
         doc.error("E300", Span(1, 1, 1, 2), detail=str(exc))
         return doc
@@ -199,6 +203,10 @@ def _scalar(doc: Document, node: ScalarNode) -> Any:
         return None
     if text in _BOOL:
         return _BOOL[text]
+    if text.lower() in YAML11_BOOL_WORDS or _SEXAGESIMAL_RE.fullmatch(text):
+        meaning = "a boolean" if text.lower() in YAML11_BOOL_WORDS else "a number in base 60"
+        doc.error("E307", _node_span(node), ("yaml11", {"quoted": repr(text), "meaning": meaning}), text=text)
+        return text
     if _INT_RE.fullmatch(text):
         return int(text)
     if _FLOAT_RE.fullmatch(text):

@@ -236,35 +236,52 @@ def test_satisfiable_rules_are_not_flagged(write_rulebook: Write, when: str) -> 
 
 # -- YAML 1.1 traps, BOM, CRLF -------------------------------------------------------------------
 
-def test_yaml11_no_in_an_example_case_fails_that_example(write_rulebook: Write) -> None:
+@pytest.mark.parametrize("word", ["no", "yes", "on", "off", "No", "Y"])
+def test_yaml11_boolean_words_are_rejected_where_they_stand(write_rulebook: Write, word: str) -> None:
+    """`credit_good: no` is false to YAML 1.1 tools and text to YAML 1.2: never guessed, always E307."""
+    extra = f"""\
+    examples:
+      - name: credit written as a YAML 1.1 word
+        case: {{order: {{paid_amount: "10.00"}}, buyer: {{credit_good: {word}}}}}
+        expect: {{matched: true}}
+    """
+    text = RULEBOOK_HEAD + rule_yaml(when="- order.paid_amount > 1", extra=extra)
+    diags = check_rulebook(write_rulebook(text))
+    diag = only(diags, "E307")
+    assert at(diag) == (line_of(text, f"credit_good: {word}"), col_of(text, f"{word}}}}}"))
+    assert diag.hint is not None and "'" + word + "'" in diag.hint[1]["quoted"]
+    with pytest.raises(DslError) as err:
+        load_rulebook(write_rulebook(text, "again.yaml"))
+    assert err.value.code == "E307"
+
+
+def test_yaml11_quoted_words_and_false_are_fine(write_rulebook: Write) -> None:
     extra = """\
     examples:
-      - name: credit written as no
-        case: {order: {paid_amount: "10.00"}, buyer: {credit_good: no}}
-        expect: {matched: true}
       - name: credit written as false
         case: {order: {paid_amount: "10.00"}, buyer: {credit_good: false}}
         expect: {matched: true}
+      - name: a category that is the text no
+        case: {order: {paid_amount: "10.00", category: 'no'}}
+        expect: {matched: true}
     """
-    text = RULEBOOK_HEAD + rule_yaml(when="- order.paid_amount > 1", extra=extra)
-    book = load_rulebook(write_rulebook(text))
+    book = load_rulebook(write_rulebook(RULEBOOK_HEAD + rule_yaml(when="- order.paid_amount > 1", extra=extra)))
     outcomes, _ = run_examples(book)
-    by_name = {o.example.name: o for o in outcomes}
-    bad = by_name["credit written as no"]
-    assert not bad.passed
-    assert any("buyer.credit_good" in d for d in bad.differences)
-    assert by_name["credit written as false"].passed
+    assert [o.passed for o in outcomes] == [True, True], [o.differences for o in outcomes]
 
 
-def test_yaml11_times_and_dates_stay_text(write_rulebook: Write) -> None:
+def test_yaml11_base_60_number_is_rejected_and_dates_stay_text(write_rulebook: Write) -> None:
     extra = """\
     examples:
-      - name: text that YAML 1.1 reads as numbers and dates
+      - name: text that YAML 1.1 reads as a number and a date
         case: {order: {paid_amount: "10.00", category: 1:30, id: 2023-09-13}}
         expect: {matched: true}
     """
-    when = "- order.category == '1:30'\n- order.id == '2023-09-13'"
-    book = load_rulebook(write_rulebook(RULEBOOK_HEAD + rule_yaml(when=when, extra=extra)))
+    text = RULEBOOK_HEAD + rule_yaml(when="- order.id == '2023-09-13'", extra=extra)
+    diag = only(check_rulebook(write_rulebook(text)), "E307")
+    assert at(diag) == (line_of(text, "category: 1:30"), col_of(text, "1:30"))
+    quoted = text.replace("category: 1:30", "category: '1:30'")
+    book = load_rulebook(write_rulebook(quoted, "quoted.yaml"))
     outcomes, _ = run_examples(book)
     assert [o.passed for o in outcomes] == [True], [o.differences for o in outcomes]
     assert outcomes[0].example.case["order"] == {"paid_amount": "10.00", "category": "1:30", "id": "2023-09-13"}
