@@ -146,6 +146,9 @@ def _token_hint(token: Token, text: str, exc: UnexpectedToken) -> tuple[str, dic
         if str(token).lower() in ("and", "or", "not", "in", "true", "false", "null"):
             return ("keyword_logic", {"word": str(token).lower()})
         return ("quote_strings", {})
+    if token.type in ("CMP", "IN"):
+        return ("text", {"en": "comparisons do not chain: write 'a < b and b < c'",
+                         "zh": "比较不能连写：请写成 'a < b and b < c'"})
     expected = _expected(exc)
     return ("expected", {"expected": expected}) if expected else None
 
