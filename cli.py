@@ -162,7 +162,8 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     if show_summary:
         text = summary.text(lang)
         if within is not None:
-            text += f"\n{summary.shown} result(s) with a deadline due within {within_text}"
+            text += (f"\n{summary.shown} 个结果的期限在 {within_text} 内到期" if lang == "zh" else
+                     f"\n{summary.shown} result(s) with a deadline due within {within_text}")
         click.echo(text, err=fmt != "table")
     sys.exit(0 if summary.clean else 1)
 
@@ -213,6 +214,17 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool) -> N
     sys.exit(1 if failed or broken or low else 0)
 
 
+def _diff_side(name: str, hint: str) -> list[Any]:
+    """A rulebook for diff: a missing one is a usage error (2), not a difference (1)."""
+    if not Path(name).exists():
+        try:
+            find_rulebook(name)
+        except DslError as exc:
+            raise click.BadParameter(exc.diagnostics[0].message("en"), param_hint=hint) from None
+        return _load_books((name,), ())
+    return _load_books((), (name,))
+
+
 @main.command()
 @click.argument("a")
 @click.argument("b")
@@ -227,8 +239,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str) -> None:
     from dsl.caseio import read_cases
     from dsl.diff import diff_decisions, diff_structure, diff_to_json, render_decisions, render_structure
 
-    book_a, book_b = _load_books((), (a,)) if Path(a).exists() else _load_books((a,), ()), \
-        _load_books((), (b,)) if Path(b).exists() else _load_books((b,), ())
+    book_a, book_b = _diff_side(a, "A"), _diff_side(b, "B")
     structure = diff_structure(book_a[0], book_b[0])
     decisions = None
     if case_files:

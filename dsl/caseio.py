@@ -86,7 +86,10 @@ def _read_stream(stream: io.TextIOBase, name: str, suffix: str, vocabulary: Any 
     try:
         data = loads(text)
     except (json.JSONDecodeError, ValueError, RecursionError) as exc:
-        if isinstance(exc, json.JSONDecodeError) and exc.msg == "Extra data":
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) > 1 and not text.lstrip().startswith("["):
+            # Not one JSON document but several lines: JSON Lines, where a bad line
+            # is reported on its own and the others still count.
             yield from _json_lines(io.StringIO(text), name)
             return
         yield CaseInput(_where(name, exc), error=_json_problem(exc))
@@ -202,7 +205,19 @@ def _row_to_case(header: list[str], row: list[str], vocabulary: Any) -> dict[str
             target = nxt
         fld = vocabulary.get(path)
         target[parts[-1]] = _cell(cell, fld.type.kind if fld else "str")
-    return case
+    return _drop_empty_objects(case)
+
+
+def _drop_empty_objects(obj: dict[str, Any]) -> dict[str, Any]:
+    """A nested object whose cells were all empty is absent (null), as in the JSON export."""
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            value = _drop_empty_objects(value)
+            if all(v is None for v in value.values()):
+                value = None
+        out[key] = value
+    return out
 
 
 def _cell(cell: str, kind: str) -> Any:

@@ -50,7 +50,7 @@ class ModuleBuilder:
 
     def add_conjunction(self, name: str, exprs: list[ast.Expr]) -> None:
         gen = ExprGen(self)
-        body = " and ".join(gen.truth(e) for e in exprs) if exprs else "True"
+        body = " and ".join(gen.truth(e) for e in cost_order(exprs)) if exprs else "True"
         self.functions.append(f"def {name}(v, at):\n    return {body}\n")
 
     def add_source(self, text: str) -> None:
@@ -78,7 +78,8 @@ def _hashable(value: Any) -> bool:
 
 
 # Helpers every generated module can call; not pickled with a module's constants.
-RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money}
+RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money,
+                           "_days": lambda a, b: b.toordinal() - a.toordinal()}
 RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
 
 
@@ -156,6 +157,14 @@ class ExprGen:
                 return self.compare_value(node)
             case ast.Logical(op=op, items=items):
                 return self.logical_value(op, list(items))
+            case ast.Call(name="days_between", args=(a, b)):
+                # Every timestamp in a view is in Beijing time (UTC+8), so its calendar day
+                # is its own date: no conversion needed here.
+                (x, y), tests = self.guarded([a, b])
+                return _with_null(tests, f"({y}.toordinal() - {x}.toordinal())")
+            case ast.Call(name="date", args=(a,)) if getattr(a, "type", None) is not None and a.type.kind == "timestamp":
+                (x,), tests = self.guarded([a])
+                return _with_null(tests, f"{x}.date()")
             case ast.Call(name=name, args=args):
                 fn = FUNCTIONS[name]
                 if fn.null_safe:
@@ -226,6 +235,10 @@ class ExprGen:
                 null_test, tests, cmp = self.compare_parts(node)
                 if null_test:
                     return null_test
+                if node.op in ("==", "in") and self.nonnull(node.right) and len(tests) == 1 and \
+                        tests[0][1] == self.value(node.left):
+                    # `None == 'x'` and `None in {...}` are simply False: no null guard needed.
+                    return cmp.replace(tests[0][0], tests[0][1], 1)
                 return "(" + " and ".join(_present(tests) + [cmp]) + ")"
             case ast.Cond(test=test, then=then, orelse=orelse):
                 return f"({self.truth(then)} if {self.truth(test)} else {self.truth(orelse)})"
@@ -249,6 +262,31 @@ class ExprGen:
             case ast.Cond(test=test, then=then, orelse=orelse):
                 return f"({self.falsity(then)} if {self.truth(test)} else {self.falsity(orelse)})"
         return f"({self.value(node)} is False)"
+
+
+_FIELD_COST = {"bool": 1, "str": 1, "int": 1, "object": 1, "money": 3, "list": 3, "timestamp": 4, "date": 4}
+
+
+def cost(node: ast.Expr) -> int:
+    """A rough price of evaluating a condition: reading a timestamp costs more than a flag."""
+    total = 0
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            if n.path[0] != "params" and n.path != ("now",):
+                t = getattr(n, "type", None)
+                total += _FIELD_COST.get(t.kind if t is not None else "", 2)
+        elif isinstance(n, ast.Call):
+            total += 2
+        else:
+            total += 0 if isinstance(n, ast.Const) else 1
+    return total
+
+
+def cost_order(conditions: list[ast.Expr]) -> list[ast.Expr]:
+    """Cheapest first. All conditions of a rule must hold, so the order never changes a
+    decision; it changes only how soon a failing rule stops (and so which fields it reads).
+    The decider and the per-rule path use the same order."""
+    return sorted(conditions, key=cost)
 
 
 def _with_null(nullable: list[tuple[str, str]], expr: str) -> str:

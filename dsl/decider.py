@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compiler import ExprGen, ModuleBuilder
-from .converters import converters_for
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from .cases import FieldError, FieldProblem, _checked
+from .compiler import ExprGen, ModuleBuilder, cost_order
 from .model import Rule, Version
-from .vocabulary import Vocabulary
+from .values import SHANGHAI
+from .vocabulary import Field, Vocabulary
 
 class _Unset:
     """'Not read yet' for the decider's field locals; pickles as this module's singleton."""
@@ -31,27 +35,108 @@ _UNSET = _Unset()
 
 
 class _Fields:
-    """Numbers the fields the decider reads; `link` binds `_c{i}` to their converters."""
+    """The fields the decider reads: each a local converted on first read.
 
-    def __init__(self) -> None:
+    Reading is inlined for the cheap kinds (flags, enums, counts, text); amounts, times and
+    lists call a converter generated for the field. Anything not well-formed goes to the
+    exact check in cases.py, which raises FieldError: the caller then decides rule by
+    rule on the slow path, which isolates the error to the rules that read the field.
+    """
+
+    def __init__(self, module: ModuleBuilder, vocabulary: Vocabulary):
+        self.module, self.vocabulary = module, vocabulary
         self.index: dict[str, int] = {}
+        self.parents: dict[str, int] = {}
+        self.converters: list[str] = []
+        self.emitted: set[int] = set()
+
+    def parent(self, path: str) -> str:
+        """The object at `path` (a dict, `_EMPTY` when absent), read once."""
+        if not path:
+            return "v"
+        k = self.parents.setdefault(path, len(self.parents))
+        head, _, key = path.rpartition(".")
+        container = self.parent(head)
+        read = f"(_x{k} if type(_x{k} := {container}.get({key!r})) is dict else _obj({container}, {key!r}, {path!r}))"
+        return f"(_q{k} if _q{k} is not _U else (_q{k} := {read}))"
 
     def access(self, path: str) -> str:
-        i = self.index.setdefault(path, len(self.index))
-        return f"(_p{i} if _p{i} is not _U else (_p{i} := _c{i}(v)))"
+        i = self.index.get(path)
+        if i is None:
+            i = self.index[path] = len(self.index)
+            self.module.constants[f"_F{i}"] = self.vocabulary.fields[path]
+        head, _, key = path.rpartition(".")
+        raw = f"{self.parent(head)}.get({key!r})"
+        return f"(_p{i} if _p{i} is not _U else (_p{i} := {self.convert(i, raw)}))"
+
+    def convert(self, i: int, raw: str) -> str:
+        fld: Field = self.module.constants[f"_F{i}"]
+        kind, r = fld.type.kind, f"_r{i}"
+        if kind == "bool":
+            return f"({r} if ({r} := {raw}) is None or {r} is True or {r} is False else _slow(_F{i}, {r}))"
+        if kind == "str" and fld.type.values is not None:
+            self.module.constants[f"_E{i}"] = fld.type.values
+            return f"({r} if ({r} := {raw}) is None or {r} in _E{i} else _slow(_F{i}, {r}))"
+        if kind == "str":
+            return f"({r} if ({r} := {raw}) is None or type({r}) is str else _slow(_F{i}, {r}))"
+        if kind == "int":
+            bounds = "".join([f" and {r} >= {int(fld.minimum)}" if fld.minimum is not None else "",
+                              f" and {r} <= {int(fld.maximum)}" if fld.maximum is not None else ""])
+            return f"({r} if ({r} := {raw}) is None or (type({r}) is int{bounds}) else _slow(_F{i}, {r}))"
+        if i not in self.emitted:
+            self.emitted.add(i)
+            self.converters.append(_converter(i, fld, self.module))
+        return f"_v{i}({raw})"
 
 
-def bind_converters(namespace: dict[str, Any], vocabulary: Vocabulary) -> None:
-    """Give a generated module the converters of the fields its decider reads."""
-    converters = converters_for(vocabulary)
-    for i, path in enumerate(namespace.get("_FIELD_PATHS", ())):
-        namespace[f"_c{i}"] = converters[path]
+def _converter(i: int, fld: Field, module: ModuleBuilder) -> str:
+    """A raw value -> the field's value, with a fast path for the usual well-formed text."""
+    lines = [f"def _v{i}(r):", "    if r is None:", "        return None"]
+    kind = fld.type.kind
+    if kind == "money":
+        module.constants[f"_LO{i}"], module.constants[f"_HI{i}"] = fld.minimum, fld.maximum
+        bounds = " and ".join(([f"x >= _LO{i}"] if fld.minimum is not None else []) +
+                              ([f"x <= _HI{i}"] if fld.maximum is not None else [])) or "True"
+        lines += ["    if type(r) is str and len(r) <= 18 and r.isascii() and r.replace('.', '', 1).isdigit():",
+                  "        dot = r.find('.')",
+                  f"        if dot != 0 and (dot < 0 or len(r) - dot <= {fld.decimals + 1}):",
+                  "            x = _D(r)", f"            if {bounds}:", "                return x"]
+    elif kind == "timestamp":
+        lines += ["    if type(r) is str and len(r) >= 16 and r[10] == 'T' and r[13] == ':' and r[4] == '-':",
+                  "        try:", "            t = _fromiso(r)", "        except ValueError:",
+                  f"            return _slow(_F{i}, r)", "        z = t.tzinfo", "        if z is None:",
+                  "            return t.replace(tzinfo=_BJ)", "        if z is _BJ or z.utcoffset(None) == _8H:",
+                  "            return t", "        return t.astimezone(_BJ)"]
+    elif kind == "list":
+        lines += ["    if type(r) is list:", "        for x in r:", "            if type(x) is not str:",
+                  "                break", "        else:", "            return tuple(r)"]
+    elif kind == "object":
+        lines += ["    if type(r) is dict:", "        return r"]
+    lines.append(f"    return _slow(_F{i}, r)")
+    return "\n".join(lines) + "\n"
 
 
-def add_decider(module: ModuleBuilder, rules: list[Rule], name: str = "decide_all") -> None:
-    module.constants["_U"] = _UNSET
+def _obj(container: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    """The object under `key`: a dict, `_EMPTY` when absent, FieldError when not an object."""
+    value = container.get(key)
+    if value is None:
+        return _EMPTY
+    if type(value) is dict:
+        return value
+    kind = "a list" if isinstance(value, list) else "text" if isinstance(value, str) else "a number"
+    raise FieldError(FieldProblem(path, f"must be an object, not {kind}"))
+
+
+_EMPTY: dict[str, Any] = {}
+DECIDER_RUNTIME: dict[str, Any] = {
+    "_U": _UNSET, "_EMPTY": _EMPTY, "_obj": _obj, "_D": Decimal, "_slow": _checked,
+    "_fromiso": datetime.fromisoformat, "_BJ": SHANGHAI, "_8H": timedelta(hours=8),
+}
+
+
+def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary, name: str = "decide_all") -> None:
     module.constants["_NO_VERSION"] = (False, None, None, False, None, None)
-    fields = _Fields()
+    fields = _Fields(module, vocabulary)
     gen = ExprGen(module, field_code=fields.access)
     body: list[str] = []
     for i, rule in enumerate(rules):
@@ -73,15 +158,17 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], name: str = "decide_al
         body.append("    else:")
         body.append(f"        r{i} = _NO_VERSION")
     head = [f"def {name}(v, at):"]
-    if fields.index:
-        head.append("    " + " = ".join(f"_p{j}" for j in fields.index.values()) + " = _U")
+    names = [f"_p{j}" for j in fields.index.values()] + [f"_q{k}" for k in fields.parents.values()]
+    if names:
+        head.append("    " + " = ".join(names) + " = _U")
+    for text in fields.converters:
+        module.add_source(text)
     tail = ["    return (" + "".join(f"r{i}, " for i in range(len(rules))) + ")"]
-    module.constants["_FIELD_PATHS"] = tuple(fields.index)
     module.add_source("\n".join(head + body + tail) + "\n")
 
 
 def _version_block(gen: ExprGen, version: Version, target: str, indent: str, name: str | None) -> list[str]:
-    conds = [c.tree for c in version.conditions]
+    conds = cost_order([c.tree for c in version.conditions])
     match = " and ".join(gen.truth(c) for c in conds) if conds else "True"
     action = _action(gen, version)
     lines = [f"{indent}if {match}:"]

@@ -24,7 +24,7 @@ def find_rulebook(name: str, cwd: Path | None = None) -> Path:
     for path in candidates:
         if path.is_file():
             return path
-    where = ", ".join(str(c.parent) for c in candidates)
+    where = ", ".join(dict.fromkeys(str(c.parent) for c in candidates))
     raise DslError([Diagnostic("E311", None, None, {"name": name, "where": where})])
 
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from . import ast
 from .cases import FieldError, ParsedCase, open_case
 from .compiler import RUNTIME, ModuleBuilder
-from .decider import add_decider, bind_converters
+from .decider import DECIDER_RUNTIME, add_decider
 from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
 from .results import CaseResult, RuleResult
@@ -243,7 +243,7 @@ def generate(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) ->
                 module.add_function(f"{prefix}_deadline", "value", version.deadline.tree)
             for oi, (_, out) in enumerate(version.outputs):
                 module.add_function(f"{prefix}_o{oi}", "value", out.tree)
-    add_decider(module, model.rules)
+    add_decider(module, model.rules, vocabulary)
     return module.constants, compile(module.source, f"<rulebook {model.file}>", "exec")
 
 
@@ -251,7 +251,7 @@ def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], cod
     """Run the generated module and attach its functions to the rules they decide."""
     ns = dict(constants)
     ns.update(RUNTIME)
-    bind_converters(ns, vocabulary)
+    ns.update(DECIDER_RUNTIME)
     exec(code, ns)  # generated code, not user text
     compiled = []
     for ri, rule in enumerate(model.rules):

@@ -55,9 +55,12 @@ def suggest_duration(text: str) -> str | None:
 
 
 def format_duration(value: timedelta) -> str:
+    """`48h`, `7d`, `30m`, `1d30m`: whole days from 3 days up, else hours, as people write them."""
     total = int(value.total_seconds())
     sign = "-" if total < 0 else ""
     total = abs(total)
+    if total and total % 3600 == 0 and (total < 3 * 86400 or total % 86400):
+        return f"{sign}{total // 3600}h"
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if total >= size:
