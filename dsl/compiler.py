@@ -283,10 +283,12 @@ def cost(node: ast.Expr) -> int:
 
 
 def cost_order(conditions: list[ast.Expr]) -> list[ast.Expr]:
-    """Cheapest first. All conditions of a rule must hold, so the order never changes a
-    decision; it changes only how soon a failing rule stops (and so which fields it reads).
-    The decider and the per-rule path use the same order."""
-    return sorted(conditions, key=cost)
+    """Cheapest first, the rulebook's order among equals. All conditions of a rule must
+    hold, so the order never changes a decision; it changes only how soon a failing rule
+    stops (and so which fields it reads). The decider and the per-rule path use the same
+    order. A bare flag costs as much as a comparison, so the author's order decides
+    between them (an equality on the application type is usually the most selective)."""
+    return sorted(conditions, key=lambda c: cost(c) + (1 if isinstance(c, (ast.Name, ast.Unary)) else 0))
 
 
 def _with_null(nullable: list[tuple[str, str]], expr: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -157,14 +158,17 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
             body += _version_block(gen, version, f"r{i}", "        ", version.name)
         body.append("    else:")
         body.append(f"        r{i} = _NO_VERSION")
-    head = [f"def {name}(v, at):"]
     names = [f"_p{j}" for j in fields.index.values()] + [f"_q{k}" for k in fields.parents.values()]
-    if names:
-        head.append("    " + " = ".join(names) + " = _U")
+    init = ["    " + " = ".join(names) + " = _U"] if names else []
     for text in fields.converters:
         module.add_source(text)
     tail = ["    return (" + "".join(f"r{i}, " for i in range(len(rules))) + ")"]
-    module.add_source("\n".join(head + body + tail) + "\n")
+    # Globals the body reads become keyword defaults: local loads are cheaper in the hot loop.
+    code = "\n".join(init + body + tail)
+    hoisted = sorted(set(re.findall(r"\b(_(?:U|E\d+|F\d+|k\d+|v\d+|slow|obj|NO_VERSION|as_money|fn_\w+|add|sub|mul|div))\b", code)))
+    defaults = "".join(f", {g}={g}" for g in hoisted)
+    module.add_source(f"def {name}(v, at{defaults}):\n" + code + "\n" if hoisted else
+                      f"def {name}(v, at):\n" + code + "\n")
 
 
 def _version_block(gen: ExprGen, version: Version, target: str, indent: str, name: str | None) -> list[str]:

@@ -73,6 +73,8 @@ class CompiledRulebook:
         self.vocabulary = vocabulary or default_vocabulary()
         self.params = {name: p.value for name, p in model.params.items()}
         self.artifact = artifact or generate(model, self.params, self.vocabulary)
+        self._last_at: datetime | None = None
+        self._last_moment: datetime | None = None
         self.rules, self.decide_all = link(model, self.vocabulary, *self.artifact)
 
     @property
@@ -104,10 +106,11 @@ class CompiledRulebook:
         `(matched, action, deadline, due, version, outputs)`; `matched` is None when the rule
         could not decide (a bad field it reads). No explanations, no validation of unread fields.
         """
-        if type(case) is dict and type(case.get("order")) is dict and at is not None:
-            moment = at if at.tzinfo is SHANGHAI else to_beijing(at)
+        if at is not None and type(case) is dict and type(case.get("order")) is dict:
+            if at is not self._last_at:    # a batch passes one `at` for every case: convert it once
+                self._last_at, self._last_moment = at, to_beijing(at)
             try:
-                return self.decide_all(case, moment)
+                return self.decide_all(case, self._last_moment)
             except Exception:  # noqa: BLE001 - decided below on the slow path
                 pass
         parsed = case if isinstance(case, ParsedCase) else open_case(case, self.vocabulary)
