@@ -19,7 +19,7 @@ from decimal import Decimal
 from .cases import FieldError, FieldProblem, _checked
 from .compiler import ExprGen, ModuleBuilder, cost_order
 from .model import Rule, Version
-from .values import SHANGHAI
+from .values import SHANGHAI, to_beijing
 from .vocabulary import Field, Vocabulary
 
 class _Unset:
@@ -44,8 +44,9 @@ class _Fields:
     rule on the slow path, which isolates the error to the rules that read the field.
     """
 
-    def __init__(self, module: ModuleBuilder, vocabulary: Vocabulary):
-        self.module, self.vocabulary = module, vocabulary
+    def __init__(self, module: ModuleBuilder, vocabulary: Vocabulary, single: frozenset[str] = frozenset()):
+        self.module, self.vocabulary, self.single = module, vocabulary, single
+        self.reads: dict[str, int] = {}
         self.index: dict[str, int] = {}
         self.parents: dict[str, int] = {}
         self.converters: list[str] = []
@@ -66,8 +67,11 @@ class _Fields:
         if i is None:
             i = self.index[path] = len(self.index)
             self.module.constants[f"_F{i}"] = self.vocabulary.fields[path]
+        self.reads[path] = self.reads.get(path, 0) + 1
         head, _, key = path.rpartition(".")
         raw = f"{self.parent(head)}.get({key!r})"
+        if path in self.single:
+            return self.convert(i, raw)
         return f"(_p{i} if _p{i} is not _U else (_p{i} := {self.convert(i, raw)}))"
 
     def convert(self, i: int, raw: str) -> str:
@@ -130,15 +134,47 @@ def _obj(container: dict[str, Any], key: str, path: str) -> dict[str, Any]:
 
 _EMPTY: dict[str, Any] = {}
 DECIDER_RUNTIME: dict[str, Any] = {
-    "_U": _UNSET, "_EMPTY": _EMPTY, "_obj": _obj, "_D": Decimal, "_slow": _checked,
+    "_U": _UNSET, "_to_bj": to_beijing, "_EMPTY": _EMPTY, "_obj": _obj, "_D": Decimal, "_slow": _checked,
     "_fromiso": datetime.fromisoformat, "_BJ": SHANGHAI, "_8H": timedelta(hours=8),
 }
 
 
 def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary, name: str = "decide_all") -> None:
     module.constants["_NO_VERSION"] = (False, None, None, False, None, None)
-    fields = _Fields(module, vocabulary)
-    gen = ExprGen(module, field_code=fields.access)
+    # A first pass counts where each field is read: one read needs no cached local.
+    scratch = _Fields(ModuleBuilder(module.params), vocabulary)
+    _body(ExprGen(scratch.module, field_code=scratch.access), rules)
+    single = frozenset(path for path, n in scratch.reads.items() if n == 1)
+    fields = _Fields(module, vocabulary, single)
+    body = _body(ExprGen(module, field_code=fields.access), rules)
+    names = [f"_p{j}" for p, j in fields.index.items() if p not in single] + [f"_q{k}" for k in fields.parents.values()]
+    init = ["    " + " = ".join(names) + " = _U"] if names else []
+    for text in fields.converters:
+        module.add_source(text)
+    tail = ["    return (" + "".join(f"r{i}, " for i in range(len(rules))) + ")"]
+    # Globals the body reads become defaults: local loads are cheaper in the hot loop.
+    code = "\n".join(init + body + tail)
+    hoisted = sorted(set(re.findall(r"\b(_(?:U|E\d+|F\d+|k\d+|v\d+|slow|obj|NO_VERSION|as_money|fn_\w+|add|sub|mul|div))\b", code)))
+    defaults = "".join(f", {g}={g}" for g in hoisted)
+    module.add_source(f"def {name}(v, at{defaults}):\n" + code + "\n")
+    # The public fast entry: the same body behind a cheap guard, one call per decision.
+    # Anything unusual (no `at`, not a case, a bad field) goes to `_fallback`, the exact path.
+    guarded = "\n".join("    " + line if line else line for line in code.split("\n"))
+    module.add_source(
+        f"def decide(v, at=None, _A=[None, None], _to_bj=_to_bj, _fallback=_fallback{defaults}):\n"
+        "    if at is None or type(v) is not dict or type(v.get('order')) is not dict:\n"
+        "        return _fallback(v, at)\n"
+        "    if at is not _A[0]:\n"
+        "        _A[1] = _to_bj(at)\n"
+        "        _A[0] = at\n"
+        "    at = _A[1]\n"
+        "    try:\n" + guarded + "\n"
+        "    except Exception:\n"
+        "        return _fallback(v, _A[0])\n")
+
+
+def _body(gen: ExprGen, rules: list[Rule]) -> list[str]:
+    module = gen.module
     body: list[str] = []
     for i, rule in enumerate(rules):
         body.append(f"    # {rule.id}")
@@ -158,17 +194,7 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
             body += _version_block(gen, version, f"r{i}", "        ", version.name)
         body.append("    else:")
         body.append(f"        r{i} = _NO_VERSION")
-    names = [f"_p{j}" for j in fields.index.values()] + [f"_q{k}" for k in fields.parents.values()]
-    init = ["    " + " = ".join(names) + " = _U"] if names else []
-    for text in fields.converters:
-        module.add_source(text)
-    tail = ["    return (" + "".join(f"r{i}, " for i in range(len(rules))) + ")"]
-    # Globals the body reads become keyword defaults: local loads are cheaper in the hot loop.
-    code = "\n".join(init + body + tail)
-    hoisted = sorted(set(re.findall(r"\b(_(?:U|E\d+|F\d+|k\d+|v\d+|slow|obj|NO_VERSION|as_money|fn_\w+|add|sub|mul|div))\b", code)))
-    defaults = "".join(f", {g}={g}" for g in hoisted)
-    module.add_source(f"def {name}(v, at{defaults}):\n" + code + "\n" if hoisted else
-                      f"def {name}(v, at):\n" + code + "\n")
+    return body
 
 
 def _version_block(gen: ExprGen, version: Version, target: str, indent: str, name: str | None) -> list[str]:

@@ -65,7 +65,14 @@ class CompiledRule:
 
 
 class CompiledRulebook:
-    """`load_rulebook("douyin").evaluate(case)` -> CaseResult, the same as `rulebook eval`."""
+    """`load_rulebook("douyin").evaluate(case)` -> CaseResult, the same as `rulebook eval`.
+
+    `decide(case, at=None)` is the fast path for batches (generated per rulebook): per rule,
+    in `rule_ids` order, a tuple `(matched, action, deadline, due, version, outputs)`;
+    `matched` is None when the rule could not decide (a bad field it reads). It computes no
+    explanations and checks only the fields the rules read. A case that is not an object or
+    has no `order` raises ValueError.
+    """
 
     def __init__(self, model: Rulebook, vocabulary: Vocabulary | None = None,
                  artifact: tuple[dict[str, Any], Any] | None = None):
@@ -73,9 +80,7 @@ class CompiledRulebook:
         self.vocabulary = vocabulary or default_vocabulary()
         self.params = {name: p.value for name, p in model.params.items()}
         self.artifact = artifact or generate(model, self.params, self.vocabulary)
-        self._last_at: datetime | None = None
-        self._last_moment: datetime | None = None
-        self.rules, self.decide_all = link(model, self.vocabulary, *self.artifact)
+        self.rules, self.decide_all, self.decide = link(model, self.vocabulary, *self.artifact, fallback=self._decide_slow)
 
     @property
     def platform(self) -> str:
@@ -101,18 +106,9 @@ class CompiledRulebook:
     def _moment(self, parsed: ParsedCase, at: datetime | None) -> datetime:
         return to_beijing(at) if at is not None else (parsed.now or datetime.now(SHANGHAI))
 
-    def decide(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None) -> tuple[tuple[Any, ...], ...]:
-        """The fast path for batches: per rule (in `rule_ids` order) a tuple
-        `(matched, action, deadline, due, version, outputs)`; `matched` is None when the rule
-        could not decide (a bad field it reads). No explanations, no validation of unread fields.
-        """
-        if at is not None and type(case) is dict and type(case.get("order")) is dict:
-            if at is not self._last_at:    # a batch passes one `at` for every case: convert it once
-                self._last_at, self._last_moment = at, to_beijing(at)
-            try:
-                return self.decide_all(case, self._last_moment)
-            except Exception:  # noqa: BLE001 - decided below on the slow path
-                pass
+    def _decide_slow(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None) -> tuple[tuple[Any, ...], ...]:
+        """`decide` for what its generated fast entry does not handle: no `at`, a case that is
+        not a well-formed document, a bad field (decided rule by rule)."""
         parsed = case if isinstance(case, ParsedCase) else open_case(case, self.vocabulary)
         if parsed.fatal:
             raise ValueError(f"case {parsed.id}: {parsed.fatal}")
@@ -250,11 +246,13 @@ def generate(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) ->
     return module.constants, compile(module.source, f"<rulebook {model.file}>", "exec")
 
 
-def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], code: Any) -> tuple[list[CompiledRule], Fn]:
+def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], code: Any,
+         fallback: Callable[..., Any] | None = None) -> tuple[list[CompiledRule], Fn, Fn]:
     """Run the generated module and attach its functions to the rules they decide."""
     ns = dict(constants)
     ns.update(RUNTIME)
     ns.update(DECIDER_RUNTIME)
+    ns["_fallback"] = fallback
     exec(code, ns)  # generated code, not user text
     compiled = []
     for ri, rule in enumerate(model.rules):
@@ -270,7 +268,7 @@ def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], cod
                 outputs=[(name, ns[f"{p}_o{i}"]) for i, (name, _) in enumerate(v.outputs)],
             ))
         compiled.append(CompiledRule(rule, ns.get(f"r{ri}_by"), cvs, _paths(rule)))
-    return compiled, ns["decide_all"]
+    return compiled, ns["decide_all"], ns["decide"]
 
 
 def _paths(rule: Rule) -> frozenset[str]:
