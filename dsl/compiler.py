@@ -235,8 +235,7 @@ class ExprGen:
                 null_test, tests, cmp = self.compare_parts(node)
                 if null_test:
                     return null_test
-                if node.op in ("==", "in") and self.nonnull(node.right) and len(tests) == 1 and \
-                        tests[0][1] == self.value(node.left):
+                if node.op in ("==", "in") and self.nonnull(node.right) and len(tests) == 1:
                     # `None == 'x'` and `None in {...}` are simply False: no null guard needed.
                     return cmp.replace(tests[0][0], tests[0][1], 1)
                 return "(" + " and ".join(_present(tests) + [cmp]) + ")"
