@@ -138,20 +138,21 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
                  report: Callable[[str], None]) -> tuple[list[tuple[CompiledRulebook, CaseResult]], bool] | str:
     """One case against every rulebook: (results, had field errors), or the reason it was rejected."""
     if item.error:
-        report(f"{item.source}: error: {item.error}")
+        report(f"{item.source}: error E401: {item.error}")
         return item.error
     out: list[tuple[CompiledRulebook, CaseResult]] = []
     field_errors = False
     for i, book in enumerate(books):
         parsed = book.parse(item.doc, fallback_id=item.source)
         if parsed.fatal:
-            report(f"{item.source}: error: case {parsed.id}: {parsed.fatal}")
-            return f"case {parsed.id}: {parsed.fatal}"
+            who = "" if parsed.id == item.source else f"case {parsed.id}: "
+            report(f"{item.source}: error E401: {who}{parsed.fatal}")
+            return f"{who}{parsed.fatal}"
         result = book.evaluate(parsed, at, lang)
         if i == 0:
             for problem in parsed.problems:
                 hint = f" ({problem.hint})" if problem.hint else ""
-                report(f"{item.source}: error: case {parsed.id}: field {problem.path}: {problem.detail}{hint}")
+                report(f"{item.source}: error E402: case {parsed.id}: field {problem.path}: {problem.detail}{hint}")
         field_errors = field_errors or bool(parsed.problems)
         out.append((book, result))
     return out, field_errors

@@ -30,19 +30,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON (amounts must be finite)")
 
 
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > 30:
+        raise ValueError(f"a number of {len(text)} digits is not a value a case can hold")
+    return int(text)
+
+
 def loads(text: str) -> Any:
     """JSON with exact decimals: `129.90` becomes Decimal('129.90'), never a float."""
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    return json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant)
 
 
 def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> Iterator[CaseInput]:
     """Every case of a file (or `-` for standard input), in order.
 
-    `.jsonl`/`.ndjson` and `.csv` files are streamed: memory stays constant however long.
+    JSON Lines (`.jsonl`, `.ndjson`, or any input whose first line is a JSON value by
+    itself) and CSV are streamed: memory stays constant however long. Each JSON Lines line
+    is decoded on its own, so one line of bad bytes rejects only that line.
     """
     if name == "-":
-        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="strict")
-        yield from _read_stream(stream, "<stdin>", "", vocabulary, raw_lines)
+        yield from _read_handle(sys.stdin.buffer, "<stdin>", "", vocabulary, raw_lines)
         return
     path = Path(name)
     try:
@@ -51,49 +58,91 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> It
         yield CaseInput(name, error=f"cannot read: {exc.strerror or exc}")
         return
     with handle:
-        head = handle.read(4)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) >= 2 and b"\x00" in head[:2]):
-            yield CaseInput(name, error="the file is UTF-16; save it as UTF-8")
-            return
-        handle.seek(0)
-        newline = "" if path.suffix.lower() == ".csv" else None
-        stream = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline=newline)
-        yield from _read_stream(stream, name, path.suffix.lower(), vocabulary, raw_lines)
+        yield from _read_handle(handle, name, path.suffix.lower(), vocabulary, raw_lines)
 
 
-def _read_stream(stream: io.TextIOBase, name: str, suffix: str, vocabulary: Any = None,
-                 raw_lines: bool = False) -> Iterator[CaseInput]:
-    try:
-        if suffix in (".jsonl", ".ndjson"):
-            yield from _json_lines(stream, name, raw_lines)
-            return
-        if suffix == ".csv":
-            if vocabulary is None:
-                from .vocabulary import default_vocabulary
-                vocabulary = default_vocabulary()
-            yield from read_csv_cases(stream, name, vocabulary)
-            return
-        text = stream.read()
-    except UnicodeDecodeError as exc:
-        yield CaseInput(name, error=f"not UTF-8 text (byte {exc.start})")
+def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool) -> Iterator[CaseInput]:
+    head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) >= 2 and b"\x00" in head[:2]):
+        yield CaseInput(name, error="the file is UTF-16; save it as UTF-8")
         return
-    if not text.strip():
-        yield CaseInput(name, error="the file is empty")
+    if suffix in (".jsonl", ".ndjson"):
+        yield from _json_lines(handle, name, raw_lines)
+        return
+    if suffix == ".csv":
+        if vocabulary is None:
+            from .vocabulary import default_vocabulary
+            vocabulary = default_vocabulary()
+        stream = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
+        try:
+            yield from read_csv_cases(stream, name, vocabulary)
+        finally:
+            stream.detach()
         return
     if suffix in (".yaml", ".yml"):
-        yield from _yaml_cases(text, name)
+        text = _decode(handle.read(), name)
+        if isinstance(text, CaseInput):
+            yield text
+        elif not text.strip():
+            yield CaseInput(name, error="the file is empty")
+        else:
+            yield from _yaml_cases(text, name)
+        return
+    yield from _json_any(handle, name, raw_lines)
+
+
+def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput]:
+    """One JSON document (object or array), or JSON Lines when the first line stands alone."""
+    skipped: list[bytes] = []
+    first = b""
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            break
+        if line.strip(b" \t\r\n\xef\xbb\xbf"):
+            first = line
+            break
+        skipped.append(line)
+    if not first:
+        yield CaseInput(name, error="the file is empty")
+        return
+    text = _decode(first, name)
+    if not isinstance(text, CaseInput) and len(first) <= MAX_LINE_CHARS:
+        try:
+            doc = loads(text)
+        except (ValueError, RecursionError):
+            doc = _NOT_JSON
+        if doc is not _NOT_JSON:
+            rest = handle.readline(MAX_LINE_CHARS + 1)
+            while rest and not rest.strip():
+                rest = handle.readline(MAX_LINE_CHARS + 1)
+            if not rest:   # a one-line document
+                yield from _documents(doc, name)
+                return
+            line_no = len(skipped) + 1
+            yield CaseInput(f"{name}:{line_no}", doc)
+            yield from _json_lines(handle, name, raw_lines, start=line_no, pending=[rest])
+            return
+    whole = _decode(b"".join(skipped) + first + handle.read(), name)
+    if isinstance(whole, CaseInput):
+        yield whole
         return
     try:
-        data = loads(text)
-    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) > 1 and not text.lstrip().startswith("["):
-            # Not one JSON document but several lines: JSON Lines, where a bad line
-            # is reported on its own and the others still count.
-            yield from _json_lines(io.StringIO(text), name)
+        data = loads(whole)
+    except (ValueError, RecursionError) as exc:
+        if sum(line.startswith("{") for line in whole.splitlines()) >= 2:
+            # Several lines that each open an object: JSON Lines whose first line is bad.
+            yield from _json_lines(io.BytesIO(whole.encode("utf-8")), name, raw_lines)
             return
         yield CaseInput(_where(name, exc), error=_json_problem(exc))
         return
+    yield from _documents(data, name)
+
+
+_NOT_JSON = object()
+
+
+def _documents(data: Any, name: str) -> Iterator[CaseInput]:
     if isinstance(data, list):
         for i, item in enumerate(data):
             yield CaseInput(f"{name}[{i}]", item)
@@ -101,30 +150,42 @@ def _read_stream(stream: io.TextIOBase, name: str, suffix: str, vocabulary: Any 
         yield CaseInput(name, data)
 
 
-def _json_lines(stream: io.TextIOBase, name: str, raw_lines: bool = False) -> Iterator[CaseInput]:
-    line_no = 0
+def _decode(raw: bytes, name: str) -> str | CaseInput:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return CaseInput(name, error=f"not UTF-8 text (byte {exc.start})")
+
+
+def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
+                pending: list[bytes] | None = None) -> Iterator[CaseInput]:
+    line_no = start
+    queue = list(pending or [])
     while True:
-        try:
-            line = stream.readline(MAX_LINE_CHARS + 1)
-        except UnicodeDecodeError as exc:
-            yield CaseInput(f"{name}:{line_no + 1}", error=f"not UTF-8 text (byte {exc.start})")
-            return
+        line = queue.pop(0) if queue else handle.readline(MAX_LINE_CHARS + 1)
         if not line:
             return
         line_no += 1
-        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
-            yield CaseInput(f"{name}:{line_no}", error=f"line longer than {MAX_LINE_CHARS} characters")
-            while line and not line.endswith("\n"):
-                line = stream.readline(MAX_LINE_CHARS + 1)
+        if len(line) > MAX_LINE_CHARS and not line.endswith(b"\n"):
+            yield CaseInput(f"{name}:{line_no}", error=f"line longer than {MAX_LINE_CHARS} bytes")
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(MAX_LINE_CHARS + 1)
             continue
+        if line_no == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
         if not line.strip():
             continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield CaseInput(f"{name}:{line_no}", error=f"not UTF-8 text (byte {exc.start} of the line)")
+            continue
         if raw_lines:
-            yield CaseInput(f"{name}:{line_no}", raw=line)
+            yield CaseInput(f"{name}:{line_no}", raw=text)
             continue
         try:
-            yield CaseInput(f"{name}:{line_no}", loads(line))
-        except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+            yield CaseInput(f"{name}:{line_no}", loads(text))
+        except (ValueError, RecursionError) as exc:
             yield CaseInput(f"{name}:{line_no}", error=_json_problem(exc))
 
 

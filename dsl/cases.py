@@ -148,7 +148,7 @@ def _checked(fld: Field, raw: Any) -> Any:
         hint = None
         if fld.type.kind == "bool" and isinstance(raw, str) and raw.lower() in _YAML11_BOOLS:
             hint = "write true or false without quotes"
-        elif fld.type.values is not None and isinstance(raw, str):
+        elif fld.type.values is not None and isinstance(raw, str) and len(raw) <= 100:
             from .suggest import did_you_mean
 
             close = did_you_mean(raw, fld.type.values, cutoff=0.6)
@@ -186,7 +186,7 @@ def convert(fld: Field, raw: Any) -> Any:
         if not isinstance(raw, str):
             raise ValueError_(f"{_shown(raw)} is not text")
         if fld.type.values is not None and raw not in fld.type.values:
-            raise ValueError_(f"{raw!r} is not a known {fld.en}")
+            raise ValueError_(f"{_shown(raw)} is not a known {fld.en}")
         return raw
     if kind == "object":
         if not isinstance(raw, dict):

@@ -1,7 +1,6 @@
 """Parse expression text into the AST; the only module that imports lark."""
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
@@ -10,19 +9,13 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
+from .chars import INVISIBLE, ascii_for, char_name
 from .errors import Diagnostic, DslError
 from .origin import Origin
 from .values import ValueError_, parse_date, parse_duration, parse_money, parse_timestamp, suggest_duration
 
 MAX_EXPR_CHARS: Final = 10_000
 MAX_DEPTH: Final = 40
-
-# Characters an IME slips in, and what was meant.
-_LOOKALIKES: Final[dict[str, str]] = {
-    "“": '"', "”": '"', "‘": "'", "’": "'", "、": ",", "。": ".", "【": "[", "】": "]",
-    "《": "<", "》": ">", "\u3000": " ", "≤": "<=", "≥": ">=", "≠": "!=", "×": "*", "÷": "/",
-}
-_INVISIBLE: Final = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u202f", "\u2007"}
 
 _EXPECTED_WORDS: Final[dict[str, str]] = {
     "RPAR": "')'", "LPAR": "'('", "RSQB": "']'", "LSQB": "'['", "NAME": "a name", "INT": "a number",
@@ -83,20 +76,12 @@ def _scan(text: str, origin: Origin) -> list[Diagnostic]:
         if ch in "'\"":
             quote = ch
             continue
-        ascii_ = _ascii_for(ch)
+        ascii_ = ascii_for(ch)
         if ascii_ is not None:
-            name = unicodedata.name(ch, f"U+{ord(ch):04X}")
-            found.append(_diag("E104", origin, i, i + 1, ("fullwidth", {"ascii": ascii_}), char=ch, name=name))
-        elif ch in _INVISIBLE:
-            name = unicodedata.name(ch, f"U+{ord(ch):04X}")
-            found.append(_diag("E104", origin, i, i + 1, ("invisible", {}), char=ch, name=name))
+            found.append(_diag("E104", origin, i, i + 1, ("fullwidth", {"ascii": ascii_}), char=ch, name=char_name(ch)))
+        elif ch in INVISIBLE:
+            found.append(_diag("E104", origin, i, i + 1, ("invisible", {}), char=ch, name=char_name(ch)))
     return found
-
-
-def _ascii_for(ch: str) -> str | None:
-    if "\uff01" <= ch <= "\uff5e":
-        return chr(ord(ch) - 0xFEE0)
-    return _LOOKALIKES.get(ch)
 
 
 def _depth(tree: Tree) -> int:

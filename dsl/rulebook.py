@@ -51,8 +51,9 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Ruleb
     if doc.diagnostics and doc.data is None:
         return None
     if not isinstance(doc.data, dict):
-        what = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
-        doc.error("E302", Span(1, 1, 1, 2), detail=f"a rulebook is a mapping with 'rulebook' and 'rules'; this file is {what}")
+        what = {type(None): "empty", list: "a list", str: "text"}.get(type(doc.data), "a single value")
+        doc.error("E302", doc.span_of(()) or Span(1, 1, 1, 2),
+                  detail=f"a rulebook is a mapping with 'rulebook' and 'rules'; this file is {what}")
         return None
     validate_shape(doc)
     data = doc.data
@@ -111,7 +112,7 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
             item_type = joined
         return list_of(item_type or ANY), frozenset(v for _, v in items) if item_type != ANY else frozenset()  # type: ignore[misc]
     node = doc.nodes.get(path)
-    quoted = getattr(node, "style", None) is not None
+    quoted = bool(getattr(node, "style", None))   # None or '' for plain scalars
     if isinstance(value, bool):
         return BOOL, value
     if isinstance(value, int):
@@ -140,9 +141,20 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
 
 # -- rules --------------------------------------------------------------------------------
 
+MAX_EXPRESSION_CHARS = 2_000_000   # all expressions of a file together, aliases counted each time
+
+
 def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, what: str) -> ExprRef | None:
     """Parse and type-check the expression at `path`; `want` is the type it must have."""
     if raw is None or isinstance(raw, (dict, list)):
+        return None
+    spent = doc.__dict__.get("_expr_chars", 0) + len(str(raw))
+    doc.__dict__["_expr_chars"] = spent
+    if spent > MAX_EXPRESSION_CHARS:
+        if not doc.__dict__.get("_expr_over"):   # report once, at the expression that crossed the line
+            doc.__dict__["_expr_over"] = True
+            doc.error("E310", doc.nearest_span(path),
+                      detail=f"its expressions total more than {MAX_EXPRESSION_CHARS:,} characters (aliases counted each time)")
         return None
     text = doc.nodes[path].value if path in doc.nodes and hasattr(doc.nodes[path], "value") and isinstance(doc.nodes[path].value, str) else str(raw)
     where = describe_path(path, doc.data)

@@ -6,6 +6,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .chars import INVISIBLE, ascii_for, char_name, suspicious
 from .suggest import did_you_mean
 from .yamlload import YAML11_BOOL_WORDS, Document
 
@@ -50,6 +51,11 @@ def _report(doc: Document, error: Any, validator: Any) -> None:
                 suggestion = did_you_mean(str(key), allowed, cutoff=0.6)
                 hint = ("did_you_mean", {"suggestion": suggestion}) if suggestion else \
                     ("schema_enum", {"options": ", ".join(sorted(allowed))})
+                odd = [ch for ch in str(key) if suspicious(ch)]
+                if odd:
+                    meant = "".join(ascii_for(ch) or ch for ch in str(key) if ch not in INVISIBLE)
+                    hint = ("text", {"en": f"the key contains {char_name(odd[0])} ({odd[0]!r}): write {meant!r}",
+                                     "zh": f"键中含有 {char_name(odd[0])}（{odd[0]!r}）：请写 {meant!r}"})
                 doc.error("E306", doc.nearest_span(path + (key,), key=True), hint, key=key, where=where)
         return
     instance = error.instance

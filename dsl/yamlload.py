@@ -28,6 +28,9 @@ _FLOAT_RE: Final = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?
 YAML11_BOOL_WORDS: Final = {"yes", "no", "on", "off", "y", "n"}
 _SEXAGESIMAL_RE: Final = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
 _STR_TAG: Final = "tag:yaml.org,2002:str"
+# libyaml composes ~10x faster and gives the same nodes and marks (character offsets).
+_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_KEY_WITH_FULLWIDTH_COLON: Final = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*(：)")
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 
 Path = tuple[Any, ...]
@@ -44,14 +47,19 @@ class Document:
     key_nodes: dict[Path, Node] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _line_starts: list[int] = field(default_factory=list)
+    _line_tuple: tuple[str, ...] | None = None
+
+    _lines: list[str] | None = None
 
     @property
     def lines(self) -> list[str]:
-        return self.text.split("\n")
+        if self._lines is None:
+            self._lines = [line.rstrip("\r") for line in self.text.split("\n")]
+        return self._lines
 
     def line_text(self, line: int) -> str | None:
         lines = self.lines
-        return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else None
+        return lines[line - 1] if 0 < line <= len(lines) else None
 
     def span_of(self, path: Path, key: bool = False) -> Span | None:
         node = (self.key_nodes if key else self.nodes).get(path)
@@ -77,13 +85,15 @@ class Document:
     def origin(self, path: Path, value: str, rule_path: str | None = None) -> Origin:
         """Where each character of the scalar at `path` stands in the file."""
         node = self.nodes.get(path)
-        lines = tuple(line.rstrip("\r") for line in self.lines)
+        if self._line_tuple is None:
+            self._line_tuple = tuple(self.lines)
+        lines = self._line_tuple
         if node is None:
             return Origin(self.file, ((1, 1),), lines, exact=False, path=rule_path)
         if not self._line_starts:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         start = node.start_mark.index
-        style = getattr(node, "style", None)
+        style = getattr(node, "style", None) or None   # libyaml says '' for plain
         if style in ("|", ">"):
             newline = self.text.find("\n", start)
             start = len(self.text) if newline < 0 else newline + 1
@@ -110,7 +120,7 @@ def load_yaml(text: str, file: str) -> Document:
         text = text[1:]
     doc = Document(file, text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         _yaml_error(doc, exc)
         return doc
@@ -132,7 +142,15 @@ def load_yaml(text: str, file: str) -> Document:
 
 
 def _yaml_error(doc: Document, exc: yaml.MarkedYAMLError) -> None:
+    if _fullwidth_structure(doc):
+        return
     mark = exc.problem_mark or exc.context_mark
+    if exc.context and "quoted scalar" in exc.context and exc.context_mark is not None:
+        mark = exc.context_mark   # an unterminated quote: point at where it opened
+        line, col = mark.line + 1, mark.column + 1
+        doc.error("E105", Span(line, col, line, col + 1), ("text", {"en": "close the quote on the same value",
+                                                                   "zh": "请在同一个值里补上结束引号"}))
+        return
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or str(exc)
     source_line = doc.line_text(line) or ""
@@ -143,6 +161,19 @@ def _yaml_error(doc: Document, exc: yaml.MarkedYAMLError) -> None:
     if exc.context:
         detail = f"{exc.context}, {problem}"
     doc.error("E300", Span(line, col, line, col + 1), detail=detail)
+
+
+def _fullwidth_structure(doc: Document) -> bool:
+    """A key followed by a full-width colon (`action：`) breaks the YAML structure: say so."""
+    found = False
+    for number, line in enumerate(doc.lines, start=1):
+        m = _KEY_WITH_FULLWIDTH_COLON.match(line)
+        if m:
+            col = m.start(1) + 1
+            doc.error("E104", Span(number, col, number, col + 1), ("fullwidth", {"ascii": ":"}),
+                      char="：", name="FULLWIDTH COLON")
+            found = True
+    return found
 
 
 class _TooLarge(Exception):
@@ -194,7 +225,7 @@ def _mapping(doc: Document, node: MappingNode, path: Path, budget: list[int], de
 
 def _scalar(doc: Document, node: ScalarNode) -> Any:
     text = node.value
-    if node.style is not None or node.tag == _STR_TAG and not _implicit(node):
+    if node.style or node.tag == _STR_TAG and not _implicit(node):
         return text
     if not _implicit(node) and node.tag not in (_STR_TAG,):
         doc.error("E300", _node_span(node), detail=f"unsupported tag {node.tag!r}")
