@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Union
 
 from . import ast
 from .interpreter import Env, interpret
@@ -32,6 +32,14 @@ def say(key: str, lang: str, **args: Any) -> str:
     return (zh if lang == "zh" else en).format(**args)
 
 
+# A condition's explanation is a template: static text (labels, operators, parameter values)
+# and slots filled with the case's values. Templates are built once per condition and
+# language, so explaining a batch costs little more than evaluating the slots.
+_Slot = tuple[ast.Expr, "str | None"]          # (node to evaluate, field path for enum labels)
+_Part = Union[str, _Slot, None]                # None: the ✓/✗/? mark
+_TEMPLATES: dict[tuple[int, str, int], tuple[ast.Expr, list[_Part]]] = {}   # the tree is kept: ids stay unique
+
+
 class Explainer:
     """Renders conditions with their values for one case (slow path: only when asked why)."""
 
@@ -41,6 +49,8 @@ class Explainer:
         self.lang = lang
 
     def value(self, node: ast.Expr) -> Any:
+        if isinstance(node, ast.Name):
+            return self.env.lookup(node)
         return interpret(node, self.env)
 
     def shown(self, value: Any, field_path: str | None = None) -> str:
@@ -58,35 +68,56 @@ class Explainer:
 
     def describe(self, node: ast.Expr) -> str:
         """`订单实付金额 order.paid_amount = 329.00`, or `days_between(…) = 4`."""
-        if isinstance(node, ast.Name) and node.path[0] == "params":
-            return self.shown(self.value(node)) + f" ({node.dotted})"
-        if isinstance(node, ast.Name):
-            fld = self.vocabulary.get(node.dotted)
-            if node.path == ("now",):
-                label = "判定时间 " if self.lang == "zh" else ""
-                return f"{label}now = {self.shown(self.value(node))}"
-            label = (fld.label(self.lang) + " ") if fld else ""
-            return f"{label}{node.dotted} = {self.shown(self.value(node), node.dotted)}"
-        if isinstance(node, (ast.Const, ast.ListExpr)) and not _reads_case(node):
-            return self.shown(self.value(node))
-        return f"{unparse(node)} = {self.shown(self.value(node))}"
+        return self._render(self._describe_parts(node), None)
 
     def condition(self, tree: ast.Expr, value: Any) -> str:
-        mark = _MARKS.get(value, "?")
+        key = (id(tree), self.lang, id(self.vocabulary))
+        entry = _TEMPLATES.get(key)
+        if entry is None or entry[0] is not tree:
+            entry = _TEMPLATES[key] = (tree, self._condition_parts(tree))
+        return self._render(entry[1], _MARKS.get(value, "?"))
+
+    def _render(self, parts: list[_Part], mark: str | None) -> str:
+        out = []
+        for part in parts:
+            if part is None:
+                out.append(mark or "?")
+            elif isinstance(part, str):
+                out.append(part)
+            else:
+                node, path = part
+                out.append(self.shown(self.value(node), path))
+        return "".join(out)
+
+    def _describe_parts(self, node: ast.Expr) -> list[_Part]:
+        if isinstance(node, ast.Name) and node.path[0] == "params":
+            return [self.shown(self.value(node)) + f" ({node.dotted})"]
+        if isinstance(node, ast.Name) and node.path == ("now",):
+            return [("判定时间 " if self.lang == "zh" else "") + "now = ", (node, None)]
+        if isinstance(node, ast.Name):
+            fld = self.vocabulary.get(node.dotted)
+            label = (fld.label(self.lang) + " ") if fld else ""
+            return [f"{label}{node.dotted} = ", (node, node.dotted)]
+        if isinstance(node, (ast.Const, ast.ListExpr)) and not _reads_case(node):
+            return [self.shown(self.value(node))]
+        return [f"{unparse(node)} = ", (node, None)]
+
+    def _condition_parts(self, tree: ast.Expr) -> list[_Part]:
         if isinstance(tree, ast.Compare):
-            return f"{self.describe(tree.left)} {_SYMBOLS[tree.op]} {self.describe(tree.right)} {mark}"
+            return [*self._describe_parts(tree.left), f" {_SYMBOLS[tree.op]} ", *self._describe_parts(tree.right), " ", None]
         if isinstance(tree, ast.Name):
-            return f"{self.describe(tree)} {mark}"
+            return [*self._describe_parts(tree), " ", None]
         if isinstance(tree, ast.Unary) and tree.op == "not" and isinstance(tree.operand, ast.Name):
-            return f"not {self.describe(tree.operand)} {mark}"
-        names = [n for n in ast.names(tree) if n.path[0] != "params"]
-        seen: list[str] = []
-        for n in names:
-            text = self.describe(n)
-            if text not in seen:
-                seen.append(text)
-        detail = f"  [{'; '.join(seen)}]" if seen else ""
-        return f"{unparse(tree)} {mark}{detail}"
+            return ["not ", *self._describe_parts(tree.operand), " ", None]
+        parts: list[_Part] = [unparse(tree), " ", None]
+        seen: set[str] = set()
+        detail: list[_Part] = []
+        for n in ast.names(tree):
+            if n.path[0] == "params" or n.dotted in seen:
+                continue
+            seen.add(n.dotted)
+            detail += (["; "] if detail else []) + self._describe_parts(n)
+        return parts + (["  [", *detail, "]"] if detail else [])
 
 
 def _reads_case(node: ast.Expr) -> bool:
