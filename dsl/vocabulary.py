@@ -1,7 +1,7 @@
 """The case vocabulary: the paths a rulebook may read, their types and zh/en labels (from data)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
@@ -33,6 +33,7 @@ class Field:
 @dataclass(frozen=True, eq=False)
 class Vocabulary:
     fields: dict[str, Field]
+    _keys: dict[str, dict[str, Field]] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, path: str) -> Field | None:
         return self.fields.get(path)
@@ -42,10 +43,9 @@ class Vocabulary:
 
     def keys_under(self, prefix: str) -> dict[str, Field]:
         """key -> field for the direct sub-fields of an object path (cached: read per case)."""
-        cache = _KEYS.setdefault(id(self), {})
-        keys = cache.get(prefix)
+        keys = self._keys.get(prefix)
         if keys is None:
-            keys = cache[prefix] = {f.path.rpartition(".")[2]: f for f in self.children(prefix)}
+            keys = self._keys[prefix] = {f.path.rpartition(".")[2]: f for f in self.children(prefix)}
         return keys
 
     def children(self, prefix: str) -> list[Field]:
@@ -53,9 +53,6 @@ class Vocabulary:
         depth = prefix.count(".") + 1 if prefix else 0
         lead = prefix + "." if prefix else ""
         return [f for p, f in self.fields.items() if p.startswith(lead) and p.count(".") == depth]
-
-
-_KEYS: dict[int, dict[str, dict[str, Field]]] = {}
 
 
 @lru_cache(maxsize=1)
