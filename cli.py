@@ -148,10 +148,10 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     at = _parse_at(at_text)
     within = _parse_within(within_text)
     books = _load_books(platforms, rulebook_paths)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     sink = Sink(out, "jsonl" if fmt == "json" else fmt, explain, lang)
     report = lambda line: click.echo(line, err=True)  # noqa: E731
-    progress = Progress(click.get_text_stream("stderr"))
+    progress = Progress(sys.stderr)
     if jobs > 1:
         items = (item for name in cases for item in read_cases(name, books[0].vocabulary, raw_lines=True))
         paths = [str(Path(book.model.file).resolve()) for book in books]
