@@ -1,6 +1,8 @@
 """Shared fixtures: parse / check / compile helpers, a CLI runner, temporary rulebooks."""
 from __future__ import annotations
 
+import json
+
 import sys
 import textwrap
 from datetime import timedelta
@@ -110,6 +112,29 @@ def runner() -> CliRunner:
 def cli_main() -> Any:
     from cli import main
     return main
+
+
+@pytest.fixture
+def invoke(runner: CliRunner, cli_main: Any) -> Callable[..., Any]:
+    """Run the CLI in-process. A crash is never an answer: no exception but SystemExit, no traceback."""
+    def run(*args: Any, input: str | None = None) -> Any:
+        result = runner.invoke(cli_main, [str(a) for a in args], input=input, catch_exceptions=True)
+        crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+        assert not crashed, f"crashed: {result.exception!r}\n{result.stderr}"
+        assert "Traceback" not in result.stdout + result.stderr
+        return result
+    return run
+
+
+@pytest.fixture
+def in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository root, as the README's commands do."""
+    monkeypatch.chdir(ROOT)
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON objects of `eval --format json` output, one a line."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 # -- temporary rulebooks -------------------------------------------------------------------

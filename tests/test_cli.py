@@ -10,27 +10,14 @@ import pytest
 
 from dsl import load_rulebook
 
-from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, ROOT, rule_yaml
+from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, ROOT, json_lines, rule_yaml
 
 LOCATION = re.compile(r"[^\s:]+\.yaml:(\d+):(\d+)")
 RESULT_KEYS = {"rule", "matched", "action", "deadline", "due", "why"}
 ISO_BEIJING = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$")
 
 
-@pytest.fixture(autouse=True)
-def _in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-
-
-@pytest.fixture
-def invoke(runner: Any, cli_main: Any) -> Callable[..., Any]:
-    def run(*args: str, input: str | None = None) -> Any:
-        return runner.invoke(cli_main, [str(a) for a in args], input=input, catch_exceptions=False)
-    return run
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+pytestmark = pytest.mark.usefixtures("in_checkout")
 
 
 def assert_contract(obj: dict[str, Any], platform: str) -> None:

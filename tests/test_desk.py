@@ -17,7 +17,7 @@ import yaml
 
 from dsl import load_rulebook
 
-from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, ROOT, rule_yaml
+from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, ROOT, json_lines, rule_yaml
 
 PLATFORMS = ["douyin", "kuaishou", "pinduoduo"]
 SUMMARY_EN = re.compile(r"(\d+) case\(s\) read: (\d+) evaluated, (\d+) rejected")
@@ -27,20 +27,7 @@ GITHUB = re.compile(r"^::error file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<c
 BEIJING = "+08:00"
 
 
-@pytest.fixture(autouse=True)
-def _in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-
-
-@pytest.fixture
-def invoke(runner: Any, cli_main: Any) -> Callable[..., Any]:
-    def run(*args: Any, input: str | None = None) -> Any:
-        return runner.invoke(cli_main, [str(a) for a in args], input=input, catch_exceptions=False)
-    return run
-
-
-def json_lines(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+pytestmark = pytest.mark.usefixtures("in_checkout")
 
 
 def example(name: str = "douyin-lightning-return.json") -> dict[str, Any]:

@@ -28,7 +28,7 @@ from dsl import DslError, check_rulebook, parse_expr
 from dsl.cases import parse_case
 from dsl.vocabulary import default_vocabulary
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, json_lines
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 RULEBOOK_CORPUS = sorted((HOSTILE / "rulebooks").glob("*.yaml"))
