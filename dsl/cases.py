@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from .typesys import Type
-from .values import SHANGHAI, ValueError_, parse_timestamp
+from .values import ValueError_, parse_timestamp
 from .vocabulary import Field, Vocabulary
 
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "true", "false"}

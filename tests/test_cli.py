@@ -4,13 +4,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from dsl import load_rulebook
 
-from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, ROOT, json_lines, rule_yaml
+from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, json_lines, rule_yaml
 
 LOCATION = re.compile(r"[^\s:]+\.yaml:(\d+):(\d+)")
 RESULT_KEYS = {"rule", "matched", "action", "deadline", "due", "why"}

@@ -43,18 +43,6 @@ GOOD_CASE: dict[str, Any] = json.loads((EXAMPLES / "douyin-lightning-return.json
 
 # -- helpers --------------------------------------------------------------------------------
 
-@pytest.fixture
-def invoke(runner: Any, cli_main: Any) -> Callable[..., Any]:
-    """Run the CLI in-process; a crash is a result (exit code + exception), never a raise."""
-    def run(*args: Any) -> Any:
-        result = runner.invoke(cli_main, [str(a) for a in args], catch_exceptions=True)
-        crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
-        assert not crashed, f"crashed: {result.exception!r}\n{result.stderr}"
-        assert "Traceback" not in result.stdout + result.stderr
-        return result
-    return run
-
-
 def run_cli(*args: Any, cwd: Path = ROOT, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
     """`python cli.py ARGS` with a time and memory limit; fails the test on a hang."""
     def limit() -> None:
@@ -117,8 +105,7 @@ def summary_of(stderr: str) -> tuple[int, int, int]:
     return read, evaluated, rejected
 
 
-def json_objects(stdout: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+json_objects = json_lines
 
 
 def test_corpus_is_present() -> None:
