@@ -63,7 +63,9 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> It
 
 def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool) -> Iterator[CaseInput]:
     head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) >= 2 and b"\x00" in head[:2]):
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(head) == 4 and ((head[1] == 0 and head[3] == 0 and head[0]) or (head[0] == 0 and head[2] == 0 and head[1])))
+    if utf16:   # a BOM, or ASCII text with every other byte zero
         yield CaseInput(name, error="the file is UTF-16; save it as UTF-8")
         return
     if suffix in (".jsonl", ".ndjson"):
