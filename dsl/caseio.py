@@ -175,7 +175,7 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
             continue
         if line_no == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
-        if not line.strip():
+        if not line.strip(b" \t\r\n"):   # JSON whitespace only
             continue
         try:
             text = line.decode("utf-8")
