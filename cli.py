@@ -120,14 +120,16 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...]) -> 
               "csv: one row per case and rule.")
 @click.option("--within", "within_text", help="Only cases with a matched deadline due by now + this (e.g. 6h); "
               "overdue ones included.")
-@click.option("--explain/--no-explain", default=True, help="Show why under each rule in the table.")
+@click.option("--explain/--no-explain", default=None,
+              help="--explain: every condition of every rule with the value it saw (the table's default); "
+              "--no-explain: no reasons (fastest). Default for json/jsonl/csv: the conditions that decided.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of labels and reasons.")
 @click.option("--summary/--no-summary", "show_summary", default=True,
               help="End with the counts (stdout for the table, stderr otherwise).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1,
               help="Evaluate in N processes (output keeps the input order).")
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
-             at_text: str | None, fmt: str, within_text: str | None, explain: bool, lang: str,
+             at_text: str | None, fmt: str, within_text: str | None, explain: bool | None, lang: str,
              show_summary: bool, jobs: int) -> None:
     """Evaluate cases against rulebooks.
 
@@ -149,7 +151,8 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     within = _parse_within(within_text)
     books = _load_books(platforms, rulebook_paths)
     out = sys.stdout
-    sink = Sink(out, "jsonl" if fmt == "json" else fmt, explain, lang)
+    level = "none" if explain is False else "all" if explain or fmt == "table" else "failing"
+    sink = Sink(out, "jsonl" if fmt == "json" else fmt, level, lang)
     report = lambda line: click.echo(line, err=True)  # noqa: E731
     progress = Progress(sys.stderr)
     if jobs > 1:

@@ -85,7 +85,7 @@ class Summary:
 class Sink:
     """Writes results in one format; `table` for people, `json`/`jsonl` and `csv` for programs."""
 
-    def __init__(self, out: TextIO, fmt: str, explain: bool = True, lang: str = "zh", header: bool = True):
+    def __init__(self, out: TextIO, fmt: str, explain: str = "failing", lang: str = "zh", header: bool = True):
         self.out, self.fmt, self.explain, self.lang = out, fmt, explain, lang
         self.csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
         if self.csv is not None and header:
@@ -100,7 +100,7 @@ class Sink:
                 self.csv.writerow([result.case, result.platform, format_timestamp(result.at), r.rule,
                                    str(r.matched).lower(), r.action or "", format_timestamp(r.deadline) if r.deadline else "",
                                    str(r.due).lower(), r.version or "", r.error or "",
-                                   " | ".join(r.why) if self.explain else ""])
+                                   " | ".join(r.reasons(self.explain))])
         else:
             self.out.write(json.dumps(result.to_json(explain=self.explain), ensure_ascii=False) + "\n")
 
@@ -207,7 +207,7 @@ def run_batch(items: Iterable[CaseInput], books: list[CompiledRulebook], sink: S
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(paths: list[str], fmt: str, explain: bool, options: BatchOptions) -> None:
+def _init_worker(paths: list[str], fmt: str, explain: str, options: BatchOptions) -> None:
     from . import load_rulebook
 
     _WORKER.update(books=[load_rulebook(p) for p in paths], fmt=fmt, explain=explain, options=options)

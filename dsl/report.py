@@ -20,7 +20,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def case_table(result: CaseResult, names: dict[str, str] | None = None, explain: bool = True, lang: str = "zh") -> str:
+def case_table(result: CaseResult, names: dict[str, str] | None = None, explain: str = "all", lang: str = "zh") -> str:
     """One case: a row per rule (matched or not, action, deadline, due) and the reasons under it."""
     names = names or {}
     lines = [f"case {result.case} · {result.platform} · at {format_timestamp(result.at)}"]
@@ -49,8 +49,7 @@ def case_table(result: CaseResult, names: dict[str, str] | None = None, explain:
             lines.append(f"      ! {r.error}")
         for key, value in r.outputs.items():
             lines.append(f"      → {key} = {format_value(value)}")
-        if explain:
-            lines.extend(f"      {why}" for why in r.why)
+        lines.extend(f"      {why}" for why in r.reasons(explain))
     timeline = result.timeline
     if timeline:
         lines.append("  时间线 timeline:" if lang == "zh" else "  timeline:")

@@ -20,20 +20,29 @@ class RuleResult:
     version: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
-    explain: Callable[[], list[str]] | None = field(default=None, repr=False, compare=False)
+    explain: Callable[[bool], list[str]] | None = field(default=None, repr=False, compare=False)
     _why: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def why(self) -> list[str]:
+        """The reasons: for a match every condition, else the ones that failed or were unknown."""
         if self._why is None:
-            self._why = self.explain() if self.explain else []
+            self._why = self.explain(False) if self.explain else []
         return self._why
 
-    def to_json(self, explain: bool = True) -> dict[str, Any]:
+    def reasons(self, level: str = "failing") -> list[str]:
+        """`level`: "all" (every condition with its value), "failing" (as `why`), or "none"."""
+        if level == "none":
+            return []
+        if level == "all" and self.explain is not None:
+            return self.explain(True)
+        return self.why
+
+    def to_json(self, explain: str = "failing") -> dict[str, Any]:
         out: dict[str, Any] = {
             "rule": self.rule, "matched": self.matched, "action": self.action,
             "deadline": format_timestamp(self.deadline) if self.deadline else None,
-            "due": self.due, "why": self.why if explain else [],
+            "due": self.due, "why": self.reasons(explain),
         }
         if self.version is not None:
             out["version"] = self.version
@@ -78,7 +87,7 @@ class CaseResult:
                 return r
         raise KeyError(rule)
 
-    def to_json(self, explain: bool = True) -> dict[str, Any]:
+    def to_json(self, explain: str = "failing") -> dict[str, Any]:
         out: dict[str, Any] = {
             "case": self.case, "platform": self.platform, "at": format_timestamp(self.at),
             "results": [r.to_json(explain) for r in self.results],

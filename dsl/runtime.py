@@ -151,9 +151,9 @@ class CompiledRulebook:
         out = dict(zip(names, outputs)) if outputs else {}
         if cv is None:
             return RuleResult(rule.rule.id, False, None,
-                              explain=lambda: _explain_no_version(rule, view, at, self, lang, rule.moment(view, at)))
+                              explain=lambda full: _explain_no_version(rule, view, at, self, lang, rule.moment(view, at)))
         return RuleResult(rule.rule.id, matched, action, deadline, due, version, out,
-                          explain=lambda: _explain(rule, cv, view, at, self, lang, matched))
+                          explain=lambda full: _explain(rule, cv, view, at, self, lang, matched, full))
 
     def decide_rule(self, rule: CompiledRule, view: dict[str, Any], at: datetime, lang: str = "zh") -> RuleResult:
         """One rule for one case on the slow path; never raises (failures become `error`)."""
@@ -175,14 +175,14 @@ def _decide(rule: CompiledRule, view: dict[str, Any], at: datetime, book: Compil
     rid = rule.rule.id
     cv, moment = rule.pick(view, at)
     if cv is None:
-        return RuleResult(rid, False, None, explain=lambda: _explain_no_version(rule, view, at, book, lang, moment))
+        return RuleResult(rid, False, None, explain=lambda full: _explain_no_version(rule, view, at, book, lang, moment))
     matched = cv.match(view, at) is True
     action = cv.select_action(view, at)
     deadline = cv.deadline(view, at) if (matched and cv.deadline) else None
     outputs = {name: fn(view, at) for name, fn in cv.outputs} if matched else {}
     due = bool(matched and deadline is not None and deadline <= at)
     return RuleResult(rid, matched, action, deadline, due, cv.version.name, outputs,
-                      explain=lambda: _explain(rule, cv, view, at, book, lang, matched))
+                      explain=lambda full: _explain(rule, cv, view, at, book, lang, matched, full))
 
 
 def _explainer(book: CompiledRulebook, view: dict[str, Any], at: datetime, lang: str) -> Explainer:
@@ -201,7 +201,7 @@ def _explain_no_version(rule: CompiledRule, view: dict[str, Any], at: datetime, 
 
 
 def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: datetime,
-             book: CompiledRulebook, lang: str, matched: bool) -> list[str]:
+             book: CompiledRulebook, lang: str, matched: bool, full: bool = False) -> list[str]:
     explainer = _explainer(book, view, at, lang)
     lines: list[str] = []
     if cv.version.name is not None and rule.rule.versions_by is not None:
@@ -212,7 +212,7 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
         except FieldError as exc:
             lines.append(f"! {ref.text.strip()}: " + say("bad_field", lang, path=exc.problem.path))
             continue
-        if value is True and not matched:
+        if value is True and not matched and not full:
             continue
         lines.append(explainer.condition(ref.tree, value))
     if matched:
