@@ -107,6 +107,20 @@ def test_explain_default_lang_is_zh(invoke: Any, case_329: Path) -> None:
     assert default != invoke("eval", "-p", "douyin", "--format", "json", "--lang", "en", case_329).stdout
 
 
+def test_explain_levels_for_a_rule_that_does_not_match(invoke: Any, case_329: Path) -> None:
+    """The table and --explain show every condition with its value; JSON by default the deciding ones."""
+    n = conditions_of("douyin", "lightning_return")
+    full = json_lines(invoke("eval", "-p", "douyin", "--format", "json", "--explain", case_329).stdout)[0]
+    why = result_of(full, "lightning_return")["why"]
+    assert len(why) == n and sum(w.rstrip().endswith("✓") for w in why) == n - 1, why
+    assert any(PAID_329.search(w) for w in why)
+    brief = json_lines(invoke("eval", "-p", "douyin", "--format", "json", case_329).stdout)[0]
+    assert [w for w in result_of(brief, "lightning_return")["why"]] == [w for w in why if PAID_329.search(w)]
+    table = invoke("eval", "-p", "douyin", case_329).stdout
+    section = table.split("lightning_return", 1)[1].split("repeat_aftersale", 1)[0]
+    assert sum(line.rstrip().endswith("✓") for line in section.splitlines()) == n - 1, section
+
+
 def test_explain_json_matched_rule_lists_every_condition(invoke: Any, tmp_path: Path) -> None:
     path = write_json(tmp_path / "c199.json", lightning_case("C199"))
     obj = json_lines(invoke("eval", "-p", "douyin", "--format", "json", "--lang", "en", path).stdout)[0]
