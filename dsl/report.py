@@ -9,7 +9,8 @@ from .results import CaseResult
 
 if TYPE_CHECKING:
     from .testing import Coverage, ExampleOutcome
-from .values import format_timestamp, format_value
+from .unparse import const_text
+from .values import format_timestamp
 
 
 def _width(text: str) -> int:
@@ -48,7 +49,7 @@ def case_table(result: CaseResult, names: dict[str, str] | None = None, explain:
         if r.error:
             lines.append(f"      ! {r.error}")
         for key, value in r.outputs.items():
-            lines.append(f"      → {key} = {format_value(value)}")
+            lines.append(f"      → {key} = {const_text(value)}")
         lines.extend(f"      {why}" for why in r.reasons(explain))
     timeline = result.timeline
     if timeline:

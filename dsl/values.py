@@ -112,24 +112,6 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(SHANGHAI).isoformat()
 
 
-def format_value(value: object) -> str:
-    """How a value is shown to a person in reasons and tables."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, timedelta):
-        return format_duration(value)
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, (list, tuple, frozenset, set)):
-        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
-        return "[" + ", ".join(format_value(v) for v in items) + "]"
-    return str(value)
-
-
 def to_json(value: object) -> object:
     """A value as it appears in JSON output: money as a string, times in ISO 8601."""
     if isinstance(value, Decimal):
