@@ -89,7 +89,7 @@ def load_rulebook(path_or_platform: str | Path, use_cache: bool = True) -> Compi
     except OSError as exc:
         raise DslError([Diagnostic("E309", None, str(path), {"path": str(path), "detail": exc.strerror or str(exc)})]) from None
     name = path.stem
-    cached = cache.load(name, content) if use_cache else None
+    cached = cache.load(name, content, 4) if use_cache else None
     if cached is not None:
         model, vocabulary, constants, code = cached
         model.file = str(path)

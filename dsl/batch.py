@@ -34,6 +34,7 @@ class Summary:
     evaluated: int = 0
     rejected: int = 0
     with_field_errors: int = 0
+    with_rule_errors: int = 0
     shown: int = 0
     matched: Counter[tuple[str, str]] = field(default_factory=Counter)
     rejections: list[tuple[str, str]] = field(default_factory=list)
@@ -48,6 +49,7 @@ class Summary:
         self.evaluated += other.evaluated
         self.rejected += other.rejected
         self.with_field_errors += other.with_field_errors
+        self.with_rule_errors += other.with_rule_errors
         self.shown += other.shown
         self.matched.update(other.matched)
         room = MAX_KEPT_REJECTIONS - len(self.rejections)
@@ -55,7 +57,7 @@ class Summary:
 
     @property
     def clean(self) -> bool:
-        return not self.rejected and not self.with_field_errors
+        return not self.rejected and not self.with_field_errors and not self.with_rule_errors
 
     def text(self, lang: str = "en") -> str:
         zh = lang == "zh"
@@ -64,6 +66,9 @@ class Summary:
         if self.with_field_errors:
             head += (f"（其中 {self.with_field_errors} 个有字段错误）" if zh else
                      f" ({self.with_field_errors} evaluated with field errors)")
+        if self.with_rule_errors:
+            head += (f"（{self.with_rule_errors} 个有规则求值错误）" if zh else
+                     f" ({self.with_rule_errors} with a rule that failed to evaluate)")
         lines = [head]
         for source, reason in self.rejections:
             lines.append(f"  rejected {source}: {reason}")
@@ -77,7 +82,7 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         return {"read": self.read, "evaluated": self.evaluated, "rejected": self.rejected,
-                "with_field_errors": self.with_field_errors,
+                "with_field_errors": self.with_field_errors, "with_rule_errors": self.with_rule_errors,
                 "matched": {f"{p}/{r}": n for (p, r), n in sorted(self.matched.items())},
                 "rejections": [{"source": s, "reason": r} for s, r in self.rejections]}
 
@@ -176,6 +181,7 @@ def process(item: CaseInput, books: list[CompiledRulebook], sink: Sink, summary:
     results, field_errors = done
     summary.evaluated += 1
     summary.with_field_errors += field_errors
+    summary.with_rule_errors += any(r.error for _, result in results for r in result.results) and not field_errors
     for book, result in results:
         for r in result.results:
             if r.matched:

@@ -1,5 +1,9 @@
 """An on-disk cache of checked rulebooks, keyed by content (like `__pycache__`).
 
+Entries are pickles (the checked model) and marshalled code, so a writable cache would be
+a way to run code: the folder is created private (0700), and a folder or file that is not
+the user's own, or that others may write, is never read.
+
 Loading a rulebook means parsing YAML, validating the schema, parsing and type-checking
 every expression: ~200 ms. A clean rulebook's checked model is pickled under
 `$RULEBOOK_CACHE_DIR` (default `$XDG_CACHE_HOME/rulebook`, else `~/.cache/rulebook`), keyed
@@ -30,30 +34,46 @@ def cache_dir() -> Path | None:
 
 
 def _engine_fingerprint() -> bytes:
-    """Size and mtime of every file of the package: an edited engine never reads an old cache."""
+    """The content of every file of the engine: an edited engine never reads an old cache."""
     here = Path(__file__).resolve().parent
-    parts = [f"{_FORMAT}:{sys.version_info[:2]}"]
+    digest = hashlib.sha256(f"{_FORMAT}:{sys.version_info[:2]}".encode())
     for entry in sorted(os.scandir(here), key=lambda e: e.name):
         if entry.is_file() and entry.name.endswith((".py", ".lark", ".yaml", ".json")):
-            st = entry.stat()
-            parts.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
-    return "|".join(parts).encode()
+            digest.update(entry.name.encode() + b"\0")
+            with open(entry.path, "rb") as handle:
+                digest.update(handle.read())
+    return digest.digest()
 
 
 def key_for(content: bytes) -> str:
     return hashlib.sha256(_engine_fingerprint() + b"\0" + content).hexdigest()[:32]
 
 
-def load(name: str, content: bytes) -> Any | None:
+def _trusted(path: Path) -> bool:
+    """Ours, and nobody else may write it (POSIX); elsewhere the folder's own ACLs decide."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def load(name: str, content: bytes, shape: int) -> tuple[Any, ...] | None:
+    """The cached tuple of `shape` items for this content, or None (a miss)."""
     folder = cache_dir()
-    if folder is None:
+    if folder is None or not _trusted(folder):
         return None
     path = folder / f"{name}.{key_for(content)}.pickle"
+    if not _trusted(path):
+        return None
     try:
         with path.open("rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            value = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - any unreadable entry is a miss, and is rewritten
         return None
+    return value if isinstance(value, tuple) and len(value) == shape else None
 
 
 def store(name: str, content: bytes, value: Any) -> None:
@@ -63,7 +83,9 @@ def store(name: str, content: bytes, value: Any) -> None:
     import tempfile
 
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _trusted(folder):
+            return
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
@@ -290,7 +291,7 @@ def _cell(cell: str, kind: str) -> Any:
     if kind == "bool":
         return {"true": True, "false": False, "1": True, "0": False}.get(text.lower(), text)
     if kind == "int":
-        return int(text) if text.isascii() and text.lstrip("+-").isdigit() else text
+        return int(text) if re.fullmatch(r"[+-]?[0-9]{1,30}", text) else text
     if kind == "list":
         if text.startswith("["):
             try:

@@ -94,10 +94,6 @@ class ParsedCase:
             seen.setdefault(problem.path, problem)
         return list(seen.values())
 
-    @property
-    def bad_paths(self) -> frozenset[str]:
-        return frozenset(p.path for p in self.problems)
-
     def validate(self) -> ParsedCase:
         """Convert every known field (collecting each problem) and list the unknown ones."""
         if self.validated or self.fatal or not isinstance(self.view, CaseView) or self.vocabulary is None:

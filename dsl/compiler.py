@@ -10,8 +10,6 @@ The generated source is plain code with no user text inside except through `repr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from . import ast
@@ -78,8 +76,7 @@ def _hashable(value: Any) -> bool:
 
 
 # Helpers every generated module can call; not pickled with a module's constants.
-RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money,
-                           "_days": lambda a, b: b.toordinal() - a.toordinal()}
+RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money}
 RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
 
 
@@ -210,7 +207,6 @@ class ExprGen:
     def logical_value(self, op: str, items: list[ast.Expr]) -> str:
         decisive = "False" if op == "and" else "True"
         temps: list[str] = []
-        tail: str | None = None
         parts: list[tuple[str, str]] = []
         for item in items:
             t = self.tmp()
@@ -235,13 +231,23 @@ class ExprGen:
                 null_test, tests, cmp = self.compare_parts(node)
                 if null_test:
                     return null_test
-                if node.op in ("==", "in") and self.nonnull(node.right) and len(tests) == 1:
+                if len(tests) == 1 and self._null_is_false(node):
                     # `None == 'x'` and `None in {...}` are simply False: no null guard needed.
                     return cmp.replace(tests[0][0], tests[0][1], 1)
                 return "(" + " and ".join(_present(tests) + [cmp]) + ")"
             case ast.Cond(test=test, then=then, orelse=orelse):
                 return f"({self.truth(then)} if {self.truth(test)} else {self.truth(orelse)})"
         return f"({self.value(node)} is True)"
+
+    def _null_is_false(self, node: ast.Compare) -> bool:
+        """`None == 'x'` and `None in {...}` are simply False when the right side is a constant
+        without null, so the null guard of the left side can go."""
+        is_const, val = self.folded(node.right)
+        if not is_const or val is None:
+            return False
+        if node.op == "==":
+            return True
+        return node.op == "in" and isinstance(val, (list, tuple, frozenset)) and None not in val
 
     def falsity(self, node: ast.Expr) -> str:
         is_const, val = self.folded(node)
@@ -309,4 +315,4 @@ def compile_expr(expr: ast.Expr, params: Mapping[str, Any] | None = None, kind: 
     return module.build("<expression>")["f"]
 
 
-__all__ = ["ModuleBuilder", "compile_expr", "date", "datetime", "timedelta", "Decimal"]
+__all__ = ["ModuleBuilder", "ExprGen", "compile_expr", "cost_order", "RUNTIME"]

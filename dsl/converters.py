@@ -1,82 +1,113 @@
-"""Fast field converters, generated once per vocabulary: raw case document -> typed value.
+"""Field converters, generated from the vocabulary: raw JSON value -> typed value.
 
-Each path gets a specialised function that walks to its parent object and has a fast
-path for well-formed input (`"129.90"`, `"2026-11-05T09:00:00+08:00"`, an enum value);
-anything else goes to the exact, slower check in cases.py, which names the problem.
-The one-pass decider and the lazy case view both use these functions.
+One generator serves both users: the lazy case view (`converters_for`, doc -> value) and
+the one-pass decider (`value_converter_source`, raw value -> value, emitted into each
+rulebook's module). Each has a fast path for well-formed input ("129.90",
+"2026-11-05T09:00:00+08:00"); anything else goes to the exact, slower check in cases.py,
+which accepts or rejects with a message naming the problem. The fast path never accepts
+what the exact check rejects: it only saves time on input the exact check would accept.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
-from .cases import _FAST_TIMESTAMP, FieldError, FieldProblem, _checked
+from .cases import FieldError, FieldProblem, _checked, _kind
 from .values import SHANGHAI
 from .vocabulary import Field, Vocabulary
 
 Converter = Callable[[dict[str, Any]], Any]
 
 
-def _bad_parent(path: str, value: Any) -> Any:
-    kind = "a list" if isinstance(value, list) else "text" if isinstance(value, str) else "a number"
-    raise FieldError(FieldProblem(path, f"must be an object, not {kind}"))
+def object_at(container: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    """The object under `key`: a dict, `EMPTY` when absent, FieldError when not an object."""
+    value = container.get(key)
+    if value is None:
+        return EMPTY
+    if type(value) is dict:
+        return value
+    raise FieldError(FieldProblem(path, f"must be an object, not {_kind(value)}"))
+
+
+EMPTY: dict[str, Any] = {}
+
+# What generated converters may call; bound by name, never pickled.
+RUNTIME: dict[str, Any] = {
+    "_D": Decimal, "_slow": _checked, "_obj": object_at, "_EMPTY": EMPTY,
+    "_BJ": SHANGHAI, "_8H": timedelta(hours=8), "_fromiso": datetime.fromisoformat,
+}
+
+
+def value_converter_source(name: str, fld: Field, constants: dict[str, Any], field_const: str) -> str:
+    """`def name(r)`: raw value -> the field's value (None stays None)."""
+    lines = [f"def {name}(r):", "    if r is None:", "        return None"]
+    lines += _fast_path(fld, constants, name)
+    lines.append(f"    return _slow({field_const}, r)")
+    return "\n".join(lines) + "\n"
+
+
+def _fast_path(fld: Field, constants: dict[str, Any], tag: str) -> list[str]:
+    kind = fld.type.kind
+    if kind == "money":
+        constants[f"{tag}_lo"], constants[f"{tag}_hi"] = fld.minimum, fld.maximum
+        bounds = " and ".join(([f"x >= {tag}_lo"] if fld.minimum is not None else []) +
+                              ([f"x <= {tag}_hi"] if fld.maximum is not None else [])) or "True"
+        return ["    if type(r) is str and len(r) <= 18 and r.isascii() and r.replace('.', '', 1).isdigit():",
+                "        dot = r.find('.')",
+                f"        if dot != 0 and (dot < 0 or len(r) - dot <= {fld.decimals + 1}):",
+                "            x = _D(r)", f"            if {bounds}:", "                return x"]
+    if kind == "timestamp":
+        # fromisoformat (3.11) also takes `+08`, `+08:00:00`, `,5` ...: the shape checks keep
+        # the fast path to what the exact check accepts (offset `Z` or `±HH:MM` or none).
+        return ["    if type(r) is str and len(r) >= 16 and r[10] == 'T' and r[13] == ':' and r[4] == '-' "
+                "and r[7] == '-' and ',' not in r and ' ' not in r:",
+                "        try:", "            t = _fromiso(r)", "        except ValueError:",
+                "            t = None",
+                "        if t is not None:", "            z = t.tzinfo", "            if z is None:",
+                "                return t.replace(tzinfo=_BJ)",
+                "            if r[-1] == 'Z' or (r[-6] in '+-' and r[-3] == ':' and r[-5:-3].isdigit() and r[-2:].isdigit()):",
+                "                if z.utcoffset(None) == _8H:", "                    return t",
+                "                try:", "                    return t.astimezone(_BJ)",
+                "                except OverflowError:", "                    pass"]
+    if kind == "bool":
+        return ["    if r is True or r is False:", "        return r"]
+    if kind == "str" and fld.type.values is not None:
+        constants[f"{tag}_enum"] = fld.type.values
+        return [f"    if type(r) is str and r in {tag}_enum:", "        return r"]
+    if kind == "str":
+        return ["    if type(r) is str:", "        return r"]
+    if kind == "int":
+        low = f" and r >= {int(fld.minimum)}" if fld.minimum is not None else ""
+        high = f" and r <= {int(fld.maximum)}" if fld.maximum is not None else ""
+        return [f"    if type(r) is int{low}{high}:", "        return r"]
+    if kind == "list":
+        return ["    if type(r) is list:", "        for x in r:", "            if type(x) is not str:",
+                "                break", "        else:", "            return tuple(r)"]
+    if kind == "object":
+        return ["    if type(r) is dict:", "        return r"]
+    return []
 
 
 @lru_cache(maxsize=8)
 def converters_for(vocabulary: Vocabulary) -> dict[str, Converter]:
-    """path -> converter, for every path of the vocabulary."""
-    namespace: dict[str, Any] = {
-        "_D": Decimal, "_slow": _checked, "_bad_parent": _bad_parent, "_fts": _FAST_TIMESTAMP,
-        "_BJ": SHANGHAI, "_8H": timedelta(hours=8), "_fromiso": datetime.fromisoformat,
-    }
-    sources = [_source(i, fld, namespace) for i, fld in enumerate(vocabulary.fields.values())]
+    """path -> converter (case document -> value), for every path of the vocabulary."""
+    namespace: dict[str, Any] = dict(RUNTIME)
+    sources = []
+    for i, fld in enumerate(vocabulary.fields.values()):
+        namespace[f"_F{i}"] = fld
+        sources.append(value_converter_source(f"_v{i}", fld, namespace, f"_F{i}"))
+        sources.append(_navigation_source(i, fld))
     exec(compile("\n".join(sources), "<converters>", "exec"), namespace)  # generated code, not user text
     return {path: namespace[f"_c{i}"] for i, path in enumerate(vocabulary.fields)}
 
 
-def _source(i: int, fld: Field, ns: dict[str, Any]) -> str:
-    ns[f"_F{i}"] = fld
+def _navigation_source(i: int, fld: Field) -> str:
+    """`def _c{i}(d)`: walk from the case document to the field's parent, then convert."""
     parts = fld.path.split(".")
-    lines = [f"def _c{i}(d):", "    _o = d"]
+    lines = [f"def _c{i}(d):", "    o = d"]
     for depth, name in enumerate(parts[:-1]):
-        parent = ".".join(parts[: depth + 1])
-        lines += [f"    _o = _o.get({name!r})", "    if _o is None:", "        return None",
-                  "    if type(_o) is not dict:", f"        return _bad_parent({parent!r}, _o)"]
-    lines += [f"    _r = _o.get({parts[-1]!r})", "    if _r is None:", "        return None"]
-    lines += _fast_path(i, fld, ns)
-    lines.append(f"    return _slow(_F{i}, _r)")
+        lines.append(f"    o = _obj(o, {name!r}, {'.'.join(parts[: depth + 1])!r})")
+    lines.append(f"    return _v{i}(o.get({parts[-1]!r}))")
     return "\n".join(lines) + "\n"
-
-
-def _fast_path(i: int, fld: Field, ns: dict[str, Any]) -> list[str]:
-    kind = fld.type.kind
-    if kind == "money":
-        ns[f"_M{i}"] = re.compile(r"[0-9]{1,15}(\.[0-9]{1,%d})?" % fld.decimals).fullmatch
-        ns[f"_LO{i}"], ns[f"_HI{i}"] = fld.minimum, fld.maximum
-        bounds = ([f"_x >= _LO{i}"] if fld.minimum is not None else []) + \
-                 ([f"_x <= _HI{i}"] if fld.maximum is not None else [])
-        return [f"    if type(_r) is str and _M{i}(_r):", "        _x = _D(_r)",
-                f"        if {' and '.join(bounds) or 'True'}:", "            return _x"]
-    if kind == "timestamp":
-        return ["    if type(_r) is str and _fts(_r):", "        try:", "            _t = _fromiso(_r)",
-                "        except ValueError:", f"            return _slow(_F{i}, _r)", "        _z = _t.tzinfo",
-                "        if _z is None:", "            return _t.replace(tzinfo=_BJ)",
-                "        if _z is _BJ or _z.utcoffset(None) == _8H:", "            return _t",
-                "        return _t.astimezone(_BJ)"]
-    if kind == "bool":
-        return ["    if _r is True or _r is False:", "        return _r"]
-    if kind == "str" and fld.type.values is not None:
-        ns[f"_E{i}"] = fld.type.values
-        return [f"    if type(_r) is str and _r in _E{i}:", "        return _r"]
-    if kind == "str":
-        return ["    if type(_r) is str:", "        return _r"]
-    if kind == "int":
-        low = f" and _r >= {int(fld.minimum)}" if fld.minimum is not None else ""
-        high = f" and _r <= {int(fld.maximum)}" if fld.maximum is not None else ""
-        return [f"    if type(_r) is int{low}{high}:", "        return _r"]
-    if kind == "object":
-        return ["    if type(_r) is dict:", "        return _r"]
-    return []

@@ -13,13 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import re
-from datetime import datetime, timedelta
-from decimal import Decimal
 
-from .cases import FieldError, FieldProblem, _checked
 from .compiler import ExprGen, ModuleBuilder, cost_order
+from .converters import RUNTIME as CONVERTER_RUNTIME
+from .converters import value_converter_source
 from .model import Rule, Version
-from .values import SHANGHAI, to_beijing
+from .values import to_beijing
 from .vocabulary import Field, Vocabulary
 
 class _Unset:
@@ -90,53 +89,11 @@ class _Fields:
             return f"({r} if ({r} := {raw}) is None or (type({r}) is int{bounds}) else _slow(_F{i}, {r}))"
         if i not in self.emitted:
             self.emitted.add(i)
-            self.converters.append(_converter(i, fld, self.module))
+            self.converters.append(value_converter_source(f"_v{i}", fld, self.module.constants, f"_F{i}"))
         return f"_v{i}({raw})"
 
 
-def _converter(i: int, fld: Field, module: ModuleBuilder) -> str:
-    """A raw value -> the field's value, with a fast path for the usual well-formed text."""
-    lines = [f"def _v{i}(r):", "    if r is None:", "        return None"]
-    kind = fld.type.kind
-    if kind == "money":
-        module.constants[f"_LO{i}"], module.constants[f"_HI{i}"] = fld.minimum, fld.maximum
-        bounds = " and ".join(([f"x >= _LO{i}"] if fld.minimum is not None else []) +
-                              ([f"x <= _HI{i}"] if fld.maximum is not None else [])) or "True"
-        lines += ["    if type(r) is str and len(r) <= 18 and r.isascii() and r.replace('.', '', 1).isdigit():",
-                  "        dot = r.find('.')",
-                  f"        if dot != 0 and (dot < 0 or len(r) - dot <= {fld.decimals + 1}):",
-                  "            x = _D(r)", f"            if {bounds}:", "                return x"]
-    elif kind == "timestamp":
-        lines += ["    if type(r) is str and len(r) >= 16 and r[10] == 'T' and r[13] == ':' and r[4] == '-':",
-                  "        try:", "            t = _fromiso(r)", "        except ValueError:",
-                  f"            return _slow(_F{i}, r)", "        z = t.tzinfo", "        if z is None:",
-                  "            return t.replace(tzinfo=_BJ)", "        if z is _BJ or z.utcoffset(None) == _8H:",
-                  "            return t", "        return t.astimezone(_BJ)"]
-    elif kind == "list":
-        lines += ["    if type(r) is list:", "        for x in r:", "            if type(x) is not str:",
-                  "                break", "        else:", "            return tuple(r)"]
-    elif kind == "object":
-        lines += ["    if type(r) is dict:", "        return r"]
-    lines.append(f"    return _slow(_F{i}, r)")
-    return "\n".join(lines) + "\n"
-
-
-def _obj(container: dict[str, Any], key: str, path: str) -> dict[str, Any]:
-    """The object under `key`: a dict, `_EMPTY` when absent, FieldError when not an object."""
-    value = container.get(key)
-    if value is None:
-        return _EMPTY
-    if type(value) is dict:
-        return value
-    kind = "a list" if isinstance(value, list) else "text" if isinstance(value, str) else "a number"
-    raise FieldError(FieldProblem(path, f"must be an object, not {kind}"))
-
-
-_EMPTY: dict[str, Any] = {}
-DECIDER_RUNTIME: dict[str, Any] = {
-    "_U": _UNSET, "_to_bj": to_beijing, "_EMPTY": _EMPTY, "_obj": _obj, "_D": Decimal, "_slow": _checked,
-    "_fromiso": datetime.fromisoformat, "_BJ": SHANGHAI, "_8H": timedelta(hours=8),
-}
+DECIDER_RUNTIME: dict[str, Any] = {**CONVERTER_RUNTIME, "_U": _UNSET, "_to_bj": to_beijing}
 
 
 def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary, name: str = "decide_all") -> None:
@@ -161,16 +118,16 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
     # Anything unusual (no `at`, not a case, a bad field) goes to `_fallback`, the exact path.
     guarded = "\n".join("    " + line if line else line for line in code.split("\n"))
     module.add_source(
-        f"def decide(v, at=None, _A=[None, None], _to_bj=_to_bj, _fallback=_fallback{defaults}):\n"
+        f"def decide(v, at=None, _A=[(None, None)], _to_bj=_to_bj, _fallback=_fallback{defaults}):\n"
         "    if at is None or type(v) is not dict or type(v.get('order')) is not dict:\n"
         "        return _fallback(v, at)\n"
-        "    if at is not _A[0]:\n"
-        "        _A[1] = _to_bj(at)\n"
-        "        _A[0] = at\n"
-        "    at = _A[1]\n"
+        "    pair = _A[0]\n"
+        "    if at is not pair[0]:\n"
+        "        pair = _A[0] = (at, _to_bj(at))   # one tuple: safe to share between threads\n"
+        "    given, at = pair\n"
         "    try:\n" + guarded + "\n"
         "    except Exception:\n"
-        "        return _fallback(v, _A[0])\n")
+        "        return _fallback(v, given)\n")
 
 
 def _body(gen: ExprGen, rules: list[Rule]) -> list[str]:

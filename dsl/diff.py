@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable
 
 from .caseio import CaseInput
 from .model import Rule, Version
 from .runtime import CompiledRulebook
 from .unparse import const_text, unparse
-from .values import format_timestamp
+from .values import SHANGHAI, format_timestamp
 
 MAX_EXAMPLES = 5
 
@@ -93,8 +94,6 @@ class DecisionDiff:
 
 
 def _decision(r: Any) -> str:
-    if r is None:
-        return "absent"
     if r.error:
         return "error"
     if not r.matched:
@@ -105,9 +104,14 @@ def _decision(r: Any) -> str:
     return text
 
 
-def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[CaseInput]) -> DecisionDiff:
-    """Evaluate both rulebooks over the cases and count every decision that changes."""
+def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[CaseInput],
+                   at: datetime | None = None) -> DecisionDiff:
+    """Evaluate both rulebooks over the cases (at one moment) and count every decision that changes.
+
+    A rule only in one rulebook counts as changed where it matches (`absent → action`).
+    """
     out = DecisionDiff()
+    moment = at or datetime.now(SHANGHAI)
     for item in items:
         out.cases += 1
         if item.error:
@@ -117,17 +121,19 @@ def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[Cas
         if pa.fatal or pb.fatal:
             out.rejected += 1
             continue
-        ra, rb = a.evaluate(pa), b.evaluate(pb)
-        by_b = {r.rule: r for r in rb.results}
+        when = at or pa.now or moment
+        ra, rb = a.evaluate(pa, when, validate=False), b.evaluate(pb, when, validate=False)
+        decisions_a = {r.rule: _decision(r) for r in ra.results}
+        decisions_b = {r.rule: _decision(r) for r in rb.results}
         changed = False
-        for r in ra.results:
-            da, db = _decision(r), _decision(by_b.get(r.rule))
-            if db == "absent" or da == db:
+        for rule in list(decisions_a) + [r for r in decisions_b if r not in decisions_a]:
+            da, db = decisions_a.get(rule, "absent"), decisions_b.get(rule, "absent")
+            if da == db or {da, db} <= {"absent", "no match"}:
                 continue
             changed = True
-            out.per_rule[r.rule] += 1
-            out.transitions[(r.rule, da.split(" @ ")[0], db.split(" @ ")[0])] += 1
-            examples = out.examples.setdefault(r.rule, [])
+            out.per_rule[rule] += 1
+            out.transitions[(rule, da.split(" @ ")[0], db.split(" @ ")[0])] += 1
+            examples = out.examples.setdefault(rule, [])
             if len(examples) < MAX_EXAMPLES:
                 examples.append(f"{ra.case}: {da} → {db}")
         out.changed_cases += changed

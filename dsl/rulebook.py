@@ -59,6 +59,9 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Ruleb
     data = doc.data
     params = _parameters(doc, data.get("parameters"))
     scope = Scope(vocabulary, {n: Param(n, p.type, p.value) for n, p in params.items()})
+    raw_params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    for name in raw_params:   # a parameter already reported as bad is not also "unknown" where used
+        scope.params.setdefault(str(name), Param(str(name), ANY, None))
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     for index, raw in enumerate(data.get("rules") or [] if isinstance(data.get("rules"), list) else []):

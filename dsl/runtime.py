@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from . import ast
 from .cases import FieldError, ParsedCase, open_case
 from .compiler import RUNTIME, ModuleBuilder
 from .decider import DECIDER_RUNTIME, add_decider
@@ -40,7 +39,6 @@ class CompiledRule:
     rule: Rule
     by: Fn | None
     versions: list[CompiledVersion]
-    paths: frozenset[str]
 
     def version_named(self, name: str | None) -> CompiledVersion | None:
         for cv in self.versions:
@@ -54,7 +52,7 @@ class CompiledRule:
     def pick(self, view: dict[str, Any], at: datetime) -> tuple[CompiledVersion | None, Any]:
         if self.by is None:
             return self.versions[0], None
-        moment = self.by(view, at)
+        moment = self.moment(view, at)
         if moment is None:
             return None, None
         for cv in self.versions:
@@ -267,20 +265,5 @@ def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], cod
                 deadline=ns[f"{p}_deadline"] if v.deadline is not None else None,
                 outputs=[(name, ns[f"{p}_o{i}"]) for i, (name, _) in enumerate(v.outputs)],
             ))
-        compiled.append(CompiledRule(rule, ns.get(f"r{ri}_by"), cvs, _paths(rule)))
+        compiled.append(CompiledRule(rule, ns.get(f"r{ri}_by"), cvs))
     return compiled, ns["decide_all"], ns["decide"]
-
-
-def _paths(rule: Rule) -> frozenset[str]:
-    """The case fields a rule reads (a bad value in any of them makes the rule undecidable)."""
-    refs: list[ExprRef] = [rule.versions_by] if rule.versions_by else []
-    for v in rule.versions:
-        refs += list(v.conditions) + [a.condition for a in v.actions if a.condition] + \
-            ([v.deadline] if v.deadline else []) + [o for _, o in v.outputs]
-    out: set[str] = set()
-    for ref in refs:
-        for n in ast.names(ref.tree):
-            if n.path[0] != "params" and n.path != ("now",):
-                parts = n.path
-                out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-    return frozenset(out)

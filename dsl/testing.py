@@ -117,6 +117,7 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
         outcome.differences.extend(problems)
     outcome.differences.extend(_compare(example.expect, result))
     outcome.differences.extend(_fast_path_agrees(book, rule, case, at, result))
+    outcome.differences.extend(_interpreter_agrees(book, rule, parsed.view, at))
     outcome.passed = not outcome.differences
     if outcome.passed:
         _record(coverage, rule, parsed.view, at, result)
@@ -130,6 +131,24 @@ def _fast_path_agrees(book: CompiledRulebook, rule: CompiledRule, case: dict[str
     got = (fast.matched, fast.action, fast.deadline, fast.due, fast.version, fast.outputs, bool(fast.error))
     want = (slow.matched, slow.action, slow.deadline, slow.due, slow.version, slow.outputs, bool(slow.error))
     return [] if got == want else [f"internal: the compiled one-pass decider gave {got}, the per-rule path {want}"]
+
+
+def _interpreter_agrees(book: CompiledRulebook, rule: CompiledRule, view: Any, at: datetime) -> list[str]:
+    """Every compiled condition must give what the reference interpreter gives."""
+    from .cases import FieldError
+    from .interpreter import Env, interpret
+
+    env = Env(view, book.params, at)
+    out = []
+    for cv in rule.versions:
+        for ref, fn in cv.conditions:
+            try:
+                compiled, reference = fn(view, at), interpret(ref.tree, env)
+            except FieldError:
+                continue
+            if compiled != reference or type(compiled) is not type(reference):
+                out.append(f"internal: {ref.text.strip()!r} compiled to {compiled!r}, the reference gives {reference!r}")
+    return out
 
 
 def _record(coverage: Coverage, rule: CompiledRule, view: dict[str, Any], at: datetime, result: RuleResult) -> None:

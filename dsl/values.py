@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 # equals Asia/Shanghai for every date an order can have, and converting to it is cheap.
 # (ZoneInfo is still used to validate that the tz database is installed, see tzdata.)
 SHANGHAI: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
-BEIJING_OFFSET: Final = timedelta(hours=8)
 _TZDB_CHECK: Final = ZoneInfo("Asia/Shanghai")
 UTC: Final = timezone.utc
 
@@ -42,7 +41,10 @@ def parse_duration(text: str) -> timedelta:
     if not text or not m or not any(m.groups()):
         raise ValueError_("not a duration")
     d, h, mi, s = (int(g or 0) for g in m.groups())
-    return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    try:
+        return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    except OverflowError:
+        raise ValueError_("a duration out of range") from None
 
 
 def suggest_duration(text: str) -> str | None:
@@ -75,9 +77,11 @@ def parse_timestamp(text: str) -> datetime:
         raise ValueError_("not an ISO 8601 timestamp such as 2026-11-05T09:00:00+08:00")
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return to_beijing(value)
     except ValueError as exc:
         raise ValueError_(str(exc)) from None
-    return to_beijing(value)
+    except OverflowError:
+        raise ValueError_("a time out of range (years 1 to 9999 in Beijing time)") from None
 
 
 def to_beijing(value: datetime) -> datetime:

@@ -238,6 +238,9 @@ def _scalar(doc: Document, node: ScalarNode) -> Any:
         meaning = "a boolean" if text.lower() in YAML11_BOOL_WORDS else "a number in base 60"
         doc.error("E307", _node_span(node), ("yaml11", {"quoted": repr(text), "meaning": meaning}), text=text)
         return text
+    if text.lower().lstrip("+-") in (".nan", ".inf"):
+        doc.error("E300", _node_span(node), detail=f"{text!r} is not a number this tool reads (amounts are exact decimals)")
+        return text
     if _INT_RE.fullmatch(text):
         return int(text)
     if _FLOAT_RE.fullmatch(text):

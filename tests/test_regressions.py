@@ -1,0 +1,127 @@
+"""Regressions found in review: each test names the behaviour a user relies on."""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dsl import load_rulebook
+from dsl.cache import key_for
+from dsl.compiler import compile_expr
+
+from conftest import EXAMPLES, RULEBOOK_HEAD, check_text, full_view, rule_yaml, run_interpreted
+
+pytestmark = pytest.mark.usefixtures("in_checkout")
+CASE = json.loads((EXAMPLES / "douyin-lightning-return.json").read_text(encoding="utf-8"))
+
+
+def with_field(section: str, key: str, value: Any) -> dict[str, Any]:
+    case = json.loads(json.dumps(CASE))
+    case[section][key] = value
+    return case
+
+
+@pytest.mark.parametrize("text", [
+    "aftersale.reason in ['not_received', null]",
+    "aftersale.type in [aftersale.type, 'refund_only']",
+], ids=["null-item", "field-item"])
+def test_membership_with_a_missing_value_is_unknown_not_true(text: str) -> None:
+    typed, diags = check_text(text)
+    assert diags == []
+    view = full_view({"aftersale.reason": None, "aftersale.type": None})
+    assert run_interpreted(text, view) is None
+    assert compile_expr(typed, kind="truth")(view, None) is False
+    assert compile_expr(typed, kind="value")(view, None) is None
+
+
+@pytest.mark.parametrize("value", ["2026-11-01T14:20:00+08", "2026-11-01T14:20:00+08:00:00",
+                                   "2026-11-01T14:20:00,5+08:00", "2026-11-01T14:20:00+08:30:15.5"])
+def test_odd_offsets_are_field_errors_on_every_path(value: str) -> None:
+    book = load_rulebook("douyin")
+    case = with_field("order", "signed_at", value)
+    result = book.evaluate(case)
+    assert any("order.signed_at" in e for e in result.errors)
+    lightning = result.result("lightning_return")
+    assert lightning.error and not lightning.matched
+    fast = book.decide(case, result.at)[book.rule_ids.index("lightning_return")]
+    assert fast[0] is None      # could not decide, the same as evaluate
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:00:00Z", "0001-01-01T01:00:00+09:00"])
+def test_times_beyond_the_calendar_are_field_errors(invoke: Any, tmp_path: Path, value: str) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(with_field("order", "signed_at", value)), encoding="utf-8")
+    result = invoke("eval", "-p", "douyin", "--format", "json", path)
+    assert result.exit_code == 1
+    assert "E402" in result.stderr and "order.signed_at" in result.stderr
+
+
+def test_at_beyond_the_calendar_is_a_usage_error(invoke: Any) -> None:
+    result = invoke("eval", "-p", "douyin", "--at", "9999-12-31T23:00:00Z", EXAMPLES / "douyin-lightning-return.json")
+    assert result.exit_code == 2
+
+
+def test_huge_within_is_a_usage_error(invoke: Any) -> None:
+    result = invoke("eval", "-p", "douyin", "--within", "9999999999d", EXAMPLES / "douyin-lightning-return.json")
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("cell", ["--5", "+-5", "5" * 5000])
+def test_odd_count_cells_in_csv_are_field_errors(invoke: Any, tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(f"id,order.status,order.aftersale_count\nX1,completed,{cell}\n", encoding="utf-8")
+    result = invoke("eval", "-p", "douyin", "--format", "json", path)
+    assert result.exit_code == 1
+    assert "order.aftersale_count" in result.stderr
+
+
+def test_a_rule_that_fails_to_evaluate_makes_the_exit_code_1(invoke: Any, write_rulebook: Any, tmp_path: Path) -> None:
+    book = write_rulebook(RULEBOOK_HEAD + rule_yaml(when="- order.signed_at + 48h > now"))
+    case = tmp_path / "c.json"
+    case.write_text(json.dumps(with_field("order", "signed_at", "9999-12-31T20:00:00+08:00")), encoding="utf-8")
+    result = invoke("eval", "-r", book, "--format", "json", "--lang", "en", case)
+    [obj] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "E403" in obj["results"][0]["error"]
+    assert result.exit_code == 1
+
+
+def test_cache_entries_that_others_could_write_are_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not hasattr(os, "getuid"):
+        pytest.skip("POSIX permissions")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("RULEBOOK_CACHE_DIR", str(cache))
+    source = Path("rulebooks/kuaishou.yaml")
+    load_rulebook(source)                                   # fills the cache
+    [entry] = list(cache.glob("kuaishou.*.pickle"))
+    assert entry.name == f"kuaishou.{key_for(source.read_bytes())}.pickle"
+    entry.write_bytes(pickle.dumps(("not", "a", "rulebook")))   # wrong shape: a miss, then rewritten
+    assert load_rulebook(source).rule_ids == ["fast_refund", "custom_auto_refund"]
+    marker = tmp_path / "ran"
+    evil = pickle.dumps(_Evil(str(marker)))
+    entry.write_bytes(evil)
+    os.chmod(entry, 0o666)                                  # writable by others: never unpickled
+    load_rulebook(source)
+    assert not marker.exists()
+
+
+class _Evil:
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self) -> Any:
+        return (Path.touch, (Path(self.path),))
+
+
+def test_diff_counts_a_new_rule_that_matches(invoke: Any, write_rulebook: Any, tmp_path: Path) -> None:
+    a = write_rulebook(RULEBOOK_HEAD + rule_yaml("r1"), "a.yaml")
+    b = write_rulebook(RULEBOOK_HEAD + rule_yaml("r1") + rule_yaml("r2", when="- order.paid_amount > 1"), "b.yaml")
+    case = tmp_path / "c.json"
+    case.write_text(json.dumps(CASE), encoding="utf-8")
+    result = invoke("diff", a, b, "--cases", case, "--format", "json")
+    assert result.exit_code == 1
+    decisions = json.loads(result.stdout)["decisions"]
+    assert decisions["per_rule"] == {"r2": 1}
