@@ -61,8 +61,11 @@ def _fast_path(fld: Field, constants: dict[str, Any], tag: str) -> list[str]:
     if kind == "timestamp":
         # fromisoformat (3.11) also takes `+08`, `+08:00:00`, `,5` ...: the shape checks keep
         # the fast path to what the exact check accepts (offset `Z` or `±HH:MM` or none).
-        return ["    if type(r) is str and len(r) >= 16 and r[10] == 'T' and r[13] == ':' and r[4] == '-' "
-                "and r[7] == '-' and ',' not in r and ' ' not in r:",
+        # Shape: YYYY-MM-DDTHH:MM, then optionally :SS, then .fraction, then Z or ±HH:MM.
+        return ["    n = len(r) if type(r) is str else 0",
+                "    if n >= 16 and r[4] == '-' and r[10] == 'T' and r[13] == ':' and ',' not in r and ' ' not in r "
+                "and (n == 16 or r[16] in ':Z+-') and (r[16:17] != ':' or n == 19 or r[19] in '.Z+-') "
+                "and (r[19:20] != '.' or r[20:21].isdigit()):",
                 "        try:", "            t = _fromiso(r)", "        except ValueError:",
                 "            t = None",
                 "        if t is not None:", "            z = t.tzinfo", "            if z is None:",

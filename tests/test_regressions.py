@@ -125,3 +125,52 @@ def test_diff_counts_a_new_rule_that_matches(invoke: Any, write_rulebook: Any, t
     assert result.exit_code == 1
     decisions = json.loads(result.stdout)["decisions"]
     assert decisions["per_rule"] == {"r2": 1}
+
+
+_ALPHABET = "0123456789-:T.Z+, 　０"
+
+
+@pytest.mark.parametrize("kind, path, seed_value", [
+    ("timestamp", "order.signed_at", "2026-11-01T14:20:00+08:00"),
+    ("timestamp", "order.signed_at", "2026-11-01T14:20:00.5Z"),
+    ("money", "order.paid_amount", "129.90"),
+    ("money", "shop.metrics.quality_refund_rate", "1.2345"),
+], ids=["ts-offset", "ts-z", "money", "rate"])
+def test_fast_converters_accept_exactly_what_the_exact_check_accepts(kind: str, path: str, seed_value: str) -> None:
+    """Mutations of a good value: the generated fast path and cases.convert always agree."""
+    import random
+
+    from dsl.cases import FieldError, _checked
+    from dsl.converters import converters_for
+    from dsl.vocabulary import default_vocabulary
+
+    vocab = default_vocabulary()
+    fld, convert = vocab.fields[path], converters_for(vocab)[path]
+    parts = path.split(".")
+    rng = random.Random(seed_value)
+    for _ in range(3000):
+        text = list(seed_value)
+        for _ in range(rng.randint(1, 3)):
+            pos = rng.randrange(len(text) + 1)
+            op = rng.random()
+            if op < 0.4 and text:
+                text[min(pos, len(text) - 1)] = rng.choice(_ALPHABET)
+            elif op < 0.7:
+                text.insert(pos, rng.choice(_ALPHABET))
+            elif text:
+                del text[min(pos, len(text) - 1)]
+        value = "".join(text)
+        doc: dict[str, Any] = {}
+        node = doc
+        for name in parts[:-1]:
+            node = node.setdefault(name, {})
+        node[parts[-1]] = value
+        try:
+            exact: Any = _checked(fld, value)
+        except FieldError:
+            exact = FieldError
+        try:
+            fast: Any = convert(doc)
+        except FieldError:
+            fast = FieldError
+        assert fast == exact and type(fast) is type(exact), (value, fast, exact)
