@@ -64,7 +64,8 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Ruleb
         scope.params.setdefault(str(name), Param(str(name), ANY, None))
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
-    for index, raw in enumerate(data.get("rules") or [] if isinstance(data.get("rules"), list) else []):
+    rules_raw = data.get("rules")
+    for index, raw in enumerate(rules_raw if isinstance(rules_raw, list) else []):
         if not isinstance(raw, dict):
             continue
         rule = _rule(doc, scope, raw, ("rules", index))
