@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         a = hw_lr(c, at)
         b = lr_decide(c, at)[0][0]
         lr_true += a
-        if a is not b:
+        if a is not b or handwritten.lightning_return_checked(c, at) is not a:
             lr_mismatch += 1
             if len(examples) < 3:
                 examples.append(f"lightning_return: hand-written {a!r} vs engine {b!r}: {json.dumps(c, ensure_ascii=False)}")
@@ -200,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     contenders: list[tuple[str, str, Callable[[], None]]] = [
         ("a", "hand-written lightning_return", loop_of(hw_lr, cases, at)),
         ("a2", "hand-written, conditions in rule order (info)", loop_of(handwritten.lightning_return_in_rule_order, cases, at)),
+        ("a3", "hand-written, checking its input (info)", loop_of(handwritten.lightning_return_checked, cases, at)),
         ("b", "rulebook .only('lightning_return').decide", loop_of(lr_decide, cases, at)),
     ]
     if zen_expr is not None:
@@ -215,13 +216,14 @@ def main(argv: list[str] | None = None) -> int:
         if key == "c":
             zen_loop(zen_expr.evaluate, warm)()  # type: ignore[union-attr]
         else:
-            fn = {"a": hw_lr, "a2": handwritten.lightning_return_in_rule_order, "b": lr_decide,
+            fn = {"a": hw_lr, "a2": handwritten.lightning_return_in_rule_order,
+                  "a3": handwritten.lightning_return_checked, "b": lr_decide,
                   "d": hw_all, "e": all_decide}[key]
             loop_of(fn, warm, at)()
         best = timed(loop, args.repeat)
         rates[key] = len(cases) / best
 
-    base_of = {"a": "a", "a2": "a", "b": "a", "c": "a", "d": "d", "e": "d"}
+    base_of = {"a": "a", "a2": "a", "a3": "a", "b": "a", "c": "a", "d": "d", "e": "d"}
     print()
     print(f"{'':3} {'contender':48} {'evals/s':>12} {'µs/eval':>9} {'vs hand-written':>16}")
     for key, label, _ in contenders:

@@ -309,3 +309,78 @@ RULE_IDS = ("lightning_return", "repeat_aftersale", "repeat_refund_notice", "pre
             "reship_apply", "reship_merchant_timeout", "reship_ship_timeout", "reship_rejected",
             "refund_after_receipt", "return_waybill_timeout", "extend_receipt", "return_refund_rejected",
             "fresh_bad_claim", "beauty_allergy_return")
+
+
+# ---------------------------------------------------------------- D1, checking its input
+class BadValue(ValueError):
+    """A case value the rule cannot use (what the engine reports as a field error)."""
+
+
+_TYPES = frozenset({"refund_only", "return_refund", "exchange", "reship"})
+_REASONS = frozenset({"seven_day_no_reason", "dislike", "wrong_order", "not_received", "missing_items",
+                      "quality_issue", "damaged", "spoiled", "allergy", "other"})
+
+
+def _checked_flag(value: object) -> bool | None:
+    if value is None or value is True or value is False:
+        return value  # type: ignore[return-value]
+    raise BadValue(value)
+
+
+def _checked_count(value: object) -> int | None:
+    if value is None or (type(value) is int and value >= 0):
+        return value  # type: ignore[return-value]
+    raise BadValue(value)
+
+
+def _checked_money(text: object) -> Decimal | None:
+    if text is None:
+        return None
+    if type(text) is not str or not text.isascii():
+        raise BadValue(text)
+    whole, dot, cents = text.partition(".")
+    if not whole.isdigit() or (dot and (not cents.isdigit() or len(cents) > 2)):
+        raise BadValue(text)
+    return Decimal(text)
+
+
+def _checked_day(text: object) -> int | None:
+    if text is None:
+        return None
+    if type(text) is not str or len(text) < 16 or text[10] != "T" or "," in text:
+        raise BadValue(text)
+    return beijing_date_ordinal(text)
+
+
+def lightning_return_checked(case: dict, at: datetime) -> bool:
+    """lightning_return that also rejects malformed values it reads, as the engine does
+    (enum membership, flag and count types, amount format and decimals, timestamp shape);
+    same order, same short-circuits. Information only: the fair-work comparison."""
+    a = case.get("aftersale") or _EMPTY
+    kind = a.get("type")
+    if kind is not None and kind not in _TYPES:
+        raise BadValue(kind)
+    if kind != "return_refund":
+        return False
+    if _checked_flag((case.get("buyer") or _EMPTY).get("credit_good")) is not True:
+        return False
+    reason = a.get("reason")
+    if reason is not None and reason not in _REASONS:
+        raise BadValue(reason)
+    if reason not in LIGHTNING_REASONS:
+        return False
+    o = case["order"]
+    if _checked_flag(o.get("supports_7day_return")) is not True:
+        return False
+    s = case.get("shop") or _EMPTY
+    if (_checked_count(s.get("return_address_count")) != LIGHTNING_ADDRESS_COUNT
+            or _checked_count(s.get("shipping_address_count")) != LIGHTNING_ADDRESS_COUNT
+            or _checked_flag(s.get("return_equals_shipping")) is not True):
+        return False
+    paid = _checked_money(o.get("paid_amount"))
+    if paid is None or paid > LIGHTNING_MAX_AMOUNT:
+        return False
+    signed, applied = _checked_day(o.get("signed_at")), _checked_day(a.get("applied_at"))
+    if signed is None or applied is None:
+        return False
+    return applied - signed <= LIGHTNING_WINDOW_DAYS
