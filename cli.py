@@ -40,6 +40,10 @@ def _echo_diagnostics(diags: list[Diagnostic], fmt: str, lang: str) -> None:
 @click.version_option(package_name="rulebook")
 def main() -> None:
     """Platform after-sale policies (Douyin, Kuaishou, Pinduoduo) as data: check, evaluate, test."""
+    for stream in (sys.stdout, sys.stderr):   # never die on a character the terminal cannot show
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 @main.command()

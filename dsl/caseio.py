@@ -38,8 +38,35 @@ def _int(text: str) -> int:
 
 
 def loads(text: str) -> Any:
-    """JSON with exact decimals: `129.90` becomes Decimal('129.90'), never a float."""
-    return json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant)
+    """JSON with exact decimals: `129.90` becomes Decimal('129.90'), never a float.
+
+    A `\\ud800`-style escape that is not half of a pair is not text: rejected here, so no
+    such string reaches the output.
+    """
+    data = json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant)
+    if "\\u" in text and _LONE_SURROGATE.search(text):
+        reject_lone_surrogates(data)
+    return data
+
+
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def reject_lone_surrogates(data: Any) -> None:
+    """ValueError when a string holds half of a UTF-16 surrogate pair (not valid Unicode)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"{item[:20]!r} holds half of a UTF-16 surrogate pair (not valid text)") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> Iterator[CaseInput]:
@@ -200,6 +227,11 @@ def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:
         d = doc.diagnostics[0]
         where = f"{name}:{d.span.line}:{d.span.col}" if d.span else name
         yield CaseInput(where, error=d.message("en"))
+        return
+    try:
+        reject_lone_surrogates(doc.data)
+    except ValueError as exc:
+        yield CaseInput(name, error=str(exc))
         return
     if isinstance(doc.data, list):
         for i, item in enumerate(doc.data):

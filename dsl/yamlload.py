@@ -145,7 +145,8 @@ def _yaml_error(doc: Document, exc: yaml.MarkedYAMLError) -> None:
     if _fullwidth_structure(doc):
         return
     mark = exc.problem_mark or exc.context_mark
-    if exc.context and "quoted scalar" in exc.context and exc.context_mark is not None:
+    if exc.context and "quoted scalar" in exc.context and exc.context_mark is not None \
+            and "end of stream" in (exc.problem or ""):
         mark = exc.context_mark   # an unterminated quote: point at where it opened
         line, col = mark.line + 1, mark.column + 1
         doc.error("E105", Span(line, col, line, col + 1), ("text", {"en": "close the quote on the same value",

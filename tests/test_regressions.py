@@ -174,3 +174,23 @@ def test_fast_converters_accept_exactly_what_the_exact_check_accepts(kind: str, 
         except FieldError:
             fast = FieldError
         assert fast == exact and type(fast) is type(exact), (value, fast, exact)
+
+
+def test_half_a_surrogate_pair_in_a_case_is_rejected_not_a_crash(invoke: Any, tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    case = dict(CASE, id="S1")
+    path.write_text(json.dumps(case).replace('"S1"', '"S1\\ud800"'), encoding="utf-8")
+    result = invoke("eval", "-p", "douyin", "--format", "json", path)
+    assert result.exit_code == 1
+    assert "E401" in result.stderr and "surrogate" in result.stderr
+    emoji = tmp_path / "ok.json"
+    emoji.write_text(json.dumps(case).replace('"S1"', '"S1\\ud83d\\ude00"'), encoding="utf-8")
+    assert invoke("eval", "-p", "douyin", "--format", "json", emoji).exit_code == 0
+
+
+def test_a_bad_escape_in_yaml_is_located_where_it_stands(write_rulebook: Any) -> None:
+    from dsl import check_rulebook
+
+    text = RULEBOOK_HEAD.replace("name: {zh: 演示, en: Demo}", 'name: {zh: "演示\\ud800", en: Demo}') + rule_yaml()
+    [diag] = check_rulebook(write_rulebook(text))
+    assert diag.code == "E300" and diag.span is not None and diag.span.line == 2
