@@ -86,7 +86,10 @@ class Explainer:
                 out.append(part)
             else:
                 node, path = part
-                out.append(self.shown(self.value(node), path))
+                try:
+                    out.append(self.shown(self.value(node), path))
+                except Exception:  # noqa: BLE001 - a value that cannot be computed is shown, not raised
+                    out.append("!")
         return "".join(out)
 
     def _describe_parts(self, node: ast.Expr) -> list[_Part]:

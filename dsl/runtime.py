@@ -195,6 +195,8 @@ def _explain_no_version(rule: CompiledRule, view: dict[str, Any], at: datetime, 
         shown = _explainer(book, view, at, lang).describe(by.tree)
     except FieldError as exc:
         return [say("bad_field", lang, path=exc.problem.path)]
+    except Exception as exc:  # noqa: BLE001 - explaining never raises
+        return [say("failed", lang, detail=f"{type(exc).__name__}: {exc}")]
     return [say("no_version_missing" if moment is None else "no_version", lang, by=shown)]
 
 
@@ -209,6 +211,9 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
             value = fn(view, at)
         except FieldError as exc:
             lines.append(f"! {ref.text.strip()}: " + say("bad_field", lang, path=exc.problem.path))
+            continue
+        except Exception as exc:  # noqa: BLE001 - e.g. a date beyond year 9999 in a condition not needed to decide
+            lines.append(f"! {ref.text.strip()}: " + say("failed", lang, detail=f"{type(exc).__name__}: {exc}"))
             continue
         if value is True and not matched and not full:
             continue

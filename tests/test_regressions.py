@@ -194,3 +194,17 @@ def test_a_bad_escape_in_yaml_is_located_where_it_stands(write_rulebook: Any) ->
     text = RULEBOOK_HEAD.replace("name: {zh: 演示, en: Demo}", 'name: {zh: "演示\\ud800", en: Demo}') + rule_yaml()
     [diag] = check_rulebook(write_rulebook(text))
     assert diag.code == "E300" and diag.span is not None and diag.span.line == 2
+
+
+def test_explaining_a_condition_that_cannot_be_computed_is_not_a_crash(invoke: Any, write_rulebook: Any,
+                                                                       tmp_path: Path) -> None:
+    """The decision short-circuits before `signed_at + 48h` overflows; the explanation must not raise."""
+    book = write_rulebook(RULEBOOK_HEAD + rule_yaml(when="- aftersale.type == 'reship'\n- order.signed_at + 48h > now"))
+    case = tmp_path / "c.json"
+    case.write_text(json.dumps(with_field("order", "signed_at", "9999-12-31T20:00:00+08:00")), encoding="utf-8")
+    result = invoke("eval", "-r", book, "--format", "json", "--explain", "--lang", "en", case)
+    assert result.exit_code == 0
+    [obj] = [json.loads(line) for line in result.stdout.splitlines()]
+    why = obj["results"][0]["why"]
+    assert obj["results"][0]["matched"] is False
+    assert any(w.startswith("! order.signed_at + 48h > now") and "OverflowError" in w for w in why), why
