@@ -90,6 +90,8 @@ def to_beijing(value: datetime) -> datetime:
         return value.replace(tzinfo=SHANGHAI)
     if value.tzinfo is SHANGHAI:
         return value
+    if value.utcoffset() == timedelta(hours=8):   # already Beijing time: no arithmetic, no overflow
+        return value.replace(tzinfo=SHANGHAI)
     return value.astimezone(SHANGHAI)
 
 
@@ -113,6 +115,9 @@ def parse_money(text: str) -> Decimal:
 
 
 def format_timestamp(value: datetime) -> str:
+    """ISO 8601 in Beijing time. Values are already UTC+8; converting again could overflow year 1."""
+    if value.utcoffset() == timedelta(hours=8):
+        return value.isoformat()
     return value.astimezone(SHANGHAI).isoformat()
 
 

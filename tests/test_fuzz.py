@@ -11,6 +11,7 @@ import copy
 import io
 import json
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +158,43 @@ def test_case_lines_are_evaluated_or_rejected(lines: list[str]) -> None:
     assert len(reports) >= summary.rejected
     for report in reports:
         assert report.startswith(f"{path}:"), report
+
+
+_ODD_VALUES: list[Any] = [
+    None, True, False, 0, -1, 10**40, 5, Decimal("1.5"), Decimal("NaN"), "", "x", "129.90", "-5", "1e9",
+    "2026-11-05T09:00:00+08:00", "2026-11-05T09:00:00-05:00", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00+08:00",
+    "9999-12-31T23:59:59+08:00", "2026-02-30T00:00", [], ["fast_refund"], [1, 2], {}, {"a": 1}, "shipped", "reship",
+    "not_received", "３００", "\u200b", "a" * 1000, "0.001", "99999.00", "100000",
+]
+
+
+def test_odd_field_values_never_crash_and_both_paths_agree() -> None:
+    """Any value in any field: evaluate, explain, print and decide; decide agrees with evaluate."""
+    import random
+
+    from dsl.report import case_table
+    from dsl.vocabulary import default_vocabulary
+
+    books = [load_rulebook(p) for p in ("douyin", "kuaishou", "pinduoduo")]
+    paths = list(default_vocabulary().fields)
+    base = GOOD_CASE
+    rng = random.Random(20261122)
+    for _ in range(1500):
+        case = json.loads(json.dumps(base))
+        for _ in range(rng.randint(1, 6)):
+            *parents, key = rng.choice(paths).split(".")
+            node = case
+            for name in parents:
+                if not isinstance(node.get(name), dict):
+                    node[name] = {}
+                node = node[name]
+            node[key] = rng.choice(_ODD_VALUES)
+        for book in books:
+            parsed = book.parse(case)
+            if parsed.fatal:
+                continue
+            result = book.evaluate(parsed)
+            json.dumps(result.to_json("all"), ensure_ascii=False).encode("utf-8")
+            case_table(result, {}, "all", "en")
+            fast = book.decide(case, result.at)
+            assert [None if r.error else r.matched for r in result.results] == [d[0] for d in fast], case
