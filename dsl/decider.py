@@ -105,29 +105,34 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
     fields = _Fields(module, vocabulary, single)
     body = _body(ExprGen(module, field_code=fields.access), rules)
     names = [f"_p{j}" for p, j in fields.index.items() if p not in single] + [f"_q{k}" for k in fields.parents.values()]
-    init = ["    " + " = ".join(names) + " = _U"] if names else []
     for text in fields.converters:
         module.add_source(text)
     tail = ["    return (" + "".join(f"r{i}, " for i in range(len(rules))) + ")"]
+    code = "\n".join(body + tail)
     # Globals the body reads become defaults: local loads are cheaper in the hot loop.
-    code = "\n".join(init + body + tail)
     hoisted = sorted(set(re.findall(r"\b(_(?:U|E\d+|F\d+|k\d+|v\d+|slow|obj|NO_VERSION|as_money|fn_\w+|add|sub|mul|div))\b", code)))
     defaults = "".join(f", {g}={g}" for g in hoisted)
-    module.add_source(f"def {name}(v, at{defaults}):\n" + code + "\n")
-    # The public fast entry: the same body behind a cheap guard, one call per decision.
-    # Anything unusual (no `at`, not a case, a bad field) goes to `_fallback`, the exact path.
+    module.add_source(f"def {name}(v, at{defaults}):\n" + _init(names) + code + "\n")
+    # The public fast entry: the same body behind a cheap guard, one call per decision. The
+    # guard's `order` is the order object the body reads. Anything unusual (no `at`, not a
+    # case, a bad field) goes to `_fallback`, the exact path.
+    order = f"_q{fields.parents['order']}" if "order" in fields.parents else "_order"
     guarded = "\n".join("    " + line if line else line for line in code.split("\n"))
     module.add_source(
         f"def decide(v, at=None, _A=[(None, None)], _to_bj=_to_bj, _fallback=_fallback{defaults}):\n"
-        "    if at is None or type(v) is not dict or type(v.get('order')) is not dict:\n"
+        f"    if at is None or type(v) is not dict or type({order} := v.get('order')) is not dict:\n"
         "        return _fallback(v, at)\n"
         "    pair = _A[0]\n"
         "    if at is not pair[0]:\n"
         "        pair = _A[0] = (at, _to_bj(at))   # one tuple: safe to share between threads\n"
         "    given, at = pair\n"
-        "    try:\n" + guarded + "\n"
+        "    try:\n" + "    " + _init([n for n in names if n != order]) + guarded + "\n"
         "    except Exception:\n"
         "        return _fallback(v, given)\n")
+
+
+def _init(names: list[str]) -> str:
+    return ("    " + " = ".join(names) + " = _U\n") if names else ""
 
 
 def _body(gen: ExprGen, rules: list[Rule]) -> list[str]:
