@@ -55,12 +55,16 @@ class CaseView(dict):  # type: ignore[type-arg]
         problem = self.problems.get(path)
         if problem is not None:
             raise FieldError(problem)
+        return self.convert(path)
+
+    def convert(self, path: str) -> Any:
+        """Convert and keep the value at `path`; a problem is kept too (under the bad path and
+        this one), then raised."""
         try:
             value = self.converters[path](self.doc)
         except FieldError as exc:
             self.problems.setdefault(exc.problem.path, exc.problem)
-            if exc.problem.path != path:
-                self.problems[path] = exc.problem
+            self.problems[path] = exc.problem
             raise
         self[path] = value
         return value
@@ -98,16 +102,14 @@ class ParsedCase:
         """Convert every known field (collecting each problem) and list the unknown ones."""
         if self.validated or self.fatal or not isinstance(self.view, CaseView) or self.vocabulary is None:
             return self
-        view, doc = self.view, self.view.doc
-        for path, convert_path in view.converters.items():
-            if path in view or path in view.problems:
-                continue
-            try:
-                view[path] = convert_path(doc)
-            except FieldError as exc:
-                view.problems.setdefault(exc.problem.path, exc.problem)
-                view.problems[path] = exc.problem
-        self.unknown = _unknown_keys(doc, "", self.vocabulary)
+        view = self.view
+        for path in view.converters:
+            if path not in view and path not in view.problems:
+                try:
+                    view.convert(path)
+                except FieldError:
+                    pass   # kept in view.problems
+        self.unknown = _unknown_keys(view.doc, "", self.vocabulary)
         self.validated = True
         return self
 

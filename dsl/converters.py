@@ -75,23 +75,34 @@ def _fast_path(fld: Field, constants: dict[str, Any], tag: str) -> list[str]:
                 "            return t.replace(tzinfo=_BJ)", "        if z.utcoffset(None) == _8H:",
                 "            return t", "        try:", "            return t.astimezone(_BJ)",
                 "        except OverflowError:", "            pass"]
-    if kind == "bool":
-        return ["    if r is True or r is False:", "        return r"]
-    if kind == "str" and fld.type.values is not None:
-        constants[f"{tag}_enum"] = fld.type.values
-        return [f"    if type(r) is str and r in {tag}_enum:", "        return r"]
-    if kind == "str":
-        return ["    if type(r) is str:", "        return r"]
-    if kind == "int":
-        low = f" and r >= {int(fld.minimum)}" if fld.minimum is not None else ""
-        high = f" and r <= {int(fld.maximum)}" if fld.maximum is not None else ""
-        return [f"    if type(r) is int{low}{high}:", "        return r"]
+    check = valid_check(fld, constants, "r", f"{tag}_enum")
+    if check is not None:
+        return [f"    if {check}:", "        return r"]
     if kind == "list":
         return ["    if type(r) is list:", "        for x in r:", "            if type(x) is not str:",
                 "                break", "        else:", "            return tuple(r)"]
-    if kind == "object":
-        return ["    if type(r) is dict:", "        return r"]
     return []
+
+
+def valid_check(fld: Field, constants: dict[str, Any], var: str, enum_name: str) -> str | None:
+    """For kinds whose value is the raw value itself (flags, enums, text, counts, objects):
+    the condition under which `var` is already valid. The view's converters and the
+    decider's inline reads both use it, so the two accept exactly the same values."""
+    kind = fld.type.kind
+    if kind == "bool":
+        return f"{var} is True or {var} is False"
+    if kind == "str" and fld.type.values is not None:
+        constants[enum_name] = fld.type.values
+        return f"type({var}) is str and {var} in {enum_name}"
+    if kind == "str":
+        return f"type({var}) is str"
+    if kind == "int":
+        low = f" and {var} >= {int(fld.minimum)}" if fld.minimum is not None else ""
+        high = f" and {var} <= {int(fld.maximum)}" if fld.maximum is not None else ""
+        return f"type({var}) is int{low}{high}"
+    if kind == "object":
+        return f"type({var}) is dict"
+    return None
 
 
 @lru_cache(maxsize=8)

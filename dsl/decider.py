@@ -16,7 +16,7 @@ import re
 
 from .compiler import ExprGen, ModuleBuilder, cost_order
 from .converters import RUNTIME as CONVERTER_RUNTIME
-from .converters import value_converter_source
+from .converters import valid_check, value_converter_source
 from .model import Rule, Version
 from .values import to_beijing
 from .vocabulary import Field, Vocabulary
@@ -75,18 +75,10 @@ class _Fields:
 
     def convert(self, i: int, raw: str) -> str:
         fld: Field = self.module.constants[f"_F{i}"]
-        kind, r = fld.type.kind, f"_r{i}"
-        if kind == "bool":
-            return f"({r} if ({r} := {raw}) is None or {r} is True or {r} is False else _slow(_F{i}, {r}))"
-        if kind == "str" and fld.type.values is not None:
-            self.module.constants[f"_E{i}"] = fld.type.values
-            return f"({r} if ({r} := {raw}) is None or {r} in _E{i} else _slow(_F{i}, {r}))"
-        if kind == "str":
-            return f"({r} if ({r} := {raw}) is None or type({r}) is str else _slow(_F{i}, {r}))"
-        if kind == "int":
-            bounds = "".join([f" and {r} >= {int(fld.minimum)}" if fld.minimum is not None else "",
-                              f" and {r} <= {int(fld.maximum)}" if fld.maximum is not None else ""])
-            return f"({r} if ({r} := {raw}) is None or (type({r}) is int{bounds}) else _slow(_F{i}, {r}))"
+        r = f"_r{i}"
+        check = valid_check(fld, self.module.constants, r, f"_E{i}")
+        if check is not None:   # cheap kinds: checked inline, no call
+            return f"({r} if ({r} := {raw}) is None or ({check}) else _slow(_F{i}, {r}))"
         if i not in self.emitted:
             self.emitted.add(i)
             self.converters.append(value_converter_source(f"_v{i}", fld, self.module.constants, f"_F{i}"))

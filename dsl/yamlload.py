@@ -258,12 +258,4 @@ def _implicit(node: ScalarNode) -> bool:
     return node.tag == resolved
 
 
-def scalar_text(doc: Document, path: Path, value: Any) -> str:
-    """The text of a scalar as written (so `300.00` stays `300.00`, `true` stays `true`)."""
-    node = doc.nodes.get(path)
-    if isinstance(node, ScalarNode):
-        return node.value
-    return str(value)
-
-
-__all__ = ["Document", "load_yaml", "scalar_text", "YAML11_BOOL_WORDS", "Origin"]
+__all__ = ["Document", "load_yaml", "YAML11_BOOL_WORDS", "Origin"]
