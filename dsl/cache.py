@@ -17,6 +17,7 @@ import hashlib
 import os
 import pickle
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "rulebook"
 
 
+@lru_cache(maxsize=1)
 def _engine_fingerprint() -> bytes:
     """The content of every file of the engine: an edited engine never reads an old cache."""
     here = Path(__file__).resolve().parent
