@@ -14,9 +14,11 @@ from typing import Any
 
 import re
 
+from . import ast
 from .compiler import ExprGen, ModuleBuilder, cost_order
 from .converters import RUNTIME as CONVERTER_RUNTIME
 from .converters import valid_check, value_converter_source
+from .interpreter import Env, interpret
 from .model import Rule, Version
 from .values import to_beijing
 from .vocabulary import Field, Vocabulary
@@ -35,38 +37,84 @@ _UNSET = _Unset()
 
 
 class _Fields:
-    """The fields the decider reads: each a local converted on first read.
+    """The fields the decider reads, and how each read is written.
 
-    Reading is inlined for the cheap kinds (flags, enums, counts, text); amounts, times and
-    lists call a converter generated for the field. Anything not well-formed goes to the
-    exact check in cases.py, which raises FieldError: the caller then decides rule by
-    rule on the slow path, which isolates the error to the rules that read the field.
+    What every decision reads anyway (the objects and cheap fields of each rule's first
+    condition) is read once, up front, and checked there: the rules then test plain
+    locals. A field read just once is read where it is used. Other fields are locals
+    converted on first read (`_U` until then). A condition on one enum or flag field read
+    once becomes a table lookup or identity test that also checks the value. Anything not
+    well-formed goes to the exact check in cases.py, which raises FieldError: the caller
+    then decides rule by rule on the slow path, which isolates the error to the rules
+    that read the field.
     """
 
-    def __init__(self, module: ModuleBuilder, vocabulary: Vocabulary, single: frozenset[str] = frozenset()):
+    def __init__(self, module: ModuleBuilder, vocabulary: Vocabulary, single: frozenset[str] = frozenset(),
+                 eager: tuple[str, ...] = ()):
         self.module, self.vocabulary, self.single = module, vocabulary, single
         self.reads: dict[str, int] = {}
         self.index: dict[str, int] = {}
         self.parents: dict[str, int] = {}
         self.converters: list[str] = []
         self.emitted: set[int] = set()
+        self.prologue: list[str] = []
+        self.ready: set[str] = set()           # names certainly assigned where code is being written
+        for path in eager:
+            self._read_up_front(path)
+        self.upfront = frozenset(self.ready)   # names assigned by the prologue
+
+    def _read_up_front(self, path: str) -> None:
+        head, _, key = path.rpartition(".")
+        if head and head not in self.parents:
+            self._read_up_front(head)
+        fld = self.vocabulary.fields.get(path)
+        if fld is None or fld.type.kind == "object":     # an object the rules read into
+            k = self.parents.setdefault(path, len(self.parents))
+            container = self.parent(head)
+            self.prologue += [f"_q{k} = {container}.get({key!r})",
+                              f"if type(_q{k}) is not dict:",
+                              f"    _q{k} = _obj({container}, {key!r}, {path!r})"]
+            self.ready.add(f"_q{k}")
+            return
+        i = self.number(path)
+        check = valid_check(fld, self.module.constants, f"_p{i}", f"_E{i}")
+        assert check is not None, path
+        self.prologue += [f"_p{i} = {self.parent(head)}.get({key!r})",
+                          f"if _p{i} is not None and not ({check}):",
+                          f"    _slow(_F{i}, _p{i})"]
+        self.ready.add(f"_p{i}")
+
+    def number(self, path: str) -> int:
+        i = self.index.get(path)
+        if i is None:
+            i = self.index[path] = len(self.index)
+            self.module.constants[f"_F{i}"] = self.vocabulary.fields[path]
+        return i
 
     def parent(self, path: str) -> str:
         """The object at `path` (a dict, `_EMPTY` when absent), read once."""
         if not path:
             return "v"
         k = self.parents.setdefault(path, len(self.parents))
+        if f"_q{k}" in self.ready:
+            return f"_q{k}"
         head, _, key = path.rpartition(".")
         container = self.parent(head)
         read = f"(_x{k} if type(_x{k} := {container}.get({key!r})) is dict else _obj({container}, {key!r}, {path!r}))"
         return f"(_q{k} if _q{k} is not _U else (_q{k} := {read}))"
 
-    def access(self, path: str) -> str:
-        i = self.index.get(path)
-        if i is None:
-            i = self.index[path] = len(self.index)
-            self.module.constants[f"_F{i}"] = self.vocabulary.fields[path]
+    def raw(self, path: str) -> str:
+        """The field's value as the document has it (for tests that check it themselves)."""
+        self.number(path)
         self.reads[path] = self.reads.get(path, 0) + 1
+        head, _, key = path.rpartition(".")
+        return f"{self.parent(head)}.get({key!r})"
+
+    def access(self, path: str) -> str:
+        i = self.number(path)
+        self.reads[path] = self.reads.get(path, 0) + 1
+        if f"_p{i}" in self.ready:
+            return f"_p{i}"
         head, _, key = path.rpartition(".")
         raw = f"{self.parent(head)}.get({key!r})"
         if path in self.single:
@@ -84,6 +132,108 @@ class _Fields:
             self.converters.append(value_converter_source(f"_v{i}", fld, self.module.constants, f"_F{i}"))
         return f"_v{i}({raw})"
 
+    def lazy_names(self) -> list[str]:
+        """The locals that start as `_U` (converted or read on first use)."""
+        names = [f"_p{i}" for p, i in self.index.items() if p not in self.single and f"_p{i}" not in self.upfront]
+        return names + [f"_q{k}" for k in self.parents.values() if f"_q{k}" not in self.upfront]
+
+    def mark(self, gen: ExprGen, node: ast.Expr) -> None:
+        """After code for `node` has run: what its first read assigned is certainly there."""
+        path = _first_read(gen, node)
+        if path is None:
+            return
+        parts = path.split(".")
+        for j in range(1, len(parts)):
+            k = self.parents.get(".".join(parts[:j]))
+            if k is not None:
+                self.ready.add(f"_q{k}")
+        i = self.index.get(path)
+        if i is not None and path not in self.single:
+            self.ready.add(f"_p{i}")
+
+    def truth(self, gen: ExprGen, node: ast.Expr) -> str:
+        """The truth form of a condition; on one enum or flag field read only here, a table
+        lookup (enum) or identity tests (flag) that check the value as they test it."""
+        path = _only_field(node)
+        fld = self.vocabulary.fields.get(path) if path else None
+        if fld is None or path not in self.single or not _finite(fld):
+            return gen.truth(node)
+        domain: list[Any] = [None, True, False] if fld.type.kind == "bool" else [None, *sorted(fld.type.values)]
+        holds = [x for x in domain if interpret(node, Env({path: x}, gen.module.params, None)) is True]
+        raw = self.raw(path)
+        if fld.type.kind == "str":
+            name = f"_T{len([k for k in self.module.constants if k.startswith('_T')])}"
+            self.module.constants[name] = {x: x in holds for x in domain}
+            return f"{name}[{raw}]"   # KeyError (a value not in the enum) -> the exact path
+        i = self.number(path)
+        r = f"_r{i}"
+        others = [x for x in domain if x not in holds]
+        test = " or ".join(f"{r} is {x!r}" for x in holds)
+        bad = " and ".join([f"{r} is not {x!r}" for x in others] + [f"_slow(_F{i}, {r})"])
+        first = f"({r} := {raw})"
+        if holds:
+            return "(" + test.replace(r, first, 1) + f" or ({bad}))"
+        return "(" + bad.replace(r, first, 1) + ")"
+
+
+def _first_read(gen: ExprGen, node: ast.Expr) -> str | None:
+    """The field whose read the generated code for `node` always starts with, when that is
+    sure (operands are evaluated left to right; a null-guarded operand first)."""
+    if gen.folded(node)[0]:
+        return None
+    match node:
+        case ast.Name(path=path):
+            return None if path[0] == "params" or path == ("now",) else node.dotted
+        case ast.Compare(left=left, right=right) | ast.Binary(left=left, right=right):
+            if gen.folded(left)[0]:
+                return _first_read(gen, right)
+            return None if gen.nonnull(left) else _first_read(gen, left)
+        case ast.Call(args=args) if args:
+            return None if gen.nonnull(args[0]) else _first_read(gen, args[0])
+        case ast.Logical(items=items):
+            return _first_read(gen, items[0])
+        case ast.Unary(operand=operand):
+            return _first_read(gen, operand)
+        case ast.Cond(test=test):
+            return _first_read(gen, test)
+    return None
+
+
+def _only_field(node: ast.Expr) -> str | None:
+    """The one case field a condition reads (no `now`), else None."""
+    paths = {n.dotted for n in ast.names(node) if n.path[0] != "params"}
+    return paths.pop() if len(paths) == 1 and "now" not in paths else None
+
+
+def _finite(fld: Field) -> bool:
+    return fld.type.kind == "bool" or (fld.type.kind == "str" and fld.type.values is not None
+                                       and len(fld.type.values) <= 256)
+
+
+def _up_front(rules: list[Rule], vocabulary: Vocabulary, reads: dict[str, int]) -> tuple[str, ...]:
+    """What every decision reads: the objects and cheap fields of each rule's first
+    condition (and of the version selector). Cheap fields read only once stay inline."""
+    always: list[str] = []
+    for rule in rules:
+        first = [rule.versions_by.tree] if rule.versions_by is not None else []
+        for version in rule.versions:
+            conds = cost_order([c.tree for c in version.conditions])
+            first += conds[:1]
+            if rule.versions_by is not None:
+                break
+        for node in first:
+            for n in ast.names(node):
+                if n.path[0] == "params" or n.path == ("now",):
+                    continue
+                path = n.dotted
+                fld = vocabulary.fields.get(path)
+                cheap = fld is not None and fld.type.kind in ("bool", "str", "int")
+                take = [".".join(n.path[:j]) for j in range(1, len(n.path))]
+                if cheap and reads.get(path, 0) > 1:
+                    take.append(path)
+                always += [p for p in take if p not in always]
+    return tuple(always)
+
 
 DECIDER_RUNTIME: dict[str, Any] = {**CONVERTER_RUNTIME, "_U": _UNSET, "_to_bj": to_beijing}
 
@@ -92,23 +242,29 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
     module.constants["_NO_VERSION"] = (False, None, None, False, None, None)
     # A first pass counts where each field is read: one read needs no cached local.
     scratch = _Fields(ModuleBuilder(module.params), vocabulary)
-    _body(ExprGen(scratch.module, field_code=scratch.access), rules)
+    _body(ExprGen(scratch.module, field_code=scratch.access), scratch, rules)
     single = frozenset(path for path, n in scratch.reads.items() if n == 1)
-    fields = _Fields(module, vocabulary, single)
-    body = _body(ExprGen(module, field_code=fields.access), rules)
-    names = [f"_p{j}" for p, j in fields.index.items() if p not in single] + [f"_q{k}" for k in fields.parents.values()]
+    # `order` is always there (the guard checks it): read first, like what all rules read.
+    eager = (("order",) if "order" in scratch.parents else ()) + _up_front(rules, vocabulary, scratch.reads)
+    fields = _Fields(module, vocabulary, single, tuple(dict.fromkeys(eager)))
+    body = _body(ExprGen(module, field_code=fields.access), fields, rules)
+    names = fields.lazy_names()
     for text in fields.converters:
         module.add_source(text)
     tail = ["    return (" + "".join(f"r{i}, " for i in range(len(rules))) + ")"]
-    code = "\n".join(body + tail)
+    code = "\n".join(["    " + line for line in fields.prologue] + body + tail)
     # Globals the body reads become defaults: local loads are cheaper in the hot loop.
-    hoisted = sorted(set(re.findall(r"\b(_(?:U|E\d+|F\d+|k\d+|v\d+|slow|obj|NO_VERSION|as_money|fn_\w+|add|sub|mul|div))\b", code)))
+    hoisted = sorted(set(re.findall(r"\b(_(?:U|E\d+|F\d+|T\d+|k\d+|v\d+|slow|obj|NO_VERSION|as_money|fn_\w+|add|sub|mul|div))\b", code)))
     defaults = "".join(f", {g}={g}" for g in hoisted)
     module.add_source(f"def {name}(v, at{defaults}):\n" + _init(names) + code + "\n")
     # The public fast entry: the same body behind a cheap guard, one call per decision. The
     # guard's `order` is the order object the body reads. Anything unusual (no `at`, not a
     # case, a bad field) goes to `_fallback`, the exact path.
     order = f"_q{fields.parents['order']}" if "order" in fields.parents else "_order"
+    prologue = fields.prologue
+    if order in fields.ready:   # the guard has read and checked it
+        prologue = prologue[3:] if prologue[:1] == [f"{order} = v.get('order')"] else prologue
+    code = "\n".join(["    " + line for line in prologue] + body + tail)
     guarded = "\n".join("    " + line if line else line for line in code.split("\n"))
     module.add_source(
         f"def decide(v, at=None, _A=[(None, None)], _to_bj=_to_bj, _fallback=_fallback{defaults}):\n"
@@ -118,24 +274,26 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
         "    if at is not pair[0]:\n"
         "        pair = _A[0] = (at, _to_bj(at))   # one tuple: safe to share between threads\n"
         "    given, at = pair\n"
-        "    try:\n" + "    " + _init([n for n in names if n != order]) + guarded + "\n"
+        "    try:\n" + _init([n for n in names if n != order], "        ") + guarded + "\n"
         "    except Exception:\n"
         "        return _fallback(v, given)\n")
 
 
-def _init(names: list[str]) -> str:
-    return ("    " + " = ".join(names) + " = _U\n") if names else ""
+def _init(names: list[str], indent: str = "    ") -> str:
+    return (indent + " = ".join(names) + " = _U\n") if names else ""
 
 
-def _body(gen: ExprGen, rules: list[Rule]) -> list[str]:
+def _body(gen: ExprGen, fields: _Fields, rules: list[Rule]) -> list[str]:
     module = gen.module
     body: list[str] = []
     for i, rule in enumerate(rules):
         body.append(f"    # {rule.id}")
         if rule.versions_by is None:
-            body += _version_block(gen, rule.versions[0], f"r{i}", "    ", None)
+            body += _version_block(gen, fields, rule.versions[0], f"r{i}", "    ", None)
             continue
         body.append(f"    _s = {gen.value(rule.versions_by.tree)}")
+        fields.mark(gen, rule.versions_by.tree)
+        after_selector = set(fields.ready)
         body.append("    if _s is None:")
         body.append(f"        r{i} = _NO_VERSION")
         for version in rule.versions:
@@ -145,16 +303,29 @@ def _body(gen: ExprGen, rules: list[Rule]) -> list[str]:
             if version.until is not None:
                 tests.append(f"_s < {module.constant(version.until)}")
             body.append(f"    elif {' and '.join(tests) or 'True'}:")
-            body += _version_block(gen, version, f"r{i}", "        ", version.name)
+            body += _version_block(gen, fields, version, f"r{i}", "        ", version.name)
+            fields.ready = set(after_selector)
         body.append("    else:")
         body.append(f"        r{i} = _NO_VERSION")
     return body
 
 
-def _version_block(gen: ExprGen, version: Version, target: str, indent: str, name: str | None) -> list[str]:
+def _version_block(gen: ExprGen, fields: _Fields, version: Version, target: str, indent: str, name: str | None) -> list[str]:
     conds = cost_order([c.tree for c in version.conditions])
-    match = " and ".join(gen.truth(c) for c in conds) if conds else "True"
-    action = _action(gen, version)
+    # Each condition runs only after the ones before it held; the first always runs.
+    base = set(fields.ready)
+    tests = []
+    for c in conds:
+        tests.append(fields.truth(gen, c))
+        fields.mark(gen, c)
+    match = " and ".join(tests) if conds else "True"
+    matched = fields.ready
+    fields.ready = base
+    if conds:
+        fields.mark(gen, conds[0])
+    action = _action(gen, version)    # written once, run on both branches
+    after = fields.ready
+    fields.ready = matched
     lines = [f"{indent}if {match}:"]
     outputs = "(" + "".join(gen.value(o.tree) + ", " for _, o in version.outputs) + ")" if version.outputs else "None"
     if version.deadline is not None:
@@ -164,6 +335,7 @@ def _version_block(gen: ExprGen, version: Version, target: str, indent: str, nam
         lines.append(f"{indent}    {target} = (True, {action}, None, False, {name!r}, {outputs})")
     lines.append(f"{indent}else:")
     lines.append(f"{indent}    {target} = (False, {action}, None, False, {name!r}, None)")
+    fields.ready = after
     return lines
 
 

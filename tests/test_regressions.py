@@ -127,15 +127,17 @@ def test_diff_counts_a_new_rule_that_matches(invoke: Any, write_rulebook: Any, t
     assert decisions["per_rule"] == {"r2": 1}
 
 
-_ALPHABET = "0123456789-:T.Z+, 　０"
+_ALPHABET = "0123456789-:T.Z+, 　０W_et"
 
 
 @pytest.mark.parametrize("kind, path, seed_value", [
     ("timestamp", "order.signed_at", "2026-11-01T14:20:00+08:00"),
     ("timestamp", "order.signed_at", "2026-11-01T14:20:00.5Z"),
+    ("timestamp", "order.signed_at", "2026-11-01T14:20:00"),
+    ("timestamp", "order.signed_at", "2026-W44-7T14:20:00+08:00"),   # ISO week date: fromisoformat takes it, we don't
     ("money", "order.paid_amount", "129.90"),
     ("money", "shop.metrics.quality_refund_rate", "1.2345"),
-], ids=["ts-offset", "ts-z", "money", "rate"])
+], ids=["ts-offset", "ts-z", "ts-naive", "ts-week", "money", "rate"])
 def test_fast_converters_accept_exactly_what_the_exact_check_accepts(kind: str, path: str, seed_value: str) -> None:
     """Mutations of a good value: the generated fast path and cases.convert always agree."""
     import random
