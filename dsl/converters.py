@@ -44,7 +44,7 @@ def value_converter_source(name: str, fld: Field, constants: dict[str, Any], fie
     """`def name(r)`: raw value -> the field's value (None stays None). What the body reads
     from the module is bound as defaults: locals are cheaper in the hot path."""
     body = _fast_path(fld, constants, name)
-    used = [g for g in ("_D", "_fromiso", "_BJ", "_8H", "_fts") if any(g in line for line in body)]
+    used = [g for g in ("_D", "_fromiso", "_BJ", "_8H", "_fts", "_FRAC0", "_FRAC1", "_FRAC2") if any(g in line for line in body)]
     defaults = "".join(f", {g}={g}" for g in used)
     lines = [f"def {name}(r, _slow=_slow, _F={field_const}{defaults}):", "    if r is None:", "        return None"]
     lines += body
@@ -59,10 +59,9 @@ def _fast_path(fld: Field, constants: dict[str, Any], tag: str) -> list[str]:
         # digits and one dot are never negative: a lower bound of 0 needs no test here
         bounds = " and ".join(([f"x >= {tag}_lo"] if fld.minimum is not None and fld.minimum > 0 else []) +
                               ([f"x <= {tag}_hi"] if fld.maximum is not None else [])) or "True"
-        return ["    if type(r) is str and len(r) <= 18 and r.isascii() and r.replace('.', '', 1).isdigit():",
-                "        dot = r.find('.')",
-                f"        if dot != 0 and (dot < 0 or len(r) - dot <= {fld.decimals + 1}):",
-                "            x = _D(r)", f"            if {bounds}:", "                return x"]
+        return [f"    if {money_shape(fld, constants, 'r', tag)}:",
+                "        try:", "            x = _D(r)", "        except ArithmeticError:", "            return _slow(_F, r)",
+                f"        if {bounds}:", "            return x"]
     if kind == "timestamp":
         # The usual shapes (…T09:00:00+08:00, …Z, naive) are recognised by their separators
         # (positions 4, 7, 10, 13 and 16: one slice) and length; the rest by the exact
@@ -101,6 +100,24 @@ def _fast_path(fld: Field, constants: dict[str, Any], tag: str) -> list[str]:
         return ["    if type(r) is list:", "        for x in r:", "            if type(x) is not str:",
                 "                break", "        else:", "            return tuple(r)"]
     return []
+
+
+def money_shape(fld: Field, constants: dict[str, Any], var: str, tag: str) -> str:
+    """The condition under which text `var` is a plain amount (digits, then at most one dot
+    and the field's decimals) that Decimal reads exactly as the exact check does: no sign,
+    exponent, space, '_', NaN or non-ASCII digit gets through. Decimal itself rejects ''
+    and '.'. Up to 2 decimals, what is left after the leading digits is looked up in the
+    set {'', '.', '.0', …, '.99'}."""
+    if fld.decimals > 2:
+        return (f"type({var}) is str and len({var}) <= 40 and {var}.isascii() and {var}.replace('.', '', 1).isdigit() "
+                f"and len({var}) - {var}.find('.') <= {fld.decimals + 1} + 40 * ('.' not in {var})")
+    constants[f"_FRAC{fld.decimals}"] = _fractions(fld.decimals)
+    return f"type({var}) is str and len({var}) <= 40 and {var}.lstrip('0123456789') in _FRAC{fld.decimals}"
+
+
+@lru_cache(maxsize=None)
+def _fractions(decimals: int) -> frozenset[str]:
+    return frozenset([""] + ["." + str(k).zfill(n) if n else "." for n in range(decimals + 1) for k in range(10 ** n)])
 
 
 def valid_check(fld: Field, constants: dict[str, Any], var: str, enum_name: str) -> str | None:

@@ -17,7 +17,7 @@ import re
 from . import ast
 from .compiler import ExprGen, ModuleBuilder, cost_order
 from .converters import RUNTIME as CONVERTER_RUNTIME
-from .converters import valid_check, value_converter_source
+from .converters import money_shape, valid_check, value_converter_source
 from .interpreter import Env, interpret
 from .model import Rule, Version
 from .values import to_beijing
@@ -130,6 +130,15 @@ class _Fields:
         if i not in self.emitted:
             self.emitted.add(i)
             self.converters.append(value_converter_source(f"_v{i}", fld, self.module.constants, f"_F{i}"))
+        # The commonest shapes are converted in place, without a call; a bad value of such a
+        # shape raises (Decimal, fromisoformat), which sends the case to the exact path.
+        kind = fld.type.kind
+        if kind == "money" and fld.decimals <= 2 and (fld.minimum is None or fld.minimum <= 0) and fld.maximum is None:
+            shape = money_shape(fld, self.module.constants, r, f"_v{i}").replace(f"type({r})", f"type({r} := {raw})", 1)
+            return f"(_D({r}) if {shape} else _v{i}({r}))"
+        if kind == "timestamp":
+            return (f"(_fromiso({r}) if type({r} := {raw}) is str and len({r}) == 25 and {r}[19:] == '+08:00' "
+                    f"and {r}[4:17:3] == '--T::' else _v{i}({r}))")
         return f"_v{i}({raw})"
 
     def lazy_names(self) -> list[str]:
@@ -254,7 +263,7 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
     tail = ["    return (" + "".join(f"r{i}, " for i in range(len(rules))) + ")"]
     code = "\n".join(["    " + line for line in fields.prologue] + body + tail)
     # Globals the body reads become defaults: local loads are cheaper in the hot loop.
-    hoisted = sorted(set(re.findall(r"\b(_(?:U|E\d+|F\d+|T\d+|k\d+|v\d+|slow|obj|NO_VERSION|as_money|fn_\w+|add|sub|mul|div))\b", code)))
+    hoisted = sorted(set(re.findall(r"\b(_(?:U|E\d+|F\d+|T\d+|k\d+|v\d+|FRAC\d|D|fromiso|slow|obj|NO_VERSION|as_money|fn_\w+|add|sub|mul|div))\b", code)))
     defaults = "".join(f", {g}={g}" for g in hoisted)
     module.add_source(f"def {name}(v, at{defaults}):\n" + _init(names) + code + "\n")
     # The public fast entry: the same body behind a cheap guard, one call per decision. The
