@@ -20,6 +20,7 @@ from .converters import RUNTIME as CONVERTER_RUNTIME
 from .converters import money_shape, valid_check, value_converter_source
 from .interpreter import Env, interpret
 from .model import Rule, Version
+from .unparse import unparse
 from .values import to_beijing
 from .vocabulary import Field, Vocabulary
 
@@ -275,14 +276,22 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
         prologue = prologue[3:] if prologue[:1] == [f"{order} = v.get('order')"] else prologue
     code = "\n".join(["    " + line for line in prologue] + body + tail)
     guarded = "\n".join("    " + line if line else line for line in code.split("\n"))
+    if re.search(r"\bat\b", code):
+        # `at` in Beijing time, converted once per distinct moment (one tuple: safe to share
+        # between threads); without it the case's `now` decides, on the exact path.
+        moment = ("    if at is None or type(v) is not dict or type({order} := v.get('order')) is not dict:\n"
+                  "        return _fallback(v, at)\n"
+                  "    pair = _A[0]\n"
+                  "    if at is not pair[0]:\n"
+                  "        pair = _A[0] = (at, _to_bj(at))\n"
+                  "    given, at = pair\n").format(order=order)
+    else:   # no rule reads the moment: any `at` gives the same decisions
+        moment = (f"    if type(v) is not dict or type({order} := v.get('order')) is not dict:\n"
+                  "        return _fallback(v, at)\n"
+                  "    given = at\n")
     module.add_source(
         f"def decide(v, at=None, _A=[(None, None)], _to_bj=_to_bj, _fallback=_fallback{defaults}):\n"
-        f"    if at is None or type(v) is not dict or type({order} := v.get('order')) is not dict:\n"
-        "        return _fallback(v, at)\n"
-        "    pair = _A[0]\n"
-        "    if at is not pair[0]:\n"
-        "        pair = _A[0] = (at, _to_bj(at))   # one tuple: safe to share between threads\n"
-        "    given, at = pair\n"
+        + moment +
         "    try:\n" + _init([n for n in names if n != order], "        ") + guarded + "\n"
         "    except Exception:\n"
         "        return _fallback(v, given)\n")
@@ -293,13 +302,30 @@ def _init(names: list[str], indent: str = "    ") -> str:
 
 
 def _body(gen: ExprGen, fields: _Fields, rules: list[Rule]) -> list[str]:
+    """Each rule's block, in the rulebook's order; rules that begin with the same condition
+    (most test the application type first) share one test of it."""
     module = gen.module
     body: list[str] = []
+    orders = [cost_order([c.tree for c in rule.versions[0].conditions]) if rule.versions_by is None else []
+              for rule in rules]
+    groups: dict[str, list[int]] = {}
+    for i, conds in enumerate(orders):
+        if conds:
+            groups.setdefault(unparse(conds[0]), []).append(i)
+    done: set[int] = set()
     for i, rule in enumerate(rules):
-        body.append(f"    # {rule.id}")
-        if rule.versions_by is None:
-            body += _version_block(gen, fields, rule.versions[0], f"r{i}", "    ", None)
+        if i in done:
             continue
+        if rule.versions_by is None:
+            members = groups.get(unparse(orders[i][0]), [i]) if orders[i] else [i]
+            if len(members) > 1:
+                body += _shared_first(gen, fields, [(j, rules[j], orders[j]) for j in members])
+                done.update(members)
+                continue
+            body.append(f"    # {rule.id}")
+            body += _version_block(gen, fields, rule.versions[0], orders[i], f"r{i}", "    ", None)
+            continue
+        body.append(f"    # {rule.id}")
         body.append(f"    _s = {gen.value(rule.versions_by.tree)}")
         fields.mark(gen, rule.versions_by.tree)
         after_selector = set(fields.ready)
@@ -312,15 +338,34 @@ def _body(gen: ExprGen, fields: _Fields, rules: list[Rule]) -> list[str]:
             if version.until is not None:
                 tests.append(f"_s < {module.constant(version.until)}")
             body.append(f"    elif {' and '.join(tests) or 'True'}:")
-            body += _version_block(gen, fields, version, f"r{i}", "        ", version.name)
+            body += _version_block(gen, fields, version, cost_order([c.tree for c in version.conditions]),
+                                   f"r{i}", "        ", version.name)
             fields.ready = set(after_selector)
         body.append("    else:")
         body.append(f"        r{i} = _NO_VERSION")
     return body
 
 
-def _version_block(gen: ExprGen, fields: _Fields, version: Version, target: str, indent: str, name: str | None) -> list[str]:
-    conds = cost_order([c.tree for c in version.conditions])
+def _shared_first(gen: ExprGen, fields: _Fields, members: list[tuple[int, Rule, list[ast.Expr]]]) -> list[str]:
+    """`if first: <each rule's block on the rest> else: <each rule unmatched>`."""
+    first = members[0][2][0]
+    lines = [f"    # {', '.join(rule.id for _, rule, _ in members)}: all begin with {unparse(first)}",
+             f"    if {fields.truth(gen, first)}:"]
+    fields.mark(gen, first)
+    base = set(fields.ready)
+    for i, rule, conds in members:
+        lines.append(f"        # {rule.id}")
+        lines += _version_block(gen, fields, rule.versions[0], conds[1:], f"r{i}", "        ", None)
+        fields.ready = set(base)
+    lines.append("    else:")
+    for i, rule, _ in members:
+        lines.append(f"        r{i} = (False, {_action(gen, rule.versions[0])}, None, False, None, None)")
+    fields.ready = base
+    return lines
+
+
+def _version_block(gen: ExprGen, fields: _Fields, version: Version, conds: list[ast.Expr], target: str,
+                   indent: str, name: str | None) -> list[str]:
     # Each condition runs only after the ones before it held; the first always runs.
     base = set(fields.ready)
     tests = []
