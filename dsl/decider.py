@@ -2,11 +2,20 @@
 
 `decide_all(doc, at)` reads the raw case document and returns, per rule,
 `(matched, action, deadline, due, version, outputs)`. It is the hot path:
-- each field is converted at most once, on first read, into a local variable shared by
-  all rules (so a short-circuited condition never pays for parsing what it skips);
-- conditions use the truth form with short-circuits; parameters are folded constants.
-A bad field raises `FieldError`; the caller then decides rule by rule on the slower path
-in runtime.py, which isolates the error to the rules that read it and explains decisions.
+- what every decision reads (the objects and cheap fields of each rule's first condition)
+  is read and checked once, up front; other fields are read where they are used, or
+  converted once into a local shared by all rules (so a short-circuited condition never
+  pays for parsing what it skips); reads the code has certainly done are not re-checked;
+- a condition on one enum or flag field is a table lookup or identity test that checks
+  the value while testing it; amounts and Beijing-time timestamps of the usual shape are
+  converted in place;
+- conditions use the truth form with short-circuits, cheapest first and grouped by the
+  object they read; rules that begin with the same condition share one test of it;
+  parameters are folded constants.
+A bad field raises (FieldError, or the ValueError of a conversion); the caller then decides
+rule by rule on the slower path in runtime.py, which isolates the error to the rules that
+read it and explains decisions. A test holds the two paths to the same decisions on odd
+values in every field (tests/test_fuzz.py).
 """
 from __future__ import annotations
 

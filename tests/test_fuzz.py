@@ -165,6 +165,10 @@ _ODD_VALUES: list[Any] = [
     "2026-11-05T09:00:00+08:00", "2026-11-05T09:00:00-05:00", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00+08:00",
     "9999-12-31T23:59:59+08:00", "2026-02-30T00:00", [], ["fast_refund"], [1, 2], {}, {"a": 1}, "shipped", "reship",
     "not_received", "３００", "\u200b", "a" * 1000, "0.001", "99999.00", "100000",
+    # shapes the decider reads in place (amounts, Beijing-time timestamps) and their near misses
+    ".", ".5", "12.", "1_000", " 12.50", "0129.90", "-0", "1.500", "300.00", "+08:00", "2026-11-05T09:00:00",
+    "2026-11-05T01:00:00Z", "2026-11-05T24:00:00+08:00", "2026-13-05T09:00:00+08:00", "2026-W45-4T09:00:00+08:00",
+    "2026-11-05 09:00:00+08:00", "2026-11-05T09:00:00+0800", "return_refund ", "RESHIP", "dislike", "awaiting_merchant",
 ]
 
 
@@ -198,3 +202,8 @@ def test_odd_field_values_never_crash_and_both_paths_agree() -> None:
             case_table(result, {}, "all", "en")
             fast = book.decide(case, result.at)
             assert [None if r.error else r.matched for r in result.results] == [d[0] for d in fast], case
+            # the exact path, rule by rule, on a fresh view: the generated decider must agree
+            view = book.parse(case).view
+            exact = [book.decide_rule(rule, view, result.at) for rule in book.rules]
+            assert [(None if r.error else r.matched, r.action, r.deadline, r.due) for r in exact] == \
+                [(d[0], d[1], d[2], d[3]) for d in fast], case

@@ -210,3 +210,16 @@ def test_explaining_a_condition_that_cannot_be_computed_is_not_a_crash(invoke: A
     why = obj["results"][0]["why"]
     assert obj["results"][0]["matched"] is False
     assert any(w.startswith("! order.signed_at + 48h > now") and "OverflowError" in w for w in why), why
+
+
+def test_decide_without_a_moment_when_no_rule_reads_one() -> None:
+    """A rule without deadline or `now` decides the same whatever the moment; a bad case
+    still raises, and a bad field still gives that rule no decision."""
+    from datetime import datetime
+
+    one = load_rulebook("douyin").only("lightning_return")
+    at = datetime.fromisoformat("2026-11-10T12:00:00+08:00")
+    assert one.decide(CASE) == one.decide(CASE, at) == ((True, "auto_approve", None, False, None, None),)
+    with pytest.raises(ValueError):
+        one.decide({"aftersale": CASE["aftersale"]})
+    assert one.decide(with_field("aftersale", "applied_at", "2026-W45-4T09:00:00+08:00"))[0][0] is None
