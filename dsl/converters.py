@@ -41,14 +41,13 @@ RUNTIME: dict[str, Any] = {
 
 
 def value_converter_source(name: str, fld: Field, constants: dict[str, Any], field_const: str) -> str:
-    """`def name(r)`: raw value -> the field's value (None stays None). What the body reads
-    from the module is bound as defaults: locals are cheaper in the hot path."""
-    body = _fast_path(fld, constants, name)
-    used = [g for g in ("_D", "_fromiso", "_BJ", "_8H", "_fts", "_FRAC0", "_FRAC1", "_FRAC2") if any(g in line for line in body)]
-    defaults = "".join(f", {g}={g}" for g in used)
-    lines = [f"def {name}(r, _slow=_slow, _F={field_const}{defaults}):", "    if r is None:", "        return None"]
+    """`def name(r)`: raw value -> the field's value (None stays None). It reads module
+    globals, not defaults: on 3.11 a specialised global load costs about what a local does,
+    and each default costs every call."""
+    body = [line.replace("_F, r", f"{field_const}, r") for line in _fast_path(fld, constants, name)]
+    lines = [f"def {name}(r):", "    if r is None:", "        return None"]
     lines += body
-    lines.append("    return _slow(_F, r)")
+    lines.append(f"    return _slow({field_const}, r)")
     return "\n".join(lines) + "\n"
 
 
