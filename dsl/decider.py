@@ -178,7 +178,10 @@ class _Fields:
         if fld is None or path not in self.single or not _finite(fld):
             return gen.truth(node)
         domain: list[Any] = [None, True, False] if fld.type.kind == "bool" else [None, *sorted(fld.type.values)]
-        holds = [x for x in domain if interpret(node, Env({path: x}, gen.module.params, None)) is True]
+        try:
+            holds = [x for x in domain if interpret(node, Env({path: x}, gen.module.params, None)) is True]
+        except Exception:  # noqa: BLE001 - a value the expression cannot take: no table, plain code
+            return gen.truth(node)
         raw = self.raw(path)
         if fld.type.kind == "str":
             name = f"_T{len([k for k in self.module.constants if k.startswith('_T')])}"
