@@ -69,6 +69,8 @@ class _Fields:
         self.emitted: set[int] = set()
         self.prologue: list[str] = []
         self.ready: set[str] = set()           # names certainly assigned where code is being written
+        self.written: set[str] = set()         # names some code written so far assigns
+        self.unset: set[str] = set()           # names read with a test for `_U`
         for path in eager:
             self._read_up_front(path)
         self.upfront = frozenset(self.ready)   # names assigned by the prologue
@@ -111,7 +113,7 @@ class _Fields:
         head, _, key = path.rpartition(".")
         container = self.parent(head)
         read = f"(_x{k} if type(_x{k} := {container}.get({key!r})) is dict else _obj({container}, {key!r}, {path!r}))"
-        return f"(_q{k} if _q{k} is not _U else (_q{k} := {read}))"
+        return self._cached(f"_q{k}", read)
 
     def raw(self, path: str) -> str:
         """The field's value as the document has it (for tests that check it themselves)."""
@@ -129,7 +131,17 @@ class _Fields:
         raw = f"{self.parent(head)}.get({key!r})"
         if path in self.single:
             return self.convert(i, raw)
-        return f"(_p{i} if _p{i} is not _U else (_p{i} := {self.convert(i, raw)}))"
+        return self._cached(f"_p{i}", self.convert(i, raw))
+
+    def _cached(self, name: str, read: str) -> str:
+        """A local read once. Code runs in the order it is written (no loops), so where the
+        name is written for the first time it cannot be set yet: a plain assignment. Later
+        places test for `_U`, and only those names start as `_U`."""
+        if name not in self.written:
+            self.written.add(name)
+            return f"({name} := {read})"
+        self.unset.add(name)
+        return f"({name} if {name} is not _U else ({name} := {read}))"
 
     def convert(self, i: int, raw: str) -> str:
         fld: Field = self.module.constants[f"_F{i}"]
@@ -152,9 +164,8 @@ class _Fields:
         return f"_v{i}({raw})"
 
     def lazy_names(self) -> list[str]:
-        """The locals that start as `_U` (converted or read on first use)."""
-        names = [f"_p{i}" for p, i in self.index.items() if p not in self.single and f"_p{i}" not in self.upfront]
-        return names + [f"_q{k}" for k in self.parents.values() if f"_q{k}" not in self.upfront]
+        """The locals that start as `_U` (read on first use, tested where they may be set)."""
+        return sorted(self.unset - self.upfront)
 
     def mark(self, gen: ExprGen, node: ast.Expr) -> None:
         """After code for `node` has run: what its first read assigned is certainly there."""
