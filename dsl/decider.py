@@ -60,9 +60,10 @@ class _Fields:
     """
 
     def __init__(self, module: ModuleBuilder, vocabulary: Vocabulary, single: frozenset[str] = frozenset(),
-                 eager: tuple[str, ...] = ()):
-        self.module, self.vocabulary, self.single = module, vocabulary, single
+                 eager: tuple[str, ...] = (), tabled: frozenset[str] = frozenset()):
+        self.module, self.vocabulary, self.single, self.tabled = module, vocabulary, single, tabled
         self.reads: dict[str, int] = {}
+        self.table_reads: dict[str, int] = {}  # reads by conditions that could be tables
         self.index: dict[str, int] = {}
         self.parents: dict[str, int] = {}
         self.converters: list[str] = []
@@ -89,11 +90,11 @@ class _Fields:
             self.ready.add(f"_q{k}")
             return
         i = self.number(path)
-        check = valid_check(fld, self.module.constants, f"_p{i}", f"_E{i}")
-        assert check is not None, path
-        self.prologue += [f"_p{i} = {self.parent(head)}.get({key!r})",
-                          f"if _p{i} is not None and not ({check}):",
-                          f"    _slow(_F{i}, _p{i})"]
+        self.prologue.append(f"_p{i} = {self.parent(head)}.get({key!r})")
+        if path not in self.tabled:   # else every test of it is a table that checks it
+            check = valid_check(fld, self.module.constants, f"_p{i}", f"_E{i}")
+            assert check is not None, path
+            self.prologue += [f"if _p{i} is not None and not ({check}):", f"    _slow(_F{i}, _p{i})"]
         self.ready.add(f"_p{i}")
 
     def number(self, path: str) -> int:
@@ -123,6 +124,7 @@ class _Fields:
         return f"{self.parent(head)}.get({key!r})"
 
     def access(self, path: str) -> str:
+        assert path not in self.tabled, f"{path} is read unchecked"
         i = self.number(path)
         self.reads[path] = self.reads.get(path, 0) + 1
         if f"_p{i}" in self.ready:
@@ -186,14 +188,25 @@ class _Fields:
         lookup (enum) or identity tests (flag) that check the value as they test it."""
         path = _only_field(node)
         fld = self.vocabulary.fields.get(path) if path else None
-        if fld is None or path not in self.single or not _finite(fld):
+        if fld is None or not _finite(fld):
             return gen.truth(node)
         domain: list[Any] = [None, True, False] if fld.type.kind == "bool" else [None, *sorted(fld.type.values)]
         try:
             holds = [x for x in domain if interpret(node, Env({path: x}, gen.module.params, None)) is True]
         except Exception:  # noqa: BLE001 - a value the expression cannot take: no table, plain code
             return gen.truth(node)
-        raw = self.raw(path)
+        self.table_reads[path] = self.table_reads.get(path, 0) + 1
+        if path in self.single:
+            raw = self.raw(path)
+        elif path in self.tabled:   # several tables read the raw value: one local
+            i = self.number(path)
+            if f"_p{i}" in self.ready:
+                self.reads[path] = self.reads.get(path, 0) + 1
+                raw = f"_p{i}"
+            else:
+                raw = self._cached(f"_p{i}", self.raw(path))
+        else:
+            return gen.truth(node)
         if fld.type.kind == "str":
             name = f"_T{len([k for k in self.module.constants if k.startswith('_T')])}"
             self.module.constants[name] = {x: x in holds for x in domain}
@@ -277,9 +290,11 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
     scratch = _Fields(ModuleBuilder(module.params), vocabulary)
     _body(ExprGen(scratch.module, field_code=scratch.access), scratch, rules)
     single = frozenset(path for path, n in scratch.reads.items() if n == 1)
+    tabled = frozenset(path for path, n in scratch.reads.items()
+                       if n > 1 and scratch.table_reads.get(path, 0) == n)
     # `order` is always there (the guard checks it): read first, like what all rules read.
     eager = (("order",) if "order" in scratch.parents else ()) + _up_front(rules, vocabulary, scratch.reads)
-    fields = _Fields(module, vocabulary, single, tuple(dict.fromkeys(eager)))
+    fields = _Fields(module, vocabulary, single, tuple(dict.fromkeys(eager)), tabled)
     body = _body(ExprGen(module, field_code=fields.access), fields, rules)
     names = fields.lazy_names()
     for text in fields.converters:
@@ -375,13 +390,12 @@ def _shared_first(gen: ExprGen, fields: _Fields, members: list[tuple[int, Rule, 
              f"    if {fields.truth(gen, first)}:"]
     fields.mark(gen, first)
     base = set(fields.ready)
-    for i, rule, conds in members:
+    for i, rule, conds in members:   # each block leaves what its first condition read
         lines.append(f"        # {rule.id}")
         lines += _version_block(gen, fields, rule.versions[0], conds[1:], f"r{i}", "        ", None)
-        fields.ready = set(base)
     lines.append("    else:")
     for i, rule, _ in members:
-        lines.append(f"        r{i} = (False, {_action(gen, rule.versions[0])}, None, False, None, None)")
+        lines.append(f"        r{i} = (False, {_action(gen, fields, rule.versions[0])}, None, False, None, None)")
     fields.ready = base
     return lines
 
@@ -399,7 +413,7 @@ def _version_block(gen: ExprGen, fields: _Fields, version: Version, conds: list[
     fields.ready = base
     if conds:
         fields.mark(gen, conds[0])
-    action = _action(gen, version)    # written once, run on both branches
+    action = _action(gen, fields, version)    # written once, run on both branches
     after = fields.ready
     fields.ready = matched
     lines = [f"{indent}if {match}:"]
@@ -415,12 +429,12 @@ def _version_block(gen: ExprGen, fields: _Fields, version: Version, conds: list[
     return lines
 
 
-def _action(gen: ExprGen, version: Version) -> str:
+def _action(gen: ExprGen, fields: _Fields, version: Version) -> str:
     """The first alternative whose `if` holds (the last one is the fallback)."""
     expr = "None"
     for alt in reversed(version.actions):
         if alt.condition is None:
             expr = repr(alt.action)
         else:
-            expr = f"({alt.action!r} if {gen.truth(alt.condition.tree)} else {expr})"
+            expr = f"({alt.action!r} if {fields.truth(gen, alt.condition.tree)} else {expr})"
     return expr
