@@ -154,14 +154,17 @@ class _Fields:
         if i not in self.emitted:
             self.emitted.add(i)
             self.converters.append(value_converter_source(f"_v{i}", fld, self.module.constants, f"_F{i}"))
-        # The commonest shapes are converted in place, without a call; a bad value of such a
-        # shape raises (Decimal, fromisoformat), which sends the case to the exact path.
+        # Null and the commonest shapes are converted in place, without a call; a bad value of
+        # such a shape raises (Decimal, fromisoformat, or slicing what is not text), which
+        # sends the case to the exact path.
         kind = fld.type.kind
         if kind == "money" and fld.decimals <= 2 and (fld.minimum is None or fld.minimum <= 0) and fld.maximum is None:
-            shape = money_shape(fld, self.module.constants, r, f"_v{i}").replace(f"type({r})", f"type({r} := {raw})", 1)
-            return f"(_D({r}) if {shape} else _v{i}({r}))"
+            shape = money_shape(fld, self.module.constants, r, f"_v{i}")
+            return f"(None if ({r} := {raw}) is None else _D({r}) if {shape} else _v{i}({r}))"
         if kind == "timestamp":
-            return (f"(_fromiso({r}) if type({r} := {raw}) is str and len({r}) == 25 and {r}[19:] == '+08:00' "
+            # `+08:00` at [19:] means 25 characters; the separators at 4, 7, 10, 13 and 16 rule
+            # out what fromisoformat takes and the exact check does not (basic or week dates)
+            return (f"(None if ({r} := {raw}) is None else _fromiso({r}) if {r}[19:] == '+08:00' "
                     f"and {r}[4:17:3] == '--T::' else _v{i}({r}))")
         return f"_v{i}({raw})"
 
@@ -183,11 +186,30 @@ class _Fields:
         if i is not None and path not in self.single:
             self.ready.add(f"_p{i}")
 
+    def _count_test(self, gen: ExprGen, node: ast.Expr, path: str, fld: Field) -> str:
+        """A condition on one count read only here: tested on a value checked to be a whole
+        number in range, and the value checked further only when the test fails."""
+        try:
+            if interpret(node, Env({path: None}, gen.module.params, None)) is True:
+                return gen.truth(node)   # true on null: the plain form says so
+        except Exception:  # noqa: BLE001
+            return gen.truth(node)
+        i = self.number(path)
+        r = f"_r{i}"
+        valid = valid_check(fld, self.module.constants, r, f"_E{i}")
+        known = _Known(self.module, path, r, gen.counter)
+        test = known.truth(node)
+        gen.counter = known.counter
+        first = valid.replace(f"type({r})", f"type({r} := {self.raw(path)})", 1)
+        return f"(({first}) and {test} or {r} is not None and not ({valid}) and _slow(_F{i}, {r}))"
+
     def truth(self, gen: ExprGen, node: ast.Expr) -> str:
         """The truth form of a condition; on one enum or flag field read only here, a table
         lookup (enum) or identity tests (flag) that check the value as they test it."""
         path = _only_field(node)
         fld = self.vocabulary.fields.get(path) if path else None
+        if fld is not None and fld.type.kind == "int" and path in self.single:
+            return self._count_test(gen, node, path, fld)
         if fld is None or not _finite(fld):
             return gen.truth(node)
         domain: list[Any] = [None, True, False] if fld.type.kind == "bool" else [None, *sorted(fld.type.values)]
@@ -220,6 +242,17 @@ class _Fields:
         if holds:
             return "(" + test.replace(r, first, 1) + f" or ({bad}))"
         return "(" + bad.replace(r, first, 1) + ")"
+
+
+class _Known(ExprGen):
+    """ExprGen for a condition whose one field is already a checked, present local."""
+
+    def __init__(self, module: ModuleBuilder, path: str, local: str, counter: int):
+        super().__init__(module, field_code=lambda p: local)
+        self.path, self.counter = path, counter
+
+    def nonnull(self, node: ast.Expr) -> bool:
+        return (isinstance(node, ast.Name) and node.dotted == self.path) or super().nonnull(node)
 
 
 def _first_read(gen: ExprGen, node: ast.Expr) -> str | None:

@@ -241,6 +241,9 @@ deadline: aftersale.applied_at + params.window
 """) + rule_yaml("other", when="""
     - aftersale.status in ['awaiting_merchant', null]
     - order.status != 'completed'
+    - order.aftersale_count < 5
+""") + rule_yaml("counted", when="""
+    - shop.return_address_count == null
 """)
 
 
@@ -253,6 +256,8 @@ deadline: aftersale.applied_at + params.window
     (("order", "signed_at"), ["2026-11-01T09:00:00+08:00", "2026-11-01T01:00:00Z", "2026-11-01T09:00:00",
                               "2026-W44-7T09:00:00+08:00", "2026-11-01T25:00:00+08:00", None, 5]),
     (("aftersale", "status"), ["awaiting_merchant", None, "nope"]),
+    (("order", "aftersale_count"), [0, 4, 5, None, -1, True, 1.0, "3", 10**30]),
+    (("shop", "return_address_count"), [1, 0, None, -1, False, "1"]),
 ], ids=lambda v: ".".join(v) if isinstance(v, tuple) else None)
 def test_the_generated_decider_agrees_with_the_exact_path(write_rulebook: Any, field: tuple[str, str],
                                                          values: list[Any]) -> None:
@@ -267,7 +272,7 @@ def test_the_generated_decider_agrees_with_the_exact_path(write_rulebook: Any, f
                       "signed_at": "2026-11-01T09:00:00+08:00"},
             "aftersale": {"type": "reship", "reason": "not_received", "applied_at": "2026-11-05T09:00:00+08:00",
                           "status": "awaiting_merchant"},
-            "buyer": {"credit_good": False}}
+            "buyer": {"credit_good": False}, "shop": {}}
     for value in values:
         case = json.loads(json.dumps(base))
         case[field[0]][field[1]] = value
