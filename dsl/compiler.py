@@ -169,7 +169,8 @@ class ExprGen:
                 uses, tests = self.guarded(list(args))
                 return _with_null(tests, f"_fn_{name}(" + ", ".join(uses) + ")")
             case ast.Cond(test=test, then=then, orelse=orelse):
-                return f"({self.value(then)} if {self.truth(test)} else {self.value(orelse)})"
+                cond = self.truth(test)   # written first: it runs first (reads it starts are cached)
+                return f"({self.value(then)} if {cond} else {self.value(orelse)})"
         raise TypeError(type(node).__name__)
 
     def binary(self, node: ast.Binary) -> str:
@@ -236,7 +237,8 @@ class ExprGen:
                     return cmp.replace(tests[0][0], tests[0][1], 1)
                 return "(" + " and ".join(_present(tests) + [cmp]) + ")"
             case ast.Cond(test=test, then=then, orelse=orelse):
-                return f"({self.truth(then)} if {self.truth(test)} else {self.truth(orelse)})"
+                cond = self.truth(test)
+                return f"({self.truth(then)} if {cond} else {self.truth(orelse)})"
         return f"({self.value(node)} is True)"
 
     def _null_is_false(self, node: ast.Compare) -> bool:
@@ -265,7 +267,8 @@ class ExprGen:
                     return f"(not {null_test})"
                 return "(" + " and ".join(_present(tests) + [f"not {cmp}"]) + ")"
             case ast.Cond(test=test, then=then, orelse=orelse):
-                return f"({self.falsity(then)} if {self.truth(test)} else {self.falsity(orelse)})"
+                cond = self.truth(test)
+                return f"({self.falsity(then)} if {cond} else {self.falsity(orelse)})"
         return f"({self.value(node)} is False)"
 
 

@@ -104,19 +104,20 @@ def _fast_path(fld: Field, constants: dict[str, Any], tag: str) -> list[str]:
 def money_shape(fld: Field, constants: dict[str, Any], var: str, tag: str) -> str:
     """The condition under which text `var` is a plain amount (digits, then at most one dot
     and the field's decimals) that Decimal reads exactly as the exact check does: no sign,
-    exponent, space, '_', NaN or non-ASCII digit gets through. Decimal itself rejects ''
-    and '.'. Up to 2 decimals, what is left after the leading digits is looked up in the
-    set {'', '.', '.0', …, '.99'}."""
+    exponent, space, '_', NaN or non-ASCII digit gets through, nor '' or '.' (which only a
+    trapping decimal context would reject). Up to 2 decimals, what is left after the
+    leading digits is looked up in the set {'', '.0', …, '.99'}: a final '.' ("5.") is
+    left to the exact check, and a string that is all digits must not be empty."""
     if fld.decimals > 2:
         return (f"type({var}) is str and len({var}) <= 40 and {var}.isascii() and {var}.replace('.', '', 1).isdigit() "
                 f"and len({var}) - {var}.find('.') <= {fld.decimals + 1} + 40 * ('.' not in {var})")
     constants[f"_FRAC{fld.decimals}"] = _fractions(fld.decimals)
-    return f"type({var}) is str and len({var}) <= 40 and {var}.lstrip('0123456789') in _FRAC{fld.decimals}"
+    return f"type({var}) is str and 0 < len({var}) <= 40 and {var}.lstrip('0123456789') in _FRAC{fld.decimals}"
 
 
 @lru_cache(maxsize=None)
 def _fractions(decimals: int) -> frozenset[str]:
-    return frozenset([""] + ["." + str(k).zfill(n) if n else "." for n in range(decimals + 1) for k in range(10 ** n)])
+    return frozenset([""] + ["." + str(k).zfill(n) for n in range(1, decimals + 1) for k in range(10 ** n)])
 
 
 def valid_check(fld: Field, constants: dict[str, Any], var: str, enum_name: str) -> str | None:

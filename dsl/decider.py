@@ -94,7 +94,8 @@ class _Fields:
         if path not in self.tabled:   # else every test of it is a table that checks it
             check = valid_check(fld, self.module.constants, f"_p{i}", f"_E{i}")
             assert check is not None, path
-            self.prologue += [f"if _p{i} is not None and not ({check}):", f"    _slow(_F{i}, _p{i})"]
+            # the exact check's value, not the raw one: 2.0 in a JSON case is the count 2
+            self.prologue += [f"if _p{i} is not None and not ({check}):", f"    _p{i} = _slow(_F{i}, _p{i})"]
         self.ready.add(f"_p{i}")
 
     def number(self, path: str) -> int:
@@ -136,9 +137,10 @@ class _Fields:
         return self._cached(f"_p{i}", self.convert(i, raw))
 
     def _cached(self, name: str, read: str) -> str:
-        """A local read once. Code runs in the order it is written (no loops), so where the
-        name is written for the first time it cannot be set yet: a plain assignment. Later
-        places test for `_U`, and only those names start as `_U`."""
+        """A local read once. The first place written assigns it plainly (harmless where it is
+        already set: the same value again); every later place tests for `_U`, and only
+        names so tested start as `_U`. Whether a plain read is safe is `ready`'s business,
+        which follows the branches, not the order of the text."""
         if name not in self.written:
             self.written.add(name)
             return f"({name} := {read})"
@@ -188,7 +190,9 @@ class _Fields:
 
     def _count_test(self, gen: ExprGen, node: ast.Expr, path: str, fld: Field) -> str:
         """A condition on one count read only here: tested on a value checked to be a whole
-        number in range, and the value checked further only when the test fails."""
+        number in range. Only when that fails is the value checked further: a bad one
+        raises, and one the exact check accepts as it stands not (2.0 in a JSON case is
+        the count 2) is tested again as the int it is."""
         try:
             if interpret(node, Env({path: None}, gen.module.params, None)) is True:
                 return gen.truth(node)   # true on null: the plain form says so
@@ -201,7 +205,8 @@ class _Fields:
         test = known.truth(node)
         gen.counter = known.counter
         first = valid.replace(f"type({r})", f"type({r} := {self.raw(path)})", 1)
-        return f"(({first}) and {test} or {r} is not None and not ({valid}) and _slow(_F{i}, {r}))"
+        again = f"(({r} := _slow(_F{i}, {r})) is not None and {test})"
+        return f"(({first}) and {test} or {r} is not None and not ({valid}) and {again})"
 
     def truth(self, gen: ExprGen, node: ast.Expr) -> str:
         """The truth form of a condition; on one enum or flag field read only here, a table
@@ -426,6 +431,7 @@ def _shared_first(gen: ExprGen, fields: _Fields, members: list[tuple[int, Rule, 
     for i, rule, conds in members:   # each block leaves what its first condition read
         lines.append(f"        # {rule.id}")
         lines += _version_block(gen, fields, rule.versions[0], conds[1:], f"r{i}", "        ", None)
+    fields.ready = set(base)   # where the first test failed, no member's block has run
     lines.append("    else:")
     for i, rule, _ in members:
         lines.append(f"        r{i} = (False, {_action(gen, fields, rule.versions[0])}, None, False, None, None)")
@@ -446,13 +452,19 @@ def _version_block(gen: ExprGen, fields: _Fields, version: Version, conds: list[
     fields.ready = base
     if conds:
         fields.mark(gen, conds[0])
+    after = set(fields.ready)
+    # Text in the order it runs: the deadline (matched only), then the action, then outputs,
+    # so a read the deadline starts is cached for the action, not read again.
+    fields.ready = matched
+    deadline = gen.value(version.deadline.tree) if version.deadline is not None else None
+    fields.ready = set(after)
     action = _action(gen, fields, version)    # written once, run on both branches
     after = fields.ready
     fields.ready = matched
     lines = [f"{indent}if {match}:"]
     outputs = "(" + "".join(gen.value(o.tree) + ", " for _, o in version.outputs) + ")" if version.outputs else "None"
-    if version.deadline is not None:
-        lines.append(f"{indent}    _d = {gen.value(version.deadline.tree)}")
+    if deadline is not None:
+        lines.append(f"{indent}    _d = {deadline}")
         lines.append(f"{indent}    {target} = (True, {action}, _d, _d is not None and _d <= at, {name!r}, {outputs})")
     else:
         lines.append(f"{indent}    {target} = (True, {action}, None, False, {name!r}, {outputs})")
