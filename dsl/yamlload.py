@@ -20,6 +20,7 @@ from .origin import Origin, align
 
 MAX_NODES: Final = 1_000_000   # bounds alias expansion ("billion laughs")
 MAX_DEPTH: Final = 200
+_TOO_DEEP: Final = f"nested too deeply (the limit is {MAX_DEPTH} levels)"
 
 _NULL: Final = {"", "~", "null", "Null", "NULL"}
 _BOOL: Final = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -125,7 +126,7 @@ def load_yaml(text: str, file: str) -> Document:
         _yaml_error(doc, exc)
         return doc
     except RecursionError:
-        doc.error("E310", Span(1, 1, 1, 2), detail=f"nested too deeply (the limit is {MAX_DEPTH} levels)")
+        doc.error("E310", Span(1, 1, 1, 2), detail=_TOO_DEEP)
         return doc
     except yaml.YAMLError as exc:
         doc.error("E300", Span(1, 1, 1, 2), detail=str(exc))
@@ -154,6 +155,9 @@ def _yaml_error(doc: Document, exc: yaml.MarkedYAMLError) -> None:
         return
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or str(exc)
+    if "maximum nesting depth" in problem:   # PyYAML ≥ 6.0.4 has a depth limit of its own
+        doc.error("E310", Span(line, col, line, col + 1), detail=_TOO_DEEP)
+        return
     source_line = doc.line_text(line) or ""
     if "\t" in problem or ("'\\t'" in str(exc)) or (col - 1 < len(source_line) and source_line[col - 1:col] == "\t"):
         doc.error("E308", Span(line, col, line, col + 1), ("yaml_tabs", {}))
