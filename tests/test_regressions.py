@@ -365,3 +365,35 @@ def test_amounts_of_no_digits_are_field_errors(write_rulebook: Any, amount: str)
             "aftersale": {"type": "reship"}}
     fast, exact = _fast_and_exact(book, case)
     assert fast == exact
+
+
+@pytest.mark.parametrize("platform", ["douyin", "kuaishou", "pinduoduo"])
+def test_well_formed_cases_never_leave_the_fast_path(platform: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every example case whose fields are all good is decided by the generated code itself:
+    a generated decider that raised on good input (a local read before it is set, say)
+    would still give right answers through the exact path, only slowly, and no other test
+    would notice."""
+    from dsl.runtime import CompiledRulebook
+    from dsl.testing import _jsonish, merge
+    from dsl.values import parse_timestamp
+
+    left: list[str] = []
+    slow = CompiledRulebook._decide_slow
+    monkeypatch.setattr(CompiledRulebook, "_decide_slow",
+                        lambda self, case, at=None: (left.append(repr(case)[:300]), slow(self, case, at))[1])
+    book = load_rulebook(platform)
+    books = [book.only(*book.rule_ids)] + [book.only(rule_id) for rule_id in book.rule_ids]
+    checked = 0
+    for rule in book.model.rules:
+        for example in rule.examples:
+            case = _jsonish(merge(book.model.base_case, example.case))
+            parsed = book.parse(case)
+            parsed.validate()
+            at = parse_timestamp(example.at) if example.at else parsed.now
+            if parsed.fatal or parsed.problems or at is None:
+                continue
+            for one in books:
+                one.decide(case, at)
+            checked += 1
+    assert checked > 20
+    assert not left, left[:3]
