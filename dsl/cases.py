@@ -154,14 +154,25 @@ def _checked(fld: Field, raw: Any) -> Any:
         raise FieldError(FieldProblem(fld.path, str(exc), hint)) from None
 
 
+_MAX_COUNT_DIGITS = 30   # as caseio refuses longer JSON integers
+
+
 def convert(fld: Field, raw: Any) -> Any:
     """A JSON/YAML value as the field's type, or ValueError_ saying what is wrong."""
     kind = fld.type.kind
     if kind == "money":
         return _money(fld, raw)
     if kind == "int":
-        if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)) or (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
+        if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
             raise ValueError_(f"{_shown(raw)} is not a whole number")
+        # A Decimal (a JSON number with a point or an exponent) is checked before int() of it:
+        # sNaN cannot be compared, int() of Infinity raises OverflowError, and `1e1000000`
+        # would build a million digits. (An int is taken as it is, as on the fast path.)
+        if isinstance(raw, Decimal):
+            if not raw.is_finite() or raw != raw.to_integral_value():
+                raise ValueError_(f"{_shown(raw)} is not a whole number")
+            if raw and raw.adjusted() >= _MAX_COUNT_DIGITS:
+                raise ValueError_(f"a whole number of more than {_MAX_COUNT_DIGITS} digits is not a value a case can hold")
         value = int(raw)
         _bounds(fld, Decimal(value))
         return value
@@ -223,9 +234,9 @@ def _money(fld: Field, raw: Any) -> Decimal:
 
 def _bounds(fld: Field, value: Decimal) -> None:
     if fld.minimum is not None and value < fld.minimum:
-        raise ValueError_(f"{value} is below the minimum {fld.minimum}")
+        raise ValueError_(f"{_shown(value)} is below the minimum {fld.minimum}")
     if fld.maximum is not None and value > fld.maximum:
-        raise ValueError_(f"{value} is above the maximum {fld.maximum}")
+        raise ValueError_(f"{_shown(value)} is above the maximum {fld.maximum}")
 
 
 def _list(typ: Type, raw: Any) -> tuple[Any, ...]:
@@ -259,5 +270,7 @@ def _shown(raw: Any) -> str:
         return "true" if raw else "false"
     if isinstance(raw, (dict, list)):
         return _kind(raw)
+    if isinstance(raw, int) and raw.bit_length() > 1000:   # str() refuses past 4300 digits
+        return f"a number of about {int(raw.bit_length() * 0.30103) + 1} digits"
     text = repr(raw) if isinstance(raw, str) else str(raw)
     return text if len(text) <= 60 else text[:57] + "..."

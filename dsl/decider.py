@@ -269,8 +269,9 @@ def _first_read(gen: ExprGen, node: ast.Expr) -> str | None:
         case ast.Name(path=path):
             return None if path[0] == "params" or path == ("now",) else node.dotted
         case ast.Compare(left=left, right=right) | ast.Binary(left=left, right=right):
-            if gen.folded(left)[0]:
-                return _first_read(gen, right)
+            is_const, value = gen.folded(left)
+            if is_const:   # a null on the left decides without reading the right
+                return None if value is None else _first_read(gen, right)
             return None if gen.nonnull(left) else _first_read(gen, left)
         case ast.Call(args=args) if args:
             return None if gen.nonnull(args[0]) else _first_read(gen, args[0])

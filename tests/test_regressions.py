@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import os
 import pickle
 from pathlib import Path
@@ -397,3 +398,47 @@ def test_well_formed_cases_never_leave_the_fast_path(platform: str, monkeypatch:
             checked += 1
     assert checked > 20
     assert not left, left[:3]
+
+
+def test_a_folded_null_on_the_left_reads_nothing_on_the_right(write_rulebook: Any) -> None:
+    """`(if params.flag then null else 5.00) < order.paid_amount` stops at the null without
+    reading the amount: a later rule must read it itself, not take it as read."""
+    text = RULEBOOK_HEAD.replace("  window: 48h\n", "  window: 48h\n  flag: true\n") + rule_yaml("r0", when="""
+        - order.domestic
+        - order.paid_amount > 1.00
+    """) + rule_yaml("r1", when="- (if params.flag then null else 5.00) < order.paid_amount") \
+        + rule_yaml("r2", when="- order.paid_amount == null")
+    book = load_rulebook(write_rulebook(text))
+    for order in ({"domestic": False}, {"domestic": True, "paid_amount": "9.00"}, {"domestic": False, "paid_amount": "9.00"}):
+        fast, exact = _fast_and_exact(book, {"order": order})
+        assert fast == exact, order
+    assert _fast_and_exact(book, {"order": {"domestic": False}})[0][2][0] is True
+
+
+@pytest.mark.parametrize("value", ["1e100000", "1E+31", "-1e40", "1000000000000000000000000000000.0"])
+def test_counts_of_more_than_30_digits_are_field_errors(value: str) -> None:
+    """A short JSON number can stand for a huge count (`1e100000`): rejected as such, on
+    every path, without building its digits."""
+    from dsl.caseio import loads
+
+    book = load_rulebook("douyin")
+    case = loads('{"now": "2026-11-10T12:00:00+08:00", "order": {"status": "shipped", "aftersale_count": %s},'
+                 ' "aftersale": {"type": "reship"}}' % value)
+    result = book.evaluate(case)
+    assert result.errors == ["field order.aftersale_count: a whole number of more than 30 digits is not a value a case can hold"]
+    assert result.result("repeat_aftersale").error
+    fast, exact = _fast_and_exact(book, case)
+    assert fast == exact and fast[1][0] is None
+
+
+@pytest.mark.parametrize("value", [Decimal("Infinity"), Decimal("-Infinity"), Decimal("NaN"), Decimal("sNaN"),
+                                   -10 ** 5000, Decimal("2.5")], ids=["inf", "-inf", "nan", "snan", "huge", "2.5"])
+def test_odd_numbers_from_python_callers_are_field_errors(value: Any) -> None:
+    """Callers of the Python API can pass what JSON cannot: still a field error, never an
+    exception out of `evaluate`."""
+    book = load_rulebook("douyin")
+    case = {"now": "2026-11-10T12:00:00+08:00", "order": {"status": "shipped", "aftersale_count": value},
+            "aftersale": {"type": "reship"}}
+    result = book.evaluate(case)
+    assert len(result.errors) == 1 and result.errors[0].startswith("field order.aftersale_count: ")
+    assert book.decide(case, result.at)[1][0] is None
