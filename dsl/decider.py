@@ -85,8 +85,8 @@ class _Fields:
             k = self.parents.setdefault(path, len(self.parents))
             container = self.parent(head)
             self.prologue += [f"_q{k} = {container}.get({key!r})",
-                              f"if type(_q{k}) is not dict:",
-                              f"    _q{k} = _obj({container}, {key!r}, {path!r})"]
+                              f"if type(_q{k}) is not dict:",   # null is common (no aftersale): no call
+                              f"    _q{k} = _EMPTY if _q{k} is None else _obj({container}, {key!r}, {path!r})"]
             self.ready.add(f"_q{k}")
             return
         i = self.number(path)
@@ -114,7 +114,8 @@ class _Fields:
             return f"_q{k}"
         head, _, key = path.rpartition(".")
         container = self.parent(head)
-        read = f"(_x{k} if type(_x{k} := {container}.get({key!r})) is dict else _obj({container}, {key!r}, {path!r}))"
+        read = (f"(_x{k} if type(_x{k} := {container}.get({key!r})) is dict else "
+                f"_EMPTY if _x{k} is None else _obj({container}, {key!r}, {path!r}))")
         return self._cached(f"_q{k}", read)
 
     def raw(self, path: str) -> str:
