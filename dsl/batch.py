@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, TextIO
 
-from .caseio import CaseInput
+from .caseio import CaseInput, LineBlock
 from .report import case_table
 from .results import CaseResult
 from .runtime import CompiledRulebook
@@ -213,62 +213,79 @@ def run_batch(items: Iterable[CaseInput], books: list[CompiledRulebook], sink: S
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(paths: list[str], fmt: str, explain: str, options: BatchOptions) -> None:
+def _init_worker(paths: list[str], fmt: str, explain: str, options: BatchOptions,
+                 encoding: tuple[str, str] | None) -> None:
     from . import load_rulebook
 
-    _WORKER.update(books=[load_rulebook(p) for p in paths], fmt=fmt, explain=explain, options=options)
+    _WORKER.update(books=[load_rulebook(p) for p in paths], fmt=fmt, explain=explain, options=options,
+                   encoding=encoding)
 
 
-def _work(chunk: list[CaseInput]) -> tuple[str, Summary, list[str]]:
+def _work(chunk: list[CaseInput | LineBlock]) -> tuple[str | bytes, Summary, list[str]]:
+    """Evaluate a chunk; the output comes back as text, or as bytes already encoded for the
+    parent's stdout (encoding hundreds of megabytes is then the workers' share, not the
+    parent's)."""
     out = io.StringIO()
     sink = Sink(out, _WORKER["fmt"], _WORKER["explain"], _WORKER["options"].lang, header=False)
     summary, reports = Summary(), []
     for item in chunk:
-        if item.raw is not None:   # a JSON Lines line, parsed here rather than in the reader
-            item = parse_line(item)
-        process(item, _WORKER["books"], sink, summary, _WORKER["options"], reports.append)
-    return out.getvalue(), summary, reports
+        for case in item.cases() if isinstance(item, LineBlock) else (item,):
+            process(case, _WORKER["books"], sink, summary, _WORKER["options"], reports.append)
+    text = out.getvalue()
+    encoding = _WORKER["encoding"]
+    return (text.encode(*encoding) if encoding else text), summary, reports
 
 
-def parse_line(item: CaseInput) -> CaseInput:
-    from .caseio import loads
+def _chunks(items: Iterable[CaseInput | LineBlock], size: int) -> Iterable[list[CaseInput | LineBlock]]:
+    """Items grouped into chunks of about `size` cases (a block counts its lines)."""
+    chunk: list[CaseInput | LineBlock] = []
+    weight = 0
+    for item in items:
+        chunk.append(item)
+        weight += item.lines if isinstance(item, LineBlock) else 1
+        if weight >= size:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
+        yield chunk
 
-    try:
-        return CaseInput(item.source, loads(item.raw or ""))
-    except (ValueError, RecursionError) as exc:
-        from .caseio import _json_problem
 
-        return CaseInput(item.source, error=_json_problem(exc))
-
-
-def run_parallel(items: Iterable[CaseInput], book_paths: list[str], sink: Sink, jobs: int, options: BatchOptions,
-                 report: Callable[[str], None], progress: Progress | None = None, chunk_size: int = 2000) -> Summary:
+def run_parallel(items: Iterable[CaseInput | LineBlock], book_paths: list[str], sink: Sink, jobs: int,
+                 options: BatchOptions, report: Callable[[str], None], progress: Progress | None = None,
+                 chunk_size: int = 2000) -> Summary:
     """Like run_batch with `jobs` worker processes; output keeps the input order and memory
-    stays bounded (at most 2 × jobs chunks in flight)."""
+    stays bounded (at most 2 × jobs chunks in flight). The parent only reads, cuts and
+    writes: JSON Lines reach the workers as raw blocks (`LineBlock`), and their output comes
+    back encoded when the sink writes to a binary stream underneath."""
     import multiprocessing
     from collections import deque
-    from itertools import islice
 
     summary = Summary()
+    binary = getattr(sink.out, "buffer", None)
+    encoding = (sink.out.encoding, sink.out.errors or "strict") if binary is not None else None
+    if binary is not None:
+        sink.out.flush()   # what the text layer holds (a CSV header) goes first
     context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
-    with context.Pool(jobs, _init_worker, (book_paths, sink.fmt, sink.explain, options)) as pool:
+    with context.Pool(jobs, _init_worker, (book_paths, sink.fmt, sink.explain, options, encoding)) as pool:
         pending: deque[Any] = deque()
-        iterator = iter(items)
+        chunks = iter(_chunks(items, chunk_size))
         while True:
             while len(pending) < 2 * jobs:
-                chunk = list(islice(iterator, chunk_size))
-                if not chunk:
+                chunk = next(chunks, None)
+                if chunk is None:
                     break
                 pending.append(pool.apply_async(_work, (chunk,)))
             if not pending:
                 break
-            text, part, reports = pending.popleft().get()
-            sink.out.write(text)
+            output, part, reports = pending.popleft().get()
+            (binary if binary is not None else sink.out).write(output)
             for line in reports:
                 report(line)
             summary.merge(part)
             if progress is not None:
                 progress.tick(summary, force=True)
+    if binary is not None:
+        binary.flush()
     if progress is not None:
         progress.close()
     return summary

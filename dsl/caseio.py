@@ -11,6 +11,8 @@ import re
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -24,7 +26,25 @@ class CaseInput:
     source: str          # "cases.jsonl:3"
     doc: Any = None
     error: str | None = None
-    raw: str | None = None   # a JSON Lines line not parsed yet (parsed by the worker that evaluates it)
+
+
+@dataclass(frozen=True)
+class LineBlock:
+    """Consecutive JSON Lines lines as read, not yet decoded or parsed. With `--jobs` the
+    reading process only cuts the input into blocks and the workers read the cases out of
+    them (`cases`), so the reader's work per line stays small and the workers share the rest."""
+
+    name: str
+    start: int    # the number of the line before the block's first one
+    data: bytes
+    lines: int
+
+    def cases(self) -> Iterator[CaseInput]:
+        return _json_lines(io.BytesIO(self.data), self.name, start=self.start)
+
+
+BLOCK_LINES = 500
+BLOCK_BYTES = 1 << 20
 
 
 def _reject_constant(name: str) -> Any:
@@ -69,12 +89,13 @@ def reject_lone_surrogates(data: Any) -> None:
             stack.extend(item)
 
 
-def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> Iterator[CaseInput]:
+def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> Iterator[CaseInput | LineBlock]:
     """Every case of a file (or `-` for standard input), in order.
 
     JSON Lines (`.jsonl`, `.ndjson`, or any input whose first line is a JSON value by
     itself) and CSV are streamed: memory stays constant however long. Each JSON Lines line
-    is decoded on its own, so one line of bad bytes rejects only that line.
+    is decoded on its own, so one line of bad bytes rejects only that line. With
+    `raw_lines`, JSON Lines come out as `LineBlock`s (see there) after the first line.
     """
     if name == "-":
         yield from _read_handle(sys.stdin.buffer, "<stdin>", "", vocabulary, raw_lines)
@@ -89,7 +110,7 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> It
         yield from _read_handle(handle, name, path.suffix.lower(), vocabulary, raw_lines)
 
 
-def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool) -> Iterator[CaseInput]:
+def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool) -> Iterator[CaseInput | LineBlock]:
     head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
         len(head) == 4 and ((head[1] == 0 and head[3] == 0 and head[0]) or (head[0] == 0 and head[2] == 0 and head[1])))
@@ -121,7 +142,7 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
     yield from _json_any(handle, name, raw_lines)
 
 
-def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput]:
+def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput | LineBlock]:
     """One JSON document (object or array), or JSON Lines when the first line stands alone."""
     skipped: list[bytes] = []
     first = b""
@@ -188,7 +209,10 @@ def _decode(raw: bytes, name: str) -> str | CaseInput:
 
 
 def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
-                pending: list[bytes] | None = None) -> Iterator[CaseInput]:
+                pending: list[bytes] | None = None) -> Iterator[CaseInput | LineBlock]:
+    if raw_lines:
+        yield from _line_blocks(handle, name, start, pending)
+        return
     line_no = start
     queue = list(pending or [])
     while True:
@@ -196,10 +220,8 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
         if not line:
             return
         line_no += 1
-        if len(line) > MAX_LINE_CHARS and not line.endswith(b"\n"):
-            yield CaseInput(f"{name}:{line_no}", error=f"line longer than {MAX_LINE_CHARS} bytes")
-            while line and not line.endswith(b"\n"):
-                line = handle.readline(MAX_LINE_CHARS + 1)
+        if _too_long(line):
+            yield _skip_long_line(handle, line, name, line_no)
             continue
         if line_no == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
@@ -210,13 +232,42 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
         except UnicodeDecodeError as exc:
             yield CaseInput(f"{name}:{line_no}", error=f"not UTF-8 text (byte {exc.start} of the line)")
             continue
-        if raw_lines:
-            yield CaseInput(f"{name}:{line_no}", raw=text)
-            continue
         try:
             yield CaseInput(f"{name}:{line_no}", loads(text))
         except (ValueError, RecursionError) as exc:
             yield CaseInput(f"{name}:{line_no}", error=_json_problem(exc))
+
+
+def _line_blocks(handle: Any, name: str, start: int, pending: list[bytes] | None) -> Iterator[CaseInput | LineBlock]:
+    """The lines cut into blocks as they are; a line too long to hold is reported here."""
+    first = start
+    lines: list[bytes] = []
+    size = 0
+    for line in chain(pending or (), iter(partial(handle.readline, MAX_LINE_CHARS + 1), b"")):
+        if _too_long(line):
+            if lines:
+                yield LineBlock(name, first, b"".join(lines), len(lines))
+                first, lines, size = first + len(lines), [], 0
+            first += 1
+            yield _skip_long_line(handle, line, name, first)
+            continue
+        lines.append(line)
+        size += len(line)
+        if len(lines) >= BLOCK_LINES or size >= BLOCK_BYTES:
+            yield LineBlock(name, first, b"".join(lines), len(lines))
+            first, lines, size = first + len(lines), [], 0
+    if lines:
+        yield LineBlock(name, first, b"".join(lines), len(lines))
+
+
+def _too_long(line: bytes) -> bool:
+    return len(line) > MAX_LINE_CHARS and not line.endswith(b"\n")
+
+
+def _skip_long_line(handle: Any, line: bytes, name: str, line_no: int) -> CaseInput:
+    while line and not line.endswith(b"\n"):
+        line = handle.readline(MAX_LINE_CHARS + 1)
+    return CaseInput(f"{name}:{line_no}", error=f"line longer than {MAX_LINE_CHARS} bytes")
 
 
 def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:

@@ -770,3 +770,56 @@ def test_within_table(invoke: Any, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "case SOON" in result.stdout and "case LATER" not in result.stdout
     assert "timeline:" in result.stdout
+
+
+def _odd_jsonl(source: list[str]) -> bytes:
+    """1,200-odd lines that cross block boundaries: a BOM, CRLF, blank lines, bad JSON, bad
+    UTF-8, a line longer than the limit, a missing order, no final newline."""
+    from dsl.caseio import MAX_LINE_CHARS
+
+    lines: list[bytes] = []
+    for i in range(1203):
+        case = json.loads(source[i % len(source)])
+        case["id"] = f"L{i:04d}"
+        lines.append(json.dumps(case, ensure_ascii=False).encode("utf-8"))
+    lines[0] = b"\xef\xbb\xbf" + lines[0]
+    lines[3] += b"\r"
+    for at in (498, 499, 999):
+        lines[at] = b"   "
+    lines[500] = b"{not json"
+    lines[501] = b'{"id": "\xff\xfe"}'
+    lines[700] = b'{"id": "' + b"x" * (MAX_LINE_CHARS + 10) + b'"}'
+    lines[1000] = b'{"id": "NOORDER"}'
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_raw_line_blocks_read_as_the_lines_themselves(tmp_path: Path, suffix: str) -> None:
+    """With --jobs, JSON Lines travel to the workers as raw blocks: read back out of the
+    blocks, they are exactly the cases (and the problems, with their line numbers) that
+    reading line by line gives."""
+    from dsl.caseio import LineBlock, read_cases
+
+    path = tmp_path / f"odd{suffix}"
+    path.write_bytes(_odd_jsonl((EXAMPLES / "batch.jsonl").read_text(encoding="utf-8").splitlines()))
+    direct = list(read_cases(str(path)))
+    items = list(read_cases(str(path), raw_lines=True))
+    assert sum(isinstance(item, LineBlock) for item in items) >= 3
+    assert [case for item in items for case in (item.cases() if isinstance(item, LineBlock) else [item])] == direct
+    errors = {c.source.rsplit(":", 1)[1]: c.error for c in direct if c.error}
+    assert sorted(errors, key=int) == ["501", "502", "701"], errors
+    assert "longer than" in errors["701"]
+    assert len(direct) == 1203 - 3
+
+
+def test_jobs_2_across_blocks_same_output_as_jobs_1(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(_odd_jsonl((EXAMPLES / "batch.jsonl").read_text(encoding="utf-8").splitlines()))
+    args = ("eval", "-p", "douyin", "--format", "json", "--lang", "en", "--no-explain")
+    one = run_cli(*args, "--jobs", "1", path)
+    two = run_cli(*args, "--jobs", "2", path)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout and one.stdout.count("\n") == 1200 - 4   # 3 unreadable, 1 without order
+    assert one.stderr == two.stderr
+    for line in (501, 502, 701, 1001):
+        assert f"{path}:{line}: error" in two.stderr
