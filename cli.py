@@ -5,6 +5,7 @@ Exit codes: 0 clean; 1 problems found (rule errors, rejected cases, failing exam
 """
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from datetime import datetime, timedelta
@@ -36,7 +37,22 @@ def _echo_diagnostics(diags: list[Diagnostic], fmt: str, lang: str) -> None:
             click.echo(render(d, lang), err=True)
 
 
-@click.group(context_settings=CONTEXT)
+class _Commands(click.Group):
+    """The command group; an operating-system error nobody else handled (the disk filling up
+    under the output, say) is one line on stderr and exit 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:   # the reader went away (`| head`): click handles it
+                raise
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"rulebook: error: {exc.strerror or exc}{where}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT)
 @click.version_option(package_name="rulebook")
 def main() -> None:
     """Platform after-sale policies (Douyin, Kuaishou, Pinduoduo) as data: check, evaluate, test."""

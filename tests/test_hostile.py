@@ -570,3 +570,15 @@ def test_amount_rejected_naming_the_field(raw: Any, detail: str) -> None:
 def test_wrong_types_named(field: str, raw: Any, detail: str) -> None:
     problems = _problems({field: raw})
     assert f"order.{field}" in problems and detail in problems[f"order.{field}"], problems
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_under_the_output_is_one_line_not_a_traceback(jobs: str) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "cli.py", "eval", "-p", "douyin", "--jobs", jobs,
+                               str(EXAMPLES / "batch.jsonl")], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+                              text=True, encoding="utf-8", timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "rulebook: error: No space left on device" in proc.stderr
