@@ -56,6 +56,10 @@ class _Commands(click.Group):
 @click.version_option(package_name="rulebook")
 def main() -> None:
     """Platform after-sale policies (Douyin, Kuaishou, Pinduoduo) as data: check, evaluate, test."""
+    if sys.stdout is None or sys.stderr is None:   # started with a standard stream closed (`>&-`)
+        if sys.stderr is not None:
+            sys.stderr.write("rulebook: error: standard output is closed\n")
+        sys.exit(2)
     for stream in (sys.stdout, sys.stderr):   # never die on a character the terminal cannot show
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

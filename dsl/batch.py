@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -215,8 +216,11 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(paths: list[str], fmt: str, explain: str, options: BatchOptions,
                  encoding: tuple[str, str] | None) -> None:
+    import signal
+
     from . import load_rulebook
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle (it stops the pool)
     _WORKER.update(books=[load_rulebook(p) for p in paths], fmt=fmt, explain=explain, options=options,
                    encoding=encoding)
 
@@ -236,18 +240,42 @@ def _work(chunk: list[CaseInput | LineBlock]) -> tuple[str | bytes, Summary, lis
     return (text.encode(*encoding) if encoding else text), summary, reports
 
 
+CHUNK_BYTES = 4 << 20
+
+
 def _chunks(items: Iterable[CaseInput | LineBlock], size: int) -> Iterable[list[CaseInput | LineBlock]]:
-    """Items grouped into chunks of about `size` cases (a block counts its lines)."""
+    """Items grouped into chunks of about `size` cases (a block counts its lines), and of
+    at most about CHUNK_BYTES of raw lines, so long lines do not make huge chunks."""
     chunk: list[CaseInput | LineBlock] = []
-    weight = 0
+    weight = volume = 0
     for item in items:
         chunk.append(item)
-        weight += item.lines if isinstance(item, LineBlock) else 1
-        if weight >= size:
+        if isinstance(item, LineBlock):
+            weight += item.lines
+            volume += len(item.data)
+        else:
+            weight += 1
+        if weight >= size or volume >= CHUNK_BYTES:
             yield chunk
-            chunk, weight = [], 0
+            chunk, weight, volume = [], 0, 0
     if chunk:
         yield chunk
+
+
+def _binary_target(out: TextIO) -> tuple[Any, tuple[str, str]] | None:
+    """The byte stream under `out` and how to encode for it, when writing encoded bytes
+    there is the same as writing text: a codec without state (no BOM per chunk, as
+    utf-8-sig or utf-16 would write) and no newline translation (Windows)."""
+    binary = getattr(out, "buffer", None)
+    encoding, errors = getattr(out, "encoding", None), getattr(out, "errors", None) or "strict"
+    if binary is None or not encoding or os.linesep != "\n":
+        return None
+    try:
+        if "a".encode(encoding, errors) * 2 != "aa".encode(encoding, errors):
+            return None
+    except LookupError:
+        return None
+    return binary, (encoding, errors)
 
 
 def run_parallel(items: Iterable[CaseInput | LineBlock], book_paths: list[str], sink: Sink, jobs: int,
@@ -261,8 +289,8 @@ def run_parallel(items: Iterable[CaseInput | LineBlock], book_paths: list[str], 
     from collections import deque
 
     summary = Summary()
-    binary = getattr(sink.out, "buffer", None)
-    encoding = (sink.out.encoding, sink.out.errors or "strict") if binary is not None else None
+    target = _binary_target(sink.out)
+    binary, encoding = target if target is not None else (None, None)
     if binary is not None:
         sink.out.flush()   # what the text layer holds (a CSV header) goes first
     context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")

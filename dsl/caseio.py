@@ -61,8 +61,12 @@ def loads(text: str) -> Any:
     """JSON with exact decimals: `129.90` becomes Decimal('129.90'), never a float.
 
     A `\\ud800`-style escape that is not half of a pair is not text: rejected here, so no
-    such string reaches the output.
+    such string reaches the output. Nesting deeper than MAX_DEPTH is rejected before
+    parsing, so the answer does not depend on how much stack the caller has left (a
+    worker process has less) and every document can be pickled to a worker.
     """
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        raise ValueError(f"nested too deeply (the limit is {MAX_DEPTH} levels)")
     data = json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant)
     if "\\u" in text and _LONE_SURROGATE.search(text):
         reject_lone_surrogates(data)
@@ -70,6 +74,23 @@ def loads(text: str) -> Any:
 
 
 _LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+MAX_DEPTH = 200   # as for rulebooks (yamlload.MAX_DEPTH)
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _depth(text: str) -> int:
+    """How deep the brackets of a JSON text nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for match in _TOKENS.finditer(text):
+        mark = match.group()[0]
+        if mark in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in "]}":
+            depth -= 1
+    return deepest
 
 
 def reject_lone_surrogates(data: Any) -> None:
@@ -98,16 +119,17 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> It
     `raw_lines`, JSON Lines come out as `LineBlock`s (see there) after the first line.
     """
     if name == "-":
-        yield from _read_handle(sys.stdin.buffer, "<stdin>", "", vocabulary, raw_lines)
+        try:
+            yield from _read_handle(sys.stdin.buffer, "<stdin>", "", vocabulary, raw_lines)
+        except OSError as exc:   # a read that fails partway: what came before stands
+            yield CaseInput("<stdin>", error=f"cannot read: {exc.strerror or exc}")
         return
     path = Path(name)
     try:
-        handle = path.open("rb")
+        with path.open("rb") as handle:
+            yield from _read_handle(handle, name, path.suffix.lower(), vocabulary, raw_lines)
     except OSError as exc:
         yield CaseInput(name, error=f"cannot read: {exc.strerror or exc}")
-        return
-    with handle:
-        yield from _read_handle(handle, name, path.suffix.lower(), vocabulary, raw_lines)
 
 
 def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool) -> Iterator[CaseInput | LineBlock]:
@@ -164,15 +186,17 @@ def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput | L
         except (ValueError, RecursionError):
             doc = _NOT_JSON
         if doc is not _NOT_JSON:
+            blank = 0
             rest = handle.readline(MAX_LINE_CHARS + 1)
-            while rest and not rest.strip():
+            while rest and not rest.strip(b" \t\r\n"):
+                blank += 1
                 rest = handle.readline(MAX_LINE_CHARS + 1)
             if not rest:   # a one-line document
                 yield from _documents(doc, name)
                 return
             line_no = len(skipped) + 1
             yield CaseInput(f"{name}:{line_no}", doc)
-            yield from _json_lines(handle, name, raw_lines, start=line_no, pending=[rest])
+            yield from _json_lines(handle, name, raw_lines, start=line_no + blank, pending=[rest])
             return
     whole = _decode(b"".join(skipped) + first + handle.read(), name)
     if isinstance(whole, CaseInput):

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -823,3 +824,52 @@ def test_jobs_2_across_blocks_same_output_as_jobs_1(tmp_path: Path) -> None:
     assert one.stderr == two.stderr
     for line in (501, 502, 701, 1001):
         assert f"{path}:{line}: error" in two.stderr
+
+
+def _many_cases(n: int) -> bytes:
+    source = (EXAMPLES / "batch.jsonl").read_text(encoding="utf-8").splitlines()
+    out = []
+    for i in range(n):
+        case = json.loads(source[i % len(source)])
+        case["id"] = f"M{i:05d}"
+        out.append(json.dumps(case, ensure_ascii=False))
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "latin-1"])
+def test_jobs_2_writes_what_the_text_layer_would(tmp_path: Path, encoding: str) -> None:
+    """Workers encode their output for stdout only where that is the same as writing text:
+    a codec that starts with a BOM would put one at the head of every chunk."""
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(_many_cases(4500))   # three chunks
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    runs = [subprocess.run([sys.executable, "cli.py", "eval", "-p", "douyin", "--format", "csv", "--no-explain",
+                            "--jobs", jobs, str(path)], cwd=ROOT, capture_output=True, env=env, timeout=300)
+            for jobs in ("1", "2")]
+    assert runs[0].returncode == runs[1].returncode == 0, runs[1].stderr[-2000:]
+    assert runs[0].stdout == runs[1].stdout
+    text = runs[1].stdout.decode(encoding)   # a leading BOM is taken off; any other would stay
+    assert text.count("\nM") == 4500 * 14 and "\ufeff" not in text
+
+
+def test_blank_lines_after_a_standalone_first_line_are_counted(tmp_path: Path) -> None:
+    """A `.json` file whose first line is a case by itself is read as JSON Lines: blank
+    lines right after it still count in the line numbers of later problems."""
+    from dsl.caseio import read_cases
+
+    good = json.dumps(json.loads((EXAMPLES / "batch.jsonl").read_text(encoding="utf-8").splitlines()[0]))
+    path = tmp_path / "pending.json"
+    path.write_text(f"{good}\n\n  \n{{bad\n{good}\n{{bad2\n", encoding="utf-8")
+    assert [c.source for c in read_cases(str(path)) if c.error] == [f"{path}:4", f"{path}:6"]
+    proc = run_cli("eval", "-p", "douyin", "--lang", "en", "--jobs", "2", path)
+    assert f"{path}:4: error E401" in proc.stderr and f"{path}:6: error E401" in proc.stderr
+
+
+def test_chunks_for_workers_are_bounded_in_bytes_too() -> None:
+    from dsl.batch import CHUNK_BYTES, _chunks
+    from dsl.caseio import LineBlock
+
+    blocks = [LineBlock("x", i, b"y" * (1 << 20), 1) for i in range(40)]
+    chunks = list(_chunks(blocks, 2000))
+    assert len(chunks) == 40 // (CHUNK_BYTES >> 20)
+    assert [b.start for chunk in chunks for b in chunk] == list(range(40))

@@ -582,3 +582,31 @@ def test_a_full_disk_under_the_output_is_one_line_not_a_traceback(jobs: str) -> 
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "rulebook: error: No space left on device" in proc.stderr
+
+
+def test_deep_json_is_rejected_the_same_with_workers(tmp_path: Path) -> None:
+    """Nesting past 200 levels is rejected by a limit of its own, not by running out of
+    stack: the same answer in a worker process (which has less stack left) and no
+    RecursionError while handing a parsed document to a worker."""
+    path = tmp_path / "deep.json"
+    path.write_text('[{"id": "a", "x": ' + "[" * 500 + "]" * 500 + "}]", encoding="utf-8")
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"id": "b", "x": ' + "[" * 250 + "]" * 250 + "}\n" + '{"id": "c", "x": [[["[[[[["]]]}\n',
+                     encoding="utf-8")
+    for jobs in ("1", "2"):
+        for target in (path, lines):
+            proc = run_cli("eval", "-p", "douyin", "--format", "json", "--lang", "en", "--jobs", jobs, target)
+            assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+            assert "nested too deeply (the limit is 200 levels)" in proc.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs a file that fails when read")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_that_fails_partway_is_a_problem_of_that_file(jobs: str) -> None:
+    """Reading /proc/self/mem opens and then fails: the cases before it stand, and the
+    failure is that file's problem, not the end of the batch."""
+    proc = run_cli("eval", "-p", "douyin", "--format", "json", "--lang", "en", "--jobs", jobs,
+                   EXAMPLES / "batch.jsonl", "/proc/self/mem", EXAMPLES / "douyin-lightning-return.json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "/proc/self/mem: error E401: cannot read: " in proc.stderr
+    assert len(json_objects(proc.stdout)) > 10
