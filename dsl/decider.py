@@ -85,8 +85,8 @@ class _Fields:
             k = self.parents.setdefault(path, len(self.parents))
             container = self.parent(head)
             self.prologue += [f"_q{k} = {container}.get({key!r})",
-                              f"if type(_q{k}) is not dict:",   # null is common (no aftersale): no call
-                              f"    _q{k} = _EMPTY if _q{k} is None else _obj({container}, {key!r}, {path!r})"]
+                              f"if type(_q{k}) is not dict:",
+                              f"    _q{k} = _obj({container}, {key!r}, {path!r})"]
             self.ready.add(f"_q{k}")
             return
         i = self.number(path)
@@ -114,8 +114,7 @@ class _Fields:
             return f"_q{k}"
         head, _, key = path.rpartition(".")
         container = self.parent(head)
-        read = (f"(_x{k} if type(_x{k} := {container}.get({key!r})) is dict else "
-                f"_EMPTY if _x{k} is None else _obj({container}, {key!r}, {path!r}))")
+        read = f"(_x{k} if type(_x{k} := {container}.get({key!r})) is dict else _obj({container}, {key!r}, {path!r}))"
         return self._cached(f"_q{k}", read)
 
     def raw(self, path: str) -> str:
@@ -454,14 +453,13 @@ def _version_block(gen: ExprGen, fields: _Fields, version: Version, conds: list[
     fields.ready = base
     if conds:
         fields.mark(gen, conds[0])
-    after = set(fields.ready)
+    after = fields.ready   # what both branches have read (writing code does not change it)
     # Text in the order it runs: the deadline (matched only), then the action, then outputs,
     # so a read the deadline starts is cached for the action, not read again.
     fields.ready = matched
     deadline = gen.value(version.deadline.tree) if version.deadline is not None else None
-    fields.ready = set(after)
+    fields.ready = after
     action = _action(gen, fields, version)    # written once, run on both branches
-    after = fields.ready
     fields.ready = matched
     lines = [f"{indent}if {match}:"]
     outputs = "(" + "".join(gen.value(o.tree) + ", " for _, o in version.outputs) + ")" if version.outputs else "None"
