@@ -118,18 +118,15 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> It
     is decoded on its own, so one line of bad bytes rejects only that line. With
     `raw_lines`, JSON Lines come out as `LineBlock`s (see there) after the first line.
     """
-    if name == "-":
-        try:
-            yield from _read_handle(sys.stdin.buffer, "<stdin>", "", vocabulary, raw_lines)
-        except OSError as exc:   # a read that fails partway: what came before stands
-            yield CaseInput("<stdin>", error=f"cannot read: {exc.strerror or exc}")
-        return
-    path = Path(name)
-    try:
-        with path.open("rb") as handle:
-            yield from _read_handle(handle, name, path.suffix.lower(), vocabulary, raw_lines)
+    label = "<stdin>" if name == "-" else name
+    try:   # a file that cannot be opened, or a read that fails partway (what came before stands)
+        if name == "-":
+            yield from _read_handle(sys.stdin.buffer, label, "", vocabulary, raw_lines)
+        else:
+            with Path(name).open("rb") as handle:
+                yield from _read_handle(handle, name, Path(name).suffix.lower(), vocabulary, raw_lines)
     except OSError as exc:
-        yield CaseInput(name, error=f"cannot read: {exc.strerror or exc}")
+        yield CaseInput(label, error=f"cannot read: {exc.strerror or exc}")
 
 
 def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool) -> Iterator[CaseInput | LineBlock]:
