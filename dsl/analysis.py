@@ -1,6 +1,8 @@
 """Find rules that can never match: a condition that is always false once parameters are
-known, or conditions on one field that contradict each other (status is 'a' and 'b',
-amount <= 300 and > 500, a flag both true and false)."""
+known, one that hangs on a value that is always null once parameters are known
+(`(if params.strict then null else 5.00) < order.paid_amount` is unknown on every case),
+or conditions on one field that contradict each other (status is 'a' and 'b', amount <= 300
+and > 500, a flag both true and false)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +11,9 @@ from typing import Any
 from . import ast
 from .errors import Diagnostic
 from .interpreter import fold
+from .functions import FUNCTIONS
 from .model import ExprRef, Rulebook
+from .unparse import unparse
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
@@ -46,7 +50,58 @@ def _always_false(cond: ExprRef, params: dict[str, Any]) -> str | None:
     is_const, value = fold(cond.tree, params)
     if is_const and value is not True:
         return f"{cond.text.strip()!r} is always {'unknown' if value is None else 'false'}"
+    why = _never_true(cond.tree, params)
+    if why is not None:
+        part, value = why
+        return f"{cond.text.strip()!r} is never true: {unparse(part)!r} is always {value}"
     return None
+
+
+def _never_true(node: ast.Expr, params: dict[str, Any]) -> tuple[ast.Expr, str] | None:
+    """Why the boolean `node` is true on no case, as (the part that decides it, "null" or
+    "false"), following the null rules: a comparison or `not` of null is unknown, `and`
+    needs every item, `or` and `if` need one item or branch that can be true."""
+    is_const, value = fold(node, params)
+    if is_const:
+        return None if value is True else (node, "null" if value is None else "false")
+    if isinstance(node, (ast.Compare, ast.Unary)):
+        part = _always_null(node, params)
+        return None if part is None else (part, "null")
+    if isinstance(node, ast.Logical):
+        found = [_never_true(item, params) for item in node.items]
+        if node.op == "and":
+            return next((f for f in found if f is not None), None)
+        return found[0] if all(f is not None for f in found) else None
+    if isinstance(node, ast.Cond):
+        then, orelse = _never_true(node.then, params), _never_true(node.orelse, params)
+        return then if then is not None and orelse is not None else None
+    return None
+
+
+def _always_null(node: ast.Expr, params: dict[str, Any]) -> ast.Expr | None:
+    """The part that makes the value of `node` null on every case, if any: one that folds to
+    null, passed on by arithmetic, `-`, `not`, a comparison (other than the null tests
+    `== null` and `!= null`), a function that does not handle null itself, or both
+    branches of an `if`."""
+    is_const, value = fold(node, params)
+    if is_const:
+        return node if value is None else None
+    if isinstance(node, ast.Compare) and node.op in ("==", "!=") and (_is_null(node.left) or _is_null(node.right)):
+        return None
+    if isinstance(node, ast.Unary):
+        return _always_null(node.operand, params)
+    if isinstance(node, (ast.Binary, ast.Compare)):
+        return _always_null(node.left, params) or _always_null(node.right, params)
+    if isinstance(node, ast.Call) and not FUNCTIONS[node.name].null_safe:
+        return next((p for p in (_always_null(a, params) for a in node.args) if p is not None), None)
+    if isinstance(node, ast.Cond):
+        then = _always_null(node.then, params)
+        return then if then is not None and _always_null(node.orelse, params) is not None else None
+    return None
+
+
+def _is_null(node: ast.Expr) -> bool:
+    return isinstance(node, ast.Const) and node.value is None
 
 
 def _items(tree: ast.Expr) -> list[ast.Expr]:

@@ -217,12 +217,42 @@ def test_money_parameter_is_exact(write_rulebook: Write) -> None:
     "- order.status in ['shipped', 'completed']\n- order.status == 'closed'",
     "- order.paid_amount > params.max_amount\n- order.paid_amount < 100",
     "- 1 > 2",
-], ids=["status-twice", "amount-range", "flag-both", "in-and-eq", "param-bound", "constant-false"])
+    "- order.paid_amount > 3 and params.max_amount < 100",
+], ids=["status-twice", "amount-range", "flag-both", "in-and-eq", "param-bound", "constant-false", "and-false-item"])
 def test_rule_that_can_never_match(write_rulebook: Write, when: str) -> None:
     text = RULEBOOK_HEAD + rule_yaml(when=when)
     diag = only(check_rulebook(write_rulebook(text)), "E209")
     last = when.split("\n")[-1][2:]
     assert at(diag) == (line_of(text, last), 9)
+
+
+STRICT_HEAD = RULEBOOK_HEAD.replace("  window: 48h\n", "  window: 48h\n  strict: true\n")
+ALWAYS_NULL = "(if params.strict then null else 5.00)"
+
+
+@pytest.mark.parametrize("when", [
+    f"- {ALWAYS_NULL} < order.paid_amount",
+    f"- order.paid_amount == {ALWAYS_NULL}",
+    f"- order.domestic and order.paid_amount + {ALWAYS_NULL} > 3",
+    f"- not ({ALWAYS_NULL} < order.paid_amount)",
+    f"- order.domestic\n- (if order.domestic then null else {ALWAYS_NULL}) <= order.paid_amount",
+], ids=["compare", "equals-folded-null", "and-arithmetic", "not", "both-branches"])
+def test_condition_on_an_always_null_value_can_never_match(write_rulebook: Write, when: str) -> None:
+    text = STRICT_HEAD + rule_yaml(when=when)
+    diag = only(check_rulebook(write_rulebook(text)), "E209")
+    last = when.split("\n")[-1][2:]
+    assert at(diag) == (line_of(text, last), 9)
+    assert "is always null" in diag.args["detail"]
+
+
+@pytest.mark.parametrize("when", [
+    f"- order.domestic or {ALWAYS_NULL} < order.paid_amount",
+    f"- coalesce({ALWAYS_NULL}, order.paid_amount) > 3",
+    "- order.paid_amount == null",
+    f"- (if order.domestic then {ALWAYS_NULL} else 1.00) < order.paid_amount",
+], ids=["or", "coalesce", "null-test", "one-branch"])
+def test_null_that_does_not_decide_is_not_flagged(write_rulebook: Write, when: str) -> None:
+    assert check_rulebook(write_rulebook(STRICT_HEAD + rule_yaml(when=when))) == []
 
 
 @pytest.mark.parametrize("when", [
