@@ -10,6 +10,7 @@ paused during each timed loop (as `timeit` does):
   (b) dsl.load_rulebook("douyin").only("lightning_return").decide(case, at)
   (c) zen-engine: zen.compile_expression(LIGHTNING_ZEN).evaluate(case)   (if installed)
   (d) handwritten.douyin_all(case, at)
+  (d3) handwritten.douyin_all_checked(case, at), information only
   (e) dsl.load_rulebook("douyin").decide(case, at)
 
 Outside the timed loops it checks that (b) == (a) and (e) == (d) on every case (exit 1 on
@@ -160,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
                 examples.append(f"lightning_return: hand-written {a!r} vs engine {b!r}: {json.dumps(c, ensure_ascii=False)}")
         d = hw_all(c, at)
         e = all_decide(c, at)
+        if handwritten.douyin_all_checked(c, at) != d:
+            all_mismatch += 1
+            if len(examples) < 6:
+                examples.append(f"douyin_all_checked differs from douyin_all: {json.dumps(c, ensure_ascii=False)}")
         for rid, de, ee in zip(rule_ids, d, e):
             if ee[0]:
                 matched[rid] += 1
@@ -207,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         contenders.append(("c", "zen-engine compiled expression", zen_loop(zen_expr.evaluate, cases)))
     contenders += [
         ("d", "hand-written douyin_all (14 rules)", loop_of(hw_all, cases, at)),
+        ("d3", "hand-written, checking its input (info)", loop_of(handwritten.douyin_all_checked, cases, at)),
         ("e", "rulebook douyin .decide (14 rules)", loop_of(all_decide, cases, at)),
     ]
     warm = cases[: min(len(cases), 5_000)]
@@ -218,12 +224,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             fn = {"a": hw_lr, "a2": handwritten.lightning_return_in_rule_order,
                   "a3": handwritten.lightning_return_checked, "b": lr_decide,
-                  "d": hw_all, "e": all_decide}[key]
+                  "d": hw_all, "d3": handwritten.douyin_all_checked, "e": all_decide}[key]
             loop_of(fn, warm, at)()
         best = timed(loop, args.repeat)
         rates[key] = len(cases) / best
 
-    base_of = {"a": "a", "a2": "a", "a3": "a", "b": "a", "c": "a", "d": "d", "e": "d"}
+    base_of = {"a": "a", "a2": "a", "a3": "a", "b": "a", "c": "a", "d": "d", "d3": "d", "e": "d"}
     print()
     print(f"{'':3} {'contender':48} {'evals/s':>12} {'µs/eval':>9} {'vs hand-written':>16}")
     for key, label, _ in contenders:
@@ -243,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         ok = ratio >= minimum
         failed |= not ok
         print(f"  {'PASS' if ok else 'FAIL'}  {label}: {ratio:.2f}x (target >= {minimum}x)")
+    for num, den, what in (("b", "a3", "one rule"), ("e", "d3", "whole rulebook")):
+        if num in rates and den in rates:
+            print(f"  info  {what}, public API vs hand-written code that checks its input as the engine does: "
+                  f"{rates[num] / rates[den]:.2f}x")
     same = lr_mismatch == 0 and all_mismatch == 0
     print(f"  {'PASS' if same else 'FAIL'}  results identical on every case: "
           f"{lr_mismatch} + {all_mismatch} mismatches")

@@ -19,6 +19,8 @@ would do (its `if` alternative chosen on the case's values).
 """
 from __future__ import annotations
 
+import inspect
+import textwrap
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -384,3 +386,95 @@ def lightning_return_checked(case: dict, at: datetime) -> bool:
     if signed is None or applied is None:
         return False
     return applied - signed <= LIGHTNING_WINDOW_DAYS
+
+
+_ORDER_STATUSES = frozenset({"pending_payment", "preparing", "partially_shipped", "shipped", "completed", "closed"})
+_AFTERSALE_STATUSES = frozenset({"awaiting_merchant", "merchant_agreed", "buyer_returned", "return_received",
+                                 "merchant_rejected", "refunded", "closed", "cancelled"})
+_GOODS_KINDS = frozenset({"physical", "virtual"})
+
+
+def _checked_order(value: object) -> dict:
+    if type(value) is dict:
+        return value  # type: ignore[return-value]
+    raise BadValue(value)   # the engine rejects such a case as a whole
+
+
+def _checked_object(value: object) -> dict | None:
+    if value is None or type(value) is dict:
+        return value  # type: ignore[return-value]
+    raise BadValue(value)
+
+
+def _checked_enum(value: object, values: frozenset[str]) -> str | None:
+    if value is None or (type(value) is str and value in values):
+        return value  # type: ignore[return-value]
+    raise BadValue(value)
+
+
+def _checked_text(value: object) -> str | None:
+    if value is None or type(value) is str:
+        return value  # type: ignore[return-value]
+    raise BadValue(value)
+
+
+def _checked_texts(value: object) -> list | None:
+    if value is None or (type(value) is list and all(type(x) is str for x in value)):
+        return value  # type: ignore[return-value]
+    raise BadValue(value)
+
+
+def _checked_beijing(text: object) -> datetime | None:
+    """The timestamp shape test of _checked_day, then beijing (which takes None)."""
+    if text is None or (type(text) is str and len(text) >= 16 and text[10] == "T" and "," not in text):
+        return beijing(text)  # type: ignore[arg-type]
+    raise BadValue(text)
+
+
+def _with_checks(fn, name: str, doc: str, replacements: list[tuple[str, str]]):
+    """`fn` with each raw read replaced by its checked read: the same code, so the same
+    order and short-circuits, compiled from fn's source text (ours, not user input)."""
+    src = textwrap.dedent(inspect.getsource(fn)).replace(f"def {fn.__name__}(", f"def {name}(", 1)
+    for old, new in replacements:
+        if old not in src:
+            raise AssertionError(f"{fn.__name__} no longer reads {old!r}: update {name}")
+        src = src.replace(old, new)
+    namespace: dict = {}
+    exec(compile(src, f"<{name}: {fn.__name__} with checks>", "exec"), globals(), namespace)
+    checked = namespace[name]
+    checked.__doc__ = doc
+    return checked
+
+
+douyin_all_checked = _with_checks(douyin_all, "douyin_all_checked", """douyin_all that also rejects the
+    malformed values it reads, as the engine does (enum membership; flag, count, text and list
+    types; amount format and decimals; timestamp shape; `order` an object), each where it is
+    first read; same order, same short-circuits. Information only: the fair-work comparison
+    for (e).""", [
+    ('o = case["order"]', 'o = _checked_order(case["order"])'),
+    ('a = case.get("aftersale") or _EMPTY', 'a = _checked_object(case.get("aftersale")) or _EMPTY'),
+    ('s = case.get("shop") or _EMPTY', 's = _checked_object(case.get("shop")) or _EMPTY'),
+    ('atype = a.get("type")', 'atype = _checked_enum(a.get("type"), _TYPES)'),
+    ('reason = a.get("reason")', 'reason = _checked_enum(a.get("reason"), _REASONS)'),
+    ('astatus = a.get("status")', 'astatus = _checked_enum(a.get("status"), _AFTERSALE_STATUSES)'),
+    ('status = o.get("status")', 'status = _checked_enum(o.get("status"), _ORDER_STATUSES)'),
+    ('(case.get("buyer") or _EMPTY).get("credit_good") is True',
+     '_checked_flag((_checked_object(case.get("buyer")) or _EMPTY).get("credit_good")) is True'),
+    ('o.get("supports_7day_return") is True', '_checked_flag(o.get("supports_7day_return")) is True'),
+    ('s.get("return_address_count") ==', '_checked_count(s.get("return_address_count")) =='),
+    ('s.get("shipping_address_count") ==', '_checked_count(s.get("shipping_address_count")) =='),
+    ('s.get("return_equals_shipping") is True', '_checked_flag(s.get("return_equals_shipping")) is True'),
+    ('money(', '_checked_money('),
+    ('beijing(', '_checked_beijing('),
+    ('(count := o.get("aftersale_count"))', '(count := _checked_count(o.get("aftersale_count")))'),
+    ('o.get("goods_kind") == "physical"', '_checked_enum(o.get("goods_kind"), _GOODS_KINDS) == "physical"'),
+    ('o.get("domestic") is True', '_checked_flag(o.get("domestic")) is True'),
+    ('o.get("shipped_at") is not None', '_checked_beijing(o.get("shipped_at")) is not None'),
+    ('o.get("category") in', '_checked_text(o.get("category")) in'),
+    ('confirmed = o.get("confirmed_at")', 'confirmed = _checked_beijing(o.get("confirmed_at"))'),
+    ('applied <= _checked_beijing(confirmed) + RESHIP_WINDOW', 'applied <= confirmed + RESHIP_WINDOW'),
+    ('a.get("reship_shipped_at") is None', '_checked_beijing(a.get("reship_shipped_at")) is None'),
+    ('extended = a.get("receipt_extended")', 'extended = _checked_flag(a.get("receipt_extended"))'),
+    ('a.get("return_received_at") is not None', '_checked_beijing(a.get("return_received_at")) is not None'),
+    ('services = s.get("services")', 'services = _checked_texts(s.get("services"))'),
+])
