@@ -53,6 +53,8 @@ def _always_false(cond: ExprRef, params: dict[str, Any]) -> str | None:
     why = _never_true(cond.tree, params)
     if why is not None:
         part, value = why
+        if _is_null(part):
+            return f"{cond.text.strip()!r} is never true: the null in it makes it unknown on every case (a missing value is tested with '== null' or is_null)"
         return f"{cond.text.strip()!r} is never true: {unparse(part)!r} is always {value}"
     return None
 
@@ -95,8 +97,8 @@ def _always_null(node: ast.Expr, params: dict[str, Any]) -> ast.Expr | None:
     if isinstance(node, ast.Call) and not FUNCTIONS[node.name].null_safe:
         return next((p for p in (_always_null(a, params) for a in node.args) if p is not None), None)
     if isinstance(node, ast.Cond):
-        then = _always_null(node.then, params)
-        return then if then is not None and _always_null(node.orelse, params) is not None else None
+        both = _always_null(node.then, params) is not None and _always_null(node.orelse, params) is not None
+        return node if both else None
     return None
 
 

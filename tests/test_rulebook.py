@@ -245,6 +245,12 @@ def test_condition_on_an_always_null_value_can_never_match(write_rulebook: Write
     assert "is always null" in diag.args["detail"]
 
 
+def test_null_literal_passed_on_is_named_with_the_way_to_test_for_null(write_rulebook: Write) -> None:
+    text = STRICT_HEAD + rule_yaml(when="- days_between(order.signed_at, null) > 3")
+    diag = only(check_rulebook(write_rulebook(text)), "E209")
+    assert "is_null" in diag.args["detail"] and "'== null'" in diag.args["detail"]
+
+
 @pytest.mark.parametrize("when", [
     f"- order.domestic or {ALWAYS_NULL} < order.paid_amount",
     f"- coalesce({ALWAYS_NULL}, order.paid_amount) > 3",
