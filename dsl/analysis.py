@@ -50,7 +50,7 @@ def _always_false(cond: ExprRef, params: dict[str, Any]) -> str | None:
     is_const, value = fold(cond.tree, params)
     if is_const and value is not True:
         return f"{cond.text.strip()!r} is always {'unknown' if value is None else 'false'}"
-    why = _never_true(cond.tree, params)
+    why = never_true(cond.tree, params)
     if why is not None:
         part, value = why
         if _is_null(part):
@@ -59,7 +59,7 @@ def _always_false(cond: ExprRef, params: dict[str, Any]) -> str | None:
     return None
 
 
-def _never_true(node: ast.Expr, params: dict[str, Any]) -> tuple[ast.Expr, str] | None:
+def never_true(node: ast.Expr, params: dict[str, Any]) -> tuple[ast.Expr, str] | None:
     """Why the boolean `node` is true on no case, as (the part that decides it, "null" or
     "false"), following the null rules: a comparison or `not` of null is unknown, `and`
     needs every item, `or` and `if` need one item or branch that can be true."""
@@ -70,19 +70,19 @@ def _never_true(node: ast.Expr, params: dict[str, Any]) -> tuple[ast.Expr, str] 
         part = _always_null(node, params)
         return None if part is None else (part, "null")
     if isinstance(node, ast.Logical):
-        found = [_never_true(item, params) for item in node.items]
+        found = [never_true(item, params) for item in node.items]
         if node.op == "and":
             return next((f for f in found if f is not None), None)
         return found[0] if all(f is not None for f in found) else None
     if isinstance(node, ast.Cond):
-        then, orelse = _never_true(node.then, params), _never_true(node.orelse, params)
+        then, orelse = never_true(node.then, params), never_true(node.orelse, params)
         return then if then is not None and orelse is not None else None
     return None
 
 
 def _always_null(node: ast.Expr, params: dict[str, Any]) -> ast.Expr | None:
     """The part that makes the value of `node` null on every case, if any: one that folds to
-    null, passed on by arithmetic, `-`, `not`, a comparison (other than the null tests
+    null or divides by zero, passed on by arithmetic, `-`, `not`, a comparison (other than the null tests
     `== null` and `!= null`), a function that does not handle null itself, or both
     branches of an `if`."""
     is_const, value = fold(node, params)
@@ -92,6 +92,10 @@ def _always_null(node: ast.Expr, params: dict[str, Any]) -> ast.Expr | None:
         return None
     if isinstance(node, ast.Unary):
         return _always_null(node.operand, params)
+    if isinstance(node, ast.Binary) and node.op == "/":
+        is_const, divisor = fold(node.right, params)
+        if is_const and divisor is not None and not divisor:
+            return node     # division by zero is null
     if isinstance(node, (ast.Binary, ast.Compare)):
         return _always_null(node.left, params) or _always_null(node.right, params)
     if isinstance(node, ast.Call) and not FUNCTIONS[node.name].null_safe:

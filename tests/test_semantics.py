@@ -9,13 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dsl.analysis import never_true
 from dsl.cases import parse_case
 from dsl.compiler import compile_expr
 from dsl.interpreter import Env, interpret
 from dsl.values import parse_timestamp
 from dsl.vocabulary import default_vocabulary
 
-from conftest import AT, PARAM_VALUES, full_view, typed_ok
+from conftest import AT, PARAM_VALUES, check_text, full_view, typed_ok
 
 ts = parse_timestamp
 D = Decimal
@@ -301,3 +302,31 @@ def test_compiled_agrees_with_interpreter(text: str, view: dict[str, Any], at: d
         assert compiled[1] in (True, False, None)
         truth = compile_expr(typed, PARAM_VALUES, "truth")(v, at)
         assert truth is (compiled[1] is True)
+
+
+# -- property: what `rulebook check` calls never true (E209) is never true ---------------------
+
+NULL_PRONE = ["(if params.flag then null else 1.50)", "(order.paid_amount / params.zero)", "(if order.domestic then null else null)"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=booleans(3), swap=st.lists(st.sampled_from(NULL_PRONE), max_size=3), view=CASE_VIEWS, at=TIME_VALUES)
+def test_a_condition_flagged_never_true_is_never_true(text: str, swap: list[str], view: dict[str, Any],
+                                                      at: datetime) -> None:
+    for part in swap:     # some number leaves become values that are null on every case
+        text = text.replace("order.refunded_amount", part, 1) if "order.refunded_amount" in text \
+            else text.replace("300.00", part, 1)
+    typed, diags = check_text(text)
+    if diags:
+        return
+    if never_true(typed, PARAM_VALUES) is not None:
+        assert interpret(typed, Env(full_view(view), PARAM_VALUES, at)) is not True, text
+
+
+@pytest.mark.parametrize("text", [
+    "(if params.flag then null else 1.50) < order.paid_amount",
+    "order.domestic and (order.paid_amount / params.zero) > 1",
+    "not ((if order.domestic then null else null) == order.paid_amount)",
+])
+def test_never_true_finds_an_always_null_part(text: str) -> None:
+    assert never_true(typed_ok(text), PARAM_VALUES) is not None
