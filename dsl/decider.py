@@ -215,14 +215,13 @@ class _Fields:
         fld = self.vocabulary.fields.get(path) if path else None
         if fld is not None and fld.type.kind == "int" and path in self.single:
             return self._count_test(gen, node, path, fld)
-        if fld is None or not _finite(fld):
+        if fld is None or not _finite(fld) or gen.folded(node)[0]:
             return gen.truth(node)
         domain: list[Any] = [None, True, False] if fld.type.kind == "bool" else [None, *sorted(fld.type.values)]
         try:
             holds = [x for x in domain if interpret(node, Env({path: x}, gen.module.params, None)) is True]
         except Exception:  # noqa: BLE001 - a value the expression cannot take: no table, plain code
             return gen.truth(node)
-        self.table_reads[path] = self.table_reads.get(path, 0) + 1
         if path in self.single:
             raw = self.raw(path)
         elif path in self.tabled:   # several tables read the raw value: one local
@@ -233,7 +232,12 @@ class _Fields:
             else:
                 raw = self._cached(f"_p{i}", self.raw(path))
         else:
-            return gen.truth(node)
+            # First pass: count the reads this plain form makes (none where a folded part
+            # decides), so that a field is tabled only when no other code reads it.
+            before = self.reads.get(path, 0)
+            code = gen.truth(node)
+            self.table_reads[path] = self.table_reads.get(path, 0) + self.reads.get(path, 0) - before
+            return code
         if fld.type.kind == "str":
             name = f"_T{len([k for k in self.module.constants if k.startswith('_T')])}"
             self.module.constants[name] = {x: x in holds for x in domain}

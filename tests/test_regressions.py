@@ -415,6 +415,24 @@ def test_a_folded_null_on_the_left_reads_nothing_on_the_right(write_rulebook: An
     assert _fast_and_exact(book, {"order": {"domestic": False}})[0][2][0] is True
 
 
+@pytest.mark.parametrize("constant", ["(if params.flag then true else order.status == 'x')",
+                                      "(if params.flag then null else 'shipped') == order.status"],
+                         ids=["folded-condition", "folded-null-left"])
+def test_an_enum_read_only_by_folded_tables_and_plain_code_loads(write_rulebook: Any, constant: str) -> None:
+    """Conditions on one enum that fold (or stop at a folded null) read nothing; counted as
+    table reads they made the decider take `order.status` as checked by tables only, and
+    loading a clean rulebook failed with an internal assertion."""
+    text = RULEBOOK_HEAD.replace("  window: 48h\n", "  window: 48h\n  flag: true\n") \
+        + rule_yaml("a", when=f"- {constant.replace('x', 'shipped')}") \
+        + rule_yaml("b", when=f"- {constant.replace('x', 'closed')}") \
+        + rule_yaml("c", when="- order.status == 'shipped' or order.domestic") \
+        + rule_yaml("d", when="- order.status == 'closed' or order.domestic")
+    book = load_rulebook(write_rulebook(text), use_cache=False)
+    for order in ({"status": "closed"}, {"status": "shipped", "domestic": False}, {"status": "nonsense"}, {}):
+        fast, exact = _fast_and_exact(book, {"order": order})
+        assert fast == exact, order
+
+
 @pytest.mark.parametrize("value", ["1e100000", "1E+31", "-1e40", "1000000000000000000000000000000.0"])
 def test_counts_of_more_than_30_digits_are_field_errors(value: str) -> None:
     """A short JSON number can stand for a huge count (`1e100000`): rejected as such, on

@@ -1,14 +1,18 @@
 """What expressions mean at run time; the compiler and the reference interpreter must agree."""
 from __future__ import annotations
 
+import json
+import tempfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dsl import DslError, load_rulebook
 from dsl.analysis import never_true
 from dsl.cases import parse_case
 from dsl.compiler import compile_expr
@@ -330,3 +334,67 @@ def test_a_condition_flagged_never_true_is_never_true(text: str, swap: list[str]
 ])
 def test_never_true_finds_an_always_null_part(text: str) -> None:
     assert never_true(typed_ok(text), PARAM_VALUES) is not None
+
+
+# -- property: random rulebooks load, and `decide` agrees with the exact path -------------------
+
+STATUS_CONDITIONS = [
+    "order.status == 'shipped'", "order.status in ['shipped', 'closed']", "order.status != null",
+    "order.status not in ['closed']", "(if params.flag then null else 'shipped') == order.status",
+    "(if params.flag then true else order.status == 'closed')", "(order.status == 'closed' or order.domestic)",
+    "(if order.status == 'completed' then order.domestic else (order.paid_amount > 1.50))",
+]
+rule_condition = st.one_of(booleans(2), st.sampled_from(STATUS_CONDITIONS),
+                           st.tuples(st.sampled_from(STATUS_CONDITIONS), st.sampled_from(["and", "or"]), booleans(1))
+                           .map(lambda t: f"({t[0]} {t[1]} {t[2]})"))
+RAW_MONEY = st.sampled_from([None, "0.00", "1.50", "129.90", "300.00", "300.01", "7", "1.5e2", "-1", "abc", 12])
+RAW_TIME = st.sampled_from([None, "2026-11-01T09:00:00+08:00", "2026-11-09T23:59:59Z", "2026-11-05T09:00:00",
+                            "2026-11-05T09:00:00-05:00", "2026-13-01T00:00:00+08:00", "soon"])
+RAW_ORDERS = st.fixed_dictionaries({
+    "status": st.sampled_from([None, "shipped", "closed", "completed", "preparing", "nonsense", 3]),
+    "paid_amount": RAW_MONEY, "refunded_amount": RAW_MONEY,
+    "aftersale_count": st.sampled_from([None, 0, 2, 6, 7.0, -1, "2"]),
+    "domestic": st.sampled_from([None, True, False, "yes"]),
+    "paid_at": RAW_TIME, "signed_at": RAW_TIME,
+})
+RAW_CASES = st.fixed_dictionaries({
+    "order": RAW_ORDERS,
+    "buyer": st.fixed_dictionaries({"credit_good": st.sampled_from([None, True, False, 1])}),
+    "aftersale": st.fixed_dictionaries({"applied_at": RAW_TIME}),
+})
+BOOK_DIR = Path(tempfile.mkdtemp(prefix="rulebook-books-"))
+BOOK_HEAD = """\
+rulebook: random
+name: {zh: 随机, en: Random}
+parameters:
+  max_amount: 300.00
+  window: 48h
+  days: 7
+  zero: 0
+  flag: true
+  reasons: [seven_day_no_reason, dislike, wrong_order]
+  cutover: 2023-09-13T00:00:00+08:00
+rules:
+"""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=st.lists(st.lists(rule_condition, min_size=1, max_size=3), min_size=1, max_size=5),
+       cases=st.lists(RAW_CASES, min_size=1, max_size=8))
+def test_random_rulebooks_load_and_decide_as_the_exact_path(rules: list[list[str]], cases: list[dict[str, Any]]) -> None:
+    text = BOOK_HEAD + "".join(
+        f"  - id: r{i}\n    name: {{zh: 规则, en: Rule}}\n    source: {{seed: s.txt}}\n    when:\n"
+        + "".join(f"      - {json.dumps(c, ensure_ascii=False)}\n" for c in conds) + "    action: approve\n"
+        for i, conds in enumerate(rules))
+    path = BOOK_DIR / "random.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        book = load_rulebook(path, use_cache=False)
+    except DslError as exc:   # a random condition may be ill-typed: that is the checker's business
+        assert all(d.code.startswith("E2") for d in exc.diagnostics), [(d.code, d.args) for d in exc.diagnostics]
+        return
+    at = AT
+    for case in cases:
+        fast = book.decide(case, at)
+        exact = [book.decide_rule(rule, book.parse(case).view, at) for rule in book.rules]
+        assert [(d[0], d[1]) for d in fast] == [(None if r.error else r.matched, r.action) for r in exact], (text, case)
