@@ -41,6 +41,22 @@ class ConstEnv(Env):
         raise NotConstant(node.dotted)
 
 
+def uncomputable_constants(node: ast.Expr, params: Mapping[str, Any]) -> list[tuple[ast.Expr, str]]:
+    """The largest parts of `node` that depend on parameters and literals only and cannot be
+    computed (a date or a duration out of range: `params.last_day + days(3)` near year 9999),
+    with the reason. At run time such a part would fail on every case; found at load time,
+    it is an error where it stands."""
+    if not any(n.path[0] != "params" for n in ast.names(node)):
+        try:
+            _eval(node, ConstEnv(params))
+        except OverflowError:
+            return [(node, "out of range (dates and times run from year 1 to 9999, durations up to 999,999,999 days)")]
+        except (ArithmeticError, ValueError) as exc:
+            return [(node, str(exc) or type(exc).__name__)]
+        return []
+    return [found for child in ast.children(node) for found in uncomputable_constants(child, params)]
+
+
 def interpret(node: ast.Expr, env: Env) -> Any:
     return _eval(node, env)
 

@@ -16,6 +16,7 @@ from .values import ValueError_, parse_date, parse_duration, parse_money, parse_
 
 MAX_EXPR_CHARS: Final = 10_000
 MAX_DEPTH: Final = 40
+MAX_INT_DIGITS: Final = 4300   # Python's own limit for int() of text (sys.int_info.default_max_str_digits)
 
 _EXPECTED_WORDS: Final[dict[str, str]] = {
     "RPAR": "')'", "LPAR": "'('", "RSQB": "']'", "LSQB": "'['", "NAME": "a name", "INT": "a number",
@@ -162,7 +163,10 @@ class _ToAst(Transformer):
         return DslError([_diag(code, self.origin, tok.start_pos or 0, tok.end_pos or 0, hint, **args)])
 
     def int_const(self, meta, children):
-        return ast.Const(self._span(meta), int(children[0]))
+        tok = children[0]
+        if len(tok) > MAX_INT_DIGITS:   # int() itself refuses past 4,300 digits, with a ValueError
+            raise self._bad("E110", tok, digits=len(tok), limit=MAX_INT_DIGITS)
+        return ast.Const(self._span(meta), int(tok))
 
     def decimal_const(self, meta, children):
         return ast.Const(self._span(meta), parse_money(str(children[0])))

@@ -10,10 +10,12 @@ from typing import Any
 
 from . import ast
 from .checker import Param, Scope, check_expr
+from .interpreter import uncomputable_constants
 from .errors import Diagnostic, DslError, Span
 from .model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
 from .parser import parse_expr
 from .schema import describe_path, validate_shape
+from .unparse import unparse
 from .typesys import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
 from .values import ValueError_, parse_date, parse_duration, parse_timestamp
 from .vocabulary import Vocabulary, default_vocabulary
@@ -137,7 +139,10 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
         except ValueError_:
             continue
     if value[:1].isdigit():
-        doc.error("E305", doc.nearest_span(path), ("duration", {"example": "48h, 7d, 300.00, 2023-09-13"}),
+        span = doc.nearest_span(path)
+        if any(d.span == span and d.code == "E300" for d in doc.diagnostics):   # the loader said why (a number too long)
+            return None
+        doc.error("E305", span, ("duration", {"example": "48h, 7d, 300.00, 2023-09-13"}),
                   text=value, detail="starts with a digit but is not a number, duration, date or timestamp; quote it if it is text")
         return None
     return STR, value
@@ -172,6 +177,12 @@ def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, 
     typed, diags = check_expr(tree, scope)
     doc.diagnostics.extend(diags)
     if diags:
+        return None
+    failed = uncomputable_constants(typed, {name: p.value for name, p in scope.params.items()})
+    for part, detail in failed:
+        doc.diagnostics.append(Diagnostic("E212", part.span, doc.file, {"text": unparse(part), "detail": detail},
+                                          None, where, source_line=doc.line_text(part.span.line)))
+    if failed:
         return None
     actual = typed.type or ANY  # type: ignore[attr-defined]
     if want is not None and actual.kind not in (want.kind, "any", "null"):

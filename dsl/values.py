@@ -40,6 +40,8 @@ def parse_duration(text: str) -> timedelta:
     m = _DURATION_RE.fullmatch(text)
     if not text or not m or not any(m.groups()):
         raise ValueError_("not a duration")
+    if len(text) > 40:   # int() refuses 4,300 digits; timedelta 10 already
+        raise ValueError_("a duration out of range")
     d, h, mi, s = (int(g or 0) for g in m.groups())
     try:
         return timedelta(days=d, hours=h, minutes=mi, seconds=s)

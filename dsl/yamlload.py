@@ -247,6 +247,9 @@ def _scalar(doc: Document, node: ScalarNode) -> Any:
         doc.error("E300", _node_span(node), detail=f"{text!r} is not a number this tool reads (amounts are exact decimals)")
         return text
     if _INT_RE.fullmatch(text):
+        if len(text) > 4300:   # int() refuses longer text (Python's limit) with a ValueError
+            doc.error("E300", _node_span(node), detail=f"a whole number of {len(text):,} characters is more than this tool reads (4,300)")
+            return text
         return int(text)
     if _FLOAT_RE.fullmatch(text):
         return Decimal(text)

@@ -203,6 +203,40 @@ def test_parameter_literal_types(write_rulebook: Write, value: str, kind: str) -
     assert book.model.params["window"].type.kind == kind
 
 
+FAR_HEAD = RULEBOOK_HEAD.replace("  window: 48h\n", "  window: 48h\n  big: 1000000000\n"
+                                  "  far: 9999-12-31T00:00:00+08:00\n  last_day: 9999-12-31\n")
+
+
+@pytest.mark.parametrize("when, part", [
+    ("order.paid_at + days(params.big) < now", "days(params.big)"),
+    ("order.paid_at + days(1) < params.far + days(3)", "params.far + days(3)"),
+    ("date(order.paid_at) < params.last_day + 3", "params.last_day + 3"),
+    ("order.paid_at - params.window * params.big > now", "params.window * params.big"),
+    ("days(params.big) > 1h", "days(params.big) > 1h"),
+], ids=["days", "timestamp", "date", "duration-product", "whole-condition"])
+def test_constant_out_of_range_is_an_error_where_it_stands(write_rulebook: Write, when: str, part: str) -> None:
+    """A part that only parameters and literals decide, and that cannot be computed, would
+    fail on every case: `check` and loading report it (they used to end in a traceback)."""
+    text = FAR_HEAD + rule_yaml(when=f"- {when}")
+    diag = only(check_rulebook(write_rulebook(text)), "E212")
+    assert at(diag) == (line_of(text, when), 9 + when.index(part))
+    assert diag.args["text"] == part and "out of range" in diag.args["detail"]
+    with pytest.raises(DslError) as exc:
+        load_rulebook(write_rulebook(text), use_cache=False)
+    assert [d.code for d in exc.value.diagnostics] == ["E212"]
+
+
+def test_numbers_longer_than_python_reads_are_errors_not_tracebacks(write_rulebook: Write) -> None:
+    digits = "1" * 5000
+    text = RULEBOOK_HEAD.replace("  window: 48h\n", f"  window: 48h\n  huge: {digits}\n") + rule_yaml(when=f"""
+        - order.aftersale_count < {digits}
+        - order.paid_at + 1{"0" * 5000}d < now
+    """)
+    diags = check_rulebook(write_rulebook(text))
+    assert sorted((d.code, d.span.line) for d in diags) == [
+        ("E103", line_of(text, "00d < now")), ("E110", line_of(text, "aftersale_count <")), ("E300", line_of(text, "huge:"))]
+
+
 def test_money_parameter_is_exact(write_rulebook: Write) -> None:
     from decimal import Decimal
     book = load_rulebook(write_rulebook(RULEBOOK_HEAD + rule_yaml()))
