@@ -13,9 +13,10 @@ paused during each timed loop (as `timeit` does):
   (d3) handwritten.douyin_all_checked(case, at), information only
   (e) dsl.load_rulebook("douyin").decide(case, at)
 
-Outside the timed loops it checks that (b) == (a) and (e) == (d) on every case (exit 1 on
-any mismatch) and reports how often (c) agrees with (a). Prints evaluations per second,
-the ratios and the targets of the issue with PASS/FAIL (`--strict`: exit 2 on a FAIL).
+Outside the timed loops it checks that (b) == (a), (e) == (d) and the information-only
+baselines (a3) == (a) and (d3) == (d) on every case (exit 1 on any mismatch), and reports
+how often (c) agrees with (a). Prints evaluations per second, the ratios and the targets of
+the issue with PASS/FAIL (`--strict`: exit 2 on a FAIL).
 """
 from __future__ import annotations
 
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     rule_ids = handwritten.RULE_IDS
     lr_mismatch = 0
     all_mismatch = 0
+    checked_mismatch = 0   # (d3) against (d): the baselines must agree before they are compared
     per_rule = dict.fromkeys(rule_ids, 0)
     matched = dict.fromkeys(rule_ids, 0)
     lr_true = 0
@@ -162,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         d = hw_all(c, at)
         e = all_decide(c, at)
         if handwritten.douyin_all_checked(c, at) != d:
-            all_mismatch += 1
+            checked_mismatch += 1
             if len(examples) < 6:
                 examples.append(f"douyin_all_checked differs from douyin_all: {json.dumps(c, ensure_ascii=False)}")
         for rid, de, ee in zip(rule_ids, d, e):
@@ -191,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             elif len(examples) < 8:
                 examples.append(f"zen {z!r} vs hand-written {hw_lr(c, at)!r}: {json.dumps(c, ensure_ascii=False)}")
     print(f"checked every case in {time.perf_counter() - t0:.1f} s: lightning_return matched on {lr_true:,}; "
-          f"(b) vs (a) mismatches: {lr_mismatch}; (e) vs (d) mismatches: {all_mismatch} cases")
+          f"(b) vs (a) mismatches: {lr_mismatch}; (e) vs (d) mismatches: {all_mismatch} cases; "
+          f"(d3) vs (d) mismatches: {checked_mismatch}")
     print("matches per rule: " + ", ".join(f"{rid} {n:,}" for rid, n in matched.items()))
     if all_mismatch:
         print("mismatching rules: " + ", ".join(f"{rid} {n}" for rid, n in per_rule.items() if n))
@@ -253,9 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         if num in rates and den in rates:
             print(f"  info  {what}, public API vs hand-written code that checks its input as the engine does: "
                   f"{rates[num] / rates[den]:.2f}x")
-    same = lr_mismatch == 0 and all_mismatch == 0
+    same = lr_mismatch == 0 and all_mismatch == 0 and checked_mismatch == 0
     print(f"  {'PASS' if same else 'FAIL'}  results identical on every case: "
-          f"{lr_mismatch} + {all_mismatch} mismatches")
+          f"{lr_mismatch} + {all_mismatch} mismatches" + (f" (and {checked_mismatch} of (d3) vs (d))" if checked_mismatch else ""))
     if not same:
         return 1
     return 2 if (failed and args.strict) else 0

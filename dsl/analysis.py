@@ -55,7 +55,8 @@ def _always_false(cond: ExprRef, params: dict[str, Any]) -> str | None:
         part, value = why
         if _is_null(part):
             return f"{cond.text.strip()!r} is never true: the null in it makes it unknown on every case (a missing value is tested with '== null' or is_null)"
-        return f"{cond.text.strip()!r} is never true: {unparse(part)!r} is always {value}"
+        why = " (a division by zero)" if _divides_by_zero(part, params) else ""
+        return f"{cond.text.strip()!r} is never true: {unparse(part)!r} is always {value}{why}"
     return None
 
 
@@ -92,10 +93,8 @@ def _always_null(node: ast.Expr, params: dict[str, Any]) -> ast.Expr | None:
         return None
     if isinstance(node, ast.Unary):
         return _always_null(node.operand, params)
-    if isinstance(node, ast.Binary) and node.op == "/":
-        is_const, divisor = fold(node.right, params)
-        if is_const and divisor is not None and not divisor:
-            return node     # division by zero is null
+    if _divides_by_zero(node, params):
+        return node     # division by zero is null
     if isinstance(node, (ast.Binary, ast.Compare)):
         return _always_null(node.left, params) or _always_null(node.right, params)
     if isinstance(node, ast.Call) and not FUNCTIONS[node.name].null_safe:
@@ -104,6 +103,13 @@ def _always_null(node: ast.Expr, params: dict[str, Any]) -> ast.Expr | None:
         both = _always_null(node.then, params) is not None and _always_null(node.orelse, params) is not None
         return node if both else None
     return None
+
+
+def _divides_by_zero(node: ast.Expr, params: dict[str, Any]) -> bool:
+    if not (isinstance(node, ast.Binary) and node.op == "/"):
+        return False
+    is_const, divisor = fold(node.right, params)
+    return is_const and divisor is not None and not divisor
 
 
 def _is_null(node: ast.Expr) -> bool:

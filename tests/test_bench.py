@@ -13,6 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_engine_agrees_with_the_hand_written_policies_on_generated_cases() -> None:
     run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), "--n", "600", "--repeat", "1",
-                          "--no-zen", "--seed", "7"], capture_output=True, text=True, timeout=300)
+                          "--no-zen", "--seed", "7"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "results identical on every case: 0 + 0 mismatches" in run.stdout
