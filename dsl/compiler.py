@@ -34,7 +34,9 @@ class ModuleBuilder:
             return repr(value)
         if isinstance(value, (int, str)) and not isinstance(value, bool):
             return repr(value)
-        key = (type(value), value if _hashable(value) else id(value))
+        # Equal is not enough: 3.00 == 3.0 and one instant at two offsets are equal, but each
+        # constant must keep its own digits and offset (outputs and deadlines show them).
+        key = (type(value), value, repr(value)) if _hashable(value) else (type(value), id(value))
         if key not in self._const_ids:
             name = f"_k{len(self._const_ids)}"
             self._const_ids[key] = name

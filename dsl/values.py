@@ -133,6 +133,14 @@ def to_json(value: object) -> object:
         return value.isoformat()
     if isinstance(value, timedelta):
         return format_duration(value)
-    if isinstance(value, (list, tuple, frozenset, set)):
+    if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
+    if isinstance(value, (frozenset, set)):   # a list parameter: sorted, so the output does not follow hashing
+        try:
+            items = sorted(value)
+        except TypeError:
+            items = sorted(value, key=repr)
+        return [to_json(v) for v in items]
+    if isinstance(value, dict):   # an object field as an output: its numbers are Decimals (money as text)
+        return {str(k): to_json(v) for k, v in value.items()}
     return value

@@ -460,3 +460,40 @@ def test_odd_numbers_from_python_callers_are_field_errors(value: Any) -> None:
     result = book.evaluate(case)
     assert len(result.errors) == 1 and result.errors[0].startswith("field order.aftersale_count: ")
     assert book.decide(case, result.at)[1][0] is None
+
+
+def test_equal_constants_keep_their_own_digits_and_offsets(write_rulebook: Any) -> None:
+    """3.00 == 3.0 and one instant at two offsets are equal: each constant still shows as
+    written (the generated code shared the first one's, so 3.00 came out as 3.0)."""
+    text = RULEBOOK_HEAD.replace("  window: 48h\n", "  window: 48h\n  limit: 3.0\n") + rule_yaml(
+        when="- order.paid_amount > params.limit",
+        extra="outputs:\n  compensation: '3.00'\n  a: '2026-01-01T00:00:00+08:00'\n  b: '2025-12-31T16:00:00Z'")
+    book = load_rulebook(write_rulebook(text), use_cache=False)
+    fast, exact = _fast_and_exact(book, {"order": {"paid_amount": "10.00"}})
+    assert fast == exact
+    compensation, a, b = fast[0][4]
+    assert str(compensation) == "3.00"
+    assert a.isoformat() == "2026-01-01T00:00:00+08:00" and b.utcoffset() == a.utcoffset()   # Beijing time, as cases
+    assert a == b
+
+
+def test_an_object_output_is_written_as_json(invoke: Any, write_rulebook: Any, tmp_path: Path) -> None:
+    """An object field as an output holds the case's numbers as Decimals: written as text,
+    like every amount, not a crash in json.dumps."""
+    book = write_rulebook(RULEBOOK_HEAD + rule_yaml(when="- shop.auto_refund_policy != null",
+                                                    extra="outputs:\n  policy: shop.auto_refund_policy"))
+    case = tmp_path / "c.json"
+    case.write_text('{"order": {}, "shop": {"auto_refund_policy": {"max_amount": 500.00, "daily_cap": 20}}}',
+                    encoding="utf-8")
+    result = invoke("eval", "-r", book, "--format", "json", "--lang", "en", case)
+    [obj] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert obj["results"][0]["outputs"]["policy"] == {"max_amount": "500.00", "daily_cap": 20}
+    assert result.exit_code == 0
+
+
+def test_a_list_parameter_as_output_is_in_a_stable_order() -> None:
+    from dsl.values import to_json
+
+    assert to_json(frozenset({"wrong_order", "dislike", "seven_day_no_reason"})) == \
+        ["dislike", "seven_day_no_reason", "wrong_order"]
+    assert to_json(frozenset({Decimal("10"), Decimal("9.5")})) == ["9.5", "10"]
