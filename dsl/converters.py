@@ -70,7 +70,9 @@ def _fast_path(fld: Field, constants: dict[str, Any], tag: str) -> list[str]:
         # Beijing time is built by fromisoformat itself (`+08:00` appended to a naive time,
         # 8 hours added to a UTC one): datetime.replace(tzinfo=…) and astimezone cost
         # several times as much.
-        return ["    if type(r) is str and r[4:17:3] == '--T::':",
+        # CPython 3.11's fromisoformat takes a NUL for the end of the text
+        # ("…T20:00:Z\0+08:00" reads as 20:00 UTC): such text goes to the exact check.
+        return ["    if type(r) is str and r[4:17:3] == '--T::' and '\\x00' not in r:",
                 "        n = len(r)",
                 "        try:",
                 "            if n == 25:",

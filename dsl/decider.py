@@ -165,9 +165,10 @@ class _Fields:
             return f"(None if ({r} := {raw}) is None else _D({r}) if {shape} else _v{i}({r}))"
         if kind == "timestamp":
             # `+08:00` at [19:] means 25 characters; the separators at 4, 7, 10, 13 and 16 rule
-            # out what fromisoformat takes and the exact check does not (basic or week dates)
+            # out what fromisoformat takes and the exact check does not (basic or week dates),
+            # and no NUL, which fromisoformat takes for the end of the text
             return (f"(None if ({r} := {raw}) is None else _fromiso({r}) if {r}[19:] == '+08:00' "
-                    f"and {r}[4:17:3] == '--T::' else _v{i}({r}))")
+                    f"and {r}[4:17:3] == '--T::' and '\\x00' not in {r} else _v{i}({r}))")
         return f"_v{i}({raw})"
 
     def lazy_names(self) -> list[str]:

@@ -128,7 +128,7 @@ def test_diff_counts_a_new_rule_that_matches(invoke: Any, write_rulebook: Any, t
     assert decisions["per_rule"] == {"r2": 1}
 
 
-_ALPHABET = "0123456789-:T.Z+, 　０W_et"
+_ALPHABET = "0123456789-:T.Z+, 　０W_et\x00"   # NUL: CPython 3.11's fromisoformat stops at it
 
 
 @pytest.mark.parametrize("kind, path, seed_value", [
@@ -177,6 +177,29 @@ def test_fast_converters_accept_exactly_what_the_exact_check_accepts(kind: str, 
         except FieldError:
             fast = FieldError
         assert fast == exact and type(fast) is type(exact), (value, fast, exact)
+
+
+@pytest.mark.parametrize("value", ["2026-11-05T20:00:Z\x00+08:00", "2026-11-05T20:00:00\x00+08:00",
+                                   "2026-11-05T20:00:0Z\x00", "2026-11-05T20:00:00\x00"])
+def test_a_nul_in_a_timestamp_is_a_field_error_on_every_path(write_rulebook: Any, value: str) -> None:
+    """CPython 3.11's fromisoformat stops at a NUL: `…T20:00:Z\\0+08:00` read as 20:00 UTC.
+    The fast paths (the view's converters, the decider's inline reads) leave it to the exact
+    check, which rejects it."""
+    from dsl.cases import FieldError, _checked
+    from dsl.converters import converters_for
+    from dsl.vocabulary import default_vocabulary
+
+    vocab = default_vocabulary()
+    with pytest.raises(FieldError):
+        _checked(vocab.fields["order.signed_at"], value)
+    with pytest.raises(FieldError):
+        converters_for(vocab)["order.signed_at"]({"order": {"signed_at": value}})
+    text = RULEBOOK_HEAD + rule_yaml("r0", when="- order.signed_at < now") \
+        + rule_yaml("r1", when="- order.domestic\n- order.signed_at + 1d < now")
+    book = load_rulebook(write_rulebook(text), use_cache=False)
+    for order in ({"signed_at": value}, {"signed_at": value, "domestic": True}):
+        fast, exact = _fast_and_exact(book, {"order": order})
+        assert fast == exact and fast[0][0] is None, order
 
 
 def test_half_a_surrogate_pair_in_a_case_is_rejected_not_a_crash(invoke: Any, tmp_path: Path) -> None:
