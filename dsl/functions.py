@@ -8,6 +8,8 @@ from typing import Any, Callable, Final
 from .typesys import BOOL, DATE, DURATION, INT, Type, unify
 from .values import SHANGHAI
 
+_8H: Final = timedelta(hours=8)
+
 # A signature takes the argument types and returns the result type, or an error text.
 Signature = Callable[[list[Type]], "Type | str"]
 
@@ -22,7 +24,11 @@ class Function:
 
 
 def _calendar_date(value: datetime | date) -> date:
-    return value.astimezone(SHANGHAI).date() if isinstance(value, datetime) else value
+    if not isinstance(value, datetime):
+        return value
+    if value.utcoffset() == _8H:   # Beijing time already (any +08:00 zone object): no trip through UTC,
+        return value.date()         # which is year 0 for the first hours of year 1
+    return value.astimezone(SHANGHAI).date()
 
 
 def _days_between(a: datetime | date, b: datetime | date) -> int:

@@ -520,3 +520,17 @@ def test_a_list_parameter_as_output_is_in_a_stable_order() -> None:
     assert to_json(frozenset({"wrong_order", "dislike", "seven_day_no_reason"})) == \
         ["dislike", "seven_day_no_reason", "wrong_order"]
     assert to_json(frozenset({Decimal("10"), Decimal("9.5")})) == ["9.5", "10"]
+
+
+def test_calendar_days_in_the_first_hours_of_year_1_are_explained() -> None:
+    """Beijing time read by the fast converters has its own +08:00 zone object; taking its
+    calendar day through UTC (year 0) failed in the interpreter behind explanations, so `why`
+    showed '!' for a condition the decision said holds."""
+    from datetime import datetime
+
+    from dsl.functions import FUNCTIONS
+
+    early = datetime.fromisoformat("0001-01-01T00:00:00+08:00")
+    later = datetime.fromisoformat("0001-01-03T07:00:00+08:00")
+    assert FUNCTIONS["days_between"].impl(early, later) == 2
+    assert str(FUNCTIONS["date"].impl(early)) == "0001-01-01"
