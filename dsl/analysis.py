@@ -50,13 +50,13 @@ def _always_false(cond: ExprRef, params: dict[str, Any]) -> str | None:
     is_const, value = fold(cond.tree, params)
     if is_const and value is not True:
         return f"{cond.text.strip()!r} is always {'unknown' if value is None else 'false'}"
-    why = never_true(cond.tree, params)
-    if why is not None:
-        part, value = why
+    found = never_true(cond.tree, params)
+    if found is not None:
+        part, value = found
         if _is_null(part):
             return f"{cond.text.strip()!r} is never true: the null in it makes it unknown on every case (a missing value is tested with '== null' or is_null)"
-        why = " (a division by zero)" if _divides_by_zero(part, params) else ""
-        return f"{cond.text.strip()!r} is never true: {unparse(part)!r} is always {value}{why}"
+        cause = " (a division by zero)" if _divides_by_zero(part, params) else ""
+        return f"{cond.text.strip()!r} is never true: {unparse(part)!r} is always {value}{cause}"
     return None
 
 

@@ -26,7 +26,7 @@ import re
 from . import ast
 from .compiler import ExprGen, ModuleBuilder, cost_order
 from .converters import RUNTIME as CONVERTER_RUNTIME
-from .converters import money_shape, valid_check, value_converter_source
+from .converters import money_shape, timestamp_shape, valid_check, value_converter_source
 from .interpreter import Env, interpret
 from .model import Rule, Version
 from .unparse import unparse
@@ -164,11 +164,9 @@ class _Fields:
             shape = money_shape(fld, self.module.constants, r, f"_v{i}")
             return f"(None if ({r} := {raw}) is None else _D({r}) if {shape} else _v{i}({r}))"
         if kind == "timestamp":
-            # `+08:00` at [19:] means 25 characters; the separators at 4, 7, 10, 13 and 16 rule
-            # out what fromisoformat takes and the exact check does not (basic or week dates),
-            # and no NUL, which fromisoformat takes for the end of the text
+            # `+08:00` at [19:] means 25 characters, in the shape fromisoformat reads as we do
             return (f"(None if ({r} := {raw}) is None else _fromiso({r}) if {r}[19:] == '+08:00' "
-                    f"and {r}[4:17:3] == '--T::' and '\\x00' not in {r} else _v{i}({r}))")
+                    f"and {timestamp_shape(r)} else _v{i}({r}))")
         return f"_v{i}({raw})"
 
     def lazy_names(self) -> list[str]:

@@ -12,11 +12,10 @@ from . import ast
 from .chars import INVISIBLE, ascii_for, char_name
 from .errors import Diagnostic, DslError
 from .origin import Origin
-from .values import ValueError_, parse_date, parse_duration, parse_money, parse_timestamp, suggest_duration
+from .values import MAX_INT_DIGITS, ValueError_, parse_date, parse_duration, parse_money, parse_timestamp, suggest_duration
 
 MAX_EXPR_CHARS: Final = 10_000
 MAX_DEPTH: Final = 40
-MAX_INT_DIGITS: Final = 4300   # Python's own limit for int() of text (sys.int_info.default_max_str_digits)
 
 _EXPECTED_WORDS: Final[dict[str, str]] = {
     "RPAR": "')'", "LPAR": "'('", "RSQB": "']'", "LSQB": "'['", "NAME": "a name", "INT": "a number",
@@ -164,7 +163,7 @@ class _ToAst(Transformer):
 
     def int_const(self, meta, children):
         tok = children[0]
-        if len(tok) > MAX_INT_DIGITS:   # int() itself refuses past 4,300 digits, with a ValueError
+        if len(tok) > MAX_INT_DIGITS:
             raise self._bad("E110", tok, digits=len(tok), limit=MAX_INT_DIGITS)
         return ast.Const(self._span(meta), int(tok))
 

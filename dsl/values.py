@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 SHANGHAI: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 _TZDB_CHECK: Final = ZoneInfo("Asia/Shanghai")
 UTC: Final = timezone.utc
+# Python's own limit for int() of text (sys.int_info.default_max_str_digits): longer is a ValueError
+MAX_INT_DIGITS: Final = 4300
 
 _DURATION_RE: Final = re.compile(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
 _DURATION_WORDS: Final[dict[str, str]] = {

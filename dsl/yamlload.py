@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Diagnostic, Span
 from .origin import Origin, align
+from .values import MAX_INT_DIGITS
 
 MAX_NODES: Final = 1_000_000   # bounds alias expansion ("billion laughs")
 MAX_DEPTH: Final = 200
@@ -247,8 +248,9 @@ def _scalar(doc: Document, node: ScalarNode) -> Any:
         doc.error("E300", _node_span(node), detail=f"{text!r} is not a number this tool reads (amounts are exact decimals)")
         return text
     if _INT_RE.fullmatch(text):
-        if len(text) > 4300:   # int() refuses longer text (Python's limit) with a ValueError
-            doc.error("E300", _node_span(node), detail=f"a whole number of {len(text):,} characters is more than this tool reads (4,300)")
+        if len(text) > MAX_INT_DIGITS:
+            doc.error("E300", _node_span(node),
+                      detail=f"a whole number of {len(text):,} characters is more than this tool reads ({MAX_INT_DIGITS:,})")
             return text
         return int(text)
     if _FLOAT_RE.fullmatch(text):
