@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from .errors import Problem
+
 # Beijing time. China has kept UTC+8 without daylight saving since 1991, so a fixed offset
 # equals Asia/Shanghai for every date an order can have, and converting to it is cheap.
 # (ZoneInfo is still used to validate that the tz database is installed, see tzdata.)
@@ -34,7 +36,13 @@ _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ValueError_(ValueError):
-    """A text that is not a value of the wanted kind; the message says why."""
+    """A text that is not a value of the wanted kind; the message says why (a `Problem`
+    from the catalog where the user can meet it in a case, so it can be shown in zh too)."""
+
+    @property
+    def problem(self) -> Problem:
+        reason = self.args[0] if self.args else ""
+        return reason if isinstance(reason, Problem) else Problem("plain", text=str(reason))
 
 
 def parse_duration(text: str) -> timedelta:
@@ -78,14 +86,14 @@ def format_duration(value: timedelta) -> str:
 def parse_timestamp(text: str) -> datetime:
     """ISO 8601; no offset means Beijing time. The result is shown in Asia/Shanghai."""
     if not _TIMESTAMP_RE.fullmatch(text):
-        raise ValueError_("not an ISO 8601 timestamp such as 2026-11-05T09:00:00+08:00")
+        raise ValueError_(Problem("not_iso"))
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         return to_beijing(value)
     except ValueError as exc:
-        raise ValueError_(str(exc)) from None
+        raise ValueError_(Problem("bad_time", detail=str(exc))) from None
     except OverflowError:
-        raise ValueError_("a time out of range (years 1 to 9999 in Beijing time)") from None
+        raise ValueError_(Problem("time_range")) from None
 
 
 def to_beijing(value: datetime) -> datetime:
