@@ -108,7 +108,7 @@ class Sink:
                                    str(r.due).lower(), r.version or "", r.error or "",
                                    " | ".join(r.reasons(self.explain))])
         else:
-            self.out.write(json.dumps(result.to_json(explain=self.explain), ensure_ascii=False) + "\n")
+            self.out.write(result.to_json(self.explain) + "\n")
 
 
 class Progress:

@@ -1,6 +1,7 @@
 """Evaluation results: what a rule decided for a case, and why (the eval JSON contract)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -38,7 +39,8 @@ class RuleResult:
             return self.explain(True)
         return self.why
 
-    def to_json(self, explain: str = "failing") -> dict[str, Any]:
+    def to_dict(self, explain: str = "failing") -> dict[str, Any]:
+        """The rule's object of the eval JSON (`explain`: "all", "failing" or "none")."""
         out: dict[str, Any] = {
             "rule": self.rule, "matched": self.matched, "action": self.action,
             "deadline": format_timestamp(self.deadline) if self.deadline else None,
@@ -60,7 +62,7 @@ class TimelineEntry:
     action: str | None
     due: bool
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"deadline": format_timestamp(self.deadline), "rule": self.rule, "action": self.action,
                 "due": self.due, "state": "overdue" if self.due else "pending"}
 
@@ -87,14 +89,19 @@ class CaseResult:
                 return r
         raise KeyError(rule)
 
-    def to_json(self, explain: str = "failing") -> dict[str, Any]:
+    def to_dict(self, explain: str = "failing") -> dict[str, Any]:
+        """The case's object of the eval JSON, as a dict (`explain`: "all", "failing", "none")."""
         out: dict[str, Any] = {
             "case": self.case, "platform": self.platform, "at": format_timestamp(self.at),
-            "results": [r.to_json(explain) for r in self.results],
-            "timeline": [e.to_json() for e in self.timeline],
+            "results": [r.to_dict(explain) for r in self.results],
+            "timeline": [e.to_dict() for e in self.timeline],
         }
         if self.errors:
             out["errors"] = self.errors
         if self.warnings:
             out["warnings"] = self.warnings
         return out
+
+    def to_json(self, explain: str = "failing") -> str:
+        """The JSON text `rulebook eval --format json` prints for this case (one line)."""
+        return json.dumps(self.to_dict(explain), ensure_ascii=False)

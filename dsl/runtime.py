@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from .cases import FieldError, ParsedCase, open_case
+from .cases import FieldError, FieldProblem, ParsedCase, open_case
 from .compiler import RUNTIME, ModuleBuilder
 from .decider import DECIDER_RUNTIME, add_decider
+from .errors import Problem, problem_text
 from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
 from .results import CaseResult, RuleResult
-from .values import SHANGHAI, to_beijing
+from .values import SHANGHAI, ValueError_, parse_timestamp, to_beijing
 from .vocabulary import Vocabulary, default_vocabulary
 
 Fn = Callable[[dict[str, Any], datetime], Any]
@@ -118,14 +119,16 @@ class CompiledRulebook:
             return tuple((None if r.error else r.matched, r.action, r.deadline, r.due, r.version,
                           tuple(r.outputs.values()) or None) for r in results)
 
-    def evaluate(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None, lang: str = "zh",
+    def evaluate(self, case: dict[str, Any] | ParsedCase, at: datetime | str | None = None, lang: str = "zh",
                  validate: bool = True) -> CaseResult:
         """Every rule's decision for one case at the moment `at` (else the case's `now`, else now).
 
-        `lang` ("zh" or "en") is the language of the reasons in `why`. With `validate`, every
+        `at` is a datetime (naive = Beijing time) or ISO 8601 text; anything else is a TypeError.
+        `lang` ("zh" or "en") is the language of the reasons in `why` and of errors. With `validate`, every
         known field is checked (so `errors` lists all bad fields, even ones no rule read) and
         unknown fields are listed in `warnings`. Decisions are the same either way.
         """
+        at = moment_of(at)
         parsed = case if isinstance(case, ParsedCase) else self.parse(case)
         if parsed.fatal:
             raise ValueError(f"case {parsed.id}: {parsed.fatal}")
@@ -138,8 +141,8 @@ class CompiledRulebook:
             results = [self.decide_rule(rule, view, moment, lang) for rule in self.rules]
         if validate:
             parsed.validate()
-        errors = [f"field {p.path}: {p.detail}" + (f" ({p.hint})" if p.hint else "") for p in parsed.problems]
-        warnings = [f"unknown field {path!r} (not in the vocabulary; ignored)" for path in parsed.unknown]
+        errors = [field_error_text(p, lang) for p in parsed.problems]
+        warnings = [Problem("unknown_field", path=path).text(lang) for path in parsed.unknown]
         return CaseResult(parsed.id, self.platform, moment, results, errors, warnings)
 
     def _result(self, rule: CompiledRule, d: tuple[Any, ...], view: Any, at: datetime, lang: str) -> RuleResult:
@@ -160,12 +163,13 @@ class CompiledRulebook:
             return _decide(rule, view, at, self, lang)
         except FieldError as exc:
             p = exc.problem
-            return RuleResult(rid, False, None, error=f"cannot decide: bad value in {p.path}: {p.detail}",
+            return RuleResult(rid, False, None, error=Problem("bad_field", path=p.path, detail=p.detail).text(lang),
                               _why=[say("bad_field", lang, path=p.path)])
         except Exception as exc:  # noqa: BLE001 - any runtime failure is reported with its rule
             span = rule.rule.span
             where = f"{self.model.file}:{span.line}:{span.col}" if span else self.model.file
-            return RuleResult(rid, False, None, error=f"E403 {where}: rule {rid!r} failed: {type(exc).__name__}: {exc}",
+            failed = Problem("rule_failed", where=where, rule=rid, detail=f"{type(exc).__name__}: {exc}")
+            return RuleResult(rid, False, None, error=f"E403 {failed.text(lang)}",
                               _why=[say("failed", lang, detail=str(exc))])
 
 
@@ -272,3 +276,22 @@ def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], cod
             ))
         compiled.append(CompiledRule(rule, ns.get(f"r{ri}_by"), cvs))
     return compiled, ns["decide_all"], ns["decide"]
+
+
+def field_error_text(p: FieldProblem, lang: str = "en") -> str:
+    """`field order.paid_amount: 'abc' is not an amount (hint)` in `lang`."""
+    text = Problem("field_error", path=p.path, detail=p.detail).text(lang)
+    return text + (f" ({problem_text(p.hint, lang)})" if p.hint else "")
+
+
+def moment_of(at: Any) -> datetime | None:
+    """`at` as given to `evaluate`: None, a datetime, or ISO 8601 text (no offset = Beijing time)."""
+    if at is None or isinstance(at, datetime):
+        return at
+    if isinstance(at, str):
+        try:
+            return parse_timestamp(at.strip())
+        except ValueError_ as exc:
+            raise ValueError(f"at={at!r}: {exc}") from None
+    raise TypeError(f"at must be a datetime or ISO 8601 text such as '2026-11-05T09:00:00+08:00', "
+                    f"not {type(at).__name__}")

@@ -238,7 +238,7 @@ def test_library_matches_cli_json(invoke: Any, name: str, platform: str) -> None
     path = EXAMPLES / name
     cli_obj = json_lines(invoke("eval", "-p", platform, "--format", "json", path).stdout)[0]
     case = json.loads(path.read_text(encoding="utf-8"), parse_float=__import__("decimal").Decimal)
-    lib_obj = load_rulebook(platform).evaluate(case).to_json()
+    lib_obj = load_rulebook(platform).evaluate(case).to_dict()
     assert lib_obj["case"] == cli_obj["case"] and lib_obj["at"] == cli_obj["at"]
     strip = ("rule", "matched", "action", "deadline", "due")
     assert [{k: r[k] for k in strip} for r in lib_obj["results"]] == [{k: r[k] for k in strip} for r in cli_obj["results"]]
