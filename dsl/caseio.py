@@ -1,7 +1,7 @@
-"""Read case files: one JSON/YAML case, a JSON array, or JSON Lines (streamed line by line).
+"""Read case files: one JSON/YAML case, a JSON array, JSON Lines (streamed line by line) or CSV.
 
 Each case comes out with a label (`file:line`) so every problem names where it came from.
-A malformed line never stops the others.
+A malformed line never stops the others. Reasons are catalogued `Problem`s (zh/en).
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator
 
+from .errors import Diagnostic, Problem
+
 MAX_LINE_CHARS = 10 * 1024 * 1024
 
 
@@ -25,7 +27,20 @@ class CaseInput:
 
     source: str          # "cases.jsonl:3"
     doc: Any = None
-    error: str | None = None
+    error: Problem | None = None
+
+
+@dataclass(frozen=True)
+class FileNotice:
+    """Something about a whole input file that every case of it shares, reported once (a CSV
+    column that names no field). `paths` are the case paths it covers, so the same unknown
+    field is not reported again per case."""
+
+    source: str                     # "export.csv:1:4"
+    code: str                       # "E406"
+    problem: Problem
+    hint: Problem | None = None
+    paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,14 +62,34 @@ BLOCK_LINES = 500
 BLOCK_BYTES = 1 << 20
 
 
+class InputError(ValueError):
+    """A JSON text that parses but cannot be a case document; carries the catalogued reason."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem)
+        self.problem = problem
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON (amounts must be finite)")
+    raise InputError(Problem("json_constant", name=name))
 
 
 def _int(text: str) -> int:
     if len(text.lstrip("-")) > 30:
-        raise ValueError(f"a number of {len(text)} digits is not a value a case can hold")
+        raise InputError(Problem("long_number", digits=len(text)))
     return int(text)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice is an error (json keeps the last one without a word)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InputError(Problem("duplicate_key", key=key, where=("label", "an object of the case", "案例的同一个对象")))
+            seen.add(key)
+    return obj
 
 
 def loads(text: str) -> Any:
@@ -66,8 +101,9 @@ def loads(text: str) -> Any:
     worker process has less) and every document can be pickled to a worker.
     """
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
-        raise ValueError(f"nested too deeply (the limit is {MAX_DEPTH} levels)")
-    data = json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant)
+        raise InputError(Problem("too_deep", limit=MAX_DEPTH))
+    data = json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant,
+                      object_pairs_hook=_object)
     if "\\u" in text and _LONE_SURROGATE.search(text):
         reject_lone_surrogates(data)
     return data
@@ -102,7 +138,7 @@ def reject_lone_surrogates(data: Any) -> None:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise ValueError(f"{item[:20]!r} holds half of a UTF-16 surrogate pair (not valid text)") from None
+                raise InputError(Problem("surrogate", text=repr(item[:20]))) from None
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -110,55 +146,74 @@ def reject_lone_surrogates(data: Any) -> None:
             stack.extend(item)
 
 
-def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False) -> Iterator[CaseInput | LineBlock]:
+#: `--input-format` names -> what a file suffix would say
+INPUT_FORMATS = {"json": ".json", "jsonl": ".jsonl", "csv": ".csv", "yaml": ".yaml"}
+
+
+def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input_format: str | None = None,
+               encoding: str | None = None, notices: bool = False) -> Iterator[CaseInput | LineBlock | FileNotice]:
     """Every case of a file (or `-` for standard input), in order.
 
-    JSON Lines (`.jsonl`, `.ndjson`, or any input whose first line is a JSON value by
-    itself) and CSV are streamed: memory stays constant however long. Each JSON Lines line
-    is decoded on its own, so one line of bad bytes rejects only that line. With
-    `raw_lines`, JSON Lines come out as `LineBlock`s (see there) after the first line.
+    The format is `input_format` (json, jsonl, csv, yaml), else the file's suffix, else sniffed
+    from its first bytes (`{`/`[` JSON, else CSV). JSON Lines and CSV are streamed: memory
+    stays constant however long. Each JSON Lines line is decoded on its own, so one line of
+    bad bytes rejects only that line. With `raw_lines`, JSON Lines come out as `LineBlock`s
+    (see there) after the first line. `encoding` is for CSV (default: UTF-8, else GB18030
+    when the text is clearly Chinese). With `notices`, problems of a whole file (a CSV
+    column that names no field) come out as `FileNotice`s before its cases.
     """
     label = "<stdin>" if name == "-" else name
+    suffix = INPUT_FORMATS[input_format] if input_format else ("" if name == "-" else Path(name).suffix.lower())
     try:   # a file that cannot be opened, or a read that fails partway (what came before stands)
         if name == "-":
-            yield from _read_handle(sys.stdin.buffer, label, "", vocabulary, raw_lines)
+            items = _read_handle(sys.stdin.buffer, label, suffix, vocabulary, raw_lines, encoding)
+            yield from (item for item in items if notices or not isinstance(item, FileNotice))
         else:
             with Path(name).open("rb") as handle:
-                yield from _read_handle(handle, name, Path(name).suffix.lower(), vocabulary, raw_lines)
+                items = _read_handle(handle, name, suffix, vocabulary, raw_lines, encoding)
+                yield from (item for item in items if notices or not isinstance(item, FileNotice))
     except OSError as exc:
-        yield CaseInput(label, error=f"cannot read: {exc.strerror or exc}")
+        yield CaseInput(label, error=Problem("cannot_read", detail=exc.strerror or str(exc)))
 
 
-def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool) -> Iterator[CaseInput | LineBlock]:
+def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool,
+                 encoding: str | None) -> Iterator[CaseInput | LineBlock | FileNotice]:
     head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
         len(head) == 4 and ((head[1] == 0 and head[3] == 0 and head[0]) or (head[0] == 0 and head[2] == 0 and head[1])))
-    if utf16:   # a BOM, or ASCII text with every other byte zero
-        yield CaseInput(name, error="the file is UTF-16; save it as UTF-8")
+    if utf16 and not encoding:   # a BOM, or ASCII text with every other byte zero
+        yield CaseInput(name, error=Problem("utf16"))
         return
+    if suffix not in (".jsonl", ".ndjson", ".csv", ".yaml", ".yml", ".json"):
+        suffix = ".json" if _looks_like_json(handle) else ".csv"
     if suffix in (".jsonl", ".ndjson"):
         yield from _json_lines(handle, name, raw_lines)
         return
     if suffix == ".csv":
-        if vocabulary is None:
-            from .vocabulary import default_vocabulary
-            vocabulary = default_vocabulary()
-        stream = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
-        try:
-            yield from read_csv_cases(stream, name, vocabulary)
-        finally:
-            stream.detach()
+        from .csvcases import read_csv
+        from .vocabulary import default_vocabulary
+
+        yield from read_csv(handle, name, vocabulary or default_vocabulary(), encoding)
         return
     if suffix in (".yaml", ".yml"):
         text = _decode(handle.read(), name)
         if isinstance(text, CaseInput):
             yield text
         elif not text.strip():
-            yield CaseInput(name, error="the file is empty")
+            yield CaseInput(name, error=Problem("empty_file"))
         else:
             yield from _yaml_cases(text, name)
         return
     yield from _json_any(handle, name, raw_lines)
+
+
+def _looks_like_json(handle: Any) -> bool:
+    """Sniff an input of unknown format: JSON (or JSON Lines) starts with `{` or `[`."""
+    head = handle.peek(4096)[:4096] if hasattr(handle, "peek") else b""
+    text = head.lstrip(b" \t\r\n")
+    if text.startswith(b"\xef\xbb\xbf"):
+        text = text[3:].lstrip(b" \t\r\n")
+    return text[:1] in (b"{", b"[") or not text
 
 
 def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput | LineBlock]:
@@ -174,7 +229,7 @@ def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput | L
             break
         skipped.append(line)
     if not first:
-        yield CaseInput(name, error="the file is empty")
+        yield CaseInput(name, error=Problem("empty_file"))
         return
     text = _decode(first, name)
     if not isinstance(text, CaseInput) and len(first) <= MAX_LINE_CHARS:
@@ -226,7 +281,7 @@ def _decode(raw: bytes, name: str) -> str | CaseInput:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return CaseInput(name, error=f"not UTF-8 text (byte {exc.start})")
+        return CaseInput(name, error=Problem("not_utf8", byte=exc.start))
 
 
 def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
@@ -251,7 +306,7 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield CaseInput(f"{name}:{line_no}", error=f"not UTF-8 text (byte {exc.start} of the line)")
+            yield CaseInput(f"{name}:{line_no}", error=Problem("not_utf8_line", byte=exc.start))
             continue
         try:
             yield CaseInput(f"{name}:{line_no}", loads(text))
@@ -288,7 +343,7 @@ def _too_long(line: bytes) -> bool:
 def _skip_long_line(handle: Any, line: bytes, name: str, line_no: int) -> CaseInput:
     while line and not line.endswith(b"\n"):
         line = handle.readline(MAX_LINE_CHARS + 1)
-    return CaseInput(f"{name}:{line_no}", error=f"line longer than {MAX_LINE_CHARS} bytes")
+    return CaseInput(f"{name}:{line_no}", error=Problem("line_too_long", limit=MAX_LINE_CHARS))
 
 
 def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:
@@ -298,12 +353,12 @@ def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:
     if doc.diagnostics:
         d = doc.diagnostics[0]
         where = f"{name}:{d.span.line}:{d.span.col}" if d.span else name
-        yield CaseInput(where, error=d.message("en"))
+        yield CaseInput(where, error=Problem("yaml", detail=d))
         return
     try:
         reject_lone_surrogates(doc.data)
-    except ValueError as exc:
-        yield CaseInput(name, error=str(exc))
+    except InputError as exc:
+        yield CaseInput(name, error=exc.problem)
         return
     if isinstance(doc.data, list):
         for i, item in enumerate(doc.data):
@@ -318,89 +373,11 @@ def _where(name: str, exc: Exception) -> str:
     return name
 
 
-def _json_problem(exc: Exception) -> str:
+def _json_problem(exc: Exception) -> Problem:
+    if isinstance(exc, InputError):
+        return exc.problem if exc.problem.key == "too_deep" else Problem("json_plain", detail=exc.problem)
     if isinstance(exc, RecursionError):
-        return "malformed JSON: nested too deeply"
+        return Problem("too_deep", limit=MAX_DEPTH)
     if isinstance(exc, json.JSONDecodeError):
-        return f"malformed JSON: {exc.msg} (column {exc.colno})"
-    return f"malformed JSON: {exc}"
-
-
-def read_csv_cases(stream: io.TextIOBase, name: str, vocabulary: Any) -> Iterator[CaseInput]:
-    """CSV exported from a back office: one case a row, columns named by path (`order.paid_amount`).
-
-    Cells are text; each is turned into the JSON value its path's type expects (empty = null).
-    A cell that cannot be converted is passed on as text, so the case parser names the field.
-    """
-    import csv
-
-    reader = csv.reader(stream)
-    try:
-        header = next(reader)
-    except StopIteration:
-        yield CaseInput(name, error="the file is empty")
-        return
-    except (csv.Error, UnicodeDecodeError) as exc:
-        yield CaseInput(f"{name}:1", error=f"malformed CSV: {exc}")
-        return
-    header = [h.strip() for h in header]
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            yield CaseInput(f"{name}:{reader.line_num}", error=f"malformed CSV: {exc}")
-            continue
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield CaseInput(f"{name}:{line}", error=f"{len(row)} cells, but the header has {len(header)} columns")
-            continue
-        yield CaseInput(f"{name}:{line}", _row_to_case(header, row, vocabulary))
-
-
-def _row_to_case(header: list[str], row: list[str], vocabulary: Any) -> dict[str, Any]:
-    case: dict[str, Any] = {}
-    for path, cell in zip(header, row):
-        parts = path.split(".")
-        target = case
-        for part in parts[:-1]:
-            nxt = target.get(part)
-            if not isinstance(nxt, dict):
-                nxt = target[part] = {}
-            target = nxt
-        fld = vocabulary.get(path)
-        target[parts[-1]] = _cell(cell, fld.type.kind if fld else "str")
-    return _drop_empty_objects(case)
-
-
-def _drop_empty_objects(obj: dict[str, Any]) -> dict[str, Any]:
-    """A nested object whose cells were all empty is absent (null), as in the JSON export."""
-    out: dict[str, Any] = {}
-    for key, value in obj.items():
-        if isinstance(value, dict):
-            value = _drop_empty_objects(value)
-            if all(v is None for v in value.values()):
-                value = None
-        out[key] = value
-    return out
-
-
-def _cell(cell: str, kind: str) -> Any:
-    text = cell.strip()
-    if text == "" or text.lower() == "null":
-        return None
-    if kind == "bool":
-        return {"true": True, "false": False, "1": True, "0": False}.get(text.lower(), text)
-    if kind == "int":
-        return int(text) if re.fullmatch(r"[+-]?[0-9]{1,30}", text) else text
-    if kind == "list":
-        if text.startswith("["):
-            try:
-                return loads(text)
-            except ValueError:
-                return text
-        return [item.strip() for item in text.replace("|", ";").split(";") if item.strip()]
-    return text
+        return Problem("json", detail=("json", exc.msg, None), col=exc.colno)
+    return Problem("json_plain", detail=str(exc))

@@ -237,6 +237,8 @@ PROBLEMS: Final[dict[str, tuple[str, str]]] = {
     "csv_cells": ("{cells} cells, but the header has {columns} columns", "本行有 {cells} 个单元格，但表头有 {columns} 列"),
     "csv_duplicate_column": ("column {column!r} is given twice (columns {first} and {second}); keep one",
                              "列 {column!r} 出现了两次（第 {first} 列和第 {second} 列）；请只保留一列"),
+    "unknown_column": ("column {column!r} names no field of the vocabulary: its cells are not read",
+                       "列 {column!r} 不是词汇表中的字段：该列的值不会被读取"),
     "not_utf8_after": ("not {encoding} text after line {line}; pass --encoding", "第 {line} 行之后不是 {encoding} 文本；请用 --encoding 指定编码"),
     # a case as a whole
     "not_object": ("a case is a JSON object, not {kind}", "案例应是 JSON 对象，而不是{kind}"),
@@ -333,6 +335,8 @@ def _problem_text(key: str, args: dict[str, Any], lang: str) -> str:
 def _problem_arg(value: Any, lang: str) -> Any:
     if isinstance(value, Problem):
         return value.text(lang)
+    if isinstance(value, Diagnostic):
+        return value.message(lang)
     if isinstance(value, tuple) and len(value) == 2 and value[0] == "kind":
         return KINDS.get(value[1], (value[1], value[1]))[lang == "zh"]
     if isinstance(value, tuple) and len(value) == 3 and value[0] == "json":

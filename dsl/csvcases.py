@@ -1,0 +1,243 @@
+"""Read cases from CSV exported by a back office or a spreadsheet: one case a row, columns
+named by path (`order.paid_amount`).
+
+Spreadsheets are where silent misreading hides, so this reader refuses to guess quietly:
+- the encoding is UTF-8, else GB18030 (Excel on Chinese Windows) when the text clearly reads
+  as Chinese, else one error that says how to save the file as "CSV UTF-8";
+- a column that looks like a path but names no field is a notice (once per file) with a
+  did-you-mean; only columns without a dot (a notes column such as 备注) are left alone;
+- a column given twice rejects the file;
+- cells become the JSON value their field expects: empty is null, lists may be written with
+  `,` `，` `、` `;` `；` `|` or as a JSON array, an enum may be written as its label (质量问题).
+A cell that cannot be converted stays text, so the case parser names the field.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from typing import Any, Iterator
+
+from .cases import label_code
+from .caseio import CaseInput, FileNotice, InputError, loads
+from .errors import Problem
+from .suggest import did_you_mean
+from .vocabulary import Vocabulary
+
+#: what a list cell's items may be separated by
+LIST_SEPARATORS = re.compile(r"[,，、;；|]")
+#: how much of standard input is looked at to choose its encoding (a file is read whole first)
+SNIFF_BYTES = 1 << 20
+_CHUNK = 1 << 20
+
+
+def read_csv(handle: Any, name: str, vocabulary: Vocabulary,
+             encoding: str | None = None) -> Iterator[CaseInput | FileNotice]:
+    """Every row of a CSV file or stream as a case, after the notices about its header."""
+    chosen = encoding or choose_encoding(handle)
+    if isinstance(chosen, Problem):
+        yield CaseInput(name, error=chosen)
+        return
+    try:
+        codecs.lookup(chosen)
+    except LookupError:
+        yield CaseInput(name, error=Problem("unknown_encoding", encoding=chosen))
+        return
+    codec = "utf-8-sig" if codecs.lookup(chosen).name == "utf-8" else chosen
+    stream = io.TextIOWrapper(handle, encoding=codec, errors="strict", newline="")
+    try:
+        yield from _rows(stream, name, vocabulary, codec)
+    finally:
+        stream.detach()
+
+
+def choose_encoding(handle: Any) -> str | Problem:
+    """UTF-8 when the bytes are UTF-8 (a seekable file is checked whole, then rewound; a
+    stream by its first megabyte), GB18030 when they are not but read as Chinese text, else
+    the problem to report."""
+    seekable = getattr(handle, "seekable", lambda: False)()
+    if seekable:
+        start = handle.tell()
+        sample = handle.read(SNIFF_BYTES)
+        utf8 = _is_utf8(sample, final=False) and _rest_is_utf8(handle, sample)
+        handle.seek(start)
+    else:
+        sample = handle.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(handle, "peek") else b""
+        utf8 = _is_utf8(sample, final=False)
+    if utf8:
+        return "utf-8"
+    return "gb18030" if _reads_as_chinese(sample) else Problem("unsure_encoding")
+
+
+def _is_utf8(data: bytes, final: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _rest_is_utf8(handle: Any, sample: bytes) -> bool:
+    """Whether the whole file is UTF-8, read on from `sample` in chunks (constant memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample)
+        while True:
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                decoder.decode(b"", final=True)
+                return True
+            decoder.decode(chunk)
+    except UnicodeDecodeError:
+        return False
+
+
+_CHINESE = re.compile("[\u00b7\u00d7\u00f7\u00b0\u00b1\u2000-\u206f\u2100-\u26ff\u3000-\u30ff\u3400-\u4dbf"
+                      "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+
+
+def _reads_as_chinese(sample: bytes) -> bool:
+    """GB18030 decodes almost any bytes; it is trusted only when the text it gives is Chinese:
+    nearly every character outside ASCII is a CJK character, punctuation or full-width form."""
+    try:
+        text = codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    foreign = [ch for ch in text if ord(ch) > 127]
+    if not foreign:
+        return False
+    chinese = sum(1 for ch in foreign if _CHINESE.match(ch))
+    return chinese >= 0.97 * len(foreign)
+
+
+def _rows(stream: io.TextIOBase, name: str, vocabulary: Vocabulary, codec: str) -> Iterator[CaseInput | FileNotice]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield CaseInput(name, error=Problem("empty_file"))
+        return
+    except (csv.Error, UnicodeDecodeError) as exc:
+        yield CaseInput(f"{name}:1", error=_read_problem(exc, codec, 0))
+        return
+    columns = read_header(header, name, vocabulary)
+    if isinstance(columns, CaseInput):
+        yield columns
+        return
+    used, notices = columns
+    yield from notices
+    last = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:   # the text stops being in the chosen encoding: stop here
+            yield CaseInput(f"{name}:{last + 1}", error=_read_problem(exc, codec, last))
+            return
+        except csv.Error as exc:
+            yield CaseInput(f"{name}:{reader.line_num}", error=Problem("csv", detail=str(exc)))
+            continue
+        line = last = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield CaseInput(f"{name}:{line}", error=Problem("csv_cells", cells=len(row), columns=len(header)))
+            continue
+        yield CaseInput(f"{name}:{line}", row_to_case(used, row, vocabulary))
+
+
+def _read_problem(exc: Exception, codec: str, line: int) -> Problem:
+    if isinstance(exc, UnicodeDecodeError):
+        shown = "UTF-8" if codec == "utf-8-sig" else codec
+        return Problem("not_utf8_after", encoding=shown, line=line) if line else \
+            Problem("bad_encoding", encoding=shown, byte=exc.start)
+    return Problem("csv", detail=str(exc))
+
+
+Columns = list[tuple[int, str]]   # (index in the row, the case path it fills)
+
+
+def read_header(header: list[str], name: str, vocabulary: Vocabulary) -> tuple[Columns, list[FileNotice]] | CaseInput:
+    """The columns to read and the notices about the others, or why the file is refused."""
+    used: Columns = []
+    notices: list[FileNotice] = []
+    first_at: dict[str, int] = {}
+    labels = _labels(vocabulary)
+    for i, raw in enumerate(header):
+        path = raw.strip().lstrip("\ufeff").strip()
+        if not path:
+            continue
+        if path in first_at:
+            return CaseInput(f"{name}:1", error=Problem("csv_duplicate_column", column=path,
+                                                        first=first_at[path] + 1, second=i + 1))
+        first_at[path] = i
+        if vocabulary.get(path) is not None:
+            used.append((i, path))
+        elif "." in path or path in labels:
+            meant = labels.get(path) or did_you_mean(path, vocabulary.paths())
+            hint = Problem("hint_did_you_mean", suggestion=meant) if meant else None
+            notices.append(FileNotice(f"{name}:1:{i + 1}", "E406", Problem("unknown_column", column=path), hint, (path,)))
+            used.append((i, path))   # kept in the case, where it shows as an unknown field
+    return used, notices
+
+
+def _labels(vocabulary: Vocabulary) -> dict[str, str]:
+    """A field's zh or en label -> its path, for a column headed by the label."""
+    out: dict[str, str] = {}
+    for path in vocabulary.paths():
+        fld = vocabulary.get(path)
+        if fld is not None:
+            for label in (fld.zh, fld.en):
+                out.setdefault(label, path)
+    return out
+
+
+def row_to_case(columns: Columns, row: list[str], vocabulary: Vocabulary) -> dict[str, Any]:
+    case: dict[str, Any] = {}
+    for i, path in columns:
+        parts = path.split(".")
+        target = case
+        for part in parts[:-1]:
+            nxt = target.get(part)
+            if not isinstance(nxt, dict):
+                nxt = target[part] = {}
+            target = nxt
+        target[parts[-1]] = cell_value(row[i], vocabulary, path)
+    return _drop_empty_objects(case)
+
+
+def _drop_empty_objects(obj: dict[str, Any]) -> dict[str, Any]:
+    """A nested object whose cells were all empty is absent (null), as in the JSON export."""
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            value = _drop_empty_objects(value)
+            if all(v is None for v in value.values()):
+                value = None
+        out[key] = value
+    return out
+
+
+def cell_value(cell: str, vocabulary: Vocabulary, path: str) -> Any:
+    """A cell as the JSON value its field expects; what cannot be converted stays text."""
+    text = cell.strip()
+    if text == "" or text.lower() == "null":
+        return None
+    fld = vocabulary.get(path)
+    kind = fld.type.kind if fld is not None else "str"
+    if kind == "bool":
+        return {"true": True, "false": False, "1": True, "0": False}.get(text.lower(), text)
+    if kind == "int":
+        return int(text) if re.fullmatch(r"[+-]?[0-9]{1,30}", text) else text
+    if kind in ("list", "object") and text[:1] in "[{":
+        try:
+            return loads(text)
+        except (InputError, ValueError, RecursionError):
+            return text
+    if kind == "list":
+        return [item.strip() for item in LIST_SEPARATORS.split(text) if item.strip()]
+    if fld is not None and fld.type.values is not None and text not in fld.type.values:
+        return label_code(fld, text) or text
+    return text
