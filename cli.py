@@ -76,9 +76,7 @@ def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
 
     Exit 0 when clean, 1 when any file has errors.
     """
-    files = rulebook_files(list(paths) or ["rulebooks"])
-    if not files:
-        raise click.UsageError("no rulebook files found (give files or folders)")
+    files = _rulebook_files_or_usage(paths, "check", lang)
     failed = 0
     for path in files:
         diags = check_rulebook(path)
@@ -115,10 +113,15 @@ def _parse_within(value: str | None) -> timedelta | None:
                                  " such as 6h, 2d, 30m"), param_hint="--within") from None
 
 
-def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...]) -> list[Any]:
+def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lang: str = "both") -> list[Any]:
     names = list(platforms)
     if "all" in names:
         names = [n for n in names if n != "all"] + available_platforms()
+    known = available_platforms()
+    for name in names:   # a platform that does not exist is a usage error (2), naming the ones that do
+        if not Path("rulebooks", f"{name}.yaml").is_file() and name not in known:
+            raise click.BadParameter(_say("no_platform", lang, name=name, platforms=", ".join(known)),
+                                     param_hint="--platform")
     books = []
     try:
         for name in dict.fromkeys(names):
@@ -131,10 +134,89 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...]) -> 
     return books
 
 
+#: CLI messages outside the diagnostic catalog, (English, Chinese)
+_CLI_TEXT: dict[str, tuple[str, str]] = {
+    "no_platform": ("no rulebook for platform {name!r}; platforms: {platforms} (or give a file with --rulebook)",
+                    "没有平台 {name!r} 的规则手册；可用平台：{platforms}（或用 --rulebook 指定文件）"),
+    "no_rulebooks_default": ("no rulebook found: looked for rulebooks/*.yaml in {cwd}; give files or folders, "
+                             "e.g. `rulebook {command} path/to/rulebooks/`",
+                             "没有找到规则手册：在 {cwd} 下查找了 rulebooks/*.yaml；请指定文件或文件夹，"
+                             "例如 `rulebook {command} path/to/rulebooks/`"),
+    "no_rulebooks": ("no rulebook found in {paths}: a rulebook is a .yaml or .yml file",
+                     "在 {paths} 中没有找到规则手册：规则手册是 .yaml 或 .yml 文件"),
+    "within": ("{n} result(s) with a deadline due within {within}", "{n} 个结果的期限在 {within} 内到期"),
+    "case_missing": ("{name!r} does not exist", "{name!r} 不存在"),
+    "stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
+}
+
+
+def _say(key: str, lang: str, **args: Any) -> str:
+    en, zh = _CLI_TEXT[key]
+    if lang == "zh":
+        return zh.format(**args)
+    if lang == "both":
+        return f"{en.format(**args)} / {zh.format(**args)}"
+    return en.format(**args)
+
+
+def _rulebook_files_or_usage(paths: tuple[str, ...], command: str, lang: str) -> list[Path]:
+    """The rulebook files to work on, or a usage error (exit 2) saying what was looked for."""
+    if not paths and not Path("rulebooks").is_dir():
+        raise click.UsageError(_say("no_rulebooks_default", lang, cwd=Path.cwd(), command=command))
+    files = rulebook_files(list(paths) or ["rulebooks"])
+    if not files:
+        raise click.UsageError(_say("no_rulebooks", lang, paths=", ".join(paths or ("rulebooks/",))))
+    return files
+
+
+class _InputProgress:
+    """How far the case files have been read, for the progress line's share done and time left."""
+
+    def __init__(self, names: tuple[str, ...]):
+        files = [n for n in names if n != "-"]
+        sizes = [Path(n).stat().st_size if Path(n).is_file() else 0 for n in files]
+        self.total = sum(sizes) if len(files) == len(names) and all(sizes) else None
+        self.sizes, self.opened, self.handle = sizes, 0, None
+
+    def on_open(self, handle: Any) -> None:
+        self.opened += 1
+        self.handle = handle
+
+    def position(self) -> int:
+        import os
+
+        before = sum(self.sizes[:max(self.opened - 1, 0)])
+        try:
+            return before + os.lseek(self.handle.fileno(), 0, os.SEEK_CUR) if self.handle is not None else 0
+        except (OSError, ValueError):   # closed: that file is read
+            return sum(self.sizes[:self.opened])
+
+
+def _wants_bom(fmt: str, bom: bool | None, out: Any, to_file: bool) -> bool:
+    """A BOM makes Excel read a CSV as UTF-8 (else it guesses GBK on Chinese Windows and the
+    Chinese is garbled). Written when the CSV goes to a file (`--output`, or stdout redirected
+    to an empty file), never into a pipe, where it would be a stray character."""
+    if fmt != "csv":
+        return False
+    if bom is not None:
+        return bom
+    if to_file:
+        return True
+    import os
+    import stat
+
+    try:
+        info = os.fstat(out.fileno())
+        return stat.S_ISREG(info.st_mode) and info.st_size == 0
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 @main.command(name="eval")
 @click.argument("cases", nargs=-1, required=True)
 @click.option("--platform", "-p", "platforms", multiple=True,
-              help="Rulebook by platform name (rulebooks/NAME.yaml here, else the packaged one); repeat, or 'all'.")
+              help="Rulebook by platform name (rulebooks/NAME.yaml here, else the packaged one); repeat, or 'all'. "
+              "A case that names its `platform` is evaluated only against that platform's rulebook.")
 @click.option("--rulebook", "-r", "rulebook_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Rulebook by file path; repeatable.")
 @click.option("--at", "at_text", help="Judge the cases at this moment (ISO 8601; no offset = Beijing time). "
@@ -142,57 +224,81 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...]) -> 
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
               help="table for people; json / jsonl: one JSON object per case and rulebook, one a line; "
               "csv: one row per case and rule.")
-@click.option("--within", "within_text", help="Only cases with a matched deadline due by now + this (e.g. 6h); "
-              "overdue ones included.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the results to this file instead of standard output (CSV gets a BOM for Excel).")
+@click.option("--bom/--no-bom", default=None,
+              help="CSV: start with a UTF-8 BOM so Excel shows Chinese correctly. Default: when writing to a "
+              "file (--output, or stdout redirected to a new file), never into a pipe.")
+@click.option("--input-format", type=click.Choice(["json", "jsonl", "csv", "yaml"]), default=None,
+              help="Format of the case files (default: by suffix; standard input and other names are sniffed).")
+@click.option("--encoding", default=None,
+              help="Encoding of CSV case files (default: UTF-8, else GB18030 when the text is clearly Chinese).")
+@click.option("--within", "within_text", help="Only results with a matched deadline due by now + this (e.g. 6h); "
+              "overdue ones included. csv/jsonl list only those rules.")
 @click.option("--explain/--no-explain", default=None,
               help="--explain: every condition of every rule with the value it saw (the table's default); "
               "--no-explain: no reasons (fastest). Default for json/jsonl/csv: the conditions that decided.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of labels and reasons.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of labels, reasons and messages.")
 @click.option("--summary/--no-summary", "show_summary", default=True,
               help="End with the counts (stdout for the table, stderr otherwise).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1,
               help="Evaluate in N processes (output keeps the input order).")
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
-             at_text: str | None, fmt: str, within_text: str | None, explain: bool | None, lang: str,
+             at_text: str | None, fmt: str, output: str | None, bom: bool | None, input_format: str | None,
+             encoding: str | None, within_text: str | None, explain: bool | None, lang: str,
              show_summary: bool, jobs: int) -> None:
     """Evaluate cases against rulebooks.
 
     CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl) or CSV with
-    columns named by path (order.paid_amount, ...); '-' reads JSON from stdin. JSON Lines
-    and CSV stream in constant memory.
+    columns named by path (order.paid_amount, ...); '-' reads standard input (JSON, JSON
+    Lines or CSV, sniffed, or say --input-format). JSON Lines and CSV stream in constant memory.
 
-    Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected.
+    Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected or a
+    field is unknown, 130 when interrupted (Ctrl-C; the output ends at a case boundary).
     """
-    from dsl.batch import BatchOptions, Progress, Sink, run_batch, run_parallel
+    from dsl.batch import BatchOptions, Interrupt, Progress, Reporter, Sink, output_names, run_batch, run_parallel
     from dsl.caseio import read_cases
 
     if not platforms and not rulebook_paths:
         raise click.UsageError("say which rulebook: --platform NAME or --rulebook FILE")
     for name in cases:
         if name != "-" and not Path(name).exists():
-            raise click.BadParameter(f"{name!r} does not exist", param_hint="CASES")
+            raise click.BadParameter(_say("case_missing", lang, name=name), param_hint="CASES")
+    if list(cases).count("-") > 1:
+        raise click.BadParameter(_say("stdin_once", lang), param_hint="CASES")
     at = _parse_at(at_text)
     within = _parse_within(within_text)
-    books = _load_books(platforms, rulebook_paths)
-    out = sys.stdout
-    level = "none" if explain is False else "all" if explain or fmt == "table" else "failing"
-    sink = Sink(out, "jsonl" if fmt == "json" else fmt, level, lang)
-    report = lambda line: click.echo(line, err=True)  # noqa: E731
-    progress = Progress(sys.stderr)
-    if jobs > 1:
-        items = (item for name in cases for item in read_cases(name, books[0].vocabulary, raw_lines=True))
-        paths = [str(Path(book.model.file).resolve()) for book in books]
-        summary = run_parallel(items, paths, sink, jobs, BatchOptions(at, within, lang), report, progress)
-    else:
-        items = (item for name in cases for item in read_cases(name, books[0].vocabulary))
-        summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress)
+    books = _load_books(platforms, rulebook_paths, lang)
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115 - closed below
+    try:
+        level = "none" if explain is False else "all" if explain or fmt == "table" else "failing"
+        sink = Sink(out, "jsonl" if fmt == "json" else fmt, level, lang, outputs=output_names(books),
+                    bom=_wants_bom(fmt, bom, out, output is not None))
+        sizes = _InputProgress(cases)
+        progress = Progress(sys.stderr, lang=lang, total_bytes=sizes.total, position=sizes.position)
+        report = Reporter(lambda line: click.echo(line, err=True), progress)
+        reading = dict(vocabulary=books[0].vocabulary, input_format=input_format, encoding=encoding, notices=True,
+                       on_open=sizes.on_open)
+        with Interrupt() as interrupt:
+            if jobs > 1:
+                items = (item for name in cases for item in read_cases(name, raw_lines=True, **reading))
+                paths = [str(Path(book.model.file).resolve()) for book in books]
+                summary = run_parallel(items, paths, sink, jobs, BatchOptions(at, within, lang), report, progress,
+                                       interrupt=interrupt)
+            else:
+                items = (item for name in cases for item in read_cases(name, **reading))
+                summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
+                                    interrupt=interrupt)
+        out.flush()
+    finally:
+        if output:
+            out.close()
     if show_summary:
         text = summary.text(lang)
         if within is not None:
-            text += (f"\n{summary.shown} 个结果的期限在 {within_text} 内到期" if lang == "zh" else
-                     f"\n{summary.shown} result(s) with a deadline due within {within_text}")
-        click.echo(text, err=fmt != "table")
-    sys.exit(0 if summary.clean else 1)
+            text += "\n" + _say("within", lang, n=summary.shown, within=within_text)
+        click.echo(text, err=fmt != "table" or output is not None)
+    sys.exit(130 if summary.interrupted else 0 if summary.clean else 1)
 
 
 @main.command()
@@ -208,9 +314,7 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool) -> N
     from dsl.report import coverage_report, example_failure
     from dsl.testing import Coverage, run_examples
 
-    files = rulebook_files(list(paths) or ["rulebooks"])
-    if not files:
-        raise click.UsageError("no rulebook files found (give files or folders)")
+    files = _rulebook_files_or_usage(paths, "test", "both")
     total = Coverage()
     passed = failed = 0
     broken = False

@@ -1,167 +1,176 @@
 """Evaluate a stream of cases against rulebooks in constant memory, counting as it goes.
 
 Every case read is either evaluated or rejected (so the counts always add up); a bad
-line never stops the batch. Output goes to a sink one case at a time.
+line never stops the batch. Output goes to a sink one case at a time, each case in one
+write, so an interrupted batch ends at a case boundary.
 """
 from __future__ import annotations
 
 import csv
 import io
-import json
 import os
+import re
 import sys
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, TextIO
 
-from .caseio import CaseInput, LineBlock
+from .caseio import CaseInput, FileNotice, LineBlock
+from .errors import Diagnostic, Problem, problem_text
 from .report import case_table
-from .results import CaseResult
+from .results import CaseResult, RuleResult
 from .runtime import CompiledRulebook
-from .values import format_timestamp
-
-MAX_KEPT_REJECTIONS = 100
+from .summary import MAX_KEPT_REJECTIONS, Progress, Reporter, Summary
+from .values import format_timestamp, to_json
 
 CSV_COLUMNS = ["case", "platform", "at", "rule", "matched", "action", "deadline", "due", "version", "error", "why"]
 
+Report = Callable[..., None]   # report(line, key=None): one line for stderr; a keyed line is shown once
 
-@dataclass
-class Summary:
-    """Counts of one batch: read == evaluated + rejected, always."""
 
-    read: int = 0
-    evaluated: int = 0
-    rejected: int = 0
-    with_field_errors: int = 0
-    with_rule_errors: int = 0
-    shown: int = 0
-    matched: Counter[tuple[str, str]] = field(default_factory=Counter)
-    rejections: list[tuple[str, str]] = field(default_factory=list)
-
-    def reject(self, source: str, reason: str) -> None:
-        self.rejected += 1
-        if len(self.rejections) < MAX_KEPT_REJECTIONS:
-            self.rejections.append((source, reason))
-
-    def merge(self, other: Summary) -> None:
-        self.read += other.read
-        self.evaluated += other.evaluated
-        self.rejected += other.rejected
-        self.with_field_errors += other.with_field_errors
-        self.with_rule_errors += other.with_rule_errors
-        self.shown += other.shown
-        self.matched.update(other.matched)
-        room = MAX_KEPT_REJECTIONS - len(self.rejections)
-        self.rejections.extend(other.rejections[:max(room, 0)])
-
-    @property
-    def clean(self) -> bool:
-        return not self.rejected and not self.with_field_errors and not self.with_rule_errors
-
-    def text(self, lang: str = "en") -> str:
-        zh = lang == "zh"
-        head = (f"共读取 {self.read} 个案例：{self.evaluated} 个已判定，{self.rejected} 个被拒绝" if zh else
-                f"{self.read} case(s) read: {self.evaluated} evaluated, {self.rejected} rejected")
-        if self.with_field_errors:
-            head += (f"（其中 {self.with_field_errors} 个有字段错误）" if zh else
-                     f" ({self.with_field_errors} evaluated with field errors)")
-        if self.with_rule_errors:
-            head += (f"（{self.with_rule_errors} 个有规则求值错误）" if zh else
-                     f" ({self.with_rule_errors} with a rule that failed to evaluate)")
-        lines = [head]
-        for source, reason in self.rejections:
-            lines.append(f"  rejected {source}: {reason}")
-        if self.rejected > len(self.rejections):
-            lines.append(f"  ... and {self.rejected - len(self.rejections)} more rejected")
-        if self.matched:
-            lines.append("命中次数：" if zh else "matches per rule:")
-            for (platform, rule), n in sorted(self.matched.items()):
-                lines.append(f"  {platform}/{rule}: {n}")
-        return "\n".join(lines)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"read": self.read, "evaluated": self.evaluated, "rejected": self.rejected,
-                "with_field_errors": self.with_field_errors, "with_rule_errors": self.with_rule_errors,
-                "matched": {f"{p}/{r}": n for (p, r), n in sorted(self.matched.items())},
-                "rejections": [{"source": s, "reason": r} for s, r in self.rejections]}
+def output_names(books: list[CompiledRulebook]) -> list[str]:
+    """Every output any rule of these rulebooks can give (`compensation`), sorted: the CSV
+    gets a column `outputs.NAME` for each."""
+    names = {name for book in books for rule in book.model.rules for v in rule.versions for name, _ in v.outputs}
+    return sorted(names)
 
 
 class Sink:
-    """Writes results in one format; `table` for people, `json`/`jsonl` and `csv` for programs."""
+    """Writes results in one format; `table` for people, `json`/`jsonl` and `csv` for programs.
 
-    def __init__(self, out: TextIO, fmt: str, explain: str = "failing", lang: str = "zh", header: bool = True):
+    In CSV, `action`, `deadline` and the `outputs.*` columns are filled only for rules that
+    matched (a filter on `action` then never picks a rule that did not apply); a BOM first,
+    when asked, makes Excel read the file as UTF-8."""
+
+    def __init__(self, out: TextIO, fmt: str, explain: str = "failing", lang: str = "zh", header: bool = True,
+                 outputs: list[str] | None = None, bom: bool = False):
         self.out, self.fmt, self.explain, self.lang = out, fmt, explain, lang
-        self.csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+        self.outputs = outputs or []
+        self.buffer = io.StringIO()
+        self.csv = csv.writer(self.buffer, lineterminator="\n") if fmt == "csv" else None
         if self.csv is not None and header:
-            self.csv.writerow(CSV_COLUMNS)
+            self.csv.writerow(CSV_COLUMNS + [f"outputs.{name}" for name in self.outputs])
+            self.out.write(("\ufeff" if bom else "") + self._take())
 
-    def write(self, result: CaseResult, book: CompiledRulebook) -> None:
+    def _take(self) -> str:
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+    def write(self, result: CaseResult, book: CompiledRulebook, rules: set[str] | None = None) -> None:
+        """One case's results (only the `rules` given, when given), in one write."""
         if self.fmt == "table":
             names = {r.rule.id: r.rule.name("zh") + " / " + r.rule.name("en") for r in book.rules}
             self.out.write(case_table(result, names, self.explain, self.lang) + "\n\n")
         elif self.csv is not None:
             for r in result.results:
-                self.csv.writerow([result.case, result.platform, format_timestamp(result.at), r.rule,
-                                   str(r.matched).lower(), r.action or "", format_timestamp(r.deadline) if r.deadline else "",
-                                   str(r.due).lower(), r.version or "", r.error or "",
-                                   " | ".join(r.reasons(self.explain))])
+                if rules is None or r.rule in rules:
+                    self.csv.writerow(self._row(result, r))
+            self.out.write(self._take())
         else:
-            self.out.write(result.to_json(self.explain) + "\n")
+            obj = result.to_dict(self.explain)
+            if rules is not None:
+                obj["results"] = [r for r in obj["results"] if r["rule"] in rules]
+                obj["timeline"] = [e for e in obj["timeline"] if e["rule"] in rules]
+            self.out.write(_dumps(obj) + "\n")
+
+    def _row(self, result: CaseResult, r: RuleResult) -> list[str]:
+        matched = r.matched and not r.error
+        outputs = [_cell(r.outputs.get(name)) if matched else "" for name in self.outputs]
+        return [result.case, result.platform, format_timestamp(result.at), r.rule, str(r.matched).lower(),
+                (r.action or "") if matched else "", format_timestamp(r.deadline) if r.deadline and matched else "",
+                str(r.due).lower(), r.version or "", r.error or "", " | ".join(r.reasons(self.explain))] + outputs
 
 
-class Progress:
-    """A counter on stderr for long batches, only when stderr is a terminal."""
+def _dumps(obj: Any) -> str:
+    import json
 
-    def __init__(self, stream: TextIO | None = None, every_seconds: float = 0.25):
-        self.stream = stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.every = every_seconds
-        self.last = time.monotonic()
-        self.started = self.last
-        self.shown = False
+    return json.dumps(obj, ensure_ascii=False)
 
-    def tick(self, summary: Summary, force: bool = False) -> None:
-        if not self.enabled or (summary.read % 100 and not force):
-            return
-        now = time.monotonic()
-        if now - self.last < self.every or now - self.started < 1.0:
-            return
-        self.last = now
-        rate = summary.read / max(now - self.started, 1e-9)
-        self.stream.write(f"\r… {summary.read:,} cases ({rate:,.0f}/s), {summary.rejected} rejected ")
-        self.stream.flush()
-        self.shown = True
 
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * 60 + "\r")
-            self.stream.flush()
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    shown = to_json(value)
+    return shown if isinstance(shown, str) else _dumps(shown)
+
+
+_SOURCE_FILE = re.compile(r"(?::[0-9]+(?::[0-9]+)?|\[[0-9]+\])$")
+
+
+def source_file(source: str) -> str:
+    """`cases.jsonl:3` -> `cases.jsonl` (a case's file, for what is said once per file)."""
+    return _SOURCE_FILE.sub("", source)
+
+
+def _line(source: str, code: str, text: str, severity: str = "error") -> str:
+    return f"{source}: {severity} {code}: {text}"
 
 
 def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | None, lang: str,
-                 report: Callable[[str], None]) -> tuple[list[tuple[CompiledRulebook, CaseResult]], bool] | str:
-    """One case against every rulebook: (results, had field errors), or the reason it was rejected."""
+                 report: Report) -> tuple[list[tuple[CompiledRulebook, CaseResult]], bool, list[str]] | Problem:
+    """One case against every rulebook it belongs to: (results, had field errors, unknown
+    fields), or the reason it was rejected. A case that names its `platform` is evaluated
+    only against that platform's rulebooks."""
     if item.error:
-        report(f"{item.source}: error E401: {item.error}")
+        report(_line(item.source, "E401", problem_text(item.error, lang)))
         return item.error
+    books = _for_platform(item.doc, books)
+    if isinstance(books, Problem):
+        report(_line(item.source, "E401", books.text(lang)))
+        return books
     out: list[tuple[CompiledRulebook, CaseResult]] = []
     field_errors = False
+    unknown: list[str] = []
     for i, book in enumerate(books):
         parsed = book.parse(item.doc, fallback_id=item.source)
         if parsed.fatal:
-            who = "" if parsed.id == item.source else f"case {parsed.id}: "
-            report(f"{item.source}: error E401: {who}{parsed.fatal}")
-            return f"{who}{parsed.fatal}"
+            reason = parsed.fatal if parsed.id == item.source else Problem("case_problem", case=parsed.id, detail=parsed.fatal)
+            report(_line(item.source, "E401", problem_text(reason, lang)))
+            return reason
         result = book.evaluate(parsed, at, lang)
         if i == 0:
-            for problem in parsed.problems:
-                hint = f" ({problem.hint})" if problem.hint else ""
-                report(f"{item.source}: error E402: case {parsed.id}: field {problem.path}: {problem.detail}{hint}")
+            _report_fields(item, parsed, lang, report)
+            unknown = parsed.unknown
         field_errors = field_errors or bool(parsed.problems)
         out.append((book, result))
-    return out, field_errors
+    return out, field_errors, unknown
+
+
+def _for_platform(doc: Any, books: list[CompiledRulebook]) -> list[CompiledRulebook] | Problem:
+    platform = doc.get("platform") if isinstance(doc, dict) else None
+    if not isinstance(platform, str) or not platform.strip():
+        return books
+    chosen = [book for book in books if book.platform == platform.strip()]
+    if chosen:
+        return chosen
+    return Problem("wrong_platform", platform=platform.strip(), given=", ".join(dict.fromkeys(b.platform for b in books)))
+
+
+def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> None:
+    from .suggest import did_you_mean
+
+    for problem in parsed.problems:
+        text = Diagnostic("E402", args={"case": parsed.id, "path": problem.path,
+                                        "detail": problem_text(problem.detail, lang)}).message(lang)
+        hint = f" ({problem_text(problem.hint, lang)})" if problem.hint else ""
+        report(_line(item.source, "E402", text + hint))
+    for path in parsed.unknown:   # once per file and path: a typo in an export repeats on every line
+        meant = did_you_mean(path, parsed.vocabulary.paths()) if parsed.vocabulary else None
+        text = Diagnostic("E405", args={"case": parsed.id, "path": path}).message(lang)
+        hint = " (" + Problem("hint_did_you_mean", suggestion=meant).text(lang) + ")" if meant else ""
+        report(_line(item.source, "E405", text + hint + " " + Problem("once_per_file").text(lang), "warning"),
+               key=(source_file(item.source), path))
+
+
+def report_notice(notice: FileNotice, lang: str, report: Report, summary: Summary) -> None:
+    """A problem of a whole file (a CSV column that names no field): once, counted."""
+    hint = f" ({problem_text(notice.hint, lang)})" if notice.hint else ""
+    report(_line(notice.source, notice.code, notice.problem.text(lang) + hint, "warning"))
+    for path in notice.paths:
+        report("", key=(source_file(notice.source), path))   # marks it said: the cases do not repeat it
+        summary.unknown_fields[path] += 1
 
 
 @dataclass
@@ -171,39 +180,84 @@ class BatchOptions:
     lang: str = "zh"
 
 
-def process(item: CaseInput, books: list[CompiledRulebook], sink: Sink, summary: Summary, options: BatchOptions,
-            report: Callable[[str], None]) -> None:
+def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: Sink, summary: Summary,
+            options: BatchOptions, report: Report) -> None:
     """One case: evaluate, count, and write the results that pass the `within` filter."""
+    if isinstance(item, FileNotice):
+        report_notice(item, options.lang, report, summary)
+        return
     summary.read += 1
     done = evaluate_one(item, books, options.at, options.lang, report)
-    if isinstance(done, str):
+    if isinstance(done, Problem):
         summary.reject(item.source, done)
         return
-    results, field_errors = done
+    results, field_errors, unknown = done
     summary.evaluated += 1
     summary.with_field_errors += field_errors
     summary.with_rule_errors += any(r.error for _, result in results for r in result.results) and not field_errors
+    for path in unknown:
+        summary.unknown_fields[path] += 1
     for book, result in results:
         for r in result.results:
             if r.matched:
                 summary.matched[(result.platform, r.rule)] += 1
-        if options.within is not None and not any(e.deadline <= result.at + options.within for e in result.timeline):
-            continue
+        rules = None
+        if options.within is not None:
+            limit = result.at + options.within
+            rules = {e.rule for e in result.timeline if e.deadline <= limit}
+            if not rules:
+                continue
         summary.shown += 1
-        sink.write(result, book)
+        sink.write(result, book, rules if sink.fmt != "table" else None)
 
 
-def run_batch(items: Iterable[CaseInput], books: list[CompiledRulebook], sink: Sink, at: datetime | None = None,
-              within: timedelta | None = None, lang: str = "zh", report: Callable[[str], None] | None = None,
-              progress: Progress | None = None) -> Summary:
+def _reporter(report: Callable[[str], None] | None) -> Reporter:
+    """A plain `report(line)` callable (or None: stderr) made into a Reporter."""
+    if isinstance(report, Reporter):
+        return report
+    return Reporter(report or (lambda line: print(line, file=sys.stderr)))
+
+
+class Interrupt:
+    """Ctrl-C during a batch: noted, and acted on between two cases (never inside one)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __enter__(self) -> Interrupt:
+        import signal
+        import threading
+
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._note)
+        return self
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.requested = True
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def run_batch(items: Iterable[CaseInput | FileNotice], books: list[CompiledRulebook], sink: Sink,
+              at: datetime | None = None, within: timedelta | None = None, lang: str = "zh",
+              report: Report | None = None, progress: Progress | None = None,
+              interrupt: Interrupt | None = None) -> Summary:
     """Evaluate every case, write each result to `sink`, and return the counts."""
     summary = Summary()
     options = BatchOptions(at, within, lang)
-    report = report or (lambda line: print(line, file=sys.stderr))
+    report = _reporter(report)
     for item in items:
         process(item, books, sink, summary, options, report)
         if progress is not None:
             progress.tick(summary)
+        if interrupt is not None and interrupt.requested:
+            summary.interrupted = True
+            break
     if progress is not None:
         progress.close()
     return summary
@@ -215,26 +269,28 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(paths: list[str], fmt: str, explain: str, options: BatchOptions,
-                 encoding: tuple[str, str] | None) -> None:
+                 encoding: tuple[str, str] | None, outputs: list[str]) -> None:
     import signal
 
     from . import load_rulebook
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle (it stops the pool)
     _WORKER.update(books=[load_rulebook(p) for p in paths], fmt=fmt, explain=explain, options=options,
-                   encoding=encoding)
+                   encoding=encoding, outputs=outputs)
 
 
-def _work(chunk: list[CaseInput | LineBlock]) -> tuple[str | bytes, Summary, list[str]]:
+def _work(chunk: list[CaseInput | LineBlock | FileNotice]) -> tuple[str | bytes, Summary, list[tuple[str, Any]]]:
     """Evaluate a chunk; the output comes back as text, or as bytes already encoded for the
     parent's stdout (encoding hundreds of megabytes is then the workers' share, not the
     parent's)."""
     out = io.StringIO()
-    sink = Sink(out, _WORKER["fmt"], _WORKER["explain"], _WORKER["options"].lang, header=False)
+    sink = Sink(out, _WORKER["fmt"], _WORKER["explain"], _WORKER["options"].lang, header=False,
+                outputs=_WORKER["outputs"])
     summary, reports = Summary(), []
+    report = lambda line, key=None: reports.append((line, key))  # noqa: E731 - said by the parent, in order
     for item in chunk:
         for case in item.cases() if isinstance(item, LineBlock) else (item,):
-            process(case, _WORKER["books"], sink, summary, _WORKER["options"], reports.append)
+            process(case, _WORKER["books"], sink, summary, _WORKER["options"], report)
     text = out.getvalue()
     encoding = _WORKER["encoding"]
     return (text.encode(*encoding) if encoding else text), summary, reports
@@ -278,9 +334,9 @@ def _binary_target(out: TextIO) -> tuple[Any, tuple[str, str]] | None:
     return binary, (encoding, errors)
 
 
-def run_parallel(items: Iterable[CaseInput | LineBlock], book_paths: list[str], sink: Sink, jobs: int,
-                 options: BatchOptions, report: Callable[[str], None], progress: Progress | None = None,
-                 chunk_size: int = 2000) -> Summary:
+def run_parallel(items: Iterable[CaseInput | LineBlock | FileNotice], book_paths: list[str], sink: Sink, jobs: int,
+                 options: BatchOptions, report: Report, progress: Progress | None = None,
+                 chunk_size: int = 2000, interrupt: Interrupt | None = None) -> Summary:
     """Like run_batch with `jobs` worker processes; output keeps the input order and memory
     stays bounded (at most 2 × jobs chunks in flight). The parent only reads, cuts and
     writes: JSON Lines reach the workers as raw blocks (`LineBlock`), and their output comes
@@ -289,12 +345,13 @@ def run_parallel(items: Iterable[CaseInput | LineBlock], book_paths: list[str], 
     from collections import deque
 
     summary = Summary()
+    report = _reporter(report)
     target = _binary_target(sink.out)
     binary, encoding = target if target is not None else (None, None)
     if binary is not None:
         sink.out.flush()   # what the text layer holds (a CSV header) goes first
     context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
-    with context.Pool(jobs, _init_worker, (book_paths, sink.fmt, sink.explain, options, encoding)) as pool:
+    with context.Pool(jobs, _init_worker, (book_paths, sink.fmt, sink.explain, options, encoding, sink.outputs)) as pool:
         pending: deque[Any] = deque()
         chunks = iter(_chunks(items, chunk_size))
         while True:
@@ -307,11 +364,14 @@ def run_parallel(items: Iterable[CaseInput | LineBlock], book_paths: list[str], 
                 break
             output, part, reports = pending.popleft().get()
             (binary if binary is not None else sink.out).write(output)
-            for line in reports:
-                report(line)
+            for line, key in reports:
+                report(line, key)
             summary.merge(part)
             if progress is not None:
                 progress.tick(summary, force=True)
+            if interrupt is not None and interrupt.requested:   # the chunks written are whole cases
+                summary.interrupted = True
+                break
     if binary is not None:
         binary.flush()
     if progress is not None:
@@ -319,4 +379,5 @@ def run_parallel(items: Iterable[CaseInput | LineBlock], book_paths: list[str], 
     return summary
 
 
-__all__ = ["Summary", "Sink", "Progress", "run_batch", "evaluate_one", "io"]
+__all__ = ["Summary", "Sink", "Progress", "Reporter", "Interrupt", "run_batch", "run_parallel", "evaluate_one",
+           "MAX_KEPT_REJECTIONS"]

@@ -151,7 +151,8 @@ INPUT_FORMATS = {"json": ".json", "jsonl": ".jsonl", "csv": ".csv", "yaml": ".ya
 
 
 def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input_format: str | None = None,
-               encoding: str | None = None, notices: bool = False) -> Iterator[CaseInput | LineBlock | FileNotice]:
+               encoding: str | None = None, notices: bool = False,
+               on_open: Any = None) -> Iterator[CaseInput | LineBlock | FileNotice]:
     """Every case of a file (or `-` for standard input), in order.
 
     The format is `input_format` (json, jsonl, csv, yaml), else the file's suffix, else sniffed
@@ -160,7 +161,8 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
     bad bytes rejects only that line. With `raw_lines`, JSON Lines come out as `LineBlock`s
     (see there) after the first line. `encoding` is for CSV (default: UTF-8, else GB18030
     when the text is clearly Chinese). With `notices`, problems of a whole file (a CSV
-    column that names no field) come out as `FileNotice`s before its cases.
+    column that names no field) come out as `FileNotice`s before its cases. `on_open(handle)`
+    is told of each file opened (the progress line asks it how far it has been read).
     """
     label = "<stdin>" if name == "-" else name
     suffix = INPUT_FORMATS[input_format] if input_format else ("" if name == "-" else Path(name).suffix.lower())
@@ -170,6 +172,8 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
             yield from (item for item in items if notices or not isinstance(item, FileNotice))
         else:
             with Path(name).open("rb") as handle:
+                if on_open is not None:
+                    on_open(handle)
                 items = _read_handle(handle, name, suffix, vocabulary, raw_lines, encoding)
                 yield from (item for item in items if notices or not isinstance(item, FileNotice))
     except OSError as exc:

@@ -279,6 +279,8 @@ PROBLEMS: Final[dict[str, tuple[str, str]]] = {
     # rule results and batch lines
     "bad_field": ("cannot decide: bad value in {path}: {detail}", "无法判定：字段 {path} 的值有误：{detail}"),
     "rule_failed": ("{where}: rule {rule!r} failed: {detail}", "{where}：规则 {rule!r} 求值失败：{detail}"),
+    "case_problem": ("case {case}: {detail}", "案例 {case}：{detail}"),
+    "once_per_file": ("(said once per file)", "（每个文件只提示一次）"),
     "field_error": ("field {path}: {detail}", "字段 {path}：{detail}"),
     "unknown_field": ("unknown field {path!r} (not in the vocabulary; ignored)", "未知字段 {path!r}（不在词汇表中，未读取）"),
 }

@@ -21,8 +21,8 @@ from dsl import load_rulebook
 from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, ROOT, json_lines, rule_yaml
 
 PLATFORMS = ["douyin", "kuaishou", "pinduoduo"]
-SUMMARY_EN = re.compile(r"(\d+) case\(s\) read: (\d+) evaluated, (\d+) rejected")
-SUMMARY_ZH = re.compile(r"共读取 (\d+) 个案例：(\d+) 个已判定，(\d+) 个被拒绝")
+SUMMARY_EN = re.compile(r"(\d+) case\(s\) read: (\d+) evaluated, (\d+) could not be read")
+SUMMARY_ZH = re.compile(r"共读取 (\d+) 个案例：(\d+) 个已判定，(\d+) 个无法读取")
 CSV_HEADER = ["case", "platform", "at", "rule", "matched", "action", "deadline", "due", "version", "error", "why"]
 GITHUB = re.compile(r"^::error file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<col>\d+),title=(?P<code>E\d{3})::\S")
 BEIJING = "+08:00"
@@ -382,7 +382,7 @@ def test_csv_output_one_row_per_case_and_rule(invoke: Any, tmp_path: Path) -> No
     result = invoke("eval", "-p", "all", "--format", "csv", "--lang", "en", path)
     assert result.exit_code == 0, result.stderr
     reader = csv.reader(io.StringIO(result.stdout))
-    assert next(reader) == CSV_HEADER
+    assert next(reader)[:len(CSV_HEADER)] == CSV_HEADER
     rows = [dict(zip(CSV_HEADER, row)) for row in reader]
     rules = {p: load_rulebook(p).rule_ids for p in PLATFORMS}
     assert len(rows) == len(cases) * sum(len(ids) for ids in rules.values())

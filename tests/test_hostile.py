@@ -34,7 +34,7 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 RULEBOOK_CORPUS = sorted((HOSTILE / "rulebooks").glob("*.yaml"))
 CASE_DIR = HOSTILE / "cases"
 DIAG = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning) (?P<code>E\d{3}):", re.M)
-SUMMARY = re.compile(r"(\d+) case\(s\) read: (\d+) evaluated, (\d+) rejected")
+SUMMARY = re.compile(r"(\d+) case\(s\) read: (\d+) evaluated, (\d+) could not be read")
 TIMEOUT = 15            # seconds for one subprocess; every limit of the README is far below it
 MEMORY = 2 * 1024 ** 3  # bytes of address space for one subprocess
 
