@@ -164,13 +164,12 @@ def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> N
                key=(source_file(item.source), path))
 
 
-def report_notice(notice: FileNotice, lang: str, report: Report, summary: Summary) -> None:
+def report_notice(notice: FileNotice, lang: str, report: Report) -> None:
     """A problem of a whole file (a CSV column that names no field): once, counted."""
     hint = f" ({problem_text(notice.hint, lang)})" if notice.hint else ""
     report(_line(notice.source, notice.code, notice.problem.text(lang) + hint, "warning"))
-    for path in notice.paths:
-        report("", key=(source_file(notice.source), path))   # marks it said: the cases do not repeat it
-        summary.unknown_fields[path] += 1
+    for path in notice.paths:   # marks it said: the cases do not repeat it (they count it, as cases)
+        report("", key=(source_file(notice.source), path))
 
 
 @dataclass
@@ -184,7 +183,7 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
             options: BatchOptions, report: Report) -> None:
     """One case: evaluate, count, and write the results that pass the `within` filter."""
     if isinstance(item, FileNotice):
-        report_notice(item, options.lang, report, summary)
+        report_notice(item, options.lang, report)
         return
     summary.read += 1
     done = evaluate_one(item, books, options.at, options.lang, report)

@@ -168,7 +168,10 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
     suffix = INPUT_FORMATS[input_format] if input_format else ("" if name == "-" else Path(name).suffix.lower())
     try:   # a file that cannot be opened, or a read that fails partway (what came before stands)
         if name == "-":
-            items = _read_handle(sys.stdin.buffer, label, suffix, vocabulary, raw_lines, encoding)
+            stdin = sys.stdin.buffer
+            if not hasattr(stdin, "peek"):   # a stream given by a caller: buffered, so it can be sniffed
+                stdin = io.BufferedReader(stdin)
+            items = _read_handle(stdin, label, suffix, vocabulary, raw_lines, encoding)
             yield from (item for item in items if notices or not isinstance(item, FileNotice))
         else:
             with Path(name).open("rb") as handle:

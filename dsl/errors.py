@@ -311,7 +311,7 @@ class Problem(str):
     key: str
     args: dict[str, Any]
 
-    def __new__(cls, key: str, **args: Any) -> Problem:
+    def __new__(cls, key: str, /, **args: Any) -> Problem:
         self = super().__new__(cls, _problem_text(key, args, "en"))
         self.key, self.args = key, args
         return self
