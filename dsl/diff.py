@@ -99,7 +99,7 @@ class Decision:
 
     @property
     def label(self) -> str:
-        """"error", "no match", or the action: the word of a transition (`no match → approve`)."""
+        """The word of a transition (`no match → approve`): `error`, `no match` or the action."""
         if self.error:
             return "error"
         return (self.action or "match") if self.matched else "no match"
@@ -111,8 +111,9 @@ class Decision:
 
 
 def decision_of(r: RuleResult) -> Decision:
-    if r.error:
-        return Decision(False, None, None, (), r.error)
+    """A rule that could not decide is `error`, never folded into `no match`."""
+    if r.error or r.matched is None:
+        return Decision(False, None, None, (), r.error or "cannot decide")
     return Decision(r.matched, r.action if r.matched else None, r.deadline if r.matched else None,
                     tuple(r.outputs.items()) if r.matched else (), None)
 
