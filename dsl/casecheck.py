@@ -87,10 +87,20 @@ def _hint(vocabulary: Vocabulary, path: str, node: Any) -> tuple[str, dict[str, 
     return None
 
 
+def _taken(doc: Document) -> set[Any]:
+    """Spans the loader already reported (computed once per document)."""
+    taken = doc.__dict__.get("_case_check_taken")
+    if taken is None:
+        taken = doc.__dict__["_case_check_taken"] = {d.span for d in doc.diagnostics}
+    return taken
+
+
 def _add(doc: Document, found: dict[tuple[str, Path], Diagnostic], code: str, where: Path, args: dict[str, Any],
          hint: tuple[str, dict[str, Any]] | None, key: bool = False) -> None:
     if (code, where) in found:
         return
     span = doc.nearest_span(where, key=key)
+    if span in _taken(doc):   # the loader said it already (E307 for a plain `no`)
+        return
     found[(code, where)] = Diagnostic(code, span, doc.file, args, hint, describe_path(where, doc.data),
                                       source_line=doc.line_text(span.line) if span else None)
