@@ -345,15 +345,46 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool) -> N
     sys.exit(1 if failed or broken or low else 0)
 
 
-def _diff_side(name: str, hint: str) -> list[Any]:
-    """A rulebook for diff: a missing one is a usage error (2), not a difference (1)."""
-    if not Path(name).exists():
-        try:
-            find_rulebook(name)
-        except DslError as exc:
-            raise click.BadParameter(exc.diagnostics[0].message("en"), param_hint=hint) from None
-        return _load_books((name,), ())
-    return _load_books((), (name,))
+def _diff_side(name: str, hint: str, lang: str) -> tuple[Path, bool]:
+    """Where one side of diff is, and whether it was given as a platform name. A rulebook
+    that cannot be found is a usage error (2), not a difference (1)."""
+    if Path(name).exists():
+        return Path(name), False
+    try:
+        return find_rulebook(name), True
+    except DslError as exc:
+        raise click.BadParameter(exc.diagnostics[0].message(lang), param_hint=hint) from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _diff_paths(a: str, b: str, lang: str) -> tuple[Path, Path]:
+    """The two files to compare. A platform name that finds the other side's own file (`douyin`
+    next to `rulebooks/douyin.yaml`) means the packaged copy when that is another file;
+    otherwise both sides are one file, which is said, with how to compare an edit (exit 2)."""
+    from dsl.diffreport import say
+    from dsl.locate import packaged_rulebook
+
+    (path_a, named_a), (path_b, named_b) = _diff_side(a, "A", lang), _diff_side(b, "B", lang)
+    if not _same_file(path_a, path_b):
+        return path_a, path_b
+    for side, name, named, local in (("A", a, named_a, b), ("B", b, named_b, a)):
+        packaged = packaged_rulebook(name) if named else None
+        if packaged is not None and not _same_file(packaged, path_a):
+            click.echo(say("packaged", lang, side=side, name=name, local=local, path=packaged), err=True)
+            return (packaged, path_b) if side == "A" else (path_a, packaged)
+    try:
+        rel = path_b.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        rel = str(path_b)
+    lines = [say("same_file", lang, a=a, b=b, path=path_a.resolve())]
+    lines += [say("same_file_named", lang, name=name) for name, named in ((a, named_a), (b, named_b)) if named]
+    raise click.UsageError("\n".join(lines + [say("same_file_hint", lang, rel=rel)]))
 
 
 @main.command()
@@ -361,27 +392,49 @@ def _diff_side(name: str, hint: str) -> list[Any]:
 @click.argument("b")
 @click.option("--cases", "case_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Evaluate both rulebooks over these cases and report the decisions that change.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
+              help="text for people; json: the whole report as one object; jsonl (with --cases): one line per "
+              "changed or undecidable case and rule, and per rejected case, with the text report on stderr.")
+@click.option("--changes", "changes_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write every changed or undecidable case and rule (JSON Lines, as --format jsonl) to FILE.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the report.")
+def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: str | None, lang: str) -> None:
     """Compare two rulebooks (platform names or files): rules, parameters, conditions, decisions.
 
-    Exit 0 when they are the same (and no decision changes), 1 when they differ.
+    With --cases, every case is decided by both; the report counts per rule the cases whose
+    decision changes and those a rule cannot decide (a bad field) in A, in B or in both.
+    Exit 0 when they are the same (and no decision changes), 1 when they differ, 2 usage.
     """
     from dsl.caseio import read_cases
-    from dsl.diff import diff_decisions, diff_structure, diff_to_json, render_decisions, render_structure
+    from dsl.diff import diff_decisions, diff_structure
+    from dsl.diffreport import diff_to_json, render_decisions, render_structure, row_line, say
 
-    book_a, book_b = _diff_side(a, "A"), _diff_side(b, "B")
-    structure = diff_structure(book_a[0], book_b[0])
+    if not case_files and (fmt == "jsonl" or changes_file):
+        raise click.UsageError(say("needs_cases", lang, option="--format jsonl" if fmt == "jsonl" else "--changes"))
+    path_a, path_b = _diff_paths(a, b, lang)
+    book_a, book_b = _load_books((), (str(path_a),))[0], _load_books((), (str(path_b),))[0]
+    structure = diff_structure(book_a, book_b)
     decisions = None
     if case_files:
-        items = (item for name in case_files for item in read_cases(name, book_a[0].vocabulary))
-        decisions = diff_decisions(book_a[0], book_b[0], items)
+        sinks = [open(changes_file, "w", encoding="utf-8", newline="\n")] if changes_file else []
+        try:
+            writers = [s.write for s in sinks] + ([sys.stdout.write] if fmt == "jsonl" else [])
+
+            def on_row(row: Any) -> None:
+                for write in writers:
+                    write(row_line(row) + "\n")
+            items = (item for name in case_files for item in read_cases(name, book_a.vocabulary))
+            decisions = diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row if writers else None)
+        finally:
+            for sink in sinks:
+                sink.close()
     if fmt == "json":
         click.echo(json.dumps(diff_to_json(structure, decisions), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_structure(structure, a, b))
+        report = render_structure(structure, a, b, lang)
         if decisions is not None:
-            click.echo(render_decisions(decisions))
+            report += "\n" + render_decisions(decisions, lang)
+        click.echo(report, err=fmt == "jsonl")
     changed = not structure.same or (decisions is not None and decisions.changed_cases > 0)
     sys.exit(1 if changed else 0)
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .caseio import CaseInput
 from .model import Rule, Version
+from .results import RuleResult
 from .runtime import CompiledRulebook
 from .unparse import const_text, unparse
-from .values import SHANGHAI, format_timestamp
+from .values import SHANGHAI, format_timestamp, to_json
 
 MAX_EXAMPLES = 5
 
@@ -83,107 +84,157 @@ def diff_structure(a: CompiledRulebook, b: CompiledRulebook) -> StructureDiff:
     return StructureDiff([i for i in ids_a if i not in ids_b], [i for i in ids_b if i not in ids_a], params, changes)
 
 
+MAX_KEPT_REJECTIONS = 100
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one rule decided for one case, as the diff compares it."""
+
+    matched: bool
+    action: str | None             # only when matched: an unmatched rule takes no action
+    deadline: datetime | None
+    outputs: tuple[tuple[str, Any], ...]
+    error: str | None              # the rule could not decide (a bad field it reads)
+
+    @property
+    def label(self) -> str:
+        """The word of a transition (`no match → approve`): `error`, `no match` or the action."""
+        if self.error:
+            return "error"
+        return (self.action or "match") if self.matched else "no match"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"matched": self.matched, "action": self.action,
+                "deadline": format_timestamp(self.deadline) if self.deadline else None,
+                "outputs": {k: to_json(v) for k, v in self.outputs}, "error": self.error}
+
+
+def decision_of(r: RuleResult) -> Decision:
+    """A rule that could not decide is `error`, never folded into `no match`."""
+    if r.error or r.matched is None:
+        return Decision(False, None, None, (), r.error or "cannot decide")
+    return Decision(r.matched, r.action if r.matched else None, r.deadline if r.matched else None,
+                    tuple(r.outputs.items()) if r.matched else (), None)
+
+
+def label(d: Decision | None) -> str:
+    return "absent" if d is None else d.label
+
+
+def changed(a: Decision | None, b: Decision | None) -> bool:
+    """A rule absent on one side is the same as one that does not match; two errors are the
+    same (the case is undecidable on both sides); anything else differs in label, deadline or outputs."""
+    la, lb = label(a), label(b)
+    if {la, lb} <= {"absent", "no match"} or la == lb == "error":
+        return False
+    return la != lb or (a is not None and b is not None and (a.deadline, a.outputs) != (b.deadline, b.outputs))
+
+
+@dataclass
+class Row:
+    """One case and rule whose decision changed or that one side could not decide."""
+
+    case: str
+    source: str
+    rule: str
+    a: Decision | None          # None: the rule is not in A
+    b: Decision | None
+    changed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"case": self.case, "source": self.source, "rule": self.rule, "changed": self.changed,
+                "a": self.a.to_json() if self.a else None, "b": self.b.to_json() if self.b else None}
+
+
 @dataclass
 class DecisionDiff:
-    cases: int = 0
+    """Counts of a diff over cases: read == compared + rejected, always."""
+
+    cases: int = 0                  # read
+    compared: int = 0
     rejected: int = 0
-    changed_cases: int = 0
+    rejections: list[tuple[str, str]] = field(default_factory=list)    # (source, reason), the first ones
+    changed_cases: int = 0          # compared cases with at least one changed decision
+    undecided_cases: int = 0        # compared cases where some rule errs on one side or both
     per_rule: Counter[str] = field(default_factory=Counter)
     transitions: Counter[tuple[str, str, str]] = field(default_factory=Counter)   # (rule, A, B)
-    examples: dict[str, list[str]] = field(default_factory=dict)
+    undecided: dict[str, Counter[str]] = field(default_factory=dict)   # rule -> only_a / only_b / both
+    examples: dict[str, list[Row]] = field(default_factory=dict)
+    undecided_examples: dict[str, list[Row]] = field(default_factory=dict)
+
+    def reject(self, source: str, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_KEPT_REJECTIONS:
+            self.rejections.append((source, reason))
+
+    def rules(self) -> list[str]:
+        """Rules to report: those with changes (most first), then those with undecidable cases."""
+        ranked = [rule for rule, _ in self.per_rule.most_common()]
+        return ranked + [rule for rule in self.undecided if rule not in self.per_rule]
+
+    def count(self, row: Row) -> None:
+        if row.changed:
+            self.per_rule[row.rule] += 1
+            self.transitions[(row.rule, label(row.a), label(row.b))] += 1
+            _keep(self.examples, row)
+        side = {(True, True): "both", (True, False): "only_a", (False, True): "only_b"}.get(
+            (bool(row.a and row.a.error), bool(row.b and row.b.error)))
+        if side is not None:
+            self.undecided.setdefault(row.rule, Counter())[side] += 1
+            _keep(self.undecided_examples, row)
 
 
-def _decision(r: Any) -> str:
-    if r.error:
-        return "error"
-    if not r.matched:
-        return "no match"
-    text = r.action or "match"
-    if r.deadline is not None:
-        text += f" @ {format_timestamp(r.deadline)}"
-    return text
+def _keep(table: dict[str, list[Row]], row: Row) -> None:
+    kept = table.setdefault(row.rule, [])
+    if len(kept) < MAX_EXAMPLES:
+        kept.append(row)
 
 
 def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[CaseInput],
-                   at: datetime | None = None) -> DecisionDiff:
+                   at: datetime | None = None, lang: str = "zh",
+                   on_row: Callable[[Row | tuple[str, str | None, str]], None] | None = None) -> DecisionDiff:
     """Evaluate both rulebooks over the cases (at one moment) and count every decision that changes.
 
-    A rule only in one rulebook counts as changed where it matches (`absent → action`).
+    A rule only in one rulebook counts as changed where it matches (`absent → action`). A rule
+    that cannot decide (a bad field it reads) is counted per side; a move into or out of
+    `error` is a change. `on_row` gets every changed or undecidable row, and every rejected
+    case as `(source, case id or None, reason)`: the complete list, where the counts keep only examples.
     """
     out = DecisionDiff()
     moment = at or datetime.now(SHANGHAI)
     for item in items:
         out.cases += 1
         if item.error:
-            out.rejected += 1
+            _rejected(out, on_row, item.source, None, item.error)
             continue
         pa, pb = a.parse(item.doc, item.source), b.parse(item.doc, item.source)
         if pa.fatal or pb.fatal:
-            out.rejected += 1
+            _rejected(out, on_row, item.source, None if pa.id == item.source else pa.id, str(pa.fatal or pb.fatal))
             continue
+        out.compared += 1
         when = at or pa.now or moment
-        ra, rb = a.evaluate(pa, when, validate=False), b.evaluate(pb, when, validate=False)
-        decisions_a = {r.rule: _decision(r) for r in ra.results}
-        decisions_b = {r.rule: _decision(r) for r in rb.results}
-        changed = False
+        ra, rb = a.evaluate(pa, when, lang, validate=False), b.evaluate(pb, when, lang, validate=False)
+        decisions_a = {r.rule: decision_of(r) for r in ra.results}
+        decisions_b = {r.rule: decision_of(r) for r in rb.results}
+        any_change = any_error = False
         for rule in list(decisions_a) + [r for r in decisions_b if r not in decisions_a]:
-            da, db = decisions_a.get(rule, "absent"), decisions_b.get(rule, "absent")
-            if da == db or {da, db} <= {"absent", "no match"}:
+            da, db = decisions_a.get(rule), decisions_b.get(rule)
+            row = Row(ra.case, item.source, rule, da, db, changed(da, db))
+            erred = bool(da and da.error) or bool(db and db.error)
+            if not (row.changed or erred):
                 continue
-            changed = True
-            out.per_rule[rule] += 1
-            out.transitions[(rule, da.split(" @ ")[0], db.split(" @ ")[0])] += 1
-            examples = out.examples.setdefault(rule, [])
-            if len(examples) < MAX_EXAMPLES:
-                examples.append(f"{ra.case}: {da} → {db}")
-        out.changed_cases += changed
+            any_change, any_error = any_change or row.changed, any_error or erred
+            out.count(row)
+            if on_row is not None:
+                on_row(row)
+        out.changed_cases += any_change
+        out.undecided_cases += any_error
     return out
 
 
-def render_structure(d: StructureDiff, name_a: str, name_b: str) -> str:
-    if d.same:
-        return f"{name_a} and {name_b} have the same rules and parameters"
-    lines = [f"--- {name_a}", f"+++ {name_b}"]
-    for rid in d.only_a:
-        lines.append(f"- rule {rid} (only in {name_a})")
-    for rid in d.only_b:
-        lines.append(f"+ rule {rid} (only in {name_b})")
-    if d.params:
-        lines.append("parameters:")
-        for name, va, vb in d.params:
-            lines.append(f"  {name}: {va}  →  {vb}")
-    for change in d.rules:
-        lines.append(f"rule {change.rule}:")
-        for what, va, vb in change.lines:
-            lines.append(f"  {what}:")
-            lines.append(f"    - {va}")
-            lines.append(f"    + {vb}")
-    return "\n".join(lines)
-
-
-def render_decisions(d: DecisionDiff) -> str:
-    lines = [f"{d.cases} case(s): {d.changed_cases} with a changed decision, {d.rejected} rejected"]
-    for rule, n in d.per_rule.most_common():
-        lines.append(f"  {rule}: {n} case(s) change")
-        for (r, da, db), count in sorted(d.transitions.items()):
-            if r == rule:
-                lines.append(f"    {da} → {db}: {count}")
-        for example in d.examples.get(rule, []):
-            lines.append(f"    e.g. {example}")
-    return "\n".join(lines)
-
-
-def diff_to_json(s: StructureDiff, d: DecisionDiff | None) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "only_a": s.only_a, "only_b": s.only_b,
-        "parameters": [{"name": n, "a": va, "b": vb} for n, va, vb in s.params],
-        "rules": [{"rule": c.rule, "changes": [{"what": w, "a": va, "b": vb} for w, va, vb in c.lines]} for c in s.rules],
-    }
-    if d is not None:
-        out["decisions"] = {
-            "cases": d.cases, "rejected": d.rejected, "changed_cases": d.changed_cases,
-            "per_rule": dict(d.per_rule),
-            "transitions": [{"rule": r, "a": a, "b": b, "count": n} for (r, a, b), n in sorted(d.transitions.items())],
-            "examples": d.examples,
-        }
-    return out
+def _rejected(out: DecisionDiff, on_row: Callable[..., None] | None, source: str, case: str | None,
+              reason: str) -> None:
+    out.reject(source, f"case {case}: {reason}" if case else reason)
+    if on_row is not None:
+        on_row((source, case, reason))

@@ -66,6 +66,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E404": ("bad --at time {text!r}: {detail}", "无效的 --at 时间 {text!r}：{detail}"),
     "E405": ("case {case}: unknown field {path!r}", "案例 {case}：未知字段 {path!r}"),
     "E501": ("example {name!r} of rule {rule!r} failed", "规则 {rule!r} 的示例 {name!r} 未通过"),
+    # `rulebook check` of the cases in base_case and the examples (dsl/casecheck.py)
+    "E502": ("unknown field {path!r} in an example's case: rules would read it as missing",
+             "示例案例中有未知字段 {path!r}：规则会把它当作缺失"),
+    "E503": ("bad value in an example's case: field {path}: {detail}", "示例案例中的值无效：字段 {path}：{detail}"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {
@@ -90,6 +94,7 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
                       "位置为带引号 YAML 值的开头；使用无引号或 '|' 块写法可得到精确列号"),
     "schema_enum": ("one of: {options}", "可选值：{options}"),
     "text": ("{en}", "{zh}"),
+    "case_bool": ("write true or false, without quotes", "请写 true 或 false，不加引号"),
 }
 
 

@@ -28,6 +28,13 @@ def find_rulebook(name: str, cwd: Path | None = None) -> Path:
     raise DslError([Diagnostic("E311", None, None, {"name": name, "where": where})])
 
 
+def packaged_rulebook(name: str) -> Path | None:
+    """The packaged copy of rulebook `name` (in a source checkout, that is ./rulebooks' own file)."""
+    packaged = packaged_rulebooks_dir()
+    path = packaged / f"{name}.yaml" if packaged is not None else None
+    return path if path is not None and path.is_file() else None
+
+
 def available_platforms(cwd: Path | None = None) -> list[str]:
     names: set[str] = set()
     for folder in ((cwd or Path.cwd()) / "rulebooks", packaged_rulebooks_dir()):

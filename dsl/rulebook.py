@@ -307,10 +307,17 @@ def _example(doc: Document, path: Path, raw: dict[str, Any]) -> Example:
                    raw.get("expect") or {}, doc.span_of(path), describe_path(path, doc.data))
 
 
-def load_model(path: str | FsPath, vocabulary: Vocabulary | None = None) -> tuple[Rulebook | None, list[Diagnostic]]:
-    """Read, validate and check one rulebook file: the model and every diagnostic."""
+def load_model(path: str | FsPath, vocabulary: Vocabulary | None = None,
+               cases: bool = False) -> tuple[Rulebook | None, list[Diagnostic]]:
+    """Read, validate and check one rulebook file: the model and every diagnostic. With
+    `cases` (what `rulebook check` does), the cases of `base_case` and the examples are read
+    as `eval` reads a case: unknown fields and bad values are diagnostics at their line."""
     doc = read_document(path)
     model = build_rulebook(doc, vocabulary) if not doc.diagnostics or doc.data is not None else None
+    if cases and model is not None:
+        from .casecheck import check_example_cases
+
+        doc.diagnostics.extend(check_example_cases(doc, vocabulary or default_vocabulary()))
     diags = sorted(doc.diagnostics, key=Diagnostic.sort_key)
     return model, diags
 

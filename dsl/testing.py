@@ -105,7 +105,7 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
         return outcome
     parsed.validate()
     problems = [f"field {p.path}: {p.detail}" for p in parsed.problems]
-    problems += [f"unknown field {u!r} in the example's case" for u in parsed.unknown]
+    unknown = [f"unknown field {u!r} in the example's case" for u in parsed.unknown]
     try:
         at = parse_timestamp(example.at) if example.at else (parsed.now or datetime.now(SHANGHAI))
     except ValueError_ as exc:
@@ -113,8 +113,9 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
         return outcome
     result = book.decide_rule(rule, parsed.view, at, lang="en")
     outcome.result = result
-    if problems and "error" not in example.expect:
+    if example.expect.get("error") in (None, False):   # a bad value is the point of an example expecting an error
         outcome.differences.extend(problems)
+    outcome.differences.extend(unknown)                 # a typo never is (as `rulebook check`, E502)
     outcome.differences.extend(_compare(example.expect, result))
     outcome.differences.extend(_fast_path_agrees(book, rule, case, at, result))
     outcome.differences.extend(_interpreter_agrees(book, rule, parsed.view, at))
