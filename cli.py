@@ -423,7 +423,8 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
             def on_row(row: Any) -> None:
                 for write in writers:
                     write(row_line(row) + "\n")
-            items = (item for name in case_files for item in read_cases(name, book_a.vocabulary))
+            items = _said_notices((item for name in case_files
+                                   for item in read_cases(name, book_a.vocabulary, notices=True)), lang)
             decisions = diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row if writers else None)
         finally:
             for sink in sinks:
@@ -437,6 +438,21 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
         click.echo(report, err=fmt == "jsonl")
     changed = not structure.same or (decisions is not None and decisions.changed_cases > 0)
     sys.exit(1 if changed else 0)
+
+
+def _said_notices(items: Any, lang: str) -> Any:
+    """The cases of `items`; notices about whole files (a CSV column that names no field) are
+    said on stderr as they come, as `eval` says them."""
+    from dsl.batch import report_notice
+    from dsl.caseio import FileNotice
+    from dsl.summary import Reporter
+
+    report = Reporter(lambda line: click.echo(line, err=True))
+    for item in items:
+        if isinstance(item, FileNotice):
+            report_notice(item, lang, report)
+        else:
+            yield item
 
 
 @main.command()
