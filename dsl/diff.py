@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from .caseio import CaseInput
+from .errors import problem_text
 from .model import Rule, Version
 from .results import RuleResult
 from .runtime import CompiledRulebook
@@ -206,11 +207,11 @@ def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[Cas
     for item in items:
         out.cases += 1
         if item.error:
-            _rejected(out, on_row, item.source, None, item.error)
+            _rejected(out, on_row, item.source, None, problem_text(item.error, lang))
             continue
         pa, pb = a.parse(item.doc, item.source), b.parse(item.doc, item.source)
         if pa.fatal or pb.fatal:
-            _rejected(out, on_row, item.source, None if pa.id == item.source else pa.id, str(pa.fatal or pb.fatal))
+            _rejected(out, on_row, item.source, None if pa.id == item.source else pa.id, problem_text(pa.fatal or pb.fatal, lang))
             continue
         out.compared += 1
         when = at or pa.now or moment

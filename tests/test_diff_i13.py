@@ -174,7 +174,7 @@ def test_changes_file_has_the_same_rows(invoke: Any, books: tuple[Path, Path], m
     result = invoke("diff", a, b, "--cases", many, "--changes", target, "--lang", "en")
     assert result.exit_code == 1
     assert "11 case(s) read" in result.stdout
-    listed = invoke("diff", a, b, "--cases", many, "--format", "jsonl").stdout
+    listed = invoke("diff", a, b, "--cases", many, "--format", "jsonl", "--lang", "en").stdout
     assert target.read_text(encoding="utf-8") == listed
     assert len(listed.splitlines()) == 10          # 8 flips, 1 undecidable, 1 rejected
 
