@@ -16,7 +16,6 @@ from dsl.compiler import compile_expr
 
 from conftest import EXAMPLES, RULEBOOK_HEAD, check_text, full_view, rule_yaml, run_interpreted
 
-pytestmark = pytest.mark.usefixtures("in_checkout")
 CASE = json.loads((EXAMPLES / "douyin-lightning-return.json").read_text(encoding="utf-8"))
 
 
