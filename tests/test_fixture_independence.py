@@ -43,7 +43,10 @@ def test_opening_a_shipped_rulebook_fails_an_engine_test(monkeypatch: pytest.Mon
             shipped[0].read_text(encoding="utf-8")
         with pytest.raises(ShippedRulebookRead):
             load_rulebook(shipped[0].stem, use_cache=False)
-        assert conftest._opened_shipped and all(str(SHIPPED_RULEBOOKS) in p for p in conftest._opened_shipped)
+        monkeypatch.chdir(SHIPPED_RULEBOOKS)
+        with pytest.raises(ShippedRulebookRead):
+            open(shipped[0].name, "rb").close()   # a relative name too
+        assert [Path(p).name for p in conftest._opened_shipped] == [shipped[0].name] * 3
     finally:
         conftest._opened_shipped.clear()       # this test's reads were on purpose
 
