@@ -36,9 +36,37 @@ def validate_shape(doc: Document) -> None:
 
     validator = Draft202012Validator(rulebook_schema())
     for error in validator.iter_errors(doc.data):
+        if _report_source(doc, error):
+            continue
         if error.context:
             error = best_match(error.context) or error
         _report(doc, error, validator)
+
+
+SOURCE_FORMS = {"en": "write one of seed: FILE (a seed article), ref: TEXT (e.g. ref: 抖店公告 2026-03-01) "
+                      "or url: https://…; section and note are optional",
+                "zh": "请写 seed: 文件名（种子文章）、ref: 文字（例如 ref: 抖店公告 2026-03-01）"
+                      "或 url: https://… 之一；section 和 note 可选"}
+
+
+def _report_source(doc: Document, error: Any) -> bool:
+    """A rule's `source` naming none of seed/ref/url, or a blank one, or a url that is no web
+    address: one E302 that shows the accepted forms (jsonschema would name only 'seed')."""
+    path = tuple(error.absolute_path)
+    on_source = len(path) >= 3 and path[0] == "rules" and (
+        (path[-1] == "source" and error.validator == "anyOf") or
+        (path[-2] == "source" and error.validator == "pattern"))
+    if not on_source:
+        return False
+    where = describe_path(path, doc.data)
+    if error.validator == "anyOf":
+        detail = f"{where}: needs one of 'seed', 'ref' or 'url'"
+    elif path[-1] == "url":
+        detail = f"{where}: {error.instance!r} is not a web address (it must start with http:// or https://)"
+    else:
+        detail = f"{where} is empty"
+    doc.error("E302", doc.nearest_span(path), ("text", SOURCE_FORMS), detail=detail)
+    return True
 
 
 def _report(doc: Document, error: Any, validator: Any) -> None:

@@ -1,8 +1,14 @@
-"""Shared fixtures: parse / check / compile helpers, a CLI runner, temporary rulebooks."""
+"""Shared fixtures: parse / check / compile helpers, a CLI runner, temporary rulebooks.
+
+The engine's tests run in `tests/fixtures/`, a frozen checkout (see its README): `-p douyin` and
+`load_rulebook("douyin")` find the fixture rulebooks there. The shipped `rulebooks/` are data an
+operations person edits; only tests/test_examples.py reads them, and a guard below fails any
+other test that opens a file in that folder.
+"""
 from __future__ import annotations
 
 import json
-
+import os
 import sys
 import textwrap
 from datetime import timedelta
@@ -26,8 +32,13 @@ from dsl.typesys import BOOL, DURATION, INT, MONEY, STR, TIMESTAMP, list_of  # n
 from dsl.values import parse_timestamp  # noqa: E402
 from dsl.vocabulary import default_vocabulary  # noqa: E402
 
-RULEBOOKS = ROOT / "rulebooks"
-EXAMPLES = ROOT / "examples"
+#: The frozen checkout the engine's tests run in: fixture rulebooks and case files.
+FIXTURES = ROOT / "tests" / "fixtures"
+RULEBOOKS = FIXTURES / "rulebooks"
+EXAMPLES = FIXTURES / "examples"
+#: The shipped rulebooks: data, read only by the modules in SHIPPED_READERS.
+SHIPPED_RULEBOOKS = ROOT / "rulebooks"
+SHIPPED_READERS = frozenset({"test_examples.py"})
 
 #: The moment expressions are evaluated at unless a test says otherwise.
 AT = parse_timestamp("2026-11-05T09:00:00+08:00")
@@ -128,8 +139,78 @@ def invoke(runner: CliRunner, cli_main: Any) -> Callable[..., Any]:
 
 @pytest.fixture
 def in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run from the repository root, as the README's commands do."""
+    """Run from the repository root, as the README's commands do (shipped rulebooks: test_examples.py only)."""
     monkeypatch.chdir(ROOT)
+
+
+# -- the engine's tests do not read the shipped rulebooks ----------------------------------
+
+_SHIPPED_PREFIX = os.path.join(os.path.realpath(SHIPPED_RULEBOOKS), "")
+#: Files of rulebooks/ opened by an engine test (or its module's import); None when not guarding.
+_opened_shipped: list[str] | None = None
+
+
+class ShippedRulebookRead(RuntimeError):
+    """Raised inside `open` (not an OSError, so no loader turns it into a diagnostic)."""
+
+
+def _guard_shipped(event: str, args: tuple[Any, ...]) -> None:
+    """Audit hook: refuse to open a shipped rulebook while an engine test runs."""
+    if _opened_shipped is None or event != "open" or not args:
+        return
+    name = args[0]
+    if isinstance(name, (str, bytes, os.PathLike)):
+        name = os.fsdecode(name)
+        maybe = "rulebooks" in name or not os.path.isabs(name)        # cheap filter: realpath only then
+        if maybe and os.path.realpath(name).startswith(_SHIPPED_PREFIX):
+            _opened_shipped.append(name)
+            raise ShippedRulebookRead(f"an engine test opened the shipped {name}: use the fixtures in {RULEBOOKS}")
+
+
+sys.addaudithook(_guard_shipped)
+
+
+def _is_engine_test(path: Path) -> bool:
+    return path.name not in SHIPPED_READERS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """Importing an engine test module must not read the shipped rulebooks either."""
+    global _opened_shipped
+    guard = isinstance(collector, pytest.Module) and _is_engine_test(collector.path)
+    if guard:
+        _opened_shipped = []
+    try:
+        yield
+    finally:
+        if guard:
+            _opened_shipped = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Any:
+    """An engine test (its fixtures too, of any scope) runs in tests/fixtures/, guarded."""
+    global _opened_shipped
+    if not _is_engine_test(item.path):
+        yield
+        return
+    cwd = os.getcwd()
+    os.chdir(FIXTURES)
+    _opened_shipped = []
+    try:
+        yield
+    finally:
+        _opened_shipped = None
+        os.chdir(cwd)
+
+
+@pytest.fixture(autouse=True)
+def _no_shipped_rulebook_read() -> Any:
+    """Fail the test even if the code under test swallowed ShippedRulebookRead."""
+    yield
+    opened = list(_opened_shipped or [])
+    assert not opened, f"read the shipped rulebooks (use {RULEBOOKS}): {sorted(set(opened))}"
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

@@ -17,7 +17,6 @@ RESULT_KEYS = {"rule", "matched", "action", "deadline", "due", "why"}
 ISO_BEIJING = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$")
 
 
-pytestmark = pytest.mark.usefixtures("in_checkout")
 
 
 def assert_contract(obj: dict[str, Any], platform: str) -> None:
@@ -37,7 +36,7 @@ def assert_contract(obj: dict[str, Any], platform: str) -> None:
 
 # -- check ---------------------------------------------------------------------------------------
 
-def test_check_shipped_rulebooks(invoke: Any) -> None:
+def test_check_fixture_rulebooks(invoke: Any) -> None:
     result = invoke("check", RULEBOOKS)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
@@ -247,7 +246,7 @@ def test_library_matches_cli_json(invoke: Any, name: str, platform: str) -> None
 
 # -- test ----------------------------------------------------------------------------------------
 
-def test_test_shipped_rulebooks(invoke: Any) -> None:
+def test_test_fixture_rulebooks(invoke: Any) -> None:
     result = invoke("test", RULEBOOKS)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "0 failed" in result.stdout
@@ -298,7 +297,7 @@ def test_min_coverage(invoke: Any, write_rulebook: Any, minimum: str, code: int)
         assert "coverage" in result.stderr
 
 
-def test_min_coverage_met_by_shipped_rulebooks(invoke: Any) -> None:
+def test_min_coverage_met_by_fixture_rulebooks(invoke: Any) -> None:
     assert invoke("test", "--min-coverage", "100", RULEBOOKS).exit_code == 0
 
 

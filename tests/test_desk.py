@@ -18,7 +18,7 @@ import yaml
 
 from dsl import load_rulebook
 
-from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, ROOT, json_lines, rule_yaml
+from conftest import EXAMPLES, FIXTURES, RULEBOOK_HEAD, RULEBOOKS, ROOT, json_lines, rule_yaml
 
 PLATFORMS = ["douyin", "kuaishou", "pinduoduo"]
 SUMMARY_EN = re.compile(r"(\d+) case\(s\) read: (\d+) evaluated, (\d+) could not be read")
@@ -28,7 +28,6 @@ GITHUB = re.compile(r"^::error file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<c
 BEIJING = "+08:00"
 
 
-pytestmark = pytest.mark.usefixtures("in_checkout")
 
 
 def example(name: str = "douyin-lightning-return.json") -> dict[str, Any]:
@@ -417,7 +416,7 @@ def big_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_cli(*args: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "cli.py", *map(str, args)], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], cwd=FIXTURES, capture_output=True,
                           text=True, encoding="utf-8", timeout=120)
 
 
@@ -565,7 +564,7 @@ def test_schema_is_a_json_schema(printed_schema: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("loader", ["project", "yaml-1.2"])
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_shipped_rulebooks_validate_against_schema(printed_schema: dict[str, Any], platform: str, loader: str) -> None:
+def test_fixture_rulebooks_validate_against_schema(printed_schema: dict[str, Any], platform: str, loader: str) -> None:
     import jsonschema
 
     text = (RULEBOOKS / f"{platform}.yaml").read_text(encoding="utf-8")
@@ -842,8 +841,8 @@ def test_jobs_2_writes_what_the_text_layer_would(tmp_path: Path, encoding: str) 
     path = tmp_path / "many.jsonl"
     path.write_bytes(_many_cases(4500))   # three chunks
     env = {**os.environ, "PYTHONIOENCODING": encoding}
-    runs = [subprocess.run([sys.executable, "cli.py", "eval", "-p", "douyin", "--format", "csv", "--no-explain",
-                            "--jobs", jobs, str(path)], cwd=ROOT, capture_output=True, env=env, timeout=300)
+    runs = [subprocess.run([sys.executable, str(ROOT / "cli.py"), "eval", "-p", "douyin", "--format", "csv",
+                            "--no-explain", "--jobs", jobs, str(path)], cwd=FIXTURES, capture_output=True, env=env, timeout=300)
             for jobs in ("1", "2")]
     assert runs[0].returncode == runs[1].returncode == 0, runs[1].stderr[-2000:]
     assert runs[0].stdout == runs[1].stdout

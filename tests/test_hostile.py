@@ -28,7 +28,7 @@ from dsl import DslError, check_rulebook, parse_expr
 from dsl.cases import parse_case
 from dsl.vocabulary import default_vocabulary
 
-from conftest import EXAMPLES, ROOT, json_lines
+from conftest import EXAMPLES, FIXTURES, ROOT, json_lines
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 RULEBOOK_CORPUS = sorted((HOSTILE / "rulebooks").glob("*.yaml"))
@@ -43,7 +43,7 @@ GOOD_CASE: dict[str, Any] = json.loads((EXAMPLES / "douyin-lightning-return.json
 
 # -- helpers --------------------------------------------------------------------------------
 
-def run_cli(*args: Any, cwd: Path = ROOT, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: Any, cwd: Path = FIXTURES, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
     """`python cli.py ARGS` with a time and memory limit; fails the test on a hang."""
     def limit() -> None:
         import resource
@@ -576,8 +576,8 @@ def test_wrong_types_named(field: str, raw: Any, detail: str) -> None:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_full_disk_under_the_output_is_one_line_not_a_traceback(jobs: str) -> None:
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "cli.py", "eval", "-p", "douyin", "--jobs", jobs,
-                               str(EXAMPLES / "batch.jsonl")], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+        proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "eval", "-p", "douyin", "--jobs", jobs,
+                               str(EXAMPLES / "batch.jsonl")], cwd=FIXTURES, stdout=full, stderr=subprocess.PIPE,
                               text=True, encoding="utf-8", timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr

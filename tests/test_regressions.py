@@ -14,9 +14,8 @@ from dsl import load_rulebook
 from dsl.cache import key_for
 from dsl.compiler import compile_expr
 
-from conftest import EXAMPLES, RULEBOOK_HEAD, check_text, full_view, rule_yaml, run_interpreted
+from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, check_text, full_view, rule_yaml, run_interpreted
 
-pytestmark = pytest.mark.usefixtures("in_checkout")
 CASE = json.loads((EXAMPLES / "douyin-lightning-return.json").read_text(encoding="utf-8"))
 
 
@@ -95,7 +94,7 @@ def test_cache_entries_that_others_could_write_are_not_read(tmp_path: Path, monk
         pytest.skip("POSIX permissions")
     cache = tmp_path / "cache"
     monkeypatch.setenv("RULEBOOK_CACHE_DIR", str(cache))
-    source = Path("rulebooks/kuaishou.yaml")
+    source = RULEBOOKS / "kuaishou.yaml"
     load_rulebook(source)                                   # fills the cache
     [entry] = list(cache.glob("kuaishou.*.pickle"))
     assert entry.name == f"kuaishou.{key_for(source.read_bytes())}.pickle"

@@ -50,7 +50,7 @@ def test_valid_rulebook_has_no_diagnostics(write_rulebook: Write) -> None:
 
 
 @pytest.mark.parametrize("name", ["douyin", "kuaishou", "pinduoduo"])
-def test_shipped_rulebooks_are_clean(name: str) -> None:
+def test_fixture_rulebooks_are_clean(name: str) -> None:
     assert [(d.code, d.span) for d in check_rulebook(name) if d.severity == "error"] == []
 
 
