@@ -145,3 +145,18 @@ def test_readme_case_files_evaluate(invoke: Any, case: Path) -> None:
         assert obj["platform"] == platform
         assert [r["rule"] for r in obj["results"]] == rule_ids
         assert all(isinstance(r["matched"], bool) and isinstance(r["why"], list) for r in obj["results"])
+
+
+# -- diff of a shipped name against its own file (issue 13) -----------------------------------------
+
+def test_shipped_name_next_to_its_file_in_the_checkout(invoke: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `rulebook diff douyin rulebooks/douyin.yaml`, inside the repository: in a
+    checkout the package's rulebooks are ./rulebooks, so it is one file, said plainly (not 'same')."""
+    monkeypatch.chdir(ROOT)
+    result = invoke("diff", "douyin", "rulebooks/douyin.yaml", "--lang", "en")
+    import dsl.locate
+
+    if dsl.locate.packaged_rulebook("douyin") != ROOT / "rulebooks" / "douyin.yaml":
+        pytest.skip("an installed package with its own copy of the rulebooks")
+    assert result.exit_code == 2
+    assert "are the same file" in result.stderr and str(ROOT / "rulebooks" / "douyin.yaml") in result.stderr
