@@ -5,6 +5,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
+from .phrases import PHRASES
+
 Severity = Literal["error", "warning"]
 
 
@@ -54,7 +56,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E303": ("duplicate rule id {id!r} (first at line {first_line})", "重复的规则 id {id!r}（首次出现在第 {first_line} 行）"),
     "E304": ("versions {a!r} and {b!r} {detail}", "版本 {a!r} 与 {b!r} {detail}"),
     "E305": ("bad parameter value {text!r}: {detail}", "无效的参数值 {text!r}：{detail}"),
-    "E306": ("unknown key {key!r} in {where}", "{where} 中有未知的键 {key!r}"),
+    "E306": ("unknown key {key!r} in {where}", "{where}中有未知的键 {key!r}"),
     "E307": ("{text!r} is read differently by YAML 1.1 and 1.2", "{text!r} 在 YAML 1.1 与 1.2 中含义不同"),
     "E308": ("tab character used for indentation", "使用了制表符缩进"),
     "E309": ("cannot read {path}: {detail}", "无法读取 {path}：{detail}"),
@@ -90,7 +92,66 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
                       "位置为带引号 YAML 值的开头；使用无引号或 '|' 块写法可得到精确列号"),
     "schema_enum": ("one of: {options}", "可选值：{options}"),
     "text": ("{en}", "{zh}"),
+    # -- issue 13: shape, YAML syntax, parameter values, examples (see PHRASES below) --------
+    "shape_example": ("write it like this: {example}", "可以这样写：{example}"),
+    "snake_case": ("ids are lower_snake_case (a-z, 0-9 and _, starting with a letter): {example}",
+                   "id 使用小写加下划线（a-z、0-9 和 _，以字母开头）：{example}"),
+    "snake_name": ("names are lower_snake_case (a-z, 0-9 and _, starting with a letter): {example}",
+                   "名称使用小写加下划线（a-z、0-9 和 _，以字母开头）：{example}"),
+    "missing_source": ("say where the rule comes from: source: {{seed: 000-闪电退货.md}} or "
+                       "source: {{ref: \"抖店公告 2026-03-01\"}} (or {{url: https://…}})",
+                       "写明规则出处：source: {{seed: 000-闪电退货.md}} 或 "
+                       "source: {{ref: \"抖店公告 2026-03-01\"}}（或 {{url: https://…}}）"),
+    "yaml_indent": ("check this line's indentation: keys of one mapping, and '- ' items of one list, "
+                    "start in the same column; the nearest one above starts in column {expected}, this line in column {col}",
+                    "请检查这一行的缩进：同一映射的各个键、同一列表的各个 '- ' 项必须从同一列开始；"
+                    "上方最近的同级行从第 {expected} 列开始，这一行从第 {col} 列开始"),
+    "yaml_indent_plain": ("check this line's indentation: keys of one mapping, and '- ' items of one list, "
+                          "start in the same column (indent with spaces)",
+                          "请检查这一行的缩进：同一映射的各个键、同一列表的各个 '- ' 项必须从同一列开始（用空格缩进）"),
+    "yaml_quote_colon": ("a value that contains ': ' must be quoted: {example}",
+                         "含有 ': ' 的值必须加引号：{example}"),
+    "yaml_add_colon": ("write a key as 'key: value', with ':' and a space", "键的写法是 'key: 值'，冒号后加一个空格"),
+    "yaml_quote_value": ("put the value in quotes: '{text}'", "请给这个值加引号：'{text}'"),
+    "yaml_close": ("close it with {close!r}, or separate the items with ','", "请用 {close!r} 结束，或用 ',' 分隔各项"),
+    "yaml_after_value": ("nothing may follow a quoted value on the same line; quote the whole value",
+                         "带引号的值后面同一行不能再有内容；请给整个值加引号"),
+    "yaml_alias_bomb": ("aliases of aliases multiply: this one stands for {size:,} nodes; copy the data instead of nesting aliases",
+                        "别名套别名会成倍展开：这个别名代表 {size:,} 个节点；请直接写出数据，不要层层嵌套别名"),
+    "duration_meant": ("did you mean {meant!r}? durations are a number and a unit (d, h, m, s) without a space",
+                       "您是否想写 {meant!r}？时长写成数字加单位（d、h、m、s），中间不空格"),
+    "money_meant": ("write amounts as a plain number, without a currency sign or thousands separator: {meant}",
+                    "金额请写成纯数字，不带货币符号或千位分隔符：{meant}"),
+    "param_kinds": ("a parameter is a number (300.00), a duration (48h, 7d), a date (2023-09-13), a timestamp, "
+                    "true/false, text, or a list; quote it if it is text",
+                    "参数可以是数字（300.00）、时长（48h、7d）、日期（2023-09-13）、时间、true/false、文本或列表；文本请加引号"),
+    "drop_quotes": ("{kind} are not text: drop the quotes and write {meant}",
+                    "{kind}不是文本：去掉引号，写成 {meant}"),
+    "deadline_from_duration": ("a deadline is a moment, {what} is a length of time: add it to a moment, e.g. {example}",
+                               "期限是一个时间点，{what} 是一段时长：请加到某个时间上，例如 {example}"),
 }
+
+
+class Phrase(str):
+    """A piece of message text from the PHRASES catalog, rendered in the message's language.
+
+    It is a `str` (its English text) so that code which only joins or prints details keeps
+    working; `label(lang)` gives the zh or en wording, which `Diagnostic.message()` uses.
+    """
+
+    key: str
+    args: dict[str, Any]
+
+    def __new__(cls, key: str, /, **args: Any) -> Phrase:
+        self = super().__new__(cls, _fmt(PHRASES[key], args, "en"))
+        self.key, self.args = key, args
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.key,), self.args
+
+    def label(self, lang: str = "en") -> str:
+        return _fmt(PHRASES[self.key], self.args, lang)
 
 
 @dataclass(frozen=True)
@@ -193,7 +254,8 @@ def render(diag: Diagnostic, lang: str = "both") -> str:
         label = {"en": "hint", "zh": "提示", "both": "hint / 提示"}.get(lang, "hint")
         out.append(f"   = {label}: {hint}")
     if diag.rule_path:
-        out.append(f"   = in {diag.rule_path}")
+        where = diag.rule_path.label(lang) if isinstance(diag.rule_path, Phrase) and lang == "zh" else diag.rule_path
+        out.append(f"   = 位置：{where}" if lang == "zh" else f"   = in {where}")
     return "\n".join(out)
 
 
