@@ -38,6 +38,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E108": ("unexpected {token!r}", "意外的 {token!r}"),
     "E109": ("empty expression", "表达式为空"),
     "E110": ("number too long: {digits:,} digits (at most {limit:,})", "数字过长：{digits:,} 位（最多 {limit:,} 位）"),
+    "E111": ("bad amount {text!r}", "无效的金额 {text!r}"),
     "E201": ("unknown field {name!r}", "未知字段 {name!r}"),
     "E202": ("unknown parameter {name!r}", "未知参数 {name!r}"),
     "E203": ("unknown function {name!r}", "未知函数 {name!r}"),

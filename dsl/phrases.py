@@ -11,6 +11,7 @@ from typing import Final
 # Grouped by prefix: where., shape., slot. (what a key of a rulebook expects), found.,
 # yaml. (PyYAML's problems), limit., param., what., kind., version., test., cov., diff.
 PHRASES: Final[dict[str, tuple[str, str]]] = {
+    "pair": ("{en}", "{zh}"),
     "where.top": ("the top level", "顶层"),
     "where.rule": ("rule {id!r} ({path})", "规则 {id!r}（{path}）"),
     "where.path": ("{path}", "{path}"),
@@ -140,6 +141,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "what.condition": ("a condition", "条件"),
     "what.alt_if": ("an action's 'if'", "动作分支的 'if'"),
     "what.deadline": ("a deadline", "期限"),
+    "what.output": ("an output", "输出"),
     "what.versions_by": ("'versions_by'", "'versions_by'"),
     "what.not": ("the operand of 'not'", "'not' 的操作数"),
     "what.logic": ("each side of {op!r}", "{op!r} 的两边"),

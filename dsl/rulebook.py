@@ -17,7 +17,7 @@ from .parser import parse_expr
 from .schema import describe_path, validate_shape
 from .unparse import unparse
 from .typesys import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
-from .values import ValueError_, parse_date, parse_duration, parse_timestamp
+from .values import ValueError_, parse_date, parse_duration, parse_timestamp, value_slip
 from .vocabulary import Vocabulary, default_vocabulary
 from .yamlload import Document, load_yaml
 
@@ -140,12 +140,16 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
             return typ, parse(value)
         except ValueError_:
             continue
+    slip = value_slip(value)
+    if slip is not None:
+        detail, hint = slip
+        doc.error("E305", doc.nearest_span(path), hint, text=value, detail=Phrase(detail))
+        return None
     if value[:1].isdigit():
         span = doc.nearest_span(path)
         if any(d.span == span and d.code == "E300" for d in doc.diagnostics):   # the loader said why (a number too long)
             return None
-        doc.error("E305", span, ("duration", {"example": "48h, 7d, 300.00, 2023-09-13"}),
-                  text=value, detail="starts with a digit but is not a number, duration, date or timestamp; quote it if it is text")
+        doc.error("E305", span, ("param_kinds", {}), text=value, detail=Phrase("param.not_value"))
         return None
     return STR, value
 
@@ -156,6 +160,7 @@ MAX_EXPRESSION_CHARS = 2_000_000   # all expressions of a file together, aliases
 
 
 def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, what: str) -> ExprRef | None:
+    """`what` names the place for E207 (a `what.` phrase key)."""
     """Parse and type-check the expression at `path`; `want` is the type it must have."""
     if raw is None or isinstance(raw, (dict, list)):
         return None
@@ -188,9 +193,12 @@ def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, 
         return None
     actual = typed.type or ANY  # type: ignore[attr-defined]
     if want is not None and actual.kind not in (want.kind, "any", "null"):
+        hint = None
+        if what == "what.deadline" and actual.kind == "duration":   # `deadline: params.window`
+            hint = ("deadline_from_duration", {"what": unparse(typed), "example": f"aftersale.applied_at + {unparse(typed)}"})
         doc.diagnostics.append(Diagnostic("E207", typed.span, doc.file,
-                                          {"what": what, "expected": want, "actual": actual},
-                                          None, where, source_line=doc.line_text(typed.span.line)))
+                                          {"what": Phrase(what), "expected": want, "actual": actual},
+                                          hint, where, source_line=doc.line_text(typed.span.line)))
         return None
     return ExprRef(text, typed, typed.span, where)
 
@@ -198,7 +206,7 @@ def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, 
 def _conditions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[ExprRef, ...]:
     items = raw if isinstance(raw, list) else [raw]
     paths = [path + (i,) for i in range(len(items))] if isinstance(raw, list) else [path]
-    refs = [_expr(doc, scope, p, item, BOOL, "a condition") for p, item in zip(paths, items)]
+    refs = [_expr(doc, scope, p, item, BOOL, "what.condition") for p, item in zip(paths, items)]
     return tuple(r for r in refs if r is not None)
 
 
@@ -216,7 +224,7 @@ def _actions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[Alterna
                 doc.error("E302", doc.nearest_span(path + (i,)), detail=Phrase("shape.else_last"))
             out.append(Alternative(None, str(alt["else"])))
         elif "if" in alt and "then" in alt:
-            cond = _expr(doc, scope, path + (i, "if"), alt["if"], BOOL, "an action's 'if'")
+            cond = _expr(doc, scope, path + (i, "if"), alt["if"], BOOL, "what.alt_if")
             if cond is not None:
                 out.append(Alternative(cond, str(alt["then"])))
         else:
@@ -227,7 +235,7 @@ def _actions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[Alterna
 def _outputs(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[tuple[str, ExprRef], ...]:
     if not isinstance(raw, dict):
         return ()
-    out = [(str(k), _expr(doc, scope, path + (k,), v, None, "an output")) for k, v in raw.items()]
+    out = [(str(k), _expr(doc, scope, path + (k,), v, None, "what.output")) for k, v in raw.items()]
     return tuple((k, r) for k, r in out if r is not None)
 
 
@@ -254,7 +262,7 @@ def _version(doc: Document, scope: Scope, path: Path, raw: dict[str, Any], rule:
         until=_bound(doc, path + ("until",), raw.get("until")),
         conditions=_conditions(doc, scope, path + ("when",), raw.get("when")),
         actions=_actions(doc, scope, action_path, action_raw),
-        deadline=_expr(doc, scope, deadline_path, deadline_raw, TIMESTAMP, "a deadline"),
+        deadline=_expr(doc, scope, deadline_path, deadline_raw, TIMESTAMP, "what.deadline"),
         outputs=_outputs(doc, scope, outputs_path, outputs_raw),
         description=raw.get("description"),
         span=doc.span_of(path),
@@ -272,7 +280,7 @@ def _rule(doc: Document, scope: Scope, raw: dict[str, Any], path: Path) -> Rule 
                       detail=Phrase("shape.when_in_versions", id=rule_id))
         versions = tuple(_version(doc, scope, path + ("versions", i), v, raw)
                          for i, v in enumerate(versions_raw) if isinstance(v, dict))
-        by = _expr(doc, scope, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "'versions_by'")
+        by = _expr(doc, scope, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "what.versions_by")
         _check_versions(doc, path, versions)
     else:
         if "when" not in raw:

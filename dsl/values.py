@@ -60,6 +60,49 @@ def suggest_duration(text: str) -> str | None:
     return f"{m.group(1)}{unit}" if unit else None
 
 
+_CURRENCY_RE: Final = re.compile(
+    r"(?:¥|￥|RMB|CNY|人民币)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:元|块|圆|RMB|CNY|yuan)?", re.IGNORECASE)
+_THOUSANDS_RE: Final = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?|[0-9]+(\.[0-9]+)?")
+
+
+def suggest_money(text: str) -> str | None:
+    """For `5000元`, `¥5000` or `5,000.00`, the amount that was meant (`5000.00`)."""
+    m = _CURRENCY_RE.fullmatch(text.strip())
+    if not m or m.group(1) == text.strip() and "," not in text or not _THOUSANDS_RE.fullmatch(m.group(1)):
+        return None
+    number = Decimal(m.group(1).replace(",", ""))
+    exponent = number.as_tuple().exponent
+    return f"{number:.2f}" if isinstance(exponent, int) and exponent >= -2 else str(number)
+
+
+def value_slip(text: str) -> tuple[str, tuple[str, dict[str, str]]] | None:
+    """A value written the way people write it, not the way the language reads it:
+    (`param.` detail phrase, hint) for `7天`, `48 hours`, `5000元`, `¥5000`, `5,000.00`, `５０００.00`."""
+    from .chars import ascii_for
+
+    ascii_text = "".join(ascii_for(ch) or ch for ch in text)
+    if ascii_text != text:
+        fixed = ascii_text if _reads_as_value(ascii_text) else suggest_duration(ascii_text) or suggest_money(ascii_text)
+        return ("param.fullwidth", ("fullwidth", {"ascii": fixed})) if fixed else None
+    meant = suggest_duration(text)
+    if meant:
+        return "param.duration", ("duration_meant", {"meant": meant})
+    meant = suggest_money(text)
+    if meant:
+        return "param.money", ("money_meant", {"meant": meant})
+    return None
+
+
+def _reads_as_value(text: str) -> bool:
+    for parse in (parse_money, parse_duration, parse_date, parse_timestamp):
+        try:
+            parse(text)
+            return True
+        except ValueError_:
+            continue
+    return False
+
+
 def format_duration(value: timedelta) -> str:
     """`48h`, `7d`, `30m`, `1d30m`: whole days from 3 days up, else hours, as people write them."""
     total = int(value.total_seconds())
