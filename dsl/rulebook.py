@@ -289,10 +289,15 @@ def _rule(doc: Document, scope: Scope, raw: dict[str, Any], path: Path) -> Rule 
         by = None
     name = raw.get("name") if isinstance(raw.get("name"), dict) else {}
     examples = tuple(_example(doc, path + ("examples", i), e)
-                     for i, e in enumerate(raw.get("examples") or []) if isinstance(e, dict))
+                     for i, e in enumerate(_list(raw.get("examples"))) if isinstance(e, dict))
     return Rule(rule_id, str(name.get("zh", rule_id)), str(name.get("en", rule_id)), raw.get("description"),
                 raw.get("source") if isinstance(raw.get("source"), dict) else {}, by, versions, examples,
                 doc.span_of(path))
+
+
+def _list(value: Any) -> list[Any]:
+    """A list the shape check has vouched for; anything else was reported there (E302)."""
+    return value if isinstance(value, list) else []
 
 
 def _check_versions(doc: Document, path: Path, versions: tuple[Version, ...]) -> None:
