@@ -202,7 +202,7 @@ class _ToAst(Transformer):
         try:
             value = parse_timestamp(tok) if "T" in tok else parse_date(tok)
         except ValueError_ as exc:
-            raise self._bad("E106", children[0], None, text=tok, detail=str(exc)) from None
+            raise self._bad("E106", children[0], None, text=tok, detail=exc.args[0]) from None
         return ast.Const(self._span(meta), value)
 
     def string_const(self, meta, children):

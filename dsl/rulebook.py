@@ -245,7 +245,8 @@ def _bound(doc: Document, path: Path, raw: Any) -> Any:
     try:
         return parse_timestamp(str(raw))
     except ValueError_ as exc:
-        doc.error("E106", doc.nearest_span(path), text=str(raw), detail=str(exc))
+        doc.error("E106", doc.nearest_span(path), ("shape_example", {"example": f"{path[-1]}: 2023-09-13T00:00:00+08:00"}),
+                  text=str(raw), detail=exc.args[0])
         return None
 
 

@@ -181,10 +181,20 @@ def _report(doc: Document, error: Any) -> None:
                 doc.error("E302", doc.nearest_span(path + (key,), key=True), None,
                           detail=Phrase("shape.needs", where=where, key=key, other=other))
         return
+    if kind == "pattern" and path[-1:] in (("from",), ("until",)) and _read_by_loader(doc.data, path):
+        return   # the version's bound is read and reported (E106, with why) by the loader
     if "propertyNames" in error.relative_schema_path:   # a parameter or output name
         _bad_name(doc, path, where, str(instance))
         return
     _wrong_value(doc, path, where, instance, kind, error.validator_value)
+
+
+def _read_by_loader(data: Any, path: tuple[Any, ...]) -> bool:
+    """True when the rule at `path` is one the loader reads (its id is text), so it reports this too."""
+    try:
+        return isinstance(data[path[0]][path[1]]["id"], str)
+    except (KeyError, IndexError, TypeError):
+        return False
 
 
 def _wrong_value(doc: Document, path: tuple[Any, ...], where: Phrase, instance: Any, kind: str, rule: Any) -> None:

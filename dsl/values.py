@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from .errors import Phrase
+
 # Beijing time. China has kept UTC+8 without daylight saving since 1991, so a fixed offset
 # equals Asia/Shanghai for every date an order can have, and converting to it is cheap.
 # (ZoneInfo is still used to validate that the tz database is installed, see tzdata.)
@@ -34,21 +36,35 @@ _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ValueError_(ValueError):
-    """A text that is not a value of the wanted kind; the message says why."""
+    """A text that is not a value of the wanted kind; the message (a Phrase) says why."""
+
+
+_CALENDAR: Final[dict[str, str]] = {
+    "month must be in 1..12": "value.month", "day is out of range for month": "value.day",
+    "hour must be in 0..23": "value.hour", "minute must be in 0..59": "value.minute",
+    "second must be in 0..59": "value.second", "year 0 is out of range": "value.year",
+}
+
+
+def _calendar(exc: ValueError) -> Phrase:
+    """Python's words for an impossible date ("month must be in 1..12"), in the catalog's."""
+    text = str(exc)
+    key = _CALENDAR.get(text)
+    return Phrase(key) if key else Phrase("pair", en=text, zh=f"不是有效的日期或时间（{text}）")
 
 
 def parse_duration(text: str) -> timedelta:
     """`48h`, `7d`, `30m`, `15s`, `1d12h` -> timedelta."""
     m = _DURATION_RE.fullmatch(text)
     if not text or not m or not any(m.groups()):
-        raise ValueError_("not a duration")
+        raise ValueError_(Phrase("value.not_duration"))
     if len(text) > 40:   # int() refuses 4,300 digits; timedelta 10 already
-        raise ValueError_("a duration out of range")
+        raise ValueError_(Phrase("value.duration_range"))
     d, h, mi, s = (int(g or 0) for g in m.groups())
     try:
         return timedelta(days=d, hours=h, minutes=mi, seconds=s)
     except OverflowError:
-        raise ValueError_("a duration out of range") from None
+        raise ValueError_(Phrase("value.duration_range")) from None
 
 
 def suggest_duration(text: str) -> str | None:
@@ -121,14 +137,14 @@ def format_duration(value: timedelta) -> str:
 def parse_timestamp(text: str) -> datetime:
     """ISO 8601; no offset means Beijing time. The result is shown in Asia/Shanghai."""
     if not _TIMESTAMP_RE.fullmatch(text):
-        raise ValueError_("not an ISO 8601 timestamp such as 2026-11-05T09:00:00+08:00")
+        raise ValueError_(Phrase("value.not_timestamp"))
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         return to_beijing(value)
     except ValueError as exc:
-        raise ValueError_(str(exc)) from None
+        raise ValueError_(_calendar(exc)) from None
     except OverflowError:
-        raise ValueError_("a time out of range (years 1 to 9999 in Beijing time)") from None
+        raise ValueError_(Phrase("value.time_range")) from None
 
 
 def to_beijing(value: datetime) -> datetime:
@@ -144,21 +160,21 @@ def to_beijing(value: datetime) -> datetime:
 
 def parse_date(text: str) -> date:
     if not _DATE_RE.fullmatch(text):
-        raise ValueError_("not a date such as 2023-09-13")
+        raise ValueError_(Phrase("value.not_date"))
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError_(str(exc)) from None
+        raise ValueError_(_calendar(exc)) from None
 
 
 def parse_money(text: str) -> Decimal:
     """`"129.90"` or `300` -> Decimal; exact, no float on the way."""
     if not _MONEY_RE.fullmatch(text):
-        raise ValueError_("not an amount such as 129.90")
+        raise ValueError_(Phrase("value.not_money"))
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise ValueError_("not an amount such as 129.90") from None
+        raise ValueError_(Phrase("value.not_money")) from None
 
 
 def format_timestamp(value: datetime) -> str:

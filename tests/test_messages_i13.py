@@ -100,9 +100,6 @@ SHAPE_CASES = [
      "an example's name is non-empty text"),
     ("expect-empty", ("    action: approve\n", "    action: approve\n    examples:\n      - name: e\n"
                                                "        expect: {}\n"), "{}", "空映射", "found an empty mapping"),
-    ("from-not-a-date", ("    when:\n      - order.paid_amount <= params.max_amount\n      - order.status == 'completed'\n",
-                         "    versions_by: order.paid_at\n    versions:\n      - {version: v1, from: 13.09.2023, when: true}\n"),
-     "13.09.2023", "2023-09-13T00:00:00+08:00", "a date or time such as 2023-09-13"),
 ]
 
 
@@ -120,6 +117,16 @@ def test_shape_errors_are_catalogued_in_both_languages(invoke: Any, tmp_path: Pa
     no_library_english(result.stderr)
     result_en, found_en = check(invoke, tmp_path, text, "en")
     assert ("E302", *where) in found_en and en in result_en.stderr, result_en.stderr
+
+
+@pytest.mark.parametrize("bound, zh", [("13.09.2023", "不是 ISO 8601 时间"), ("2023-13-45", "月份必须在 1 到 12 之间")])
+def test_bad_version_bound_is_one_error_in_chinese(invoke: Any, tmp_path: Path, bound: str, zh: str) -> None:
+    when = "    when:\n      - order.paid_amount <= params.max_amount\n      - order.status == 'completed'\n"
+    text = BASE.replace(when, f"    versions_by: order.paid_at\n    versions:\n      - {{version: v1, from: {bound}, when: true}}\n")
+    result, found = check(invoke, tmp_path, text, "zh")
+    assert found == {("E106", line_of(text, bound), col_of(text, bound))}, result.stderr
+    assert zh in result.stderr and "from: 2023-09-13T00:00:00+08:00" in result.stderr
+    no_library_english(result.stderr)
 
 
 def test_every_schema_error_of_mutated_rulebooks_is_catalogued() -> None:
