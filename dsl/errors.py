@@ -114,6 +114,8 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
                          "含有 ': ' 的值必须加引号：{example}"),
     "yaml_item_line": ("a '- ' item starts its own line, under its key and indented: when:⏎  - order.paid_amount > 0",
                        "'- ' 列表项要另起一行，写在键的下一行并缩进：when:⏎  - order.paid_amount > 0"),
+    "yaml_belongs": ("{key!r} belongs under {holders}: check its indentation",
+                     "{key!r} 应写在 {holders} 下面：请检查它的缩进"),
     "yaml_add_colon": ("write a key as 'key: value', with ':' and a space", "键的写法是 'key: 值'，冒号后加一个空格"),
     "yaml_quote_value": ("put the value in quotes: '{text}'", "请给这个值加引号：'{text}'"),
     "yaml_close": ("close it with {close!r}, or separate the items with ','", "请用 {close!r} 结束，或用 ',' 分隔各项"),

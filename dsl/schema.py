@@ -81,6 +81,35 @@ _SNAKE_SLOTS: Final = {"rulebook", "id", "action", "then", "else"}
 _AUTHOR_NAMED: Final = {"parameters", "outputs"}   # their keys are names the author chose
 
 
+# The YAML key a definition of the schema is written under, to say where a stray key belongs.
+_HOLDERS: Final = {"rule": "rules", "version": "versions", "example": "examples", "expect": "expect",
+                   "source": "source", "bilingual": "name", "parameter": "parameters", "action": "action"}
+
+
+@lru_cache(maxsize=1)
+def key_holders() -> dict[str, list[str]]:
+    """`'seed'` -> `['source']`: under which keys each key of the schema is written ('rulebook': the top)."""
+    schema = rulebook_schema()
+    out: dict[str, list[str]] = {key: ["rulebook"] for key in schema.get("properties", {})}
+
+    def walk(node: Any, holder: str) -> None:
+        if isinstance(node, dict):
+            for key in node.get("properties", {}):
+                out.setdefault(key, [])
+                if holder not in out[key]:
+                    out[key].append(holder)
+            for name, value in node.items():
+                walk(value, holder) if name != "properties" else [walk(v, holder) for v in value.values()]
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, holder)
+
+    for name, definition in schema.get("$defs", {}).items():
+        if name in _HOLDERS:
+            walk(definition, _HOLDERS[name])
+    return out
+
+
 @lru_cache(maxsize=1)
 def rulebook_schema() -> dict[str, Any]:
     return json.loads(resources.files("dsl").joinpath("rulebook.schema.json").read_text(encoding="utf-8"))
@@ -211,6 +240,8 @@ def _wrong_value(doc: Document, path: tuple[Any, ...], where: Phrase, instance: 
         hint = ("schema_enum", {"options": str(rule)})
     elif key == "id" and example:
         hint = ("snake_case", {"example": example})
+    elif key == "source" and path[-1] == "source":
+        hint = ("missing_source", {})
     elif example:
         hint = ("shape_example", {"example": example})
     doc.error("E302", doc.nearest_span(path), hint,
@@ -241,7 +272,10 @@ def _unknown_keys(doc: Document, error: Any, path: tuple[Any, ...], where: Phras
         if key in allowed:
             continue
         suggestion = did_you_mean(str(key), allowed, cutoff=0.6)
+        here = path[-2] if len(path) > 1 and isinstance(path[-1], int) else (path[-1] if path else "rulebook")
+        holders = [h for h in key_holders().get(str(key), []) if h not in (here, "rulebook")]
         hint = ("did_you_mean", {"suggestion": suggestion}) if suggestion else \
+            ("yaml_belongs", {"key": key, "holders": ", ".join(f"{h}:" for h in holders)}) if holders else \
             ("schema_enum", {"options": ", ".join(sorted(allowed))})
         odd = [ch for ch in str(key) if suspicious(ch)]
         if odd:

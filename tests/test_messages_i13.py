@@ -129,6 +129,20 @@ def test_bad_version_bound_is_one_error_in_chinese(invoke: Any, tmp_path: Path, 
     no_library_english(result.stderr)
 
 
+@pytest.mark.parametrize("edit, key, holders", [
+    (("    source: {seed: s.txt}", "    source:\n    seed: s.txt"), "seed", "source:"),
+    (("    action: approve", "action: approve"), "action", "rules:"),
+], ids=["seed-not-under-source", "action-at-the-top"])
+def test_a_key_at_the_wrong_indentation_says_where_it_belongs(invoke: Any, tmp_path: Path, edit: tuple[str, str],
+                                                             key: str, holders: str) -> None:
+    text = BASE.replace(*edit)
+    result, found = check(invoke, tmp_path, text, "zh")
+    line = line_of(text, f"{key}: ") if key == "seed" else len(text.split("\n")) - 1
+    assert ("E306", line, col_of(text.split("\n")[line - 1], key)) in found, result.stderr
+    assert f"'{key}' 应写在" in result.stderr and holders in result.stderr and "缩进" in result.stderr
+    no_library_english(result.stderr)
+
+
 def test_every_schema_error_of_mutated_rulebooks_is_catalogued() -> None:
     """Every value of a rulebook replaced by each wrong shape: each E302 is a Phrase, never jsonschema's text."""
     import yaml
