@@ -233,7 +233,7 @@ def _quoted_hint(left: ast.Expr, right: ast.Expr) -> tuple[str, dict[str, Any]] 
             meant = parse_expr(inner) if inner and len(inner) < 40 else None
         except DslError:
             meant = None
-        meant_kind = _check(meant, Scope(None)).type.kind if isinstance(meant, ast.Const) else None  # type: ignore[arg-type]
+        meant_kind = type_of(_const(meant, Scope(None))).kind if isinstance(meant, ast.Const) else None  # type: ignore[arg-type]
         if meant_kind == kind or (meant_kind in ("int", "money") and kind in ("int", "money")):
             return ("drop_quotes", {"kind": Phrase(_KIND_WORDS[kind]), "meant": inner})
     return None

@@ -99,7 +99,8 @@ def key_holders() -> dict[str, list[str]]:
                 if holder not in out[key]:
                     out[key].append(holder)
             for name, value in node.items():
-                walk(value, holder) if name != "properties" else [walk(v, holder) for v in value.values()]
+                for child in (value.values() if name == "properties" else (value,)):
+                    walk(child, holder)
         elif isinstance(node, list):
             for value in node:
                 walk(value, holder)

@@ -145,7 +145,7 @@ def _interpreter_agrees(book: CompiledRulebook, rule: CompiledRule, view: Any, a
     from .interpreter import Env, interpret
 
     env = Env(view, book.params, at)
-    out = []
+    out: list[str] = []
     for cv in rule.versions:
         for ref, fn in cv.conditions:
             try:
