@@ -16,23 +16,23 @@ from .errors import Phrase, Span
 if TYPE_CHECKING:
     from .yamlload import Document
 
-# (words of PyYAML's or libyaml's problem, our phrase, what kind of help goes with it)
+# (words of libyaml's or pure PyYAML's problem, our phrase, what kind of help goes with it)
 _PROBLEMS: Final[tuple[tuple[str, str, str], ...]] = (
     ("did not find expected key", "yaml.expected_key", "indent"),
     ("did not find expected '-' indicator", "yaml.expected_item", "indent"),
     ("expected <block end>", "yaml.block_end", "indent"),
-    ("block sequence entries are not allowed", "yaml.item_not_allowed", "item"),
+    ("sequence entries are not allowed", "yaml.item_not_allowed", "item"),
     ("mapping values are not allowed", "yaml.colon_not_allowed", "colon"),
     ("could not find expected ':'", "yaml.missing_colon", "key"),
-    ("did not find expected ',' or '}'", "yaml.unclosed", "flow"),
-    ("did not find expected ',' or ']'", "yaml.unclosed", "flow"),
-    ("found character that cannot start any token", "yaml.bad_start", "quote"),
+    ("expected ',' or '}'", "yaml.unclosed", "flow"),
+    ("expected ',' or ']'", "yaml.unclosed", "flow"),
+    ("cannot start any token", "yaml.bad_start", "quote"),
     ("mapping keys are not allowed", "yaml.key_not_allowed", "quote"),
     ("found undefined alias", "yaml.undefined_alias", ""),
     ("found unknown escape character", "yaml.unknown_escape", ""),
-    ("did not find expected node content", "yaml.no_content", ""),
+    ("node content", "yaml.no_content", ""),
     ("expected a comment or a line break", "yaml.after_value", "after"),
-    ("did not find expected alphabetic or numeric character", "yaml.bad_name", ""),
+    ("alphabetic or numeric character", "yaml.bad_name", ""),
     ("surrogate", "yaml.bad_surrogate", ""),
     ("invalid Unicode character escape", "yaml.bad_surrogate", ""),
     ("second occurrence", "yaml.duplicate_anchor", ""),

@@ -244,6 +244,23 @@ def test_yaml_syntax_errors_point_at_the_line_to_fix(invoke: Any, tmp_path: Path
         assert "indentation" in result_en.stderr
 
 
+@pytest.mark.parametrize("edit", [c[1] for c in YAML_CASES], ids=[c[0] for c in YAML_CASES])
+def test_pure_python_pyyaml_gives_the_same_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                  edit: tuple[str, str]) -> None:
+    """Without libyaml PyYAML words its problems differently; the user sees the same place and hint."""
+    import yaml
+
+    import dsl.yamlload
+
+    path = tmp_path / "book.yaml"
+    path.write_text(BASE.replace(*edit, 1), encoding="utf-8")
+    _, fast = load_model(path)
+    monkeypatch.setattr(dsl.yamlload, "_LOADER", yaml.SafeLoader)
+    _, slow = load_model(path)
+    assert [(d.code, d.span, d.hint) for d in slow] == [(d.code, d.span, d.hint) for d in fast]
+    no_library_english("\n".join(d.message("zh") for d in slow))
+
+
 # -- parameter values and expressions -----------------------------------------------------------
 
 @pytest.mark.parametrize("value, zh, en", [
