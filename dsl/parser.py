@@ -43,14 +43,14 @@ def parse_expr(text: str, origin: Origin | None = None) -> ast.Expr:
     if not text.strip():
         raise DslError([_diag("E109", origin, 0, max(1, len(text)))])
     if len(text) > MAX_EXPR_CHARS:
-        raise DslError([_diag("E107", origin, 0, 1, detail=f"longer than {MAX_EXPR_CHARS} characters")])
+        raise DslError([_diag("E107", origin, 0, 1, detail=Phrase("expr.too_long", limit=MAX_EXPR_CHARS))])
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise DslError([_translate(exc, text, origin)]) from None
     depth = _depth(tree)
     if depth > MAX_DEPTH:
-        raise DslError([_diag("E107", origin, 0, 1, detail=f"nested {depth} levels deep (limit {MAX_DEPTH})")])
+        raise DslError([_diag("E107", origin, 0, 1, detail=Phrase("expr.too_deep", depth=depth, limit=MAX_DEPTH))])
     try:
         return _ToAst(origin).transform(tree)
     except VisitError as exc:
@@ -108,7 +108,8 @@ def _translate(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
         hint = {"&": ("keyword_logic", {"word": "and"}), "|": ("keyword_logic", {"word": "or"}),
                 "!": ("keyword_logic", {"word": "not"}), "=": ("single_equals", {})}.get(ch)
         if ch in "¥￥":    # `¥5000`
-            meant = suggest_money(re.match(r"[¥￥]\s*[0-9][0-9,.]*", text[pos:]).group())  # type: ignore[union-attr]
+            amount = re.match(r"[¥￥]\s*[0-9][0-9,.]*", text[pos:])
+            meant = suggest_money(amount.group()) if amount else None
             hint = ("money_meant", {"meant": meant}) if meant else hint
         return _diag("E101", origin, pos, pos + 1, hint, char=ch)
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
@@ -138,8 +139,8 @@ def _token_hint(token: Token, text: str, exc: UnexpectedToken) -> tuple[str, dic
             return ("keyword_logic", {"word": str(token).lower()})
         return ("quote_strings", {})
     if token.type == "COMMA" and re.search(r"[0-9]$", before) and re.match(r",[0-9]{3}", text[token.start_pos or 0:]):
-        number = re.search(r"[0-9]+$", before).group() + re.match(r"(,[0-9]{3})+(\.[0-9]+)?", text[token.start_pos or 0:]).group()  # type: ignore[union-attr]
-        meant = suggest_money(number)   # `5,000.00`
+        head, tail = re.search(r"[0-9]+$", before), re.match(r"(,[0-9]{3})+(\.[0-9]+)?", text[token.start_pos or 0:])
+        meant = suggest_money(head.group() + tail.group()) if head and tail else None   # `5,000.00`
         if meant:
             return ("money_meant", {"meant": meant})
     if token.type in ("CMP", "IN"):

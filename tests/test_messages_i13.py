@@ -302,6 +302,20 @@ def test_expression_slips_get_the_fix(invoke: Any, tmp_path: Path, condition: st
     assert en in check(invoke, tmp_path, text, "en")[0].stderr
 
 
+@pytest.mark.parametrize("condition, code, zh", [
+    ("len(shop.services, 1) > 0", "E205", "需要 1 个参数，实际给了 2 个"),
+    ("days_between(order.paid_at, 1) > 0", "E205", "第 2 个参数应为"),
+    ("order.paid_amount > 10 and order.paid_amount < 5", "E209", "上的条件排除了所有可能的值"),
+    ("(" * 41 + "true" + ")" * 41, "E107", "嵌套"),
+], ids=["arity", "argument-kind", "never-matches", "too-deep"])
+def test_expression_checks_speak_chinese(invoke: Any, tmp_path: Path, condition: str, code: str, zh: str) -> None:
+    text = BASE.replace("order.paid_amount <= params.max_amount", condition)
+    result, found = check(invoke, tmp_path, text, "zh")
+    assert code in {c for c, _, _ in found} and zh in result.stderr, result.stderr
+    no_library_english(result.stderr)
+    assert not re.search(r"takes|argument|never|levels deep|conditions on", result.stderr)
+
+
 def test_quoted_text_compared_with_text_gets_no_quote_hint(invoke: Any, tmp_path: Path) -> None:
     text = BASE.replace("order.paid_amount <= params.max_amount", "order.paid_amount > 'abc'")
     result, found = check(invoke, tmp_path, text, "en")
