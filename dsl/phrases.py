@@ -115,6 +115,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "yaml.bad_name": ("an anchor or alias name must be letters, digits, '-' or '_'", "锚点或别名的名字只能用字母、数字、'-' 或 '_'"),
     "yaml.bad_surrogate": ("an escape gives half a surrogate pair (not a character)", "转义序列只给出了半个代理对（不是字符）"),
     "yaml.other": ("{text}", "{text}"),
+    "yaml.yaml11_bool": ("a boolean", "布尔值"),
+    "yaml.yaml11_base60": ("a number in base 60", "六十进制数"),
     "yaml.key_plain": ("a mapping key must be plain text", "映射的键必须是普通文本"),
     "yaml.tag": ("unsupported tag {tag!r}", "不支持的标签 {tag!r}"),
     "yaml.nan": ("{text!r} is not a number this tool reads (amounts are exact decimals)",

@@ -261,7 +261,7 @@ def _scalar(doc: Document, node: ScalarNode) -> Any:
     if text in _BOOL:
         return _BOOL[text]
     if text.lower() in YAML11_BOOL_WORDS or _SEXAGESIMAL_RE.fullmatch(text):
-        meaning = "a boolean" if text.lower() in YAML11_BOOL_WORDS else "a number in base 60"
+        meaning = Phrase("yaml.yaml11_bool" if text.lower() in YAML11_BOOL_WORDS else "yaml.yaml11_base60")
         doc.error("E307", _node_span(node), ("yaml11", {"quoted": repr(text), "meaning": meaning}), text=text)
         return text
     if text.lower().lstrip("+-") in (".nan", ".inf"):

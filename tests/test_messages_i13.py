@@ -261,6 +261,13 @@ def test_pure_python_pyyaml_gives_the_same_errors(monkeypatch: pytest.MonkeyPatc
     no_library_english("\n".join(d.message("zh") for d in slow))
 
 
+def test_yaml11_word_hint_in_chinese(invoke: Any, tmp_path: Path) -> None:
+    text = BASE.replace("rules:\n", "description: no\nrules:\n")
+    result, found = check(invoke, tmp_path, text, "zh")
+    assert found == {("E307", line_of(text, "description: no"), 14)}
+    assert "读成布尔值" in result.stderr and "a boolean" not in result.stderr
+
+
 # -- parameter values and expressions -----------------------------------------------------------
 
 @pytest.mark.parametrize("value, zh, en", [
