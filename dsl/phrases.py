@@ -110,7 +110,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "yaml.key_not_allowed": ("'?' cannot start a value here", "此处的值不能以 '?' 开头"),
     "yaml.no_content": ("a value is missing here", "此处缺少值"),
     "yaml.after_value": ("unexpected text after the value", "值后面有多余的内容"),
-    "yaml.block_end": ("the indentation does not match the lines above", "缩进与上面的行不一致"),
+    "yaml.block_end": ("this line's indentation does not fit the lines above", "这一行的缩进与上面的行对不上"),
     "yaml.control_char": ("a character YAML does not allow ({char})", "YAML 不允许的字符（{char}）"),
     "yaml.bad_name": ("an anchor or alias name must be letters, digits, '-' or '_'", "锚点或别名的名字只能用字母、数字、'-' 或 '_'"),
     "yaml.bad_surrogate": ("an escape gives half a surrogate pair (not a character)", "转义序列只给出了半个代理对（不是字符）"),

@@ -41,6 +41,9 @@ _KEY_LINE: Final = re.compile(r"(?:-\s+)?[^\s#'\"{\[][^:#]*:(\s|$)")
 _CLOSE: Final = {"{": "}", "[": "]"}
 
 
+Hint = tuple[str, dict[str, Any]] | None
+
+
 def translate(doc: Document, exc: yaml.MarkedYAMLError) -> None:
     """Add the E300 for `exc` to `doc`: our words, the line to fix, and a hint."""
     problem = exc.problem or ""
@@ -54,40 +57,54 @@ def translate(doc: Document, exc: yaml.MarkedYAMLError) -> None:
     key, kind = found
     text = doc.line_text(line) or ""
     indent = len(text) - len(text.lstrip(" "))
-    args: dict[str, Any] = {}
-    hint: tuple[str, dict[str, Any]] | None = None
+    if kind == "colon" and ": " in text[indent:col - 1]:      # `action: approve: now`
+        kind = "quote_colon"
+    elif kind == "indent" and col - 1 > indent:                # text after a value on its line
+        key, kind = "yaml.after_value", "after"
+    if kind in ("indent", "colon"):
+        _indentation(doc, line, indent)
+        return
+    span, args, hint = _located(kind, exc, doc, line, col)
+    if key == "yaml.duplicate_anchor" and exc.context_mark is not None:
+        args = {"first_line": exc.context_mark.line + 1}
+    doc.error("E300", span, hint, detail=Phrase(key, **args))
+
+
+def _located(kind: str, exc: yaml.MarkedYAMLError, doc: Document, line: int, col: int
+             ) -> tuple[Span, dict[str, Any], Hint]:
+    """Where to point for the problems other than indentation, its phrase's arguments and a hint."""
+    text = doc.line_text(line) or ""
     if kind == "key" and exc.context_mark is not None:          # the key without ':' is above the mark
         line, col = exc.context_mark.line + 1, exc.context_mark.column + 1
-        hint = ("yaml_add_colon", {})
-    elif kind == "flow":
+        return Span(line, col, line, col + 1), {}, ("yaml_add_colon", {})
+    if kind == "flow":
         opened = exc.context_mark
         if opened is not None and opened.line + 1 < line:       # point where the bracket opened
             line, col = opened.line + 1, opened.column + 1
-        bracket = "{" if "'}'" in problem else "["
-        args, hint = {"open": bracket}, ("yaml_close", {"close": _CLOSE[bracket]})
-    elif key == "yaml.duplicate_anchor" and exc.context_mark is not None:
-        args = {"first_line": exc.context_mark.line + 1}
-    elif kind == "quote":
+        bracket = "{" if "'}'" in (exc.problem or "") else "["
+        return Span(line, col, line, col + 1), {"open": bracket}, ("yaml_close", {"close": _CLOSE[bracket]})
+    hint: Hint = {"item": ("yaml_item_line", {}), "after": ("yaml_after_value", {})}.get(kind)
+    args: dict[str, Any] = {}
+    if kind == "quote":
         value = text[col - 1:].split(" #")[0].strip()
         args, hint = {"char": text[col - 1:col] or " "}, ("yaml_quote_value", {"text": value.replace("'", "''")})
-    elif kind == "colon" and ": " in text[indent:col - 1]:       # `action: approve: now`
-        head, _, value = text[indent:].partition(": ")
+    elif kind == "quote_colon":
+        head, _, value = text.lstrip(" ").partition(": ")
         hint = ("yaml_quote_colon", {"example": f"{head}: '{value.strip()}'"})
-    elif kind == "indent" and col - 1 > indent:                 # text after a value on its line
-        key, hint = "yaml.after_value", ("yaml_after_value", {})
-    elif kind in ("indent", "colon"):
-        col = indent + 1
-        sibling = sibling_column(doc.lines, line)
-        hint = ("yaml_indent", {"expected": sibling, "col": col}) if sibling and sibling != col \
-            else ("yaml_indent_plain", {})
-        end = len(text.rstrip()) + 1
-        doc.error("E300", Span(line, col, line, max(end, col + 1)), hint, detail=Phrase(key, **args))
-        return
-    elif kind == "item":
-        hint = ("yaml_item_line", {})
-    elif kind == "after":
-        hint = ("yaml_after_value", {})
-    doc.error("E300", Span(line, col, line, col + 1), hint, detail=Phrase(key, **args))
+    return Span(line, col, line, col + 1), args, hint
+
+
+def _indentation(doc: Document, line: int, indent: int) -> None:
+    """E300 over the whole line whose indentation is off, naming where its siblings start.
+
+    libyaml says what it expected next ("'-' indicator", "key"), PyYAML "<block end>"; the
+    user needs to hear that this line's indentation is off, and where its siblings start."""
+    text = doc.line_text(line) or ""
+    col = indent + 1
+    sibling = sibling_column(doc.lines, line)
+    hint = ("yaml_indent", {"expected": sibling, "col": col}) if sibling and sibling != col else ("yaml_indent_plain", {})
+    end = len(text.rstrip()) + 1
+    doc.error("E300", Span(line, col, line, max(end, col + 1)), hint, detail=Phrase("yaml.block_end"))
 
 
 def sibling_column(lines: list[str], number: int) -> int | None:
