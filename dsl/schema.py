@@ -252,7 +252,7 @@ def _wrong_value(doc: Document, path: tuple[Any, ...], where: Phrase, instance: 
 def _missing(doc: Document, path: tuple[Any, ...], where: Phrase, key: str) -> None:
     expected, example = slot_of(path + (key,))
     hint: tuple[str, dict[str, Any]] | None = ("shape_example", {"example": example}) if example else None
-    if key == "source":
+    if key == "source" or path[-1:] == ("source",):   # also a source with none of seed/ref/url
         hint = ("missing_source", {})
     doc.error("E302", doc.nearest_span(path), hint,
               detail=Phrase("shape.missing", where=where, key=key, expected=Phrase(expected)))
