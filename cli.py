@@ -306,12 +306,15 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
               help="Fail when examples exercise less than this percentage of rules, conditions and branches.")
 @click.option("--verbose", "-v", is_flag=True, help="List every example, not only failures.")
-def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool) -> None:
+@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both",
+              help="Language of failures, coverage and messages (as for check).")
+def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang: str) -> None:
     """Run every rulebook's examples; report failures with file:line and a diff, then coverage.
 
     Exit 0 when all pass (and coverage is met), 1 otherwise.
     """
-    from dsl.report import coverage_report, example_failure
+    from dsl.errors import Phrase
+    from dsl.report import coverage_report, example_failure, example_passed
     from dsl.testing import Coverage, run_examples
 
     files = _rulebook_files_or_usage(paths, "test", "both")
@@ -322,26 +325,26 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool) -> N
         try:
             book = load_rulebook(path)
         except DslError as exc:
-            click.echo(render_all(exc.diagnostics, limit=20), err=True)
+            click.echo(render_all(exc.diagnostics, lang, limit=20), err=True)
             broken = True
             continue
-        outcomes, coverage = run_examples(book)
+        outcomes, coverage = run_examples(book, lang)
         for outcome in outcomes:
             if outcome.passed:
                 passed += 1
                 if verbose:
-                    click.echo(f"{outcome.location}: ok {outcome.rule}: {outcome.example.name}")
+                    click.echo(example_passed(outcome, lang))
             else:
                 failed += 1
-                click.echo(example_failure(outcome))
-        total.items.update({f"{book.platform}/{k}": v for k, v in coverage.items.items()})
-        click.echo(f"{path}: {sum(o.passed for o in outcomes)}/{len(outcomes)} examples passed, "
-                   f"coverage {coverage.percent:.1f}%")
-    click.echo(coverage_report(total))
-    click.echo(f"examples: {passed} passed, {failed} failed")
+                click.echo(example_failure(outcome, lang))
+        total.items.update({Phrase("cov.item", platform=book.platform, item=k): v for k, v in coverage.items.items()})
+        click.echo(f"{path}: " + Phrase("test.file", passed=sum(o.passed for o in outcomes), total=len(outcomes),
+                                        percent=coverage.percent).label(lang))
+    click.echo(coverage_report(total, lang=lang))
+    click.echo(Phrase("test.summary", passed=passed, failed=failed).label(lang))
     low = min_coverage is not None and total.percent + 1e-9 < min_coverage
     if low:
-        click.echo(f"coverage {total.percent:.1f}% is below --min-coverage {min_coverage:g}%", err=True)
+        click.echo(Phrase("test.low", percent=total.percent, minimum=min_coverage).label(lang), err=True)
     sys.exit(1 if failed or broken or low else 0)
 
 

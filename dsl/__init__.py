@@ -80,7 +80,7 @@ def load_rulebook(path_or_platform: str | Path, use_cache: bool = True) -> Compi
     A clean rulebook's checked model is cached on disk by content (see dsl/cache.py).
     """
     from . import cache
-    from .errors import Diagnostic, DslError
+    from .errors import Diagnostic, DslError, Phrase
     from .runtime import CompiledRulebook
 
     path = _resolve(path_or_platform)
@@ -100,7 +100,7 @@ def load_rulebook(path_or_platform: str | Path, use_cache: bool = True) -> Compi
     model, diags = load_model(path)
     errors = [d for d in diags if d.severity == "error"]
     if model is None or errors:
-        raise DslError(errors or [Diagnostic("E302", None, str(path), {"detail": "not a rulebook"})])
+        raise DslError(errors or [Diagnostic("E302", None, str(path), {"detail": Phrase("shape.not_rulebook")})])
     book = CompiledRulebook(model, default_vocabulary())
     if use_cache:
         constants, code = book.artifact

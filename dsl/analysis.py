@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ast
-from .errors import Diagnostic
+from .errors import Diagnostic, Phrase
 from .interpreter import fold
 from .functions import FUNCTIONS
 from .model import ExprRef, Rulebook
@@ -40,7 +40,8 @@ def find_unreachable(model: Rulebook) -> list[Diagnostic]:
                 if problem:
                     span = cond.span
                     line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
-                    label = f"rule {rule.id!r}" + (f" version {version.name!r}" if version.name else "")
+                    label = Phrase("reach.version", id=rule.id, version=version.name) if version.name else \
+                        Phrase("reach.rule", id=rule.id)
                     out.append(Diagnostic("E209", span, model.file, {"detail": problem}, None, label, source_line=line))
                     break
     return out
@@ -49,14 +50,14 @@ def find_unreachable(model: Rulebook) -> list[Diagnostic]:
 def _always_false(cond: ExprRef, params: dict[str, Any]) -> str | None:
     is_const, value = fold(cond.tree, params)
     if is_const and value is not True:
-        return f"{cond.text.strip()!r} is always {'unknown' if value is None else 'false'}"
+        return Phrase("reach.always_unknown" if value is None else "reach.always_false", cond=cond.text.strip())
     found = never_true(cond.tree, params)
     if found is not None:
         part, value = found
         if _is_null(part):
-            return f"{cond.text.strip()!r} is never true: the null in it makes it unknown on every case (a missing value is tested with '== null' or is_null)"
-        cause = " (a division by zero)" if _divides_by_zero(part, params) else ""
-        return f"{cond.text.strip()!r} is never true: {unparse(part)!r} is always {value}{cause}"
+            return Phrase("reach.null", cond=cond.text.strip())
+        key = "reach.part_zero" if _divides_by_zero(part, params) else "reach.part"
+        return Phrase(key, cond=cond.text.strip(), part=unparse(part), value=value)
     return None
 
 
@@ -191,12 +192,12 @@ def _consistent(facts: _Facts, path: str) -> str | None:
     if allowed is not None:
         allowed = allowed - facts.excluded.get(path, set())
         if not allowed:
-            return f"the conditions on {path} contradict each other (no value satisfies them all)"
+            return Phrase("reach.contradict", path=path)
     low, high = facts.lower.get(path), facts.upper.get(path)
     if low and high:
         try:
             if low[0] > high[0] or (low[0] == high[0] and not (low[1] and high[1])):
-                return f"the conditions on {path} leave no possible value"
+                return Phrase("reach.empty_range", path=path)
         except TypeError:
             return None
     return None

@@ -117,7 +117,7 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
         return item.error
     books = _for_platform(item.doc, books)
     if isinstance(books, Problem):
-        report(_line(item.source, "E401", books.text(lang)))
+        report(_line(item.source, "E401", books.label(lang)))
         return books
     out: list[tuple[CompiledRulebook, CaseResult]] = []
     field_errors = False
@@ -158,15 +158,15 @@ def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> N
     for path in parsed.unknown:   # once per file and path: a typo in an export repeats on every line
         meant = did_you_mean(path, parsed.vocabulary.paths()) if parsed.vocabulary else None
         text = Diagnostic("E405", args={"case": parsed.id, "path": path}).message(lang)
-        hint = " (" + Problem("hint_did_you_mean", suggestion=meant).text(lang) + ")" if meant else ""
-        report(_line(item.source, "E405", text + hint + " " + Problem("once_per_file").text(lang), "warning"),
+        hint = " (" + Problem("hint_did_you_mean", suggestion=meant).label(lang) + ")" if meant else ""
+        report(_line(item.source, "E405", text + hint + " " + Problem("once_per_file").label(lang), "warning"),
                key=(source_file(item.source), path))
 
 
 def report_notice(notice: FileNotice, lang: str, report: Report) -> None:
     """A problem of a whole file (a CSV column that names no field): once, counted."""
     hint = f" ({problem_text(notice.hint, lang)})" if notice.hint else ""
-    report(_line(notice.source, notice.code, notice.problem.text(lang) + hint, "warning"))
+    report(_line(notice.source, notice.code, notice.problem.label(lang) + hint, "warning"))
     for path in notice.paths:   # marks it said: the cases do not repeat it (they count it, as cases)
         report("", key=(source_file(notice.source), path))
 

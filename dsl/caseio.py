@@ -16,7 +16,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import Diagnostic, Problem
+from .errors import Diagnostic, Problem, json_phrase
 
 MAX_LINE_CHARS = 10 * 1024 * 1024
 
@@ -87,7 +87,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise InputError(Problem("duplicate_key", key=key, where=("label", "an object of the case", "案例的同一个对象")))
+                raise InputError(Problem("duplicate_key", key=key, where=Problem("pair", en="an object of the case", zh="案例的同一个对象")))
             seen.add(key)
     return obj
 
@@ -360,7 +360,7 @@ def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:
     if doc.diagnostics:
         d = doc.diagnostics[0]
         where = f"{name}:{d.span.line}:{d.span.col}" if d.span else name
-        yield CaseInput(where, error=Problem("yaml", detail=d))
+        yield CaseInput(where, error=Problem("pair", en=d.message("en"), zh=d.message("zh")))
         return
     try:
         reject_lone_surrogates(doc.data)
@@ -386,5 +386,5 @@ def _json_problem(exc: Exception) -> Problem:
     if isinstance(exc, RecursionError):
         return Problem("too_deep", limit=MAX_DEPTH)
     if isinstance(exc, json.JSONDecodeError):
-        return Problem("json", detail=("json", exc.msg, None), col=exc.colno)
+        return Problem("json", detail=json_phrase(exc.msg), col=exc.colno)
     return Problem("json_plain", detail=str(exc))

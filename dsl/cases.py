@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from .errors import Problem
+from .errors import Problem, kind_phrase
 from .typesys import Type
 from .values import ValueError_, parse_timestamp
 from .vocabulary import Field, Vocabulary
@@ -118,12 +118,12 @@ class ParsedCase:
 def open_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> ParsedCase:
     """A case whose fields are converted when first read. `fatal` says why it cannot be used."""
     if not isinstance(doc, dict):
-        return ParsedCase(fallback_id, {}, fatal=Problem("not_object", kind=("kind", _kind(doc))))
+        return ParsedCase(fallback_id, {}, fatal=Problem("not_object", kind=kind_phrase(_kind(doc))))
     case_id = doc.get("id")
     case_id = str(case_id) if isinstance(case_id, (str, int)) and not isinstance(case_id, bool) else fallback_id
     order = doc.get("order")
     if not isinstance(order, dict):
-        fatal = Problem("missing_order") if order is None else Problem("order_not_object", kind=("kind", _kind(order)))
+        fatal = Problem("missing_order") if order is None else Problem("order_not_object", kind=kind_phrase(_kind(order)))
         return ParsedCase(case_id, {}, fatal=fatal)
     from .converters import converters_for
 
@@ -214,11 +214,11 @@ def convert(fld: Field, raw: Any) -> Any:
         if not isinstance(raw, str):
             raise ValueError_(Problem("not_text", shown=_shown(raw)))
         if fld.type.values is not None and raw not in fld.type.values:
-            raise ValueError_(Problem("not_enum", shown=_shown(raw), what=("label", fld.en, fld.zh)))
+            raise ValueError_(Problem("not_enum", shown=_shown(raw), what=Problem("pair", en=fld.en, zh=fld.zh)))
         return raw
     if kind == "object":
         if not isinstance(raw, dict):
-            raise ValueError_(Problem("must_be_object", kind=("kind", _kind(raw))))
+            raise ValueError_(Problem("must_be_object", kind=kind_phrase(_kind(raw))))
         return raw
     raise ValueError_(f"unsupported field type {fld.type}")  # pragma: no cover
 

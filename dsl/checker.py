@@ -10,7 +10,7 @@ from functools import singledispatch
 from typing import Any
 
 from . import ast
-from .errors import Diagnostic
+from .errors import Diagnostic, Phrase
 from .functions import FUNCTIONS, Function
 from .origin import Origin
 from .suggest import did_you_mean
@@ -126,7 +126,7 @@ def _unary(node: ast.Unary, scope: Scope) -> ast.Expr:
     operand = _check(node.operand, scope)
     t = type_of(operand)
     if node.op == "not":
-        _want_bool(operand, scope, "the operand of 'not'")
+        _want_bool(operand, scope, Phrase("what.not"))
         return replace(node, operand=operand, type=BOOL)
     if t.kind not in ("int", "money", "duration", "any", "null"):
         scope.error("E208", node, op="-", operand=t)
@@ -138,14 +138,14 @@ def _unary(node: ast.Unary, scope: Scope) -> ast.Expr:
 def _logical(node: ast.Logical, scope: Scope) -> ast.Expr:
     items = tuple(_check(i, scope) for i in node.items)
     for item in items:
-        _want_bool(item, scope, f"each side of '{node.op}'")
+        _want_bool(item, scope, Phrase("what.logic", op=node.op))
     return replace(node, items=items, type=BOOL)
 
 
-def _want_bool(node: ast.Expr, scope: Scope, what: str) -> None:
+def _want_bool(node: ast.Expr, scope: Scope, what: Phrase) -> None:
     t = type_of(node)
     if t.kind not in ("bool", "any", "null"):
-        scope.error("E207", node, what=what, expected="bool", actual=t)
+        scope.error("E207", node, what=what, expected=BOOL, actual=t)
 
 
 _ARITH: dict[tuple[str, str, str], Type] = {}
@@ -201,7 +201,7 @@ def _compare(node: ast.Compare, scope: Scope) -> ast.Expr:
         return typed
     if node.op in ("==", "!="):
         if unify(lt, rt) is None or "object" in (lt.kind, rt.kind):
-            scope.error("E204", node, op=node.op, left=lt, right=rt)
+            scope.error("E204", node, _quoted_hint(left, right), op=node.op, left=lt, right=rt)
         else:
             _check_enum_value(left, right, scope)
             _check_enum_value(right, left, scope)
@@ -211,8 +211,32 @@ def _compare(node: ast.Compare, scope: Scope) -> ast.Expr:
     elif lt.kind == "any" or rt.kind == "any":
         pass
     elif not (lt.kind in _ORDERED_KINDS and (lt.kind == rt.kind or (lt.is_numeric and rt.is_numeric))):
-        scope.error("E204", node, op=node.op, left=lt, right=rt)
+        scope.error("E204", node, _quoted_hint(left, right), op=node.op, left=lt, right=rt)
     return typed
+
+
+_KIND_WORDS = {"int": "kind.int", "money": "kind.money", "duration": "kind.duration", "timestamp": "kind.timestamp",
+               "date": "kind.date", "bool": "kind.bool"}
+
+
+def _quoted_hint(left: ast.Expr, right: ast.Expr) -> tuple[str, dict[str, Any]] | None:
+    """`order.paid_amount > '5000'`: the quoted text is a literal of the other side's kind."""
+    from .errors import DslError
+    from .parser import parse_expr
+
+    for text_side, other in ((right, left), (left, right)):
+        kind = type_of(other).kind
+        if not (isinstance(text_side, ast.Const) and isinstance(text_side.value, str)) or kind not in _KIND_WORDS:
+            continue
+        inner = text_side.value.strip()
+        try:
+            meant = parse_expr(inner) if inner and len(inner) < 40 else None
+        except DslError:
+            meant = None
+        meant_kind = type_of(_const(meant, Scope(None))).kind if isinstance(meant, ast.Const) else None  # type: ignore[arg-type]
+        if meant_kind == kind or (meant_kind in ("int", "money") and kind in ("int", "money")):
+            return ("drop_quotes", {"kind": Phrase(_KIND_WORDS[kind]), "meant": inner})
+    return None
 
 
 def _check_membership(node: ast.Compare, lt: Type, rt: Type, scope: Scope) -> None:
@@ -266,7 +290,7 @@ def _call(node: ast.Call, scope: Scope) -> ast.Expr:
 @_check.register
 def _cond(node: ast.Cond, scope: Scope) -> ast.Expr:
     test, then, orelse = _check(node.test, scope), _check(node.then, scope), _check(node.orelse, scope)
-    _want_bool(test, scope, "the condition after 'if'")
+    _want_bool(test, scope, Phrase("what.cond_test"))
     result = unify(type_of(then), type_of(orelse))
     if result is None:
         scope.error("E204", node, op="if/else", left=type_of(then), right=type_of(orelse))

@@ -5,6 +5,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
+from .phrases import PHRASES
+
 Severity = Literal["error", "warning"]
 
 
@@ -36,6 +38,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E108": ("unexpected {token!r}", "意外的 {token!r}"),
     "E109": ("empty expression", "表达式为空"),
     "E110": ("number too long: {digits:,} digits (at most {limit:,})", "数字过长：{digits:,} 位（最多 {limit:,} 位）"),
+    "E111": ("bad amount {text!r}", "无效的金额 {text!r}"),
     "E201": ("unknown field {name!r}", "未知字段 {name!r}"),
     "E202": ("unknown parameter {name!r}", "未知参数 {name!r}"),
     "E203": ("unknown function {name!r}", "未知函数 {name!r}"),
@@ -54,7 +57,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E303": ("duplicate rule id {id!r} (first at line {first_line})", "重复的规则 id {id!r}（首次出现在第 {first_line} 行）"),
     "E304": ("versions {a!r} and {b!r} {detail}", "版本 {a!r} 与 {b!r} {detail}"),
     "E305": ("bad parameter value {text!r}: {detail}", "无效的参数值 {text!r}：{detail}"),
-    "E306": ("unknown key {key!r} in {where}", "{where} 中有未知的键 {key!r}"),
+    "E306": ("unknown key {key!r} in {where}", "{where}中有未知的键 {key!r}"),
     "E307": ("{text!r} is read differently by YAML 1.1 and 1.2", "{text!r} 在 YAML 1.1 与 1.2 中含义不同"),
     "E308": ("tab character used for indentation", "使用了制表符缩进"),
     "E309": ("cannot read {path}: {detail}", "无法读取 {path}：{detail}"),
@@ -95,7 +98,70 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     "schema_enum": ("one of: {options}", "可选值：{options}"),
     "text": ("{en}", "{zh}"),
     "case_bool": ("write true or false, without quotes", "请写 true 或 false，不加引号"),
+    # -- issue 13: shape, YAML syntax, parameter values, examples (see PHRASES below) --------
+    "shape_example": ("write it like this: {example}", "可以这样写：{example}"),
+    "snake_case": ("ids are lower_snake_case (a-z, 0-9 and _, starting with a letter): {example}",
+                   "id 使用小写加下划线（a-z、0-9 和 _，以字母开头）：{example}"),
+    "snake_name": ("names are lower_snake_case (a-z, 0-9 and _, starting with a letter): {example}",
+                   "名称使用小写加下划线（a-z、0-9 和 _，以字母开头）：{example}"),
+    "missing_source": ("say where the rule comes from: source: {{seed: 000-闪电退货.md}} or "
+                       "source: {{ref: \"抖店公告 2026-03-01\"}} (or {{url: https://…}})",
+                       "写明规则出处：source: {{seed: 000-闪电退货.md}} 或 "
+                       "source: {{ref: \"抖店公告 2026-03-01\"}}（或 {{url: https://…}}）"),
+    "yaml_indent": ("check this line's indentation: keys of one mapping, and '- ' items of one list, "
+                    "start in the same column; the nearest one above starts in column {expected}, this line in column {col}",
+                    "请检查这一行的缩进：同一映射的各个键、同一列表的各个 '- ' 项必须从同一列开始；"
+                    "上方最近的同级行从第 {expected} 列开始，这一行从第 {col} 列开始"),
+    "yaml_indent_plain": ("check this line's indentation: keys of one mapping, and '- ' items of one list, "
+                          "start in the same column (indent with spaces)",
+                          "请检查这一行的缩进：同一映射的各个键、同一列表的各个 '- ' 项必须从同一列开始（用空格缩进）"),
+    "yaml_quote_colon": ("a value that contains ': ' must be quoted: {example}",
+                         "含有 ': ' 的值必须加引号：{example}"),
+    "yaml_item_line": ("a '- ' item starts its own line, under its key and indented: when:⏎  - order.paid_amount > 0",
+                       "'- ' 列表项要另起一行，写在键的下一行并缩进：when:⏎  - order.paid_amount > 0"),
+    "yaml_belongs": ("{key!r} belongs under {holders}: check its indentation",
+                     "{key!r} 应写在 {holders} 下面：请检查它的缩进"),
+    "yaml_add_colon": ("write a key as 'key: value', with ':' and a space", "键的写法是 'key: 值'，冒号后加一个空格"),
+    "yaml_quote_value": ("put the value in quotes: '{text}'", "请给这个值加引号：'{text}'"),
+    "yaml_close": ("close it with {close!r}, or separate the items with ','", "请用 {close!r} 结束，或用 ',' 分隔各项"),
+    "yaml_after_value": ("a quoted text or a {{…}} / […] ends the value: remove what follows it on the line, or quote the whole value",
+                         "带引号的文本或 {{…}} / […] 就是值的结尾：请删掉同一行后面的内容，或给整个值加引号"),
+    "yaml_alias_bomb": ("aliases of aliases multiply: this one stands for {size:,} nodes; copy the data instead of nesting aliases",
+                        "别名套别名会成倍展开：这个别名代表 {size:,} 个节点；请直接写出数据，不要层层嵌套别名"),
+    "duration_meant": ("did you mean {meant!r}? durations are a number and a unit (d, h, m, s) without a space",
+                       "您是否想写 {meant!r}？时长写成数字加单位（d、h、m、s），中间不空格"),
+    "money_meant": ("write amounts as a plain number, without a currency sign or thousands separator: {meant}",
+                    "金额请写成纯数字，不带货币符号或千位分隔符：{meant}"),
+    "param_kinds": ("a parameter is a number (300.00), a duration (48h, 7d), a date (2023-09-13), a timestamp, "
+                    "true/false, text, or a list; quote it if it is text",
+                    "参数可以是数字（300.00）、时长（48h、7d）、日期（2023-09-13）、时间、true/false、文本或列表；文本请加引号"),
+    "drop_quotes": ("{kind} are not text: drop the quotes and write {meant}",
+                    "{kind}不是文本：去掉引号，写成 {meant}"),
+    "deadline_from_duration": ("a deadline is a moment, {what} is a length of time: add it to a moment, e.g. {example}",
+                               "期限是一个时间点，{what} 是一段时长：请加到某个时间上，例如 {example}"),
 }
+
+
+class Phrase(str):
+    """A piece of message text from the PHRASES catalog, rendered in the message's language.
+
+    It is a `str` (its English text) so that code which only joins or prints details keeps
+    working; `label(lang)` gives the zh or en wording, which `Diagnostic.message()` uses.
+    """
+
+    key: str
+    args: dict[str, Any]
+
+    def __new__(cls, key: str, /, **args: Any) -> Phrase:
+        self = super().__new__(cls, _fmt(PHRASES[key], args, "en"))
+        self.key, self.args = key, args
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.key,), self.args
+
+    def label(self, lang: str = "en") -> str:
+        return _fmt(PHRASES[self.key], self.args, lang)
 
 
 @dataclass(frozen=True)
@@ -198,7 +264,8 @@ def render(diag: Diagnostic, lang: str = "both") -> str:
         label = {"en": "hint", "zh": "提示", "both": "hint / 提示"}.get(lang, "hint")
         out.append(f"   = {label}: {hint}")
     if diag.rule_path:
-        out.append(f"   = in {diag.rule_path}")
+        where = diag.rule_path.label(lang) if isinstance(diag.rule_path, Phrase) and lang == "zh" else diag.rule_path
+        out.append(f"   = 位置：{where}" if lang == "zh" else f"   = in {where}")
     return "\n".join(out)
 
 
@@ -211,8 +278,8 @@ def render_all(diags: list[Diagnostic], lang: str = "both", limit: int | None = 
 
 
 # -- problems of case input (files, lines, fields): the reasons inside E401/E402/E405 ------------
-# key -> (English, Chinese). A Problem is a str (its English text), so code that joins or
-# searches reasons keeps working; `text(lang)` gives it in the user's language.
+# key -> (English, Chinese). Added to PHRASES: a Problem is a Phrase, a str (its English text),
+# so code that joins or searches reasons keeps working; `label(lang)` gives the user's language.
 PROBLEMS: Final[dict[str, tuple[str, str]]] = {
     # reading files and lines
     "empty_file": ("the file is empty", "文件为空"),
@@ -236,8 +303,6 @@ PROBLEMS: Final[dict[str, tuple[str, str]]] = {
     "long_number": ("a number of {digits} digits is not a value a case can hold", "{digits} 位的数字不是案例可以使用的值"),
     "surrogate": ("{text} holds half of a UTF-16 surrogate pair (not valid text)", "{text} 含有半个 UTF-16 代理对（不是有效文本）"),
     "duplicate_key": ("key {key!r} is given twice in {where}; keep one", "{where} 中键 {key!r} 出现了两次；请只保留一个"),
-    "yaml": ("{detail}", "{detail}"),
-    "plain": ("{text}", "{text}"),
     "csv": ("malformed CSV: {detail}", "CSV 格式错误：{detail}"),
     "csv_cells": ("{cells} cells, but the header has {columns} columns", "本行有 {cells} 个单元格，但表头有 {columns} 列"),
     "csv_duplicate_column": ("column {column!r} is given twice (columns {first} and {second}); keep one",
@@ -261,10 +326,6 @@ PROBLEMS: Final[dict[str, tuple[str, str]]] = {
     "not_timestamp": ("{shown} is not a timestamp", "{shown} 不是时间"),
     "timestamp_too_long": ("{shown} is not a timestamp (too long)", "{shown} 不是时间（过长）"),
     "bad_timestamp": ("{shown}: {detail}", "{shown}：{detail}"),
-    "not_iso": ("not an ISO 8601 timestamp such as 2026-11-05T09:00:00+08:00",
-                "不是 ISO 8601 时间，应形如 2026-11-05T09:00:00+08:00"),
-    "bad_time": ("not a valid date or time ({detail})", "不是有效的日期或时间（{detail}）"),
-    "time_range": ("a time out of range (years 1 to 9999 in Beijing time)", "时间超出范围（北京时间 1 年至 9999 年）"),
     "not_text": ("{shown} is not text", "{shown} 不是文本"),
     "not_enum": ("{shown} is not a known {what}", "{shown} 不是已知的{what}"),
     "not_amount": ("{shown} is not an amount", "{shown} 不是金额"),
@@ -310,49 +371,25 @@ _JSON_ZH: Final[dict[str, str]] = {
 }
 
 
-class Problem(str):
-    """A reason from PROBLEMS: the English text as a str, `text(lang)` in either language."""
+#: Case-input problems are phrases too: one catalog, one renderer (`Phrase.label`).
+for _key in PROBLEMS:
+    assert _key not in PHRASES, f"phrase key {_key!r} is defined twice"
+PHRASES.update(PROBLEMS)  # type: ignore[attr-defined]
 
-    key: str
-    args: dict[str, Any]
-
-    def __new__(cls, key: str, /, **args: Any) -> Problem:
-        self = super().__new__(cls, _problem_text(key, args, "en"))
-        self.key, self.args = key, args
-        return self
-
-    def text(self, lang: str = "en") -> str:
-        return _problem_text(self.key, self.args, lang)
-
-    def __reduce__(self) -> Any:   # pickled to --jobs workers and back
-        return (_make_problem, (self.key, self.args))
+Problem = Phrase   # the name the case readers use for a reason
 
 
-def _make_problem(key: str, args: dict[str, Any]) -> Problem:
-    return Problem(key, **args)
+def kind_phrase(kind: str) -> Phrase:
+    """How a kind of JSON value ("a list") is named inside a message, in either language."""
+    en, zh = KINDS.get(kind, (kind, kind))
+    return Phrase("pair", en=en, zh=zh)
 
 
-def _problem_text(key: str, args: dict[str, Any], lang: str) -> str:
-    en, zh = PROBLEMS[key]
-    zh_lang = lang == "zh"
-    shown = {k: _problem_arg(v, "zh" if zh_lang else "en") for k, v in args.items()}
-    return (zh if zh_lang else en).format(**shown)
-
-
-def _problem_arg(value: Any, lang: str) -> Any:
-    if isinstance(value, Problem):
-        return value.text(lang)
-    if isinstance(value, Diagnostic):
-        return value.message(lang)
-    if isinstance(value, tuple) and len(value) == 2 and value[0] == "kind":
-        return KINDS.get(value[1], (value[1], value[1]))[lang == "zh"]
-    if isinstance(value, tuple) and len(value) == 3 and value[0] == "json":
-        return _JSON_ZH.get(value[1], value[1]) if lang == "zh" else value[1]
-    if isinstance(value, tuple) and len(value) == 3 and value[0] == "label":
-        return value[2] if lang == "zh" else value[1]
-    return value
+def json_phrase(message: str) -> Phrase:
+    """Python's json message ("Expecting value") in either language."""
+    return Phrase("pair", en=message, zh=_JSON_ZH.get(message, message))
 
 
 def problem_text(value: Any, lang: str = "en") -> str:
-    """Any reason (a Problem or plain text) in `lang`."""
-    return value.text(lang) if isinstance(value, Problem) else str(value)
+    """Any reason (a Phrase or plain text) in `lang`."""
+    return value.label(lang) if isinstance(value, Phrase) else str(value)

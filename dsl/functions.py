@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Final
 
+from .errors import Phrase
 from .typesys import BOOL, DATE, DURATION, INT, Type, unify
 from .values import SHANGHAI
 
@@ -54,26 +55,33 @@ def _arity(n: int, *kinds: tuple[str, ...]) -> Callable[[Callable[[list[Type]], 
     def wrap(result: Callable[[list[Type]], Type]) -> Signature:
         def sig(args: list[Type]) -> Type | str:
             if len(args) != n:
-                return f"takes {n} argument{'s' * (n != 1)}, got {len(args)}"
+                return Phrase("call.arity", n=n, got=len(args))
             for i, (arg, allowed) in enumerate(zip(args, kinds)):
                 if arg.kind not in allowed and arg.kind not in ("null", "any"):
-                    return f"argument {i + 1} must be {' or '.join(allowed)}, not {arg}"
+                    return Phrase("call.argument", i=i + 1, allowed=_kinds(allowed), arg=arg)
             return result(args)
         return sig
     return wrap
 
 
+def _kinds(kinds: tuple[str, ...]) -> Phrase:
+    """`('int', 'money')` -> "int or money" / "整数或金额"."""
+    types = [Type(k) for k in kinds]   # type: ignore[arg-type]
+    return Phrase("pair", en=" or ".join(t.label("en") for t in types), zh="或".join(t.label("zh") for t in types))
+
+
 def _variadic(kinds: tuple[str, ...], at_least: int) -> Signature:
     def sig(args: list[Type]) -> Type | str:
         if len(args) < at_least:
-            return f"takes at least {at_least} arguments, got {len(args)}"
+            return Phrase("call.at_least", n=at_least, got=len(args))
         result: Type | None = args[0]
         for arg in args:
             if kinds and arg.kind not in kinds and arg.kind not in ("null", "any"):
-                return f"cannot take {arg}"
+                return Phrase("call.cannot_take", arg=arg)
             result = unify(result, arg) if result else None
             if result is None:
-                return "arguments must have one type: " + ", ".join(str(a) for a in args)
+                return Phrase("call.one_type", types=Phrase("pair", en=", ".join(a.label("en") for a in args),
+                                                             zh="、".join(a.label("zh") for a in args)))
         return result or args[0]
     return sig
 

@@ -9,6 +9,7 @@ from functools import singledispatch, wraps
 from typing import Any, Mapping
 
 from . import ast
+from .errors import Phrase
 from .functions import FUNCTIONS
 from .semantics import ARITH, COMPARE, as_money, kleene_and, kleene_or, needs_money
 
@@ -50,9 +51,9 @@ def uncomputable_constants(node: ast.Expr, params: Mapping[str, Any]) -> list[tu
         try:
             _eval(node, ConstEnv(params))
         except OverflowError:
-            return [(node, "out of range (dates and times run from year 1 to 9999, durations up to 999,999,999 days)")]
+            return [(node, Phrase("const.range"))]
         except (ArithmeticError, ValueError) as exc:
-            return [(node, str(exc) or type(exc).__name__)]
+            return [(node, Phrase("const.other", text=str(exc) or type(exc).__name__))]
         return []
     return [found for child in ast.children(node) for found in uncomputable_constants(child, params)]
 

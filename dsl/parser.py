@@ -1,6 +1,7 @@
 """Parse expression text into the AST; the only module that imports lark."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
@@ -10,17 +11,19 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast
 from .chars import INVISIBLE, ascii_for, char_name
-from .errors import Diagnostic, DslError
+from .errors import Diagnostic, DslError, Phrase
 from .origin import Origin
-from .values import MAX_INT_DIGITS, ValueError_, parse_date, parse_duration, parse_money, parse_timestamp, suggest_duration
+from .values import (MAX_INT_DIGITS, ValueError_, parse_date, parse_duration, parse_money, parse_timestamp, suggest_duration,
+                     suggest_money)
 
 MAX_EXPR_CHARS: Final = 10_000
 MAX_DEPTH: Final = 40
 
-_EXPECTED_WORDS: Final[dict[str, str]] = {
-    "RPAR": "')'", "LPAR": "'('", "RSQB": "']'", "LSQB": "'['", "NAME": "a name", "INT": "a number",
-    "DECIMAL": "a number", "STRING": "a quoted text", "THEN": "'then'", "ELSE": "'else'",
-    "COMMA": "','", "CMP": "a comparison", "$END": "the end", "IN": "'in'",
+_EXPECTED_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "RPAR": ("')'", "')'"), "LPAR": ("'('", "'('"), "RSQB": ("']'", "']'"), "LSQB": ("'['", "'['"),
+    "NAME": ("a name", "名称"), "INT": ("a number", "数字"), "DECIMAL": ("a number", "数字"),
+    "STRING": ("a quoted text", "带引号的文本"), "THEN": ("'then'", "'then'"), "ELSE": ("'else'", "'else'"),
+    "COMMA": ("','", "','"), "CMP": ("a comparison", "比较运算"), "$END": ("the end", "表达式结尾"), "IN": ("'in'", "'in'"),
 }
 
 
@@ -40,14 +43,14 @@ def parse_expr(text: str, origin: Origin | None = None) -> ast.Expr:
     if not text.strip():
         raise DslError([_diag("E109", origin, 0, max(1, len(text)))])
     if len(text) > MAX_EXPR_CHARS:
-        raise DslError([_diag("E107", origin, 0, 1, detail=f"longer than {MAX_EXPR_CHARS} characters")])
+        raise DslError([_diag("E107", origin, 0, 1, detail=Phrase("expr.too_long", limit=MAX_EXPR_CHARS))])
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise DslError([_translate(exc, text, origin)]) from None
     depth = _depth(tree)
     if depth > MAX_DEPTH:
-        raise DslError([_diag("E107", origin, 0, 1, detail=f"nested {depth} levels deep (limit {MAX_DEPTH})")])
+        raise DslError([_diag("E107", origin, 0, 1, detail=Phrase("expr.too_deep", depth=depth, limit=MAX_DEPTH))])
     try:
         return _ToAst(origin).transform(tree)
     except VisitError as exc:
@@ -104,6 +107,10 @@ def _translate(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
             return _diag("E105", origin, pos, len(text.split("\n")[0]) if "\n" not in text[pos:] else text.index("\n", pos))
         hint = {"&": ("keyword_logic", {"word": "and"}), "|": ("keyword_logic", {"word": "or"}),
                 "!": ("keyword_logic", {"word": "not"}), "=": ("single_equals", {})}.get(ch)
+        if ch in "¥￥":    # `¥5000`
+            amount = re.match(r"[¥￥]\s*[0-9][0-9,.]*", text[pos:])
+            meant = suggest_money(amount.group()) if amount else None
+            hint = ("money_meant", {"meant": meant}) if meant else hint
         return _diag("E101", origin, pos, pos + 1, hint, char=ch)
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         expected = _expected(exc)
@@ -114,7 +121,7 @@ def _translate(exc: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
     token: Token = exc.token
     start, end = token.start_pos or 0, token.end_pos or (token.start_pos or 0) + 1
     hint = _token_hint(token, text, exc)
-    if hint is not None and hint[0] == "duration":   # `7 天`: a number, a space, a unit word
+    if hint is not None and hint[0] == "duration_meant":   # `7 天`: a number, a space, a unit word
         before = text[:start].rstrip()
         number_start = len(before) - len(before.split()[-1]) if before.split() else start
         return _diag("E103", origin, number_start, end, hint, text=text[number_start:end])
@@ -127,10 +134,15 @@ def _token_hint(token: Token, text: str, exc: UnexpectedToken) -> tuple[str, dic
     if token.type == "NAME":
         meant = suggest_duration(f"{last_word} {token}") if last_word.isdigit() else None
         if meant:
-            return ("duration", {"example": meant})
+            return ("duration_meant", {"meant": meant})
         if str(token).lower() in ("and", "or", "not", "in", "true", "false", "null"):
             return ("keyword_logic", {"word": str(token).lower()})
         return ("quote_strings", {})
+    if token.type == "COMMA" and re.search(r"[0-9]$", before) and re.match(r",[0-9]{3}", text[token.start_pos or 0:]):
+        head, tail = re.search(r"[0-9]+$", before), re.match(r"(,[0-9]{3})+(\.[0-9]+)?", text[token.start_pos or 0:])
+        meant = suggest_money(head.group() + tail.group()) if head and tail else None   # `5,000.00`
+        if meant:
+            return ("money_meant", {"meant": meant})
     if token.type in ("CMP", "IN"):
         return ("text", {"en": "comparisons do not chain: write 'a < b and b < c'",
                          "zh": "比较不能连写：请写成 'a < b and b < c'"})
@@ -139,9 +151,12 @@ def _token_hint(token: Token, text: str, exc: UnexpectedToken) -> tuple[str, dic
 
 
 def _expected(exc: UnexpectedInput) -> str:
+    """What lark expected, in words of both languages (a Phrase; empty when nothing is known)."""
     names = sorted(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or [])
-    words = sorted({_EXPECTED_WORDS[n] for n in names if n in _EXPECTED_WORDS})
-    return ", ".join(words[:6])
+    words = sorted({_EXPECTED_WORDS[n] for n in names if n in _EXPECTED_WORDS})[:6]
+    if not words:
+        return ""
+    return Phrase("pair", en=", ".join(w[0] for w in words), zh="、".join(w[1] for w in words))
 
 
 @v_args(meta=True)
@@ -176,15 +191,19 @@ class _ToAst(Transformer):
             return ast.Const(self._span(meta), parse_duration(str(tok)))
         except ValueError_:
             meant = suggest_duration(str(tok))
-            hint = ("duration", {"example": meant or "48h, 7d, 30m"})
-            raise self._bad("E103", tok, hint, text=str(tok)) from None
+            if meant:
+                raise self._bad("E103", tok, ("duration_meant", {"meant": meant}), text=str(tok)) from None
+            amount = suggest_money(str(tok))
+            if amount:   # `5000元`
+                raise self._bad("E111", tok, ("money_meant", {"meant": amount}), text=str(tok)) from None
+            raise self._bad("E103", tok, ("duration", {"example": "48h, 7d, 30m"}), text=str(tok)) from None
 
     def datetime_const(self, meta, children):
         tok = str(children[0])
         try:
             value = parse_timestamp(tok) if "T" in tok else parse_date(tok)
         except ValueError_ as exc:
-            raise self._bad("E106", children[0], None, text=tok, detail=str(exc)) from None
+            raise self._bad("E106", children[0], None, text=tok, detail=exc.args[0]) from None
         return ast.Const(self._span(meta), value)
 
     def string_const(self, meta, children):

@@ -5,6 +5,7 @@ import unicodedata
 
 from typing import TYPE_CHECKING
 
+from .errors import Phrase
 from .results import CaseResult
 
 if TYPE_CHECKING:
@@ -60,16 +61,29 @@ def case_table(result: CaseResult, names: dict[str, str] | None = None, explain:
     return "\n".join(lines)
 
 
-def example_failure(outcome: ExampleOutcome) -> str:
-    head = f"{outcome.location}: FAIL {outcome.rule}: {outcome.example.name}"
-    return "\n".join([head] + [f"    {d}" for d in outcome.differences])
+def _say(text: str, lang: str) -> str:
+    """A Phrase in `lang` ("both": English / Chinese); plain text as it is."""
+    return text.label(lang) if isinstance(text, Phrase) else text
 
 
-def coverage_report(coverage: Coverage, limit: int = 50) -> str:
-    lines = [f"coverage: {coverage.percent:.1f}% of {len(coverage.items)} items"]
+def example_failure(outcome: ExampleOutcome, lang: str = "en") -> str:
+    """`file:line:col: FAIL rule: example` and the differences, each in `lang`."""
+    head = Phrase("test.fail", rule=outcome.rule, name=outcome.example.name)
+    lines = [f"{outcome.location}: {head.label(lang)}"]
+    for d in outcome.differences:   # reasons are in one language (English for "both")
+        lines.append("    " + _say(d, "en" if lang == "both" and getattr(d, "key", "") == "diff.why" else lang))
+    return "\n".join(lines)
+
+
+def example_passed(outcome: ExampleOutcome, lang: str = "en") -> str:
+    return f"{outcome.location}: " + Phrase("test.ok", rule=outcome.rule, name=outcome.example.name).label(lang)
+
+
+def coverage_report(coverage: Coverage, limit: int = 50, lang: str = "en") -> str:
+    lines = [Phrase("test.coverage", percent=coverage.percent, n=len(coverage.items)).label(lang)]
     missing = coverage.missing
     for item in missing[:limit]:
-        lines.append(f"  not exercised: {item}")
+        lines.append("  " + Phrase("test.not_exercised", item=item).label(lang))
     if len(missing) > limit:
-        lines.append(f"  ... and {len(missing) - limit} more")
+        lines.append("  " + Phrase("test.more", n=len(missing) - limit).label(lang))
     return "\n".join(lines)

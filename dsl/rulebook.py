@@ -11,13 +11,13 @@ from typing import Any
 from . import ast
 from .checker import Param, Scope, check_expr
 from .interpreter import uncomputable_constants
-from .errors import Diagnostic, DslError, Span
+from .errors import Diagnostic, DslError, Phrase, Span
 from .model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
 from .parser import parse_expr
 from .schema import describe_path, validate_shape
 from .unparse import unparse
 from .typesys import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
-from .values import ValueError_, parse_date, parse_duration, parse_timestamp
+from .values import ValueError_, parse_date, parse_duration, parse_timestamp, value_slip
 from .vocabulary import Vocabulary, default_vocabulary
 from .yamlload import Document, load_yaml
 
@@ -36,13 +36,13 @@ def read_document(path: str | FsPath) -> Document:
         return doc
     if len(raw) > MAX_FILE_BYTES:
         doc = Document(name, "")
-        doc.error("E310", Span(1, 1, 1, 2), detail=f"{len(raw)} bytes; the limit is {MAX_FILE_BYTES}")
+        doc.error("E310", Span(1, 1, 1, 2), detail=Phrase("limit.bytes", size=len(raw), limit=MAX_FILE_BYTES))
         return doc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         doc = Document(name, "")
-        doc.error("E309", None, path=name, detail=f"not UTF-8 text (byte {exc.start})")
+        doc.error("E309", None, path=name, detail=Phrase("read.not_utf8", byte=exc.start))
         return doc
     return load_yaml(text.replace("\r\n", "\n"), name)
 
@@ -53,9 +53,9 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Ruleb
     if doc.diagnostics and doc.data is None:
         return None
     if not isinstance(doc.data, dict):
-        what = {type(None): "empty", list: "a list", str: "text"}.get(type(doc.data), "a single value")
-        doc.error("E302", doc.span_of(()) or Span(1, 1, 1, 2),
-                  detail=f"a rulebook is a mapping with 'rulebook' and 'rules'; this file is {what}")
+        what = {type(None): "file.empty", list: "file.list", str: "file.text"}.get(type(doc.data), "file.value")
+        doc.error("E302", doc.span_of(()) or Span(1, 1, 1, 2), ("shape_example", {"example": "rulebook: douyin"}),
+                  detail=Phrase("shape.not_mapping", what=Phrase(what)))
         return None
     validate_shape(doc)
     data = doc.data
@@ -95,6 +95,8 @@ def _parameters(doc: Document, raw: Any) -> dict[str, ParamDef]:
         path: Path = ("parameters", name)
         labels: dict[str, Any] = {}
         if isinstance(spec, dict):
+            if "value" not in spec:   # the shape check says what is missing
+                continue
             labels, spec, path = spec, spec.get("value"), path + ("value",)
         parsed = _param_value(doc, path, spec)
         if parsed is None:
@@ -124,7 +126,7 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
     if isinstance(value, int):
         return INT, value
     if value is None:
-        doc.error("E305", doc.nearest_span(path), text="null", detail="a parameter needs a value")
+        doc.error("E305", doc.nearest_span(path), text="null", detail=Phrase("param.null"))
         return None
     if not isinstance(value, str):
         from decimal import Decimal
@@ -138,12 +140,16 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
             return typ, parse(value)
         except ValueError_:
             continue
+    slip = value_slip(value)
+    if slip is not None:
+        detail, hint = slip
+        doc.error("E305", doc.nearest_span(path), hint, text=value, detail=Phrase(detail))
+        return None
     if value[:1].isdigit():
         span = doc.nearest_span(path)
         if any(d.span == span and d.code == "E300" for d in doc.diagnostics):   # the loader said why (a number too long)
             return None
-        doc.error("E305", span, ("duration", {"example": "48h, 7d, 300.00, 2023-09-13"}),
-                  text=value, detail="starts with a digit but is not a number, duration, date or timestamp; quote it if it is text")
+        doc.error("E305", span, ("param_kinds", {}), text=value, detail=Phrase("param.not_value"))
         return None
     return STR, value
 
@@ -154,6 +160,7 @@ MAX_EXPRESSION_CHARS = 2_000_000   # all expressions of a file together, aliases
 
 
 def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, what: str) -> ExprRef | None:
+    """`what` names the place for E207 (a `what.` phrase key)."""
     """Parse and type-check the expression at `path`; `want` is the type it must have."""
     if raw is None or isinstance(raw, (dict, list)):
         return None
@@ -163,7 +170,7 @@ def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, 
         if not doc.__dict__.get("_expr_over"):   # report once, at the expression that crossed the line
             doc.__dict__["_expr_over"] = True
             doc.error("E310", doc.nearest_span(path),
-                      detail=f"its expressions total more than {MAX_EXPRESSION_CHARS:,} characters (aliases counted each time)")
+                      detail=Phrase("limit.expr_chars", limit=MAX_EXPRESSION_CHARS))
         return None
     text = doc.nodes[path].value if path in doc.nodes and hasattr(doc.nodes[path], "value") and isinstance(doc.nodes[path].value, str) else str(raw)
     where = describe_path(path, doc.data)
@@ -186,9 +193,12 @@ def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, 
         return None
     actual = typed.type or ANY  # type: ignore[attr-defined]
     if want is not None and actual.kind not in (want.kind, "any", "null"):
+        hint = None
+        if what == "what.deadline" and actual.kind == "duration":   # `deadline: params.window`
+            hint = ("deadline_from_duration", {"what": unparse(typed), "example": f"aftersale.applied_at + {unparse(typed)}"})
         doc.diagnostics.append(Diagnostic("E207", typed.span, doc.file,
-                                          {"what": what, "expected": want, "actual": actual},
-                                          None, where, source_line=doc.line_text(typed.span.line)))
+                                          {"what": Phrase(what), "expected": want, "actual": actual},
+                                          hint, where, source_line=doc.line_text(typed.span.line)))
         return None
     return ExprRef(text, typed, typed.span, where)
 
@@ -196,7 +206,7 @@ def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, 
 def _conditions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[ExprRef, ...]:
     items = raw if isinstance(raw, list) else [raw]
     paths = [path + (i,) for i in range(len(items))] if isinstance(raw, list) else [path]
-    refs = [_expr(doc, scope, p, item, BOOL, "a condition") for p, item in zip(paths, items)]
+    refs = [_expr(doc, scope, p, item, BOOL, "what.condition") for p, item in zip(paths, items)]
     return tuple(r for r in refs if r is not None)
 
 
@@ -208,24 +218,24 @@ def _actions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[Alterna
         if not isinstance(alt, dict):
             continue
         if "else" in alt and ("if" in alt or "then" in alt):
-            doc.error("E302", doc.nearest_span(path + (i,)), detail="an alternative has either 'if' and 'then', or 'else'")
+            doc.error("E302", doc.nearest_span(path + (i,)), detail=Phrase("shape.alt_both"))
         elif "else" in alt:
             if i != len(raw) - 1:
-                doc.error("E302", doc.nearest_span(path + (i,)), detail="'else' must be the last alternative")
+                doc.error("E302", doc.nearest_span(path + (i,)), detail=Phrase("shape.else_last"))
             out.append(Alternative(None, str(alt["else"])))
         elif "if" in alt and "then" in alt:
-            cond = _expr(doc, scope, path + (i, "if"), alt["if"], BOOL, "an action's 'if'")
+            cond = _expr(doc, scope, path + (i, "if"), alt["if"], BOOL, "what.alt_if")
             if cond is not None:
                 out.append(Alternative(cond, str(alt["then"])))
         else:
-            doc.error("E302", doc.nearest_span(path + (i,)), detail="an alternative needs 'if' and 'then' (or 'else')")
+            doc.error("E302", doc.nearest_span(path + (i,)), detail=Phrase("shape.alt_needs"))
     return tuple(out)
 
 
 def _outputs(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[tuple[str, ExprRef], ...]:
     if not isinstance(raw, dict):
         return ()
-    out = [(str(k), _expr(doc, scope, path + (k,), v, None, "an output")) for k, v in raw.items()]
+    out = [(str(k), _expr(doc, scope, path + (k,), v, None, "what.output")) for k, v in raw.items()]
     return tuple((k, r) for k, r in out if r is not None)
 
 
@@ -235,7 +245,8 @@ def _bound(doc: Document, path: Path, raw: Any) -> Any:
     try:
         return parse_timestamp(str(raw))
     except ValueError_ as exc:
-        doc.error("E106", doc.nearest_span(path), text=str(raw), detail=str(exc))
+        doc.error("E106", doc.nearest_span(path), ("shape_example", {"example": f"{path[-1]}: 2023-09-13T00:00:00+08:00"}),
+                  text=str(raw), detail=exc.args[0])
         return None
 
 
@@ -252,7 +263,7 @@ def _version(doc: Document, scope: Scope, path: Path, raw: dict[str, Any], rule:
         until=_bound(doc, path + ("until",), raw.get("until")),
         conditions=_conditions(doc, scope, path + ("when",), raw.get("when")),
         actions=_actions(doc, scope, action_path, action_raw),
-        deadline=_expr(doc, scope, deadline_path, deadline_raw, TIMESTAMP, "a deadline"),
+        deadline=_expr(doc, scope, deadline_path, deadline_raw, TIMESTAMP, "what.deadline"),
         outputs=_outputs(doc, scope, outputs_path, outputs_raw),
         description=raw.get("description"),
         span=doc.span_of(path),
@@ -267,22 +278,27 @@ def _rule(doc: Document, scope: Scope, raw: dict[str, Any], path: Path) -> Rule 
     if isinstance(versions_raw, list) and versions_raw:
         if "when" in raw:
             doc.error("E302", doc.nearest_span(path + ("when",), key=True),
-                      detail=f"rule {rule_id!r} has 'versions'; put 'when' inside each version")
+                      detail=Phrase("shape.when_in_versions", id=rule_id))
         versions = tuple(_version(doc, scope, path + ("versions", i), v, raw)
                          for i, v in enumerate(versions_raw) if isinstance(v, dict))
-        by = _expr(doc, scope, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "'versions_by'")
+        by = _expr(doc, scope, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "what.versions_by")
         _check_versions(doc, path, versions)
     else:
         if "when" not in raw:
-            doc.error("E302", doc.nearest_span(path), detail=f"rule {rule_id!r} needs 'when' (or 'versions')")
+            doc.error("E302", doc.nearest_span(path), detail=Phrase("shape.needs_when", id=rule_id))
         versions = (_version(doc, scope, path, raw, raw),)
         by = None
     name = raw.get("name") if isinstance(raw.get("name"), dict) else {}
     examples = tuple(_example(doc, path + ("examples", i), e)
-                     for i, e in enumerate(raw.get("examples") or []) if isinstance(e, dict))
+                     for i, e in enumerate(_list(raw.get("examples"))) if isinstance(e, dict))
     return Rule(rule_id, str(name.get("zh", rule_id)), str(name.get("en", rule_id)), raw.get("description"),
                 raw.get("source") if isinstance(raw.get("source"), dict) else {}, by, versions, examples,
                 doc.span_of(path))
+
+
+def _list(value: Any) -> list[Any]:
+    """A list the shape check has vouched for; anything else was reported there (E302)."""
+    return value if isinstance(value, list) else []
 
 
 def _check_versions(doc: Document, path: Path, versions: tuple[Version, ...]) -> None:
@@ -291,15 +307,15 @@ def _check_versions(doc: Document, path: Path, versions: tuple[Version, ...]) ->
         prev, cur = versions[i - 1], versions[i]
         span = doc.nearest_span(path + ("versions", i))
         if cur.start is None or (prev.start is not None and cur.start < prev.start):
-            doc.error("E304", span, a=prev.name, b=cur.name, detail="are not in time order ('from' must increase)")
+            doc.error("E304", span, a=prev.name, b=cur.name, detail=Phrase("version.order"))
         elif prev.until is None or prev.until > cur.start:
             doc.error("E304", span, a=prev.name, b=cur.name,
-                      detail=f"overlap: {prev.name!r} has no 'until' before {cur.start.isoformat()}"
-                      if prev.until is None else f"overlap: {prev.name!r} runs until {prev.until.isoformat()}")
+                      detail=Phrase("version.open", a=prev.name, start=cur.start.isoformat())
+                      if prev.until is None else Phrase("version.overlap", a=prev.name, until=prev.until.isoformat()))
     for i, v in enumerate(versions):
         if v.start is not None and v.until is not None and v.until <= v.start:
             doc.error("E304", doc.nearest_span(path + ("versions", i)), a=v.name, b=v.name,
-                      detail="'until' is not after 'from'")
+                      detail=Phrase("version.empty"))
 
 
 def _example(doc: Document, path: Path, raw: dict[str, Any]) -> Example:

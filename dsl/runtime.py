@@ -142,7 +142,7 @@ class CompiledRulebook:
         if validate:
             parsed.validate()
         errors = [field_error_text(p, lang) for p in parsed.problems]
-        warnings = [Problem("unknown_field", path=path).text(lang) for path in parsed.unknown]
+        warnings = [Problem("unknown_field", path=path).label(lang) for path in parsed.unknown]
         return CaseResult(parsed.id, self.platform, moment, results, errors, warnings)
 
     def _result(self, rule: CompiledRule, d: tuple[Any, ...], view: Any, at: datetime, lang: str) -> RuleResult:
@@ -163,13 +163,13 @@ class CompiledRulebook:
             return _decide(rule, view, at, self, lang)
         except FieldError as exc:
             p = exc.problem
-            return RuleResult(rid, False, None, error=Problem("bad_field", path=p.path, detail=p.detail).text(lang),
+            return RuleResult(rid, False, None, error=Problem("bad_field", path=p.path, detail=p.detail).label(lang),
                               _why=[say("bad_field", lang, path=p.path)])
         except Exception as exc:  # noqa: BLE001 - any runtime failure is reported with its rule
             span = rule.rule.span
             where = f"{self.model.file}:{span.line}:{span.col}" if span else self.model.file
             failed = Problem("rule_failed", where=where, rule=rid, detail=f"{type(exc).__name__}: {exc}")
-            return RuleResult(rid, False, None, error=f"E403 {failed.text(lang)}",
+            return RuleResult(rid, False, None, error=f"E403 {failed.label(lang)}",
                               _why=[say("failed", lang, detail=str(exc))])
 
 
@@ -280,7 +280,7 @@ def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], cod
 
 def field_error_text(p: FieldProblem, lang: str = "en") -> str:
     """`field order.paid_amount: 'abc' is not an amount (hint)` in `lang`."""
-    text = Problem("field_error", path=p.path, detail=p.detail).text(lang)
+    text = Problem("field_error", path=p.path, detail=p.detail).label(lang)
     return text + (f" ({problem_text(p.hint, lang)})" if p.hint else "")
 
 

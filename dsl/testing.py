@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from .errors import Phrase
 from .model import Example, Rulebook
 from .results import RuleResult
 from .runtime import CompiledRulebook, CompiledRule
@@ -20,7 +21,7 @@ class ExampleOutcome:
     rule: str
     example: Example
     passed: bool
-    differences: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)   # Phrases: str in English, label(lang)
     result: RuleResult | None = None
 
     @property
@@ -64,7 +65,8 @@ def merge(base: Any, change: Any) -> Any:
     return copy.deepcopy(change)
 
 
-def run_examples(book: CompiledRulebook) -> tuple[list[ExampleOutcome], Coverage]:
+def run_examples(book: CompiledRulebook, lang: str = "en") -> tuple[list[ExampleOutcome], Coverage]:
+    """Every example of every rule: outcomes (differences are Phrases, `why` lines in `lang`) and coverage."""
     model = book.model
     outcomes: list[ExampleOutcome] = []
     coverage = Coverage()
@@ -73,45 +75,49 @@ def run_examples(book: CompiledRulebook) -> tuple[list[ExampleOutcome], Coverage
         if not rule.rule.examples:
             continue
         for example in rule.rule.examples:
-            outcomes.append(_run(book, model, rule, example, coverage))
+            outcomes.append(_run(book, model, rule, example, coverage, lang))
     return outcomes, coverage
 
 
 def _declare(coverage: Coverage, rule: CompiledRule) -> None:
     rid = rule.rule.id
-    coverage.need(f"{rid}: an example that matches")
-    coverage.need(f"{rid}: an example that does not match")
+    coverage.need(Phrase("cov.matches", tag=rid))
+    coverage.need(Phrase("cov.no_match", tag=rid))
     for cv in rule.versions:
-        tag = f"{rid}" + (f" version {cv.version.name}" if cv.version.name else "")
+        tag = _tag(rid, cv.version.name)
         if cv.version.name:
-            coverage.need(f"{tag}: chosen by an example")
+            coverage.need(Phrase("cov.chosen", tag=tag))
         for ref, _ in cv.conditions:
-            coverage.need(f"{tag}: condition {ref.text.strip()!r} true in an example")
-            coverage.need(f"{tag}: condition {ref.text.strip()!r} false in an example")
+            coverage.need(Phrase("cov.true", tag=tag, cond=ref.text.strip()))
+            coverage.need(Phrase("cov.false", tag=tag, cond=ref.text.strip()))
         if len(cv.alternatives) > 1:
             for alt, _ in cv.alternatives:
-                coverage.need(f"{tag}: action {alt.action!r} chosen by a matching example")
+                coverage.need(Phrase("cov.action", tag=tag, action=alt.action))
+
+
+def _tag(rule_id: str, version: str | None) -> str:
+    return Phrase("cov.version", rule=rule_id, version=version) if version else rule_id
 
 
 def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: Example,
-         coverage: Coverage) -> ExampleOutcome:
+         coverage: Coverage, lang: str) -> ExampleOutcome:
     rid = rule.rule.id
     outcome = ExampleOutcome(model.platform, model.file, rid, example, False)
     case = merge(model.base_case, example.case)
     case.setdefault("id", example.name)
     parsed = book.parse(_jsonish(case), example.name)
     if parsed.fatal:
-        outcome.differences.append(f"the example's case cannot be read: {parsed.fatal}")
+        outcome.differences.append(Phrase("diff.unreadable", detail=parsed.fatal))
         return outcome
     parsed.validate()
-    problems = [f"field {p.path}: {p.detail}" for p in parsed.problems]
-    unknown = [f"unknown field {u!r} in the example's case" for u in parsed.unknown]
+    problems = [Phrase("diff.field", path=p.path, detail=p.detail) for p in parsed.problems]
+    unknown = [Phrase("diff.unknown_field", name=u) for u in parsed.unknown]
     try:
         at = parse_timestamp(example.at) if example.at else (parsed.now or datetime.now(SHANGHAI))
     except ValueError_ as exc:
-        outcome.differences.append(f"bad 'at': {exc}")
+        outcome.differences.append(Phrase("diff.bad_at", detail=exc))
         return outcome
-    result = book.decide_rule(rule, parsed.view, at, lang="en")
+    result = book.decide_rule(rule, parsed.view, at, lang="zh" if lang == "zh" else "en")
     outcome.result = result
     if example.expect.get("error") in (None, False):   # a bad value is the point of an example expecting an error
         outcome.differences.extend(problems)
@@ -131,7 +137,7 @@ def _fast_path_agrees(book: CompiledRulebook, rule: CompiledRule, case: dict[str
     fast = book.evaluate(book.parse(_jsonish(case)), at, validate=False).result(rule.rule.id)
     got = (fast.matched, fast.action, fast.deadline, fast.due, fast.version, fast.outputs, bool(fast.error))
     want = (slow.matched, slow.action, slow.deadline, slow.due, slow.version, slow.outputs, bool(slow.error))
-    return [] if got == want else [f"internal: the compiled one-pass decider gave {got}, the per-rule path {want}"]
+    return [] if got == want else [Phrase("diff.internal", detail=f"the compiled one-pass decider gave {got}, the per-rule path {want}")]
 
 
 def _interpreter_agrees(book: CompiledRulebook, rule: CompiledRule, view: Any, at: datetime) -> list[str]:
@@ -140,7 +146,7 @@ def _interpreter_agrees(book: CompiledRulebook, rule: CompiledRule, view: Any, a
     from .interpreter import Env, interpret
 
     env = Env(view, book.params, at)
-    out = []
+    out: list[str] = []
     for cv in rule.versions:
         for ref, fn in cv.conditions:
             try:
@@ -148,27 +154,27 @@ def _interpreter_agrees(book: CompiledRulebook, rule: CompiledRule, view: Any, a
             except FieldError:
                 continue
             if compiled != reference or type(compiled) is not type(reference):
-                out.append(f"internal: {ref.text.strip()!r} compiled to {compiled!r}, the reference gives {reference!r}")
+                out.append(Phrase("diff.internal", detail=f"{ref.text.strip()!r} compiled to {compiled!r}, the reference gives {reference!r}"))
     return out
 
 
 def _record(coverage: Coverage, rule: CompiledRule, view: dict[str, Any], at: datetime, result: RuleResult) -> None:
     rid = rule.rule.id
-    coverage.hit(f"{rid}: an example that {'matches' if result.matched else 'does not match'}")
+    coverage.hit(Phrase("cov.matches" if result.matched else "cov.no_match", tag=rid))
     cv, _ = rule.pick(view, at) if result.error is None else (None, None)
     if cv is None:
         return
-    tag = f"{rid}" + (f" version {cv.version.name}" if cv.version.name else "")
+    tag = _tag(rid, cv.version.name)
     if cv.version.name:
-        coverage.hit(f"{tag}: chosen by an example")
+        coverage.hit(Phrase("cov.chosen", tag=tag))
     for ref, fn in cv.conditions:
         value = fn(view, at)
         if value is True:
-            coverage.hit(f"{tag}: condition {ref.text.strip()!r} true in an example")
+            coverage.hit(Phrase("cov.true", tag=tag, cond=ref.text.strip()))
         elif value is False:
-            coverage.hit(f"{tag}: condition {ref.text.strip()!r} false in an example")
+            coverage.hit(Phrase("cov.false", tag=tag, cond=ref.text.strip()))
     if result.matched and len(cv.alternatives) > 1:
-        coverage.hit(f"{tag}: action {result.action!r} chosen by a matching example")
+        coverage.hit(Phrase("cov.action", tag=tag, action=result.action))
 
 
 def _jsonish(value: Any) -> Any:
@@ -191,15 +197,15 @@ def _compare(expect: dict[str, Any], result: RuleResult) -> list[str]:
             got = {k: to_json(v) for k, v in result.outputs.items()}
             for name, value in (want or {}).items():
                 if not _same(value, got.get(name)):
-                    diffs.append(f"outputs.{name}: expected {_show(value)}, got {_show(got.get(name))}")
+                    diffs.append(Phrase("diff.expected", key=f"outputs.{name}", want=_show(value), got=_show(got.get(name))))
             continue
         if key == "error":
             if want is False and result.error:
-                diffs.append(f"error: expected none, got {result.error!r}")
+                diffs.append(Phrase("diff.error_none", got=result.error))
             elif want and not result.error:
-                diffs.append("error: expected an error, got none")
+                diffs.append(Phrase("diff.error_expected"))
             elif isinstance(want, str) and result.error and want not in result.error:
-                diffs.append(f"error: expected {want!r} in {result.error!r}")
+                diffs.append(Phrase("diff.error_text", want=want, got=result.error))
             continue
         if key == "deadline" and want is not None and actual["deadline"] is not None:
             try:
@@ -208,9 +214,9 @@ def _compare(expect: dict[str, Any], result: RuleResult) -> list[str]:
             except ValueError_:
                 pass
         if not _same(want, actual.get(key)):
-            diffs.append(f"{key}: expected {_show(want)}, got {_show(actual.get(key))}")
+            diffs.append(Phrase("diff.expected", key=key, want=_show(want), got=_show(actual.get(key))))
     if diffs:
-        diffs.extend(f"  why: {line}" for line in result.why)
+        diffs.extend(Phrase("diff.why", line=line) for line in result.why)
     return diffs
 
 

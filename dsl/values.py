@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from .errors import Problem
+from .errors import Phrase
 
 # Beijing time. China has kept UTC+8 without daylight saving since 1991, so a fixed offset
 # equals Asia/Shanghai for every date an order can have, and converting to it is cheap.
@@ -36,27 +36,41 @@ _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ValueError_(ValueError):
-    """A text that is not a value of the wanted kind; the message says why (a `Problem`
-    from the catalog where the user can meet it in a case, so it can be shown in zh too)."""
+    """A text that is not a value of the wanted kind; the message (a Phrase) says why."""
 
     @property
-    def problem(self) -> Problem:
+    def problem(self) -> Phrase:
+        """The reason as a catalogued phrase (plain text is shown as it is in both languages)."""
         reason = self.args[0] if self.args else ""
-        return reason if isinstance(reason, Problem) else Problem("plain", text=str(reason))
+        return reason if isinstance(reason, Phrase) else Phrase("pair", en=str(reason), zh=str(reason))
+
+
+_CALENDAR: Final[dict[str, str]] = {
+    "month must be in 1..12": "value.month", "day is out of range for month": "value.day",
+    "hour must be in 0..23": "value.hour", "minute must be in 0..59": "value.minute",
+    "second must be in 0..59": "value.second", "year 0 is out of range": "value.year",
+}
+
+
+def _calendar(exc: ValueError) -> Phrase:
+    """Python's words for an impossible date ("month must be in 1..12"), in the catalog's."""
+    text = str(exc)
+    key = _CALENDAR.get(text)
+    return Phrase(key) if key else Phrase("pair", en=text, zh=f"不是有效的日期或时间（{text}）")
 
 
 def parse_duration(text: str) -> timedelta:
     """`48h`, `7d`, `30m`, `15s`, `1d12h` -> timedelta."""
     m = _DURATION_RE.fullmatch(text)
     if not text or not m or not any(m.groups()):
-        raise ValueError_("not a duration")
+        raise ValueError_(Phrase("value.not_duration"))
     if len(text) > 40:   # int() refuses 4,300 digits; timedelta 10 already
-        raise ValueError_("a duration out of range")
+        raise ValueError_(Phrase("value.duration_range"))
     d, h, mi, s = (int(g or 0) for g in m.groups())
     try:
         return timedelta(days=d, hours=h, minutes=mi, seconds=s)
     except OverflowError:
-        raise ValueError_("a duration out of range") from None
+        raise ValueError_(Phrase("value.duration_range")) from None
 
 
 def suggest_duration(text: str) -> str | None:
@@ -66,6 +80,49 @@ def suggest_duration(text: str) -> str | None:
         return None
     unit = _DURATION_WORDS.get(m.group(2).lower())
     return f"{m.group(1)}{unit}" if unit else None
+
+
+_CURRENCY_RE: Final = re.compile(
+    r"(?:¥|￥|RMB|CNY|人民币)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:元|块|圆|RMB|CNY|yuan)?", re.IGNORECASE)
+_THOUSANDS_RE: Final = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?|[0-9]+(\.[0-9]+)?")
+
+
+def suggest_money(text: str) -> str | None:
+    """For `5000元`, `¥5000` or `5,000.00`, the amount that was meant (`5000.00`)."""
+    m = _CURRENCY_RE.fullmatch(text.strip())
+    if not m or m.group(1) == text.strip() and "," not in text or not _THOUSANDS_RE.fullmatch(m.group(1)):
+        return None
+    number = Decimal(m.group(1).replace(",", ""))
+    exponent = number.as_tuple().exponent
+    return f"{number:.2f}" if isinstance(exponent, int) and exponent >= -2 else str(number)
+
+
+def value_slip(text: str) -> tuple[str, tuple[str, dict[str, str]]] | None:
+    """A value written the way people write it, not the way the language reads it:
+    (`param.` detail phrase, hint) for `7天`, `48 hours`, `5000元`, `¥5000`, `5,000.00`, `５０００.00`."""
+    from .chars import ascii_for
+
+    ascii_text = "".join(ascii_for(ch) or ch for ch in text)
+    if ascii_text != text:
+        fixed = ascii_text if _reads_as_value(ascii_text) else suggest_duration(ascii_text) or suggest_money(ascii_text)
+        return ("param.fullwidth", ("fullwidth", {"ascii": fixed})) if fixed else None
+    meant = suggest_duration(text)
+    if meant:
+        return "param.duration", ("duration_meant", {"meant": meant})
+    meant = suggest_money(text)
+    if meant:
+        return "param.money", ("money_meant", {"meant": meant})
+    return None
+
+
+def _reads_as_value(text: str) -> bool:
+    for parse in (parse_money, parse_duration, parse_date, parse_timestamp):
+        try:
+            parse(text)
+            return True
+        except ValueError_:
+            continue
+    return False
 
 
 def format_duration(value: timedelta) -> str:
@@ -86,14 +143,14 @@ def format_duration(value: timedelta) -> str:
 def parse_timestamp(text: str) -> datetime:
     """ISO 8601; no offset means Beijing time. The result is shown in Asia/Shanghai."""
     if not _TIMESTAMP_RE.fullmatch(text):
-        raise ValueError_(Problem("not_iso"))
+        raise ValueError_(Phrase("value.not_timestamp"))
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         return to_beijing(value)
     except ValueError as exc:
-        raise ValueError_(Problem("bad_time", detail=str(exc))) from None
+        raise ValueError_(_calendar(exc)) from None
     except OverflowError:
-        raise ValueError_(Problem("time_range")) from None
+        raise ValueError_(Phrase("value.time_range")) from None
 
 
 def to_beijing(value: datetime) -> datetime:
@@ -109,21 +166,21 @@ def to_beijing(value: datetime) -> datetime:
 
 def parse_date(text: str) -> date:
     if not _DATE_RE.fullmatch(text):
-        raise ValueError_("not a date such as 2023-09-13")
+        raise ValueError_(Phrase("value.not_date"))
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError_(str(exc)) from None
+        raise ValueError_(_calendar(exc)) from None
 
 
 def parse_money(text: str) -> Decimal:
     """`"129.90"` or `300` -> Decimal; exact, no float on the way."""
     if not _MONEY_RE.fullmatch(text):
-        raise ValueError_("not an amount such as 129.90")
+        raise ValueError_(Phrase("value.not_money"))
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise ValueError_("not an amount such as 129.90") from None
+        raise ValueError_(Phrase("value.not_money")) from None
 
 
 def format_timestamp(value: datetime) -> str:

@@ -15,13 +15,14 @@ from typing import Any, Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Diagnostic, Span
+from .errors import Diagnostic, Phrase, Span
 from .origin import Origin, align
 from .values import MAX_INT_DIGITS
+from .yamlerrors import locate_expansion, reader_error, translate
 
 MAX_NODES: Final = 1_000_000   # bounds alias expansion ("billion laughs")
 MAX_DEPTH: Final = 200
-_TOO_DEEP: Final = f"nested too deeply (the limit is {MAX_DEPTH} levels)"
+_TOO_DEEP: Final = Phrase("limit.depth", limit=MAX_DEPTH)
 
 _NULL: Final = {"", "~", "null", "Null", "NULL"}
 _BOOL: Final = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -129,18 +130,40 @@ def load_yaml(text: str, file: str) -> Document:
     except RecursionError:
         doc.error("E310", Span(1, 1, 1, 2), detail=_TOO_DEEP)
         return doc
+    except yaml.reader.ReaderError as exc:
+        reader_error(doc, exc)
+        return doc
     except yaml.YAMLError as exc:
-        doc.error("E300", Span(1, 1, 1, 2), detail=str(exc))
+        doc.error("E300", Span(1, 1, 1, 2), detail=Phrase("yaml.other", text=str(exc)))
         return doc
     if root is None:
+        return doc
+    if "&" in text and "*" in text and _alias_bomb(doc):   # anchors and aliases: measure before expanding
         return doc
     budget = [MAX_NODES]
     try:
         doc.data = _convert(doc, root, (), budget, 0)
     except _TooLarge as exc:
-        doc.diagnostics.append(Diagnostic("E310", _node_span(root), file, {"detail": str(exc)}))
+        _too_large(doc, root, exc)
         doc.data = None
     return doc
+
+
+def _alias_bomb(doc: Document) -> bool:
+    """E310 at the alias whose expansion crosses the limit ("billion laughs"), found from the
+    parse events in milliseconds (composing loses where aliases stand, expanding takes seconds)."""
+    where = locate_expansion(doc.text, _LOADER, MAX_NODES)
+    if where is None:
+        return False
+    line, col, alias, size = where
+    doc.error("E310", Span(line, col, line, col + len(alias)), ("yaml_alias_bomb", {"size": size}),
+              detail=Phrase("limit.alias", alias=alias, size=size, limit=MAX_NODES))
+    return True
+
+
+def _too_large(doc: Document, root: Node, exc: _TooLarge) -> None:
+    if not ("nodes" in str(exc) and _alias_bomb(doc)):
+        doc.error("E310", _node_span(root), detail=exc.args[0])
 
 
 def _yaml_error(doc: Document, exc: yaml.MarkedYAMLError) -> None:
@@ -163,10 +186,7 @@ def _yaml_error(doc: Document, exc: yaml.MarkedYAMLError) -> None:
     if "\t" in problem or ("'\\t'" in str(exc)) or (col - 1 < len(source_line) and source_line[col - 1:col] == "\t"):
         doc.error("E308", Span(line, col, line, col + 1), ("yaml_tabs", {}))
         return
-    detail = problem
-    if exc.context:
-        detail = f"{exc.context}, {problem}"
-    doc.error("E300", Span(line, col, line, col + 1), detail=detail)
+    translate(doc, exc)
 
 
 def _fullwidth_structure(doc: Document) -> bool:
@@ -189,9 +209,9 @@ class _TooLarge(Exception):
 def _convert(doc: Document, node: Node, path: Path, budget: list[int], depth: int) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
-        raise _TooLarge(f"more than {MAX_NODES} nodes after expanding aliases")
+        raise _TooLarge(Phrase("limit.nodes", limit=MAX_NODES))
     if depth > MAX_DEPTH:
-        raise _TooLarge(f"nested more than {MAX_DEPTH} levels")
+        raise _TooLarge(Phrase("limit.depth_aliases", limit=MAX_DEPTH))
     doc.nodes.setdefault(path, node)
     if isinstance(node, ScalarNode):
         return _scalar(doc, node)
@@ -214,7 +234,7 @@ def _mapping(doc: Document, node: MappingNode, path: Path, budget: list[int], de
                     merged = {**value, **merged}
             continue
         if not isinstance(key_node, ScalarNode):
-            doc.error("E300", _node_span(key_node), detail="a mapping key must be plain text")
+            doc.error("E300", _node_span(key_node), detail=Phrase("yaml.key_plain"))
             continue
         key = _scalar(doc, key_node)
         key = key if isinstance(key, str) else key_node.value
@@ -234,23 +254,23 @@ def _scalar(doc: Document, node: ScalarNode) -> Any:
     if node.style or node.tag == _STR_TAG and not _implicit(node):
         return text
     if not _implicit(node) and node.tag not in (_STR_TAG,):
-        doc.error("E300", _node_span(node), detail=f"unsupported tag {node.tag!r}")
+        doc.error("E300", _node_span(node), detail=Phrase("yaml.tag", tag=node.tag))
         return text
     if text in _NULL:
         return None
     if text in _BOOL:
         return _BOOL[text]
     if text.lower() in YAML11_BOOL_WORDS or _SEXAGESIMAL_RE.fullmatch(text):
-        meaning = "a boolean" if text.lower() in YAML11_BOOL_WORDS else "a number in base 60"
+        meaning = Phrase("yaml.yaml11_bool" if text.lower() in YAML11_BOOL_WORDS else "yaml.yaml11_base60")
         doc.error("E307", _node_span(node), ("yaml11", {"quoted": repr(text), "meaning": meaning}), text=text)
         return text
     if text.lower().lstrip("+-") in (".nan", ".inf"):
-        doc.error("E300", _node_span(node), detail=f"{text!r} is not a number this tool reads (amounts are exact decimals)")
+        doc.error("E300", _node_span(node), detail=Phrase("yaml.nan", text=text))
         return text
     if _INT_RE.fullmatch(text):
         if len(text) > MAX_INT_DIGITS:
             doc.error("E300", _node_span(node),
-                      detail=f"a whole number of {len(text):,} characters is more than this tool reads ({MAX_INT_DIGITS:,})")
+                      detail=Phrase("yaml.long_int", n=len(text), limit=MAX_INT_DIGITS))
             return text
         return int(text)
     if _FLOAT_RE.fullmatch(text):

@@ -217,15 +217,15 @@ def test_bad_duration_hint_suggests_literal(text: str, meant: str) -> None:
     err = _error(text)
     diag = err.diagnostics[0]
     assert diag.code == "E103"
-    assert diag.hint is not None and diag.hint[0] == "duration"
-    assert diag.hint[1]["example"] == meant
+    assert diag.hint is not None and diag.hint[0] == "duration_meant"
+    assert diag.hint[1]["meant"] == meant
 
 
 def test_duration_with_space_and_chinese_unit_is_a_bad_duration() -> None:
     """`7 天` is what an IME produces for 7 days: a bad duration (E103) whose hint says 7d."""
     err = _error("aftersale.applied_at + 7 天")
     diag = err.diagnostics[0]
-    assert diag.hint is not None and diag.hint[1].get("example") == "7d"
+    assert diag.hint is not None and diag.hint[1].get("meant") == "7d"
     assert diag.code == "E103"
     assert _span(err) == (1, 24)
 
