@@ -84,7 +84,7 @@ def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
         errors = sum(d.severity == "error" for d in diags)
         failed += errors > 0
         if fmt == "text":
-            status = "ok" if not diags else f"{errors} error(s), {len(diags) - errors} warning(s)"
+            status = "ok" if not diags else _say("check_status", lang, errors=errors, warnings=len(diags) - errors)
             click.echo(f"{path}: {status}")
     sys.exit(1 if failed else 0)
 
@@ -144,6 +144,7 @@ _CLI_TEXT: dict[str, tuple[str, str]] = {
                              "例如 `rulebook {command} path/to/rulebooks/`"),
     "no_rulebooks": ("no rulebook found in {paths}: a rulebook is a .yaml or .yml file",
                      "在 {paths} 中没有找到规则手册：规则手册是 .yaml 或 .yml 文件"),
+    "check_status": ("{errors} error(s), {warnings} warning(s)", "{errors} 个错误，{warnings} 个警告"),
     "within": ("{n} result(s) with a deadline due within {within}", "{n} 个结果的期限在 {within} 内到期"),
     "case_missing": ("{name!r} does not exist", "{name!r} 不存在"),
     "stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
@@ -317,7 +318,7 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang
     from dsl.report import coverage_report, example_failure, example_passed
     from dsl.testing import Coverage, run_examples
 
-    files = _rulebook_files_or_usage(paths, "test", "both")
+    files = _rulebook_files_or_usage(paths, "test", lang)
     total = Coverage()
     passed = failed = 0
     broken = False
