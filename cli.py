@@ -134,30 +134,13 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lan
     return books
 
 
-#: CLI messages outside the diagnostic catalog, (English, Chinese)
-_CLI_TEXT: dict[str, tuple[str, str]] = {
-    "no_platform": ("no rulebook for platform {name!r}; platforms: {platforms} (or give a file with --rulebook)",
-                    "没有平台 {name!r} 的规则手册；可用平台：{platforms}（或用 --rulebook 指定文件）"),
-    "no_rulebooks_default": ("no rulebook found: looked for rulebooks/*.yaml in {cwd}; give files or folders, "
-                             "e.g. `rulebook {command} path/to/rulebooks/`",
-                             "没有找到规则手册：在 {cwd} 下查找了 rulebooks/*.yaml；请指定文件或文件夹，"
-                             "例如 `rulebook {command} path/to/rulebooks/`"),
-    "no_rulebooks": ("no rulebook found in {paths}: a rulebook is a .yaml or .yml file",
-                     "在 {paths} 中没有找到规则手册：规则手册是 .yaml 或 .yml 文件"),
-    "check_status": ("{errors} error(s), {warnings} warning(s)", "{errors} 个错误，{warnings} 个警告"),
-    "within": ("{n} result(s) with a deadline due within {within}", "{n} 个结果的期限在 {within} 内到期"),
-    "case_missing": ("{name!r} does not exist", "{name!r} 不存在"),
-    "stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
-}
 
 
 def _say(key: str, lang: str, **args: Any) -> str:
-    en, zh = _CLI_TEXT[key]
-    if lang == "zh":
-        return zh.format(**args)
-    if lang == "both":
-        return f"{en.format(**args)} / {zh.format(**args)}"
-    return en.format(**args)
+    """A message of the command line itself, from the catalog (dsl/phrases.py, "cli.*")."""
+    from dsl.errors import Phrase
+
+    return Phrase("cli." + key, **args).label(lang)
 
 
 def _rulebook_files_or_usage(paths: tuple[str, ...], command: str, lang: str) -> list[Path]:

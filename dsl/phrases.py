@@ -226,5 +226,40 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "diff.unknown_field": ("unknown field {name!r} in the example's case", "示例的案例中有未知字段 {name!r}"),
     "diff.bad_at": ("bad 'at': {detail}", "无效的 'at'：{detail}"),
     "diff.internal": ("internal: {detail}", "内部错误（请报告）：{detail}"),
+    # batches (dsl/summary.py): the summary and the progress line
+
+    "batch.head": ("{read} case(s) read: {evaluated} evaluated, {rejected} could not be read (not evaluated)",
+             "共读取 {read} 个案例：{evaluated} 个已判定，{rejected} 个无法读取（未判定）"),
+    "batch.field_errors": ("  of the evaluated, {n} have bad fields: the rules that read them could not decide (error)",
+                     "  已判定的案例中有 {n} 个含错误字段：读取这些字段的规则无法判定（error）"),
+    "batch.rule_errors": ("  of the evaluated, {n} have a rule that failed to evaluate",
+                    "  已判定的案例中有 {n} 个有规则求值失败"),
+    "batch.unknown": ("  fields not in the vocabulary, not read (cases): {paths}",
+                "  不在词汇表中、未被读取的字段（案例数）：{paths}"),
+    "batch.rejected_line": ("  could not read {source}: {reason}", "  无法读取 {source}：{reason}"),
+    "batch.more_rejected": ("  ... and {n} more that could not be read", "  …… 另有 {n} 个无法读取"),
+    "batch.matches": ("matches per rule:", "各规则命中次数："),
+    "batch.interrupted": ("interrupted after {n} case(s): the output ends at a case boundary",
+                    "已中断：处理了 {n} 个案例，输出在案例边界处结束"),
+    "batch.progress": ("… {read:,} cases ({rate:,.0f}/s), {rejected} could not be read",
+                 "… 已处理 {read:,} 个案例（每秒 {rate:,.0f} 个），{rejected} 个无法读取"),
+    "batch.progress_total": ("… {read:,} of about {total:,} cases, {percent:.0f}% ({rate:,.0f}/s, about {left} left), "
+                       "{rejected} could not be read",
+                       "… 已处理 {read:,} / 约 {total:,} 个案例，{percent:.0f}%（每秒 {rate:,.0f} 个，约剩 {left}），"
+                       "{rejected} 个无法读取"),
+    # the command line's own messages (cli.py)
+
+    "cli.no_platform": ("no rulebook for platform {name!r}; platforms: {platforms} (or give a file with --rulebook)",
+                    "没有平台 {name!r} 的规则手册；可用平台：{platforms}（或用 --rulebook 指定文件）"),
+    "cli.no_rulebooks_default": ("no rulebook found: looked for rulebooks/*.yaml in {cwd}; give files or folders, "
+                             "e.g. `rulebook {command} path/to/rulebooks/`",
+                             "没有找到规则手册：在 {cwd} 下查找了 rulebooks/*.yaml；请指定文件或文件夹，"
+                             "例如 `rulebook {command} path/to/rulebooks/`"),
+    "cli.no_rulebooks": ("no rulebook found in {paths}: a rulebook is a .yaml or .yml file",
+                     "在 {paths} 中没有找到规则手册：规则手册是 .yaml 或 .yml 文件"),
+    "cli.check_status": ("{errors} error(s), {warnings} warning(s)", "{errors} 个错误，{warnings} 个警告"),
+    "cli.within": ("{n} result(s) with a deadline due within {within}", "{n} 个结果的期限在 {within} 内到期"),
+    "cli.case_missing": ("{name!r} does not exist", "{name!r} 不存在"),
+    "cli.stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
 }
 

@@ -82,32 +82,12 @@ class Summary:
                 "rejections": [{"source": s, "reason": str(r)} for s, r in self.rejections]}
 
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "head": ("{read} case(s) read: {evaluated} evaluated, {rejected} could not be read (not evaluated)",
-             "共读取 {read} 个案例：{evaluated} 个已判定，{rejected} 个无法读取（未判定）"),
-    "field_errors": ("  of the evaluated, {n} have bad fields: the rules that read them could not decide (error)",
-                     "  已判定的案例中有 {n} 个含错误字段：读取这些字段的规则无法判定（error）"),
-    "rule_errors": ("  of the evaluated, {n} have a rule that failed to evaluate",
-                    "  已判定的案例中有 {n} 个有规则求值失败"),
-    "unknown": ("  fields not in the vocabulary, not read (cases): {paths}",
-                "  不在词汇表中、未被读取的字段（案例数）：{paths}"),
-    "rejected_line": ("  could not read {source}: {reason}", "  无法读取 {source}：{reason}"),
-    "more_rejected": ("  ... and {n} more that could not be read", "  …… 另有 {n} 个无法读取"),
-    "matches": ("matches per rule:", "各规则命中次数："),
-    "interrupted": ("interrupted after {n} case(s): the output ends at a case boundary",
-                    "已中断：处理了 {n} 个案例，输出在案例边界处结束"),
-    "progress": ("… {read:,} cases ({rate:,.0f}/s), {rejected} could not be read",
-                 "… 已处理 {read:,} 个案例（每秒 {rate:,.0f} 个），{rejected} 个无法读取"),
-    "progress_total": ("… {read:,} of about {total:,} cases, {percent:.0f}% ({rate:,.0f}/s, about {left} left), "
-                       "{rejected} could not be read",
-                       "… 已处理 {read:,} / 约 {total:,} 个案例，{percent:.0f}%（每秒 {rate:,.0f} 个，约剩 {left}），"
-                       "{rejected} 个无法读取"),
-}
 
 
 def _t(key: str, zh: bool, **args: Any) -> str:
-    en, zh_text = _TEXT[key]
-    return (zh_text if zh else en).format(**args)
+    from .errors import Phrase
+
+    return Phrase("batch." + key, **args).label("zh" if zh else "en")
 
 
 def _clock(seconds: float, zh: bool) -> str:
