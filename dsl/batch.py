@@ -164,11 +164,12 @@ def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> N
 
 
 def report_notice(notice: FileNotice, lang: str, report: Report) -> None:
-    """A problem of a whole file (a CSV column that names no field): once, counted."""
+    """A problem of a whole file (a CSV column that names no field), said once. It is keyed
+    like the per-case warning about the same field, so the cases do not repeat it (they
+    still count it, as cases)."""
     hint = f" ({problem_text(notice.hint, lang)})" if notice.hint else ""
-    report(_line(notice.source, notice.code, notice.problem.label(lang) + hint, "warning"))
-    for path in notice.paths:   # marks it said: the cases do not repeat it (they count it, as cases)
-        report("", key=(source_file(notice.source), path))
+    key = (source_file(notice.source), notice.path) if notice.path else None
+    report(_line(notice.source, notice.code, notice.problem.label(lang) + hint, "warning"), key=key)
 
 
 @dataclass

@@ -33,14 +33,14 @@ class CaseInput:
 @dataclass(frozen=True)
 class FileNotice:
     """Something about a whole input file that every case of it shares, reported once (a CSV
-    column that names no field). `paths` are the case paths it covers, so the same unknown
-    field is not reported again per case."""
+    column that names no field). `path` is the case path it is about: said here, the same
+    unknown field is not said again per case."""
 
     source: str                     # "export.csv:1:4"
     code: str                       # "E406"
     problem: Problem
     hint: Problem | None = None
-    paths: tuple[str, ...] = ()
+    path: str | None = None
 
 
 @dataclass(frozen=True)

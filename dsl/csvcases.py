@@ -178,7 +178,7 @@ def read_header(header: list[str], name: str, vocabulary: Vocabulary) -> tuple[C
         elif "." in path or path in labels:
             meant = labels.get(path) or did_you_mean(path, vocabulary.paths())
             hint = Problem("hint_did_you_mean", suggestion=meant) if meant else None
-            notices.append(FileNotice(f"{name}:1:{i + 1}", "E406", Problem("unknown_column", column=path), hint, (path,)))
+            notices.append(FileNotice(f"{name}:1:{i + 1}", "E406", Problem("unknown_column", column=path), hint, path))
             used.append((i, path))   # kept in the case, where it shows as an unknown field
     return used, notices
 

@@ -163,8 +163,6 @@ class Reporter:
             if key in self.seen:
                 return
             self.seen.add(key)
-        if not line:   # only marks the key as said
-            return
         if self.progress is not None:
             self.progress.clear()
         self.write(line)
