@@ -17,7 +17,9 @@ import codecs
 import csv
 import io
 import re
-from typing import Any, Iterator
+from functools import partial
+from itertools import chain
+from typing import Any, Iterable, Iterator
 
 from .cases import label_code
 from .caseio import CaseInput, FileNotice, InputError, loads
@@ -40,11 +42,10 @@ def read_csv(handle: Any, name: str, vocabulary: Vocabulary,
         yield CaseInput(name, error=chosen)
         return
     try:
-        codecs.lookup(chosen)
+        codec = "utf-8-sig" if codecs.lookup(chosen).name == "utf-8" else chosen
     except LookupError:
         yield CaseInput(name, error=Problem("unknown_encoding", encoding=chosen))
         return
-    codec = "utf-8-sig" if codecs.lookup(chosen).name == "utf-8" else chosen
     stream = io.TextIOWrapper(handle, encoding=codec, errors="strict", newline="")
     try:
         yield from _rows(stream, name, vocabulary, codec)
@@ -56,39 +57,28 @@ def choose_encoding(handle: Any) -> str | Problem:
     """UTF-8 when the bytes are UTF-8 (a seekable file is checked whole, then rewound; a
     stream by its first megabyte), GB18030 when they are not but read as Chinese text, else
     the problem to report."""
-    seekable = getattr(handle, "seekable", lambda: False)()
-    if seekable:
+    if getattr(handle, "seekable", lambda: False)():
         start = handle.tell()
         sample = handle.read(SNIFF_BYTES)
-        utf8 = _is_utf8(sample, final=False) and _rest_is_utf8(handle, sample)
+        utf8 = _is_utf8(chain([sample], iter(partial(handle.read, _CHUNK), b"")), whole=True)
         handle.seek(start)
     else:
         sample = handle.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(handle, "peek") else b""
-        utf8 = _is_utf8(sample, final=False)
+        utf8 = _is_utf8([sample], whole=False)
     if utf8:
         return "utf-8"
     return "gb18030" if _reads_as_chinese(sample) else Problem("unsure_encoding")
 
 
-def _is_utf8(data: bytes, final: bool) -> bool:
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def _rest_is_utf8(handle: Any, sample: bytes) -> bool:
-    """Whether the whole file is UTF-8, read on from `sample` in chunks (constant memory)."""
+def _is_utf8(chunks: Iterable[bytes], whole: bool) -> bool:
+    """Whether the chunks decode as UTF-8, in constant memory; unless they are `whole`, a
+    character cut at the end of the last chunk is taken to go on after it."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        decoder.decode(sample)
-        while True:
-            chunk = handle.read(_CHUNK)
-            if not chunk:
-                decoder.decode(b"", final=True)
-                return True
+        for chunk in chunks:
             decoder.decode(chunk)
+        decoder.decode(b"", final=whole)
+        return True
     except UnicodeDecodeError:
         return False
 
