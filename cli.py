@@ -119,7 +119,7 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lan
         names = [n for n in names if n != "all"] + available_platforms()
     known = available_platforms()
     for name in names:   # a platform that does not exist is a usage error (2), naming the ones that do
-        if not Path("rulebooks", f"{name}.yaml").is_file() and name not in known:
+        if name not in known:   # known: ./rulebooks/*.yaml and the packaged ones
             raise click.BadParameter(_say("no_platform", lang, name=name, platforms=", ".join(known)),
                                      param_hint="--platform")
     books = []
@@ -159,7 +159,7 @@ class _InputProgress:
     def __init__(self, names: tuple[str, ...]):
         files = [n for n in names if n != "-"]
         sizes = [Path(n).stat().st_size if Path(n).is_file() else 0 for n in files]
-        self.total = sum(sizes) if len(files) == len(names) and all(sizes) else None
+        self.total = sum(sizes) if len(files) == len(names) and sum(sizes) else None   # unknown for stdin
         self.sizes, self.opened, self.handle = sizes, 0, None
 
     def on_open(self, handle: Any) -> None:
