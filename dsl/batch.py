@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, TextIO
 
 from .caseio import CaseInput, FileNotice, LineBlock
-from .errors import Diagnostic, Problem, problem_text
+from .errors import Diagnostic, Phrase, problem_text
 from .report import case_table
 from .results import CaseResult, RuleResult
 from .runtime import CompiledRulebook
@@ -108,7 +108,7 @@ def _line(source: str, code: str, text: str, severity: str = "error") -> str:
 
 
 def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | None, lang: str,
-                 report: Report) -> tuple[list[tuple[CompiledRulebook, CaseResult]], bool, list[str]] | Problem:
+                 report: Report) -> tuple[list[tuple[CompiledRulebook, CaseResult]], bool, list[str]] | Phrase:
     """One case against every rulebook it belongs to: (results, had field errors, unknown
     fields), or the reason it was rejected. A case that names its `platform` is evaluated
     only against that platform's rulebooks."""
@@ -116,7 +116,7 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
         report(_line(item.source, "E401", problem_text(item.error, lang)))
         return item.error
     books = _for_platform(item.doc, books)
-    if isinstance(books, Problem):
+    if isinstance(books, Phrase):
         report(_line(item.source, "E401", books.label(lang)))
         return books
     out: list[tuple[CompiledRulebook, CaseResult]] = []
@@ -125,7 +125,7 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
     for i, book in enumerate(books):
         parsed = book.parse(item.doc, fallback_id=item.source)
         if parsed.fatal:
-            reason = parsed.fatal if parsed.id == item.source else Problem("case_problem", case=parsed.id, detail=parsed.fatal)
+            reason = parsed.fatal if parsed.id == item.source else Phrase("case.case_problem", case=parsed.id, detail=parsed.fatal)
             report(_line(item.source, "E401", problem_text(reason, lang)))
             return reason
         result = book.evaluate(parsed, at, lang)
@@ -137,14 +137,14 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
     return out, field_errors, unknown
 
 
-def _for_platform(doc: Any, books: list[CompiledRulebook]) -> list[CompiledRulebook] | Problem:
+def _for_platform(doc: Any, books: list[CompiledRulebook]) -> list[CompiledRulebook] | Phrase:
     platform = doc.get("platform") if isinstance(doc, dict) else None
     if not isinstance(platform, str) or not platform.strip():
         return books
     chosen = [book for book in books if book.platform == platform.strip()]
     if chosen:
         return chosen
-    return Problem("wrong_platform", platform=platform.strip(), given=", ".join(dict.fromkeys(b.platform for b in books)))
+    return Phrase("case.wrong_platform", platform=platform.strip(), given=", ".join(dict.fromkeys(b.platform for b in books)))
 
 
 def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> None:
@@ -158,8 +158,8 @@ def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> N
     for path in parsed.unknown:   # once per file and path: a typo in an export repeats on every line
         meant = did_you_mean(path, parsed.vocabulary.paths()) if parsed.vocabulary else None
         text = Diagnostic("E405", args={"case": parsed.id, "path": path}).message(lang)
-        hint = " (" + Problem("hint_did_you_mean", suggestion=meant).label(lang) + ")" if meant else ""
-        report(_line(item.source, "E405", text + hint + " " + Problem("once_per_file").label(lang), "warning"),
+        hint = " (" + Phrase("case.hint_did_you_mean", suggestion=meant).label(lang) + ")" if meant else ""
+        report(_line(item.source, "E405", text + hint + " " + Phrase("case.once_per_file").label(lang), "warning"),
                key=(source_file(item.source), path))
 
 
@@ -187,7 +187,7 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
         return
     summary.read += 1
     done = evaluate_one(item, books, options.at, options.lang, report)
-    if isinstance(done, Problem):
+    if isinstance(done, Phrase):
         summary.reject(item.source, done)
         return
     results, field_errors, unknown = done

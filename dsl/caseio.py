@@ -1,7 +1,7 @@
 """Read case files: one JSON/YAML case, a JSON array, JSON Lines (streamed line by line) or CSV.
 
 Each case comes out with a label (`file:line`) so every problem names where it came from.
-A malformed line never stops the others. Reasons are catalogued `Problem`s (zh/en).
+A malformed line never stops the others. Reasons are catalogued `Phrase`s (zh/en).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import Diagnostic, Problem, json_phrase
+from .errors import Phrase, json_phrase
 
 MAX_LINE_CHARS = 10 * 1024 * 1024
 
@@ -27,7 +27,7 @@ class CaseInput:
 
     source: str          # "cases.jsonl:3"
     doc: Any = None
-    error: Problem | None = None
+    error: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ class FileNotice:
 
     source: str                     # "export.csv:1:4"
     code: str                       # "E406"
-    problem: Problem
-    hint: Problem | None = None
+    problem: Phrase
+    hint: Phrase | None = None
     path: str | None = None
 
 
@@ -65,18 +65,18 @@ BLOCK_BYTES = 1 << 20
 class InputError(ValueError):
     """A JSON text that parses but cannot be a case document; carries the catalogued reason."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Phrase):
         super().__init__(problem)
         self.problem = problem
 
 
 def _reject_constant(name: str) -> Any:
-    raise InputError(Problem("json_constant", name=name))
+    raise InputError(Phrase("case.json_constant", name=name))
 
 
 def _int(text: str) -> int:
     if len(text.lstrip("-")) > 30:
-        raise InputError(Problem("long_number", digits=len(text)))
+        raise InputError(Phrase("case.long_number", digits=len(text)))
     return int(text)
 
 
@@ -87,7 +87,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise InputError(Problem("duplicate_key", key=key, where=Problem("pair", en="an object of the case", zh="案例的同一个对象")))
+                raise InputError(Phrase("case.duplicate_key", key=key, where=Phrase("pair", en="an object of the case", zh="案例的同一个对象")))
             seen.add(key)
     return obj
 
@@ -101,7 +101,7 @@ def loads(text: str) -> Any:
     worker process has less) and every document can be pickled to a worker.
     """
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
-        raise InputError(Problem("too_deep", limit=MAX_DEPTH))
+        raise InputError(Phrase("case.too_deep", limit=MAX_DEPTH))
     data = json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant,
                       object_pairs_hook=_object)
     if "\\u" in text and _LONE_SURROGATE.search(text):
@@ -138,7 +138,7 @@ def reject_lone_surrogates(data: Any) -> None:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise InputError(Problem("surrogate", text=repr(item[:20]))) from None
+                raise InputError(Phrase("case.surrogate", text=repr(item[:20]))) from None
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -180,7 +180,7 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
                 items = _read_handle(handle, name, suffix, vocabulary, raw_lines, encoding)
                 yield from (item for item in items if notices or not isinstance(item, FileNotice))
     except OSError as exc:
-        yield CaseInput(label, error=Problem("cannot_read", detail=exc.strerror or str(exc)))
+        yield CaseInput(label, error=Phrase("case.cannot_read", detail=exc.strerror or str(exc)))
 
 
 def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool,
@@ -189,7 +189,7 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
         len(head) == 4 and ((head[1] == 0 and head[3] == 0 and head[0]) or (head[0] == 0 and head[2] == 0 and head[1])))
     if utf16 and not encoding:   # a BOM, or ASCII text with every other byte zero
-        yield CaseInput(name, error=Problem("utf16"))
+        yield CaseInput(name, error=Phrase("case.utf16"))
         return
     if suffix not in (".jsonl", ".ndjson", ".csv", ".yaml", ".yml", ".json"):
         suffix = ".json" if _looks_like_json(handle) else ".csv"
@@ -207,7 +207,7 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
         if isinstance(text, CaseInput):
             yield text
         elif not text.strip():
-            yield CaseInput(name, error=Problem("empty_file"))
+            yield CaseInput(name, error=Phrase("case.empty_file"))
         else:
             yield from _yaml_cases(text, name)
         return
@@ -236,7 +236,7 @@ def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput | L
             break
         skipped.append(line)
     if not first:
-        yield CaseInput(name, error=Problem("empty_file"))
+        yield CaseInput(name, error=Phrase("case.empty_file"))
         return
     text = _decode(first, name)
     if not isinstance(text, CaseInput) and len(first) <= MAX_LINE_CHARS:
@@ -288,7 +288,7 @@ def _decode(raw: bytes, name: str) -> str | CaseInput:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return CaseInput(name, error=Problem("not_utf8", byte=exc.start))
+        return CaseInput(name, error=Phrase("case.not_utf8", byte=exc.start))
 
 
 def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
@@ -313,7 +313,7 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield CaseInput(f"{name}:{line_no}", error=Problem("not_utf8_line", byte=exc.start))
+            yield CaseInput(f"{name}:{line_no}", error=Phrase("case.not_utf8_line", byte=exc.start))
             continue
         try:
             yield CaseInput(f"{name}:{line_no}", loads(text))
@@ -350,7 +350,7 @@ def _too_long(line: bytes) -> bool:
 def _skip_long_line(handle: Any, line: bytes, name: str, line_no: int) -> CaseInput:
     while line and not line.endswith(b"\n"):
         line = handle.readline(MAX_LINE_CHARS + 1)
-    return CaseInput(f"{name}:{line_no}", error=Problem("line_too_long", limit=MAX_LINE_CHARS))
+    return CaseInput(f"{name}:{line_no}", error=Phrase("case.line_too_long", limit=MAX_LINE_CHARS))
 
 
 def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:
@@ -360,7 +360,7 @@ def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:
     if doc.diagnostics:
         d = doc.diagnostics[0]
         where = f"{name}:{d.span.line}:{d.span.col}" if d.span else name
-        yield CaseInput(where, error=Problem("pair", en=d.message("en"), zh=d.message("zh")))
+        yield CaseInput(where, error=Phrase("pair", en=d.message("en"), zh=d.message("zh")))
         return
     try:
         reject_lone_surrogates(doc.data)
@@ -380,11 +380,11 @@ def _where(name: str, exc: Exception) -> str:
     return name
 
 
-def _json_problem(exc: Exception) -> Problem:
+def _json_problem(exc: Exception) -> Phrase:
     if isinstance(exc, InputError):
-        return exc.problem if exc.problem.key == "too_deep" else Problem("json_plain", detail=exc.problem)
+        return exc.problem if exc.problem.key == "case.too_deep" else Phrase("case.json_plain", detail=exc.problem)
     if isinstance(exc, RecursionError):
-        return Problem("too_deep", limit=MAX_DEPTH)
+        return Phrase("case.too_deep", limit=MAX_DEPTH)
     if isinstance(exc, json.JSONDecodeError):
-        return Problem("json", detail=json_phrase(exc.msg), col=exc.colno)
-    return Problem("json_plain", detail=str(exc))
+        return Phrase("case.json", detail=json_phrase(exc.msg), col=exc.colno)
+    return Phrase("case.json_plain", detail=str(exc))

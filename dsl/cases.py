@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from .errors import Problem, kind_phrase
+from .errors import Phrase, kind_phrase
 from .typesys import Type
 from .values import ValueError_, parse_timestamp
 from .vocabulary import Field, Vocabulary
@@ -118,12 +118,12 @@ class ParsedCase:
 def open_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> ParsedCase:
     """A case whose fields are converted when first read. `fatal` says why it cannot be used."""
     if not isinstance(doc, dict):
-        return ParsedCase(fallback_id, {}, fatal=Problem("not_object", kind=kind_phrase(_kind(doc))))
+        return ParsedCase(fallback_id, {}, fatal=Phrase("case.not_object", kind=kind_phrase(_kind(doc))))
     case_id = doc.get("id")
     case_id = str(case_id) if isinstance(case_id, (str, int)) and not isinstance(case_id, bool) else fallback_id
     order = doc.get("order")
     if not isinstance(order, dict):
-        fatal = Problem("missing_order") if order is None else Problem("order_not_object", kind=kind_phrase(_kind(order)))
+        fatal = Phrase("case.missing_order") if order is None else Phrase("case.order_not_object", kind=kind_phrase(_kind(order)))
         return ParsedCase(case_id, {}, fatal=fatal)
     from .converters import converters_for
 
@@ -147,22 +147,22 @@ def _checked(fld: Field, raw: Any) -> Any:
         raise FieldError(FieldProblem(fld.path, exc.problem, _hint(fld, raw))) from None
 
 
-def _hint(fld: Field, raw: Any) -> Problem | None:
+def _hint(fld: Field, raw: Any) -> Phrase | None:
     """What to write instead: true/false for a YAML 1.1 word, the code for an enum's label,
     a close enum value, else the values to choose from."""
     if fld.type.kind == "bool" and isinstance(raw, str) and raw.strip().lower() in _YAML11_BOOLS | {"是", "否", "对", "错"}:
-        return Problem("hint_bool")
+        return Phrase("case.hint_bool")
     if fld.type.values is None or not isinstance(raw, str) or len(raw) > 100:
         return None
     code = label_code(fld, raw)
     if code is not None:
-        return Problem("hint_label", label=raw, value=code)
+        return Phrase("case.hint_label", label=raw, value=code)
     from .suggest import did_you_mean
 
     close = did_you_mean(raw, fld.type.values, cutoff=0.6)
     if close:
-        return Problem("hint_did_you_mean", suggestion=close)
-    return Problem("hint_one_of", options=", ".join(sorted(fld.type.values)))
+        return Phrase("case.hint_did_you_mean", suggestion=close)
+    return Phrase("case.hint_one_of", options=", ".join(sorted(fld.type.values)))
 
 
 def label_code(fld: Field, text: str) -> str | None:
@@ -183,49 +183,49 @@ def convert(fld: Field, raw: Any) -> Any:
         return _money(fld, raw)
     if kind == "int":
         if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
-            raise ValueError_(Problem("not_whole", shown=_shown(raw)))
+            raise ValueError_(Phrase("case.not_whole", shown=_shown(raw)))
         # A Decimal (a JSON number with a point or an exponent) is checked before int() of it:
         # sNaN cannot be compared, int() of Infinity raises OverflowError, and `1e1000000`
         # would build a million digits. (An int is taken as it is, as on the fast path.)
         if isinstance(raw, Decimal):
             if not raw.is_finite() or raw != raw.to_integral_value():
-                raise ValueError_(Problem("not_whole", shown=_shown(raw)))
+                raise ValueError_(Phrase("case.not_whole", shown=_shown(raw)))
             if raw and raw.adjusted() >= _MAX_COUNT_DIGITS:
-                raise ValueError_(Problem("too_many_digits", digits=_MAX_COUNT_DIGITS))
+                raise ValueError_(Phrase("case.too_many_digits", digits=_MAX_COUNT_DIGITS))
         value = int(raw)
         _bounds(fld, Decimal(value))
         return value
     if kind == "bool":
         if not isinstance(raw, bool):
-            raise ValueError_(Problem("not_bool", shown=_shown(raw)))
+            raise ValueError_(Phrase("case.not_bool", shown=_shown(raw)))
         return raw
     if kind == "timestamp":
         if not isinstance(raw, str):
-            raise ValueError_(Problem("not_timestamp", shown=_shown(raw)))
+            raise ValueError_(Phrase("case.not_timestamp", shown=_shown(raw)))
         if len(raw) > 64:
-            raise ValueError_(Problem("timestamp_too_long", shown=_shown(raw)))
+            raise ValueError_(Phrase("case.timestamp_too_long", shown=_shown(raw)))
         try:
             return parse_timestamp(raw.strip())
         except ValueError_ as exc:
-            raise ValueError_(Problem("bad_timestamp", shown=_shown(raw), detail=exc.problem)) from None
+            raise ValueError_(Phrase("case.bad_timestamp", shown=_shown(raw), detail=exc.problem)) from None
     if kind == "list":
         return _list(fld.type, raw)
     if kind == "str":
         if not isinstance(raw, str):
-            raise ValueError_(Problem("not_text", shown=_shown(raw)))
+            raise ValueError_(Phrase("case.not_text", shown=_shown(raw)))
         if fld.type.values is not None and raw not in fld.type.values:
-            raise ValueError_(Problem("not_enum", shown=_shown(raw), what=Problem("pair", en=fld.en, zh=fld.zh)))
+            raise ValueError_(Phrase("case.not_enum", shown=_shown(raw), what=Phrase("pair", en=fld.en, zh=fld.zh)))
         return raw
     if kind == "object":
         if not isinstance(raw, dict):
-            raise ValueError_(Problem("must_be_object", kind=kind_phrase(_kind(raw))))
+            raise ValueError_(Phrase("case.must_be_object", kind=kind_phrase(_kind(raw))))
         return raw
     raise ValueError_(f"unsupported field type {fld.type}")  # pragma: no cover
 
 
 def _money(fld: Field, raw: Any) -> Decimal:
     if isinstance(raw, bool):
-        raise ValueError_(Problem("not_amount", shown=_shown(raw)))
+        raise ValueError_(Phrase("case.not_amount", shown=_shown(raw)))
     if isinstance(raw, int):
         value = Decimal(raw)
     elif isinstance(raw, Decimal):
@@ -235,34 +235,34 @@ def _money(fld: Field, raw: Any) -> Decimal:
     elif isinstance(raw, str):
         text = raw.strip()
         if len(text) > 40:
-            raise ValueError_(Problem("amount_too_long", shown=_shown(raw)))
+            raise ValueError_(Phrase("case.amount_too_long", shown=_shown(raw)))
         if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
-            raise ValueError_(Problem("amount_form", shown=repr(raw)))
+            raise ValueError_(Phrase("case.amount_form", shown=repr(raw)))
         value = Decimal(text)
     else:
-        raise ValueError_(Problem("not_amount", shown=_shown(raw)))
+        raise ValueError_(Phrase("case.not_amount", shown=_shown(raw)))
     if not value.is_finite():
-        raise ValueError_(Problem("not_amount", shown=_shown(raw)))
+        raise ValueError_(Phrase("case.not_amount", shown=_shown(raw)))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -fld.decimals and value != round(value, fld.decimals):
-        raise ValueError_(Problem("decimals_fen", shown=_shown(raw)) if fld.decimals == 2 else
-                          Problem("decimals", shown=_shown(raw), decimals=fld.decimals))
+        raise ValueError_(Phrase("case.decimals_fen", shown=_shown(raw)) if fld.decimals == 2 else
+                          Phrase("case.decimals", shown=_shown(raw), decimals=fld.decimals))
     _bounds(fld, value)
     return value
 
 
 def _bounds(fld: Field, value: Decimal) -> None:
     if fld.minimum is not None and value < fld.minimum:
-        raise ValueError_(Problem("below_min", shown=_shown(value), limit=fld.minimum))
+        raise ValueError_(Phrase("case.below_min", shown=_shown(value), limit=fld.minimum))
     if fld.maximum is not None and value > fld.maximum:
-        raise ValueError_(Problem("above_max", shown=_shown(value), limit=fld.maximum))
+        raise ValueError_(Phrase("case.above_max", shown=_shown(value), limit=fld.maximum))
 
 
 def _list(typ: Type, raw: Any) -> tuple[Any, ...]:
     if not isinstance(raw, list):
-        raise ValueError_(Problem("not_list", shown=_shown(raw)))
+        raise ValueError_(Phrase("case.not_list", shown=_shown(raw)))
     if typ.item is not None and typ.item.kind == "str" and not all(isinstance(x, str) for x in raw):
-        raise ValueError_(Problem("list_items_text"))
+        raise ValueError_(Phrase("case.list_items_text"))
     return tuple(raw)
 
 

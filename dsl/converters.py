@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from .cases import _FAST_TIMESTAMP, FieldError, FieldProblem, _checked, _kind
-from .errors import Problem, kind_phrase
+from .errors import Phrase, kind_phrase
 from .values import SHANGHAI
 from .vocabulary import Field, Vocabulary
 
@@ -29,7 +29,7 @@ def object_at(container: dict[str, Any], key: str, path: str) -> dict[str, Any]:
         return EMPTY
     if type(value) is dict:
         return value
-    raise FieldError(FieldProblem(path, Problem("must_be_object", kind=kind_phrase(_kind(value)))))
+    raise FieldError(FieldProblem(path, Phrase("case.must_be_object", kind=kind_phrase(_kind(value)))))
 
 
 EMPTY: dict[str, Any] = {}

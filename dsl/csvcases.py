@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator
 
 from .cases import label_code
 from .caseio import CaseInput, FileNotice, InputError, loads
-from .errors import Problem
+from .errors import Phrase
 from .suggest import did_you_mean
 from .vocabulary import Vocabulary
 
@@ -38,13 +38,13 @@ def read_csv(handle: Any, name: str, vocabulary: Vocabulary,
              encoding: str | None = None) -> Iterator[CaseInput | FileNotice]:
     """Every row of a CSV file or stream as a case, after the notices about its header."""
     chosen = encoding or choose_encoding(handle)
-    if isinstance(chosen, Problem):
+    if isinstance(chosen, Phrase):
         yield CaseInput(name, error=chosen)
         return
     try:
         codec = "utf-8-sig" if codecs.lookup(chosen).name == "utf-8" else chosen
     except LookupError:
-        yield CaseInput(name, error=Problem("unknown_encoding", encoding=chosen))
+        yield CaseInput(name, error=Phrase("case.unknown_encoding", encoding=chosen))
         return
     stream = io.TextIOWrapper(handle, encoding=codec, errors="strict", newline="")
     try:
@@ -53,7 +53,7 @@ def read_csv(handle: Any, name: str, vocabulary: Vocabulary,
         stream.detach()
 
 
-def choose_encoding(handle: Any) -> str | Problem:
+def choose_encoding(handle: Any) -> str | Phrase:
     """UTF-8 when the bytes are UTF-8 (a seekable file is checked whole, then rewound; a
     stream by its first megabyte), GB18030 when they are not but read as Chinese text, else
     the problem to report."""
@@ -67,7 +67,7 @@ def choose_encoding(handle: Any) -> str | Problem:
         utf8 = _is_utf8([sample], whole=False)
     if utf8:
         return "utf-8"
-    return "gb18030" if _reads_as_chinese(sample) else Problem("unsure_encoding")
+    return "gb18030" if _reads_as_chinese(sample) else Phrase("case.unsure_encoding")
 
 
 def _is_utf8(chunks: Iterable[bytes], whole: bool) -> bool:
@@ -106,7 +106,7 @@ def _rows(stream: io.TextIOBase, name: str, vocabulary: Vocabulary, codec: str) 
     try:
         header = next(reader)
     except StopIteration:
-        yield CaseInput(name, error=Problem("empty_file"))
+        yield CaseInput(name, error=Phrase("case.empty_file"))
         return
     except (csv.Error, UnicodeDecodeError) as exc:
         yield CaseInput(f"{name}:1", error=_read_problem(exc, codec, 0))
@@ -127,23 +127,23 @@ def _rows(stream: io.TextIOBase, name: str, vocabulary: Vocabulary, codec: str) 
             yield CaseInput(f"{name}:{last + 1}", error=_read_problem(exc, codec, last))
             return
         except csv.Error as exc:
-            yield CaseInput(f"{name}:{reader.line_num}", error=Problem("csv", detail=str(exc)))
+            yield CaseInput(f"{name}:{reader.line_num}", error=Phrase("case.csv", detail=str(exc)))
             continue
         line = last = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            yield CaseInput(f"{name}:{line}", error=Problem("csv_cells", cells=len(row), columns=len(header)))
+            yield CaseInput(f"{name}:{line}", error=Phrase("case.csv_cells", cells=len(row), columns=len(header)))
             continue
         yield CaseInput(f"{name}:{line}", row_to_case(used, row, vocabulary))
 
 
-def _read_problem(exc: Exception, codec: str, line: int) -> Problem:
+def _read_problem(exc: Exception, codec: str, line: int) -> Phrase:
     if isinstance(exc, UnicodeDecodeError):
         shown = "UTF-8" if codec == "utf-8-sig" else codec
-        return Problem("not_utf8_after", encoding=shown, line=line) if line else \
-            Problem("bad_encoding", encoding=shown, byte=exc.start)
-    return Problem("csv", detail=str(exc))
+        return Phrase("case.not_utf8_after", encoding=shown, line=line) if line else \
+            Phrase("case.bad_encoding", encoding=shown, byte=exc.start)
+    return Phrase("case.csv", detail=str(exc))
 
 
 Columns = list[tuple[int, str]]   # (index in the row, the case path it fills)
@@ -160,15 +160,15 @@ def read_header(header: list[str], name: str, vocabulary: Vocabulary) -> tuple[C
         if not path:
             continue
         if path in first_at:
-            return CaseInput(f"{name}:1", error=Problem("csv_duplicate_column", column=path,
+            return CaseInput(f"{name}:1", error=Phrase("case.csv_duplicate_column", column=path,
                                                         first=first_at[path] + 1, second=i + 1))
         first_at[path] = i
         if vocabulary.get(path) is not None:
             used.append((i, path))
         elif "." in path or path in labels:
             meant = labels.get(path) or did_you_mean(path, vocabulary.paths())
-            hint = Problem("hint_did_you_mean", suggestion=meant) if meant else None
-            notices.append(FileNotice(f"{name}:1:{i + 1}", "E406", Problem("unknown_column", column=path), hint, path))
+            hint = Phrase("case.hint_did_you_mean", suggestion=meant) if meant else None
+            notices.append(FileNotice(f"{name}:1:{i + 1}", "E406", Phrase("case.unknown_column", column=path), hint, path))
             used.append((i, path))   # kept in the case, where it shows as an unknown field
     return used, notices
 

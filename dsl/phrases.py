@@ -261,5 +261,90 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.within": ("{n} result(s) with a deadline due within {within}", "{n} 个结果的期限在 {within} 内到期"),
     "cli.case_missing": ("{name!r} does not exist", "{name!r} 不存在"),
     "cli.stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
+    # case input (dsl/caseio.py, csvcases.py, cases.py): why a file, a line or a field cannot be read
+
+    # reading files and lines
+    "case.empty_file": ("the file is empty", "文件为空"),
+    "case.utf16": ("the file is UTF-16; save it as UTF-8", "文件是 UTF-16 编码；请另存为 UTF-8"),
+    "case.not_utf8": ("not UTF-8 text (byte {byte})", "不是 UTF-8 文本（第 {byte} 字节）"),
+    "case.not_utf8_line": ("not UTF-8 text (byte {byte} of the line)", "不是 UTF-8 文本（本行第 {byte} 字节）"),
+    "case.unsure_encoding": (
+        "cannot tell the file's encoding: it is not UTF-8 and does not read as Chinese GB18030 either; "
+        "in Excel use File > Save As > 'CSV UTF-8 (Comma delimited)', or pass --encoding",
+        "无法判断文件编码：既不是 UTF-8，按 GB18030 读也不像中文；请在 Excel 中选择 文件 > 另存为 > "
+        "“CSV UTF-8（逗号分隔）”，或用 --encoding 指定编码"),
+    "case.bad_encoding": ("the text is not {encoding} (byte {byte}); save the file as 'CSV UTF-8' or pass the right --encoding",
+                     "文本不是 {encoding} 编码（第 {byte} 字节）；请另存为“CSV UTF-8”或用 --encoding 指定正确的编码"),
+    "case.unknown_encoding": ("unknown encoding {encoding!r} (try utf-8 or gb18030)", "未知的编码 {encoding!r}（可用 utf-8 或 gb18030）"),
+    "case.cannot_read": ("cannot read: {detail}", "无法读取：{detail}"),
+    "case.line_too_long": ("line longer than {limit} bytes", "行长度超过 {limit} 字节"),
+    "case.json": ("malformed JSON: {detail} (column {col})", "JSON 格式错误：{detail}（第 {col} 列）"),
+    "case.json_plain": ("malformed JSON: {detail}", "JSON 格式错误：{detail}"),
+    "case.too_deep": ("malformed JSON: nested too deeply (the limit is {limit} levels)", "JSON 格式错误：嵌套过深（最多 {limit} 层）"),
+    "case.json_constant": ("{name} is not allowed in JSON (amounts must be finite)", "JSON 中不允许 {name}（金额必须是有限数）"),
+    "case.long_number": ("a number of {digits} digits is not a value a case can hold", "{digits} 位的数字不是案例可以使用的值"),
+    "case.surrogate": ("{text} holds half of a UTF-16 surrogate pair (not valid text)", "{text} 含有半个 UTF-16 代理对（不是有效文本）"),
+    "case.duplicate_key": ("key {key!r} is given twice in {where}; keep one", "{where} 中键 {key!r} 出现了两次；请只保留一个"),
+    "case.csv": ("malformed CSV: {detail}", "CSV 格式错误：{detail}"),
+    "case.csv_cells": ("{cells} cells, but the header has {columns} columns", "本行有 {cells} 个单元格，但表头有 {columns} 列"),
+    "case.csv_duplicate_column": ("column {column!r} is given twice (columns {first} and {second}); keep one",
+                             "列 {column!r} 出现了两次（第 {first} 列和第 {second} 列）；请只保留一列"),
+    "case.unknown_column": ("column {column!r} names no field of the vocabulary: its cells are not read",
+                       "列 {column!r} 不是词汇表中的字段：该列的值不会被读取"),
+    "case.not_utf8_after": ("not {encoding} text after line {line}; pass --encoding", "第 {line} 行之后不是 {encoding} 文本；请用 --encoding 指定编码"),
+    # a case as a whole
+    "case.not_object": ("a case is a JSON object, not {kind}", "案例应是 JSON 对象，而不是{kind}"),
+    "case.missing_order": ("missing 'order'", "缺少 'order'"),
+    "case.order_not_object": ("'order' must be an object, not {kind}", "'order' 应是对象，而不是{kind}"),
+    "case.wrong_platform": ("the case is for {platform!r}, but no rulebook of that platform was given ({given}); "
+                       "add -p {platform} or -p all", "案例属于平台 {platform!r}，但没有指定该平台的规则手册（已指定：{given}）；"
+                       "请加 -p {platform} 或 -p all"),
+    # one field's value
+    "case.must_be_object": ("must be an object, not {kind}", "应是对象，而不是{kind}"),
+    "case.not_whole": ("{shown} is not a whole number", "{shown} 不是整数"),
+    "case.too_many_digits": ("a whole number of more than {digits} digits is not a value a case can hold",
+                        "超过 {digits} 位的整数不是案例可以使用的值"),
+    "case.not_bool": ("{shown} is not true or false", "{shown} 不是 true 或 false"),
+    "case.not_timestamp": ("{shown} is not a timestamp", "{shown} 不是时间"),
+    "case.timestamp_too_long": ("{shown} is not a timestamp (too long)", "{shown} 不是时间（过长）"),
+    "case.bad_timestamp": ("{shown}: {detail}", "{shown}：{detail}"),
+    "case.not_text": ("{shown} is not text", "{shown} 不是文本"),
+    "case.not_enum": ("{shown} is not a known {what}", "{shown} 不是已知的{what}"),
+    "case.not_amount": ("{shown} is not an amount", "{shown} 不是金额"),
+    "case.amount_too_long": ("{shown} is not an amount (too long)", "{shown} 不是金额（过长）"),
+    "case.amount_form": ("{shown} is not an amount such as \"129.90\"", "{shown} 不是金额，应形如 \"129.90\""),
+    "case.decimals": ("{shown} has more than {decimals} decimals", "{shown} 的小数超过 {decimals} 位"),
+    "case.decimals_fen": ("{shown} has more than 2 decimals (yuan are counted to the fen)", "{shown} 的小数超过 2 位（金额精确到分）"),
+    "case.below_min": ("{shown} is below the minimum {limit}", "{shown} 低于下限 {limit}"),
+    "case.above_max": ("{shown} is above the maximum {limit}", "{shown} 高于上限 {limit}"),
+    "case.not_list": ("{shown} is not a list", "{shown} 不是列表"),
+    "case.list_items_text": ("every item must be text", "每一项都必须是文本"),
+    # hints for field values
+    "case.hint_bool": ("write true or false (in JSON without quotes)", "请写 true 或 false（JSON 中不加引号）"),
+    "case.hint_did_you_mean": ("did you mean {suggestion!r}?", "您是否想写 {suggestion!r}？"),
+    "case.hint_one_of": ("one of: {options}", "可选值：{options}"),
+    "case.hint_label": ("{label!r} is the label of {value!r}: write {value!r}", "{label!r} 是 {value!r} 的名称：请写 {value!r}"),
+    # rule results and batch lines
+    "case.bad_field": ("cannot decide: bad value in {path}: {detail}", "无法判定：字段 {path} 的值有误：{detail}"),
+    "case.rule_failed": ("{where}: rule {rule!r} failed: {detail}", "{where}：规则 {rule!r} 求值失败：{detail}"),
+    "case.case_problem": ("case {case}: {detail}", "案例 {case}：{detail}"),
+    "case.once_per_file": ("(said once per file)", "（每个文件只提示一次）"),
+    "case.field_error": ("field {path}: {detail}", "字段 {path}：{detail}"),
+    "case.unknown_field": ("unknown field {path!r} (not in the vocabulary; ignored)", "未知字段 {path!r}（不在词汇表中，未读取）"),
+    # kinds of JSON value, as named in the messages above
+
+    "jsonkind.an object": ("an object", "对象"), "jsonkind.a list": ("a list", "列表"), "jsonkind.text": ("text", "文本"),
+    "jsonkind.a boolean": ("a boolean", "布尔值"), "jsonkind.null": ("null", "null"), "jsonkind.a number": ("a number", "数字"),
+    # Python's json module's messages
+    "json.Expecting value": ("Expecting value", "此处应有一个值"),
+    "json.Expecting ',' delimiter": ("Expecting ',' delimiter", "缺少逗号 ','"),
+    "json.Expecting ':' delimiter": ("Expecting ':' delimiter", "缺少冒号 ':'"),
+    "json.Expecting property name enclosed in double quotes": ("Expecting property name enclosed in double quotes",
+                                                               "键名应使用双引号"),
+    "json.Unterminated string starting at": ("Unterminated string starting at", "字符串缺少结束引号"),
+    "json.Invalid control character at": ("Invalid control character at", "字符串中有控制字符"),
+    "json.Extra data": ("Extra data", "JSON 值之后还有多余内容"),
+    "json.Invalid \\escape": ("Invalid \\escape", "无效的转义 \\"),
+    "json.Invalid \\uXXXX escape": ("Invalid \\uXXXX escape", "无效的 \\uXXXX 转义"),
 }
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from .cases import FieldError, FieldProblem, ParsedCase, open_case
 from .compiler import RUNTIME, ModuleBuilder
 from .decider import DECIDER_RUNTIME, add_decider
-from .errors import Problem, problem_text
+from .errors import Phrase, problem_text
 from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
 from .results import CaseResult, RuleResult
@@ -142,7 +142,7 @@ class CompiledRulebook:
         if validate:
             parsed.validate()
         errors = [field_error_text(p, lang) for p in parsed.problems]
-        warnings = [Problem("unknown_field", path=path).label(lang) for path in parsed.unknown]
+        warnings = [Phrase("case.unknown_field", path=path).label(lang) for path in parsed.unknown]
         return CaseResult(parsed.id, self.platform, moment, results, errors, warnings)
 
     def _result(self, rule: CompiledRule, d: tuple[Any, ...], view: Any, at: datetime, lang: str) -> RuleResult:
@@ -163,12 +163,12 @@ class CompiledRulebook:
             return _decide(rule, view, at, self, lang)
         except FieldError as exc:
             p = exc.problem
-            return RuleResult(rid, False, None, error=Problem("bad_field", path=p.path, detail=p.detail).label(lang),
+            return RuleResult(rid, False, None, error=Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang),
                               _why=[say("bad_field", lang, path=p.path)])
         except Exception as exc:  # noqa: BLE001 - any runtime failure is reported with its rule
             span = rule.rule.span
             where = f"{self.model.file}:{span.line}:{span.col}" if span else self.model.file
-            failed = Problem("rule_failed", where=where, rule=rid, detail=f"{type(exc).__name__}: {exc}")
+            failed = Phrase("case.rule_failed", where=where, rule=rid, detail=f"{type(exc).__name__}: {exc}")
             return RuleResult(rid, False, None, error=f"E403 {failed.label(lang)}",
                               _why=[say("failed", lang, detail=str(exc))])
 
@@ -280,7 +280,7 @@ def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], cod
 
 def field_error_text(p: FieldProblem, lang: str = "en") -> str:
     """`field order.paid_amount: 'abc' is not an amount (hint)` in `lang`."""
-    text = Problem("field_error", path=p.path, detail=p.detail).label(lang)
+    text = Phrase("case.field_error", path=p.path, detail=p.detail).label(lang)
     return text + (f" ({problem_text(p.hint, lang)})" if p.hint else "")
 
 
