@@ -346,5 +346,46 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "json.Extra data": ("Extra data", "JSON 值之后还有多余内容"),
     "json.Invalid \\escape": ("Invalid \\escape", "无效的转义 \\"),
     "json.Invalid \\uXXXX escape": ("Invalid \\uXXXX escape", "无效的 \\uXXXX 转义"),
+    # the report of `rulebook diff` (dsl/diffreport.py)
+
+    "whatif.same": ("{a} and {b} have the same rules and parameters", "{a} 与 {b} 的规则和参数相同"),
+    "whatif.only_in": ("{sign} rule {rule} (only in {name})", "{sign} 规则 {rule}（仅在 {name} 中）"),
+    "whatif.parameters": ("parameters:", "参数："),
+    "whatif.rule": ("rule {rule}:", "规则 {rule}："),
+    "whatif.read": ("{read} case(s) read: {compared} compared, {rejected} rejected (unreadable, not compared)",
+             "共读取 {read} 个案例：比较 {compared} 个，拒绝 {rejected} 个（无法读取，未比较）"),
+    "whatif.of_compared": ("of the {compared} compared: {changed} with a changed decision, {undecided} with a rule "
+                    "that cannot decide (a bad field) in A or B",
+                    "在比较的 {compared} 个中：{changed} 个判定有变化，{undecided} 个有规则因字段错误无法判定（A 或 B）"),
+    "whatif.rejected": ("  rejected {source}: {reason}", "  已拒绝 {source}：{reason}"),
+    "whatif.more_rejected": ("  ... and {n} more rejected", "  ……另有 {n} 个被拒绝"),
+    "whatif.per_rule": ("per rule:", "按规则："),
+    "whatif.rule_changes": ("  {rule}: {n} case(s) change", "  {rule}：{n} 个案例的判定有变化"),
+    "whatif.transition": ("    {a} → {b}: {n}", "    {a} → {b}：{n}"),
+    "whatif.details": (" (deadline or outputs differ)", "（期限或输出不同）"),
+    "whatif.example": ("    e.g. {case} ({source}): {a} → {b}", "    例如 {case}（{source}）：{a} → {b}"),
+    "whatif.undecided": ("    cannot decide (a bad field): {both} case(s) in both A and B, {only_a} only in A, {only_b} only in B",
+                  "    无法判定（字段错误）：A 和 B 都无法判定 {both} 个，仅 A {only_a} 个，仅 B {only_b} 个"),
+    "whatif.undecided_example": ("    e.g. {case} ({source}): {side}: {error}", "    例如 {case}（{source}）：{side}：{error}"),
+    "whatif.side_both": ("A and B", "A 和 B"),
+    "whatif.more": ("    (examples: the first {n}; --changes FILE or --format jsonl lists every case)",
+             "    （只列出前 {n} 个示例；--changes 文件 或 --format jsonl 列出全部案例）"),
+    "whatif.no match": ("no match", "未命中"),
+    "whatif.absent": ("(rule absent)", "（无此规则）"),
+    "whatif.error": ("cannot decide", "无法判定"),
+    "whatif.same_file": ("A {a!r} and B {b!r} are the same file ({path}): there is nothing to compare",
+                  "A {a!r} 与 B {b!r} 是同一个文件（{path}）：没有可比较的内容"),
+    "whatif.same_file_named": ("the name {name!r} finds rulebooks/{name}.yaml in the working folder first, then the packaged "
+                        "copy; here there is no other copy (in a source checkout the package's rulebooks are this folder)",
+                        "名称 {name!r} 先找当前目录的 rulebooks/{name}.yaml，再找随软件包安装的副本；这里没有另一份副本"
+                        "（在源码目录中，软件包的规则手册就是这个文件夹）"),
+    "whatif.same_file_hint": ("to see what an edit changed, compare with a copy from before the edit, e.g. "
+                       "`git show HEAD:./{rel} > before.yaml` and `rulebook diff before.yaml {rel}`",
+                       "要看修改带来的变化，请与修改前的副本比较，例如 "
+                       "`git show HEAD:./{rel} > before.yaml`，再 `rulebook diff before.yaml {rel}`"),
+    "whatif.packaged": ("{side} {name!r}: {local} is the other side, so comparing with the packaged copy {path}",
+                 "{side} {name!r}：{local} 是另一边，因此与随软件包安装的副本 {path} 比较"),
+    "whatif.needs_cases": ("{option} lists the cases whose decision changes: give --cases FILE",
+                    "{option} 列出判定有变化的案例：请同时给出 --cases 文件"),
 }
 
