@@ -148,14 +148,14 @@ def _for_platform(doc: Any, books: list[CompiledRulebook]) -> list[CompiledRuleb
 
 
 def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> None:
-    from .suggest import did_you_mean
-
     for problem in parsed.problems:
         text = Diagnostic("E402", args={"case": parsed.id, "path": problem.path,
                                         "detail": problem_text(problem.detail, lang)}).message(lang)
         hint = f" ({problem_text(problem.hint, lang)})" if problem.hint else ""
         report(_line(item.source, "E402", text + hint))
     for path in parsed.unknown:   # once per file and path: a typo in an export repeats on every line
+        from .suggest import did_you_mean   # only when there is something to suggest for
+
         meant = did_you_mean(path, parsed.vocabulary.paths()) if parsed.vocabulary else None
         text = Diagnostic("E405", args={"case": parsed.id, "path": path}).message(lang)
         hint = " (" + Phrase("case.hint_did_you_mean", suggestion=meant).label(lang) + ")" if meant else ""
