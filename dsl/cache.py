@@ -36,15 +36,28 @@ def cache_dir() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _engine_fingerprint() -> bytes:
-    """The content of every file of the engine: an edited engine never reads an old cache."""
+    """The content of every file of the engine, in every subpackage: an edited engine never
+    reads an old cache. Files are taken in a fixed order by their path inside the package."""
     here = Path(__file__).resolve().parent
+    while here.name != "dsl" and here.parent != here:   # this module may sit in a subpackage
+        here = here.parent
     digest = hashlib.sha256(f"{_FORMAT}:{sys.version_info[:2]}".encode())
-    for entry in sorted(os.scandir(here), key=lambda e: e.name):
-        if entry.is_file() and entry.name.endswith((".py", ".lark", ".yaml", ".json")):
-            digest.update(entry.name.encode() + b"\0")
-            with open(entry.path, "rb") as handle:
-                digest.update(handle.read())
+    for relative in engine_files(here):
+        digest.update(relative.encode() + b"\0")
+        with open(os.path.join(here, relative), "rb") as handle:
+            digest.update(handle.read())
     return digest.digest()
+
+
+def engine_files(root: Path) -> list[str]:
+    """Every source and data file of the package under `root`, as sorted '/'-paths."""
+    found: list[str] = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__" and not d.startswith(".")]
+        for name in files:
+            if name.endswith((".py", ".lark", ".yaml", ".json")):
+                found.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+    return sorted(found)
 
 
 def key_for(content: bytes) -> str:

@@ -7,12 +7,20 @@ from .errors import Diagnostic, DslError
 
 
 def packaged_rulebooks_dir() -> Path | None:
-    """The rulebooks shipped with the package (or the checkout's rulebooks/ when run from source)."""
-    here = Path(__file__).resolve().parent
-    for folder in (here / "rulebooks", here.parent / "rulebooks"):   # installed, then a checkout
-        if folder.is_dir():
-            return folder
-    return None
+    """The rulebooks shipped with the package (the `dsl.rulebooks` resources of an install),
+    else the checkout's rulebooks/ when run from source."""
+    try:
+        from importlib.resources import files
+
+        shipped = files("dsl.rulebooks")
+        if shipped.is_dir():
+            return Path(str(shipped))
+    except (ModuleNotFoundError, TypeError, OSError):
+        pass   # a source checkout: dsl.rulebooks exists only once installed
+    import dsl
+
+    checkout = Path(dsl.__file__).resolve().parent.parent / "rulebooks"
+    return checkout if checkout.is_dir() else None
 
 
 def find_rulebook(name: str, cwd: Path | None = None) -> Path:
