@@ -89,7 +89,7 @@ def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
     sys.exit(1 if failed else 0)
 
 
-def _parse_at(value: str | None) -> datetime | None:
+def _parse_at(value: str | None, lang: str = "both") -> datetime | None:
     from dsl.values import ValueError_, parse_timestamp
 
     if value is None:
@@ -97,10 +97,11 @@ def _parse_at(value: str | None) -> datetime | None:
     try:
         return parse_timestamp(value.strip())
     except ValueError_ as exc:
-        raise click.BadParameter(f"{value!r}: {exc}", param_hint="--at") from None
+        raise click.BadParameter(_option_problem("--at", value, exc.problem, lang), param_hint="--at") from None
 
 
-def _parse_within(value: str | None) -> timedelta | None:
+def _parse_within(value: str | None, lang: str = "both") -> timedelta | None:
+    from dsl.errors import Phrase
     from dsl.values import ValueError_, parse_duration, suggest_duration
 
     if value is None:
@@ -109,8 +110,15 @@ def _parse_within(value: str | None) -> timedelta | None:
         return parse_duration(value.strip())
     except ValueError_:
         meant = suggest_duration(value)
-        raise click.BadParameter(f"{value!r} is not a duration" + (f"; did you mean {meant!r}?" if meant else
-                                 " such as 6h, 2d, 30m"), param_hint="--within") from None
+        why = Phrase("cli.not_duration_meant", meant=meant) if meant else Phrase("cli.not_duration")
+        raise click.BadParameter(_option_problem("--within", value, why, lang), param_hint="--within") from None
+
+
+def _option_problem(option: str, value: str, why: Any, lang: str) -> str:
+    """E404 for an option's value, in the user's language, as the other messages of the command line."""
+    from dsl.errors import Diagnostic
+
+    return "E404 " + Diagnostic("E404", args={"option": option, "text": value, "detail": why}).message(lang)
 
 
 def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lang: str = "both") -> list[Any]:
@@ -244,14 +252,14 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     from dsl.caseio import read_cases
 
     if not platforms and not rulebook_paths:
-        raise click.UsageError("say which rulebook: --platform NAME or --rulebook FILE")
+        raise click.UsageError(_say("which_rulebook", lang))
     for name in cases:
         if name != "-" and not Path(name).exists():
             raise click.BadParameter(_say("case_missing", lang, name=name), param_hint="CASES")
     if list(cases).count("-") > 1:
         raise click.BadParameter(_say("stdin_once", lang), param_hint="CASES")
-    at = _parse_at(at_text)
-    within = _parse_within(within_text)
+    at = _parse_at(at_text, lang)
+    within = _parse_within(within_text, lang)
     books = _load_books(platforms, rulebook_paths, lang)
     out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115 - closed below
     try:

@@ -27,7 +27,6 @@ class Span:
 # code -> (English, Chinese). Codes are stable: E1xx syntax, E2xx names/types,
 # E3xx rulebook shape, E4xx cases and runtime, E5xx examples.
 MESSAGES: Final[dict[str, tuple[str, str]]] = {
-    "E100": ("syntax error: {detail}", "语法错误：{detail}"),
     "E101": ("unexpected character {char!r}", "意外的字符 {char!r}"),
     "E102": ("unexpected end of expression", "表达式意外结束"),
     "E103": ("bad duration literal {text!r}", "无效的时长 {text!r}"),
@@ -66,9 +65,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E401": ("case {case}: {detail}", "案例 {case}：{detail}"),
     "E402": ("case {case}: field {path}: {detail}", "案例 {case}：字段 {path}：{detail}"),
     "E403": ("rule {rule!r} failed while evaluating: {detail}", "规则 {rule!r} 求值失败：{detail}"),
-    "E404": ("bad --at time {text!r}: {detail}", "无效的 --at 时间 {text!r}：{detail}"),
+    "E404": ("bad {option} value {text!r}: {detail}", "无效的 {option} 取值 {text!r}：{detail}"),
     "E405": ("case {case}: unknown field {path!r}", "案例 {case}：未知字段 {path!r}"),
-    "E501": ("example {name!r} of rule {rule!r} failed", "规则 {rule!r} 的示例 {name!r} 未通过"),
     # `rulebook check` of the cases in base_case and the examples (dsl/casecheck.py)
     "E502": ("unknown field {path!r} in an example's case: rules would read it as missing",
              "示例案例中有未知字段 {path!r}：规则会把它当作缺失"),

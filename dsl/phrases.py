@@ -260,6 +260,10 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.check_status": ("{errors} error(s), {warnings} warning(s)", "{errors} 个错误，{warnings} 个警告"),
     "cli.within": ("{n} result(s) with a deadline due within {within}", "{n} 个结果的期限在 {within} 内到期"),
     "cli.case_missing": ("{name!r} does not exist", "{name!r} 不存在"),
+    "cli.which_rulebook": ("say which rulebook: --platform NAME or --rulebook FILE",
+                           "请指定规则手册：--platform 平台名 或 --rulebook 文件"),
+    "cli.not_duration": ("not a duration such as 6h, 2d, 30m", "不是时长，应写作 6h、2d、30m 这样的形式"),
+    "cli.not_duration_meant": ("not a duration; did you mean {meant!r}?", "不是时长；您是否想写 {meant!r}？"),
     "cli.stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
     # case input (dsl/caseio.py, csvcases.py, cases.py): why a file, a line or a field cannot be read
 

@@ -1,0 +1,46 @@
+"""The command line's own complaints are catalogued too (issue 14, section 7): a bad `--at`
+or `--within` is E404 in the user's language, with the fix, and exits 2 (usage)."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from cli import main
+
+EXAMPLE = "examples/douyin-lightning-return.json"
+
+
+def invoke(*args: str):  # noqa: ANN201 - click's Result
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_bad_at_is_e404_in_chinese() -> None:
+    result = invoke("eval", "-p", "douyin", EXAMPLE, "--at", "昨天", "--lang", "zh")
+    assert result.exit_code == 2
+    assert "E404 无效的 --at 取值 '昨天'" in result.stderr
+    assert "ISO 8601" in result.stderr and "2026-11-05T09:00:00+08:00" in result.stderr
+    assert "bad --at" not in result.stderr
+
+
+def test_bad_at_is_e404_in_english() -> None:
+    result = invoke("eval", "-p", "douyin", EXAMPLE, "--at", "2026-13-01", "--lang", "en")
+    assert result.exit_code == 2
+    assert "E404 bad --at value '2026-13-01'" in result.stderr
+    assert "month" in result.stderr   # the calendar's reason, not a bare "invalid"
+
+
+def test_bad_within_suggests_the_duration_in_chinese() -> None:
+    result = invoke("eval", "-p", "douyin", EXAMPLE, "--within", "7天", "--lang", "zh")
+    assert result.exit_code == 2
+    assert "E404 无效的 --within 取值 '7天'：不是时长；您是否想写 '7d'？" in result.stderr
+
+
+def test_bad_within_without_a_guess_shows_the_form() -> None:
+    result = invoke("eval", "-p", "douyin", EXAMPLE, "--within", "soon", "--lang", "en")
+    assert result.exit_code == 2
+    assert "not a duration such as 6h, 2d, 30m" in result.stderr
+
+
+def test_no_rulebook_named_is_said_in_chinese() -> None:
+    result = invoke("eval", EXAMPLE, "--lang", "zh")
+    assert result.exit_code == 2
+    assert "请指定规则手册：--platform 平台名 或 --rulebook 文件" in result.stderr
