@@ -296,7 +296,7 @@ def cost_order(conditions: list[ast.Expr]) -> list[ast.Expr]:
     """Cheapest first; among equals, conditions on an object already read first, then the
     rulebook's order. All conditions of a rule must hold, so the order never changes a
     decision; it changes only how soon a failing rule stops (and so which fields it
-    reads). The decider and the per-rule path use the same order. A bare flag costs as
+    reads: where one is bad, verdict.py decides the rule without regard to order). The decider and the per-rule path use the same order. A bare flag costs as
     much as a comparison, so the author's order decides between them (an equality on the
     application type is usually the most selective). Keeping the reads of one object
     together keeps a case's memory traffic low: touching another object of the case

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any, Union
 
 from . import ast
+from .cases import FieldError
 from .interpreter import Env, interpret
+from .semantics import Undecided
 from .unparse import const_text, unparse
 from .vocabulary import Vocabulary
 
@@ -49,9 +51,11 @@ class Explainer:
         self.lang = lang
 
     def value(self, node: ast.Expr) -> Any:
-        if isinstance(node, ast.Name):
-            return self.env.lookup(node)
-        return interpret(node, self.env)
+        """A value shown beside a condition; one that hangs on a bad value raises (shown as `!`)."""
+        value = self.env.lookup(node) if isinstance(node, ast.Name) else interpret(node, self.env)
+        if isinstance(value, Undecided):
+            raise FieldError(value.problems[0])
+        return value
 
     def shown(self, value: Any, field_path: str | None = None) -> str:
         if value is None:

@@ -1,7 +1,9 @@
 """A tree-walking reference evaluator: slow and obviously right.
 
 The compiler must agree with it on every expression and case (a property test checks
-this); the checker's constant folding and unreachable-rule analysis also use it.
+this); the checker's constant folding and unreachable-rule analysis also use it. A field
+whose value is bad reads as `Undecided` (semantics.py): the interpreter is what decides a
+rule that reads one, whatever order its conditions are written or tried in.
 """
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from functools import singledispatch, wraps
 from typing import Any, Mapping
 
 from . import ast
+from .cases import FieldError
 from .errors import Phrase
 from .functions import FUNCTIONS
-from .semantics import ARITH, COMPARE, as_money, kleene_and, kleene_or, needs_money
+from .semantics import ARITH, COMPARE, Undecided, as_money, logical, needs_money, negate, strict, undecided
 
 
 class Env:
@@ -25,7 +28,12 @@ class Env:
             return self.now
         if node.path[0] == "params":
             return self.params[".".join(node.path[1:])]
-        return self.fields.get(node.dotted)
+        try:
+            return self.fields[node.dotted]
+        except KeyError:
+            return None
+        except FieldError as exc:      # a bad value: what reads it hangs on it
+            return Undecided((exc.problem,))
 
 
 class NotConstant(Exception):
@@ -96,23 +104,24 @@ def _(node: ast.Name, env: Env) -> Any:
 
 @_eval.register
 def _(node: ast.ListExpr, env: Env) -> Any:
-    return tuple(_eval(i, env) for i in node.items)     # lists are tuples everywhere (cases too)
+    items = tuple(_eval(i, env) for i in node.items)     # lists are tuples everywhere (cases too)
+    return undecided(items) if any(isinstance(i, Undecided) for i in items) else items
 
 
 @_eval.register
 def _(node: ast.Unary, env: Env) -> Any:
     value = _eval(node.operand, env)
-    if value is None:
-        return None
-    return (not value) if node.op == "not" else -value
+    if node.op == "not":
+        return negate(value)
+    early = strict([value])
+    return -value if early is ... else early
 
 
 @_eval.register
 def _(node: ast.Binary, env: Env) -> Any:
     left, right = _eval(node.left, env), _eval(node.right, env)
-    if left is None or right is None:
-        return None
-    return ARITH[node.op](left, right)
+    early = strict([left, right])
+    return ARITH[node.op](left, right) if early is ... else early
 
 
 @_eval.register
@@ -120,10 +129,11 @@ def _(node: ast.Compare, env: Env) -> Any:
     left, right = _eval(node.left, env), _eval(node.right, env)
     if node.op in ("==", "!=") and (_is_null_const(node.left) or _is_null_const(node.right)):
         other = right if _is_null_const(node.left) else left
+        if isinstance(other, Undecided):
+            return undecided([other])
         return (other is None) if node.op == "==" else (other is not None)
-    if left is None or right is None:
-        return None
-    return COMPARE[node.op](left, right)
+    early = strict([left, right])
+    return COMPARE[node.op](left, right) if early is ... else early
 
 
 def _is_null_const(node: ast.Expr) -> bool:
@@ -132,8 +142,7 @@ def _is_null_const(node: ast.Expr) -> bool:
 
 @_eval.register
 def _(node: ast.Logical, env: Env) -> Any:
-    values = [_eval(i, env) for i in node.items]
-    return kleene_and(values) if node.op == "and" else kleene_or(values)
+    return logical(node.op, [_eval(i, env) for i in node.items])
 
 
 @_eval.register
@@ -141,12 +150,16 @@ def _(node: ast.Logical, env: Env) -> Any:
 def _(node: ast.Call, env: Env) -> Any:
     fn = FUNCTIONS[node.name]
     args = [_eval(a, env) for a in node.args]
-    if not fn.null_safe and any(a is None for a in args):
-        return None
-    return fn.impl(*args)
+    if fn.null_safe:    # it reads every argument, null or not: a bad one leaves it undecided
+        return undecided(args) if any(isinstance(a, Undecided) for a in args) else fn.impl(*args)
+    early = strict(args)
+    return fn.impl(*args) if early is ... else early
 
 
 @_eval.register
 @_money_choice
 def _(node: ast.Cond, env: Env) -> Any:
-    return _eval(node.then, env) if _eval(node.test, env) is True else _eval(node.orelse, env)
+    test = _eval(node.test, env)
+    if isinstance(test, Undecided) and test.may_hold:
+        return undecided([test])
+    return _eval(node.then, env) if test is True else _eval(node.orelse, env)
