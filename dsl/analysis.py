@@ -10,7 +10,7 @@ from typing import Any
 
 from . import ast
 from .errors import Diagnostic, Phrase
-from .interpreter import fold
+from .lower import fold
 from .functions import FUNCTIONS
 from .model import ExprRef, Rulebook
 from .unparse import unparse
@@ -132,7 +132,7 @@ def _add_facts(facts: _Facts, tree: ast.Expr, params: dict[str, Any]) -> str | N
 
 
 def _add_fact(facts: _Facts, node: ast.Expr, params: dict[str, Any]) -> str | None:
-    if isinstance(node, ast.Name) and node.path[0] not in ("params", "now"):
+    if isinstance(node, ast.Name) and node.reads_case:
         return _allow(facts, node.dotted, {True})
     if isinstance(node, ast.Unary) and node.op == "not" and isinstance(node.operand, ast.Name):
         return _allow(facts, node.operand.dotted, {False})
@@ -144,7 +144,7 @@ def _add_fact(facts: _Facts, node: ast.Expr, params: dict[str, Any]) -> str | No
             op, left, right = _FLIP[op], right, left
         else:
             return None
-    if left.path[0] in ("params", "now"):
+    if not left.reads_case:
         return None
     is_const, value = fold(right, params)
     if not is_const or value is None:

@@ -14,8 +14,9 @@ from typing import Any, Callable, Mapping
 
 from . import ast
 from .functions import FUNCTIONS
-from .interpreter import fold
-from .semantics import add, as_money, div, mul, needs_money, sub
+from .lower import fold
+from .pybuiltins import IMPLEMENTATIONS
+from .semantics import add, as_money, div, mul, sub
 
 _PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "in", "not in": "not in"}
 
@@ -79,7 +80,7 @@ def _hashable(value: Any) -> bool:
 
 # Helpers every generated module can call; not pickled with a module's constants.
 RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money}
-RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
+RUNTIME.update({f"_fn_{name}": impl for name, impl in IMPLEMENTATIONS.items()})
 
 
 class ExprGen:
@@ -96,8 +97,10 @@ class ExprGen:
 
     # -- helpers -------------------------------------------------------------------
     def folded(self, node: ast.Expr) -> tuple[bool, Any]:
-        if isinstance(node, (ast.Const, ast.Name)) and not (isinstance(node, ast.Name) and node.path[0] == "params"):
-            return (True, node.value) if isinstance(node, ast.Const) else (False, None)
+        if isinstance(node, ast.Const):
+            return True, node.value
+        if isinstance(node, ast.Name) and node.kind != "param":
+            return False, None
         return fold(node, self.module.params)
 
     def nonnull(self, node: ast.Expr) -> bool:
@@ -105,7 +108,7 @@ class ExprGen:
         if is_const:
             return value is not None
         if isinstance(node, ast.Name):
-            return node.path == ("now",)
+            return node.kind == "now"
         if isinstance(node, ast.Binary):
             return node.op != "/" and self.nonnull(node.left) and self.nonnull(node.right)
         if isinstance(node, ast.Unary) and node.op == "-":
@@ -131,7 +134,8 @@ class ExprGen:
     # -- value form: the three-valued result -----------------------------------------
     def value(self, node: ast.Expr) -> str:
         code = self._value(node)
-        return f"_as_money({code})" if needs_money(node) else code
+        # the checker's coercion: a money-typed choice that may pick an int operand
+        return f"_as_money({code})" if getattr(node, "coerce", ()) else code
 
     def _value(self, node: ast.Expr) -> str:
         is_const, val = self.folded(node)
@@ -140,7 +144,7 @@ class ExprGen:
                 val = tuple(val)
             return self.module.constant(val)
         match node:
-            case ast.Name(path=("now",)):
+            case ast.Name(kind="now"):
                 return "at"
             case ast.Name():
                 return self.field_code(node.dotted) if self.field_code else f"v[{node.dotted!r}]"
@@ -177,12 +181,12 @@ class ExprGen:
 
     def binary(self, node: ast.Binary) -> str:
         (a, b), tests = self.guarded([node.left, node.right])
-        kinds = {getattr(node.left, "type").kind, getattr(node.right, "type").kind}  # type: ignore[union-attr]
-        if node.op == "/":
+        overload = node.overload or ("div" if node.op == "/" else "num")   # the checker's choice
+        if overload == "div":
             expr = f"_div({a}, {b})"
-        elif "date" in kinds:
+        elif overload in ("days", "date_diff"):
             expr = f"_{'add' if node.op == '+' else 'sub'}({a}, {b})"
-        elif node.op == "*" and "duration" in kinds:
+        elif overload == "scale":
             expr = f"_mul({a}, {b})"
         else:
             expr = f"({a} {node.op} {b})"
@@ -282,7 +286,7 @@ def cost(node: ast.Expr) -> int:
     total = 0
     for n in ast.walk(node):
         if isinstance(n, ast.Name):
-            if n.path[0] != "params" and n.path != ("now",):
+            if n.kind == "field":
                 t = getattr(n, "type", None)
                 total += _FIELD_COST.get(t.kind if t is not None else "", 2)
         elif isinstance(n, ast.Call):
@@ -314,7 +318,7 @@ def cost_order(conditions: list[ast.Expr]) -> list[ast.Expr]:
 
 def _objects(node: ast.Expr) -> list[tuple[str, ...]]:
     """The case objects (`aftersale`, `shop`, ...) whose fields a condition reads."""
-    return [n.path[:-1] for n in ast.names(node) if n.path[0] != "params" and n.path != ("now",)]
+    return [n.path[:-1] for n in ast.fields(node)]
 
 
 def _with_null(nullable: list[tuple[str, str]], expr: str) -> str:

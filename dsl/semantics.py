@@ -149,16 +149,3 @@ def kleene_or(values: list[Any]) -> Any:
 def as_money(value: Any) -> Any:
     """An int where money is expected (`coalesce(amount, 0)`, `min(1, 2.5)`) becomes a Decimal."""
     return value if value is None or isinstance(value, (Decimal, Undecided)) else Decimal(value)
-
-
-def needs_money(node: Any) -> bool:
-    """A money-typed choice (call or if/else) that may pick an int-typed operand."""
-    from . import ast
-
-    if getattr(node, "type", None) is None or node.type.kind != "money":
-        return False
-    if isinstance(node, ast.Call):
-        return any(getattr(a, "type", None) is not None and a.type.kind == "int" for a in node.args)
-    if isinstance(node, ast.Cond):
-        return any(getattr(b, "type", None) is not None and b.type.kind == "int" for b in (node.then, node.orelse))
-    return False

@@ -534,9 +534,9 @@ def test_calendar_days_in_the_first_hours_of_year_1_are_explained() -> None:
     showed '!' for a condition the decision said holds."""
     from datetime import datetime
 
-    from dsl.functions import FUNCTIONS
+    from dsl.pybuiltins import IMPLEMENTATIONS
 
     early = datetime.fromisoformat("0001-01-01T00:00:00+08:00")
     later = datetime.fromisoformat("0001-01-03T07:00:00+08:00")
-    assert FUNCTIONS["days_between"].impl(early, later) == 2
-    assert str(FUNCTIONS["date"].impl(early)) == "0001-01-01"
+    assert IMPLEMENTATIONS["days_between"](early, later) == 2
+    assert str(IMPLEMENTATIONS["date"](early)) == "0001-01-01"
