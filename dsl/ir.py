@@ -1,8 +1,8 @@
 """The backend-neutral IR: what an expression means, with every choice already made.
 
 lower.py builds it from the checked AST. Parameters and sub-expressions of literals are
-folded into `Const`; null tests (`== null`, `is_null`) are `IsNull`; an int used as money
-is wrapped in `ToMoney`; the calendar day of a timestamp is `CalendarDay` with its time
+folded into `Const`; null tests (`== null`, `is_null`) are `IsNull`; a choice that may
+give an int where money is meant is wrapped in `ToMoney`; the calendar day of a timestamp is `CalendarDay` with its time
 zone; each arithmetic node names the meaning it has (`fn`). A backend (the Python code
 generator, the reference interpreter, a SQL generator) implements each node once.
 
@@ -98,15 +98,17 @@ class Call(Node):
 
 @dataclass(frozen=True)
 class CalendarDay(Node):
-    """The calendar day of a timestamp in `zone` (a date stays as it is)."""
+    """The calendar day of a timestamp in `zone` (a date stays as it is); `of`: the operand's
+    type kind ("timestamp", "date", or "any" for null)."""
 
     operand: Node
+    of: str = "timestamp"
     zone: str = SHANGHAI_ZONE
 
 
 @dataclass(frozen=True)
 class ToMoney(Node):
-    """An int where money is expected: `coalesce(amount, 0)` gives 0.00."""
+    """A money-typed choice (a call, if/else) that may give an int: the int becomes money."""
 
     operand: Node
 

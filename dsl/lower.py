@@ -100,26 +100,30 @@ def _node(node: ast.Expr, sub: Any, params: Mapping[str, Any]) -> ir.Node:  # no
         case ast.Call():
             return _call(node, sub)
         case ast.Cond(test=test, then=then, orelse=orelse):
-            branches = _money(node.coerce, (sub(then), sub(orelse)))
-            return ir.If(sub(test), *branches)
+            return _money(node.coerce, ir.If(sub(test), sub(then), sub(orelse)))
     raise TypeError(type(node).__name__)
 
 
 def _call(node: ast.Call, sub: Any) -> ir.Node:
-    args = _money(node.coerce, tuple(sub(a) for a in node.args))
+    args = tuple(sub(a) for a in node.args)
     if node.name == "is_null":
         return ir.IsNull(args[0])
     if node.name == "date":
-        return ir.CalendarDay(args[0])
+        return ir.CalendarDay(args[0], of=_kind(node.args[0]))
     if node.name == "days_between":   # calendar days: the day of b minus the day of a, Beijing time
-        return ir.Arith("-", "date_diff", ir.CalendarDay(args[1]), ir.CalendarDay(args[0]))
-    return ir.Call(node.name, args, FUNCTIONS[node.name].null_safe)
+        a, b = node.args
+        return ir.Arith("-", "date_diff", ir.CalendarDay(args[1], of=_kind(b)), ir.CalendarDay(args[0], of=_kind(a)))
+    return _money(node.coerce, ir.Call(node.name, args, FUNCTIONS[node.name].null_safe))
 
 
-def _money(marks: tuple[bool, ...], parts: tuple[ir.Node, ...]) -> tuple[ir.Node, ...]:
-    if not marks:
-        return parts
-    return tuple(ir.ToMoney(p) if mark else p for p, mark in zip(parts, marks))
+def _money(marks: tuple[bool, ...], choice: ir.Node) -> ir.Node:
+    """A choice among parts of which the checker marked some int where money is meant: its
+    result becomes money (`coalesce(amount, 0)` gives 0.00; `min(1, 2.5)` gives 1.00)."""
+    return ir.ToMoney(choice) if marks else choice
+
+
+def _kind(node: ast.Expr) -> str:
+    return node.type.kind if getattr(node, "type", None) is not None else "any"  # type: ignore[union-attr]
 
 
 def _is_null(node: ast.Expr) -> bool:
