@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Union
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -149,7 +150,12 @@ def outcome(result: Any) -> tuple[Any, ...]:
 
 PROPERTY = settings(max_examples=int(os.environ.get("ORDER_EXAMPLES", "60")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-changes = st.lists(st.tuples(st.sampled_from(sorted(VALUES)), st.integers(0, 6)), max_size=4)
+# A case: some fields changed (a few, or every one of them to one of its values, or kept: -1).
+changes = st.one_of(
+    st.lists(st.tuples(st.sampled_from(sorted(VALUES)), st.integers(0, 6)), max_size=10),
+    st.lists(st.integers(-1, 6), min_size=len(VALUES), max_size=len(VALUES)).map(
+        lambda picks: [(path, pick) for path, pick in zip(sorted(VALUES), picks) if pick >= 0]),
+)
 
 
 @PROPERTY
@@ -204,3 +210,75 @@ def test_a_bad_amount_the_outcome_hangs_on_is_an_error() -> None:
     result, decided = _lightning({"order.paid_amount": "abc"})
     assert result.matched is False and result.error and "order.paid_amount" in result.error
     assert decided[0] is None
+
+
+# -- compiled code and the interpreter: what compiled code decides, it decides as the interpreter does --
+
+def _views(change: list[tuple[str, int]]) -> Any:
+    from dsl.cases import open_case
+    from dsl.vocabulary import default_vocabulary
+
+    return open_case(spoiled(change), default_vocabulary()).view
+
+
+@settings(PROPERTY, max_examples=5 * PROPERTY.max_examples)   # cheap: no rulebook to load
+@given(trees(), st.lists(changes, min_size=3, max_size=6))
+def test_compiled_code_stops_only_where_the_interpreter_agrees(tree: Tree, cases: list[list[tuple[str, int]]]) -> None:
+    """Compiled code raises on a bad read and skips what cannot change its answer; where it
+    answers without raising, the interpreter (which reads a bad value as undecided) gives
+    that answer too — so the fallback never changes a decision compiled code would make."""
+    from dsl.cases import FieldError
+    from dsl.compiler import compile_expr
+    from dsl.interpreter import Env, interpret
+    from dsl.semantics import Undecided
+
+    from conftest import PARAM_VALUES, typed_ok
+
+    typed = typed_ok(text(tree))
+    forms = {kind: compile_expr(typed, PARAM_VALUES, kind) for kind in ("value", "truth")}
+    for change in cases:
+        view = _views(change)
+        reference = interpret(typed, Env(view, PARAM_VALUES, AT))
+        possible = reference.outcomes if isinstance(reference, Undecided) else {reference}
+        for kind, fn in forms.items():
+            try:
+                got = fn(view, AT)
+            except FieldError:
+                continue
+            if kind == "value":
+                assert got == reference and type(got) is type(reference), (change, got, reference)
+            elif got:
+                assert possible == {True}, (change, got, reference)
+            else:
+                assert True not in possible, (change, got, reference)
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("order.paid_amount > 100 and aftersale.type == 'reship'", False),       # false whatever the amount
+    ("aftersale.type == 'return_refund' or order.paid_amount > 100", True),  # true whatever the amount
+    ("order.paid_amount > 100 or aftersale.type == 'reship'", "undecided"),
+    ("order.paid_amount > 100 and aftersale.type == 'return_refund'", "undecided"),
+    ("not (order.paid_amount > 100)", "undecided"),
+    ("order.paid_amount == null", "undecided"),
+    ("coalesce(order.paid_amount, 0) > 1", "undecided"),
+    ("(if order.paid_amount > 1 then true else true)", "undecided"),
+    ("order.refunded_amount < order.paid_amount", None),                    # null whatever the amount
+    ("order.refunded_amount < 5 and order.paid_amount > 1", "not true"),   # null or false: never true
+])
+def test_the_table_of_undecided(expr: str, expected: Any) -> None:
+    """docs/rulebook-format.md, "Bad values": paid_amount "abc", refunded_amount missing,
+    type return_refund, domestic true."""
+    from dsl.interpreter import Env, interpret
+    from dsl.semantics import Undecided, holds
+
+    from conftest import PARAM_VALUES, typed_ok
+
+    view = _views([("order.paid_amount", 2), ("order.refunded_amount", 4), ("aftersale.type", 1),
+                   ("order.domestic", 0)])
+    got = interpret(typed_ok(expr), Env(view, PARAM_VALUES, AT))
+    if expected == "undecided":
+        assert isinstance(got, Undecided) and got.may_hold and [p.path for p in got.problems] == ["order.paid_amount"]
+    elif expected == "not true":
+        assert isinstance(got, Undecided) and holds(got) is False
+    else:
+        assert got is expected
