@@ -166,9 +166,7 @@ class CompiledRulebook:
         try:
             return _decide(rule, view, at, self, lang)
         except Hangs as exc:
-            return RuleResult(rid, False, None, error="; ".join(
-                Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang) for p in exc.problems),
-                _why=[say("bad_field", lang, path=p.path) for p in exc.problems])
+            return _undecided(rule, exc, view, at, self, lang)
         except FieldError as exc:
             p = exc.problem
             return RuleResult(rid, False, None, error=Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang),
@@ -189,14 +187,34 @@ def _decide(rule: CompiledRule, view: dict[str, Any], at: datetime, book: Compil
     cv, moment = rule.pick(view, at, moment)
     if cv is None:
         return RuleResult(rid, False, None, explain=lambda full: _explain_no_version(rule, view, at, book, lang, moment))
-    matched = matches(cv, view, at, params)
-    action = action_of(cv, view, at, params)
+    try:
+        matched = matches(cv, view, at, params)
+        action = action_of(cv, view, at, params)
+    except Hangs as exc:
+        exc.version = cv
+        raise
     deadline = value_of(cv.deadline, cv.version.deadline.tree, view, at, params) if (matched and cv.deadline) else None
     outputs = {name: value_of(fn, ref.tree, view, at, params)
                for (name, fn), (_, ref) in zip(cv.outputs, cv.version.outputs)} if matched else {}
     due = bool(matched and deadline is not None and deadline <= at)
     return RuleResult(rid, matched, action, deadline, due, cv.version.name, outputs,
                       explain=lambda full: _explain(rule, cv, view, at, book, lang, matched, full))
+
+
+def _undecided(rule: CompiledRule, hangs: Hangs, view: dict[str, Any], at: datetime, book: CompiledRulebook,
+               lang: str) -> RuleResult:
+    """A rule whose outcome hangs on bad values: an error naming them; `why` shows its conditions
+    (an undecided one marked `!`) where the version is known, else the bad fields."""
+    error = "; ".join(Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang) for p in hangs.problems)
+    fields = [say("bad_field", lang, path=p.path) for p in hangs.problems]
+    cv = hangs.version
+    if cv is None:
+        return RuleResult(rule.rule.id, False, None, error=error, _why=fields)
+
+    def explain(full: bool) -> list[str]:
+        lines = _explain(rule, cv, view, at, book, lang, False, full)
+        return lines if any(line.startswith("! ") for line in lines) else lines + fields
+    return RuleResult(rule.rule.id, False, None, error=error, explain=explain)
 
 
 def _explainer(book: CompiledRulebook, view: dict[str, Any], at: datetime, lang: str) -> Explainer:

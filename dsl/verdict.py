@@ -31,6 +31,7 @@ class Hangs(Exception):
     def __init__(self, problems: tuple[FieldProblem, ...]):
         super().__init__("; ".join(f"{p.path}: {p.detail}" for p in problems))
         self.problems = problems
+        self.version: Any = None     # the rule version whose conditions or action hang, when known
 
 
 def careful(tree: ast.Expr, view: Any, at: datetime, params: Mapping[str, Any]) -> Any:

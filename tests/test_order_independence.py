@@ -210,6 +210,9 @@ def test_a_bad_amount_the_outcome_hangs_on_is_an_error() -> None:
     result, decided = _lightning({"order.paid_amount": "abc"})
     assert result.matched is False and result.error and "order.paid_amount" in result.error
     assert decided[0] is None
+    # `why` shows the condition it hangs on; the full explanation every condition with its mark
+    assert result.why == ["! order.paid_amount <= params.lightning_max_amount: field order.paid_amount has a bad value"]
+    assert sorted(marks(result.reasons("all"))) == ["!"] + ["✓"] * 9
 
 
 # -- compiled code and the interpreter: what compiled code decides, it decides as the interpreter does --
