@@ -64,10 +64,22 @@ def matches(cv: CompiledVersion, view: Any, at: datetime, params: Mapping[str, A
         return cv.match(view, at) is True
     except FieldError:
         pass
-    verdicts = [holds(condition_value(fn, ref.tree, view, at, params)) for ref, fn in cv.conditions]
-    if any(v is False for v in verdicts):
-        return False
-    hanging = [v for v in verdicts if isinstance(v, Undecided)]
+    # One condition that does not hold settles it, whichever is found: compiled code first,
+    # the interpreter only for the conditions that read a bad value.
+    raised = []
+    for ref, fn in cv.conditions:
+        try:
+            if fn(view, at) is not True:
+                return False
+        except FieldError:
+            raised.append(ref.tree)
+    hanging = []
+    for tree in raised:
+        verdict = holds(careful(tree, view, at, params))
+        if verdict is False:
+            return False
+        if isinstance(verdict, Undecided):
+            hanging.append(verdict)
     if hanging:
         raise Hangs(undecided(hanging).problems)
     return True
