@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ast
+from . import ast, ir
 from .errors import Diagnostic, Phrase
-from .lower import fold
+from .lower import fold, lower
 from .functions import FUNCTIONS
 from .model import ExprRef, Rulebook
 from .unparse import unparse
@@ -90,7 +90,7 @@ def _always_null(node: ast.Expr, params: dict[str, Any]) -> ast.Expr | None:
     is_const, value = fold(node, params)
     if is_const:
         return node if value is None else None
-    if isinstance(node, ast.Compare) and node.op in ("==", "!=") and (_is_null(node.left) or _is_null(node.right)):
+    if isinstance(lower(node, params), ir.IsNull):    # `x == null`, `x != null`: true or false, never null
         return None
     if isinstance(node, ast.Unary):
         return _always_null(node.operand, params)

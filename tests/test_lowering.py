@@ -92,3 +92,19 @@ def test_ir_nodes_are_frozen_values() -> None:
 def test_every_builtin_signature_has_a_python_implementation() -> None:
     assert set(FUNCTIONS) == set(IMPLEMENTATIONS)
     assert not any(hasattr(fn, "impl") for fn in FUNCTIONS.values())   # signatures only
+
+
+def test_only_the_checker_tells_parameters_and_now_from_fields() -> None:
+    """After the checker, a name's kind is read (`Name.kind`, ir.Field/ir.Now/folded
+    constants), never worked out again from its spelling."""
+    import re
+    from pathlib import Path
+
+    spelled = re.compile(r"""path\[0\]\s*(==|!=|in|not in)\s*\(?["'](params|now)["']"""
+                         r"""|path\s*(==|!=)\s*\(\s*["']now["']\s*,\s*\)|dotted\s*==\s*["']now["']""")
+    # decider.py is being restructured (issue 14 §5); its three such tests go with that work.
+    allowed = {"checker.py", "decider.py"}
+    package = Path(__file__).resolve().parent.parent / "dsl"
+    found = [f"{path.name}:{n}" for path in sorted(package.glob("*.py")) if path.name not in allowed
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if spelled.search(line)]
+    assert found == []
