@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ast
+from . import ast, ir
 from .errors import Diagnostic, Phrase
-from .interpreter import fold
+from .lower import fold, lower
 from .functions import FUNCTIONS
 from .model import ExprRef, Rulebook
 from .unparse import unparse
@@ -90,7 +90,7 @@ def _always_null(node: ast.Expr, params: dict[str, Any]) -> ast.Expr | None:
     is_const, value = fold(node, params)
     if is_const:
         return node if value is None else None
-    if isinstance(node, ast.Compare) and node.op in ("==", "!=") and (_is_null(node.left) or _is_null(node.right)):
+    if isinstance(lower(node, params), ir.IsNull):    # `x == null`, `x != null`: true or false, never null
         return None
     if isinstance(node, ast.Unary):
         return _always_null(node.operand, params)
@@ -132,7 +132,7 @@ def _add_facts(facts: _Facts, tree: ast.Expr, params: dict[str, Any]) -> str | N
 
 
 def _add_fact(facts: _Facts, node: ast.Expr, params: dict[str, Any]) -> str | None:
-    if isinstance(node, ast.Name) and node.path[0] not in ("params", "now"):
+    if isinstance(node, ast.Name) and node.reads_case:
         return _allow(facts, node.dotted, {True})
     if isinstance(node, ast.Unary) and node.op == "not" and isinstance(node.operand, ast.Name):
         return _allow(facts, node.operand.dotted, {False})
@@ -144,7 +144,7 @@ def _add_fact(facts: _Facts, node: ast.Expr, params: dict[str, Any]) -> str | No
             op, left, right = _FLIP[op], right, left
         else:
             return None
-    if left.path[0] in ("params", "now"):
+    if not left.reads_case:
         return None
     is_const, value = fold(right, params)
     if not is_const or value is None:

@@ -1,7 +1,10 @@
 """The typed expression AST: frozen dataclasses, no behaviour, no Python specifics.
 
 The parser builds nodes with `type=None`; the checker returns the same tree with every
-`type` filled. Both the Python compiler and a future SQL backend read this tree.
+`type` filled and every choice made: what each name is (`kind`), which meaning of an
+operator applies (`overload`) and where an int becomes money (`coerce`). Later stages
+read these choices and never decide them again; lower.py turns the typed tree into the
+backend-neutral IR (ir.py) that every backend reads.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from .errors import Span
 from .typesys import Type
 
 ConstValue = Union[int, Decimal, str, bool, None, timedelta, date, datetime]
+NameKind = Literal["field", "param", "now"]
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
 ArithOp = Literal["+", "-", "*", "/"]
 
@@ -35,10 +39,16 @@ class Name(Expr):
 
     path: tuple[str, ...]
     type: Type | None = None
+    kind: NameKind | None = None       # set by the checker
 
     @property
     def dotted(self) -> str:
         return ".".join(self.path)
+
+    @property
+    def reads_case(self) -> bool:
+        """A case field (not a parameter, not `now`) — as the checker resolved it."""
+        return self.kind == "field"
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class Binary(Expr):
     left: Expr
     right: Expr
     type: Type | None = None
+    overload: str | None = None         # set by the checker: see checker._ARITH
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class Call(Expr):
     name: str
     args: tuple[Expr, ...]
     type: Type | None = None
+    coerce: tuple[bool, ...] = ()       # set by the checker: which arguments become money
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,7 @@ class Cond(Expr):
     then: Expr
     orelse: Expr
     type: Type | None = None
+    coerce: tuple[bool, ...] = ()       # set by the checker: (then, else) become money
 
 
 def children(node: Expr) -> tuple[Expr, ...]:
@@ -121,3 +134,8 @@ def walk(node: Expr):
 
 def names(node: Expr) -> list[Name]:
     return [n for n in walk(node) if isinstance(n, Name)]
+
+
+def fields(node: Expr) -> list[Name]:
+    """The case fields a (checked) tree reads."""
+    return [n for n in walk(node) if isinstance(n, Name) and n.kind == "field"]

@@ -89,7 +89,7 @@ def _const(node: ast.Const, scope: Scope) -> ast.Expr:
 def _name(node: ast.Name, scope: Scope) -> ast.Expr:
     dotted = node.dotted
     if dotted == "now":
-        return replace(node, type=TIMESTAMP)
+        return replace(node, type=TIMESTAMP, kind="now")
     if node.path[0] == "params":
         name = ".".join(node.path[1:])
         param = scope.params.get(name)
@@ -97,15 +97,15 @@ def _name(node: ast.Name, scope: Scope) -> ast.Expr:
             suggestion = did_you_mean(name, set(scope.params))
             scope.error("E202", node, ("did_you_mean", {"suggestion": f"params.{suggestion}"}) if suggestion else None,
                         name=dotted)
-            return replace(node, type=ANY)
-        return replace(node, type=param.type)
+            return replace(node, type=ANY, kind="param")
+        return replace(node, type=param.type, kind="param")
     fld = scope.vocabulary.get(dotted)
     if fld is None:
         options = set(scope.vocabulary.paths()) | {"now"} | {f"params.{p}" for p in scope.params}
         suggestion = did_you_mean(dotted, options)
         scope.error("E201", node, ("did_you_mean", {"suggestion": suggestion}) if suggestion else None, name=dotted)
-        return replace(node, type=ANY)
-    return replace(node, type=fld.type)
+        return replace(node, type=ANY, kind="field")
+    return replace(node, type=fld.type, kind="field")
 
 
 @_check.register
@@ -148,22 +148,26 @@ def _want_bool(node: ast.Expr, scope: Scope, what: Phrase) -> None:
         scope.error("E207", node, what=what, expected=BOOL, actual=t)
 
 
-_ARITH: dict[tuple[str, str, str], Type] = {}
+# (op, left kind, right kind) -> (result type, overload). The overload names the meaning
+# each backend implements (ir.Arith.fn): "num" plain arithmetic on numbers, durations and
+# timestamps; "div" exact division (null for zero); "scale" a duration times a number;
+# "days" a date plus or minus whole days; "date_diff" days from one date to another.
+_ARITH: dict[tuple[str, str, str], tuple[Type, str]] = {}
 for _a in ("int", "money"):
     for _b in ("int", "money"):
         _num = INT if _a == _b == "int" else MONEY
         for _op in "+-*":
-            _ARITH[(_op, _a, _b)] = _num
-        _ARITH[("/", _a, _b)] = MONEY
-    _ARITH[("*", "duration", _a)] = DURATION
-    _ARITH[("*", _a, "duration")] = DURATION
-    _ARITH[("/", "duration", _a)] = DURATION
+            _ARITH[(_op, _a, _b)] = (_num, "num")
+        _ARITH[("/", _a, _b)] = (MONEY, "div")
+    _ARITH[("*", "duration", _a)] = (DURATION, "scale")
+    _ARITH[("*", _a, "duration")] = (DURATION, "scale")
+    _ARITH[("/", "duration", _a)] = (DURATION, "div")
 _ARITH.update({
-    ("+", "timestamp", "duration"): TIMESTAMP, ("+", "duration", "timestamp"): TIMESTAMP,
-    ("-", "timestamp", "duration"): TIMESTAMP, ("-", "timestamp", "timestamp"): DURATION,
-    ("+", "duration", "duration"): DURATION, ("-", "duration", "duration"): DURATION,
-    ("/", "duration", "duration"): MONEY,
-    ("+", "date", "int"): DATE, ("-", "date", "int"): DATE, ("-", "date", "date"): INT,
+    ("+", "timestamp", "duration"): (TIMESTAMP, "num"), ("+", "duration", "timestamp"): (TIMESTAMP, "num"),
+    ("-", "timestamp", "duration"): (TIMESTAMP, "num"), ("-", "timestamp", "timestamp"): (DURATION, "num"),
+    ("+", "duration", "duration"): (DURATION, "num"), ("-", "duration", "duration"): (DURATION, "num"),
+    ("/", "duration", "duration"): (MONEY, "div"),
+    ("+", "date", "int"): (DATE, "days"), ("-", "date", "int"): (DATE, "days"), ("-", "date", "date"): (INT, "date_diff"),
 })
 
 
@@ -174,12 +178,21 @@ def _binary(node: ast.Binary, scope: Scope) -> ast.Expr:
     if lt.kind in ("any", "null") or rt.kind in ("any", "null"):
         known = rt if lt.kind in ("any", "null") else lt
         result = known if known.kind not in ("any", "null") else ANY
-        return replace(node, left=left, right=right, type=result)
-    result = _ARITH.get((node.op, lt.kind, rt.kind))
-    if result is None:
+        return replace(node, left=left, right=right, type=result, overload=_untyped_overload(node.op, known))
+    found = _ARITH.get((node.op, lt.kind, rt.kind))
+    if found is None:
         scope.error("E204", node, op=node.op, left=lt, right=rt)
-        result = ANY
-    return replace(node, left=left, right=right, type=result)
+        return replace(node, left=left, right=right, type=ANY)
+    return replace(node, left=left, right=right, type=found[0], overload=found[1])
+
+
+def _untyped_overload(op: str, known: Type) -> str:
+    """The meaning of `null + x` (null whatever it means; chosen as the known side's would be)."""
+    if op == "/":
+        return "div"
+    if known.kind == "date":
+        return "days"
+    return "scale" if op == "*" and known.kind == "duration" else "num"
 
 
 _ORDERED_KINDS = {"int", "money", "timestamp", "date", "duration"}
@@ -284,7 +297,16 @@ def _call(node: ast.Call, scope: Scope) -> ast.Expr:
         return replace(node, args=args, type=ANY)
     if any(type_of(a).kind == "object" for a in args) and node.name != "is_null":
         scope.error("E211", node, name=node.name)
-    return replace(node, args=args, type=result)
+    return replace(node, args=args, type=result, coerce=_to_money(result, args))
+
+
+def _to_money(result: Type, parts: tuple[ast.Expr, ...]) -> tuple[bool, ...]:
+    """Which of the parts a money-typed choice (a call, if/else) may give must become money:
+    `coalesce(amount, 0)` gives 0.00, not 0. () when none."""
+    if result.kind != "money":
+        return ()
+    marks = tuple(type_of(p).kind == "int" for p in parts)
+    return marks if any(marks) else ()
 
 
 @_check.register
@@ -295,7 +317,7 @@ def _cond(node: ast.Cond, scope: Scope) -> ast.Expr:
     if result is None:
         scope.error("E204", node, op="if/else", left=type_of(then), right=type_of(orelse))
         result = ANY
-    return replace(node, test=test, then=then, orelse=orelse, type=result)
+    return replace(node, test=test, then=then, orelse=orelse, type=result, coerce=_to_money(result, (then, orelse)))
 
 
 __all__ = ["Param", "Scope", "check_expr", "type_of", "STR"]

@@ -1,4 +1,4 @@
-"""Compile typed expressions to Python source, once per rulebook, then to functions.
+"""Compile expressions (their IR, lower.py) to Python source, once per rulebook, then to functions.
 
 Every expression becomes a small function `f(v, at)` over the case view `v` (a dict of
 parsed values keyed by path) and the moment `at`. Conditions get a *truth* form that
@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from . import ast
-from .functions import FUNCTIONS
-from .interpreter import fold
-from .semantics import add, as_money, div, mul, needs_money, sub
+from . import ast, ir
+from .lower import lower
+from .pybuiltins import IMPLEMENTATIONS
+from .semantics import add, as_money, div, mul, sub
 
 _PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "in", "not in": "not in"}
 
@@ -79,11 +79,15 @@ def _hashable(value: Any) -> bool:
 
 # Helpers every generated module can call; not pickled with a module's constants.
 RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money}
-RUNTIME.update({f"_fn_{name}": fn.impl for name, fn in FUNCTIONS.items()})
+RUNTIME.update({f"_fn_{name}": impl for name, impl in IMPLEMENTATIONS.items()})
 
 
 class ExprGen:
-    """Python source for one function; walrus temporaries are numbered per function."""
+    """Python source for one function over the IR; walrus temporaries are numbered per function.
+
+    Every public method takes a checked AST node (lowered here, once per tree: the decider
+    passes those) or an IR node.
+    """
 
     def __init__(self, module: ModuleBuilder, field_code: Callable[[str], str] | None = None):
         self.module = module
@@ -94,27 +98,33 @@ class ExprGen:
         self.counter += 1
         return f"_t{self.counter}"
 
-    # -- helpers -------------------------------------------------------------------
-    def folded(self, node: ast.Expr) -> tuple[bool, Any]:
-        if isinstance(node, (ast.Const, ast.Name)) and not (isinstance(node, ast.Name) and node.path[0] == "params"):
-            return (True, node.value) if isinstance(node, ast.Const) else (False, None)
-        return fold(node, self.module.params)
+    def ir(self, node: ast.Expr | ir.Node) -> ir.Node:
+        return node if isinstance(node, ir.Node) else lower(node, self.module.params)
 
-    def nonnull(self, node: ast.Expr) -> bool:
-        is_const, value = self.folded(node)
-        if is_const:
-            return value is not None
-        if isinstance(node, ast.Name):
-            return node.path == ("now",)
-        if isinstance(node, ast.Binary):
-            return node.op != "/" and self.nonnull(node.left) and self.nonnull(node.right)
-        if isinstance(node, ast.Unary) and node.op == "-":
-            return self.nonnull(node.operand)
-        if isinstance(node, ast.ListExpr):
-            return True
+    # -- helpers -------------------------------------------------------------------
+    def folded(self, node: ast.Expr | ir.Node) -> tuple[bool, Any]:
+        n = self.ir(node)
+        return (True, n.value) if isinstance(n, ir.Const) else (False, None)
+
+    def nonnull(self, node: ast.Expr | ir.Node) -> bool:
+        """Certainly not null. A field may be missing: False (a subclass that knows a field is
+        present says so for its ast.Name, which is what an ir.Field is asked as)."""
+        if isinstance(node, ast.Name) and node.kind == "field":
+            return False
+        match self.ir(node):
+            case ir.Const(value=value):
+                return value is not None
+            case ir.Field(path=path):
+                return self.nonnull(ast.Name(None, tuple(path.split(".")), kind="field"))  # type: ignore[arg-type]
+            case ir.Now() | ir.ListOf():
+                return True
+            case ir.Arith(fn=fn, left=left, right=right):
+                return fn != "div" and self.nonnull(left) and self.nonnull(right)
+            case ir.Neg(operand=operand):
+                return self.nonnull(operand)
         return False
 
-    def guarded(self, nodes: list[ast.Expr]) -> tuple[list[str], list[tuple[str, str]]]:
+    def guarded(self, nodes: list[Any]) -> tuple[list[str], list[tuple[str, str]]]:
         """(expressions to use, (temporary, code) of each nullable operand)."""
         uses: list[str] = []
         nullable: list[tuple[str, str]] = []
@@ -129,85 +139,82 @@ class ExprGen:
         return uses, nullable
 
     # -- value form: the three-valued result -----------------------------------------
-    def value(self, node: ast.Expr) -> str:
-        code = self._value(node)
-        return f"_as_money({code})" if needs_money(node) else code
-
-    def _value(self, node: ast.Expr) -> str:
-        is_const, val = self.folded(node)
-        if is_const:
-            if isinstance(val, list):
-                val = tuple(val)
-            return self.module.constant(val)
-        match node:
-            case ast.Name(path=("now",)):
+    def value(self, node: ast.Expr | ir.Node) -> str:  # noqa: C901 - one case per node
+        n = self.ir(node)
+        match n:
+            case ir.Const(value=val):
+                return self.module.constant(tuple(val) if isinstance(val, list) else val)
+            case ir.Now():
                 return "at"
-            case ast.Name():
-                return self.field_code(node.dotted) if self.field_code else f"v[{node.dotted!r}]"
-            case ast.ListExpr(items=items):
+            case ir.Field(path=path):
+                return self.field_code(path) if self.field_code else f"v[{path!r}]"
+            case ir.ListOf(items=items):
                 return "(" + "".join(self.value(i) + ", " for i in items) + ")"
-            case ast.Unary(op=op, operand=operand):
+            case ir.Not(operand=operand) | ir.Neg(operand=operand):
                 (x,), tests = self.guarded([operand])
-                expr = f"(not {x})" if op == "not" else f"(-{x})"
-                return _with_null(tests, expr)
-            case ast.Binary():
-                return self.binary(node)
-            case ast.Compare():
-                return self.compare_value(node)
-            case ast.Logical(op=op, items=items):
+                return _with_null(tests, f"(not {x})" if isinstance(n, ir.Not) else f"(-{x})")
+            case ir.Arith():
+                return self.arith(n)
+            case ir.IsNull():
+                return self.null_test(n)
+            case ir.Compare():
+                return self.compare_value(n)
+            case ir.Logical(op=op, items=items):
                 return self.logical_value(op, list(items))
-            case ast.Call(name="days_between", args=(a, b)):
+            case ir.CalendarDay(operand=a, of="timestamp"):
                 # Every timestamp in a view is in Beijing time (UTC+8), so its calendar day
                 # is its own date: no conversion needed here.
-                (x, y), tests = self.guarded([a, b])
-                return _with_null(tests, f"({y}.toordinal() - {x}.toordinal())")
-            case ast.Call(name="date", args=(a,)) if getattr(a, "type", None) is not None and a.type.kind == "timestamp":
                 (x,), tests = self.guarded([a])
                 return _with_null(tests, f"{x}.date()")
-            case ast.Call(name=name, args=args):
-                fn = FUNCTIONS[name]
-                if fn.null_safe:
-                    return f"_fn_{name}(" + ", ".join(self.value(a) for a in args) + ")"
+            case ir.CalendarDay(operand=a):
+                (x,), tests = self.guarded([a])
+                return _with_null(tests, f"_fn_date({x})")
+            case ir.Call(name=name, args=args, null_safe=True):
+                return f"_fn_{name}(" + ", ".join(self.value(a) for a in args) + ")"
+            case ir.Call(name=name, args=args):
                 uses, tests = self.guarded(list(args))
                 return _with_null(tests, f"_fn_{name}(" + ", ".join(uses) + ")")
-            case ast.Cond(test=test, then=then, orelse=orelse):
+            case ir.ToMoney(operand=operand):
+                return f"_as_money({self.value(operand)})"
+            case ir.If(test=test, then=then, orelse=orelse):
                 cond = self.truth(test)   # written first: it runs first (reads it starts are cached)
                 return f"({self.value(then)} if {cond} else {self.value(orelse)})"
-        raise TypeError(type(node).__name__)
+        raise TypeError(type(n).__name__)
 
-    def binary(self, node: ast.Binary) -> str:
+    def arith(self, node: ir.Arith) -> str:
+        match node:
+            case ir.Arith(fn="date_diff", left=ir.CalendarDay(operand=b), right=ir.CalendarDay(operand=a)):
+                # days_between(a, b): both days in Beijing time (every view timestamp is)
+                (x, y), tests = self.guarded([a, b])
+                return _with_null(tests, f"({y}.toordinal() - {x}.toordinal())")
         (a, b), tests = self.guarded([node.left, node.right])
-        kinds = {getattr(node.left, "type").kind, getattr(node.right, "type").kind}  # type: ignore[union-attr]
-        if node.op == "/":
+        if node.fn == "div":
             expr = f"_div({a}, {b})"
-        elif "date" in kinds:
+        elif node.fn in ("days", "date_diff"):
             expr = f"_{'add' if node.op == '+' else 'sub'}({a}, {b})"
-        elif node.op == "*" and "duration" in kinds:
+        elif node.fn == "scale":
             expr = f"_mul({a}, {b})"
         else:
             expr = f"({a} {node.op} {b})"
         return _with_null(tests, expr)
 
-    def compare_parts(self, node: ast.Compare) -> tuple[str | None, list[tuple[str, str]], str]:
-        """(null-literal test or None, null tests, the comparison on present values)."""
-        for side, other in ((node.left, node.right), (node.right, node.left)):
-            if node.op in ("==", "!=") and isinstance(side, ast.Const) and side.value is None:
-                test = f"({self.value(other)} is {'' if node.op == '==' else 'not '}None)"
-                return test, [], ""
-        right = node.right
+    def null_test(self, node: ir.IsNull) -> str:
+        return f"({self.value(node.operand)} is {'not ' if node.negated else ''}None)"
+
+    def compare_parts(self, node: ir.Compare) -> tuple[list[tuple[str, str]], str]:
+        """(null tests, the comparison on present values)."""
         if node.op in ("in", "not in"):
-            is_const, val = self.folded(right)
+            is_const, val = self.folded(node.right)
             if is_const and isinstance(val, (list, tuple, frozenset)) and all(_hashable(x) for x in val):
                 (a,), tests = self.guarded([node.left])
-                return None, tests, f"({a} {_PY_OPS[node.op]} {self.module.constant(frozenset(val))})"
-        (a, b), tests = self.guarded([node.left, right])
-        return None, tests, f"({a} {_PY_OPS[node.op]} {b})"
+                return tests, f"({a} {_PY_OPS[node.op]} {self.module.constant(frozenset(val))})"
+        (a, b), tests = self.guarded([node.left, node.right])
+        return tests, f"({a} {_PY_OPS[node.op]} {b})"
 
-    def compare_value(self, node: ast.Compare) -> str:
-        null_test, tests, cmp = self.compare_parts(node)
-        return null_test if null_test else _with_null(tests, cmp)
+    def compare_value(self, node: ir.Compare) -> str:
+        return _with_null(*self.compare_parts(node))
 
-    def logical_value(self, op: str, items: list[ast.Expr]) -> str:
+    def logical_value(self, op: str, items: list[Any]) -> str:
         decisive = "False" if op == "and" else "True"
         temps: list[str] = []
         parts: list[tuple[str, str]] = []
@@ -221,29 +228,29 @@ class ExprGen:
         return tail
 
     # -- truth form: True exactly when the value is True -----------------------------
-    def truth(self, node: ast.Expr) -> str:
-        is_const, val = self.folded(node)
-        if is_const:
-            return "True" if val is True else "False"
-        match node:
-            case ast.Logical(op=op, items=items):
+    def truth(self, node: ast.Expr | ir.Node) -> str:
+        n = self.ir(node)
+        match n:
+            case ir.Const(value=val):
+                return "True" if val is True else "False"
+            case ir.Logical(op=op, items=items):
                 return "(" + f" {op} ".join(self.truth(i) for i in items) + ")"
-            case ast.Unary(op="not", operand=operand):
+            case ir.Not(operand=operand):
                 return self.falsity(operand)
-            case ast.Compare():
-                null_test, tests, cmp = self.compare_parts(node)
-                if null_test:
-                    return null_test
-                if len(tests) == 1 and self._null_is_false(node):
+            case ir.IsNull():
+                return self.null_test(n)
+            case ir.Compare():
+                tests, cmp = self.compare_parts(n)
+                if len(tests) == 1 and self._null_is_false(n):
                     # `None == 'x'` and `None in {...}` are simply False: no null guard needed.
                     return cmp.replace(tests[0][0], tests[0][1], 1)
                 return "(" + " and ".join(_present(tests) + [cmp]) + ")"
-            case ast.Cond(test=test, then=then, orelse=orelse):
+            case ir.If(test=test, then=then, orelse=orelse):
                 cond = self.truth(test)
                 return f"({self.truth(then)} if {cond} else {self.truth(orelse)})"
-        return f"({self.value(node)} is True)"
+        return f"({self.value(n)} is True)"
 
-    def _null_is_false(self, node: ast.Compare) -> bool:
+    def _null_is_false(self, node: ir.Compare) -> bool:
         """`None == 'x'` and `None in {...}` are simply False when the right side is a constant
         without null, so the null guard of the left side can go."""
         is_const, val = self.folded(node.right)
@@ -253,25 +260,25 @@ class ExprGen:
             return True
         return node.op == "in" and isinstance(val, (list, tuple, frozenset)) and None not in val
 
-    def falsity(self, node: ast.Expr) -> str:
-        is_const, val = self.folded(node)
-        if is_const:
-            return "True" if val is False else "False"
-        match node:
-            case ast.Logical(op=op, items=items):
+    def falsity(self, node: ast.Expr | ir.Node) -> str:
+        n = self.ir(node)
+        match n:
+            case ir.Const(value=val):
+                return "True" if val is False else "False"
+            case ir.Logical(op=op, items=items):
                 joiner = " or " if op == "and" else " and "
                 return "(" + joiner.join(self.falsity(i) for i in items) + ")"
-            case ast.Unary(op="not", operand=operand):
+            case ir.Not(operand=operand):
                 return self.truth(operand)
-            case ast.Compare():
-                null_test, tests, cmp = self.compare_parts(node)
-                if null_test:
-                    return f"(not {null_test})"
+            case ir.IsNull():
+                return f"(not {self.null_test(n)})"
+            case ir.Compare():
+                tests, cmp = self.compare_parts(n)
                 return "(" + " and ".join(_present(tests) + [f"not {cmp}"]) + ")"
-            case ast.Cond(test=test, then=then, orelse=orelse):
+            case ir.If(test=test, then=then, orelse=orelse):
                 cond = self.truth(test)
                 return f"({self.falsity(then)} if {cond} else {self.falsity(orelse)})"
-        return f"({self.value(node)} is False)"
+        return f"({self.value(n)} is False)"
 
 
 _FIELD_COST = {"bool": 1, "str": 1, "int": 1, "object": 1, "money": 3, "list": 3, "timestamp": 4, "date": 4}
@@ -282,7 +289,7 @@ def cost(node: ast.Expr) -> int:
     total = 0
     for n in ast.walk(node):
         if isinstance(n, ast.Name):
-            if n.path[0] != "params" and n.path != ("now",):
+            if n.kind == "field":
                 t = getattr(n, "type", None)
                 total += _FIELD_COST.get(t.kind if t is not None else "", 2)
         elif isinstance(n, ast.Call):
@@ -296,7 +303,7 @@ def cost_order(conditions: list[ast.Expr]) -> list[ast.Expr]:
     """Cheapest first; among equals, conditions on an object already read first, then the
     rulebook's order. All conditions of a rule must hold, so the order never changes a
     decision; it changes only how soon a failing rule stops (and so which fields it
-    reads). The decider and the per-rule path use the same order. A bare flag costs as
+    reads: where one is bad, verdict.py decides the rule without regard to order). The decider and the per-rule path use the same order. A bare flag costs as
     much as a comparison, so the author's order decides between them (an equality on the
     application type is usually the most selective). Keeping the reads of one object
     together keeps a case's memory traffic low: touching another object of the case
@@ -314,7 +321,7 @@ def cost_order(conditions: list[ast.Expr]) -> list[ast.Expr]:
 
 def _objects(node: ast.Expr) -> list[tuple[str, ...]]:
     """The case objects (`aftersale`, `shop`, ...) whose fields a condition reads."""
-    return [n.path[:-1] for n in ast.names(node) if n.path[0] != "params" and n.path != ("now",)]
+    return [n.path[:-1] for n in ast.fields(node)]
 
 
 def _with_null(nullable: list[tuple[str, str]], expr: str) -> str:

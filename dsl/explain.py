@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any, Union
 
 from . import ast
+from .cases import FieldError
 from .interpreter import Env, interpret
+from .semantics import Undecided
 from .unparse import const_text, unparse
 from .vocabulary import Vocabulary
 
@@ -49,9 +51,11 @@ class Explainer:
         self.lang = lang
 
     def value(self, node: ast.Expr) -> Any:
-        if isinstance(node, ast.Name):
-            return self.env.lookup(node)
-        return interpret(node, self.env)
+        """A value shown beside a condition; one that hangs on a bad value raises (shown as `!`)."""
+        value = self.env.lookup(node) if isinstance(node, ast.Name) else interpret(node, self.env)
+        if isinstance(value, Undecided):
+            raise FieldError(value.problems[0])
+        return value
 
     def shown(self, value: Any, field_path: str | None = None) -> str:
         if value is None:
@@ -93,9 +97,9 @@ class Explainer:
         return "".join(out)
 
     def _describe_parts(self, node: ast.Expr) -> list[_Part]:
-        if isinstance(node, ast.Name) and node.path[0] == "params":
+        if isinstance(node, ast.Name) and node.kind == "param":
             return [self.shown(self.value(node)) + f" ({node.dotted})"]
-        if isinstance(node, ast.Name) and node.path == ("now",):
+        if isinstance(node, ast.Name) and node.kind == "now":
             return [("判定时间 " if self.lang == "zh" else "") + "now = ", (node, None)]
         if isinstance(node, ast.Name):
             fld = self.vocabulary.get(node.dotted)
@@ -116,7 +120,7 @@ class Explainer:
         seen: set[str] = set()
         detail: list[_Part] = []
         for n in ast.names(tree):
-            if n.path[0] == "params" or n.dotted in seen:
+            if n.kind == "param" or n.dotted in seen:
                 continue
             seen.add(n.dotted)
             detail += (["; "] if detail else []) + self._describe_parts(n)
@@ -124,4 +128,4 @@ class Explainer:
 
 
 def _reads_case(node: ast.Expr) -> bool:
-    return any(n.path[0] != "params" for n in ast.names(node))
+    return any(n.kind != "param" for n in ast.names(node))

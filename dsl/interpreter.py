@@ -1,17 +1,20 @@
-"""A tree-walking reference evaluator: slow and obviously right.
+"""The reference interpreter: the IR (ir.py) walked node by node, slow and obviously right.
 
-The compiler must agree with it on every expression and case (a property test checks
-this); the checker's constant folding and unreachable-rule analysis also use it.
+The compiled code must agree with it on every expression and case (property tests check
+this); lowering folds constants with it, and explanations show the values it computes. A
+field whose value is bad reads as `Undecided` (semantics.py): the interpreter is what
+decides a rule that reads one, whatever order its conditions are written or tried in.
 """
 from __future__ import annotations
 
-from functools import singledispatch, wraps
+from functools import singledispatch
 from typing import Any, Mapping
 
-from . import ast
-from .errors import Phrase
-from .functions import FUNCTIONS
-from .semantics import ARITH, COMPARE, as_money, kleene_and, kleene_or, needs_money
+from . import ast, ir
+from .cases import FieldError
+from .pybuiltins import IMPLEMENTATIONS, calendar_date
+from .semantics import (ARITH, COMPARE, Undecided, add, as_money, div, logical, mul, negate, strict, sub,
+                        undecided)
 
 
 class Env:
@@ -20,133 +23,130 @@ class Env:
     def __init__(self, fields: Mapping[str, Any], params: Mapping[str, Any], now: Any):
         self.fields, self.params, self.now = fields, params, now
 
-    def lookup(self, node: ast.Name) -> Any:
-        if node.path == ("now",):
-            return self.now
-        if node.path[0] == "params":
-            return self.params[".".join(node.path[1:])]
-        return self.fields.get(node.dotted)
-
-
-class NotConstant(Exception):
-    """Raised when folding meets a case field or `now`."""
-
-
-class ConstEnv(Env):
-    def __init__(self, params: Mapping[str, Any]):
-        super().__init__({}, params, None)
-
-    def lookup(self, node: ast.Name) -> Any:
-        if node.path[0] == "params":
-            return super().lookup(node)
-        raise NotConstant(node.dotted)
-
-
-def uncomputable_constants(node: ast.Expr, params: Mapping[str, Any]) -> list[tuple[ast.Expr, str]]:
-    """The largest parts of `node` that depend on parameters and literals only and cannot be
-    computed (a date or a duration out of range: `params.last_day + days(3)` near year 9999),
-    with the reason. At run time such a part would fail on every case; found at load time,
-    it is an error where it stands."""
-    if not any(n.path[0] != "params" for n in ast.names(node)):
+    def read(self, path: str) -> Any:
+        """A case field: None when absent, an Undecided when its value is bad."""
         try:
-            _eval(node, ConstEnv(params))
-        except OverflowError:
-            return [(node, Phrase("const.range"))]
-        except (ArithmeticError, ValueError) as exc:
-            return [(node, Phrase("const.other", text=str(exc) or type(exc).__name__))]
-        return []
-    return [found for child in ast.children(node) for found in uncomputable_constants(child, params)]
+            return self.fields[path]
+        except KeyError:
+            return None
+        except FieldError as exc:      # a bad value: what reads it hangs on it
+            return Undecided((exc.problem,))
+
+    def lookup(self, node: ast.Name) -> Any:
+        """A checked name's value (explanations show them one by one)."""
+        if node.kind == "now":
+            return self.now
+        if node.kind == "param":
+            return self.params[".".join(node.path[1:])]
+        return self.read(node.dotted)
 
 
 def interpret(node: ast.Expr, env: Env) -> Any:
-    return _eval(node, env)
+    """The value of a checked tree: lowered (parameters folded), then run."""
+    from .lower import lower
+
+    return run(lower(node, env.params), env)
 
 
-def _money_choice(fn):  # type: ignore[no-untyped-def]
-    """Money-typed calls and if/else give a Decimal even when they pick an int operand."""
-    @wraps(fn)   # keeps the annotation singledispatch registers on
-    def wrapped(node: ast.Expr, env: Env) -> Any:
-        value = fn(node, env)
-        return as_money(value) if needs_money(node) else value
-    return wrapped
-
-
-def fold(node: ast.Expr, params: Mapping[str, Any]) -> tuple[bool, Any]:
-    """(True, value) when `node` depends on parameters and literals only."""
-    try:
-        return True, _eval(node, ConstEnv(params))
-    except NotConstant:
-        return False, None
+def run(node: ir.Node, env: Env | None) -> Any:
+    """The value of an IR node; `env` None for constants (lowering folds with it)."""
+    return _run(node, env)
 
 
 @singledispatch
-def _eval(node: ast.Expr, env: Env) -> Any:
+def _run(node: ir.Node, env: Env) -> Any:
     raise TypeError(type(node).__name__)
 
 
-@_eval.register
-def _(node: ast.Const, env: Env) -> Any:
+@_run.register
+def _(node: ir.Const, env: Env) -> Any:
     return node.value
 
 
-@_eval.register
-def _(node: ast.Name, env: Env) -> Any:
-    return env.lookup(node)
+@_run.register
+def _(node: ir.Field, env: Env) -> Any:
+    return env.read(node.path)
 
 
-@_eval.register
-def _(node: ast.ListExpr, env: Env) -> Any:
-    return tuple(_eval(i, env) for i in node.items)     # lists are tuples everywhere (cases too)
+@_run.register
+def _(node: ir.Now, env: Env) -> Any:
+    return env.now
 
 
-@_eval.register
-def _(node: ast.Unary, env: Env) -> Any:
-    value = _eval(node.operand, env)
-    if value is None:
-        return None
-    return (not value) if node.op == "not" else -value
+@_run.register
+def _(node: ir.ListOf, env: Env) -> Any:
+    items = tuple(_run(i, env) for i in node.items)     # lists are tuples everywhere (cases too)
+    return undecided(items) if any(isinstance(i, Undecided) for i in items) else items
 
 
-@_eval.register
-def _(node: ast.Binary, env: Env) -> Any:
-    left, right = _eval(node.left, env), _eval(node.right, env)
-    if left is None or right is None:
-        return None
-    return ARITH[node.op](left, right)
+@_run.register
+def _(node: ir.Not, env: Env) -> Any:
+    return negate(_run(node.operand, env))
 
 
-@_eval.register
-def _(node: ast.Compare, env: Env) -> Any:
-    left, right = _eval(node.left, env), _eval(node.right, env)
-    if node.op in ("==", "!=") and (_is_null_const(node.left) or _is_null_const(node.right)):
-        other = right if _is_null_const(node.left) else left
-        return (other is None) if node.op == "==" else (other is not None)
-    if left is None or right is None:
-        return None
-    return COMPARE[node.op](left, right)
+def _strictly(fn: Any, *values: Any) -> Any:
+    """`fn(*values)`, or null when a value is null, or Undecided when one is bad (null first)."""
+    early = strict(list(values))
+    return fn(*values) if early is ... else early
 
 
-def _is_null_const(node: ast.Expr) -> bool:
-    return isinstance(node, ast.Const) and node.value is None
+@_run.register
+def _(node: ir.Neg, env: Env) -> Any:
+    return _strictly(lambda x: -x, _run(node.operand, env))
 
 
-@_eval.register
-def _(node: ast.Logical, env: Env) -> Any:
-    values = [_eval(i, env) for i in node.items]
-    return kleene_and(values) if node.op == "and" else kleene_or(values)
+_ARITH_FN = {"div": div, "scale": mul, "date_diff": lambda a, b: (a - b).days}
 
 
-@_eval.register
-@_money_choice
-def _(node: ast.Call, env: Env) -> Any:
-    fn = FUNCTIONS[node.name]
-    args = [_eval(a, env) for a in node.args]
-    if not fn.null_safe and any(a is None for a in args):
-        return None
-    return fn.impl(*args)
+@_run.register
+def _(node: ir.Arith, env: Env) -> Any:
+    if node.fn == "days":
+        fn = add if node.op == "+" else sub
+    else:
+        fn = _ARITH_FN.get(node.fn) or ARITH[node.op]
+    return _strictly(fn, _run(node.left, env), _run(node.right, env))
 
 
-@_eval.register
-@_money_choice
-def _(node: ast.Cond, env: Env) -> Any:
-    return _eval(node.then, env) if _eval(node.test, env) is True else _eval(node.orelse, env)
+@_run.register
+def _(node: ir.Compare, env: Env) -> Any:
+    return _strictly(COMPARE[node.op], _run(node.left, env), _run(node.right, env))
+
+
+@_run.register
+def _(node: ir.IsNull, env: Env) -> Any:
+    value = _run(node.operand, env)
+    if isinstance(value, Undecided):
+        return undecided([value])
+    return (value is not None) if node.negated else (value is None)
+
+
+@_run.register
+def _(node: ir.Logical, env: Env) -> Any:
+    return logical(node.op, [_run(i, env) for i in node.items])
+
+
+@_run.register
+def _(node: ir.Call, env: Env) -> Any:
+    impl = IMPLEMENTATIONS[node.name]
+    args = [_run(a, env) for a in node.args]
+    if node.null_safe:    # it reads every argument, null or not: a bad one leaves it undecided
+        return undecided(args) if any(isinstance(a, Undecided) for a in args) else impl(*args)
+    return _strictly(impl, *args)
+
+
+@_run.register
+def _(node: ir.CalendarDay, env: Env) -> Any:
+    return _strictly(calendar_date, _run(node.operand, env))
+
+
+@_run.register
+def _(node: ir.ToMoney, env: Env) -> Any:
+    return as_money(_run(node.operand, env))
+
+
+@_run.register
+def _(node: ir.If, env: Env) -> Any:
+    test = _run(node.test, env)
+    if isinstance(test, Undecided) and test.may_hold:
+        return undecided([test])
+    return _run(node.then, env) if test is True else _run(node.orelse, env)

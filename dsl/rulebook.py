@@ -10,7 +10,7 @@ from typing import Any
 
 from . import ast
 from .checker import Param, Scope, check_expr
-from .interpreter import uncomputable_constants
+from .lower import uncomputable_constants
 from .errors import Diagnostic, DslError, Phrase, Span
 from .model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
 from .parser import parse_expr

@@ -13,6 +13,8 @@ from .errors import Phrase, problem_text
 from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
 from .results import CaseResult, RuleResult
+from .semantics import Undecided
+from .verdict import Hangs, action_of, condition_value, matches, value_of
 from .values import SHANGHAI, ValueError_, parse_timestamp, to_beijing
 from .vocabulary import Vocabulary, default_vocabulary
 
@@ -50,10 +52,12 @@ class CompiledRule:
     def moment(self, view: dict[str, Any], at: datetime) -> Any:
         return self.by(view, at) if self.by is not None else None
 
-    def pick(self, view: dict[str, Any], at: datetime) -> tuple[CompiledVersion | None, Any]:
+    def pick(self, view: dict[str, Any], at: datetime, moment: Any = ...) -> tuple[CompiledVersion | None, Any]:
+        """The version in effect at the rule's moment (computed here unless given)."""
         if self.by is None:
             return self.versions[0], None
-        moment = self.moment(view, at)
+        if moment is ...:
+            moment = self.moment(view, at)
         if moment is None:
             return None, None
         for cv in self.versions:
@@ -161,6 +165,8 @@ class CompiledRulebook:
         rid = rule.rule.id
         try:
             return _decide(rule, view, at, self, lang)
+        except Hangs as exc:
+            return _undecided(rule, exc, view, at, self, lang)
         except FieldError as exc:
             p = exc.problem
             return RuleResult(rid, False, None, error=Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang),
@@ -174,17 +180,41 @@ class CompiledRulebook:
 
 
 def _decide(rule: CompiledRule, view: dict[str, Any], at: datetime, book: CompiledRulebook, lang: str) -> RuleResult:
+    """Compiled code decides; where it reads a bad value, verdict.py does (never the order)."""
     rid = rule.rule.id
-    cv, moment = rule.pick(view, at)
+    params = book.params
+    moment = value_of(rule.by, rule.rule.versions_by.tree, view, at, params) if rule.by is not None else None
+    cv, moment = rule.pick(view, at, moment)
     if cv is None:
         return RuleResult(rid, False, None, explain=lambda full: _explain_no_version(rule, view, at, book, lang, moment))
-    matched = cv.match(view, at) is True
-    action = cv.select_action(view, at)
-    deadline = cv.deadline(view, at) if (matched and cv.deadline) else None
-    outputs = {name: fn(view, at) for name, fn in cv.outputs} if matched else {}
+    try:
+        matched = matches(cv, view, at, params)
+        action = action_of(cv, view, at, params)
+    except Hangs as exc:
+        exc.version = cv
+        raise
+    deadline = value_of(cv.deadline, cv.version.deadline.tree, view, at, params) if (matched and cv.deadline) else None
+    outputs = {name: value_of(fn, ref.tree, view, at, params)
+               for (name, fn), (_, ref) in zip(cv.outputs, cv.version.outputs)} if matched else {}
     due = bool(matched and deadline is not None and deadline <= at)
     return RuleResult(rid, matched, action, deadline, due, cv.version.name, outputs,
                       explain=lambda full: _explain(rule, cv, view, at, book, lang, matched, full))
+
+
+def _undecided(rule: CompiledRule, hangs: Hangs, view: dict[str, Any], at: datetime, book: CompiledRulebook,
+               lang: str) -> RuleResult:
+    """A rule whose outcome hangs on bad values: an error naming them; `why` shows its conditions
+    (an undecided one marked `!`) where the version is known, else the bad fields."""
+    error = "; ".join(Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang) for p in hangs.problems)
+    fields = [say("bad_field", lang, path=p.path) for p in hangs.problems]
+    cv = hangs.version
+    if cv is None:
+        return RuleResult(rule.rule.id, False, None, error=error, _why=fields)
+
+    def explain(full: bool) -> list[str]:
+        lines = _explain(rule, cv, view, at, book, lang, False, full)
+        return lines if any(line.startswith("! ") for line in lines) else lines + fields
+    return RuleResult(rule.rule.id, False, None, error=error, explain=explain)
 
 
 def _explainer(book: CompiledRulebook, view: dict[str, Any], at: datetime, lang: str) -> Explainer:
@@ -212,16 +242,16 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
         lines.append(say("version", lang, name=cv.version.name, by=explainer.describe(rule.rule.versions_by.tree)))
     for ref, fn in cv.conditions:
         try:
-            value = fn(view, at)
-        except FieldError as exc:
-            lines.append(f"! {ref.text.strip()}: " + say("bad_field", lang, path=exc.problem.path))
-            continue
+            value = condition_value(fn, ref.tree, view, at, book.params)
         except Exception as exc:  # noqa: BLE001 - e.g. a date beyond year 9999 in a condition not needed to decide
             lines.append(f"! {ref.text.strip()}: " + say("failed", lang, detail=f"{type(exc).__name__}: {exc}"))
             continue
+        if isinstance(value, Undecided) and value.may_hold:   # it hangs on a bad value
+            lines.append(f"! {ref.text.strip()}: " + "; ".join(say("bad_field", lang, path=p.path) for p in value.problems))
+            continue
         if value is True and not matched and not full:
             continue
-        lines.append(explainer.condition(ref.tree, value))
+        lines.append(explainer.condition(ref.tree, False if isinstance(value, Undecided) else value))
     if matched:
         lines.append(say("all_hold", lang, n=len(cv.conditions)) if len(cv.conditions) != 1 else say("one_holds", lang))
     return lines

@@ -455,6 +455,11 @@ def test_an_enum_read_only_by_folded_tables_and_plain_code_loads(write_rulebook:
         assert fast == exact, order
 
 
+# What repeat_aftersale reads besides the count, so that its outcome hangs on the count: with
+# a missing amount it would not match whatever the count holds (matched: false, no error).
+_OTHERS_HOLD = '"paid_amount": "10.00", "refunded_amount": "0.00", "goods_kind": "physical", "domestic": true'
+
+
 @pytest.mark.parametrize("value", ["1e100000", "1E+31", "-1e40", "1000000000000000000000000000000.0"])
 def test_counts_of_more_than_30_digits_are_field_errors(value: str) -> None:
     """A short JSON number can stand for a huge count (`1e100000`): rejected as such, on
@@ -462,8 +467,9 @@ def test_counts_of_more_than_30_digits_are_field_errors(value: str) -> None:
     from dsl.caseio import loads
 
     book = load_rulebook("douyin")
-    case = loads('{"now": "2026-11-10T12:00:00+08:00", "order": {"status": "shipped", "aftersale_count": %s},'
-                 ' "aftersale": {"type": "reship"}}' % value)
+    # The rule's other conditions hold, so its outcome hangs on the count (issue 14 §1).
+    case = loads('{"now": "2026-11-10T12:00:00+08:00", "order": {"status": "shipped", "aftersale_count": %s,'
+                 ' %s}, "aftersale": {"type": "reship"}}' % (value, _OTHERS_HOLD))
     result = book.evaluate(case, lang="en")
     assert result.errors == ["field order.aftersale_count: a whole number of more than 30 digits is not a value a case can hold"]
     assert result.result("repeat_aftersale").error
@@ -477,7 +483,8 @@ def test_odd_numbers_from_python_callers_are_field_errors(value: Any) -> None:
     """Callers of the Python API can pass what JSON cannot: still a field error, never an
     exception out of `evaluate`."""
     book = load_rulebook("douyin")
-    case = {"now": "2026-11-10T12:00:00+08:00", "order": {"status": "shipped", "aftersale_count": value},
+    case = {"now": "2026-11-10T12:00:00+08:00",
+            "order": {"status": "shipped", "aftersale_count": value, **json.loads("{%s}" % _OTHERS_HOLD)},
             "aftersale": {"type": "reship"}}
     result = book.evaluate(case, lang="en")
     assert len(result.errors) == 1 and result.errors[0].startswith("field order.aftersale_count: ")
@@ -527,9 +534,9 @@ def test_calendar_days_in_the_first_hours_of_year_1_are_explained() -> None:
     showed '!' for a condition the decision said holds."""
     from datetime import datetime
 
-    from dsl.functions import FUNCTIONS
+    from dsl.pybuiltins import IMPLEMENTATIONS
 
     early = datetime.fromisoformat("0001-01-01T00:00:00+08:00")
     later = datetime.fromisoformat("0001-01-03T07:00:00+08:00")
-    assert FUNCTIONS["days_between"].impl(early, later) == 2
-    assert str(FUNCTIONS["date"].impl(early)) == "0001-01-01"
+    assert IMPLEMENTATIONS["days_between"](early, later) == 2
+    assert str(IMPLEMENTATIONS["date"](early)) == "0001-01-01"
