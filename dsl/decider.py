@@ -21,8 +21,8 @@ same body behind a guard, falling back to the exact path on anything unusual.
 How it is written (the pattern of jinja's `CodeGenerator`): the code is generated once, in
 the order it runs. A `Frame` says what the code being written can rely on (the locals
 certainly assigned there); it is copied for each branch and the copies are merged after
-(what every branch assigned). A first look at the rules (`_Plan`, no code written) counts
-the reads of each field, which decides how each is read. One allocator (`Names`) makes
+(what every branch assigned). A first look at the rules (dsl/decider_plan.py, no code written)
+counts the reads of each field, which decides how each is read. One allocator (`Names`) makes
 every name; the `Emitter` (dsl/emitter.py) lays the code out, one condition per line.
 bench/show_decider.py prints it; tests/golden/ holds it for the fixture rulebooks.
 
@@ -37,7 +37,7 @@ Names in the generated code (tests/test_decider_golden.py checks every local aga
   _d, _s           the deadline of the version that matched; the version selector's value
 Module globals:
   _F<i>, _E<i>     the i-th field read (a vocabulary Field) and its enum's allowed values
-  _v<i>            the exact converter of field i (raises on a bad value)
+  _v<i>            the exact converter of field i (raises on a bad value; converters.py writes it)
   _T<n>            a table: enum value -> whether the condition holds (KeyError: not in the enum)
   _k<n>            a constant (compiler.ModuleBuilder); _NO_VERSION no version applies;
   _U               'not read yet'; _slow, _obj, _D, _fromiso, ... helpers (converters.RUNTIME)
@@ -46,13 +46,13 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import ast
 from .compiler import ExprGen, ModuleBuilder, cost_order
 from .converters import RUNTIME as CONVERTER_RUNTIME
 from .converters import money_shape, timestamp_shape, valid_check, value_converter_source
+from .decider_frame import Frame, Names
 from .decider_plan import Plan, Unit, finite, first_read, only_field, plan_reads, table_domain, units
 from .emitter import WIDTH, Emitter, lay_out
 from .interpreter import Env, interpret
@@ -73,72 +73,6 @@ class _Unset:
 
 
 _UNSET = _Unset()
-
-
-@dataclass
-class Frame:
-    """What the code being written can rely on: the locals certainly assigned at this point.
-    A branch works on a copy (`branch`); after an `if`, what holds is what every branch
-    assigned (`merge`), as jinja's `Symbols.branch_update` does."""
-
-    ready: set[str] = field(default_factory=set)
-
-    def branch(self) -> Frame:
-        return Frame(set(self.ready))
-
-    @staticmethod
-    def merge(*branches: Frame) -> Frame:
-        return Frame(set.intersection(*(b.ready for b in branches)))
-
-
-class Names:
-    """The one allocator of the names the decider writes (the legend is in the docstring)."""
-
-    def __init__(self, module: ModuleBuilder, vocabulary: Vocabulary):
-        self.module, self.vocabulary = module, vocabulary
-        self._made: dict[tuple[str, str], str] = {}
-        self._taken: set[str] = set()
-        self.index: dict[str, int] = {}   # field path -> i of `_F<i>`, `_E<i>`, `_v<i>`
-        self.tables = 0
-
-    def _local(self, prefix: str, path: str, stem: str) -> str:
-        name = self._made.get((prefix, path))
-        if name is None:
-            base = name = prefix + stem
-            n = 2
-            while name in self._taken:
-                name, n = f"{base}_{n}", n + 1
-            self._taken.add(name)
-            self._made[(prefix, path)] = name
-        return name
-
-    def obj(self, path: str) -> str:
-        """`o_order`, `o_order_logistics`: the object's path."""
-        return self._local("o_", path, path.replace(".", "_"))
-
-    def value(self, path: str) -> str:
-        """`f_order_paid_amount`: the field's path."""
-        return self._local("f_", path, path.replace(".", "_"))
-
-    def raw(self, path: str) -> str:
-        """`x_paid_amount`: a scratch name, beside the `.get('paid_amount')` that fills it."""
-        return self._local("x_", path, path.rpartition(".")[2])
-
-    def number(self, path: str) -> int:
-        i = self.index.get(path)
-        if i is None:
-            i = self.index[path] = len(self.index)
-            self.module.constants[f"_F{i}"] = self.vocabulary.fields[path]
-        return i
-
-    def table(self, value: dict[Any, bool]) -> str:
-        name = f"_T{self.tables}"
-        self.tables += 1
-        self.module.constants[name] = value
-        return name
-
-    def has_obj(self, path: str) -> bool:
-        return ("o_", path) in self._made
 
 
 class _Reads:

@@ -95,10 +95,12 @@ def _instructions(code: types.CodeType) -> list[tuple[str, Any]]:
     """The instructions, without the NOPs CPython keeps only to mark where a line starts
     (and the EXTENDED_ARGs that shift with them); a jump by the instruction it lands on."""
     kept = [i for i in dis.get_instructions(code) if i.opname not in ("NOP", "EXTENDED_ARG")]
+    landing: dict[int, int] = {}
+    after = len(kept)
     index = {i.offset: n for n, i in enumerate(kept)}
-    landing = {}
-    for i in dis.get_instructions(code):   # a jump to a NOP lands on what follows it
-        landing[i.offset] = next((index[j.offset] for j in kept if j.offset >= i.offset), len(kept))
+    for i in reversed(list(dis.get_instructions(code))):   # a jump to a NOP lands on what follows it
+        after = index.get(i.offset, after)
+        landing[i.offset] = after
     return [(i.opname, landing[i.argval] if i.opcode in dis.hasjrel + dis.hasjabs else i.argrepr) for i in kept]
 
 
