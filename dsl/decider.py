@@ -24,7 +24,8 @@ certainly assigned there); it is copied for each branch and the copies are merge
 (what every branch assigned). A first look at the rules (dsl/decider_plan.py, no code written)
 counts the reads of each field, which decides how each is read. One allocator (`Names`) makes
 every name; the `Emitter` (dsl/emitter.py) lays the code out, one condition per line.
-bench/show_decider.py prints it; tests/golden/ holds it for the fixture rulebooks.
+bench/show_decider.py prints it; tests/golden/decider/ holds it for the fixture rulebooks;
+runtime.generate compiles it with `emitter.compile_generated` (the layout costs no instruction).
 
 Names in the generated code (tests/test_decider_golden.py checks every local against this):
   v, at            the arguments: the raw case document, the moment in Beijing time
@@ -266,9 +267,9 @@ def _prologue(out: Emitter, reads: _Reads, eager: tuple[str, ...]) -> None:
         reads.frame.ready.add(name)
 
 
-def _body(out: Emitter, gen: ExprGen, reads: _Reads, rules: list[Rule]) -> None:
+def _body(out: Emitter, gen: ExprGen, reads: _Reads, groups: list[Unit]) -> None:
     """Each rule's block, in the rulebook's order (rules that share a first test, together)."""
-    for unit in units(rules):
+    for unit in groups:
         if unit.versioned:
             _versioned(out, gen, reads, unit.members[0][0], unit.members[0][1])
         elif unit.shared:
@@ -370,7 +371,8 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
     written into both); `width=None` writes each statement on one line (same bytecode)."""
     module.constants["_NO_VERSION"] = (False, None, None, False, None, None)
     gen = ExprGen(module)
-    plan = plan_reads(gen, rules, vocabulary)
+    groups = list(units(rules))
+    plan = plan_reads(gen, rules, groups, vocabulary)
     names = Names(module, vocabulary)
     reads = _Reads(module, names, plan)
     gen.field_code = reads.access
@@ -378,19 +380,20 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
     guard_reads_order = plan.eager[:1] == ("order",)
     _prologue(order_read, reads, plan.eager[:1] if guard_reads_order else ())
     _prologue(prologue, reads, plan.eager[1:] if guard_reads_order else plan.eager)
-    _body(body, gen, reads, rules)
+    _body(body, gen, reads, groups)
     lazy = sorted(reads.unset - set(plan_names(reads, plan.eager)))
     for text in reads.converters:
         module.add_source(lay_out(text, width))
     result = "return (" + "".join(f"r{i}, " for i in range(len(rules))) + ")"
     # Module globals, not defaults: on 3.11 a specialised global load costs about what a
     # local does, while each default costs every call (measured: 3-5 % with ~20 of them).
-    lines = [f"def {name}(v, at):", *_init(lazy, 1, width), *order_read.render(1, width),
-             *prologue.render(1, width), *body.render(1, width), "    " + result]
+    # laid out once, at the depth of `decide` (inside its `try`), and moved out a level for
+    # `decide_all`: every line of it starts with at least two levels of indentation
+    code = [*prologue.render(2, width), *body.render(2, width), "        " + result]
+    lines = [f"def {name}(v, at):", *_init(lazy, 1, width), *order_read.render(1, width), *(c[4:] for c in code)]
     module.add_source("\n".join(lines) + "\n")
     order = names.obj("order")
-    module.add_source("\n".join([*_guard(order, body), *_init([n for n in lazy if n != order], 2, width),
-                                 *prologue.render(2, width), *body.render(2, width), "        " + result,
+    module.add_source("\n".join([*_guard(order, body), *_init([n for n in lazy if n != order], 2, width), *code,
                                  "    except Exception:", "        return _fallback(v, given)"]) + "\n")
 
 

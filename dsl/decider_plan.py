@@ -61,9 +61,10 @@ def units(rules: list[Rule]) -> Iterator[Unit]:
         yield Unit(tuple((j, rules[j], orders[j]) for j in members), shared=len(members) > 1)
 
 
-def plan_reads(gen: ExprGen, rules: list[Rule], vocabulary: Vocabulary) -> Plan:
+def plan_reads(gen: ExprGen, rules: list[Rule], plan_units: list[Unit], vocabulary: Vocabulary) -> Plan:
+    """How each field is read, from the reads the body of `plan_units` will make."""
     counter = _Counter(gen, vocabulary)
-    for unit in units(rules):
+    for unit in plan_units:
         counter.unit(unit)
     reads, table_reads = counter.reads, counter.table_reads
     single = frozenset(path for path, n in reads.items() if n == 1)
