@@ -112,7 +112,7 @@ class _Reads:
         if name in self.frame.ready:
             return name
         head, _, key = path.rpartition(".")
-        container, x = self.parent(head), self.names.raw(path)
+        container, x = self.parent(head), self.names.raw(path, of_object=True)
         read = f"({x} if type({x} := {container}.get({key!r})) is dict else _obj({container}, {key!r}, {path!r}))"
         return self._cached(name, read)
 

@@ -37,15 +37,15 @@ class Names:
         self.index: dict[str, int] = {}   # field path -> i of `_F<i>`, `_E<i>`, `_v<i>`
         self.tables = 0
 
-    def _local(self, prefix: str, path: str, stem: str) -> str:
-        name = self._made.get((prefix, path))
+    def _local(self, prefix: str, path: str, stem: str, kind: str = "") -> str:
+        name = self._made.get((kind or prefix, path))
         if name is None:
             base = name = prefix + stem
             n = 2
             while name in self._taken:
                 name, n = f"{base}_{n}", n + 1
             self._taken.add(name)
-            self._made[(prefix, path)] = name
+            self._made[(kind or prefix, path)] = name
         return name
 
     def obj(self, path: str) -> str:
@@ -56,9 +56,10 @@ class Names:
         """`f_order_paid_amount`: the field's path."""
         return self._local("f_", path, path.replace(".", "_"))
 
-    def raw(self, path: str) -> str:
-        """`x_paid_amount`: a scratch name, beside the `.get('paid_amount')` that fills it."""
-        return self._local("x_", path, path.rpartition(".")[2])
+    def raw(self, path: str, of_object: bool = False) -> str:
+        """`x_paid_amount`: a scratch name, beside the `.get('paid_amount')` that fills it
+        (an object's and a field's on one path are two names)."""
+        return self._local("x_", path, path.rpartition(".")[2], "x_object" if of_object else "")
 
     def number(self, path: str) -> int:
         i = self.index.get(path)
