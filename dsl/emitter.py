@@ -3,10 +3,10 @@ one operand per line, the way jinja's `CodeGenerator.writeline/indent` keeps its
 
 Code generators build each expression as one string (that is how `compiler.ExprGen` works);
 the `Emitter` lays it out. A long expression is broken inside brackets only, at the boolean
-operators and conditional branches first, so the module parses to the same tree, and compiles
-to the same bytecode, as the one-line text: layout is for the reader, never for the machine
-(tests/test_decider_golden.py holds that). A line stays long only where one literal or name
-is longer than the width.
+operators and conditional branches first, so the module parses to the same tree as the
+one-line text, and `compile_generated` compiles it to the same bytecode: layout is for the
+reader, never for the machine (tests/test_decider_golden.py holds that). A line stays long
+only where one literal or name is longer than the width.
 """
 from __future__ import annotations
 
@@ -61,10 +61,6 @@ class Emitter:
     def writeline(self, text: str) -> None:
         """One statement; an expression in it that does not fit is broken over lines."""
         self.ops.append((self.level, "=", text))
-
-    def extend(self, other: Emitter) -> None:
-        """Another emitter's statements, nested at this one's level."""
-        self.ops.extend((self.level + level, kind, item) for level, kind, item in other.ops)
 
     def render(self, level: int = 0, width: int | None = WIDTH) -> list[str]:
         """The lines, each statement `level` deeper; `width=None`: every statement on one line
@@ -240,11 +236,16 @@ def compile_generated(source: str, filename: str) -> CodeType:
     decider, 0.5 % of its time. So each statement is compiled joined on the line where it
     starts (the lines it spanned left empty): the instructions of the one-line text, the
     line numbers of the laid-out one."""
+    if '"""' in source or "'''" in source:   # text over lines: as it is
+        return compile(source, filename, "exec")
     out: list[str] = []
     depth, joined, start = 0, False, 0
     for line in source.split("\n"):
         code = _STRING.sub("''", line)
-        if "#" in code and not code.lstrip().startswith("#"):
+        if code.lstrip().startswith("#") and not (depth > 0 or joined):
+            out.append(line)   # a comment between statements: its brackets are words
+            continue
+        if "#" in code:
             return compile(source, filename, "exec")   # a comment inside a statement: as it is
         if depth > 0 or joined:   # a continuation: onto the statement's first line
             out[start] += " " + line.strip().removesuffix("\\")

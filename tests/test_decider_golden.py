@@ -168,3 +168,21 @@ def test_compiled_code_reports_the_lines_of_the_laid_out_text() -> None:
     with pytest.raises(ZeroDivisionError) as failure:
         namespace["f"](0)
     assert failure.traceback[-1].lineno + 1 == source.splitlines().index("    r0 = (") + 1
+
+
+def test_comments_and_text_do_not_upset_the_compiled_form() -> None:
+    """Brackets in comments (a rule id, a condition quoted in a group's comment) and in
+    strings are not code; the compiled form still decides as the text reads."""
+    out = Emitter()
+    with out.block("def f(v)"):
+        out.comment("rule (first: all begin with f(a, " + "b " * 60 + ")")
+        out.writeline("r0 = (" + " or ".join(f"v == '({n}#'" for n in range(12)) + ")")
+        out.comment("[ unbalanced {")
+        out.writeline("return r0")
+    source = "\n".join(out.render()) + "\n"
+    namespace: dict[str, Any] = {}
+    exec(compile_generated(source, "<generated>"), namespace)
+    assert namespace["f"]("(3#") is True and namespace["f"]("(3") is False
+    one_line: dict[str, Any] = {}
+    exec(compile("\n".join(out.render(width=None)) + "\n", "<one line>", "exec"), one_line)
+    assert namespace["f"].__code__.co_code == one_line["f"].__code__.co_code
