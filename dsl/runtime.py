@@ -9,6 +9,7 @@ from typing import Any, Callable
 from .cases import FieldError, FieldProblem, ParsedCase, open_case
 from .compiler import RUNTIME, ModuleBuilder
 from .decider import DECIDER_RUNTIME, add_decider
+from .emitter import compile_generated
 from .errors import Phrase, problem_text
 from .explain import Explainer, say
 from .model import Alternative, ExprRef, Rule, Rulebook, Version
@@ -280,7 +281,7 @@ def generate(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) ->
             for oi, (_, out) in enumerate(version.outputs):
                 module.add_function(f"{prefix}_o{oi}", "value", out.tree)
     add_decider(module, model.rules, vocabulary)
-    return module.constants, compile(module.source, f"<rulebook {model.file}>", "exec")
+    return module.constants, compile_generated(module.source, f"<rulebook {model.file}>")
 
 
 def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], code: Any,

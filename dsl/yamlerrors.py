@@ -113,6 +113,8 @@ def sibling_column(lines: list[str], number: int) -> int | None:
     Walks up through the lines that enclose this one (each less indented than all lines
     between it and here) and takes the nearest of the same kind.
     """
+    if not 0 < number <= len(lines):   # libyaml also counts a lone \r as a line break
+        return None
     text = lines[number - 1]
     item = text.lstrip(" ").startswith("- ") or text.strip() == "-"
     low = len(text) + 1_000
