@@ -7,40 +7,20 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import sys
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator
 
+from .casejson import (CaseInput, FileNotice, InputError, loads,  # noqa: F401 - re-exported (former home)
+                       reject_lone_surrogates)
+from .csvcases import read_csv
 from .errors import Phrase, json_phrase
+from .values import MAX_DEPTH
 
 MAX_LINE_CHARS = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class CaseInput:
-    """One case as read, or why it could not be read."""
-
-    source: str          # "cases.jsonl:3"
-    doc: Any = None
-    error: Phrase | None = None
-
-
-@dataclass(frozen=True)
-class FileNotice:
-    """Something about a whole input file that every case of it shares, reported once (a CSV
-    column that names no field). `path` is the case path it is about: said here, the same
-    unknown field is not said again per case."""
-
-    source: str                     # "export.csv:1:4"
-    code: str                       # "E406"
-    problem: Phrase
-    hint: Phrase | None = None
-    path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,90 +40,6 @@ class LineBlock:
 
 BLOCK_LINES = 500
 BLOCK_BYTES = 1 << 20
-
-
-class InputError(ValueError):
-    """A JSON text that parses but cannot be a case document; carries the catalogued reason."""
-
-    def __init__(self, problem: Phrase):
-        super().__init__(problem)
-        self.problem = problem
-
-
-def _reject_constant(name: str) -> Any:
-    raise InputError(Phrase("case.json_constant", name=name))
-
-
-def _int(text: str) -> int:
-    if len(text.lstrip("-")) > 30:
-        raise InputError(Phrase("case.long_number", digits=len(text)))
-    return int(text)
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object; a key given twice is an error (json keeps the last one without a word)."""
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise InputError(Phrase("case.duplicate_key", key=key, where=Phrase("pair", en="an object of the case", zh="案例的同一个对象")))
-            seen.add(key)
-    return obj
-
-
-def loads(text: str) -> Any:
-    """JSON with exact decimals: `129.90` becomes Decimal('129.90'), never a float.
-
-    A `\\ud800`-style escape that is not half of a pair is not text: rejected here, so no
-    such string reaches the output. Nesting deeper than MAX_DEPTH is rejected before
-    parsing, so the answer does not depend on how much stack the caller has left (a
-    worker process has less) and every document can be pickled to a worker.
-    """
-    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
-        raise InputError(Phrase("case.too_deep", limit=MAX_DEPTH))
-    data = json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant,
-                      object_pairs_hook=_object)
-    if "\\u" in text and _LONE_SURROGATE.search(text):
-        reject_lone_surrogates(data)
-    return data
-
-
-_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-MAX_DEPTH = 200   # as for rulebooks (yamlload.MAX_DEPTH)
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-def _depth(text: str) -> int:
-    """How deep the brackets of a JSON text nest (brackets inside strings do not count)."""
-    depth = deepest = 0
-    for match in _TOKENS.finditer(text):
-        mark = match.group()[0]
-        if mark in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif mark in "]}":
-            depth -= 1
-    return deepest
-
-
-def reject_lone_surrogates(data: Any) -> None:
-    """ValueError when a string holds half of a UTF-16 surrogate pair (not valid Unicode)."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InputError(Phrase("case.surrogate", text=repr(item[:20]))) from None
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
 
 
 #: `--input-format` names -> what a file suffix would say
@@ -197,7 +93,6 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
         yield from _json_lines(handle, name, raw_lines)
         return
     if suffix == ".csv":
-        from .csvcases import read_csv
         from .vocabulary import default_vocabulary
 
         yield from read_csv(handle, name, vocabulary or default_vocabulary(), encoding)
