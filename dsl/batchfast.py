@@ -160,7 +160,7 @@ class FastLane:
         self.now = converters_for(vocabulary)["now"] if "now" in vocabulary.fields else None
         self.at = to_beijing(at) if at is not None else None
         self.at_json = '"' + format_timestamp(self.at) + '"' if self.at is not None else ""
-        self.writers = {id(book): _Writer(book) for book in books}
+        self.pairs = [(book, _Writer(book)) for book in books]
         self.last_now: tuple[Any, datetime, str] = (None, datetime.now(SHANGHAI), "")
 
     def run(self, doc: Any, source: str, summary: Summary, write: Any) -> bool:
@@ -168,12 +168,15 @@ class FastLane:
         case is not for the fast lane."""
         if not self.clean(doc) or type(doc.get("order")) is not dict:   # no order: rejected (cases.open_case)
             return False
-        books = self.books if doc.get("platform") is None else books_for_platform(doc, self.books)
-        if isinstance(books, Phrase):
-            return False
+        pairs = self.pairs
+        if doc.get("platform") is not None:
+            books = books_for_platform(doc, self.books)
+            if isinstance(books, Phrase):
+                return False
+            pairs = [pair for pair in pairs if pair[0] in books]
         moment, at_json = self._moment(doc)
         try:
-            decided = [(book, book.decide_all(doc, moment)) for book in books]
+            decided = [(writer, book.decide_all(doc, moment)) for book, writer in pairs]
         except Exception:  # noqa: BLE001 - a rule that fails is reported by the exact path
             return False
         case_id = doc.get("id")
@@ -181,8 +184,9 @@ class FastLane:
         summary.read += 1
         summary.evaluated += 1
         summary.shown += len(decided)
-        for book, decisions in decided:
-            write(self.writers[id(book)].line(case_json, at_json, decisions, summary.matched))
+        matched = summary.matched
+        for writer, decisions in decided:
+            write(writer.line(case_json, at_json, decisions, matched))
         return True
 
     def _moment(self, doc: dict[str, Any]) -> tuple[datetime, str]:

@@ -16,7 +16,6 @@ from typing import Any, Iterator
 
 from .casejson import (CaseInput, FileNotice, InputError, loads,  # noqa: F401 - re-exported (former home)
                        reject_lone_surrogates)
-from .csvcases import read_csv
 from .errors import Phrase, json_phrase
 from .values import MAX_DEPTH
 
@@ -93,6 +92,7 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
         yield from _json_lines(handle, name, raw_lines)
         return
     if suffix == ".csv":
+        from .csvcases import read_csv   # only for CSV: it costs start-up time
         from .vocabulary import default_vocabulary
 
         yield from read_csv(handle, name, vocabulary or default_vocabulary(), encoding)
@@ -192,18 +192,15 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
         yield from _line_blocks(handle, name, start, pending)
         return
     line_no = start
-    queue = list(pending or [])
-    while True:
-        line = queue.pop(0) if queue else handle.readline(MAX_LINE_CHARS + 1)
-        if not line:
-            return
+    limit = MAX_LINE_CHARS
+    for line in chain(pending or (), iter(partial(handle.readline, limit + 1), b"")):
         line_no += 1
-        if _too_long(line):
+        if len(line) > limit and not line.endswith(b"\n"):
             yield _skip_long_line(handle, line, name, line_no)
             continue
         if line_no == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
-        if not line.strip(b" \t\r\n"):   # JSON whitespace only
+        if line[:1] != b"{" and not line.strip(b" \t\r\n"):   # JSON whitespace only
             continue
         try:
             text = line.decode("utf-8")

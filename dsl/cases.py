@@ -19,7 +19,7 @@ from .kinds import FieldError, FieldProblem, convert, label_code
 from .kinds import checked as _checked
 from .kinds import kind_of as _kind
 from .kinds import shown as _shown
-from .validator import validator_for
+from .validator import validator_once_worth_it
 from .vocabulary import Vocabulary
 
 Converter = Callable[[dict[str, Any]], Any]
@@ -88,7 +88,8 @@ class ParsedCase:
         if self.validated or self.fatal or not isinstance(self.view, CaseView) or self.vocabulary is None:
             return self
         view = self.view
-        if not view.problems and validator_for(self.vocabulary)(view.doc):
+        clean = validator_once_worth_it(self.vocabulary)
+        if clean is not None and not view.problems and clean(view.doc):
             self.validated = True   # every field holds a value of its kind and every key is known
             return self
         for path in view.converters:
