@@ -19,6 +19,7 @@ from .values import AMOUNT_RE, MAX_AMOUNT_CHARS, MAX_NUMBER_DIGITS, MAX_TIMESTAM
 from .vocabulary import Field
 
 _YAML11_BOOLS: Final = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false", "是", "否", "对", "错"})
+_BARE_POINT: Final = re.compile(r"[+-]?([0-9]+\.|\.[0-9]+)").fullmatch   # "5." or ".5"
 # The usual timestamp shapes, which a fast path may give to fromisoformat (see converters).
 FAST_TIMESTAMP: Final = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?").fullmatch
@@ -162,6 +163,9 @@ def hint(fld: Field, raw: Any) -> Phrase | None:
     a close enum value, else the values to choose from."""
     if fld.type.kind == "bool" and isinstance(raw, str) and raw.strip().lower() in _YAML11_BOOLS:
         return Phrase("case.hint_bool")
+    if fld.type.kind == "money" and isinstance(raw, str) and _BARE_POINT(raw.strip()):
+        text = raw.strip()   # "5." or ".5": digits on both sides of the point
+        return Phrase("case.hint_amount", meant=text + "0" if text.endswith(".") else text.replace(".", "0.", 1))
     if fld.type.values is None or not isinstance(raw, str) or len(raw) > 100:
         return None
     code = label_code(fld, raw)

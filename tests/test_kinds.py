@@ -191,3 +191,13 @@ def test_checked_names_the_field_and_hints() -> None:
     with pytest.raises(FieldError) as exc:
         checked(fld, "yes")
     assert exc.value.problem.path == "buyer.credit_good" and exc.value.problem.hint is not None
+
+
+@pytest.mark.parametrize("text, meant", [("5.", "5.0"), (".5", "0.5"), ("-.5", "-0.5"), (" 12. ", "12.0")])
+def test_an_amount_with_a_bare_point_is_rejected_with_the_amount_to_write(text: str, meant: str) -> None:
+    fld = default_vocabulary().fields["order.paid_amount"]
+    with pytest.raises(FieldError) as exc:
+        checked(fld, text)
+    hint = exc.value.problem.hint
+    assert hint is not None and repr(meant) in hint.label("en") and repr(meant) in hint.label("zh")
+    assert parse_money(meant) == Decimal(meant)   # what the hint says to write is an amount
