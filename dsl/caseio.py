@@ -24,9 +24,10 @@ MAX_LINE_CHARS = 10 * 1024 * 1024
 
 @dataclass(frozen=True)
 class LineBlock:
-    """Consecutive JSON Lines lines as read, not yet decoded or parsed. With `--jobs` the
-    reading process only cuts the input into blocks and the workers read the cases out of
-    them (`cases`), so the reader's work per line stays small and the workers share the rest."""
+    """Consecutive JSON Lines lines as read (about BLOCK_READ bytes), not yet decoded or
+    parsed. With `--jobs` the reading process only cuts the input into blocks and the
+    workers read the cases out of them (`cases`), so the reader does nothing per line and
+    the workers share the rest."""
 
     name: str
     start: int    # the number of the line before the block's first one
@@ -37,8 +38,7 @@ class LineBlock:
         return _json_lines(io.BytesIO(self.data), self.name, start=self.start)
 
 
-BLOCK_LINES = 500
-BLOCK_BYTES = 1 << 20
+BLOCK_READ = 1 << 16   # a block is what one read of this many bytes holds, up to its last line end
 
 
 #: `--input-format` names -> what a file suffix would say
@@ -214,25 +214,29 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
 
 
 def _line_blocks(handle: Any, name: str, start: int, pending: list[bytes] | None) -> Iterator[CaseInput | LineBlock]:
-    """The lines cut into blocks as they are; a line too long to hold is reported here."""
+    """The lines cut into blocks as they are: read BLOCK_READ bytes at a time and cut after
+    the last line end, so the reading process does nothing per line. A line too long to
+    hold is reported here, at its number (one that ends within a block, by the worker)."""
     first = start
-    lines: list[bytes] = []
-    size = 0
-    for line in chain(pending or (), iter(partial(handle.readline, MAX_LINE_CHARS + 1), b"")):
-        if _too_long(line):
-            if lines:
-                yield LineBlock(name, first, b"".join(lines), len(lines))
-                first, lines, size = first + len(lines), [], 0
-            first += 1
-            yield _skip_long_line(handle, line, name, first)
+    carry = b"".join(pending or ())
+    for data in iter(partial(handle.read, BLOCK_READ), b""):
+        data = carry + data if carry else data
+        cut = data.rfind(b"\n") + 1
+        if not cut:   # still within one line
+            carry = data
+            if len(carry) > MAX_LINE_CHARS:
+                first += 1
+                yield _skip_long_line(handle, carry, name, first)
+                carry = b""
             continue
-        lines.append(line)
-        size += len(line)
-        if len(lines) >= BLOCK_LINES or size >= BLOCK_BYTES:
-            yield LineBlock(name, first, b"".join(lines), len(lines))
-            first, lines, size = first + len(lines), [], 0
-    if lines:
-        yield LineBlock(name, first, b"".join(lines), len(lines))
+        carry = data[cut:]
+        lines = data.count(b"\n", 0, cut)
+        yield LineBlock(name, first, data[:cut], lines)
+        first += lines
+    if len(carry) > MAX_LINE_CHARS:
+        yield _skip_long_line(handle, carry, name, first + 1)
+    elif carry:
+        yield LineBlock(name, first, carry, 1)
 
 
 def _too_long(line: bytes) -> bool:
