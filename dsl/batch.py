@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, TextIO
 
+from .batchfast import FastLane, books_for_platform, fast_lane
 from .caseio import CaseInput, FileNotice, LineBlock
 from .errors import Diagnostic, Phrase, problem_text
 from .report import case_table
@@ -47,6 +48,8 @@ class Sink:
                  outputs: list[str] | None = None, bom: bool = False):
         self.out, self.fmt, self.explain, self.lang = out, fmt, explain, lang
         self.outputs = outputs or []
+        self.lane: FastLane | None = None   # the fast lane for the rulebooks and options of `lane_for`
+        self.lane_for: tuple[Any, Any] = (None, None)
         self.buffer = io.StringIO()
         self.csv = csv.writer(self.buffer, lineterminator="\n") if fmt == "csv" else None
         if self.csv is not None and header:
@@ -115,7 +118,7 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
     if item.error:
         report(_line(item.source, "E401", problem_text(item.error, lang)))
         return item.error
-    books = _for_platform(item.doc, books)
+    books = books_for_platform(item.doc, books)
     if isinstance(books, Phrase):
         report(_line(item.source, "E401", books.label(lang)))
         return books
@@ -135,16 +138,6 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
         field_errors = field_errors or bool(parsed.problems)
         out.append((book, result))
     return out, field_errors, unknown
-
-
-def _for_platform(doc: Any, books: list[CompiledRulebook]) -> list[CompiledRulebook] | Phrase:
-    platform = doc.get("platform") if isinstance(doc, dict) else None
-    if not isinstance(platform, str) or not platform.strip():
-        return books
-    chosen = [book for book in books if book.platform == platform.strip()]
-    if chosen:
-        return chosen
-    return Phrase("case.wrong_platform", platform=platform.strip(), given=", ".join(dict.fromkeys(b.platform for b in books)))
 
 
 def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> None:
@@ -185,6 +178,11 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     if isinstance(item, FileNotice):
         report_notice(item, options.lang, report)
         return
+    if sink.lane_for[0] is not books or sink.lane_for[1] is not options:
+        sink.lane, sink.lane_for = fast_lane(books, sink.fmt, sink.explain, options.within, options.at), (books, options)
+    lane = sink.lane
+    if lane is not None and item.error is None and lane.run(item.doc, item.source, summary, sink.out.write):
+        return   # a clean case, decided and written (batchfast.py); anything else is done here
     summary.read += 1
     done = evaluate_one(item, books, options.at, options.lang, report)
     if isinstance(done, Phrase):

@@ -7,47 +7,27 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import sys
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator
 
+from .casejson import (CaseInput, FileNotice, InputError, loads,  # noqa: F401 - re-exported (former home)
+                       reject_lone_surrogates)
 from .errors import Phrase, json_phrase
+from .values import MAX_DEPTH
 
 MAX_LINE_CHARS = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class CaseInput:
-    """One case as read, or why it could not be read."""
-
-    source: str          # "cases.jsonl:3"
-    doc: Any = None
-    error: Phrase | None = None
-
-
-@dataclass(frozen=True)
-class FileNotice:
-    """Something about a whole input file that every case of it shares, reported once (a CSV
-    column that names no field). `path` is the case path it is about: said here, the same
-    unknown field is not said again per case."""
-
-    source: str                     # "export.csv:1:4"
-    code: str                       # "E406"
-    problem: Phrase
-    hint: Phrase | None = None
-    path: str | None = None
-
-
-@dataclass(frozen=True)
 class LineBlock:
-    """Consecutive JSON Lines lines as read, not yet decoded or parsed. With `--jobs` the
-    reading process only cuts the input into blocks and the workers read the cases out of
-    them (`cases`), so the reader's work per line stays small and the workers share the rest."""
+    """Consecutive JSON Lines lines as read (about BLOCK_READ bytes), not yet decoded or
+    parsed. With `--jobs` the reading process only cuts the input into blocks and the
+    workers read the cases out of them (`cases`), so the reader does nothing per line and
+    the workers share the rest."""
 
     name: str
     start: int    # the number of the line before the block's first one
@@ -58,92 +38,7 @@ class LineBlock:
         return _json_lines(io.BytesIO(self.data), self.name, start=self.start)
 
 
-BLOCK_LINES = 500
-BLOCK_BYTES = 1 << 20
-
-
-class InputError(ValueError):
-    """A JSON text that parses but cannot be a case document; carries the catalogued reason."""
-
-    def __init__(self, problem: Phrase):
-        super().__init__(problem)
-        self.problem = problem
-
-
-def _reject_constant(name: str) -> Any:
-    raise InputError(Phrase("case.json_constant", name=name))
-
-
-def _int(text: str) -> int:
-    if len(text.lstrip("-")) > 30:
-        raise InputError(Phrase("case.long_number", digits=len(text)))
-    return int(text)
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object; a key given twice is an error (json keeps the last one without a word)."""
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise InputError(Phrase("case.duplicate_key", key=key, where=Phrase("pair", en="an object of the case", zh="案例的同一个对象")))
-            seen.add(key)
-    return obj
-
-
-def loads(text: str) -> Any:
-    """JSON with exact decimals: `129.90` becomes Decimal('129.90'), never a float.
-
-    A `\\ud800`-style escape that is not half of a pair is not text: rejected here, so no
-    such string reaches the output. Nesting deeper than MAX_DEPTH is rejected before
-    parsing, so the answer does not depend on how much stack the caller has left (a
-    worker process has less) and every document can be pickled to a worker.
-    """
-    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
-        raise InputError(Phrase("case.too_deep", limit=MAX_DEPTH))
-    data = json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_reject_constant,
-                      object_pairs_hook=_object)
-    if "\\u" in text and _LONE_SURROGATE.search(text):
-        reject_lone_surrogates(data)
-    return data
-
-
-_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-MAX_DEPTH = 200   # as for rulebooks (yamlload.MAX_DEPTH)
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-def _depth(text: str) -> int:
-    """How deep the brackets of a JSON text nest (brackets inside strings do not count)."""
-    depth = deepest = 0
-    for match in _TOKENS.finditer(text):
-        mark = match.group()[0]
-        if mark in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif mark in "]}":
-            depth -= 1
-    return deepest
-
-
-def reject_lone_surrogates(data: Any) -> None:
-    """ValueError when a string holds half of a UTF-16 surrogate pair (not valid Unicode)."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InputError(Phrase("case.surrogate", text=repr(item[:20]))) from None
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+BLOCK_READ = 1 << 16   # a block is what one read of this many bytes holds, up to its last line end
 
 
 #: `--input-format` names -> what a file suffix would say
@@ -197,7 +92,7 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
         yield from _json_lines(handle, name, raw_lines)
         return
     if suffix == ".csv":
-        from .csvcases import read_csv
+        from .csvcases import read_csv   # only for CSV: it costs start-up time
         from .vocabulary import default_vocabulary
 
         yield from read_csv(handle, name, vocabulary or default_vocabulary(), encoding)
@@ -297,18 +192,15 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
         yield from _line_blocks(handle, name, start, pending)
         return
     line_no = start
-    queue = list(pending or [])
-    while True:
-        line = queue.pop(0) if queue else handle.readline(MAX_LINE_CHARS + 1)
-        if not line:
-            return
+    limit = MAX_LINE_CHARS
+    for line in chain(pending or (), iter(partial(handle.readline, limit + 1), b"")):
         line_no += 1
-        if _too_long(line):
+        if len(line) > limit and not line.endswith(b"\n"):
             yield _skip_long_line(handle, line, name, line_no)
             continue
         if line_no == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
-        if not line.strip(b" \t\r\n"):   # JSON whitespace only
+        if line[:1] != b"{" and not line.strip(b" \t\r\n"):   # JSON whitespace only
             continue
         try:
             text = line.decode("utf-8")
@@ -322,25 +214,29 @@ def _json_lines(handle: Any, name: str, raw_lines: bool = False, start: int = 0,
 
 
 def _line_blocks(handle: Any, name: str, start: int, pending: list[bytes] | None) -> Iterator[CaseInput | LineBlock]:
-    """The lines cut into blocks as they are; a line too long to hold is reported here."""
+    """The lines cut into blocks as they are: read BLOCK_READ bytes at a time and cut after
+    the last line end, so the reading process does nothing per line. A line too long to
+    hold is reported here, at its number (one that ends within a block, by the worker)."""
     first = start
-    lines: list[bytes] = []
-    size = 0
-    for line in chain(pending or (), iter(partial(handle.readline, MAX_LINE_CHARS + 1), b"")):
-        if _too_long(line):
-            if lines:
-                yield LineBlock(name, first, b"".join(lines), len(lines))
-                first, lines, size = first + len(lines), [], 0
-            first += 1
-            yield _skip_long_line(handle, line, name, first)
+    carry = b"".join(pending or ())
+    for data in iter(partial(handle.read, BLOCK_READ), b""):
+        data = carry + data if carry else data
+        cut = data.rfind(b"\n") + 1
+        if not cut:   # still within one line
+            carry = data
+            if len(carry) > MAX_LINE_CHARS:
+                first += 1
+                yield _skip_long_line(handle, carry, name, first)
+                carry = b""
             continue
-        lines.append(line)
-        size += len(line)
-        if len(lines) >= BLOCK_LINES or size >= BLOCK_BYTES:
-            yield LineBlock(name, first, b"".join(lines), len(lines))
-            first, lines, size = first + len(lines), [], 0
-    if lines:
-        yield LineBlock(name, first, b"".join(lines), len(lines))
+        carry = data[cut:]
+        lines = data.count(b"\n", 0, cut)
+        yield LineBlock(name, first, data[:cut], lines)
+        first += lines
+    if len(carry) > MAX_LINE_CHARS:
+        yield _skip_long_line(handle, carry, name, first + 1)
+    elif carry:
+        yield LineBlock(name, first, carry, 1)
 
 
 def _too_long(line: bytes) -> bool:

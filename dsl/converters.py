@@ -3,7 +3,7 @@
 One generator serves both users: the lazy case view (`converters_for`, doc -> value) and
 the one-pass decider (`value_converter_source`, raw value -> value, emitted into each
 rulebook's module). Each has a fast path for well-formed input ("129.90",
-"2026-11-05T09:00:00+08:00"); anything else goes to the exact, slower check in cases.py,
+"2026-11-05T09:00:00+08:00"); anything else goes to the exact, slower check in kinds.py,
 which accepts or rejects with a message naming the problem. The fast path never accepts
 what the exact check rejects: it only saves time on input the exact check would accept.
 """
@@ -14,9 +14,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
-from .cases import _FAST_TIMESTAMP, FieldError, FieldProblem, _checked, _kind
+from .kinds import FAST_TIMESTAMP, FieldError, FieldProblem, checked, kind_of
 from .errors import Phrase, kind_phrase
-from .values import SHANGHAI
+from .values import MAX_AMOUNT_CHARS, SHANGHAI
 from .vocabulary import Field, Vocabulary
 
 Converter = Callable[[dict[str, Any]], Any]
@@ -29,14 +29,14 @@ def object_at(container: dict[str, Any], key: str, path: str) -> dict[str, Any]:
         return EMPTY
     if type(value) is dict:
         return value
-    raise FieldError(FieldProblem(path, Phrase("case.must_be_object", kind=kind_phrase(_kind(value)))))
+    raise FieldError(FieldProblem(path, Phrase("case.must_be_object", kind=kind_phrase(kind_of(value)))))
 
 
 EMPTY: dict[str, Any] = {}
 
 # What generated converters may call; bound by name, never pickled.
 RUNTIME: dict[str, Any] = {
-    "_D": Decimal, "_slow": _checked, "_obj": object_at, "_EMPTY": EMPTY, "_fts": _FAST_TIMESTAMP,
+    "_D": Decimal, "_slow": checked, "_obj": object_at, "_EMPTY": EMPTY, "_fts": FAST_TIMESTAMP,
     "_BJ": SHANGHAI, "_8H": timedelta(hours=8), "_fromiso": datetime.fromisoformat,
 }
 
@@ -115,13 +115,16 @@ def money_shape(fld: Field, constants: dict[str, Any], var: str, tag: str) -> st
     and the field's decimals) that Decimal reads exactly as the exact check does: no sign,
     exponent, space, '_', NaN or non-ASCII digit gets through, nor '' or '.' (which only a
     trapping decimal context would reject). Up to 2 decimals, what is left after the
-    leading digits is looked up in the set {'', '.0', …, '.99'}: a final '.' ("5.") is
-    left to the exact check, and a string that is all digits must not be empty."""
+    leading digits is looked up in the set {'', '.0', …, '.99'}; a final '.' ("5.") is not
+    in it, and a first '.' (".5") is tested apart: both are left to the exact check, which
+    rejects them (values.AMOUNT_RE)."""
     if fld.decimals > 2:
-        return (f"type({var}) is str and len({var}) <= 40 and {var}.isascii() and {var}.replace('.', '', 1).isdigit() "
-                f"and len({var}) - {var}.find('.') <= {fld.decimals + 1} + 40 * ('.' not in {var})")
+        return (f"type({var}) is str and len({var}) <= {MAX_AMOUNT_CHARS} and {var}.isascii() "
+                f"and {var}.replace('.', '', 1).isdigit() and {var}[0] != '.' and {var}[-1] != '.' "
+                f"and len({var}) - {var}.find('.') <= {fld.decimals + 1} + {MAX_AMOUNT_CHARS} * ('.' not in {var})")
     constants[f"_FRAC{fld.decimals}"] = _fractions(fld.decimals)
-    return f"type({var}) is str and 0 < len({var}) <= 40 and {var}.lstrip('0123456789') in _FRAC{fld.decimals}"
+    return (f"type({var}) is str and 0 < len({var}) <= {MAX_AMOUNT_CHARS} "
+            f"and {var}.lstrip('0123456789') in _FRAC{fld.decimals} and {var}[0] != '.'")
 
 
 @lru_cache(maxsize=None)
@@ -153,6 +156,14 @@ def valid_check(fld: Field, constants: dict[str, Any], var: str, enum_name: str)
 @lru_cache(maxsize=8)
 def converters_for(vocabulary: Vocabulary) -> dict[str, Converter]:
     """path -> converter (case document -> value), for every path of the vocabulary."""
+    namespace = value_converters(vocabulary)
+    return {path: namespace[f"_c{i}"] for i, path in enumerate(vocabulary.fields)}
+
+
+@lru_cache(maxsize=8)
+def value_converters(vocabulary: Vocabulary) -> dict[str, Any]:
+    """The generated module of the vocabulary's converters: `_v{i}(raw)` (raw value -> value)
+    and `_c{i}(doc)` (case document -> value) for the i-th field, `_F{i}` the field."""
     namespace: dict[str, Any] = dict(RUNTIME)
     sources = []
     for i, fld in enumerate(vocabulary.fields.values()):
@@ -160,7 +171,7 @@ def converters_for(vocabulary: Vocabulary) -> dict[str, Converter]:
         sources.append(value_converter_source(f"_v{i}", fld, namespace, f"_F{i}"))
         sources.append(_navigation_source(i, fld))
     exec(compile("\n".join(sources), "<converters>", "exec"), namespace)  # generated code, not user text
-    return {path: namespace[f"_c{i}"] for i, path in enumerate(vocabulary.fields)}
+    return namespace
 
 
 def _navigation_source(i: int, fld: Field) -> str:

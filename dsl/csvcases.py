@@ -21,10 +21,11 @@ from functools import partial
 from itertools import chain
 from typing import Any, Iterable, Iterator
 
-from .cases import label_code
-from .caseio import CaseInput, FileNotice, InputError, loads
+from .kinds import label_code
+from .casejson import CaseInput, FileNotice, InputError, loads
 from .errors import Phrase
 from .suggest import did_you_mean
+from .values import MAX_NUMBER_DIGITS
 from .vocabulary import Vocabulary
 
 #: what a list cell's items may be separated by
@@ -210,6 +211,9 @@ def _drop_empty_objects(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_WHOLE = re.compile(f"[+-]?[0-9]{{1,{MAX_NUMBER_DIGITS}}}").fullmatch
+
+
 def cell_value(cell: str, vocabulary: Vocabulary, path: str) -> Any:
     """A cell as the JSON value its field expects; what cannot be converted stays text."""
     text = cell.strip()
@@ -220,7 +224,7 @@ def cell_value(cell: str, vocabulary: Vocabulary, path: str) -> Any:
     if kind == "bool":
         return {"true": True, "false": False, "1": True, "0": False}.get(text.lower(), text)
     if kind == "int":
-        return int(text) if re.fullmatch(r"[+-]?[0-9]{1,30}", text) else text
+        return int(text) if _WHOLE(text) else text
     if kind in ("list", "object") and text[:1] in "[{":
         try:
             return loads(text)

@@ -327,6 +327,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "case.hint_bool": ("write true or false (in JSON without quotes)", "请写 true 或 false（JSON 中不加引号）"),
     "case.hint_did_you_mean": ("did you mean {suggestion!r}?", "您是否想写 {suggestion!r}？"),
     "case.hint_one_of": ("one of: {options}", "可选值：{options}"),
+    "case.hint_amount": ("write {meant!r}", "请写 {meant!r}"),
     "case.hint_label": ("{label!r} is the label of {value!r}: write {value!r}", "{label!r} 是 {value!r} 的名称：请写 {value!r}"),
     # rule results and batch lines
     "case.bad_field": ("cannot decide: bad value in {path}: {detail}", "无法判定：字段 {path} 的值有误：{detail}"),

@@ -21,6 +21,11 @@ _TZDB_CHECK: Final = ZoneInfo("Asia/Shanghai")
 UTC: Final = timezone.utc
 # Python's own limit for int() of text (sys.int_info.default_max_str_digits): longer is a ValueError
 MAX_INT_DIGITS: Final = 4300
+# The limits of input, each written once here.
+MAX_DEPTH: Final = 200            # nesting of a rulebook's YAML or a case document (JSON, YAML)
+MAX_NUMBER_DIGITS: Final = 30     # digits of a whole number in a case (JSON, CSV, a count field)
+MAX_AMOUNT_CHARS: Final = 40      # an amount written as text in a case
+MAX_TIMESTAMP_CHARS: Final = 64   # a timestamp in a case
 
 _DURATION_RE: Final = re.compile(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
 _DURATION_WORDS: Final[dict[str, str]] = {
@@ -29,7 +34,9 @@ _DURATION_WORDS: Final[dict[str, str]] = {
     "分钟": "m", "分": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
     "秒": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
 }
-_MONEY_RE: Final = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+# An amount as text, in a rulebook and in a case alike: digits, then a dot and digits if any,
+# as JSON writes numbers ("5." and ".5" are not amounts; see docs/case-files.md).
+AMOUNT_RE: Final = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _TIMESTAMP_RE: Final = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -175,7 +182,7 @@ def parse_date(text: str) -> date:
 
 def parse_money(text: str) -> Decimal:
     """`"129.90"` or `300` -> Decimal; exact, no float on the way."""
-    if not _MONEY_RE.fullmatch(text):
+    if not AMOUNT_RE.fullmatch(text):
         raise ValueError_(Phrase("value.not_money"))
     try:
         return Decimal(text)

@@ -17,11 +17,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Diagnostic, Phrase, Span
 from .origin import Origin, align
-from .values import MAX_INT_DIGITS
+from .values import MAX_DEPTH, MAX_INT_DIGITS
 from .yamlerrors import locate_expansion, reader_error, translate
 
 MAX_NODES: Final = 1_000_000   # bounds alias expansion ("billion laughs")
-MAX_DEPTH: Final = 200
 _TOO_DEEP: Final = Phrase("limit.depth", limit=MAX_DEPTH)
 
 _NULL: Final = {"", "~", "null", "Null", "NULL"}
