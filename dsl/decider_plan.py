@@ -131,7 +131,7 @@ class _Counter:
             if self.gen.folded(n)[0]:
                 continue
             if isinstance(n, ast.Name):
-                if n.path[0] != "params" and n.path != ("now",):
+                if n.reads_case:
                     found.append(n.dotted)
                 continue
             stack.extend(ast.children(n))
@@ -154,8 +154,8 @@ def first_read(gen: ExprGen, node: ast.Expr) -> str | None:
     if gen.folded(node)[0]:
         return None
     match node:
-        case ast.Name(path=path):
-            return None if path[0] == "params" or path == ("now",) else node.dotted
+        case ast.Name():
+            return node.dotted if node.reads_case else None
         case ast.Compare(left=left, right=right) | ast.Binary(left=left, right=right):
             is_const, value = gen.folded(left)
             if is_const:   # a null on the left decides without reading the right
@@ -174,8 +174,11 @@ def first_read(gen: ExprGen, node: ast.Expr) -> str | None:
 
 def only_field(node: ast.Expr) -> str | None:
     """The one case field a condition reads (no `now`), else None."""
-    paths = {n.dotted for n in ast.names(node) if n.path[0] != "params"}
-    return paths.pop() if len(paths) == 1 and "now" not in paths else None
+    names = ast.names(node)
+    if any(n.kind == "now" for n in names):
+        return None
+    paths = {n.dotted for n in names if n.reads_case}
+    return paths.pop() if len(paths) == 1 else None
 
 
 def finite(fld: Field) -> bool:
@@ -195,7 +198,7 @@ def _up_front(rules: list[Rule], vocabulary: Vocabulary, reads: dict[str, int]) 
                 break
         for node in first:
             for n in ast.names(node):
-                if n.path[0] == "params" or n.path == ("now",):
+                if not n.reads_case:
                     continue
                 fld = vocabulary.fields.get(n.dotted)
                 take = [".".join(n.path[:j]) for j in range(1, len(n.path))]
