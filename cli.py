@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from dsl import DslError, check_rulebook, load_rulebook
-from dsl.errors import Diagnostic, render, render_all
-from dsl.locate import available_platforms, find_rulebook, rulebook_files
+from dsl.diagnostics import Diagnostic, render, render_all
+from dsl.book.locate import available_platforms, find_rulebook, rulebook_files
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -90,7 +90,7 @@ def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
 
 
 def _parse_at(value: str | None, lang: str = "both") -> datetime | None:
-    from dsl.values import ValueError_, parse_timestamp
+    from dsl.lang.values import ValueError_, parse_timestamp
 
     if value is None:
         return None
@@ -101,8 +101,8 @@ def _parse_at(value: str | None, lang: str = "both") -> datetime | None:
 
 
 def _parse_within(value: str | None, lang: str = "both") -> timedelta | None:
-    from dsl.errors import Phrase
-    from dsl.values import ValueError_, parse_duration, suggest_duration
+    from dsl.diagnostics import Phrase
+    from dsl.lang.values import ValueError_, parse_duration, suggest_duration
 
     if value is None:
         return None
@@ -116,7 +116,7 @@ def _parse_within(value: str | None, lang: str = "both") -> timedelta | None:
 
 def _option_problem(option: str, value: str, why: Any, lang: str) -> str:
     """E404 for an option's value, in the user's language, as the other messages of the command line."""
-    from dsl.errors import Diagnostic
+    from dsl.diagnostics import Diagnostic
 
     return "E404 " + Diagnostic("E404", args={"option": option, "text": value, "detail": why}).message(lang)
 
@@ -146,7 +146,7 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lan
 
 def _say(key: str, lang: str, **args: Any) -> str:
     """A message of the command line itself, from the catalog (dsl/phrases.py, "cli.*")."""
-    from dsl.errors import Phrase
+    from dsl.diagnostics import Phrase
 
     return Phrase("cli." + key, **args).label(lang)
 
@@ -248,8 +248,8 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected or a
     field is unknown, 130 when interrupted (Ctrl-C; the output ends at a case boundary).
     """
-    from dsl.batch import BatchOptions, Interrupt, Progress, Reporter, Sink, output_names, run_batch, run_parallel
-    from dsl.caseio import read_cases
+    from dsl.tools.batch import BatchOptions, Interrupt, Progress, Reporter, Sink, output_names, run_batch, run_parallel
+    from dsl.cases.readers import read_cases
 
     if not platforms and not rulebook_paths:
         raise click.UsageError(_say("which_rulebook", lang))
@@ -305,9 +305,9 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang
 
     Exit 0 when all pass (and coverage is met), 1 otherwise.
     """
-    from dsl.errors import Phrase
-    from dsl.report import coverage_report, example_failure, example_passed
-    from dsl.testing import Coverage, run_examples
+    from dsl.diagnostics import Phrase
+    from dsl.tools.report import coverage_report, example_failure, example_passed
+    from dsl.tools.examples import Coverage, run_examples
 
     files = _rulebook_files_or_usage(paths, "test", lang)
     total = Coverage()
@@ -362,8 +362,8 @@ def _diff_paths(a: str, b: str, lang: str) -> tuple[Path, Path]:
     """The two files to compare. A platform name that finds the other side's own file (`douyin`
     next to `rulebooks/douyin.yaml`) means the packaged copy when that is another file;
     otherwise both sides are one file, which is said, with how to compare an edit (exit 2)."""
-    from dsl.diffreport import say
-    from dsl.locate import packaged_rulebook
+    from dsl.tools.diffreport import say
+    from dsl.book.locate import packaged_rulebook
 
     (path_a, named_a), (path_b, named_b) = _diff_side(a, "A", lang), _diff_side(b, "B", lang)
     if not _same_file(path_a, path_b):
@@ -400,9 +400,9 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
     decision changes and those a rule cannot decide (a bad field) in A, in B or in both.
     Exit 0 when they are the same (and no decision changes), 1 when they differ, 2 usage.
     """
-    from dsl.caseio import read_cases
-    from dsl.diff import diff_decisions, diff_structure
-    from dsl.diffreport import diff_to_json, render_decisions, render_structure, row_line, say
+    from dsl.cases.readers import read_cases
+    from dsl.tools.diff import diff_decisions, diff_structure
+    from dsl.tools.diffreport import diff_to_json, render_decisions, render_structure, row_line, say
 
     if not case_files and (fmt == "jsonl" or changes_file):
         raise click.UsageError(say("needs_cases", lang, option="--format jsonl" if fmt == "jsonl" else "--changes"))
@@ -438,9 +438,9 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
 def _said_notices(items: Any, lang: str) -> Any:
     """The cases of `items`; notices about whole files (a CSV column that names no field) are
     said on stderr as they come, as `eval` says them."""
-    from dsl.batch import report_notice
-    from dsl.caseio import FileNotice
-    from dsl.summary import Reporter
+    from dsl.tools.batch import report_notice
+    from dsl.cases.readers import FileNotice
+    from dsl.tools.summary import Reporter
 
     report = Reporter(lambda line: click.echo(line, err=True))
     for item in items:
@@ -453,7 +453,7 @@ def _said_notices(items: Any, lang: str) -> Any:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of a rulebook (for editors: yaml-language-server, VS Code)."""
-    from dsl.schema import rulebook_schema
+    from dsl.book.schema import rulebook_schema
 
     click.echo(json.dumps(rulebook_schema(), ensure_ascii=False, indent=2))
 

@@ -6,7 +6,7 @@ typed AST, for reading while working on speed.
     python bench/show_decider.py path/to/rulebook.yaml
     python bench/show_decider.py douyin --one-line           # each statement on one line
 
-The names in it are explained in the docstring of dsl/decider.py; tests/golden/decider/ holds
+The names in it are explained in the docstring of dsl/engine/python/decider.py; tests/golden/decider/ holds
 the code of the fixture rulebooks (tests/test_decider_golden.py says how to regenerate it).
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dsl import DslError, load_rulebook  # noqa: E402
-from dsl.compiler import ModuleBuilder  # noqa: E402
-from dsl.decider import add_decider  # noqa: E402
-from dsl.emitter import WIDTH  # noqa: E402
+from dsl.engine.python.codegen import ModuleBuilder  # noqa: E402
+from dsl.engine.python.decider import add_decider  # noqa: E402
+from dsl.engine.python.emitter import WIDTH  # noqa: E402
 
 
 def main() -> int:

@@ -226,7 +226,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "diff.unknown_field": ("unknown field {name!r} in the example's case", "示例的案例中有未知字段 {name!r}"),
     "diff.bad_at": ("bad 'at': {detail}", "无效的 'at'：{detail}"),
     "diff.internal": ("internal: {detail}", "内部错误（请报告）：{detail}"),
-    # batches (dsl/summary.py): the summary and the progress line
+    # batches (dsl/tools/summary.py): the summary and the progress line
 
     "batch.head": ("{read} case(s) read: {evaluated} evaluated, {rejected} could not be read (not evaluated)",
              "共读取 {read} 个案例：{evaluated} 个已判定，{rejected} 个无法读取（未判定）"),
@@ -265,7 +265,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.not_duration": ("not a duration such as 6h, 2d, 30m", "不是时长，应写作 6h、2d、30m 这样的形式"),
     "cli.not_duration_meant": ("not a duration; did you mean {meant!r}?", "不是时长；您是否想写 {meant!r}？"),
     "cli.stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
-    # case input (dsl/caseio.py, csvcases.py, cases.py): why a file, a line or a field cannot be read
+    # case input (dsl/cases/readers.py, csvcases.py, cases.py): why a file, a line or a field cannot be read
 
     # reading files and lines
     "case.empty_file": ("the file is empty", "文件为空"),
@@ -351,7 +351,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "json.Extra data": ("Extra data", "JSON 值之后还有多余内容"),
     "json.Invalid \\escape": ("Invalid \\escape", "无效的转义 \\"),
     "json.Invalid \\uXXXX escape": ("Invalid \\uXXXX escape", "无效的 \\uXXXX 转义"),
-    # the report of `rulebook diff` (dsl/diffreport.py)
+    # the report of `rulebook diff` (dsl/tools/diffreport.py)
 
     "whatif.same": ("{a} and {b} have the same rules and parameters", "{a} 与 {b} 的规则和参数相同"),
     "whatif.only_in": ("{sign} rule {rule} (only in {name})", "{sign} 规则 {rule}（仅在 {name} 中）"),

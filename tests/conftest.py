@@ -25,12 +25,12 @@ if str(ROOT) not in sys.path:          # the package is used from the checkout, 
 from click.testing import CliRunner  # noqa: E402
 
 from dsl import parse_expr  # noqa: E402
-from dsl.checker import Param, Scope, check_expr  # noqa: E402
-from dsl.compiler import compile_expr  # noqa: E402
-from dsl.interpreter import Env, interpret  # noqa: E402
-from dsl.typesys import BOOL, DURATION, INT, MONEY, STR, TIMESTAMP, list_of  # noqa: E402
-from dsl.values import parse_timestamp  # noqa: E402
-from dsl.vocabulary import default_vocabulary  # noqa: E402
+from dsl.lang.checker import Param, Scope, check_expr  # noqa: E402
+from dsl.engine.python.codegen import compile_expr  # noqa: E402
+from dsl.lang.interpreter import Env, interpret  # noqa: E402
+from dsl.lang.types import BOOL, DURATION, INT, MONEY, STR, TIMESTAMP, list_of  # noqa: E402
+from dsl.lang.values import parse_timestamp  # noqa: E402
+from dsl.lang.vocabulary import default_vocabulary  # noqa: E402
 
 #: The frozen checkout the engine's tests run in: fixture rulebooks and case files.
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from dsl import DslError, check_rulebook, load_rulebook
-from dsl.testing import ExampleOutcome, run_examples
-from dsl.yamlload import load_yaml
+from dsl.tools.examples import ExampleOutcome, run_examples
+from dsl.text.yamlload import load_yaml
 
 from conftest import ROOT, SHIPPED_RULEBOOKS, json_lines
 
@@ -95,7 +95,7 @@ def test_shipped_rulebook_is_clean(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_shipped_rulebook_validates_against_the_editors_schema(path: Path) -> None:
-    """Line 1 points editors at dsl/rulebook.schema.json, which is what `rulebook schema` prints."""
+    """Line 1 points editors at dsl/book/rulebook.schema.json, which is what `rulebook schema` prints."""
     import jsonschema
     from click.testing import CliRunner
     from cli import main
@@ -154,9 +154,9 @@ def test_shipped_name_next_to_its_file_in_the_checkout(invoke: Any, monkeypatch:
     checkout the package's rulebooks are ./rulebooks, so it is one file, said plainly (not 'same')."""
     monkeypatch.chdir(ROOT)
     result = invoke("diff", "douyin", "rulebooks/douyin.yaml", "--lang", "en")
-    import dsl.locate
+    import dsl.book.locate
 
-    if dsl.locate.packaged_rulebook("douyin") != ROOT / "rulebooks" / "douyin.yaml":
+    if dsl.book.locate.packaged_rulebook("douyin") != ROOT / "rulebooks" / "douyin.yaml":
         pytest.skip("an installed package with its own copy of the rulebooks")
     assert result.exit_code == 2
     assert "are the same file" in result.stderr and str(ROOT / "rulebooks" / "douyin.yaml") in result.stderr

@@ -62,7 +62,7 @@ FORBIDDEN = {
 
 
 def engine_test_modules() -> list[Path]:
-    return [p for p in sorted(TESTS.glob("*.py"))
+    return [p for p in sorted(TESTS.rglob("*.py"))
             if p.name not in SHIPPED_READERS | {"conftest.py", Path(__file__).name}]
 
 

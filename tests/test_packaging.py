@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dsl import cache
-from dsl.locate import packaged_rulebooks_dir
+from dsl.engine.python import cache
+from dsl.book.locate import packaged_rulebooks_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dsl"   # the checkout's tree: CI tests an installed copy, which lacks what pyproject forgot

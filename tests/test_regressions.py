@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from dsl import load_rulebook
-from dsl.cache import key_for
-from dsl.compiler import compile_expr
+from dsl.engine.python.cache import key_for
+from dsl.engine.python.codegen import compile_expr
 
 from conftest import EXAMPLES, RULEBOOK_HEAD, RULEBOOKS, check_text, full_view, rule_yaml, run_interpreted
 
@@ -142,9 +142,9 @@ def test_fast_converters_accept_exactly_what_the_exact_check_accepts(kind: str, 
     """Mutations of a good value: the generated fast path and cases.convert always agree."""
     import random
 
-    from dsl.cases import FieldError, _checked
-    from dsl.converters import converters_for
-    from dsl.vocabulary import default_vocabulary
+    from dsl.cases.document import FieldError, _checked
+    from dsl.cases.converters import converters_for
+    from dsl.lang.vocabulary import default_vocabulary
 
     vocab = default_vocabulary()
     fld, convert = vocab.fields[path], converters_for(vocab)[path]
@@ -184,9 +184,9 @@ def test_a_nul_in_a_timestamp_is_a_field_error_on_every_path(write_rulebook: Any
     """CPython 3.11's fromisoformat stops at a NUL: `…T20:00:Z\\0+08:00` read as 20:00 UTC.
     The fast paths (the view's converters, the decider's inline reads) leave it to the exact
     check, which rejects it."""
-    from dsl.cases import FieldError, _checked
-    from dsl.converters import converters_for
-    from dsl.vocabulary import default_vocabulary
+    from dsl.cases.document import FieldError, _checked
+    from dsl.cases.converters import converters_for
+    from dsl.lang.vocabulary import default_vocabulary
 
     vocab = default_vocabulary()
     with pytest.raises(FieldError):
@@ -306,8 +306,8 @@ def test_the_generated_decider_agrees_with_the_exact_path(write_rulebook: Any, f
 
 
 def _decider_source(book: Any) -> str:
-    from dsl.compiler import ModuleBuilder
-    from dsl.decider import add_decider
+    from dsl.engine.python.codegen import ModuleBuilder
+    from dsl.engine.python.decider import add_decider
 
     module = ModuleBuilder(book.params)
     add_decider(module, book.model.rules, book.vocabulary)
@@ -351,7 +351,7 @@ def test_rules_sharing_a_first_condition_act_right_when_it_fails(write_rulebook:
                                   '{"shop": {"return_address_count": 1.0}}', '{"order": {"aftersale_count": 4.5}}'])
 def test_whole_numbers_written_with_a_point_count_as_numbers(write_rulebook: Any, text: str) -> None:
     """`7.0` in a JSON case is the count 7 on every path: a test of it gives 7's answer."""
-    from dsl.caseio import loads
+    from dsl.cases.readers import loads
 
     book = load_rulebook(write_rulebook(_SHAPES))
     case = {"order": {"status": "shipped"}, "aftersale": {"type": "refund_only", "status": "awaiting_merchant"}}
@@ -367,7 +367,7 @@ def test_whole_numbers_written_with_a_point_count_as_numbers(write_rulebook: Any
 def test_counts_read_up_front_are_whole_numbers_in_outputs(write_rulebook: Any) -> None:
     """A count checked up front (several rules read it) is an int wherever it is used,
     not the Decimal('2.0') the JSON had."""
-    from dsl.caseio import loads
+    from dsl.cases.readers import loads
 
     text = RULEBOOK_HEAD + rule_yaml("one", when="- order.aftersale_count < 5", extra="""
         outputs:
@@ -396,9 +396,9 @@ def test_well_formed_cases_never_leave_the_fast_path(platform: str, monkeypatch:
     a generated decider that raised on good input (a local read before it is set, say)
     would still give right answers through the exact path, only slowly, and no other test
     would notice."""
-    from dsl.runtime import CompiledRulebook
-    from dsl.testing import _jsonish, merge
-    from dsl.values import parse_timestamp
+    from dsl.engine.python.runtime import CompiledRulebook
+    from dsl.tools.examples import _jsonish, merge
+    from dsl.lang.values import parse_timestamp
 
     left: list[str] = []
     slow = CompiledRulebook._decide_slow
@@ -464,7 +464,7 @@ _OTHERS_HOLD = '"paid_amount": "10.00", "refunded_amount": "0.00", "goods_kind":
 def test_counts_of_more_than_30_digits_are_field_errors(value: str) -> None:
     """A short JSON number can stand for a huge count (`1e100000`): rejected as such, on
     every path, without building its digits."""
-    from dsl.caseio import loads
+    from dsl.cases.readers import loads
 
     book = load_rulebook("douyin")
     # The rule's other conditions hold, so its outcome hangs on the count (issue 14 §1).
@@ -521,7 +521,7 @@ def test_an_object_output_is_written_as_json(invoke: Any, write_rulebook: Any, t
 
 
 def test_a_list_parameter_as_output_is_in_a_stable_order() -> None:
-    from dsl.values import to_json
+    from dsl.lang.values import to_json
 
     assert to_json(frozenset({"wrong_order", "dislike", "seven_day_no_reason"})) == \
         ["dislike", "seven_day_no_reason", "wrong_order"]
@@ -534,7 +534,7 @@ def test_calendar_days_in_the_first_hours_of_year_1_are_explained() -> None:
     showed '!' for a condition the decision said holds."""
     from datetime import datetime
 
-    from dsl.pybuiltins import IMPLEMENTATIONS
+    from dsl.lang.implementations import IMPLEMENTATIONS
 
     early = datetime.fromisoformat("0001-01-01T00:00:00+08:00")
     later = datetime.fromisoformat("0001-01-03T07:00:00+08:00")

@@ -1,0 +1,1 @@
+"""Rulebook files: YAML shape, the model, loading and checking, analysis, finding files."""

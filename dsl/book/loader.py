@@ -1,0 +1,340 @@
+"""Rulebook YAML -> checked model: shape, parameters, expressions, versions, examples.
+
+Every stage adds to one list of diagnostics, so `check` reports all problems of a file
+in one run.
+"""
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+from typing import Any
+
+from dsl.lang import ast
+from dsl.lang.checker import Param, Scope, check_expr
+from dsl.lang.lower import uncomputable_constants
+from dsl.diagnostics import Diagnostic, DslError, Phrase, Span
+from dsl.book.model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
+from dsl.lang.parser import parse_expr
+from dsl.book.schema import describe_path, validate_shape
+from dsl.lang.unparse import unparse
+from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
+from dsl.lang.values import ValueError_, parse_date, parse_duration, parse_timestamp, value_slip
+from dsl.lang.vocabulary import Vocabulary, default_vocabulary
+from dsl.text.yamlload import Document, load_yaml
+from dsl.limits import MAX_EXPRESSION_CHARS, MAX_FILE_BYTES
+
+Path = tuple[Any, ...]
+
+
+def read_document(path: str | FsPath) -> Document:
+    """Read and parse a rulebook file; unreadable files become diagnostics too."""
+    name = str(path)
+    try:
+        raw = FsPath(path).read_bytes()
+    except OSError as exc:
+        doc = Document(name, "")
+        doc.error("E309", None, path=name, detail=exc.strerror or str(exc))
+        return doc
+    if len(raw) > MAX_FILE_BYTES:
+        doc = Document(name, "")
+        doc.error("E310", Span(1, 1, 1, 2), detail=Phrase("limit.bytes", size=len(raw), limit=MAX_FILE_BYTES))
+        return doc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        doc = Document(name, "")
+        doc.error("E309", None, path=name, detail=Phrase("read.not_utf8", byte=exc.start))
+        return doc
+    return load_yaml(text.replace("\r\n", "\n"), name)
+
+
+def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Rulebook | None:
+    """The checked model of a parsed document; problems are added to `doc.diagnostics`."""
+    vocabulary = vocabulary or default_vocabulary()
+    if doc.diagnostics and doc.data is None:
+        return None
+    if not isinstance(doc.data, dict):
+        what = {type(None): "file.empty", list: "file.list", str: "file.text"}.get(type(doc.data), "file.value")
+        doc.error("E302", doc.span_of(()) or Span(1, 1, 1, 2), ("shape_example", {"example": "rulebook: douyin"}),
+                  detail=Phrase("shape.not_mapping", what=Phrase(what)))
+        return None
+    validate_shape(doc)
+    data = doc.data
+    params = _parameters(doc, data.get("parameters"))
+    scope = Scope(vocabulary, {n: Param(n, p.type, p.value) for n, p in params.items()})
+    raw_params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    for name in raw_params:   # a parameter already reported as bad is not also "unknown" where used
+        scope.params.setdefault(str(name), Param(str(name), ANY, None))
+    rules: list[Rule] = []
+    seen: dict[str, Rule] = {}
+    rules_raw = data.get("rules")
+    for index, raw in enumerate(rules_raw if isinstance(rules_raw, list) else []):
+        if not isinstance(raw, dict):
+            continue
+        rule = _rule(doc, scope, raw, ("rules", index))
+        if rule is None:
+            continue
+        if rule.id in seen:
+            first = seen[rule.id].span
+            doc.error("E303", doc.nearest_span(("rules", index, "id")), id=rule.id, first_line=first.line if first else 0)
+            continue
+        seen[rule.id] = rule
+        rules.append(rule)
+    name = data.get("name") if isinstance(data.get("name"), dict) else {}
+    base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
+    return Rulebook(str(data.get("rulebook") or FsPath(doc.file).stem), doc.file, name.get("zh"), name.get("en"),
+                    params, rules, base, doc.text)
+
+
+# -- parameters ---------------------------------------------------------------------------
+
+def _parameters(doc: Document, raw: Any) -> dict[str, ParamDef]:
+    out: dict[str, ParamDef] = {}
+    if not isinstance(raw, dict):
+        return out
+    for name, spec in raw.items():
+        path: Path = ("parameters", name)
+        labels: dict[str, Any] = {}
+        if isinstance(spec, dict):
+            if "value" not in spec:   # the shape check says what is missing
+                continue
+            labels, spec, path = spec, spec.get("value"), path + ("value",)
+        parsed = _param_value(doc, path, spec)
+        if parsed is None:
+            continue
+        typ, value = parsed
+        out[str(name)] = ParamDef(str(name), typ, value, labels.get("zh"), labels.get("en"), doc.span_of(path))
+    return out
+
+
+def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | None:
+    if isinstance(value, list):
+        items = [_param_value(doc, path + (i,), v) for i, v in enumerate(value)]
+        if any(i is None for i in items):
+            return None
+        item_type: Type | None = ANY
+        for (t, _), i in zip(items, range(len(items))):  # type: ignore[misc]
+            joined = unify(item_type or ANY, t)
+            if joined is None:
+                doc.error("E210", doc.nearest_span(path + (i,)), first=str(item_type), other=str(t))
+                return None
+            item_type = joined
+        return list_of(item_type or ANY), frozenset(v for _, v in items) if item_type != ANY else frozenset()  # type: ignore[misc]
+    node = doc.nodes.get(path)
+    quoted = bool(getattr(node, "style", None))   # None or '' for plain scalars
+    if isinstance(value, bool):
+        return BOOL, value
+    if isinstance(value, int):
+        return INT, value
+    if value is None:
+        doc.error("E305", doc.nearest_span(path), text="null", detail=Phrase("param.null"))
+        return None
+    if not isinstance(value, str):
+        from decimal import Decimal
+        if isinstance(value, Decimal):
+            return MONEY, value
+        return None
+    if quoted:
+        return STR, value
+    for typ, parse in ((DURATION, parse_duration), (DATE, parse_date), (TIMESTAMP, parse_timestamp)):
+        try:
+            return typ, parse(value)
+        except ValueError_:
+            continue
+    slip = value_slip(value)
+    if slip is not None:
+        detail, hint = slip
+        doc.error("E305", doc.nearest_span(path), hint, text=value, detail=Phrase(detail))
+        return None
+    if value[:1].isdigit():
+        span = doc.nearest_span(path)
+        if any(d.span == span and d.code == "E300" for d in doc.diagnostics):   # the loader said why (a number too long)
+            return None
+        doc.error("E305", span, ("param_kinds", {}), text=value, detail=Phrase("param.not_value"))
+        return None
+    return STR, value
+
+
+# -- rules --------------------------------------------------------------------------------
+
+
+
+def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, what: str) -> ExprRef | None:
+    """`what` names the place for E207 (a `what.` phrase key)."""
+    """Parse and type-check the expression at `path`; `want` is the type it must have."""
+    if raw is None or isinstance(raw, (dict, list)):
+        return None
+    spent = doc.__dict__.get("_expr_chars", 0) + len(str(raw))
+    doc.__dict__["_expr_chars"] = spent
+    if spent > MAX_EXPRESSION_CHARS:
+        if not doc.__dict__.get("_expr_over"):   # report once, at the expression that crossed the line
+            doc.__dict__["_expr_over"] = True
+            doc.error("E310", doc.nearest_span(path),
+                      detail=Phrase("limit.expr_chars", limit=MAX_EXPRESSION_CHARS))
+        return None
+    text = doc.nodes[path].value if path in doc.nodes and hasattr(doc.nodes[path], "value") and isinstance(doc.nodes[path].value, str) else str(raw)
+    where = describe_path(path, doc.data)
+    origin = doc.origin(path, text, where)
+    try:
+        tree = parse_expr(text, origin)
+    except DslError as exc:
+        doc.diagnostics.extend(exc.diagnostics)
+        return None
+    scope.origin = origin
+    typed, diags = check_expr(tree, scope)
+    doc.diagnostics.extend(diags)
+    if diags:
+        return None
+    failed = uncomputable_constants(typed, {name: p.value for name, p in scope.params.items()})
+    for part, detail in failed:
+        doc.diagnostics.append(Diagnostic("E212", part.span, doc.file, {"text": unparse(part), "detail": detail},
+                                          None, where, source_line=doc.line_text(part.span.line)))
+    if failed:
+        return None
+    actual = typed.type or ANY  # type: ignore[attr-defined]
+    if want is not None and actual.kind not in (want.kind, "any", "null"):
+        hint = None
+        if what == "what.deadline" and actual.kind == "duration":   # `deadline: params.window`
+            hint = ("deadline_from_duration", {"what": unparse(typed), "example": f"aftersale.applied_at + {unparse(typed)}"})
+        doc.diagnostics.append(Diagnostic("E207", typed.span, doc.file,
+                                          {"what": Phrase(what), "expected": want, "actual": actual},
+                                          hint, where, source_line=doc.line_text(typed.span.line)))
+        return None
+    return ExprRef(text, typed, typed.span, where)
+
+
+def _conditions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[ExprRef, ...]:
+    items = raw if isinstance(raw, list) else [raw]
+    paths = [path + (i,) for i in range(len(items))] if isinstance(raw, list) else [path]
+    refs = [_expr(doc, scope, p, item, BOOL, "what.condition") for p, item in zip(paths, items)]
+    return tuple(r for r in refs if r is not None)
+
+
+def _actions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[Alternative, ...]:
+    if isinstance(raw, str):
+        return (Alternative(None, raw),)
+    out: list[Alternative] = []
+    for i, alt in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(alt, dict):
+            continue
+        if "else" in alt and ("if" in alt or "then" in alt):
+            doc.error("E302", doc.nearest_span(path + (i,)), detail=Phrase("shape.alt_both"))
+        elif "else" in alt:
+            if i != len(raw) - 1:
+                doc.error("E302", doc.nearest_span(path + (i,)), detail=Phrase("shape.else_last"))
+            out.append(Alternative(None, str(alt["else"])))
+        elif "if" in alt and "then" in alt:
+            cond = _expr(doc, scope, path + (i, "if"), alt["if"], BOOL, "what.alt_if")
+            if cond is not None:
+                out.append(Alternative(cond, str(alt["then"])))
+        else:
+            doc.error("E302", doc.nearest_span(path + (i,)), detail=Phrase("shape.alt_needs"))
+    return tuple(out)
+
+
+def _outputs(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[tuple[str, ExprRef], ...]:
+    if not isinstance(raw, dict):
+        return ()
+    out = [(str(k), _expr(doc, scope, path + (k,), v, None, "what.output")) for k, v in raw.items()]
+    return tuple((k, r) for k, r in out if r is not None)
+
+
+def _bound(doc: Document, path: Path, raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        return parse_timestamp(str(raw))
+    except ValueError_ as exc:
+        doc.error("E106", doc.nearest_span(path), ("shape_example", {"example": f"{path[-1]}: 2023-09-13T00:00:00+08:00"}),
+                  text=str(raw), detail=exc.args[0])
+        return None
+
+
+def _version(doc: Document, scope: Scope, path: Path, raw: dict[str, Any], rule: dict[str, Any]) -> Version:
+    def pick(key: str) -> tuple[Path, Any]:
+        return (path + (key,), raw[key]) if key in raw else (path[:2] + (key,), rule.get(key))
+
+    action_path, action_raw = pick("action")
+    deadline_path, deadline_raw = pick("deadline")
+    outputs_path, outputs_raw = pick("outputs")
+    return Version(
+        name=raw.get("version") if path != path[:2] else None,
+        start=_bound(doc, path + ("from",), raw.get("from")),
+        until=_bound(doc, path + ("until",), raw.get("until")),
+        conditions=_conditions(doc, scope, path + ("when",), raw.get("when")),
+        actions=_actions(doc, scope, action_path, action_raw),
+        deadline=_expr(doc, scope, deadline_path, deadline_raw, TIMESTAMP, "what.deadline"),
+        outputs=_outputs(doc, scope, outputs_path, outputs_raw),
+        description=raw.get("description"),
+        span=doc.span_of(path),
+    )
+
+
+def _rule(doc: Document, scope: Scope, raw: dict[str, Any], path: Path) -> Rule | None:
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str):
+        return None
+    versions_raw = raw.get("versions")
+    if isinstance(versions_raw, list) and versions_raw:
+        if "when" in raw:
+            doc.error("E302", doc.nearest_span(path + ("when",), key=True),
+                      detail=Phrase("shape.when_in_versions", id=rule_id))
+        versions = tuple(_version(doc, scope, path + ("versions", i), v, raw)
+                         for i, v in enumerate(versions_raw) if isinstance(v, dict))
+        by = _expr(doc, scope, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "what.versions_by")
+        _check_versions(doc, path, versions)
+    else:
+        if "when" not in raw:
+            doc.error("E302", doc.nearest_span(path), detail=Phrase("shape.needs_when", id=rule_id))
+        versions = (_version(doc, scope, path, raw, raw),)
+        by = None
+    name = raw.get("name") if isinstance(raw.get("name"), dict) else {}
+    examples = tuple(_example(doc, path + ("examples", i), e)
+                     for i, e in enumerate(_list(raw.get("examples"))) if isinstance(e, dict))
+    return Rule(rule_id, str(name.get("zh", rule_id)), str(name.get("en", rule_id)), raw.get("description"),
+                raw.get("source") if isinstance(raw.get("source"), dict) else {}, by, versions, examples,
+                doc.span_of(path))
+
+
+def _list(value: Any) -> list[Any]:
+    """A list the shape check has vouched for; anything else was reported there (E302)."""
+    return value if isinstance(value, list) else []
+
+
+def _check_versions(doc: Document, path: Path, versions: tuple[Version, ...]) -> None:
+    """Versions in time order, none overlapping: [from, until) intervals."""
+    for i in range(1, len(versions)):
+        prev, cur = versions[i - 1], versions[i]
+        span = doc.nearest_span(path + ("versions", i))
+        if cur.start is None or (prev.start is not None and cur.start < prev.start):
+            doc.error("E304", span, a=prev.name, b=cur.name, detail=Phrase("version.order"))
+        elif prev.until is None or prev.until > cur.start:
+            doc.error("E304", span, a=prev.name, b=cur.name,
+                      detail=Phrase("version.open", a=prev.name, start=cur.start.isoformat())
+                      if prev.until is None else Phrase("version.overlap", a=prev.name, until=prev.until.isoformat()))
+    for i, v in enumerate(versions):
+        if v.start is not None and v.until is not None and v.until <= v.start:
+            doc.error("E304", doc.nearest_span(path + ("versions", i)), a=v.name, b=v.name,
+                      detail=Phrase("version.empty"))
+
+
+def _example(doc: Document, path: Path, raw: dict[str, Any]) -> Example:
+    return Example(str(raw.get("name", "")), raw.get("case") or {}, None if raw.get("at") is None else str(raw["at"]),
+                   raw.get("expect") or {}, doc.span_of(path), describe_path(path, doc.data))
+
+
+def load_model(path: str | FsPath, vocabulary: Vocabulary | None = None,
+               cases: bool = False) -> tuple[Rulebook | None, list[Diagnostic]]:
+    """Read, validate and check one rulebook file: the model and every diagnostic. With
+    `cases` (what `rulebook check` does), the cases of `base_case` and the examples are read
+    as `eval` reads a case: unknown fields and bad values are diagnostics at their line."""
+    doc = read_document(path)
+    model = build_rulebook(doc, vocabulary) if not doc.diagnostics or doc.data is not None else None
+    if cases and model is not None:
+        from dsl.book.casecheck import check_example_cases
+
+        doc.diagnostics.extend(check_example_cases(doc, vocabulary or default_vocabulary()))
+    diags = sorted(doc.diagnostics, key=Diagnostic.sort_key)
+    return model, diags
+
+
+__all__ = ["load_model", "build_rulebook", "read_document", "ast"]

@@ -1,0 +1,69 @@
+"""Find rulebook files: `--platform NAME` looks in ./rulebooks, then in the installed package."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from dsl.diagnostics import Diagnostic, DslError
+
+
+def packaged_rulebooks_dir() -> Path | None:
+    """The rulebooks shipped with the package (the `dsl.rulebooks` resources of an install),
+    else the checkout's rulebooks/ when run from source."""
+    try:
+        from importlib.resources import files
+
+        shipped = files("dsl.rulebooks")
+        if shipped.is_dir():
+            return Path(str(shipped))
+    except (ModuleNotFoundError, TypeError, OSError):
+        pass   # a source checkout: dsl.rulebooks exists only once installed
+    checkout = Path(__file__).resolve().parents[2] / "rulebooks"   # dsl/book/locate.py -> the checkout
+    return checkout if checkout.is_dir() else None
+
+
+def find_rulebook(name: str, cwd: Path | None = None) -> Path:
+    """`find_rulebook("douyin")` -> rulebooks/douyin.yaml here, else the packaged copy."""
+    candidates = [(cwd or Path.cwd()) / "rulebooks" / f"{name}.yaml"]
+    packaged = packaged_rulebooks_dir()
+    if packaged is not None:
+        candidates.append(packaged / f"{name}.yaml")
+    for path in candidates:
+        if path.is_file():
+            return path
+    where = ", ".join(dict.fromkeys(str(c.parent) for c in candidates))
+    raise DslError([Diagnostic("E311", None, None, {"name": name, "where": where})])
+
+
+def packaged_rulebook(name: str) -> Path | None:
+    """The packaged copy of rulebook `name` (in a source checkout, that is ./rulebooks' own file)."""
+    packaged = packaged_rulebooks_dir()
+    path = packaged / f"{name}.yaml" if packaged is not None else None
+    return path if path is not None and path.is_file() else None
+
+
+def available_platforms(cwd: Path | None = None) -> list[str]:
+    names: set[str] = set()
+    for folder in ((cwd or Path.cwd()) / "rulebooks", packaged_rulebooks_dir()):
+        if folder is not None and folder.is_dir():
+            names.update(p.stem for p in folder.glob("*.yaml"))
+    return sorted(names)
+
+
+def rulebook_files(paths: list[str]) -> list[Path]:
+    """Expand files and folders (folders: every *.yaml / *.yml inside, sorted)."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(list(path.rglob("*.yaml")) + list(path.rglob("*.yml"))))
+        else:
+            out.append(path)
+    return out
+
+
+def resolve(path_or_platform: str | Path) -> Path:
+    """A file path as it is; a platform name (`"douyin"`) found by find_rulebook."""
+    path = Path(path_or_platform)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    return find_rulebook(str(path_or_platform))

@@ -1,0 +1,292 @@
+"""Diagnostics: error values with positions, their bilingual message catalog, and render()."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
+
+from dsl.phrases import PHRASES
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range in a *file* (1-based line and column; end is exclusive)."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    @staticmethod
+    def point(line: int, col: int, width: int = 1) -> Span:
+        return Span(line, col, line, col + max(width, 1))
+
+
+# code -> (English, Chinese). Codes are stable: E1xx syntax, E2xx names/types,
+# E3xx rulebook shape, E4xx cases and runtime, E5xx examples.
+MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    "E101": ("unexpected character {char!r}", "意外的字符 {char!r}"),
+    "E102": ("unexpected end of expression", "表达式意外结束"),
+    "E103": ("bad duration literal {text!r}", "无效的时长 {text!r}"),
+    "E104": ("full-width or invisible character {char!r} ({name})", "全角或不可见字符 {char!r}（{name}）"),
+    "E105": ("unterminated string", "字符串缺少结束引号"),
+    "E106": ("bad date or timestamp literal {text!r}: {detail}", "无效的日期或时间 {text!r}：{detail}"),
+    "E107": ("expression too complex: {detail}", "表达式过于复杂：{detail}"),
+    "E108": ("unexpected {token!r}", "意外的 {token!r}"),
+    "E109": ("empty expression", "表达式为空"),
+    "E110": ("number too long: {digits:,} digits (at most {limit:,})", "数字过长：{digits:,} 位（最多 {limit:,} 位）"),
+    "E111": ("bad amount {text!r}", "无效的金额 {text!r}"),
+    "E201": ("unknown field {name!r}", "未知字段 {name!r}"),
+    "E202": ("unknown parameter {name!r}", "未知参数 {name!r}"),
+    "E203": ("unknown function {name!r}", "未知函数 {name!r}"),
+    "E204": ("cannot apply {op!r} to {left} and {right}", "不能对 {left} 与 {right} 使用 {op!r}"),
+    "E205": ("{name}() {detail}", "{name}() {detail}"),
+    "E206": ("{value!r} is not a value of {name} ({type})", "{value!r} 不是 {name} 的取值（{type}）"),
+    "E207": ("{what} must be {expected}, not {actual}", "{what} 应为 {expected}，而不是 {actual}"),
+    "E208": ("cannot apply {op!r} to {operand}", "不能对 {operand} 使用 {op!r}"),
+    "E209": ("rule can never match: {detail}", "规则永远不会命中：{detail}"),
+    "E210": ("list items must have one type: {first} and {other}", "列表元素类型必须一致：{first} 与 {other}"),
+    "E211": ("{name!r} is an object; it can only be tested against null", "{name!r} 是对象，只能与 null 比较"),
+    "E212": ("cannot compute {text!r}: {detail}", "无法计算 {text!r}：{detail}"),
+    "E300": ("YAML syntax error: {detail}", "YAML 语法错误：{detail}"),
+    "E301": ("duplicate key {key!r} (first at line {first_line})", "重复的键 {key!r}（首次出现在第 {first_line} 行）"),
+    "E302": ("{detail}", "{detail}"),
+    "E303": ("duplicate rule id {id!r} (first at line {first_line})", "重复的规则 id {id!r}（首次出现在第 {first_line} 行）"),
+    "E304": ("versions {a!r} and {b!r} {detail}", "版本 {a!r} 与 {b!r} {detail}"),
+    "E305": ("bad parameter value {text!r}: {detail}", "无效的参数值 {text!r}：{detail}"),
+    "E306": ("unknown key {key!r} in {where}", "{where}中有未知的键 {key!r}"),
+    "E307": ("{text!r} is read differently by YAML 1.1 and 1.2", "{text!r} 在 YAML 1.1 与 1.2 中含义不同"),
+    "E308": ("tab character used for indentation", "使用了制表符缩进"),
+    "E309": ("cannot read {path}: {detail}", "无法读取 {path}：{detail}"),
+    "E310": ("YAML document too large: {detail}", "YAML 文档过大：{detail}"),
+    "E311": ("no rulebook named {name!r} (looked in {where})", "找不到名为 {name!r} 的规则手册（查找位置：{where}）"),
+    "E401": ("case {case}: {detail}", "案例 {case}：{detail}"),
+    "E402": ("case {case}: field {path}: {detail}", "案例 {case}：字段 {path}：{detail}"),
+    "E403": ("rule {rule!r} failed while evaluating: {detail}", "规则 {rule!r} 求值失败：{detail}"),
+    "E404": ("bad {option} value {text!r}: {detail}", "无效的 {option} 取值 {text!r}：{detail}"),
+    "E405": ("case {case}: unknown field {path!r}", "案例 {case}：未知字段 {path!r}"),
+    # `rulebook check` of the cases in base_case and the examples (dsl/book/casecheck.py)
+    "E502": ("unknown field {path!r} in an example's case: rules would read it as missing",
+             "示例案例中有未知字段 {path!r}：规则会把它当作缺失"),
+    "E503": ("bad value in an example's case: field {path}: {detail}", "示例案例中的值无效：字段 {path}：{detail}"),
+}
+
+HINTS: Final[dict[str, tuple[str, str]]] = {
+    "did_you_mean": ("did you mean {suggestion!r}?", "您是否想写 {suggestion!r}？"),
+    "fullwidth": ("replace it with the ASCII {ascii!r} (switch the input method to half-width)",
+                  "请改为半角 {ascii!r}（切换输入法为半角）"),
+    "invisible": ("delete it: it is invisible but not a space the language accepts",
+                  "请删除它：它不可见，但不是允许的空格"),
+    "duration": ("write durations as a number and a unit without a space: {example}",
+                 "时长写成数字加单位，中间不空格：{example}"),
+    "quote_strings": ("put text in quotes: 'like this'", "文本请加引号：'像这样'"),
+    "close_paren": ("missing ')'", "缺少右括号 ')'"),
+    "keyword_logic": ("use {word!r}", "请使用 {word!r}"),
+    "single_equals": ("compare with '==', not '='", "比较请用 '=='，不要用 '='"),
+    "null_semantics": ("a comparison with null is never true; test with 'x == null'",
+                       "与 null 比较永远不成立；请用 'x == null' 判断"),
+    "yaml11": ("YAML 1.1 tools read it as {meaning}; quote it if you mean text ({quoted}), or write true/false",
+               "YAML 1.1 工具会把它读成{meaning}；如果是文本请加引号（{quoted}），布尔值请写 true/false"),
+    "yaml_tabs": ("indent with spaces", "请用空格缩进"),
+    "expected": ("expected {expected}", "此处应为 {expected}"),
+    "quoted_scalar": ("position is the start of the quoted YAML scalar; write expressions as plain or '|' scalars for exact columns",
+                      "位置为带引号 YAML 值的开头；使用无引号或 '|' 块写法可得到精确列号"),
+    "schema_enum": ("one of: {options}", "可选值：{options}"),
+    "text": ("{en}", "{zh}"),
+    "case_bool": ("write true or false, without quotes", "请写 true 或 false，不加引号"),
+    # -- issue 13: shape, YAML syntax, parameter values, examples (see PHRASES below) --------
+    "shape_example": ("write it like this: {example}", "可以这样写：{example}"),
+    "snake_case": ("ids are lower_snake_case (a-z, 0-9 and _, starting with a letter): {example}",
+                   "id 使用小写加下划线（a-z、0-9 和 _，以字母开头）：{example}"),
+    "snake_name": ("names are lower_snake_case (a-z, 0-9 and _, starting with a letter): {example}",
+                   "名称使用小写加下划线（a-z、0-9 和 _，以字母开头）：{example}"),
+    "missing_source": ("say where the rule comes from: source: {{seed: 000-闪电退货.md}} or "
+                       "source: {{ref: \"抖店公告 2026-03-01\"}} (or {{url: https://…}})",
+                       "写明规则出处：source: {{seed: 000-闪电退货.md}} 或 "
+                       "source: {{ref: \"抖店公告 2026-03-01\"}}（或 {{url: https://…}}）"),
+    "yaml_indent": ("check this line's indentation: keys of one mapping, and '- ' items of one list, "
+                    "start in the same column; the nearest one above starts in column {expected}, this line in column {col}",
+                    "请检查这一行的缩进：同一映射的各个键、同一列表的各个 '- ' 项必须从同一列开始；"
+                    "上方最近的同级行从第 {expected} 列开始，这一行从第 {col} 列开始"),
+    "yaml_indent_plain": ("check this line's indentation: keys of one mapping, and '- ' items of one list, "
+                          "start in the same column (indent with spaces)",
+                          "请检查这一行的缩进：同一映射的各个键、同一列表的各个 '- ' 项必须从同一列开始（用空格缩进）"),
+    "yaml_quote_colon": ("a value that contains ': ' must be quoted: {example}",
+                         "含有 ': ' 的值必须加引号：{example}"),
+    "yaml_item_line": ("a '- ' item starts its own line, under its key and indented: when:⏎  - order.paid_amount > 0",
+                       "'- ' 列表项要另起一行，写在键的下一行并缩进：when:⏎  - order.paid_amount > 0"),
+    "yaml_belongs": ("{key!r} belongs under {holders}: check its indentation",
+                     "{key!r} 应写在 {holders} 下面：请检查它的缩进"),
+    "yaml_add_colon": ("write a key as 'key: value', with ':' and a space", "键的写法是 'key: 值'，冒号后加一个空格"),
+    "yaml_quote_value": ("put the value in quotes: '{text}'", "请给这个值加引号：'{text}'"),
+    "yaml_close": ("close it with {close!r}, or separate the items with ','", "请用 {close!r} 结束，或用 ',' 分隔各项"),
+    "yaml_after_value": ("a quoted text or a {{…}} / […] ends the value: remove what follows it on the line, or quote the whole value",
+                         "带引号的文本或 {{…}} / […] 就是值的结尾：请删掉同一行后面的内容，或给整个值加引号"),
+    "yaml_alias_bomb": ("aliases of aliases multiply: this one stands for {size:,} nodes; copy the data instead of nesting aliases",
+                        "别名套别名会成倍展开：这个别名代表 {size:,} 个节点；请直接写出数据，不要层层嵌套别名"),
+    "duration_meant": ("did you mean {meant!r}? durations are a number and a unit (d, h, m, s) without a space",
+                       "您是否想写 {meant!r}？时长写成数字加单位（d、h、m、s），中间不空格"),
+    "money_meant": ("write amounts as a plain number, without a currency sign or thousands separator: {meant}",
+                    "金额请写成纯数字，不带货币符号或千位分隔符：{meant}"),
+    "param_kinds": ("a parameter is a number (300.00), a duration (48h, 7d), a date (2023-09-13), a timestamp, "
+                    "true/false, text, or a list; quote it if it is text",
+                    "参数可以是数字（300.00）、时长（48h、7d）、日期（2023-09-13）、时间、true/false、文本或列表；文本请加引号"),
+    "drop_quotes": ("{kind} are not text: drop the quotes and write {meant}",
+                    "{kind}不是文本：去掉引号，写成 {meant}"),
+    "deadline_from_duration": ("a deadline is a moment, {what} is a length of time: add it to a moment, e.g. {example}",
+                               "期限是一个时间点，{what} 是一段时长：请加到某个时间上，例如 {example}"),
+}
+
+
+class Phrase(str):
+    """A piece of message text from the PHRASES catalog, rendered in the message's language.
+
+    It is a `str` (its English text) so that code which only joins or prints details keeps
+    working; `label(lang)` gives the zh or en wording, which `Diagnostic.message()` uses.
+    """
+
+    key: str
+    args: dict[str, Any]
+
+    def __new__(cls, key: str, /, **args: Any) -> Phrase:
+        self = super().__new__(cls, _fmt(PHRASES[key], args, "en"))
+        self.key, self.args = key, args
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.key,), self.args
+
+    def label(self, lang: str = "en") -> str:
+        return _fmt(PHRASES[self.key], self.args, lang)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem, located. Text is rendered from `code` and `args` by `message()`."""
+
+    code: str
+    span: Span | None = None
+    file: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    hint: tuple[str, dict[str, Any]] | None = None
+    rule_path: str | None = None
+    severity: Severity = "error"
+    source_line: str | None = None
+
+    def message(self, lang: str = "en") -> str:
+        return _fmt(MESSAGES[self.code], self.args, lang)
+
+    def hint_text(self, lang: str = "en") -> str | None:
+        if self.hint is None:
+            return None
+        key, args = self.hint
+        return _fmt(HINTS[key], args, lang)
+
+    def located(self, file: str | None = None, span: Span | None = None,
+                source_line: str | None = None, rule_path: str | None = None) -> Diagnostic:
+        """A copy with location details filled in where they were missing."""
+        return replace(
+            self,
+            file=self.file or file,
+            span=self.span or span,
+            source_line=self.source_line if self.source_line is not None else source_line,
+            rule_path=self.rule_path or rule_path,
+        )
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        span = self.span or Span(0, 0, 0, 0)
+        return (self.file or "", span.line, span.col, self.code)
+
+
+class DslError(Exception):
+    """Raised with every diagnostic found; the CLI renders them all."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__(render_all(self.diagnostics))
+
+    @property
+    def code(self) -> str:
+        return self.diagnostics[0].code
+
+    @property
+    def span(self) -> Span | None:
+        return self.diagnostics[0].span
+
+
+def _localized(args: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Arguments that know their own wording (types) are rendered in the message's language."""
+    return {k: (v.label(lang) if hasattr(v, "label") else v) for k, v in args.items()}
+
+
+def _fmt(pair: tuple[str, str], args: dict[str, Any], lang: str) -> str:
+    en = pair[0].format(**_localized(args, "en"))
+    if lang == "zh":
+        return pair[1].format(**_localized(args, "zh"))
+    if lang == "both":
+        zh = pair[1].format(**_localized(args, "zh"))
+        return en if zh == en else f"{en} / {zh}"
+    return en
+
+
+def _cells(ch: str) -> int:
+    """Terminal cells of a character: CJK and full-width characters take two."""
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def render(diag: Diagnostic, lang: str = "both") -> str:
+    """Render like a compiler: `file:line:col: error E201: message`, the line, a caret, a hint."""
+    where = diag.file or "<input>"
+    if diag.span is not None:
+        where += f":{diag.span.line}:{diag.span.col}"
+    out = [f"{where}: {diag.severity} {diag.code}: {diag.message(lang)}"]
+    if diag.span is not None and diag.source_line is not None:
+        line_no = str(diag.span.line)
+        pad = " " * len(line_no)
+        text = diag.source_line.rstrip("\r\n")
+        col = diag.span.col
+        if len(text) > 160:   # show a window around the column of a very long line
+            start = max(0, col - 60)
+            text = ("…" if start else "") + text[start:start + 120] + ("…" if start + 120 < len(text) else "")
+            col = col - start + (1 if start else 0)
+            diag = replace(diag, span=Span(diag.span.line, col, diag.span.line, col + min(diag.span.end_col - diag.span.col, 60)))
+        width = diag.span.end_col - diag.span.col if diag.span.end_line == diag.span.line else len(text) - diag.span.col + 1
+        width = max(1, min(width, max(1, len(text) - diag.span.col + 1)))
+        prefix = "".join(ch if ch == "\t" else " " * _cells(ch) for ch in text[: diag.span.col - 1])
+        carets = "^" * sum(_cells(ch) for ch in text[diag.span.col - 1: diag.span.col - 1 + width]) or "^"
+        out += [f" {pad} |", f" {line_no} | {text}", f" {pad} | {prefix}{carets}"]
+    hint = diag.hint_text(lang)
+    if hint:
+        label = {"en": "hint", "zh": "提示", "both": "hint / 提示"}.get(lang, "hint")
+        out.append(f"   = {label}: {hint}")
+    if diag.rule_path:
+        where = diag.rule_path.label(lang) if isinstance(diag.rule_path, Phrase) and lang == "zh" else diag.rule_path
+        out.append(f"   = 位置：{where}" if lang == "zh" else f"   = in {where}")
+    return "\n".join(out)
+
+
+def render_all(diags: list[Diagnostic], lang: str = "both", limit: int | None = None) -> str:
+    shown = diags if limit is None else diags[:limit]
+    text = "\n".join(render(d, lang) for d in shown)
+    if limit is not None and len(diags) > limit:
+        text += f"\n... and {len(diags) - limit} more"
+    return text
+
+
+def kind_phrase(kind: str) -> Phrase:
+    """How a kind of JSON value ("a list") is named inside a message, in either language."""
+    key = "jsonkind." + kind
+    return Phrase(key) if key in PHRASES else Phrase("pair", en=kind, zh=kind)
+
+
+def json_phrase(message: str) -> Phrase:
+    """Python's json message ("Expecting value") in either language."""
+    key = "json." + message
+    return Phrase(key) if key in PHRASES else Phrase("pair", en=message, zh=message)
+
+
+def problem_text(value: Any, lang: str = "en") -> str:
+    """Any reason (a Phrase or plain text) in `lang`."""
+    return value.label(lang) if isinstance(value, Phrase) else str(value)

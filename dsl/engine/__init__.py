@@ -1,0 +1,1 @@
+"""Deciding: the reference interpreter (the oracle), results and explanations."""

@@ -1,0 +1,1 @@
+"""The Python backend: code generation, the one-pass decider, the runtime, the cache."""

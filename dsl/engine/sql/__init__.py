@@ -1,0 +1,1 @@
+"""SQL backend: sqlglot trees per dialect (issue 15)."""

@@ -1,0 +1,152 @@
+"""The reference interpreter: the IR (ir.py) walked node by node, slow and obviously right.
+
+The compiled code must agree with it on every expression and case (property tests check
+this); lowering folds constants with it, and explanations show the values it computes. A
+field whose value is bad reads as `Undecided` (semantics.py): the interpreter is what
+decides a rule that reads one, whatever order its conditions are written or tried in.
+"""
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Any, Mapping
+
+from dsl.lang import ast
+from dsl.lang import ir
+from dsl.lang.implementations import IMPLEMENTATIONS, calendar_date
+from dsl.lang.semantics import (ARITH, FieldError, COMPARE, Undecided, add, as_money, div, logical, mul, negate, strict, sub,
+                        undecided)
+
+
+class Env:
+    """What names mean during one evaluation: case fields, parameters and `now`."""
+
+    def __init__(self, fields: Mapping[str, Any], params: Mapping[str, Any], now: Any):
+        self.fields, self.params, self.now = fields, params, now
+
+    def read(self, path: str) -> Any:
+        """A case field: None when absent, an Undecided when its value is bad."""
+        try:
+            return self.fields[path]
+        except KeyError:
+            return None
+        except FieldError as exc:      # a bad value: what reads it hangs on it
+            return Undecided((exc.problem,))
+
+    def lookup(self, node: ast.Name) -> Any:
+        """A checked name's value (explanations show them one by one)."""
+        if node.kind == "now":
+            return self.now
+        if node.kind == "param":
+            return self.params[".".join(node.path[1:])]
+        return self.read(node.dotted)
+
+
+def interpret(node: ast.Expr, env: Env) -> Any:
+    """The value of a checked tree: lowered (parameters folded), then run."""
+    from dsl.lang.lower import lower
+
+    return run(lower(node, env.params), env)
+
+
+def run(node: ir.Node, env: Env | None) -> Any:
+    """The value of an IR node; `env` None for constants (lowering folds with it)."""
+    return _run(node, env)
+
+
+@singledispatch
+def _run(node: ir.Node, env: Env) -> Any:
+    raise TypeError(type(node).__name__)
+
+
+@_run.register
+def _(node: ir.Const, env: Env) -> Any:
+    return node.value
+
+
+@_run.register
+def _(node: ir.Field, env: Env) -> Any:
+    return env.read(node.path)
+
+
+@_run.register
+def _(node: ir.Now, env: Env) -> Any:
+    return env.now
+
+
+@_run.register
+def _(node: ir.ListOf, env: Env) -> Any:
+    items = tuple(_run(i, env) for i in node.items)     # lists are tuples everywhere (cases too)
+    return undecided(items) if any(isinstance(i, Undecided) for i in items) else items
+
+
+@_run.register
+def _(node: ir.Not, env: Env) -> Any:
+    return negate(_run(node.operand, env))
+
+
+def _strictly(fn: Any, *values: Any) -> Any:
+    """`fn(*values)`, or null when a value is null, or Undecided when one is bad (null first)."""
+    early = strict(list(values))
+    return fn(*values) if early is ... else early
+
+
+@_run.register
+def _(node: ir.Neg, env: Env) -> Any:
+    return _strictly(lambda x: -x, _run(node.operand, env))
+
+
+_ARITH_FN = {"div": div, "scale": mul, "date_diff": lambda a, b: (a - b).days}
+
+
+@_run.register
+def _(node: ir.Arith, env: Env) -> Any:
+    if node.fn == "days":
+        fn = add if node.op == "+" else sub
+    else:
+        fn = _ARITH_FN.get(node.fn) or ARITH[node.op]
+    return _strictly(fn, _run(node.left, env), _run(node.right, env))
+
+
+@_run.register
+def _(node: ir.Compare, env: Env) -> Any:
+    return _strictly(COMPARE[node.op], _run(node.left, env), _run(node.right, env))
+
+
+@_run.register
+def _(node: ir.IsNull, env: Env) -> Any:
+    value = _run(node.operand, env)
+    if isinstance(value, Undecided):
+        return undecided([value])
+    return (value is not None) if node.negated else (value is None)
+
+
+@_run.register
+def _(node: ir.Logical, env: Env) -> Any:
+    return logical(node.op, [_run(i, env) for i in node.items])
+
+
+@_run.register
+def _(node: ir.Call, env: Env) -> Any:
+    impl = IMPLEMENTATIONS[node.name]
+    args = [_run(a, env) for a in node.args]
+    if node.null_safe:    # it reads every argument, null or not: a bad one leaves it undecided
+        return undecided(args) if any(isinstance(a, Undecided) for a in args) else impl(*args)
+    return _strictly(impl, *args)
+
+
+@_run.register
+def _(node: ir.CalendarDay, env: Env) -> Any:
+    return _strictly(calendar_date, _run(node.operand, env))
+
+
+@_run.register
+def _(node: ir.ToMoney, env: Env) -> Any:
+    return as_money(_run(node.operand, env))
+
+
+@_run.register
+def _(node: ir.If, env: Env) -> Any:
+    test = _run(node.test, env)
+    if isinstance(test, Undecided) and test.may_hold:
+        return undecided([test])
+    return _run(node.then, env) if test is True else _run(node.orelse, env)

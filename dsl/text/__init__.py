@@ -1,0 +1,1 @@
+"""Source text: characters, positions, YAML with positions, spelling suggestions."""

@@ -1,0 +1,1 @@
+"""Features built on the engine: examples runner (`rulebook test`), batch, diff, reports."""
