@@ -62,11 +62,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E309": ("cannot read {path}: {detail}", "无法读取 {path}：{detail}"),
     "E310": ("YAML document too large: {detail}", "YAML 文档过大：{detail}"),
     "E311": ("no rulebook named {name!r} (looked in {where})", "找不到名为 {name!r} 的规则手册（查找位置：{where}）"),
-    "E401": ("case {case}: {detail}", "案例 {case}：{detail}"),
+    "E401": ("{detail}", "{detail}"),
     "E402": ("case {case}: field {path}: {detail}", "案例 {case}：字段 {path}：{detail}"),
-    "E403": ("rule {rule!r} failed while evaluating: {detail}", "规则 {rule!r} 求值失败：{detail}"),
+    "E403": ("{where}: rule {rule!r} failed: {detail}", "{where}：规则 {rule!r} 求值失败：{detail}"),
     "E404": ("bad {option} value {text!r}: {detail}", "无效的 {option} 取值 {text!r}：{detail}"),
     "E405": ("case {case}: unknown field {path!r}", "案例 {case}：未知字段 {path!r}"),
+    "E406": ("{detail}", "{detail}"),
     # `rulebook check` of the cases in base_case and the examples (dsl/book/casecheck.py)
     "E502": ("unknown field {path!r} in an example's case: rules would read it as missing",
              "示例案例中有未知字段 {path!r}：规则会把它当作缺失"),
@@ -74,6 +75,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {
+    "reason": ("{reason}", "{reason}"),   # a hint worded elsewhere (a Phrase of the catalog)
     "did_you_mean": ("did you mean {suggestion!r}?", "您是否想写 {suggestion!r}？"),
     "fullwidth": ("replace it with the ASCII {ascii!r} (switch the input method to half-width)",
                   "请改为半角 {ascii!r}（切换输入法为半角）"),
@@ -236,12 +238,23 @@ def _cells(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
-def render(diag: Diagnostic, lang: str = "both") -> str:
-    """Render like a compiler: `file:line:col: error E201: message`, the line, a caret, a hint."""
+def _header(diag: Diagnostic, lang: str) -> str:
     where = diag.file or "<input>"
     if diag.span is not None:
         where += f":{diag.span.line}:{diag.span.col}"
-    out = [f"{where}: {diag.severity} {diag.code}: {diag.message(lang)}"]
+    return f"{where}: {diag.severity} {diag.code}: {diag.message(lang)}"
+
+
+def render_line(diag: Diagnostic, lang: str = "both") -> str:
+    """One line, `file:line: error E402: message (hint)`: what a batch says per case, where a
+    snippet of the input would repeat the case itself."""
+    hint = diag.hint_text(lang)
+    return _header(diag, lang) + (f" ({hint})" if hint else "")
+
+
+def render(diag: Diagnostic, lang: str = "both") -> str:
+    """Render like a compiler: `file:line:col: error E201: message`, the line, a caret, a hint."""
+    out = [_header(diag, lang)]
     if diag.span is not None and diag.source_line is not None:
         line_no = str(diag.span.line)
         pad = " " * len(line_no)

@@ -331,7 +331,6 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "case.hint_label": ("{label!r} is the label of {value!r}: write {value!r}", "{label!r} 是 {value!r} 的名称：请写 {value!r}"),
     # rule results and batch lines
     "case.bad_field": ("cannot decide: bad value in {path}: {detail}", "无法判定：字段 {path} 的值有误：{detail}"),
-    "case.rule_failed": ("{where}: rule {rule!r} failed: {detail}", "{where}：规则 {rule!r} 求值失败：{detail}"),
     "case.case_problem": ("case {case}: {detail}", "案例 {case}：{detail}"),
     "case.once_per_file": ("(said once per file)", "（每个文件只提示一次）"),
     "case.field_error": ("field {path}: {detail}", "字段 {path}：{detail}"),

@@ -1,10 +1,12 @@
 """The command line's own complaints are catalogued too (issue 14, section 7): a bad `--at`
-or `--within` is E404 in the user's language, with the fix, and exits 2 (usage)."""
+or `--within` is E404 in the user's language, with the fix, and exits 2 (usage); the lines a
+batch says about a case are Diagnostics rendered in one place."""
 from __future__ import annotations
 
 from click.testing import CliRunner
 
 from cli import main
+from dsl.diagnostics import MESSAGES, Diagnostic, Phrase, render, render_line
 
 EXAMPLE = "examples/douyin-lightning-return.json"
 
@@ -44,3 +46,30 @@ def test_no_rulebook_named_is_said_in_chinese() -> None:
     result = invoke("eval", EXAMPLE, "--lang", "zh")
     assert result.exit_code == 2
     assert "请指定规则手册：--platform 平台名 或 --rulebook 文件" in result.stderr
+
+
+def test_a_batch_line_is_the_header_of_the_full_rendering_plus_its_hint() -> None:
+    diag = Diagnostic("E402", None, "cases.jsonl:3", {"case": "A1", "path": "order.paid_amount", "detail": "x"},
+                      ("reason", {"reason": Phrase("case.hint_amount", meant="5.0")}))
+    for lang in ("en", "zh"):
+        line = render_line(diag, lang)
+        assert line.startswith(render(diag, lang).splitlines()[0])
+        assert line.startswith("cases.jsonl:3: error E402: ")
+        assert line.endswith(f"({diag.hint_text(lang)})")
+    assert "5.0" in render_line(diag, "zh")
+
+
+def test_every_code_a_batch_says_is_in_the_catalog() -> None:
+    for code in ("E401", "E402", "E403", "E404", "E405", "E406"):
+        en, zh = MESSAGES[code]
+        assert en and zh
+
+
+def test_an_unreadable_case_is_e401_in_chinese(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "A1", "order": {}}\n{not json\n', encoding="utf-8")
+    result = invoke("eval", "-p", "douyin", str(path), "--format", "jsonl", "--lang", "zh")
+    assert result.exit_code == 1
+    [line] = [x for x in result.stderr.splitlines() if "E401" in x]
+    assert line.startswith(f"{path}:2: error E401: ")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in line.split("E401: ")[1])

@@ -87,6 +87,9 @@ def test_a_rule_that_fails_to_evaluate_makes_the_exit_code_1(invoke: Any, write_
     [obj] = [json.loads(line) for line in result.stdout.splitlines()]
     assert "E403" in obj["results"][0]["error"]
     assert result.exit_code == 1
+    zh = invoke("eval", "-r", book, "--format", "json", "--lang", "zh", case)
+    [obj] = [json.loads(line) for line in zh.stdout.splitlines()]
+    assert obj["results"][0]["error"].startswith("E403 ") and "求值失败" in obj["results"][0]["error"]
 
 
 def test_cache_entries_that_others_could_write_are_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

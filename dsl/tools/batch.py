@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, TextIO
 
 from dsl.tools.batchfast import FastLane, books_for_platform, fast_lane
 from dsl.cases.readers import CaseInput, FileNotice, LineBlock
-from dsl.diagnostics import Diagnostic, Phrase, problem_text
+from dsl.diagnostics import Diagnostic, Phrase, render_line
 from dsl.tools.report import case_table
 from dsl.engine.results import CaseResult, RuleResult
 from dsl.engine.python.runtime import CompiledRulebook
@@ -107,8 +107,10 @@ def source_file(source: str) -> str:
     return _SOURCE_FILE.sub("", source)
 
 
-def _line(source: str, code: str, text: str, severity: str = "error") -> str:
-    return f"{source}: {severity} {code}: {text}"
+def _said(source: str, code: str, lang: str, hint: Any = None, severity: str = "error", **args: Any) -> str:
+    """The one line a batch prints about a case or a file: a Diagnostic, rendered in one place."""
+    return render_line(Diagnostic(code, None, source, args, ("reason", {"reason": hint}) if hint else None,
+                                  severity=severity), lang)
 
 
 def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | None, lang: str,
@@ -117,11 +119,11 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
     fields), or the reason it was rejected. A case that names its `platform` is evaluated
     only against that platform's rulebooks."""
     if item.error:
-        report(_line(item.source, "E401", problem_text(item.error, lang)))
+        report(_said(item.source, "E401", lang, detail=item.error))
         return item.error
     books = books_for_platform(item.doc, books)
     if isinstance(books, Phrase):
-        report(_line(item.source, "E401", books.label(lang)))
+        report(_said(item.source, "E401", lang, detail=books))
         return books
     out: list[tuple[CompiledRulebook, CaseResult]] = []
     field_errors = False
@@ -130,7 +132,7 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
         parsed = book.parse(item.doc, fallback_id=item.source)
         if parsed.fatal:
             reason = parsed.fatal if parsed.id == item.source else Phrase("case.case_problem", case=parsed.id, detail=parsed.fatal)
-            report(_line(item.source, "E401", problem_text(reason, lang)))
+            report(_said(item.source, "E401", lang, detail=reason))
             return reason
         result = book.evaluate(parsed, at, lang)
         if i == 0:
@@ -143,27 +145,22 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
 
 def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> None:
     for problem in parsed.problems:
-        text = Diagnostic("E402", args={"case": parsed.id, "path": problem.path,
-                                        "detail": problem_text(problem.detail, lang)}).message(lang)
-        hint = f" ({problem_text(problem.hint, lang)})" if problem.hint else ""
-        report(_line(item.source, "E402", text + hint))
+        report(_said(item.source, "E402", lang, problem.hint, case=parsed.id, path=problem.path, detail=problem.detail))
     for path in parsed.unknown:   # once per file and path: a typo in an export repeats on every line
         from dsl.text.suggest import did_you_mean   # only when there is something to suggest for
 
         meant = did_you_mean(path, parsed.vocabulary.paths()) if parsed.vocabulary else None
-        text = Diagnostic("E405", args={"case": parsed.id, "path": path}).message(lang)
-        hint = " (" + Phrase("case.hint_did_you_mean", suggestion=meant).label(lang) + ")" if meant else ""
-        report(_line(item.source, "E405", text + hint + " " + Phrase("case.once_per_file").label(lang), "warning"),
-               key=(source_file(item.source), path))
+        hint = Phrase("case.hint_did_you_mean", suggestion=meant) if meant else None
+        line = _said(item.source, "E405", lang, hint, "warning", case=parsed.id, path=path)
+        report(line + " " + Phrase("case.once_per_file").label(lang), key=(source_file(item.source), path))
 
 
 def report_notice(notice: FileNotice, lang: str, report: Report) -> None:
     """A problem of a whole file (a CSV column that names no field), said once. It is keyed
     like the per-case warning about the same field, so the cases do not repeat it (they
     still count it, as cases)."""
-    hint = f" ({problem_text(notice.hint, lang)})" if notice.hint else ""
     key = (source_file(notice.source), notice.path) if notice.path else None
-    report(_line(notice.source, notice.code, notice.problem.label(lang) + hint, "warning"), key=key)
+    report(_said(notice.source, notice.code, lang, notice.hint, "warning", detail=notice.problem), key=key)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dsl.cases.document import FieldError, FieldProblem, ParsedCase, open_case
 from dsl.engine.python.codegen import RUNTIME, ModuleBuilder
 from dsl.engine.python.decider import DECIDER_RUNTIME, add_decider
 from dsl.engine.python.emitter import compile_generated
-from dsl.diagnostics import Phrase, problem_text
+from dsl.diagnostics import Diagnostic, Phrase, problem_text
 from dsl.engine.explain import Explainer, say
 from dsl.book.model import Rulebook
 from dsl.engine.results import CaseResult, RuleResult
@@ -126,8 +126,8 @@ class CompiledRulebook:
         except Exception as exc:  # noqa: BLE001 - any runtime failure is reported with its rule
             span = rule.rule.span
             where = f"{self.model.file}:{span.line}:{span.col}" if span else self.model.file
-            failed = Phrase("case.rule_failed", where=where, rule=rid, detail=f"{type(exc).__name__}: {exc}")
-            return RuleResult(rid, False, None, error=f"E403 {failed.label(lang)}",
+            failed = Diagnostic("E403", args={"where": where, "rule": rid, "detail": f"{type(exc).__name__}: {exc}"})
+            return RuleResult(rid, False, None, error=f"E403 {failed.message(lang)}",
                               _why=[say("failed", lang, detail=str(exc))])
 
 
