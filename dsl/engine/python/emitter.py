@@ -174,10 +174,14 @@ class _Layout:
                 parts = self.fmt(value, col + len(head), pad, _IN_BOOL, width - 1)
                 return [head + parts[0], *parts[1:-1], parts[-1] + ")"] if len(parts) > 1 else [head + parts[0] + ")"]
             case pyast.Compare(left=left, ops=ops, comparators=comps):
-                return self.chain([left, *comps], ["", *(_CMP[type(op)] for op in ops)], col, pad, width)
+                inner = 1 if isinstance(node, _LOOSE[ctx]) else 0
+                lines = self.chain([left, *comps], ["", *(_CMP[type(op)] for op in ops)], col + inner, pad, width - inner)
+                return _parenthesized(lines) if inner else lines
             case pyast.UnaryOp(op=pyast.Not(), operand=operand):
-                parts = self.fmt(operand, col + 4, pad, _OPERAND, width)
-                return ["not " + parts[0], *parts[1:]]
+                inner = 1 if isinstance(node, _LOOSE[ctx]) else 0
+                parts = self.fmt(operand, col + 4 + inner, pad, _OPERAND, width - inner)
+                lines = ["not " + parts[0], *parts[1:]]
+                return _parenthesized(lines) if inner else lines
             case pyast.Call(func=pyast.Attribute(value=obj, attr=attr), args=args, keywords=[]):
                 parts = self.fmt(obj, col, pad, _OPERAND, width)
                 rest = f".{attr}({', '.join(self.flat(a, _IN_BOOL) for a in args)})"
@@ -226,6 +230,12 @@ class _Layout:
             lines[-1] += head + part[0]
             lines += part[1:]
         return lines
+
+
+def _parenthesized(lines: list[str]) -> list[str]:
+    """A broken comparison or `not` where its place needs brackets (an operand of `==`: without
+    them `a is None == True` is a chained comparison, another expression)."""
+    return ["(" + lines[0], *lines[1:-1], lines[-1] + ")"] if len(lines) > 1 else ["(" + lines[0] + ")"]
 
 
 def compile_generated(source: str, filename: str) -> CodeType:
