@@ -90,25 +90,25 @@ def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
 
 
 def _parse_at(value: str | None, lang: str = "both") -> datetime | None:
-    from dsl.lang.values import ValueError_, parse_timestamp
+    from dsl.lang.values import BadValueError, parse_timestamp
 
     if value is None:
         return None
     try:
         return parse_timestamp(value.strip())
-    except ValueError_ as exc:
+    except BadValueError as exc:
         raise click.BadParameter(_option_problem("--at", value, exc.problem, lang), param_hint="--at") from None
 
 
 def _parse_within(value: str | None, lang: str = "both") -> timedelta | None:
     from dsl.diagnostics import Phrase
-    from dsl.lang.values import ValueError_, parse_duration, suggest_duration
+    from dsl.lang.values import BadValueError, parse_duration, suggest_duration
 
     if value is None:
         return None
     try:
         return parse_duration(value.strip())
-    except ValueError_:
+    except BadValueError:
         meant = suggest_duration(value)
         why = Phrase("cli.not_duration_meant", meant=meant) if meant else Phrase("cli.not_duration")
         raise click.BadParameter(_option_problem("--within", value, why, lang), param_hint="--within") from None

@@ -303,7 +303,7 @@ def test_the_generated_decider_agrees_with_the_exact_path(write_rulebook: Any, f
         case = json.loads(json.dumps(base))
         case[field[0]][field[1]] = value
         fast = book.decide(case, at)
-        exact = [book.decide_rule(rule, book.parse(case).view, at) for rule in book.rules]
+        exact = [book.evaluate_rule(rule, book.parse(case).view, at) for rule in book.rules]
         assert [(d[0], d[1], d[2], d[3]) for d in fast] == \
             [(None if r.error else r.matched, r.action, r.deadline, r.due) for r in exact], value
 
@@ -322,7 +322,7 @@ def _fast_and_exact(book: Any, case: dict[str, Any]) -> tuple[list[Any], list[An
 
     at = datetime.fromisoformat("2026-11-10T12:00:00+08:00")
     fast = [(d[0], d[1], d[2], d[3], d[5] or None) for d in book.decide(case, at)]
-    exact = [book.decide_rule(rule, book.parse(case).view, at) for rule in book.rules]
+    exact = [book.evaluate_rule(rule, book.parse(case).view, at) for rule in book.rules]
     return fast, [(None if r.error else r.matched, r.action, r.deadline, r.due,
                    tuple((r.outputs or {}).values()) or None) for r in exact]
 
@@ -404,8 +404,8 @@ def test_well_formed_cases_never_leave_the_fast_path(platform: str, monkeypatch:
     from dsl.lang.values import parse_timestamp
 
     left: list[str] = []
-    slow = CompiledRulebook._decide_slow
-    monkeypatch.setattr(CompiledRulebook, "_decide_slow",
+    slow = CompiledRulebook._decide_rule_by_rule
+    monkeypatch.setattr(CompiledRulebook, "_decide_rule_by_rule",
                         lambda self, case, at=None: (left.append(repr(case)[:300]), slow(self, case, at))[1])
     book = load_rulebook(platform)
     books = [book.only(*book.rule_ids)] + [book.only(rule_id) for rule_id in book.rule_ids]

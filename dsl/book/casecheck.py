@@ -20,16 +20,15 @@ from dsl.book.schema import describe_path
 from dsl.text.suggest import did_you_mean
 from dsl.book.model import merge
 from dsl.lang.vocabulary import Vocabulary
-from dsl.text.yamlload import Document
+from dsl.text.yamlload import Document, KeyPath
 
-Path = tuple[Any, ...]
 
 
 def check_example_cases(doc: Document, vocabulary: Vocabulary) -> list[Diagnostic]:
     """E502 / E503 for every example of every rule, located at the key or value in the file."""
     data = doc.data if isinstance(doc.data, dict) else {}
     base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
-    found: dict[tuple[str, Path], Diagnostic] = {}
+    found: dict[tuple[str, KeyPath], Diagnostic] = {}
     rules = data.get("rules") if isinstance(data.get("rules"), list) else []
     for i, rule in enumerate(rules):
         examples = rule.get("examples") if isinstance(rule, dict) else None
@@ -40,7 +39,7 @@ def check_example_cases(doc: Document, vocabulary: Vocabulary) -> list[Diagnosti
 
 
 def _example(doc: Document, vocabulary: Vocabulary, base: dict[str, Any], example: dict[str, Any],
-             path: Path, found: dict[tuple[str, Path], Diagnostic]) -> None:
+             path: KeyPath, found: dict[tuple[str, KeyPath], Diagnostic]) -> None:
     own = example.get("case") if isinstance(example.get("case"), dict) else {}
     case = merge(base, own)
     case.setdefault("id", str(example.get("name", "")))
@@ -64,7 +63,7 @@ def _example(doc: Document, vocabulary: Vocabulary, base: dict[str, Any], exampl
                  _hint(vocabulary, problem.path, doc.nodes.get(where)))
 
 
-def _locate(dotted: str, obj: dict[str, Any], prefix: Path) -> Path | None:
+def _locate(dotted: str, obj: dict[str, Any], prefix: KeyPath) -> KeyPath | None:
     """The YAML path of `order.paid_amount` in a case mapping (a key may itself hold dots)."""
     if dotted in obj:
         return prefix + (dotted,)
@@ -95,7 +94,7 @@ def _taken(doc: Document) -> set[Any]:
     return taken
 
 
-def _add(doc: Document, found: dict[tuple[str, Path], Diagnostic], code: str, where: Path, args: dict[str, Any],
+def _add(doc: Document, found: dict[tuple[str, KeyPath], Diagnostic], code: str, where: KeyPath, args: dict[str, Any],
          hint: tuple[str, dict[str, Any]] | None, key: bool = False) -> None:
     if (code, where) in found:
         return

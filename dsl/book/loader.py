@@ -5,7 +5,7 @@ in one run.
 """
 from __future__ import annotations
 
-from pathlib import Path as FsPath
+from pathlib import Path
 from typing import Any
 
 from dsl.lang import ast
@@ -17,19 +17,18 @@ from dsl.lang.parser import parse_expr
 from dsl.book.schema import describe_path, validate_shape
 from dsl.lang.unparse import unparse
 from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
-from dsl.lang.values import ValueError_, parse_date, parse_duration, parse_timestamp, value_slip
+from dsl.lang.values import BadValueError, parse_date, parse_duration, parse_timestamp, value_slip
 from dsl.lang.vocabulary import Vocabulary, default_vocabulary
-from dsl.text.yamlload import Document, load_yaml
+from dsl.text.yamlload import Document, KeyPath, load_yaml
 from dsl.limits import MAX_EXPRESSION_CHARS, MAX_FILE_BYTES
 
-Path = tuple[Any, ...]
 
 
-def read_document(path: str | FsPath) -> Document:
+def read_document(path: str | Path) -> Document:
     """Read and parse a rulebook file; unreadable files become diagnostics too."""
     name = str(path)
     try:
-        raw = FsPath(path).read_bytes()
+        raw = Path(path).read_bytes()
     except OSError as exc:
         doc = Document(name, "")
         doc.error("E309", None, path=name, detail=exc.strerror or str(exc))
@@ -81,7 +80,7 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Ruleb
         rules.append(rule)
     name = data.get("name") if isinstance(data.get("name"), dict) else {}
     base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
-    return Rulebook(str(data.get("rulebook") or FsPath(doc.file).stem), doc.file, name.get("zh"), name.get("en"),
+    return Rulebook(str(data.get("rulebook") or Path(doc.file).stem), doc.file, name.get("zh"), name.get("en"),
                     params, rules, base, doc.text)
 
 
@@ -92,7 +91,7 @@ def _parameters(doc: Document, raw: Any) -> dict[str, ParamDef]:
     if not isinstance(raw, dict):
         return out
     for name, spec in raw.items():
-        path: Path = ("parameters", name)
+        path: KeyPath = ("parameters", name)
         labels: dict[str, Any] = {}
         if isinstance(spec, dict):
             if "value" not in spec:   # the shape check says what is missing
@@ -106,7 +105,7 @@ def _parameters(doc: Document, raw: Any) -> dict[str, ParamDef]:
     return out
 
 
-def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | None:
+def _param_value(doc: Document, path: KeyPath, value: Any) -> tuple[Type, Any] | None:
     if isinstance(value, list):
         items = [_param_value(doc, path + (i,), v) for i, v in enumerate(value)]
         if any(i is None for i in items):
@@ -138,7 +137,7 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
     for typ, parse in ((DURATION, parse_duration), (DATE, parse_date), (TIMESTAMP, parse_timestamp)):
         try:
             return typ, parse(value)
-        except ValueError_:
+        except BadValueError:
             continue
     slip = value_slip(value)
     if slip is not None:
@@ -158,7 +157,7 @@ def _param_value(doc: Document, path: Path, value: Any) -> tuple[Type, Any] | No
 
 
 
-def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, what: str) -> ExprRef | None:
+def _expr(doc: Document, scope: Scope, path: KeyPath, raw: Any, want: Type | None, what: str) -> ExprRef | None:
     """`what` names the place for E207 (a `what.` phrase key)."""
     """Parse and type-check the expression at `path`; `want` is the type it must have."""
     if raw is None or isinstance(raw, (dict, list)):
@@ -202,14 +201,14 @@ def _expr(doc: Document, scope: Scope, path: Path, raw: Any, want: Type | None, 
     return ExprRef(text, typed, typed.span, where)
 
 
-def _conditions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[ExprRef, ...]:
+def _conditions(doc: Document, scope: Scope, path: KeyPath, raw: Any) -> tuple[ExprRef, ...]:
     items = raw if isinstance(raw, list) else [raw]
     paths = [path + (i,) for i in range(len(items))] if isinstance(raw, list) else [path]
     refs = [_expr(doc, scope, p, item, BOOL, "what.condition") for p, item in zip(paths, items)]
     return tuple(r for r in refs if r is not None)
 
 
-def _actions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[Alternative, ...]:
+def _actions(doc: Document, scope: Scope, path: KeyPath, raw: Any) -> tuple[Alternative, ...]:
     if isinstance(raw, str):
         return (Alternative(None, raw),)
     out: list[Alternative] = []
@@ -231,26 +230,26 @@ def _actions(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[Alterna
     return tuple(out)
 
 
-def _outputs(doc: Document, scope: Scope, path: Path, raw: Any) -> tuple[tuple[str, ExprRef], ...]:
+def _outputs(doc: Document, scope: Scope, path: KeyPath, raw: Any) -> tuple[tuple[str, ExprRef], ...]:
     if not isinstance(raw, dict):
         return ()
     out = [(str(k), _expr(doc, scope, path + (k,), v, None, "what.output")) for k, v in raw.items()]
     return tuple((k, r) for k, r in out if r is not None)
 
 
-def _bound(doc: Document, path: Path, raw: Any) -> Any:
+def _bound(doc: Document, path: KeyPath, raw: Any) -> Any:
     if raw is None:
         return None
     try:
         return parse_timestamp(str(raw))
-    except ValueError_ as exc:
+    except BadValueError as exc:
         doc.error("E106", doc.nearest_span(path), ("shape_example", {"example": f"{path[-1]}: 2023-09-13T00:00:00+08:00"}),
                   text=str(raw), detail=exc.args[0])
         return None
 
 
-def _version(doc: Document, scope: Scope, path: Path, raw: dict[str, Any], rule: dict[str, Any]) -> Version:
-    def pick(key: str) -> tuple[Path, Any]:
+def _version(doc: Document, scope: Scope, path: KeyPath, raw: dict[str, Any], rule: dict[str, Any]) -> Version:
+    def pick(key: str) -> tuple[KeyPath, Any]:
         return (path + (key,), raw[key]) if key in raw else (path[:2] + (key,), rule.get(key))
 
     action_path, action_raw = pick("action")
@@ -269,7 +268,7 @@ def _version(doc: Document, scope: Scope, path: Path, raw: dict[str, Any], rule:
     )
 
 
-def _rule(doc: Document, scope: Scope, raw: dict[str, Any], path: Path) -> Rule | None:
+def _rule(doc: Document, scope: Scope, raw: dict[str, Any], path: KeyPath) -> Rule | None:
     rule_id = raw.get("id")
     if not isinstance(rule_id, str):
         return None
@@ -300,7 +299,7 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _check_versions(doc: Document, path: Path, versions: tuple[Version, ...]) -> None:
+def _check_versions(doc: Document, path: KeyPath, versions: tuple[Version, ...]) -> None:
     """Versions in time order, none overlapping: [from, until) intervals."""
     for i in range(1, len(versions)):
         prev, cur = versions[i - 1], versions[i]
@@ -317,12 +316,12 @@ def _check_versions(doc: Document, path: Path, versions: tuple[Version, ...]) ->
                       detail=Phrase("version.empty"))
 
 
-def _example(doc: Document, path: Path, raw: dict[str, Any]) -> Example:
+def _example(doc: Document, path: KeyPath, raw: dict[str, Any]) -> Example:
     return Example(str(raw.get("name", "")), raw.get("case") or {}, None if raw.get("at") is None else str(raw["at"]),
                    raw.get("expect") or {}, doc.span_of(path), describe_path(path, doc.data))
 
 
-def load_model(path: str | FsPath, vocabulary: Vocabulary | None = None,
+def load_model(path: str | Path, vocabulary: Vocabulary | None = None,
                cases: bool = False) -> tuple[Rulebook | None, list[Diagnostic]]:
     """Read, validate and check one rulebook file: the model and every diagnostic. With
     `cases` (what `rulebook check` does), the cases of `base_case` and the examples are read

@@ -1,6 +1,6 @@
 """What a case value of each field kind may be: one function per kind, the one definition.
 
-`convert(fld, raw)` turns a raw JSON/YAML value into the field's value or raises ValueError_
+`convert(fld, raw)` turns a raw JSON/YAML value into the field's value or raises BadValueError
 saying what is wrong; `checked(fld, raw)` does the same with a FieldError that names the field
 and a hint. The case view, the generated converters and decider (their fast paths only take
 a shortcut on values these functions accept) and the readers (CSV cells) all come here.
@@ -14,7 +14,7 @@ from typing import Any, Callable, Final
 
 from dsl.diagnostics import Phrase, kind_phrase
 from dsl.lang.types import Type
-from dsl.lang.values import AMOUNT_RE, ValueError_, parse_timestamp
+from dsl.lang.values import AMOUNT_RE, BadValueError, parse_timestamp
 from dsl.limits import MAX_AMOUNT_CHARS, MAX_NUMBER_DIGITS, MAX_TIMESTAMP_CHARS
 from dsl.lang.semantics import FieldError, FieldProblem   # a bad field read is a notion of the language
 from dsl.lang.vocabulary import Field
@@ -30,22 +30,22 @@ def checked(fld: Field, raw: Any) -> Any:
     """The exact conversion, with a FieldError naming the field, what is wrong and a hint."""
     try:
         return convert(fld, raw)
-    except ValueError_ as exc:
+    except BadValueError as exc:
         raise FieldError(FieldProblem(fld.path, exc.problem, hint(fld, raw))) from None
 
 
 def convert(fld: Field, raw: Any) -> Any:
-    """A JSON/YAML value as the field's type, or ValueError_ saying what is wrong."""
+    """A JSON/YAML value as the field's type, or BadValueError saying what is wrong."""
     check = KINDS.get(fld.type.kind)
     if check is None:  # pragma: no cover - the vocabulary's types are all in KINDS
-        raise ValueError_(f"unsupported field type {fld.type}")
+        raise BadValueError(f"unsupported field type {fld.type}")
     return check(fld, raw)
 
 
 def money(fld: Field, raw: Any) -> Decimal:
     """An amount: a JSON number or text such as "129.90", at most `fld.decimals` decimals, in bounds."""
     if isinstance(raw, bool):
-        raise ValueError_(Phrase("case.not_amount", shown=shown(raw)))
+        raise BadValueError(Phrase("case.not_amount", shown=shown(raw)))
     if isinstance(raw, int):
         value = Decimal(raw)
     elif isinstance(raw, Decimal):
@@ -55,17 +55,17 @@ def money(fld: Field, raw: Any) -> Decimal:
     elif isinstance(raw, str):
         text = raw.strip()
         if len(text) > MAX_AMOUNT_CHARS:
-            raise ValueError_(Phrase("case.amount_too_long", shown=shown(raw)))
+            raise BadValueError(Phrase("case.amount_too_long", shown=shown(raw)))
         if not AMOUNT_RE.fullmatch(text):
-            raise ValueError_(Phrase("case.amount_form", shown=repr(raw)))
+            raise BadValueError(Phrase("case.amount_form", shown=repr(raw)))
         value = Decimal(text)
     else:
-        raise ValueError_(Phrase("case.not_amount", shown=shown(raw)))
+        raise BadValueError(Phrase("case.not_amount", shown=shown(raw)))
     if not value.is_finite():
-        raise ValueError_(Phrase("case.not_amount", shown=shown(raw)))
+        raise BadValueError(Phrase("case.not_amount", shown=shown(raw)))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -fld.decimals and value != round(value, fld.decimals):
-        raise ValueError_(Phrase("case.decimals_fen", shown=shown(raw)) if fld.decimals == 2 else
+        raise BadValueError(Phrase("case.decimals_fen", shown=shown(raw)) if fld.decimals == 2 else
                           Phrase("case.decimals", shown=shown(raw), decimals=fld.decimals))
     _bounds(fld, value)
     return value
@@ -76,12 +76,12 @@ def count(fld: Field, raw: Any) -> int:
     with a point or an exponent) is checked before int() of it: sNaN cannot be compared, int()
     of Infinity raises OverflowError, and `1e1000000` would build a million digits."""
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
-        raise ValueError_(Phrase("case.not_whole", shown=shown(raw)))
+        raise BadValueError(Phrase("case.not_whole", shown=shown(raw)))
     if isinstance(raw, Decimal):
         if not raw.is_finite() or raw != raw.to_integral_value():
-            raise ValueError_(Phrase("case.not_whole", shown=shown(raw)))
+            raise BadValueError(Phrase("case.not_whole", shown=shown(raw)))
         if raw and raw.adjusted() >= MAX_NUMBER_DIGITS:
-            raise ValueError_(Phrase("case.too_many_digits", digits=MAX_NUMBER_DIGITS))
+            raise BadValueError(Phrase("case.too_many_digits", digits=MAX_NUMBER_DIGITS))
     value = int(raw)
     _bounds(fld, Decimal(value))
     return value
@@ -90,28 +90,28 @@ def count(fld: Field, raw: Any) -> int:
 def flag(fld: Field, raw: Any) -> bool:
     """true or false, nothing else (not 1, "yes" or "true")."""
     if not isinstance(raw, bool):
-        raise ValueError_(Phrase("case.not_bool", shown=shown(raw)))
+        raise BadValueError(Phrase("case.not_bool", shown=shown(raw)))
     return raw
 
 
 def timestamp(fld: Field, raw: Any) -> Any:
     """ISO 8601 text (no offset: Beijing time), as an aware datetime in Beijing time."""
     if not isinstance(raw, str):
-        raise ValueError_(Phrase("case.not_timestamp", shown=shown(raw)))
+        raise BadValueError(Phrase("case.not_timestamp", shown=shown(raw)))
     if len(raw) > MAX_TIMESTAMP_CHARS:
-        raise ValueError_(Phrase("case.timestamp_too_long", shown=shown(raw)))
+        raise BadValueError(Phrase("case.timestamp_too_long", shown=shown(raw)))
     try:
         return parse_timestamp(raw.strip())
-    except ValueError_ as exc:
-        raise ValueError_(Phrase("case.bad_timestamp", shown=shown(raw), detail=exc.problem)) from None
+    except BadValueError as exc:
+        raise BadValueError(Phrase("case.bad_timestamp", shown=shown(raw), detail=exc.problem)) from None
 
 
 def text(fld: Field, raw: Any) -> str:
     """Text; for an enum, one of its values (a label is not the value: the hint says which)."""
     if not isinstance(raw, str):
-        raise ValueError_(Phrase("case.not_text", shown=shown(raw)))
+        raise BadValueError(Phrase("case.not_text", shown=shown(raw)))
     if fld.type.values is not None and raw not in fld.type.values:
-        raise ValueError_(Phrase("case.not_enum", shown=shown(raw), what=Phrase("pair", en=fld.en, zh=fld.zh)))
+        raise BadValueError(Phrase("case.not_enum", shown=shown(raw), what=Phrase("pair", en=fld.en, zh=fld.zh)))
     return raw
 
 
@@ -119,16 +119,16 @@ def items(fld: Field, raw: Any) -> tuple[Any, ...]:
     """A list (of text, when the field says so), as a tuple."""
     typ: Type = fld.type
     if not isinstance(raw, list):
-        raise ValueError_(Phrase("case.not_list", shown=shown(raw)))
+        raise BadValueError(Phrase("case.not_list", shown=shown(raw)))
     if typ.item is not None and typ.item.kind == "str" and not all(isinstance(x, str) for x in raw):
-        raise ValueError_(Phrase("case.list_items_text"))
+        raise BadValueError(Phrase("case.list_items_text"))
     return tuple(raw)
 
 
 def obj(fld: Field, raw: Any) -> dict[str, Any]:
     """An object (its own fields are checked each by its kind)."""
     if not isinstance(raw, dict):
-        raise ValueError_(Phrase("case.must_be_object", kind=kind_phrase(kind_of(raw))))
+        raise BadValueError(Phrase("case.must_be_object", kind=kind_phrase(kind_of(raw))))
     return raw
 
 
@@ -139,9 +139,9 @@ KINDS: Final[dict[str, Callable[[Field, Any], Any]]] = {
 
 def _bounds(fld: Field, value: Decimal) -> None:
     if fld.minimum is not None and value < fld.minimum:
-        raise ValueError_(Phrase("case.below_min", shown=shown(value), limit=fld.minimum))
+        raise BadValueError(Phrase("case.below_min", shown=shown(value), limit=fld.minimum))
     if fld.maximum is not None and value > fld.maximum:
-        raise ValueError_(Phrase("case.above_max", shown=shown(value), limit=fld.maximum))
+        raise BadValueError(Phrase("case.above_max", shown=shown(value), limit=fld.maximum))
 
 
 def hint(fld: Field, raw: Any) -> Phrase | None:

@@ -13,7 +13,7 @@ from dsl.lang import ast
 from dsl.text.chars import INVISIBLE, ascii_for, char_name
 from dsl.diagnostics import Diagnostic, DslError, Phrase
 from dsl.text.origin import Origin
-from dsl.lang.values import ValueError_, parse_date, parse_duration, parse_money, parse_timestamp, suggest_duration, suggest_money
+from dsl.lang.values import BadValueError, parse_date, parse_duration, parse_money, parse_timestamp, suggest_duration, suggest_money
 from dsl.limits import MAX_EXPR_CHARS, MAX_EXPR_DEPTH, MAX_INT_DIGITS
 
 
@@ -187,7 +187,7 @@ class _ToAst(Transformer):
         tok = children[0]
         try:
             return ast.Const(self._span(meta), parse_duration(str(tok)))
-        except ValueError_:
+        except BadValueError:
             meant = suggest_duration(str(tok))
             if meant:
                 raise self._bad("E103", tok, ("duration_meant", {"meant": meant}), text=str(tok)) from None
@@ -200,7 +200,7 @@ class _ToAst(Transformer):
         tok = str(children[0])
         try:
             value = parse_timestamp(tok) if "T" in tok else parse_date(tok)
-        except ValueError_ as exc:
+        except BadValueError as exc:
             raise self._bad("E106", children[0], None, text=tok, detail=exc.args[0]) from None
         return ast.Const(self._span(meta), value)
 

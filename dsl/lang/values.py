@@ -35,7 +35,7 @@ _TIMESTAMP_RE: Final = re.compile(
 _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class ValueError_(ValueError):
+class BadValueError(ValueError):
     """A text that is not a value of the wanted kind; the message (a Phrase) says why."""
 
     @property
@@ -63,14 +63,14 @@ def parse_duration(text: str) -> timedelta:
     """`48h`, `7d`, `30m`, `15s`, `1d12h` -> timedelta."""
     m = _DURATION_RE.fullmatch(text)
     if not text or not m or not any(m.groups()):
-        raise ValueError_(Phrase("value.not_duration"))
+        raise BadValueError(Phrase("value.not_duration"))
     if len(text) > 40:   # int() refuses 4,300 digits; timedelta 10 already
-        raise ValueError_(Phrase("value.duration_range"))
+        raise BadValueError(Phrase("value.duration_range"))
     d, h, mi, s = (int(g or 0) for g in m.groups())
     try:
         return timedelta(days=d, hours=h, minutes=mi, seconds=s)
     except OverflowError:
-        raise ValueError_(Phrase("value.duration_range")) from None
+        raise BadValueError(Phrase("value.duration_range")) from None
 
 
 def suggest_duration(text: str) -> str | None:
@@ -120,7 +120,7 @@ def _reads_as_value(text: str) -> bool:
         try:
             parse(text)
             return True
-        except ValueError_:
+        except BadValueError:
             continue
     return False
 
@@ -143,14 +143,14 @@ def format_duration(value: timedelta) -> str:
 def parse_timestamp(text: str) -> datetime:
     """ISO 8601; no offset means Beijing time. The result is shown in Asia/Shanghai."""
     if not _TIMESTAMP_RE.fullmatch(text):
-        raise ValueError_(Phrase("value.not_timestamp"))
+        raise BadValueError(Phrase("value.not_timestamp"))
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         return to_beijing(value)
     except ValueError as exc:
-        raise ValueError_(_calendar(exc)) from None
+        raise BadValueError(_calendar(exc)) from None
     except OverflowError:
-        raise ValueError_(Phrase("value.time_range")) from None
+        raise BadValueError(Phrase("value.time_range")) from None
 
 
 def to_beijing(value: datetime) -> datetime:
@@ -166,21 +166,21 @@ def to_beijing(value: datetime) -> datetime:
 
 def parse_date(text: str) -> date:
     if not _DATE_RE.fullmatch(text):
-        raise ValueError_(Phrase("value.not_date"))
+        raise BadValueError(Phrase("value.not_date"))
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError_(_calendar(exc)) from None
+        raise BadValueError(_calendar(exc)) from None
 
 
 def parse_money(text: str) -> Decimal:
     """`"129.90"` or `300` -> Decimal; exact, no float on the way."""
     if not AMOUNT_RE.fullmatch(text):
-        raise ValueError_(Phrase("value.not_money"))
+        raise BadValueError(Phrase("value.not_money"))
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise ValueError_(Phrase("value.not_money")) from None
+        raise BadValueError(Phrase("value.not_money")) from None
 
 
 def format_timestamp(value: datetime) -> str:

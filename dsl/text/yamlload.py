@@ -34,7 +34,7 @@ _LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEY_WITH_FULLWIDTH_COLON: Final = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*(：)")
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 
-Path = tuple[Any, ...]
+KeyPath = tuple[Any, ...]   # keys and indexes from the document's root to a node: ("rules", 2, "when")
 
 
 @dataclass
@@ -44,8 +44,8 @@ class Document:
     file: str
     text: str
     data: Any = None
-    nodes: dict[Path, Node] = field(default_factory=dict)
-    key_nodes: dict[Path, Node] = field(default_factory=dict)
+    nodes: dict[KeyPath, Node] = field(default_factory=dict)
+    key_nodes: dict[KeyPath, Node] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _line_starts: list[int] = field(default_factory=list)
     _line_tuple: tuple[str, ...] | None = None
@@ -62,13 +62,13 @@ class Document:
         lines = self.lines
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    def span_of(self, path: Path, key: bool = False) -> Span | None:
+    def span_of(self, path: KeyPath, key: bool = False) -> Span | None:
         node = (self.key_nodes if key else self.nodes).get(path)
         if node is None:
             node = self.nodes.get(path)
         return _node_span(node) if node is not None else None
 
-    def nearest_span(self, path: Path, key: bool = False) -> Span | None:
+    def nearest_span(self, path: KeyPath, key: bool = False) -> Span | None:
         """The span of `path`, or of its closest ancestor that has one."""
         while True:
             span = self.span_of(path, key)
@@ -83,7 +83,7 @@ class Document:
         self.diagnostics.append(diag)
         return diag
 
-    def origin(self, path: Path, value: str, rule_path: str | None = None) -> Origin:
+    def origin(self, path: KeyPath, value: str, rule_path: str | None = None) -> Origin:
         """Where each character of the scalar at `path` stands in the file."""
         node = self.nodes.get(path)
         if self._line_tuple is None:
@@ -204,7 +204,7 @@ class _TooLarge(Exception):
     pass
 
 
-def _convert(doc: Document, node: Node, path: Path, budget: list[int], depth: int) -> Any:
+def _convert(doc: Document, node: Node, path: KeyPath, budget: list[int], depth: int) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooLarge(Phrase("limit.nodes", limit=MAX_NODES))
@@ -219,7 +219,7 @@ def _convert(doc: Document, node: Node, path: Path, budget: list[int], depth: in
     return _mapping(doc, node, path, budget, depth)
 
 
-def _mapping(doc: Document, node: MappingNode, path: Path, budget: list[int], depth: int) -> dict[str, Any]:
+def _mapping(doc: Document, node: MappingNode, path: KeyPath, budget: list[int], depth: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     first_seen: dict[Any, Node] = {}
     merged: dict[str, Any] = {}

@@ -4,7 +4,7 @@
 the answer does not need: a view that converts every field one by one to find none bad,
 result objects, and json.dumps of a nested dict. For a case that the generated validator
 finds clean (every field a value of its kind, every key known: nothing to report), the lane
-calls each rulebook's generated `decide_all` and writes the case's line from cached
+calls each rulebook's generated `decide_or_raise` and writes the case's line from cached
 fragments: a rule's object depends only on its decision, and most decisions repeat. Any
 other case (a bad or unknown field, no `order`, a platform not given, a rule that fails)
 takes the exact path of batch.py, so the output is the same bytes either way
@@ -176,7 +176,7 @@ class FastLane:
             pairs = [pair for pair in pairs if pair[0] in books]
         moment, at_json = self._moment(doc)
         try:
-            decided = [(writer, book.decide_all(doc, moment)) for book, writer in pairs]
+            decided = [(writer, book.decide_or_raise(doc, moment)) for book, writer in pairs]
         except Exception:  # noqa: BLE001 - a rule that fails is reported by the exact path
             return False
         case_id = doc.get("id")

@@ -12,7 +12,7 @@ from dsl.engine.results import RuleResult
 from dsl.book.model import merge
 from dsl.engine.compiled import CompiledRule
 from dsl.engine.python.runtime import CompiledRulebook
-from dsl.lang.values import SHANGHAI, ValueError_, format_timestamp, parse_timestamp, to_json
+from dsl.lang.values import SHANGHAI, BadValueError, format_timestamp, parse_timestamp, to_json
 
 
 @dataclass
@@ -105,10 +105,10 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
     unknown = [Phrase("diff.unknown_field", name=u) for u in parsed.unknown]
     try:
         at = parse_timestamp(example.at) if example.at else (parsed.now or datetime.now(SHANGHAI))
-    except ValueError_ as exc:
+    except BadValueError as exc:
         outcome.differences.append(Phrase("diff.bad_at", detail=exc))
         return outcome
-    result = book.decide_rule(rule, parsed.view, at, lang="zh" if lang == "zh" else "en")
+    result = book.evaluate_rule(rule, parsed.view, at, lang="zh" if lang == "zh" else "en")
     outcome.result = result
     if example.expect.get("error") in (None, False):   # a bad value is the point of an example expecting an error
         outcome.differences.extend(problems)
@@ -202,7 +202,7 @@ def _compare(expect: dict[str, Any], result: RuleResult) -> list[str]:
             try:
                 if parse_timestamp(str(want)) == result.deadline:
                     continue
-            except ValueError_:
+            except BadValueError:
                 pass
         if not _same(want, actual.get(key)):
             diffs.append(Phrase("diff.expected", key=key, want=_show(want), got=_show(actual.get(key))))

@@ -24,7 +24,7 @@ from dsl.cases.document import open_case
 from dsl.cases.converters import converters_for
 from dsl.cases.kinds import FieldError, checked, convert
 from dsl.cases.validator import validator_for
-from dsl.lang.values import ValueError_, parse_money, parse_timestamp
+from dsl.lang.values import BadValueError, parse_money, parse_timestamp
 from dsl.limits import MAX_NUMBER_DIGITS
 from dsl.lang.vocabulary import default_vocabulary
 from conftest import EXAMPLES
@@ -36,11 +36,11 @@ AMOUNTS = ["5", "5.0", "5.00", "0", "+5", "0129.90", " 12.50 "]
 @pytest.mark.parametrize("text", NOT_AMOUNTS)
 def test_text_that_is_not_an_amount_is_rejected_in_rulebooks_and_cases(text: str) -> None:
     vocabulary = default_vocabulary()
-    with pytest.raises(ValueError_):
+    with pytest.raises(BadValueError):
         parse_money(text)
     for path in ("order.paid_amount", "shop.metrics.dispute_refund_rate"):   # 2 and 4 decimals
         fld = vocabulary.fields[path]
-        with pytest.raises(ValueError_):
+        with pytest.raises(BadValueError):
             convert(fld, text)
         *parents, key = path.split(".")
         doc: dict[str, Any] = {"order": {}}
@@ -92,7 +92,7 @@ def test_the_digit_limit_is_one_number_for_json_csv_and_counts() -> None:
     assert caseio.loads(f'{{"n": {longest}}}') == {"n": int(longest)}
     with pytest.raises(caseio.InputError, match=f"{MAX_NUMBER_DIGITS + 1} digits"):
         caseio.loads(f'{{"n": {longest}9}}')
-    with pytest.raises(ValueError_) as exc:
+    with pytest.raises(BadValueError) as exc:
         convert(fld, Decimal(f"{longest}9"))
     assert str(MAX_NUMBER_DIGITS) in exc.value.problem.label("en")
     from dsl.cases.csvfile import cell_value

@@ -27,7 +27,7 @@ def _decide_all(book: Any) -> str:
     module = ModuleBuilder(book.params)
     add_decider(module, book.model.rules, book.vocabulary, width=None)   # one statement a line
     source = module.source
-    return source[source.index("def decide_all"):source.index("def decide(")]
+    return source[source.index("def decide_or_raise"):source.index("def decide(")]
 
 
 def _block(source: str, rule_id: str) -> str:
@@ -38,9 +38,9 @@ def _block(source: str, rule_id: str) -> str:
 def _agrees(book: Any, cases: list[dict[str, Any]]) -> None:
     for case in cases:
         fast = book.decide(case, AT)
-        exact = [book.decide_rule(rule, book.parse(case).view, AT) for rule in book.rules]
+        exact = [book.evaluate_rule(rule, book.parse(case).view, AT) for rule in book.rules]
         assert [d[:4] for d in fast] == [(r.matched, r.action, r.deadline, r.due) for r in exact], case
-        assert book.decide_all(book.parse(case).view.doc, AT) == fast   # no fallback: the fast body decided
+        assert book.decide_or_raise(book.parse(case).view.doc, AT) == fast   # no fallback: the fast body decided
 
 
 def _variants() -> list[dict[str, Any]]:

@@ -206,6 +206,6 @@ def test_odd_field_values_never_crash_and_both_paths_agree() -> None:
             assert [None if r.error else r.matched for r in result.results] == [d[0] for d in fast], case
             # the exact path, rule by rule, on a fresh view: the generated decider must agree
             view = book.parse(case).view
-            exact = [book.decide_rule(rule, view, result.at) for rule in book.rules]
+            exact = [book.evaluate_rule(rule, view, result.at) for rule in book.rules]
             assert [(None if r.error else r.matched, r.action, r.deadline, r.due) for r in exact] == \
                 [(d[0], d[1], d[2], d[3]) for d in fast], case

@@ -386,5 +386,5 @@ def test_random_rulebooks_load_and_decide_as_the_exact_path(rules: list[list[str
     at = AT
     for case in cases:
         fast = book.decide(case, at)
-        exact = [book.decide_rule(rule, book.parse(case).view, at) for rule in book.rules]
+        exact = [book.evaluate_rule(rule, book.parse(case).view, at) for rule in book.rules]
         assert [(d[0], d[1]) for d in fast] == [(None if r.error else r.matched, r.action) for r in exact], (text, case)

@@ -1,7 +1,7 @@
 """The batch's fast lane (dsl/tools/batchfast.py) writes what the exact path writes, byte for byte.
 
 `rulebook eval --format json/jsonl --no-explain` decides a clean case with the generated
-`decide_all` and writes its line from cached fragments; any other case goes the exact way.
+`decide_or_raise` and writes its line from cached fragments; any other case goes the exact way.
 Here the same batch of good and bad cases is run with the lane and without it (and with
 reasons, whose lines must differ only in `why`): stdout, stderr, exit code and summary agree.
 """

@@ -1,6 +1,6 @@
 """Generate one Python function that decides every rule of a rulebook in a single pass.
 
-`decide_all(doc, at)` reads the raw case document and returns, per rule,
+`decide_or_raise(doc, at)` reads the raw case document and returns, per rule,
 `(matched, action, deadline, due, version, outputs)`. It is the hot path:
 - what every decision reads (the objects and cheap fields of each rule's first condition)
   is read and checked once, up front; other fields are read where they are used, or
@@ -365,9 +365,9 @@ def _action(gen: ExprGen, reads: _Reads, version: Version) -> str:
 DECIDER_RUNTIME: dict[str, Any] = {**CONVERTER_RUNTIME, "_U": _UNSET, "_to_bj": to_beijing}
 
 
-def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary, name: str = "decide_all",
+def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary, name: str = "decide_or_raise",
                 width: int | None = WIDTH) -> None:
-    """Add `decide_all(v, at)` and `decide(v, at=None)` to `module` (the body generated once,
+    """Add `decide_or_raise(v, at)` and `decide(v, at=None)` to `module` (the body generated once,
     written into both); `width=None` writes each statement on one line (same bytecode)."""
     module.constants["_NO_VERSION"] = (False, None, None, False, None, None)
     gen = ExprGen(module)
@@ -388,7 +388,7 @@ def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary
     # Module globals, not defaults: on 3.11 a specialised global load costs about what a
     # local does, while each default costs every call (measured: 3-5 % with ~20 of them).
     # laid out once, at the depth of `decide` (inside its `try`), and moved out a level for
-    # `decide_all`: every line of it starts with at least two levels of indentation
+    # `decide_or_raise`: every line of it starts with at least two levels of indentation
     code = [*prologue.render(2, width), *body.render(2, width), "        " + result]
     lines = [f"def {name}(v, at):", *_init(lazy, 1, width), *order_read.render(1, width), *(c[4:] for c in code)]
     module.add_source("\n".join(lines) + "\n")

@@ -16,7 +16,7 @@ from dsl.engine.results import CaseResult, RuleResult
 from dsl.lang.semantics import Undecided
 from dsl.engine.compiled import CompiledRule, CompiledVersion, Fn
 from dsl.engine.verdict import Hangs, action_of, condition_value, matches, value_of
-from dsl.lang.values import SHANGHAI, ValueError_, parse_timestamp, to_beijing
+from dsl.lang.values import SHANGHAI, BadValueError, parse_timestamp, to_beijing
 from dsl.lang.vocabulary import Vocabulary, default_vocabulary
 
 class CompiledRulebook:
@@ -27,6 +27,13 @@ class CompiledRulebook:
     `matched` is None when the rule could not decide (a bad field it reads). It computes no
     explanations and checks only the fields the rules read. A case that is not an object or
     has no `order` raises ValueError.
+
+    The ways to decide, by what they give:
+    - `decide(case, at)`: tuples per rule, never stopped by a bad field (public, batches);
+    - `decide_or_raise(doc, at)`: the generated one-pass code behind it, which raises on a bad
+      field; `decide` then goes `_decide_rule_by_rule`, where verdict.py settles each rule;
+    - `evaluate(case, at, lang)`: a CaseResult with reasons (`rulebook eval`);
+    - `evaluate_rule(rule, view, at, lang)`: one rule's RuleResult (`rulebook test`).
     """
 
     def __init__(self, model: Rulebook, vocabulary: Vocabulary | None = None,
@@ -35,7 +42,7 @@ class CompiledRulebook:
         self.vocabulary = vocabulary or default_vocabulary()
         self.params = {name: p.value for name, p in model.params.items()}
         self.artifact = artifact or generate(model, self.params, self.vocabulary)
-        self.rules, self.decide_all, self.decide = link(model, self.vocabulary, *self.artifact, fallback=self._decide_slow)
+        self.rules, self.decide_or_raise, self.decide = link(model, self.vocabulary, *self.artifact, fallback=self._decide_rule_by_rule)
 
     @property
     def platform(self) -> str:
@@ -61,7 +68,7 @@ class CompiledRulebook:
     def _moment(self, parsed: ParsedCase, at: datetime | None) -> datetime:
         return to_beijing(at) if at is not None else (parsed.now or datetime.now(SHANGHAI))
 
-    def _decide_slow(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None) -> tuple[tuple[Any, ...], ...]:
+    def _decide_rule_by_rule(self, case: dict[str, Any] | ParsedCase, at: datetime | None = None) -> tuple[tuple[Any, ...], ...]:
         """`decide` for what its generated fast entry does not handle: no `at`, a case that is
         not a well-formed document, a bad field (decided rule by rule)."""
         parsed = case if isinstance(case, ParsedCase) else open_case(case, self.vocabulary)
@@ -69,9 +76,9 @@ class CompiledRulebook:
             raise ValueError(f"case {parsed.id}: {parsed.fatal}")
         moment = self._moment(parsed, at)
         try:
-            return self.decide_all(parsed.view.doc, moment)  # type: ignore[union-attr]
+            return self.decide_or_raise(parsed.view.doc, moment)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - isolate the failing rule on the slow path
-            results = [self.decide_rule(rule, parsed.view, moment) for rule in self.rules]
+            results = [self.evaluate_rule(rule, parsed.view, moment) for rule in self.rules]
             return tuple((None if r.error else r.matched, r.action, r.deadline, r.due, r.version,
                           tuple(r.outputs.values()) or None) for r in results)
 
@@ -91,10 +98,10 @@ class CompiledRulebook:
         moment = self._moment(parsed, at)
         view = parsed.view
         try:
-            decisions = self.decide_all(view.doc, moment)  # type: ignore[union-attr]
+            decisions = self.decide_or_raise(view.doc, moment)  # type: ignore[union-attr]
             results = [self._result(rule, d, view, moment, lang) for rule, d in zip(self.rules, decisions)]
         except Exception:  # noqa: BLE001 - a bad field or a runtime failure: decide rule by rule
-            results = [self.decide_rule(rule, view, moment, lang) for rule in self.rules]
+            results = [self.evaluate_rule(rule, view, moment, lang) for rule in self.rules]
         if validate:
             parsed.validate()
         errors = [field_error_text(p, lang) for p in parsed.problems]
@@ -112,11 +119,11 @@ class CompiledRulebook:
         return RuleResult(rule.rule.id, matched, action, deadline, due, version, out,
                           explain=lambda full: _explain(rule, cv, view, at, self, lang, matched, full))
 
-    def decide_rule(self, rule: CompiledRule, view: dict[str, Any], at: datetime, lang: str = "zh") -> RuleResult:
+    def evaluate_rule(self, rule: CompiledRule, view: dict[str, Any], at: datetime, lang: str = "zh") -> RuleResult:
         """One rule for one case on the slow path; never raises (failures become `error`)."""
         rid = rule.rule.id
         try:
-            return _decide(rule, view, at, self, lang)
+            return _rule_result(rule, view, at, self, lang)
         except Hangs as exc:
             return _undecided(rule, exc, view, at, self, lang)
         except FieldError as exc:
@@ -131,7 +138,7 @@ class CompiledRulebook:
                               _why=[say("failed", lang, detail=str(exc))])
 
 
-def _decide(rule: CompiledRule, view: dict[str, Any], at: datetime, book: CompiledRulebook, lang: str) -> RuleResult:
+def _rule_result(rule: CompiledRule, view: dict[str, Any], at: datetime, book: CompiledRulebook, lang: str) -> RuleResult:
     """Compiled code decides; where it reads a bad value, verdict.py does (never the order)."""
     rid = rule.rule.id
     params = book.params
@@ -257,7 +264,7 @@ def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], cod
                 outputs=[(name, ns[f"{p}_o{i}"]) for i, (name, _) in enumerate(v.outputs)],
             ))
         compiled.append(CompiledRule(rule, ns.get(f"r{ri}_by"), cvs))
-    return compiled, ns["decide_all"], ns["decide"]
+    return compiled, ns["decide_or_raise"], ns["decide"]
 
 
 def field_error_text(p: FieldProblem, lang: str = "en") -> str:
@@ -273,7 +280,7 @@ def moment_of(at: Any) -> datetime | None:
     if isinstance(at, str):
         try:
             return parse_timestamp(at.strip())
-        except ValueError_ as exc:
+        except BadValueError as exc:
             raise ValueError(f"at={at!r}: {exc}") from None
     raise TypeError(f"at must be a datetime or ISO 8601 text such as '2026-11-05T09:00:00+08:00', "
                     f"not {type(at).__name__}")
