@@ -5,6 +5,7 @@ in one run.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,14 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Ruleb
     raw_params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
     for name in raw_params:   # a parameter already reported as bad is not also "unknown" where used
         scope.params.setdefault(str(name), Param(str(name), ANY, None))
+    build = _Build(doc, scope)
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     rules_raw = data.get("rules")
     for index, raw in enumerate(rules_raw if isinstance(rules_raw, list) else []):
         if not isinstance(raw, dict):
             continue
-        rule = _rule(doc, scope, raw, ("rules", index))
+        rule = _rule(build, raw, ("rules", index))
         if rule is None:
             continue
         if rule.id in seen:
@@ -156,17 +158,29 @@ def _param_value(doc: Document, path: KeyPath, value: Any) -> tuple[Type, Any] |
 # -- rules --------------------------------------------------------------------------------
 
 
+@dataclass
+class _Build:
+    """One rulebook being built: its document, the names its expressions may use, and the
+    characters of expression text read so far (all expressions of a file together are
+    bounded, aliases counted each time they are used)."""
 
-def _expr(doc: Document, scope: Scope, path: KeyPath, raw: Any, want: Type | None, what: str) -> ExprRef | None:
-    """`what` names the place for E207 (a `what.` phrase key)."""
-    """Parse and type-check the expression at `path`; `want` is the type it must have."""
+    doc: Document
+    scope: Scope
+    spent: int = 0
+    over: bool = False
+
+
+
+def _expr(b: _Build, path: KeyPath, raw: Any, want: Type | None, what: str) -> ExprRef | None:
+    """Parse and type-check the expression at `path`; `want` is the type it must have, `what`
+    names the place for E207 (a `what.` phrase key)."""
+    doc, scope = b.doc, b.scope
     if raw is None or isinstance(raw, (dict, list)):
         return None
-    spent = doc.__dict__.get("_expr_chars", 0) + len(str(raw))
-    doc.__dict__["_expr_chars"] = spent
-    if spent > MAX_EXPRESSION_CHARS:
-        if not doc.__dict__.get("_expr_over"):   # report once, at the expression that crossed the line
-            doc.__dict__["_expr_over"] = True
+    b.spent += len(str(raw))
+    if b.spent > MAX_EXPRESSION_CHARS:
+        if not b.over:   # report once, at the expression that crossed the line
+            b.over = True
             doc.error("E310", doc.nearest_span(path),
                       detail=Phrase("limit.expr_chars", limit=MAX_EXPRESSION_CHARS))
         return None
@@ -178,8 +192,7 @@ def _expr(doc: Document, scope: Scope, path: KeyPath, raw: Any, want: Type | Non
     except DslError as exc:
         doc.diagnostics.extend(exc.diagnostics)
         return None
-    scope.origin = origin
-    typed, diags = check_expr(tree, scope)
+    typed, diags = check_expr(tree, scope, origin)
     doc.diagnostics.extend(diags)
     if diags:
         return None
@@ -201,14 +214,15 @@ def _expr(doc: Document, scope: Scope, path: KeyPath, raw: Any, want: Type | Non
     return ExprRef(text, typed, typed.span, where)
 
 
-def _conditions(doc: Document, scope: Scope, path: KeyPath, raw: Any) -> tuple[ExprRef, ...]:
+def _conditions(b: _Build, path: KeyPath, raw: Any) -> tuple[ExprRef, ...]:
     items = raw if isinstance(raw, list) else [raw]
     paths = [path + (i,) for i in range(len(items))] if isinstance(raw, list) else [path]
-    refs = [_expr(doc, scope, p, item, BOOL, "what.condition") for p, item in zip(paths, items)]
+    refs = [_expr(b, p, item, BOOL, "what.condition") for p, item in zip(paths, items)]
     return tuple(r for r in refs if r is not None)
 
 
-def _actions(doc: Document, scope: Scope, path: KeyPath, raw: Any) -> tuple[Alternative, ...]:
+def _actions(b: _Build, path: KeyPath, raw: Any) -> tuple[Alternative, ...]:
+    doc = b.doc
     if isinstance(raw, str):
         return (Alternative(None, raw),)
     out: list[Alternative] = []
@@ -222,7 +236,7 @@ def _actions(doc: Document, scope: Scope, path: KeyPath, raw: Any) -> tuple[Alte
                 doc.error("E302", doc.nearest_span(path + (i,)), detail=Phrase("shape.else_last"))
             out.append(Alternative(None, str(alt["else"])))
         elif "if" in alt and "then" in alt:
-            cond = _expr(doc, scope, path + (i, "if"), alt["if"], BOOL, "what.alt_if")
+            cond = _expr(b, path + (i, "if"), alt["if"], BOOL, "what.alt_if")
             if cond is not None:
                 out.append(Alternative(cond, str(alt["then"])))
         else:
@@ -230,10 +244,10 @@ def _actions(doc: Document, scope: Scope, path: KeyPath, raw: Any) -> tuple[Alte
     return tuple(out)
 
 
-def _outputs(doc: Document, scope: Scope, path: KeyPath, raw: Any) -> tuple[tuple[str, ExprRef], ...]:
+def _outputs(b: _Build, path: KeyPath, raw: Any) -> tuple[tuple[str, ExprRef], ...]:
     if not isinstance(raw, dict):
         return ()
-    out = [(str(k), _expr(doc, scope, path + (k,), v, None, "what.output")) for k, v in raw.items()]
+    out = [(str(k), _expr(b, path + (k,), v, None, "what.output")) for k, v in raw.items()]
     return tuple((k, r) for k, r in out if r is not None)
 
 
@@ -248,7 +262,8 @@ def _bound(doc: Document, path: KeyPath, raw: Any) -> Any:
         return None
 
 
-def _version(doc: Document, scope: Scope, path: KeyPath, raw: dict[str, Any], rule: dict[str, Any]) -> Version:
+def _version(b: _Build, path: KeyPath, raw: dict[str, Any], rule: dict[str, Any]) -> Version:
+    doc = b.doc
     def pick(key: str) -> tuple[KeyPath, Any]:
         return (path + (key,), raw[key]) if key in raw else (path[:2] + (key,), rule.get(key))
 
@@ -259,16 +274,17 @@ def _version(doc: Document, scope: Scope, path: KeyPath, raw: dict[str, Any], ru
         name=raw.get("version") if path != path[:2] else None,
         start=_bound(doc, path + ("from",), raw.get("from")),
         until=_bound(doc, path + ("until",), raw.get("until")),
-        conditions=_conditions(doc, scope, path + ("when",), raw.get("when")),
-        actions=_actions(doc, scope, action_path, action_raw),
-        deadline=_expr(doc, scope, deadline_path, deadline_raw, TIMESTAMP, "what.deadline"),
-        outputs=_outputs(doc, scope, outputs_path, outputs_raw),
+        conditions=_conditions(b, path + ("when",), raw.get("when")),
+        actions=_actions(b, action_path, action_raw),
+        deadline=_expr(b, deadline_path, deadline_raw, TIMESTAMP, "what.deadline"),
+        outputs=_outputs(b, outputs_path, outputs_raw),
         description=raw.get("description"),
         span=doc.span_of(path),
     )
 
 
-def _rule(doc: Document, scope: Scope, raw: dict[str, Any], path: KeyPath) -> Rule | None:
+def _rule(b: _Build, raw: dict[str, Any], path: KeyPath) -> Rule | None:
+    doc = b.doc
     rule_id = raw.get("id")
     if not isinstance(rule_id, str):
         return None
@@ -277,14 +293,14 @@ def _rule(doc: Document, scope: Scope, raw: dict[str, Any], path: KeyPath) -> Ru
         if "when" in raw:
             doc.error("E302", doc.nearest_span(path + ("when",), key=True),
                       detail=Phrase("shape.when_in_versions", id=rule_id))
-        versions = tuple(_version(doc, scope, path + ("versions", i), v, raw)
+        versions = tuple(_version(b, path + ("versions", i), v, raw)
                          for i, v in enumerate(versions_raw) if isinstance(v, dict))
-        by = _expr(doc, scope, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "what.versions_by")
+        by = _expr(b, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "what.versions_by")
         _check_versions(doc, path, versions)
     else:
         if "when" not in raw:
             doc.error("E302", doc.nearest_span(path), detail=Phrase("shape.needs_when", id=rule_id))
-        versions = (_version(doc, scope, path, raw, raw),)
+        versions = (_version(b, path, raw, raw),)
         by = None
     name = raw.get("name") if isinstance(raw.get("name"), dict) else {}
     examples = tuple(_example(doc, path + ("examples", i), e)

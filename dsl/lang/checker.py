@@ -27,6 +27,10 @@ class Param:
 
 @dataclass
 class Scope:
+    """The names an expression may use (fields, parameters, functions). `origin` (where the
+    expression's text sits in its file) and `diagnostics` belong to one check: check_expr
+    gives each check its own copy, so a scope is never changed by checking with it."""
+
     vocabulary: Vocabulary
     params: dict[str, Param] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=lambda: dict(FUNCTIONS))
@@ -42,11 +46,13 @@ class Scope:
                                            origin.path if origin else None, source_line=line))
 
 
-def check_expr(expr: ast.Expr, scope: Scope) -> tuple[ast.Expr, list[Diagnostic]]:
-    """`check_expr(parse_expr("order.paid_amount <= 300"), scope)` -> (typed tree, [])."""
-    start = len(scope.diagnostics)
-    typed = _check(expr, scope)
-    return typed, scope.diagnostics[start:]
+def check_expr(expr: ast.Expr, scope: Scope, origin: Origin | None = None) -> tuple[ast.Expr, list[Diagnostic]]:
+    """`check_expr(parse_expr("order.paid_amount <= 300"), scope)` -> (typed tree, []).
+
+    `origin` places the expression in its file, for the diagnostics' spans and source lines."""
+    this = replace(scope, origin=origin or scope.origin, diagnostics=[])
+    typed = _check(expr, this)
+    return typed, this.diagnostics
 
 
 def type_of(node: ast.Expr) -> Type:
