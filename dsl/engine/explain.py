@@ -9,8 +9,7 @@ from typing import Any, Union
 
 from dsl.lang import ast
 from dsl.cases.document import FieldError
-from dsl.lang.interpreter import Env, interpret
-from dsl.lang.semantics import Undecided
+from dsl.lang.semantics import Env, Undecided
 from dsl.lang.unparse import const_text, unparse
 from dsl.lang.vocabulary import Vocabulary
 
@@ -52,7 +51,12 @@ class Explainer:
 
     def value(self, node: ast.Expr) -> Any:
         """A value shown beside a condition; one that hangs on a bad value raises (shown as `!`)."""
-        value = self.env.lookup(node) if isinstance(node, ast.Name) else interpret(node, self.env)
+        if isinstance(node, ast.Name):
+            value = self.env.lookup(node)
+        else:
+            from dsl.lang.interpreter import interpret   # a computed value: the oracle shows it
+
+            value = interpret(node, self.env)
         if isinstance(value, Undecided):
             raise FieldError(value.problems[0])
         return value

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from dsl.lang import ast
 from dsl.cases.document import FieldError, FieldProblem
-from dsl.lang.interpreter import Env, interpret
-from dsl.lang.semantics import Undecided, holds, undecided
+from dsl.lang.semantics import Env, Undecided, holds, undecided
 
 if TYPE_CHECKING:
     from dsl.engine.compiled import CompiledVersion
@@ -36,6 +35,8 @@ class Hangs(Exception):
 
 def careful(tree: ast.Expr, view: Any, at: datetime, params: Mapping[str, Any]) -> Any:
     """The value of `tree` by the reference interpreter: an Undecided where it hangs on a bad value."""
+    from dsl.lang.interpreter import interpret   # only for a case with a bad value: start-up does not pay
+
     return interpret(tree, Env(view, params, at))
 
 

@@ -8,37 +8,14 @@ decides a rule that reads one, whatever order its conditions are written or trie
 from __future__ import annotations
 
 from functools import singledispatch
-from typing import Any, Mapping
+from typing import Any
 
 from dsl.lang import ast
 from dsl.lang import ir
 from dsl.lang.implementations import IMPLEMENTATIONS, calendar_date
-from dsl.lang.semantics import (ARITH, FieldError, COMPARE, Undecided, add, as_money, div, logical, mul, negate, strict, sub,
+from dsl.lang.semantics import Env  # noqa: F401 - re-exported: the interpreter's environment
+from dsl.lang.semantics import (ARITH, COMPARE, Undecided, add, as_money, div, logical, mul, negate, strict, sub,
                         undecided)
-
-
-class Env:
-    """What names mean during one evaluation: case fields, parameters and `now`."""
-
-    def __init__(self, fields: Mapping[str, Any], params: Mapping[str, Any], now: Any):
-        self.fields, self.params, self.now = fields, params, now
-
-    def read(self, path: str) -> Any:
-        """A case field: None when absent, an Undecided when its value is bad."""
-        try:
-            return self.fields[path]
-        except KeyError:
-            return None
-        except FieldError as exc:      # a bad value: what reads it hangs on it
-            return Undecided((exc.problem,))
-
-    def lookup(self, node: ast.Name) -> Any:
-        """A checked name's value (explanations show them one by one)."""
-        if node.kind == "now":
-            return self.now
-        if node.kind == "param":
-            return self.params[".".join(node.path[1:])]
-        return self.read(node.dotted)
 
 
 def interpret(node: ast.Expr, env: Env) -> Any:

@@ -11,23 +11,77 @@ operand is null. A bad case value: see semantics.py (Undecided).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import FrozenInstanceError
+from typing import Any, Callable, Literal, TypeVar
 
 SHANGHAI_ZONE = "Asia/Shanghai"
+_N = TypeVar("_N", bound=type)
 
 
-@dataclass(frozen=True)
+def node(cls: _N) -> _N:
+    """A frozen record: fields from the class's annotations (defaults from its attributes),
+    keyword or positional construction, equality and hash by type and fields, `match` by
+    position. Like `@dataclass(frozen=True)`, without the source it generates and execs per
+    method (~0.7 ms a class): the IR is imported by every `rulebook eval` that explains."""
+    names = tuple(cls.__dict__.get("__annotations__", {}))
+    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
+    for n in defaults:
+        delattr(cls, n)
+    cls.__match_args__ = names
+    cls.__init__ = _init_for(cls.__name__, names, defaults)
+    return cls
+
+
+def _init_for(kind: str, names: tuple[str, ...], defaults: dict[str, Any]) -> Callable[..., None]:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) > len(names):
+            raise TypeError(f"{kind}() takes {len(names)} arguments, {len(args)} given")
+        values = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names or key in values:
+                raise TypeError(f"{kind}() got an unexpected or repeated argument {key!r}")
+            values[key] = value
+        for name in names:
+            value = values[name] if name in values else defaults.get(name, _MISSING)
+            if value is _MISSING:
+                raise TypeError(f"{kind}() missing argument {name!r}")
+            object.__setattr__(self, name, value)
+    return __init__
+
+
+_MISSING = object()
+
+
 class Node:
-    """Every IR node."""
+    """Every IR node: immutable, compared and hashed by its type and fields."""
+
+    __match_args__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, n) for n in self.__match_args__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._values() == self._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self.__match_args__)})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-@dataclass(frozen=True)
+@node
 class Const(Node):
     value: Any
 
 
-@dataclass(frozen=True)
+@node
 class Field(Node):
     """A case field by its dotted path; `kind` its vocabulary type kind."""
 
@@ -35,27 +89,27 @@ class Field(Node):
     kind: str
 
 
-@dataclass(frozen=True)
+@node
 class Now(Node):
     """The moment of evaluation (a timestamp in Beijing time)."""
 
 
-@dataclass(frozen=True)
+@node
 class ListOf(Node):
     items: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@node
 class Not(Node):
     operand: Node
 
 
-@dataclass(frozen=True)
+@node
 class Neg(Node):
     operand: Node
 
 
-@dataclass(frozen=True)
+@node
 class Arith(Node):
     """`fn`: "num" (+ - * on numbers, durations, timestamps), "div" (exact; null for zero),
     "scale" (duration × number), "days" (date ± whole days), "date_diff" (days between dates)."""
@@ -66,14 +120,14 @@ class Arith(Node):
     right: Node
 
 
-@dataclass(frozen=True)
+@node
 class Compare(Node):
     op: Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
     left: Node
     right: Node
 
 
-@dataclass(frozen=True)
+@node
 class IsNull(Node):
     """`x == null` (negated: `x != null`), `is_null(x)`: always true or false."""
 
@@ -81,13 +135,13 @@ class IsNull(Node):
     negated: bool = False
 
 
-@dataclass(frozen=True)
+@node
 class Logical(Node):
     op: Literal["and", "or"]
     items: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@node
 class Call(Node):
     """A built-in (functions.py); `null_safe`: it takes null arguments itself."""
 
@@ -96,7 +150,7 @@ class Call(Node):
     null_safe: bool = False
 
 
-@dataclass(frozen=True)
+@node
 class CalendarDay(Node):
     """The calendar day of a timestamp in `zone` (a date stays as it is); `of`: the operand's
     type kind ("timestamp", "date", or "any" for null)."""
@@ -106,14 +160,14 @@ class CalendarDay(Node):
     zone: str = SHANGHAI_ZONE
 
 
-@dataclass(frozen=True)
+@node
 class ToMoney(Node):
     """A money-typed choice (a call, if/else) that may give an int: the int becomes money."""
 
     operand: Node
 
 
-@dataclass(frozen=True)
+@node
 class If(Node):
     test: Node
     then: Node

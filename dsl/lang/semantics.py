@@ -15,7 +15,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from dataclasses import dataclass
 from itertools import product
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+if TYPE_CHECKING:
+    from dsl.lang import ast
 
 _ANY: frozenset[Any] = frozenset((True, False, None))
 
@@ -166,3 +169,27 @@ def kleene_or(values: list[Any]) -> Any:
 def as_money(value: Any) -> Any:
     """An int where money is expected (`coalesce(amount, 0)`, `min(1, 2.5)`) becomes a Decimal."""
     return value if value is None or isinstance(value, (Decimal, Undecided)) else Decimal(value)
+
+
+class Env:
+    """What names mean during one evaluation: case fields, parameters and `now`."""
+
+    def __init__(self, fields: Mapping[str, Any], params: Mapping[str, Any], now: Any):
+        self.fields, self.params, self.now = fields, params, now
+
+    def read(self, path: str) -> Any:
+        """A case field: None when absent, an Undecided when its value is bad."""
+        try:
+            return self.fields[path]
+        except KeyError:
+            return None
+        except FieldError as exc:      # a bad value: what reads it hangs on it
+            return Undecided((exc.problem,))
+
+    def lookup(self, node: ast.Name) -> Any:
+        """A checked name's value (explanations show them one by one)."""
+        if node.kind == "now":
+            return self.now
+        if node.kind == "param":
+            return self.params[".".join(node.path[1:])]
+        return self.read(node.dotted)

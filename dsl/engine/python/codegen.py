@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from dsl.engine.python.namespace import EXPRESSION_RUNTIME
 from dsl.lang import ast
 from dsl.lang import ir
 from dsl.lang.lower import lower
-from dsl.lang.implementations import IMPLEMENTATIONS
-from dsl.lang.semantics import add, as_money, div, mul, sub
 
 _PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "in", "not in": "not in"}
 
@@ -78,9 +77,8 @@ def _hashable(value: Any) -> bool:
         return False
 
 
-# Helpers every generated module can call; not pickled with a module's constants.
-RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money}
-RUNTIME.update({f"_fn_{name}": impl for name, impl in IMPLEMENTATIONS.items()})
+# Helpers every generated module can call (namespace.py); not pickled with a module's constants.
+RUNTIME = EXPRESSION_RUNTIME
 
 
 class ExprGen:

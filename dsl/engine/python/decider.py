@@ -47,11 +47,11 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Iterator
 
 from dsl.lang import ast
 from dsl.engine.python.codegen import ExprGen, ModuleBuilder, cost_order
-from dsl.cases.converters import RUNTIME as CONVERTER_RUNTIME
+from dsl.engine.python.namespace import DECIDER_RUNTIME, _UNSET  # noqa: F401 - DECIDER_RUNTIME re-exported
 from dsl.cases.converters import money_shape, timestamp_shape, valid_check, value_converter_source
 from dsl.engine.python.decider_frame import Frame, Names
 from dsl.engine.python.decider_plan import Plan, Unit, finite, first_read, only_field, plan_reads, table_domain, units
@@ -59,21 +59,9 @@ from dsl.engine.python.emitter import WIDTH, Emitter, lay_out
 from dsl.lang.interpreter import Env, interpret
 from dsl.book.model import Rule, Version
 from dsl.lang.unparse import unparse
-from dsl.lang.values import to_beijing
 from dsl.lang.vocabulary import Field, Vocabulary
 
 
-class _Unset:
-    """'Not read yet' for the decider's field locals; pickles as this module's singleton."""
-
-    def __reduce__(self) -> str:
-        return "_UNSET"
-
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET = _Unset()
 
 
 class _Reads:
@@ -362,7 +350,6 @@ def _action(gen: ExprGen, reads: _Reads, version: Version) -> str:
     return expr
 
 
-DECIDER_RUNTIME: dict[str, Any] = {**CONVERTER_RUNTIME, "_U": _UNSET, "_to_bj": to_beijing}
 
 
 def add_decider(module: ModuleBuilder, rules: list[Rule], vocabulary: Vocabulary, name: str = "decide_or_raise",

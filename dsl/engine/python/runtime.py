@@ -6,9 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from dsl.cases.document import FieldError, FieldProblem, ParsedCase, open_case
-from dsl.engine.python.codegen import RUNTIME, ModuleBuilder
-from dsl.engine.python.decider import DECIDER_RUNTIME, add_decider
-from dsl.engine.python.emitter import compile_generated
+from dsl.engine.python.namespace import runtime_namespace
 from dsl.diagnostics import Diagnostic, Phrase, problem_text
 from dsl.engine.explain import Explainer, say
 from dsl.book.model import Rulebook
@@ -222,6 +220,10 @@ def generate(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) ->
     Function names follow the rules' positions (`r{rule}v{version}_...`), so `link` can
     find them again; both parts are picklable/marshallable for the on-disk cache.
     """
+    from dsl.engine.python.codegen import ModuleBuilder   # only on a cache miss: start-up never pays for them
+    from dsl.engine.python.decider import add_decider
+    from dsl.engine.python.emitter import compile_generated
+
     module = ModuleBuilder(params)
     for ri, rule in enumerate(model.rules):
         if rule.versions_by is not None:
@@ -245,9 +247,8 @@ def generate(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) ->
 def link(model: Rulebook, vocabulary: Vocabulary, constants: dict[str, Any], code: Any,
          fallback: Callable[..., Any] | None = None) -> tuple[list[CompiledRule], Fn, Fn]:
     """Run the generated module and attach its functions to the rules they decide."""
-    ns = dict(constants)
-    ns.update(RUNTIME)
-    ns.update(DECIDER_RUNTIME)
+    ns = runtime_namespace()
+    ns.update(constants)
     ns["_fallback"] = fallback
     exec(code, ns)  # generated code, not user text
     compiled = []
