@@ -276,7 +276,7 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
                 items = (item for name in cases for item in read_cases(name, raw_lines=True, **reading))
                 paths = [str(Path(book.model.file).resolve()) for book in books]
                 summary = run_parallel(items, paths, sink, jobs, BatchOptions(at, within, lang), report, progress,
-                                       interrupt=interrupt)
+                                       interrupt=interrupt, books=books)
             else:
                 items = (item for name in cases for item in read_cases(name, **reading))
                 summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
