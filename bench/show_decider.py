@@ -7,7 +7,7 @@ typed AST, for reading while working on speed.
     python bench/show_decider.py douyin --one-line           # each statement on one line
 
 The names in it are explained in the docstring of dsl/engine/python/decider.py; tests/golden/decider/ holds
-the code of the fixture rulebooks (tests/test_decider_golden.py says how to regenerate it).
+the code of the fixture rulebooks (tests/engine/test_decider_golden.py says how to regenerate it).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The zh/en catalog of message pieces: details, places, report lines (rendered by `errors.Phrase`).
 
-Kept apart from `errors.py` so that each stays short; `errors.MESSAGES` and `errors.HINTS`
+Kept apart from `diagnostics.py` so that each stays short; `errors.MESSAGES` and `errors.HINTS`
 hold whole messages and hints, these are the parts they are made of.
 """
 from __future__ import annotations
@@ -265,7 +265,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.not_duration": ("not a duration such as 6h, 2d, 30m", "不是时长，应写作 6h、2d、30m 这样的形式"),
     "cli.not_duration_meant": ("not a duration; did you mean {meant!r}?", "不是时长；您是否想写 {meant!r}？"),
     "cli.stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
-    # case input (dsl/cases/readers.py, csvcases.py, cases.py): why a file, a line or a field cannot be read
+    # case input (dsl/cases/readers.py, csvfile.py, document.py): why a file, a line or a field cannot be read
 
     # reading files and lines
     "case.empty_file": ("the file is empty", "文件为空"),

@@ -3,7 +3,7 @@
 `loads` is the one JSON parser of case input (JSON, JSON Lines, JSON cells of a CSV):
 exact decimals, no NaN, no key given twice, no whole number of more digits than a case may
 hold, no half of a surrogate pair, no nesting deeper than MAX_DEPTH. The file readers
-(caseio.py, csvcases.py) build on it; it imports neither.
+(readers.py, csvfile.py) build on it; it imports neither.
 """
 from __future__ import annotations
 

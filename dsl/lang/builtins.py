@@ -1,5 +1,5 @@
 """Built-in functions: the signatures the checker resolves calls by (no implementations:
-those live with each backend, pybuiltins.py for Python)."""
+those live with each backend, implementations.py for Python)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ Signature = Callable[[list[Type]], "Type | str"]
 @dataclass(frozen=True)
 class Function:
     """A built-in as the language defines it: its signature and what it does with null.
-    Each backend implements it (Python: pybuiltins.py), as OPA keeps ast/builtins apart
+    Each backend implements it (Python: implementations.py), as OPA keeps ast/builtins apart
     from topdown."""
 
     name: str

@@ -1,4 +1,4 @@
-"""The Python implementations of the built-in functions (their signatures: functions.py).
+"""The Python implementations of the built-in functions (their signatures: builtins.py).
 
 One entry per built-in; the reference interpreter calls them and generated code calls them
 as `_fn_<name>`. A null argument of a function that is not null-safe never gets here: the

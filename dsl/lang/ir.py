@@ -143,7 +143,7 @@ class Logical(Node):
 
 @node
 class Call(Node):
-    """A built-in (functions.py); `null_safe`: it takes null arguments itself."""
+    """A built-in (builtins.py); `null_safe`: it takes null arguments itself."""
 
     name: str
     args: tuple[Node, ...]

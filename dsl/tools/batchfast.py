@@ -8,7 +8,7 @@ calls each rulebook's generated `decide_or_raise` and writes the case's line fro
 fragments: a rule's object depends only on its decision, and most decisions repeat. Any
 other case (a bad or unknown field, no `order`, a platform not given, a rule that fails)
 takes the exact path of batch.py, so the output is the same bytes either way
-(tests/test_batch_fast.py holds the two paths to each other).
+(tests/tools/test_batch_fast.py holds the two paths to each other).
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@
 A bad field raises (FieldError, or the ValueError of a conversion); the caller then decides
 rule by rule on the slower path in runtime.py, which isolates the error to the rules that
 read it and explains decisions. A test holds the two paths to the same decisions on odd
-values in every field (tests/test_fuzz.py). `decide(v, at)` is the public fast entry: the
+values in every field (tests/engine/test_fuzz.py). `decide(v, at)` is the public fast entry: the
 same body behind a guard, falling back to the exact path on anything unusual.
 
 How it is written (the pattern of jinja's `CodeGenerator`): the code is generated once, in
@@ -27,21 +27,21 @@ every name; the `Emitter` (dsl/engine/python/emitter.py) lays the code out, one 
 bench/show_decider.py prints it; tests/golden/decider/ holds it for the fixture rulebooks;
 runtime.generate compiles it with `emitter.compile_generated` (the layout costs no instruction).
 
-Names in the generated code (tests/test_decider_golden.py checks every local against this):
+Names in the generated code (tests/engine/test_decider_golden.py checks every local against this):
   v, at            the arguments: the raw case document, the moment in Beijing time
   given, pair, _A  `decide` only: `at` as passed, and the last moment converted (one tuple)
   o_<path>         a case object (dict) on the path, read once
   f_<path>         a field's checked, converted value; `_U` until read where not certain
   x_<key>          a raw value, before its check (a walrus temporary; `_2`... when keys repeat)
-  _t<n>            a temporary of an expression (compiler.ExprGen)
+  _t<n>            a temporary of an expression (codegen.ExprGen)
   r<i>             the decision of the rulebook's i-th rule
   _d, _s           the deadline of the version that matched; the version selector's value
 Module globals:
   _F<i>, _E<i>     the i-th field read (a vocabulary Field) and its enum's allowed values
   _v<i>            the exact converter of field i (raises on a bad value; converters.py writes it)
   _T<n>            a table: enum value -> whether the condition holds (KeyError: not in the enum)
-  _k<n>            a constant (compiler.ModuleBuilder); _NO_VERSION no version applies;
-  _U               'not read yet'; _slow, _obj, _D, _fromiso, ... helpers (converters.RUNTIME)
+  _k<n>            a constant (codegen.ModuleBuilder); _NO_VERSION no version applies;
+  _U               'not read yet'; _slow, _obj, _D, _fromiso, ... helpers (cases/converters.py RUNTIME)
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class _Reads:
     there: the rules then test plain locals. A field read just once is read where it is
     used. Other fields are locals converted on first read (`_U` until then). A condition
     on one enum or flag field becomes a table lookup or identity test that also checks the
-    value. Anything not well-formed goes to the exact check in cases.py, which raises
+    value. Anything not well-formed goes to the exact check in cases/kinds.py, which raises
     FieldError: the caller then decides rule by rule on the slow path.
     """
 

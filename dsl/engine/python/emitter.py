@@ -5,7 +5,7 @@ Code generators build each expression as one string (that is how `compiler.ExprG
 the `Emitter` lays it out. A long expression is broken inside brackets only, at the boolean
 operators and conditional branches first, so the module parses to the same tree as the
 one-line text, and `compile_generated` compiles it to the same bytecode: layout is for the
-reader, never for the machine (tests/test_decider_golden.py holds that). A line stays long
+reader, never for the machine (tests/engine/test_decider_golden.py holds that). A line stays long
 only where one literal or name is longer than the width.
 """
 from __future__ import annotations
