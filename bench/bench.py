@@ -60,10 +60,12 @@ LIGHTNING_ZEN = (
 )
 
 TARGETS = (
-    # (label, numerator, denominator, minimum)
-    ("lightning_return, public API vs hand-written", "b", "a", 0.9),
+    # (label, numerator, denominator, minimum). The fair baselines check their input as the
+    # engine does (product decision of issue 14: no trusted-input mode), so the targets are
+    # against (a3) and (d3); (a) and (d), which trust their input, are information.
+    ("lightning_return, public API vs hand-written code that checks its input", "b", "a3", 0.9),
     ("lightning_return, public API vs zen-engine", "b", "c", 2.5),
-    ("whole rulebook, public API vs hand-written", "e", "d", 0.8),
+    ("whole rulebook, public API vs hand-written code that checks its input", "e", "d3", 1.0),
 )
 
 
@@ -212,16 +214,16 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---------------------------------------------------------------- timing
     contenders: list[tuple[str, str, Callable[[], None]]] = [
-        ("a", "hand-written lightning_return", loop_of(hw_lr, cases, at)),
+        ("a", "hand-written lightning_return, trusting (info)", loop_of(hw_lr, cases, at)),
         ("a2", "hand-written, conditions in rule order (info)", loop_of(handwritten.lightning_return_in_rule_order, cases, at)),
-        ("a3", "hand-written, checking its input (info)", loop_of(handwritten.lightning_return_checked, cases, at)),
+        ("a3", "hand-written, checking its input", loop_of(handwritten.lightning_return_checked, cases, at)),
         ("b", "rulebook .only('lightning_return').decide", loop_of(lr_decide, cases, at)),
     ]
     if zen_expr is not None:
         contenders.append(("c", "zen-engine compiled expression", zen_loop(zen_expr.evaluate, cases)))
     contenders += [
-        ("d", "hand-written douyin_all (14 rules)", loop_of(hw_all, cases, at)),
-        ("d3", "hand-written, checking its input (info)", loop_of(handwritten.douyin_all_checked, cases, at)),
+        ("d", "hand-written douyin_all (14), trusting (info)", loop_of(hw_all, cases, at)),
+        ("d3", "hand-written, checking its input", loop_of(handwritten.douyin_all_checked, cases, at)),
         ("e", "rulebook douyin .decide (14 rules)", loop_of(all_decide, cases, at)),
     ]
     warm = cases[: min(len(cases), 5_000)]
@@ -258,9 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = ratio >= minimum
         failed |= not ok
         print(f"  {'PASS' if ok else 'FAIL'}  {label}: {ratio:.2f}x (target >= {minimum}x)")
-    for num, den, what in (("b", "a3", "one rule"), ("e", "d3", "whole rulebook")):
+    for num, den, what in (("b", "a", "one rule"), ("e", "d", "whole rulebook")):
         if num in rates and den in rates:
-            print(f"  info  {what}, public API vs hand-written code that checks its input as the engine does: "
+            print(f"  info  {what}, public API vs hand-written code that trusts its input: "
                   f"{rates[num] / rates[den]:.2f}x")
     same = lr_mismatch == 0 and all_mismatch == 0 and checked_mismatch == 0
     print(f"  {'PASS' if same else 'FAIL'}  results identical on every case: "
