@@ -332,6 +332,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     # rule results and batch lines
     "case.bad_field": ("cannot decide: bad value in {path}: {detail}", "无法判定：字段 {path} 的值有误：{detail}"),
     "case.case_problem": ("case {case}: {detail}", "案例 {case}：{detail}"),
+    "case.out_of_range": ("computing with it leaves the calendar (years 1 to 9999)",
+                          "用它计算的结果超出了日历范围（1 年至 9999 年）"),
     "case.once_per_file": ("(said once per file)", "（每个文件只提示一次）"),
     "case.field_error": ("field {path}: {detail}", "字段 {path}：{detail}"),
     "case.unknown_field": ("unknown field {path!r} (not in the vocabulary; ignored)", "未知字段 {path!r}（不在词汇表中，未读取）"),

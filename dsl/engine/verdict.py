@@ -33,6 +33,12 @@ class Hangs(Exception):
         self.version: Any = None     # the rule version whose conditions or action hang, when known
 
 
+# What makes compiled code give up on a rule and ask the interpreter: a bad case value, or a
+# computation that leaves the calendar (a timestamp of year 1 minus 48h). The interpreter
+# turns both into Undecided, so neither can make the order of conditions matter.
+_UNSURE = (FieldError, OverflowError)
+
+
 def careful(tree: ast.Expr, view: Any, at: datetime, params: Mapping[str, Any]) -> Any:
     """The value of `tree` by the reference interpreter: an Undecided where it hangs on a bad value."""
     from dsl.lang.interpreter import interpret   # only for a case with a bad value: start-up does not pay
@@ -44,7 +50,7 @@ def value_of(fn: Fn, tree: ast.Expr, view: Any, at: datetime, params: Mapping[st
     """A deadline's or an output's value; raises Hangs when it hangs on a bad value."""
     try:
         return fn(view, at)
-    except FieldError:
+    except _UNSURE:
         value = careful(tree, view, at, params)
     if isinstance(value, Undecided):
         raise Hangs(value.problems)
@@ -55,7 +61,7 @@ def condition_value(fn: Fn, tree: ast.Expr, view: Any, at: datetime, params: Map
     """A condition's three-valued value (value-form `fn`), an Undecided when it hangs on a bad value."""
     try:
         return fn(view, at)
-    except FieldError:
+    except _UNSURE:
         return careful(tree, view, at, params)
 
 
@@ -63,7 +69,7 @@ def matches(cv: CompiledVersion, view: Any, at: datetime, params: Mapping[str, A
     """Whether the version's conditions all hold; raises Hangs when that hangs on bad values."""
     try:
         return cv.match(view, at) is True
-    except FieldError:
+    except _UNSURE:
         pass
     # One condition that does not hold settles it, whichever is found: compiled code first,
     # the interpreter only for the conditions that read a bad value.
@@ -72,7 +78,7 @@ def matches(cv: CompiledVersion, view: Any, at: datetime, params: Mapping[str, A
         try:
             if fn(view, at) is not True:
                 return False
-        except FieldError:
+        except _UNSURE:
             raised.append(ref.tree)
     hanging = []
     for tree in raised:
@@ -90,7 +96,7 @@ def action_of(cv: CompiledVersion, view: Any, at: datetime, params: Mapping[str,
     """The first alternative whose condition holds; raises Hangs when an earlier one hangs on a bad value."""
     try:
         return cv.select_action(view, at)
-    except FieldError:
+    except _UNSURE:
         pass
     for alt, test in cv.alternatives:
         if test is None or alt.condition is None:

@@ -14,6 +14,8 @@ from dsl.lang import ast
 from dsl.lang import ir
 from dsl.lang.implementations import IMPLEMENTATIONS, calendar_date
 from dsl.lang.semantics import Env  # noqa: F401 - re-exported: the interpreter's environment
+from dsl.diagnostics import Phrase
+from dsl.lang.semantics import FieldProblem
 from dsl.lang.semantics import (ARITH, COMPARE, Undecided, add, as_money, div, logical, mul, negate, strict, sub,
                         undecided)
 
@@ -61,15 +63,36 @@ def _(node: ir.Not, env: Env) -> Any:
     return negate(_run(node.operand, env))
 
 
-def _strictly(fn: Any, *values: Any) -> Any:
-    """`fn(*values)`, or null when a value is null, or Undecided when one is bad (null first)."""
+def _strictly(fn: Any, *values: Any, node: ir.Node | None = None) -> Any:
+    """`fn(*values)`, or null when a value is null, or Undecided when one is bad (null first).
+
+    A result out of the calendar (OverflowError: a timestamp of year 1 minus 48h) is
+    Undecided too, hanging on the fields `node` reads: the case's values cannot be computed
+    with, as a bad value cannot, and `or`/`and` still settle around it in any order."""
     early = strict(list(values))
-    return fn(*values) if early is ... else early
+    return _computed(fn, values, node) if early is ... else early
+
+
+def _computed(fn: Any, values: Any, node: ir.Node | None) -> Any:
+    try:
+        return fn(*values)
+    except OverflowError:
+        paths = sorted({n.path for n in _walk(node) if isinstance(n, ir.Field)}) if node is not None else []
+        return Undecided((FieldProblem(", ".join(paths) or "now", Phrase("case.out_of_range")),))
+
+
+def _walk(node: ir.Node) -> list[ir.Node]:
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(ir.children(current))
+    return found
 
 
 @_run.register
 def _(node: ir.Neg, env: Env) -> Any:
-    return _strictly(lambda x: -x, _run(node.operand, env))
+    return _strictly(lambda x: -x, _run(node.operand, env), node=node)
 
 
 _ARITH_FN = {"div": div, "scale": mul, "date_diff": lambda a, b: (a - b).days}
@@ -81,7 +104,7 @@ def _(node: ir.Arith, env: Env) -> Any:
         fn = add if node.op == "+" else sub
     else:
         fn = _ARITH_FN.get(node.fn) or ARITH[node.op]
-    return _strictly(fn, _run(node.left, env), _run(node.right, env))
+    return _strictly(fn, _run(node.left, env), _run(node.right, env), node=node)
 
 
 @_run.register
@@ -107,13 +130,13 @@ def _(node: ir.Call, env: Env) -> Any:
     impl = IMPLEMENTATIONS[node.name]
     args = [_run(a, env) for a in node.args]
     if node.null_safe:    # it reads every argument, null or not: a bad one leaves it undecided
-        return undecided(args) if any(isinstance(a, Undecided) for a in args) else impl(*args)
-    return _strictly(impl, *args)
+        return undecided(args) if any(isinstance(a, Undecided) for a in args) else _computed(impl, args, node)
+    return _strictly(impl, *args, node=node)
 
 
 @_run.register
 def _(node: ir.CalendarDay, env: Env) -> Any:
-    return _strictly(calendar_date, _run(node.operand, env))
+    return _strictly(calendar_date, _run(node.operand, env), node=node)
 
 
 @_run.register

@@ -13,6 +13,7 @@ from dsl.lang import ast
 from dsl.lang import ir
 from dsl.diagnostics import Phrase
 from dsl.lang.builtins import FUNCTIONS
+from dsl.lang.semantics import Undecided
 
 _CACHE: dict[tuple[int, int], tuple[ast.Expr, Mapping[str, Any], ir.Node]] = {}
 _CACHE_LIMIT = 20000
@@ -71,6 +72,10 @@ def _lower(node: ast.Expr, params: Mapping[str, Any], strict: bool) -> ir.Node:
         if strict:
             raise
         return out     # reported at load time (uncomputable_constants); never folded
+    if isinstance(value, Undecided):   # out of the calendar: the interpreter's word for OverflowError
+        if strict:
+            raise OverflowError(str(value))
+        return out
     return ir.Const(tuple(value) if isinstance(value, list) else value)
 
 

@@ -285,3 +285,39 @@ def test_the_table_of_undecided(expr: str, expected: Any) -> None:
         assert isinstance(got, Undecided) and holds(got) is False
     else:
         assert got is expected
+
+
+# A computation that leaves the calendar (year 1 minus 48 hours) is undecided like a bad value:
+# `or`/`and` settle around it in either order (found in review: it was E403 one way round).
+OVERFLOW_CASE = {"id": "early", "now": "2026-11-05T09:00:00+08:00",
+                 "order": {"paid_at": "0001-01-01T00:30:00+08:00", "aftersale_count": 7}}
+
+
+@pytest.mark.parametrize("when", [
+    "order.paid_at - 48h < now or order.aftersale_count > 0",
+    "order.aftersale_count > 0 or order.paid_at - 48h < now",
+    "date(order.paid_at) - 3 < 2026-01-01 or order.aftersale_count > 0",
+])
+def test_a_computation_out_of_the_calendar_does_not_decide_an_or(tmp_path: Path, when: str) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_text(RULEBOOK_HEAD + rule_yaml(when=f"- {json.dumps(when)}"), encoding="utf-8")
+    book = load_rulebook(path, use_cache=False)
+    result = book.evaluate(OVERFLOW_CASE, lang="zh").results[0]
+    assert (result.matched, result.error) == (True, None)
+    assert book.decide(OVERFLOW_CASE)[0][0] is True
+
+
+@pytest.mark.parametrize("when", [
+    "order.paid_at - 48h < now or order.aftersale_count > 10",
+    "order.aftersale_count > 10 or order.paid_at - 48h < now",
+])
+def test_an_outcome_that_hangs_on_such_a_computation_is_an_error_in_the_users_language(
+        tmp_path: Path, when: str) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_text(RULEBOOK_HEAD + rule_yaml(when=f"- {json.dumps(when)}"), encoding="utf-8")
+    book = load_rulebook(path, use_cache=False)
+    result = book.evaluate(OVERFLOW_CASE, lang="zh").results[0]
+    assert result.matched is False
+    assert result.error is not None and "order.paid_at" in result.error and "超出了日历范围" in result.error
+    assert "OverflowError" not in result.error and "E403" not in result.error
+    assert book.decide(OVERFLOW_CASE)[0][0] is None
