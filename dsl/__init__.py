@@ -6,8 +6,9 @@
     >>> result.result("lightning_return").matched
 
 Pipeline (each stage callable alone): `read_document` (YAML with positions) ->
-`validate_shape` (JSON Schema) -> `parse_expr` (Lark) -> `check_expr` (types) ->
-`ModuleBuilder` (Python source) -> `CompiledRulebook.evaluate`.
+`validate_shape` (JSON Schema) -> `parse_expr` (Lark) -> `check_expr` (types, resolution) ->
+`lower` (the IR) -> `compile_expr` / `ModuleBuilder` (Python source) -> `CompiledRulebook.evaluate`.
+The layers: docs/architecture.md.
 
 Names are imported on first use, so `rulebook eval` with a cached rulebook never imports
 Lark or jsonschema.

@@ -63,7 +63,8 @@ def imported(path: Path) -> list[tuple[str, int]]:
                 continue
             for alias in node.names:   # `from dsl.lang import ast` imports the module dsl.lang.ast
                 sub = f"{target}.{alias.name}"
-                is_module = (PACKAGE.parent / (sub.replace(".", "/") + ".py")).is_file()
+                place = PACKAGE.parent / sub.replace(".", "/")
+                is_module = place.with_suffix(".py").is_file() or (place / "__init__.py").is_file()
                 found.append((sub if is_module else target, node.lineno))
     return found
 

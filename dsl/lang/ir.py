@@ -23,10 +23,14 @@ def node(cls: _N) -> _N:
     keyword or positional construction, equality and hash by type and fields, `match` by
     position. Like `@dataclass(frozen=True)`, without the source it generates and execs per
     method (~0.7 ms a class): the IR is imported by every `rulebook eval` that explains."""
-    names = tuple(cls.__dict__.get("__annotations__", {}))
-    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
-    for n in defaults:
-        delattr(cls, n)
+    own = tuple(cls.__dict__.get("__annotations__", {}))
+    names = tuple(getattr(cls, "__match_args__", ())) + own      # a node's fields, then its own
+    defaults = dict(getattr(cls, "_defaults", {}))
+    defaults.update({n: cls.__dict__[n] for n in own if n in cls.__dict__})
+    for n in own:
+        if n in cls.__dict__:
+            delattr(cls, n)
+    cls._defaults = defaults
     cls.__match_args__ = names
     cls.__init__ = _init_for(cls.__name__, names, defaults)
     return cls
@@ -56,12 +60,15 @@ class Node:
     """Every IR node: immutable, compared and hashed by its type and fields."""
 
     __match_args__: tuple[str, ...] = ()
+    _defaults: dict[str, Any] = {}
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, n) for n in self.__match_args__)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._values() == self._values()  # type: ignore[attr-defined]
+        if not isinstance(other, Node):
+            return NotImplemented
+        return type(other) is type(self) and other._values() == self._values()
 
     def __hash__(self) -> int:
         return hash((type(self), self._values()))

@@ -280,20 +280,41 @@ def _init_worker(paths: list[str], fmt: str, explain: str, options: BatchOptions
 _INHERITED: dict[str, Any] = {}
 
 
-def _work(chunk: list[CaseInput | LineBlock | FileNotice]) -> tuple[str | bytes, Summary, list[tuple[str, Any]]]:
+class _Local:
+    """The parent's own share of a parallel batch: a worker's state, set up in the parent
+    (its compiled rulebooks are the ones already loaded), without touching its Ctrl-C."""
+
+    def __init__(self, setup: tuple[Any, ...]):
+        self.setup = setup
+        self.state: dict[str, Any] | None = None
+
+    def work(self, chunk: list[Any]) -> tuple[str | bytes, Summary, list[tuple[str, Any]]]:
+        if self.state is None:
+            from dsl.engine.python.loading import load_rulebook
+
+            paths, fmt, explain, options, encoding, outputs = self.setup
+            books = _INHERITED.get("books") or [load_rulebook(p) for p in paths]
+            self.state = dict(books=books, fmt=fmt, explain=explain, options=options, encoding=encoding,
+                              outputs=outputs)
+        return _work(chunk, self.state)
+
+
+def _work(chunk: list[CaseInput | LineBlock | FileNotice],
+          state: dict[str, Any] | None = None) -> tuple[str | bytes, Summary, list[tuple[str, Any]]]:
     """Evaluate a chunk; the output comes back as text, or as bytes already encoded for the
     parent's stdout (encoding hundreds of megabytes is then the workers' share, not the
-    parent's)."""
+    parent's). `state`: the worker's (_WORKER) unless the parent works a chunk itself."""
+    state = _WORKER if state is None else state
     out = io.StringIO()
-    sink = Sink(out, _WORKER["fmt"], _WORKER["explain"], _WORKER["options"].lang, header=False,
-                outputs=_WORKER["outputs"])
+    sink = Sink(out, state["fmt"], state["explain"], state["options"].lang, header=False,
+                outputs=state["outputs"])
     summary, reports = Summary(), []
     report = lambda line, key=None: reports.append((line, key))  # noqa: E731 - said by the parent, in order
     for item in chunk:
         for case in item.cases() if isinstance(item, LineBlock) else (item,):
-            process(case, _WORKER["books"], sink, summary, _WORKER["options"], report)
+            process(case, state["books"], sink, summary, state["options"], report)
     text = out.getvalue()
-    encoding = _WORKER["encoding"]
+    encoding = state["encoding"]
     return (text.encode(*encoding) if encoding else text), summary, reports
 
 
@@ -339,12 +360,11 @@ def run_parallel(items: Iterable[CaseInput | LineBlock | FileNotice], book_paths
                  options: BatchOptions, report: Report, progress: Progress | None = None,
                  chunk_size: int = 2000, interrupt: Interrupt | None = None,
                  books: list[CompiledRulebook] | None = None) -> Summary:
-    """Like run_batch with `jobs` worker processes; output keeps the input order and memory
-    stays bounded (at most 2 × jobs chunks in flight). The parent only reads, cuts and
-    writes: JSON Lines reach the workers as raw blocks (`LineBlock`), and their output comes
-    back encoded when the sink writes to a binary stream underneath."""
+    """Like run_batch in `jobs` processes (the parent and jobs - 1 workers); output keeps the
+    input order and memory stays bounded (at most 2 × jobs chunks in flight). JSON Lines reach
+    the workers as raw blocks (`LineBlock`), and their output comes back encoded when the sink
+    writes to a binary stream underneath."""
     import multiprocessing
-    from collections import deque
 
     summary = Summary()
     report = _reporter(report)
@@ -355,18 +375,44 @@ def run_parallel(items: Iterable[CaseInput | LineBlock | FileNotice], book_paths
     context = multiprocessing.get_context("spawn" if sys.platform == "win32" else "fork")
     if books is not None and context.get_start_method() == "fork":
         _INHERITED["books"] = books
-    with context.Pool(jobs, _init_worker, (book_paths, sink.fmt, sink.explain, options, encoding, sink.outputs)) as pool:
+    try:
+        return _run_pool(context, items, sink, jobs, _setup(book_paths, sink, options, encoding), report,
+                         progress, chunk_size, interrupt, summary, binary)
+    finally:
+        _INHERITED.clear()   # a later batch in this process loads its own rulebooks
+
+
+def _setup(book_paths: list[str], sink: Sink, options: BatchOptions, encoding: tuple[str, str] | None) -> tuple[Any, ...]:
+    return (book_paths, sink.fmt, sink.explain, options, encoding, sink.outputs)
+
+
+def _run_pool(context: Any, items: Iterable[Any], sink: Sink, jobs: int, setup: tuple[Any, ...], report: Any,
+              progress: Progress | None, chunk_size: int, interrupt: Interrupt | None, summary: Summary,
+              binary: Any) -> Summary:
+    from collections import deque
+
+    # The parent is one of the `jobs`: it evaluates every jobs-th chunk itself, between
+    # reading and writing, so `--jobs 2` is two busy processes on two cores, not three,
+    # and that share of the output never crosses a pipe.
+    local = _Local(setup) if jobs > 1 else None
+    with context.Pool(max(jobs - 1, 1), _init_worker, setup) as pool:
         pending: deque[Any] = deque()
         chunks = iter(_chunks(items, chunk_size))
+        submitted = 0
         while True:
             while len(pending) < 2 * jobs:
                 chunk = next(chunks, None)
                 if chunk is None:
                     break
-                pending.append(pool.apply_async(_work, (chunk,)))
+                submitted += 1
+                if local is not None and submitted % jobs == 0:
+                    pending.append(chunk)
+                else:
+                    pending.append(pool.apply_async(_work, (chunk,)))
             if not pending:
                 break
-            output, part, reports = pending.popleft().get()
+            head = pending.popleft()
+            output, part, reports = local.work(head) if isinstance(head, list) else head.get()  # type: ignore[union-attr]
             (binary if binary is not None else sink.out).write(output)
             for line, key in reports:
                 report(line, key)
@@ -376,7 +422,6 @@ def run_parallel(items: Iterable[CaseInput | LineBlock | FileNotice], book_paths
             if interrupt is not None and interrupt.requested:   # the chunks written are whole cases
                 summary.interrupted = True
                 break
-    _INHERITED.clear()
     if binary is not None:
         binary.flush()
     if progress is not None:

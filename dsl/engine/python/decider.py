@@ -41,7 +41,7 @@ Module globals:
   _v<i>            the exact converter of field i (raises on a bad value; converters.py writes it)
   _T<n>            a table: enum value -> whether the condition holds (KeyError: not in the enum)
   _k<n>            a constant (codegen.ModuleBuilder); _NO_VERSION no version applies;
-  _U               'not read yet'; _slow, _obj, _D, _fromiso, ... helpers (cases/converters.py RUNTIME)
+  _U               'not read yet' (namespace.py); _slow, _obj, _D, _fromiso, ... helpers (cases/converters.py)
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Write generated Python readably: statements at their indentation, long expressions broken
 one operand per line, the way jinja's `CodeGenerator.writeline/indent` keeps its output legible.
 
-Code generators build each expression as one string (that is how `compiler.ExprGen` works);
+Code generators build each expression as one string (that is how `codegen.ExprGen` works);
 the `Emitter` lays it out. A long expression is broken inside brackets only, at the boolean
 operators and conditional branches first, so the module parses to the same tree as the
 one-line text, and `compile_generated` compiles it to the same bytecode: layout is for the
