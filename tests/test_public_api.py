@@ -40,3 +40,30 @@ def test_unknown_names_are_an_attribute_error() -> None:
         assert "no_such_thing" in str(exc)
     else:
         raise AssertionError("dsl.no_such_thing resolved")
+
+
+def test_decide_takes_the_moment_as_iso_text_like_evaluate() -> None:
+    """`at` as ISO text works on every path of `decide`, the generated one and the fallback
+    for a case with a bad field (it raised AttributeError there), as `evaluate` takes it."""
+    book = dsl.load_rulebook("douyin")
+    text = "2026-11-10T12:00:00+08:00"
+    for paid in ("129.90", "abc"):
+        case = {"id": "a", "order": {"status": "completed", "paid_amount": paid}}
+        assert book.decide(case, text) == book.decide(case, AT)
+    try:
+        book.decide({"id": "a", "order": {}}, "yesterday")
+    except ValueError as exc:
+        assert "ISO 8601" in str(exc)
+    else:
+        raise AssertionError("a bad moment was accepted")
+
+
+def test_a_list_where_text_belongs_is_named_in_chinese(tmp_path) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from cli import main
+
+    path = tmp_path / "c.json"
+    path.write_text('{"id": ["x"], "order": {"status": "completed"}}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "-p", "douyin", str(path), "--lang", "zh", "--format", "jsonl"])
+    assert "字段 id：列表 不是文本" in result.stderr and "a list" not in result.stderr

@@ -184,7 +184,7 @@ def shown(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, (dict, list)):
-        return kind_of(raw)
+        return kind_phrase(kind_of(raw))   # a Phrase: "a list" / "列表" in the message's language
     if isinstance(raw, int) and raw.bit_length() > 1000:   # str() refuses past 4300 digits
         return f"a number of about {int(raw.bit_length() * 0.30103) + 1} digits"
     value = repr(raw) if isinstance(raw, str) else str(raw)

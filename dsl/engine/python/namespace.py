@@ -11,7 +11,7 @@ from typing import Any
 from dsl.cases.converters import RUNTIME as CONVERTER_RUNTIME
 from dsl.lang.implementations import IMPLEMENTATIONS
 from dsl.lang.semantics import add, as_money, div, mul, sub
-from dsl.lang.values import to_beijing
+from dsl.lang.values import parse_timestamp, to_beijing
 
 
 class _Unset:
@@ -30,8 +30,14 @@ _UNSET = _Unset()
 EXPRESSION_RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money}
 EXPRESSION_RUNTIME.update({f"_fn_{name}": impl for name, impl in IMPLEMENTATIONS.items()})
 
+def moment_in_beijing(at: Any) -> Any:
+    """`decide`'s `at` as `evaluate` takes it: a datetime (naive = Beijing time) or ISO 8601
+    text; converted once per distinct `at` (the generated code keeps the last one)."""
+    return to_beijing(parse_timestamp(at.strip()) if isinstance(at, str) else at)
+
+
 # Helpers of the one-pass decider (decider.py): field converters, 'not read yet', Beijing time.
-DECIDER_RUNTIME: dict[str, Any] = {**CONVERTER_RUNTIME, "_U": _UNSET, "_to_bj": to_beijing}
+DECIDER_RUNTIME: dict[str, Any] = {**CONVERTER_RUNTIME, "_U": _UNSET, "_to_bj": moment_in_beijing}
 
 
 def runtime_namespace() -> dict[str, Any]:

@@ -72,7 +72,7 @@ class CompiledRulebook:
         parsed = case if isinstance(case, ParsedCase) else open_case(case, self.vocabulary)
         if parsed.fatal:
             raise ValueError(f"case {parsed.id}: {parsed.fatal}")
-        moment = self._moment(parsed, at)
+        moment = self._moment(parsed, moment_of(at))   # ISO text too, as `evaluate` takes it
         try:
             return self.decide_or_raise(parsed.view.doc, moment)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - isolate the failing rule on the slow path
