@@ -3,19 +3,14 @@ or `--within` is E404 in the user's language, with the fix, and exits 2 (usage);
 batch says about a case are Diagnostics rendered in one place."""
 from __future__ import annotations
 
-from click.testing import CliRunner
+from typing import Any
 
-from cli import main
 from dsl.diagnostics import MESSAGES, Diagnostic, Phrase, render, render_line
 
 EXAMPLE = "examples/douyin-lightning-return.json"
 
 
-def invoke(*args: str):  # noqa: ANN201 - click's Result
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def test_bad_at_is_e404_in_chinese() -> None:
+def test_bad_at_is_e404_in_chinese(invoke: Any) -> None:
     result = invoke("eval", "-p", "douyin", EXAMPLE, "--at", "昨天", "--lang", "zh")
     assert result.exit_code == 2
     assert "E404 无效的 --at 取值 '昨天'" in result.stderr
@@ -23,26 +18,26 @@ def test_bad_at_is_e404_in_chinese() -> None:
     assert "bad --at" not in result.stderr
 
 
-def test_bad_at_is_e404_in_english() -> None:
+def test_bad_at_is_e404_in_english(invoke: Any) -> None:
     result = invoke("eval", "-p", "douyin", EXAMPLE, "--at", "2026-13-01", "--lang", "en")
     assert result.exit_code == 2
     assert "E404 bad --at value '2026-13-01'" in result.stderr
     assert "month" in result.stderr   # the calendar's reason, not a bare "invalid"
 
 
-def test_bad_within_suggests_the_duration_in_chinese() -> None:
+def test_bad_within_suggests_the_duration_in_chinese(invoke: Any) -> None:
     result = invoke("eval", "-p", "douyin", EXAMPLE, "--within", "7天", "--lang", "zh")
     assert result.exit_code == 2
     assert "E404 无效的 --within 取值 '7天'：不是时长；您是否想写 '7d'？" in result.stderr
 
 
-def test_bad_within_without_a_guess_shows_the_form() -> None:
+def test_bad_within_without_a_guess_shows_the_form(invoke: Any) -> None:
     result = invoke("eval", "-p", "douyin", EXAMPLE, "--within", "soon", "--lang", "en")
     assert result.exit_code == 2
     assert "not a duration such as 6h, 2d, 30m" in result.stderr
 
 
-def test_no_rulebook_named_is_said_in_chinese() -> None:
+def test_no_rulebook_named_is_said_in_chinese(invoke: Any) -> None:
     result = invoke("eval", EXAMPLE, "--lang", "zh")
     assert result.exit_code == 2
     assert "请指定规则手册：--platform 平台名 或 --rulebook 文件" in result.stderr
@@ -65,7 +60,7 @@ def test_every_code_a_batch_says_is_in_the_catalog() -> None:
         assert en and zh
 
 
-def test_an_unreadable_case_is_e401_in_chinese(tmp_path) -> None:  # noqa: ANN001
+def test_an_unreadable_case_is_e401_in_chinese(invoke: Any, tmp_path: Any) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "A1", "order": {}}\n{not json\n', encoding="utf-8")
     result = invoke("eval", "-p", "douyin", str(path), "--format", "jsonl", "--lang", "zh")

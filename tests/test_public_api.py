@@ -58,12 +58,8 @@ def test_decide_takes_the_moment_as_iso_text_like_evaluate() -> None:
         raise AssertionError("a bad moment was accepted")
 
 
-def test_a_list_where_text_belongs_is_named_in_chinese(tmp_path) -> None:  # noqa: ANN001
-    from click.testing import CliRunner
-
-    from cli import main
-
+def test_a_list_where_text_belongs_is_named_in_chinese(invoke, tmp_path) -> None:  # noqa: ANN001
     path = tmp_path / "c.json"
     path.write_text('{"id": ["x"], "order": {"status": "completed"}}', encoding="utf-8")
-    result = CliRunner().invoke(main, ["eval", "-p", "douyin", str(path), "--lang", "zh", "--format", "jsonl"])
+    result = invoke("eval", "-p", "douyin", path, "--lang", "zh", "--format", "jsonl")
     assert "字段 id：列表 不是文本" in result.stderr and "a list" not in result.stderr

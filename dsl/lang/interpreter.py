@@ -77,17 +77,8 @@ def _computed(fn: Any, values: Any, node: ir.Node | None) -> Any:
     try:
         return fn(*values)
     except OverflowError:
-        paths = sorted({n.path for n in _walk(node) if isinstance(n, ir.Field)}) if node is not None else []
+        paths = sorted({n.path for n in ir.walk(node) if isinstance(n, ir.Field)}) if node is not None else []
         return Undecided((FieldProblem(", ".join(paths) or "now", Phrase("case.out_of_range")),))
-
-
-def _walk(node: ir.Node) -> list[ir.Node]:
-    found, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(ir.children(current))
-    return found
 
 
 @_run.register

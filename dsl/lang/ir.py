@@ -12,7 +12,7 @@ operand is null. A bad case value: see semantics.py (Undecided).
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Callable, Iterator, Literal, TypeVar
 
 SHANGHAI_ZONE = "Asia/Shanghai"
 _N = TypeVar("_N", bound=type)
@@ -194,12 +194,15 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-def reads_case(node: Node) -> bool:
-    """Whether the value depends on the case (a field or `now`), so cannot be folded."""
+def walk(node: Node) -> Iterator[Node]:
+    """`node` and every node below it."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, (Field, Now)):
-            return True
+        yield current
         stack.extend(children(current))
-    return False
+
+
+def reads_case(node: Node) -> bool:
+    """Whether the value depends on the case (a field or `now`), so cannot be folded."""
+    return any(isinstance(n, (Field, Now)) for n in walk(node))

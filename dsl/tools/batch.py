@@ -263,40 +263,28 @@ def run_batch(items: Iterable[CaseInput | FileNotice], books: list[CompiledRuleb
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(paths: list[str], fmt: str, explain: str, options: BatchOptions,
-                 encoding: tuple[str, str] | None, outputs: list[str]) -> None:
+def _init_worker(*setup: Any) -> None:
     import signal
 
-    from dsl.engine.python.loading import load_rulebook
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle (it stops the pool)
-    books = _INHERITED.pop("books", None) or [load_rulebook(p) for p in paths]
-    _WORKER.update(books=books, fmt=fmt, explain=explain, options=options, encoding=encoding, outputs=outputs)
+    _WORKER.update(_worker_state(setup, _INHERITED.pop("books", None)))
+
+
+def _worker_state(setup: tuple[Any, ...], books: list[CompiledRulebook] | None = None) -> dict[str, Any]:
+    """What a process needs to evaluate chunks (a worker's, or the parent's own share): the
+    compiled rulebooks, loaded from their paths unless given, and the output options."""
+    paths, fmt, explain, options, encoding, outputs = setup
+    if books is None:
+        from dsl.engine.python.loading import load_rulebook
+
+        books = [load_rulebook(p) for p in paths]
+    return dict(books=books, fmt=fmt, explain=explain, options=options, encoding=encoding, outputs=outputs)
 
 
 # The parent's compiled rulebooks, handed to forked workers (they start with a copy of the
 # parent's memory): a worker then begins at once instead of loading them again (~0.1 s each,
 # the whole time with the parent idle). Spawned workers load them from their paths.
 _INHERITED: dict[str, Any] = {}
-
-
-class _Local:
-    """The parent's own share of a parallel batch: a worker's state, set up in the parent
-    (its compiled rulebooks are the ones already loaded), without touching its Ctrl-C."""
-
-    def __init__(self, setup: tuple[Any, ...]):
-        self.setup = setup
-        self.state: dict[str, Any] | None = None
-
-    def work(self, chunk: list[Any]) -> tuple[str | bytes, Summary, list[tuple[str, Any]]]:
-        if self.state is None:
-            from dsl.engine.python.loading import load_rulebook
-
-            paths, fmt, explain, options, encoding, outputs = self.setup
-            books = _INHERITED.get("books") or [load_rulebook(p) for p in paths]
-            self.state = dict(books=books, fmt=fmt, explain=explain, options=options, encoding=encoding,
-                              outputs=outputs)
-        return _work(chunk, self.state)
 
 
 def _work(chunk: list[CaseInput | LineBlock | FileNotice],
@@ -376,25 +364,23 @@ def run_parallel(items: Iterable[CaseInput | LineBlock | FileNotice], book_paths
     if books is not None and context.get_start_method() == "fork":
         _INHERITED["books"] = books
     try:
-        return _run_pool(context, items, sink, jobs, _setup(book_paths, sink, options, encoding), report,
-                         progress, chunk_size, interrupt, summary, binary)
+        setup = (book_paths, sink.fmt, sink.explain, options, encoding, sink.outputs)
+        # The parent is one of the `jobs`: it evaluates every jobs-th chunk itself, between
+        # reading and writing, so `--jobs 2` is two busy processes on two cores, not three,
+        # and that share of the output never crosses a pipe.
+        own = _worker_state(setup, books) if jobs > 1 else None
+        return _run_pool(context, items, sink, jobs, setup, own, report, progress, chunk_size, interrupt,
+                         summary, binary)
     finally:
         _INHERITED.clear()   # a later batch in this process loads its own rulebooks
 
 
-def _setup(book_paths: list[str], sink: Sink, options: BatchOptions, encoding: tuple[str, str] | None) -> tuple[Any, ...]:
-    return (book_paths, sink.fmt, sink.explain, options, encoding, sink.outputs)
-
-
-def _run_pool(context: Any, items: Iterable[Any], sink: Sink, jobs: int, setup: tuple[Any, ...], report: Any,
+def _run_pool(context: Any, items: Iterable[Any], sink: Sink, jobs: int, setup: tuple[Any, ...],
+              own: dict[str, Any] | None, report: Any,
               progress: Progress | None, chunk_size: int, interrupt: Interrupt | None, summary: Summary,
               binary: Any) -> Summary:
     from collections import deque
 
-    # The parent is one of the `jobs`: it evaluates every jobs-th chunk itself, between
-    # reading and writing, so `--jobs 2` is two busy processes on two cores, not three,
-    # and that share of the output never crosses a pipe.
-    local = _Local(setup) if jobs > 1 else None
     with context.Pool(max(jobs - 1, 1), _init_worker, setup) as pool:
         pending: deque[Any] = deque()
         chunks = iter(_chunks(items, chunk_size))
@@ -405,14 +391,14 @@ def _run_pool(context: Any, items: Iterable[Any], sink: Sink, jobs: int, setup: 
                 if chunk is None:
                     break
                 submitted += 1
-                if local is not None and submitted % jobs == 0:
+                if own is not None and submitted % jobs == 0:
                     pending.append(chunk)
                 else:
                     pending.append(pool.apply_async(_work, (chunk,)))
             if not pending:
                 break
             head = pending.popleft()
-            output, part, reports = local.work(head) if isinstance(head, list) else head.get()  # type: ignore[union-attr]
+            output, part, reports = _work(head, own) if isinstance(head, list) else head.get()
             (binary if binary is not None else sink.out).write(output)
             for line, key in reports:
                 report(line, key)

@@ -6,12 +6,13 @@ whose code comes from the cache never imports them: start-up pays only for what 
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from dsl.cases.converters import RUNTIME as CONVERTER_RUNTIME
 from dsl.lang.implementations import IMPLEMENTATIONS
 from dsl.lang.semantics import add, as_money, div, mul, sub
-from dsl.lang.values import parse_timestamp, to_beijing
+from dsl.lang.values import BadValueError, parse_timestamp, to_beijing
 
 
 class _Unset:
@@ -30,10 +31,23 @@ _UNSET = _Unset()
 EXPRESSION_RUNTIME: dict[str, Any] = {"_add": add, "_sub": sub, "_mul": mul, "_div": div, "_as_money": as_money}
 EXPRESSION_RUNTIME.update({f"_fn_{name}": impl for name, impl in IMPLEMENTATIONS.items()})
 
-def moment_in_beijing(at: Any) -> Any:
-    """`decide`'s `at` as `evaluate` takes it: a datetime (naive = Beijing time) or ISO 8601
-    text; converted once per distinct `at` (the generated code keeps the last one)."""
-    return to_beijing(parse_timestamp(at.strip()) if isinstance(at, str) else at)
+def moment_of(at: Any) -> datetime | None:
+    """`at` as given to `evaluate`: None, a datetime, or ISO 8601 text (no offset = Beijing time)."""
+    if at is None or isinstance(at, datetime):
+        return at
+    if isinstance(at, str):
+        try:
+            return parse_timestamp(at.strip())
+        except BadValueError as exc:
+            raise ValueError(f"at={at!r}: {exc}") from None
+    raise TypeError(f"at must be a datetime or ISO 8601 text such as '2026-11-05T09:00:00+08:00', "
+                    f"not {type(at).__name__}")
+
+
+def moment_in_beijing(at: Any) -> datetime:
+    """`decide`'s `at` (never None there) in Beijing time; the generated code converts each
+    distinct `at` once."""
+    return to_beijing(moment_of(at))
 
 
 # Helpers of the one-pass decider (decider.py): field converters, 'not read yet', Beijing time.

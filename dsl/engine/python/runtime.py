@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from dsl.cases.document import FieldError, FieldProblem, ParsedCase, open_case
-from dsl.engine.python.namespace import runtime_namespace
+from dsl.engine.python.namespace import moment_of, runtime_namespace
 from dsl.diagnostics import Diagnostic, Phrase, problem_text
 from dsl.engine.explain import Explainer, say
 from dsl.book.model import Rulebook
@@ -14,7 +14,7 @@ from dsl.engine.results import CaseResult, RuleResult
 from dsl.lang.semantics import Undecided
 from dsl.engine.compiled import CompiledRule, CompiledVersion, Fn
 from dsl.engine.verdict import Hangs, action_of, condition_value, matches, value_of
-from dsl.lang.values import SHANGHAI, BadValueError, parse_timestamp, to_beijing
+from dsl.lang.values import SHANGHAI, to_beijing
 from dsl.lang.vocabulary import Vocabulary, default_vocabulary
 
 class CompiledRulebook:
@@ -272,16 +272,3 @@ def field_error_text(p: FieldProblem, lang: str = "en") -> str:
     """`field order.paid_amount: 'abc' is not an amount (hint)` in `lang`."""
     text = Phrase("case.field_error", path=p.path, detail=p.detail).label(lang)
     return text + (f" ({problem_text(p.hint, lang)})" if p.hint else "")
-
-
-def moment_of(at: Any) -> datetime | None:
-    """`at` as given to `evaluate`: None, a datetime, or ISO 8601 text (no offset = Beijing time)."""
-    if at is None or isinstance(at, datetime):
-        return at
-    if isinstance(at, str):
-        try:
-            return parse_timestamp(at.strip())
-        except BadValueError as exc:
-            raise ValueError(f"at={at!r}: {exc}") from None
-    raise TypeError(f"at must be a datetime or ISO 8601 text such as '2026-11-05T09:00:00+08:00', "
-                    f"not {type(at).__name__}")
