@@ -439,7 +439,7 @@ def _said_notices(items: Any, lang: str) -> Any:
     """The cases of `items`; notices about whole files (a CSV column that names no field) are
     said on stderr as they come, as `eval` says them."""
     from dsl.tools.batch import report_notice
-    from dsl.cases.readers import FileNotice
+    from dsl.cases.inputs import FileNotice
     from dsl.tools.summary import Reporter
 
     report = Reporter(lambda line: click.echo(line, err=True))

@@ -147,7 +147,7 @@ def test_fast_converters_accept_exactly_what_the_exact_check_accepts(kind: str, 
     """Mutations of a good value: the generated fast path and cases.convert always agree."""
     import random
 
-    from dsl.cases.document import FieldError, _checked
+    from dsl.cases.kinds import FieldError, checked as _checked
     from dsl.cases.converters import converters_for
     from dsl.lang.vocabulary import default_vocabulary
 
@@ -189,7 +189,7 @@ def test_a_nul_in_a_timestamp_is_a_field_error_on_every_path(write_rulebook: Any
     """CPython 3.11's fromisoformat stops at a NUL: `…T20:00:Z\\0+08:00` read as 20:00 UTC.
     The fast paths (the view's converters, the decider's inline reads) leave it to the exact
     check, which rejects it."""
-    from dsl.cases.document import FieldError, _checked
+    from dsl.cases.kinds import FieldError, checked as _checked
     from dsl.cases.converters import converters_for
     from dsl.lang.vocabulary import default_vocabulary
 
@@ -356,7 +356,7 @@ def test_rules_sharing_a_first_condition_act_right_when_it_fails(write_rulebook:
                                   '{"shop": {"return_address_count": 1.0}}', '{"order": {"aftersale_count": 4.5}}'])
 def test_whole_numbers_written_with_a_point_count_as_numbers(write_rulebook: Any, text: str) -> None:
     """`7.0` in a JSON case is the count 7 on every path: a test of it gives 7's answer."""
-    from dsl.cases.readers import loads
+    from dsl.cases.inputs import loads
 
     book = load_rulebook(write_rulebook(_SHAPES))
     case = {"order": {"status": "shipped"}, "aftersale": {"type": "refund_only", "status": "awaiting_merchant"}}
@@ -372,7 +372,7 @@ def test_whole_numbers_written_with_a_point_count_as_numbers(write_rulebook: Any
 def test_counts_read_up_front_are_whole_numbers_in_outputs(write_rulebook: Any) -> None:
     """A count checked up front (several rules read it) is an int wherever it is used,
     not the Decimal('2.0') the JSON had."""
-    from dsl.cases.readers import loads
+    from dsl.cases.inputs import loads
 
     text = RULEBOOK_HEAD + rule_yaml("one", when="- order.aftersale_count < 5", extra="""
         outputs:
@@ -469,7 +469,7 @@ _OTHERS_HOLD = '"paid_amount": "10.00", "refunded_amount": "0.00", "goods_kind":
 def test_counts_of_more_than_30_digits_are_field_errors(value: str) -> None:
     """A short JSON number can stand for a huge count (`1e100000`): rejected as such, on
     every path, without building its digits."""
-    from dsl.cases.readers import loads
+    from dsl.cases.inputs import loads
 
     book = load_rulebook("douyin")
     # The rule's other conditions hold, so its outcome hangs on the count (issue 14 §1).

@@ -14,11 +14,7 @@ from typing import Any, Callable
 
 from dsl.cases.converters import converters_for
 from dsl.diagnostics import Phrase, kind_phrase
-from dsl.cases.kinds import FAST_TIMESTAMP as _FAST_TIMESTAMP
-from dsl.cases.kinds import FieldError, FieldProblem, convert, label_code
-from dsl.cases.kinds import checked as _checked
-from dsl.cases.kinds import kind_of as _kind
-from dsl.cases.kinds import shown as _shown
+from dsl.cases.kinds import FieldError, FieldProblem, kind_of
 from dsl.cases.validator import validator_once_worth_it
 from dsl.lang.vocabulary import Vocabulary
 
@@ -106,12 +102,12 @@ class ParsedCase:
 def open_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> ParsedCase:
     """A case whose fields are converted when first read. `fatal` says why it cannot be used."""
     if not isinstance(doc, dict):
-        return ParsedCase(fallback_id, {}, fatal=Phrase("case.not_object", kind=kind_phrase(_kind(doc))))
+        return ParsedCase(fallback_id, {}, fatal=Phrase("case.not_object", kind=kind_phrase(kind_of(doc))))
     case_id = doc.get("id")
     case_id = str(case_id) if isinstance(case_id, (str, int)) and not isinstance(case_id, bool) else fallback_id
     order = doc.get("order")
     if not isinstance(order, dict):
-        fatal = Phrase("case.missing_order") if order is None else Phrase("case.order_not_object", kind=kind_phrase(_kind(order)))
+        fatal = Phrase("case.missing_order") if order is None else Phrase("case.order_not_object", kind=kind_phrase(kind_of(order)))
         return ParsedCase(case_id, {}, fatal=fatal)
     view = CaseView(doc, converters_for(vocabulary))
     now = view.get("now")
@@ -136,6 +132,4 @@ def _unknown_keys(obj: dict[str, Any], prefix: str, vocabulary: Vocabulary) -> l
     return out
 
 
-# What a value of each kind may be moved to kinds.py; these names stay importable from here.
-__all__ = ["CaseView", "ParsedCase", "open_case", "parse_case", "FieldError", "FieldProblem", "convert",
-           "label_code", "_checked", "_kind", "_shown", "_FAST_TIMESTAMP"]
+__all__ = ["CaseView", "ParsedCase", "open_case", "parse_case"]

@@ -14,8 +14,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator
 
-from dsl.cases.inputs import (CaseInput, FileNotice, InputError, loads,  # noqa: F401 - re-exported (former home)
-                       reject_lone_surrogates)
+from dsl.cases.inputs import CaseInput, FileNotice, InputError, loads, reject_lone_surrogates
 from dsl.diagnostics import Phrase, json_phrase
 from dsl.limits import MAX_DEPTH, MAX_LINE_CHARS
 

@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Any, Union
 
 from dsl.lang import ast
-from dsl.cases.document import FieldError
-from dsl.lang.semantics import Env, Undecided
+from dsl.lang.semantics import Env, FieldError, Undecided
 from dsl.lang.unparse import const_text, unparse
 from dsl.lang.vocabulary import Vocabulary
 

@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from dsl.lang import ast
-from dsl.cases.document import FieldError, FieldProblem
-from dsl.lang.semantics import Env, Undecided, holds, undecided
+from dsl.lang.semantics import Env, FieldError, FieldProblem, Undecided, holds, undecided
 
 if TYPE_CHECKING:
     from dsl.engine.compiled import CompiledVersion

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, TextIO
 
 from dsl.tools.batchfast import FastLane, books_for_platform, fast_lane
-from dsl.cases.readers import CaseInput, FileNotice, LineBlock
+from dsl.cases.inputs import CaseInput, FileNotice
+from dsl.cases.readers import LineBlock
 from dsl.diagnostics import Diagnostic, Phrase, render_line
 from dsl.tools.report import case_table
 from dsl.engine.results import CaseResult, RuleResult

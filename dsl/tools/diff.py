@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from dsl.cases.readers import CaseInput
+from dsl.cases.inputs import CaseInput
 from dsl.diagnostics import problem_text
 from dsl.book.model import Rule, Version
 from dsl.engine.results import RuleResult

@@ -133,7 +133,7 @@ def _fast_path_agrees(book: CompiledRulebook, rule: CompiledRule, case: dict[str
 
 def _interpreter_agrees(book: CompiledRulebook, rule: CompiledRule, view: Any, at: datetime) -> list[str]:
     """Every compiled condition must give what the reference interpreter gives."""
-    from dsl.cases.document import FieldError
+    from dsl.lang.semantics import FieldError
     from dsl.lang.interpreter import Env, interpret
 
     env = Env(view, book.params, at)

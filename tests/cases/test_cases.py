@@ -11,7 +11,7 @@ import pytest
 
 from dsl import load_rulebook
 from dsl.lang import ast
-from dsl.cases.readers import loads
+from dsl.cases.inputs import loads
 from dsl.cases.document import parse_case
 from dsl.lang.values import parse_timestamp
 from dsl.lang.vocabulary import default_vocabulary

@@ -51,7 +51,6 @@ from typing import Iterator
 
 from dsl.lang import ast
 from dsl.engine.python.codegen import ExprGen, ModuleBuilder, cost_order
-from dsl.engine.python.namespace import DECIDER_RUNTIME, _UNSET  # noqa: F401 - DECIDER_RUNTIME re-exported
 from dsl.cases.converters import money_shape, timestamp_shape, valid_check, value_converter_source
 from dsl.engine.python.decider_frame import Frame, Names
 from dsl.engine.python.decider_plan import Plan, Unit, finite, first_read, only_field, plan_reads, table_domain, units

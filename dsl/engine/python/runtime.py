@@ -5,7 +5,8 @@ import copy
 from datetime import datetime
 from typing import Any, Callable
 
-from dsl.cases.document import FieldError, FieldProblem, ParsedCase, open_case
+from dsl.cases.document import ParsedCase, open_case
+from dsl.lang.semantics import FieldError, FieldProblem
 from dsl.engine.python.namespace import moment_of, runtime_namespace
 from dsl.diagnostics import Diagnostic, Phrase, problem_text
 from dsl.engine.explain import Explainer, say
