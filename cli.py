@@ -300,7 +300,9 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
 @click.option("--verbose", "-v", is_flag=True, help="List every example, not only failures.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both",
               help="Language of failures, coverage and messages (as for check).")
-def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang: str) -> None:
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
+              help="Also decide every example with this SQL engine, which must agree with the Python engine.")
+def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang: str, engine: str) -> None:
     """Run every rulebook's examples; report failures with file:line and a diff, then coverage.
 
     Exit 0 when all pass (and coverage is met), 1 otherwise.
@@ -321,6 +323,18 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang
             broken = True
             continue
         outcomes, coverage = run_examples(book, lang)
+        if engine != "python":
+            from dsl.tools.sqlexamples import sql_differences
+
+            differences, cannot = sql_differences(book, engine)
+            if cannot:
+                click.echo(render_all(cannot, lang, limit=20), err=True)
+                broken = True
+            for outcome in outcomes:
+                found = differences.get((outcome.rule, outcome.example.name), [])
+                if found:
+                    outcome.differences.extend(found)
+                    outcome.passed = False
         for outcome in outcomes:
             if outcome.passed:
                 passed += 1
@@ -448,6 +462,48 @@ def _said_notices(items: Any, lang: str) -> Any:
             report_notice(item, lang, report)
         else:
             yield item
+
+
+@main.command(name="sql")
+@click.option("--platform", "-p", "platforms", multiple=True, help="The platform whose rulebook to compile.")
+@click.option("--rulebook", "-r", "rulebook_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A rulebook file to compile.")
+@click.option("--dialect", type=click.Choice(["duckdb"]), default="duckdb", help="The SQL dialect to write.")
+@click.option("--table", default="cases", show_default=True, help="The table (or view) of cases the query reads.")
+@click.option("--json-column", default="doc", show_default=True,
+              help="The column of that table holding each case document as JSON text.")
+@click.option("--at", "at_text", help="Judge every case at this moment (else each case's own `now`).")
+@click.option("--wide", is_flag=True, help="One row per case with every rule's columns, instead of one row per case and rule.")
+@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
+def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect: str, table: str, json_column: str,
+            at_text: str | None, wide: bool, lang: str) -> None:
+    """Print the SQL query that decides every rule of the rulebook for a table of cases.
+
+    One row per case and rule: case_id, rule, matched, action, deadline, due, version, outputs,
+    error. A case without `now` is judged at --at; a rule that cannot be compiled with the
+    Python engine's exact result is an error (E601) at its file:line:col, exit 1.
+    """
+    from sqlglot import exp
+
+    from dsl.engine.sql.dialect import dialect as dialect_named
+    from dsl.engine.sql.query import QueryBuilder
+
+    if not platforms and not rulebook_paths:
+        raise click.UsageError(_say("which_rulebook", lang))
+    at = _parse_at(at_text, lang)
+    books = _load_books(platforms, rulebook_paths, lang)
+    failed = False
+    for book in books:
+        builder = QueryBuilder(book.model, book.params, book.vocabulary, dialect_named(dialect), exp.to_table(table),
+                               doc_column=json_column, at=at)
+        query = builder.build(long=not wide)
+        if query.diagnostics:
+            click.echo(render_all(query.diagnostics, lang, limit=20), err=True)
+            failed = True
+            continue
+        click.echo(f"-- rulebook {book.platform} ({book.model.file}), dialect {dialect}")
+        click.echo(query.sql() + ";")
+    sys.exit(1 if failed else 0)
 
 
 @main.command()

@@ -72,10 +72,15 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E502": ("unknown field {path!r} in an example's case: rules would read it as missing",
              "示例案例中有未知字段 {path!r}：规则会把它当作缺失"),
     "E503": ("bad value in an example's case: field {path}: {detail}", "示例案例中的值无效：字段 {path}：{detail}"),
+    "E601": ("rule {rule!r}: {what} cannot be compiled to {dialect} SQL with the Python engine's exact result",
+             "规则 {rule!r}：{what} 无法编译为与 Python 引擎结果完全一致的 {dialect} SQL"),
+    "E602": ("{detail}", "{detail}"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {
     "reason": ("{reason}", "{reason}"),   # a hint worded elsewhere (a Phrase of the catalog)
+    "sql_python": ("evaluate this rulebook with the Python engine (rulebook eval without --engine), "
+                   "or rewrite the expression", "请用 Python 引擎求值（rulebook eval 不加 --engine），或改写该表达式"),
     "did_you_mean": ("did you mean {suggestion!r}?", "您是否想写 {suggestion!r}？"),
     "fullwidth": ("replace it with the ASCII {ascii!r} (switch the input method to half-width)",
                   "请改为半角 {ascii!r}（切换输入法为半角）"),

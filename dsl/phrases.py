@@ -226,6 +226,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "diff.unknown_field": ("unknown field {name!r} in the example's case", "示例的案例中有未知字段 {name!r}"),
     "diff.bad_at": ("bad 'at': {detail}", "无效的 'at'：{detail}"),
     "diff.internal": ("internal: {detail}", "内部错误（请报告）：{detail}"),
+    "diff.sql": ("the {engine} engine disagrees with the Python engine: {engine} gave {got}, Python {want}",
+                 "{engine} 引擎与 Python 引擎结果不一致：{engine} 得到 {got}，Python 得到 {want}"),
     # batches (dsl/tools/summary.py): the summary and the progress line
 
     "batch.head": ("{read} case(s) read: {evaluated} evaluated, {rejected} could not be read (not evaluated)",

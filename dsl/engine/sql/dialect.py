@@ -1,0 +1,127 @@
+"""What differs between the SQL engines, as sqlglot trees: one small class per dialect.
+
+Everything else the SQL backend writes is portable on purpose. Time is integer arithmetic on
+epoch microseconds and epoch days (no TIMESTAMP type, no session time zone, no AT TIME ZONE:
+the prototype found each of them shifting Beijing times somewhere), amounts are DECIMAL, and
+every cast runs only on text a regular expression has already accepted, so neither a lenient
+cast nor Spark's ANSI mode ever meets a value the Python engine would refuse.
+"""
+from __future__ import annotations
+
+from typing import Final
+
+from sqlglot import exp
+
+BIGINT: Final = exp.DataType.build("BIGINT")
+INT128: Final = exp.DataType.build("DECIMAL(38, 0)")
+TEXT: Final = exp.DataType.build("VARCHAR")
+
+
+def lit(value: object) -> exp.Expression:
+    """A literal: text, a whole number, a boolean or null."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def fn(name: str, *args: exp.Expression) -> exp.Expression:
+    """A function the dialect spells this way (rendered as written)."""
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+class Dialect:
+    """The functions whose names or semantics differ between engines."""
+
+    name: str = ""
+    json_doc: bool = False            # reads case documents from a JSON text column
+
+    def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
+        """`text` matches `pattern` as a whole (the pattern is anchored here)."""
+        return exp.RegexpLike(this=text, expression=exp.Literal.string(f"^(?:{pattern})$"))
+
+    def text_list(self, items: list[exp.Expression]) -> exp.Expression:
+        return exp.Array(expressions=items) if items else self.empty_list()
+
+    def empty_list(self) -> exp.Expression:
+        return exp.Cast(this=exp.Array(expressions=[]), to=exp.DataType.build("ARRAY<VARCHAR>"))
+
+    def contains(self, items: exp.Expression, item: exp.Expression) -> exp.Expression:
+        return exp.ArrayContains(this=items, expression=item)
+
+    def size(self, items: exp.Expression) -> exp.Expression:
+        return exp.ArraySize(this=items)
+
+    def concat_lists(self, lists: list[exp.Expression]) -> exp.Expression:
+        out = lists[0]
+        for more in lists[1:]:
+            out = fn("array_concat", out, more)
+        return out
+
+    def sorted_distinct(self, items: exp.Expression) -> exp.Expression:
+        return exp.ArraySort(this=fn("array_distinct", items))
+
+    def join(self, items: exp.Expression, sep: str) -> exp.Expression:
+        return exp.ArrayToString(this=items, expression=exp.Literal.string(sep))
+
+    def at_index(self, items: exp.Expression, one_based: exp.Expression) -> exp.Expression:
+        return fn("element_at", items, one_based)
+
+    def int_div(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        """Integer division of BIGINTs (truncating: used on values known to be non-negative)."""
+        return exp.Paren(this=exp.IntDiv(this=a, expression=b))
+
+    def json_string(self, text: exp.Expression) -> exp.Expression:
+        """Text as a JSON string (quoted and escaped as json.dumps(..., ensure_ascii=False))."""
+        raise NotImplementedError
+
+    def render(self, tree: exp.Expression, pretty: bool = True) -> str:
+        return tree.sql(dialect=self.name, pretty=pretty)
+
+
+class DuckDB(Dialect):
+    name = "duckdb"
+    json_doc = True
+
+    def json_string(self, text: exp.Expression) -> exp.Expression:
+        return exp.Cast(this=fn("to_json", text), to=TEXT)
+
+    def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
+        return fn("regexp_full_match", text, exp.Literal.string(pattern))
+
+    def concat_lists(self, lists: list[exp.Expression]) -> exp.Expression:
+        out = lists[0]
+        for more in lists[1:]:
+            out = fn("list_concat", out, more)
+        return out
+
+    def sorted_distinct(self, items: exp.Expression) -> exp.Expression:
+        return fn("list_sort", fn("list_distinct", items))
+
+    def at_index(self, items: exp.Expression, one_based: exp.Expression) -> exp.Expression:
+        return fn("list_extract", items, one_based)
+
+
+
+class Spark(Dialect):
+    name = "spark"
+
+    def json_string(self, text: exp.Expression) -> exp.Expression:
+        whole = fn("to_json", fn("named_struct", lit("v"), text))
+        return fn("substring", whole, lit(6), exp.Sub(this=exp.Length(this=whole), expression=lit(6)))
+
+    def concat_lists(self, lists: list[exp.Expression]) -> exp.Expression:
+        return exp.ArrayConcat(this=lists[0], expressions=lists[1:]) if len(lists) > 1 else lists[0]
+
+    def empty_list(self) -> exp.Expression:
+        return exp.Cast(this=fn("array"), to=exp.DataType.build("ARRAY<STRING>"))
+
+
+DIALECTS: Final[dict[str, type[Dialect]]] = {"duckdb": DuckDB, "spark": Spark}
+
+
+def dialect(name: str) -> Dialect:
+    return DIALECTS[name]()

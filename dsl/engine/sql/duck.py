@@ -1,0 +1,144 @@
+"""Running a rulebook's query on DuckDB (embedded): cases in, the decisions `decide` gives out.
+
+`SqlRulebook(book).decide_many(docs)` gives, per case, the tuples of
+`CompiledRulebook.decide` (matched, action, deadline, due, version, outputs) with `matched`
+None where the rule is undecided, plus what the SQL engine found about the case: its id, the
+moment it was judged at, whether it is `dirty` (a bad or unknown field: the Python engine
+has things to report) and `fatal` (not a case at all). The session time zone is pinned to
+Asia/Shanghai and nothing depends on it: time is integer arithmetic (calendar.py).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
+
+from sqlglot import exp
+
+from dsl.engine.sql import calendar as cal
+from dsl.engine.sql.dialect import dialect
+from dsl.engine.sql.query import CompiledQuery, QueryBuilder
+from dsl.lang.values import SHANGHAI
+
+_EPOCH_BJ = datetime(1970, 1, 1, 8, 0, tzinfo=SHANGHAI)
+
+
+@dataclass
+class SqlCase:
+    row: int
+    id: str
+    at: datetime | None
+    dirty: bool
+    fatal: str | None
+    decisions: tuple[tuple[Any, ...], ...]
+
+
+def connect() -> Any:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    return con
+
+
+def instant(us: int | None) -> datetime | None:
+    return None if us is None else _EPOCH_BJ + timedelta(microseconds=us)
+
+
+def python_value(kind: str, value: Any) -> Any:
+    """A value of an output column as the Python engine holds it."""
+    if value is None:
+        return None
+    match kind:
+        case "timestamp":
+            return instant(int(value))
+        case "date":
+            return cal.EPOCH + timedelta(days=int(value))
+        case "duration":
+            return timedelta(microseconds=int(value))
+        case "int":
+            return int(value)
+        case "list":
+            return tuple(value)
+    return value
+
+
+class SqlRulebook:
+    """A compiled rulebook (`book`: its model, params and vocabulary are read) with its DuckDB
+    query over a table `cases(_row, doc, _at_in)`."""
+
+    def __init__(self, book: Any, source: str = "cases", clock: datetime | None = None,
+                 at: datetime | None = None):
+        self.book = book
+        builder = QueryBuilder(book.model, book.params, book.vocabulary, dialect("duckdb"), exp.to_table(source),
+                               keep=("_row",), at=at, clock=clock, at_column="_at_in")
+        self.query: CompiledQuery = builder.build()
+        self.diagnostics = self.query.diagnostics
+
+    def decide_many(self, docs: Iterable[tuple[str, datetime | None]], con: Any = None) -> list[SqlCase]:
+        """Decide the JSON texts `docs` (each with its own moment, or None: the case's `now`)."""
+        con = con or connect()
+        rows = [(i, doc, cal.micros(at) if at is not None else None) for i, (doc, at) in enumerate(docs)]
+        con.execute("CREATE OR REPLACE TEMP TABLE cases (_row BIGINT, doc VARCHAR, _at_in BIGINT)")
+        if rows:
+            con.executemany("INSERT INTO cases VALUES (?, ?, ?)", rows)
+        return self.fetch(con.execute(self.query.sql(pretty=False)))
+
+    def fetch(self, cursor: Any) -> list[SqlCase]:
+        names = [c[0] for c in cursor.description]
+        out = []
+        for row in cursor.fetchall():
+            r = dict(zip(names, row))
+            out.append(SqlCase(r["_row"], r["_id"], instant(r["_at"]), bool(r["_dirty"]), r["_fatal"],
+                               tuple(self._decision(r, rc) for rc in self.query.rules)))
+        out.sort(key=lambda c: c.row)
+        return out
+
+    def _decision(self, r: dict[str, Any], rc: Any) -> tuple[Any, ...]:
+        matched = r[rc.matched]
+        outputs = None
+        if matched and rc.outputs_kinds:
+            version = r[rc.version]
+            names = self._version_outputs(rc.rule, version)
+            values = {n: python_value(k, r[f"{rc.prefix}_o{j}"]) for j, (n, k) in enumerate(rc.outputs_kinds)}
+            outputs = tuple(values[n] for n in names) or None
+        return (matched, r[rc.action], instant(r[rc.deadline]), bool(r[rc.due]), r[rc.version], outputs,
+                r[rc.error])
+
+    def _version_outputs(self, rule: str, version: str | None) -> list[str]:
+        names = self.query.versions[rule]
+        return self.query.outputs[rule][names.index(version)] if version in names else []
+
+
+def to_json_text(case: dict[str, Any]) -> str:
+    """A case document as JSON text with exact numbers (Decimal written as it is)."""
+    return json.dumps(_plain(case), ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return _RawNumber(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class _RawNumber(float):
+    """A Decimal json.dumps writes digit for digit (float.__repr__ is what json calls)."""
+
+    def __new__(cls, value: Any) -> _RawNumber:
+        self = super().__new__(cls, float(value))
+        self.text = str(value)   # type: ignore[attr-defined]
+        return self
+
+    def __repr__(self) -> str:
+        return self.text   # type: ignore[attr-defined]

@@ -1,0 +1,194 @@
+"""Case fields in SQL: a raw value (its JSON kind and its text) checked by the rules of
+`cases/kinds.py`, written as SQL, and converted only once accepted.
+
+Per vocabulary field the reader gives three columns: the value (NULL when absent, null or
+bad), `bad` (the value, or an object above it, is not what the field takes) and `problem`
+(the path the problem is reported at: the field's own, or that of the bad object above it,
+as the Python engine reports it). A value the SQL types cannot hold exactly (an amount of
+more than 30 digits, a JSON number the engine has already read as a double with too many
+digits to trust) is `far`: bad here, so a rule that reads it is undecided and never decided
+on a rounded value; `rulebook eval --engine duckdb` sends such cases to the Python engine.
+
+The patterns are the ones of `lang/values.py` (AMOUNT_RE, the timestamp form), so both
+backends accept the same text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from sqlglot import exp
+
+from dsl.engine.sql import calendar as cal
+from dsl.engine.sql.build import add, and_, case, cast, coalesce, eq, gte, if_, in_list, lte, mul, not_, not_null, or_, sub
+from dsl.engine.sql.dialect import BIGINT, Dialect, fn, lit
+from dsl.lang.values import AMOUNT_RE
+from dsl.lang.vocabulary import Field, Vocabulary
+from dsl.limits import MAX_AMOUNT_CHARS, MAX_NUMBER_DIGITS, MAX_TIMESTAMP_CHARS
+
+#: the most integer digits of an amount SQL holds exactly (DECIMAL(38, s) with s <= 4, room for sums)
+MAX_SQL_AMOUNT_DIGITS: Final = 30
+_TS_GROUPS: Final = (r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?"
+                     r"(Z|[+-][0-9]{2}:?[0-9]{2})?)?")
+_NUMBER_KINDS: Final = ("BIGINT", "UBIGINT", "DOUBLE", "HUGEINT")
+# A JSON number the reader may have rounded: 16 significant digits or more (a double holds 15 exactly)
+IMPRECISE_NUMBER: Final = r"[:,\[][ \t\r\n]*-?[0-9](\.?[0-9]){15}"
+
+
+@dataclass(frozen=True)
+class FieldSql:
+    value: exp.Expression      # NULL when absent, null or bad
+    bad: exp.Expression        # a BOOLEAN, never NULL
+    problem: exp.Expression    # the path reported for a bad value (text)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A field's raw value: its JSON kind ('VARCHAR', 'BOOLEAN', 'BIGINT', 'DOUBLE', 'ARRAY',
+    'OBJECT', 'NULL'; SQL NULL when absent) and its text."""
+
+    kind: exp.Expression
+    text: exp.Expression
+
+
+def sql_type(fld: Field) -> str:
+    kind = fld.type.kind
+    if kind == "money":
+        return f"DECIMAL(38, {fld.decimals})"
+    return {"int": "DECIMAL(38, 0)", "bool": "BOOLEAN", "timestamp": "BIGINT", "str": "VARCHAR"}.get(kind, "VARCHAR")
+
+
+class Checks:
+    """The SQL form of `cases/kinds.py`: whether a raw value is good, and its typed value."""
+
+    def __init__(self, d: Dialect):
+        self.d = d
+
+    def money(self, fld: Field, raw: Raw, imprecise: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        """(good, far, value): text as AMOUNT_RE writes it, at most `decimals` decimals that
+        are not zeros, within the field's bounds."""
+        d = self.d
+        text = exp.Trim(this=raw.text)
+        is_text = eq(raw.kind, lit("VARCHAR"))
+        is_number = in_list(raw.kind, [lit(k) for k in _NUMBER_KINDS])
+        form = and_(lte(exp.Length(this=text), MAX_AMOUNT_CHARS), d.regex_full(text, AMOUNT_RE.pattern))
+        digits = rf"[+-]?0*[0-9]{{1,{MAX_SQL_AMOUNT_DIGITS}}}(\.[0-9]*)?"
+        fits = d.regex_full(text, digits)
+        exact = d.regex_full(text, rf"[+-]?[0-9]+(\.[0-9]{{0,{fld.decimals}}}0*)?")
+        number_form = d.regex_full(raw.text, r"-?[0-9]+(\.[0-9]+)?")
+        good_text = and_(is_text, form, fits, exact)
+        good_number = and_(is_number, number_form, not_(imprecise), fits, exact)
+        value = cast(if_(or_(good_text, good_number), text), sql_type(fld))
+        bounds = self._bounds(fld, value)
+        good = and_(or_(good_text, good_number), bounds)
+        far = or_(and_(is_text, form, not_(fits)), and_(is_number, or_(not_(number_form), imprecise, not_(fits))))
+        return good, far, value
+
+    def count(self, fld: Field, raw: Raw, imprecise: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        """A JSON whole number (`1.0` too) of at most MAX_NUMBER_DIGITS digits, in bounds."""
+        d = self.d
+        is_number = in_list(raw.kind, [lit(k) for k in _NUMBER_KINDS])
+        whole = d.regex_full(raw.text, rf"-?[0-9]{{1,{MAX_NUMBER_DIGITS}}}(\.0+)?")
+        digits = d.regex_full(raw.text, r"-?[0-9]+(\.[0-9]+)?")
+        trusted = or_(not_(imprecise), in_list(raw.kind, [lit("BIGINT"), lit("UBIGINT")]))
+        integral = exp.RegexpExtract(this=raw.text, expression=lit(r"^(-?[0-9]+)"), group=lit(1))
+        value = cast(if_(and_(is_number, whole, trusted), integral), sql_type(fld))
+        good = and_(is_number, whole, trusted, self._bounds(fld, value))
+        far = and_(is_number, or_(not_(digits), and_(whole, not_(trusted))))
+        return good, far, value
+
+    def flag(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        good = eq(raw.kind, lit("BOOLEAN"))
+        return good, exp.false(), if_(good, eq(raw.text, lit("true")))
+
+    def text(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        good = eq(raw.kind, lit("VARCHAR"))
+        if fld.type.values is not None:
+            good = and_(good, in_list(raw.text, [lit(v) for v in fld.type.values]))
+        return good, exp.false(), if_(good, raw.text)
+
+    def timestamp_groups(self, raw: Raw) -> list[exp.Expression]:
+        """The parts of a timestamp's text: year, month, day, hour, minute, second (numbers,
+        0 where absent), the fraction's microseconds, the offset's text ('' where absent) and
+        whether the text has the form at all: computed once per field, in their own layer."""
+        text = exp.Trim(this=raw.text)
+
+        def group(i: int) -> exp.Expression:
+            return exp.RegexpExtract(this=text, expression=lit(f"^{_TS_GROUPS}$"), group=lit(i))
+
+        def number(g: exp.Expression) -> exp.Expression:
+            return case([(eq(g, lit("")), lit(0))], cast(g, BIGINT))
+
+        fraction = cast(exp.Substring(this=exp.Concat(expressions=[group(7), lit("000000")], safe=False, coalesce=False),
+                                      start=lit(1), length=lit(6)), BIGINT)
+        form = and_(eq(raw.kind, lit("VARCHAR")), lte(exp.Length(this=raw.text), MAX_TIMESTAMP_CHARS),
+                    self.d.regex_full(text, _TS_GROUPS))
+        return [*(number(group(i)) for i in range(1, 7)), fraction, group(8), coalesce(form, exp.false())]
+
+    def timestamp(self, fld: Field, groups: list[exp.Expression]) -> tuple[exp.Expression, exp.Expression]:
+        """ISO 8601 as parse_timestamp reads it (no offset: Beijing time): (form and calendar
+        good, the instant). A real calendar date and clock time, an offset within a day;
+        the caller checks that the Beijing time is in years 1..9999. `groups`: the columns
+        of timestamp_groups."""
+        d = self.d
+        y, m, dd, hh, mi, ss, fraction, zone, form = groups
+        sign = case([(eq(exp.Substring(this=zone, start=lit(1), length=lit(1)), lit("-")), lit(-1))], lit(1))
+        offset_digits = exp.RegexpReplace(this=zone, expression=lit("[^0-9]"), replacement=lit(""))
+
+        def part(start: int) -> exp.Expression:
+            g = exp.Substring(this=offset_digits, start=lit(start), length=lit(2))
+            return case([(eq(g, lit("")), lit(0))], cast(g, BIGINT))
+
+        oh, om = part(1), part(3)
+        calendar_ok = and_(form, gte(y, 1), gte(m, 1), lte(m, 12), gte(dd, 1), lte(dd, cal.days_in_month(y, m)),
+                           lte(hh, 23), lte(mi, 59), lte(ss, 59), lte(oh, 23), lte(om, 59))
+        day = cal.days_from_civil(d, y, m, dd)
+        local_us = add(mul(add(mul(add(mul(add(mul(day, 24), hh), 60), mi), 60), ss), 1_000_000), fraction)
+        offset_us = case([(eq(zone, lit("")), lit(cal.BEIJING_US)), (eq(zone, lit("Z")), lit(0))],
+                         mul(sign, mul(add(mul(oh, 60), om), 60_000_000)))
+        return calendar_ok, if_(calendar_ok, sub(local_us, offset_us))
+
+    def items(self, fld: Field, raw: Raw, item_kinds: exp.Expression, values: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        good = eq(raw.kind, lit("ARRAY"))
+        if fld.type.item is not None and fld.type.item.kind == "str":
+            good = and_(good, eq(fn("list_count", fn("list_filter", item_kinds,
+                                                           exp.Lambda(this=exp.NEQ(this=exp.to_identifier("k"),
+                                                                                   expression=lit("VARCHAR")),
+                                                                      expressions=[exp.to_identifier("k")]))), lit(0)))
+        return good, exp.false(), if_(good, values)
+
+    def obj(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        good = eq(raw.kind, lit("OBJECT"))
+        return good, exp.false(), if_(good, lit(True))
+
+    def _bounds(self, fld: Field, value: exp.Expression) -> exp.Expression:
+        parts = []
+        if fld.minimum is not None:
+            parts.append(gte(value, exp.Literal.number(str(fld.minimum))))
+        if fld.maximum is not None:
+            parts.append(lte(value, exp.Literal.number(str(fld.maximum))))
+        return exp.Coalesce(this=and_(*parts), expressions=[exp.false()]) if parts else exp.true()
+
+
+def absent(raw: Raw) -> exp.Expression:
+    """No value: the key is missing (or an object above it is) or holds JSON null."""
+    return or_(exp.Is(this=raw.kind, expression=exp.Null()), eq(raw.kind, lit("NULL")))
+
+
+def ancestors(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def field_columns(vocabulary: Vocabulary, paths: list[str]) -> list[str]:
+    """The fields whose checks a query needs: those read, and every object above them."""
+    wanted: dict[str, None] = {}
+    for path in paths:
+        for above in ancestors(path):
+            wanted[above] = None
+        wanted[path] = None
+    return [p for p in wanted if p in vocabulary.fields]
+
+
+def not_absent(raw: Raw) -> exp.Expression:
+    return and_(not_null(raw.kind), not_(eq(raw.kind, lit("NULL"))))

@@ -1,0 +1,476 @@
+"""A rulebook as one SQL query: every rule of every case, decided as the Python engine decides.
+
+The query has four layers (common table expressions), each one projection over the last:
+- `raw`: each field's JSON kind and text, read once per case document;
+- `typed`: each field checked (fields.py) into a value, a `bad` flag and a problem path,
+  and the moment of evaluation `_at` (`--at`, else the case's `now`, else the clock given);
+- `decided`: per rule the columns of its decision (exprs.py compiles every expression),
+  with the rule-level semantics of `engine/python/runtime.py`: the version in effect at the
+  rule's moment, `matched` when every condition holds, an `error` naming the bad fields
+  when the outcome hangs on them, the action of the first alternative that holds, the
+  deadline and outputs of a matched rule, `due` when the deadline is at or before `_at`;
+- the result: one row per case, or (`long=True`) one per case and rule.
+
+Per rule `r` the wide result has `r_matched` (NULL when undecided), `r_action`,
+`r_deadline` (epoch microseconds), `r_due`, `r_version`, `r_outputs` (a JSON object as text)
+and `r_error` (the paths the outcome hangs on, `; `-separated).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlglot import exp
+
+from dsl.book.model import ExprRef, Rulebook, Version
+from dsl.diagnostics import Diagnostic
+from dsl.engine.sql import calendar as cal
+from dsl.engine.sql.build import and_, case, cast, coalesce, col, concat, eq, gte, if_, in_list, is_null, lt, lte, not_, not_null, or_
+from dsl.engine.sql.dialect import BIGINT, Dialect, fn, lit
+from dsl.engine.sql.exprs import ExprSql, FieldRef, Layers, Sv, Unsupported, json_text, needs_python
+from dsl.engine.sql.fields import IMPRECISE_NUMBER, Checks, Raw, absent, ancestors, field_columns
+from dsl.lang import ir
+from dsl.lang.lower import lower
+from dsl.lang.vocabulary import Vocabulary
+
+ROW = "_row"
+
+
+@dataclass
+class RuleColumns:
+    """The names of one rule's result columns in the wide result; `outputs_kinds` lists its
+    outputs (name, kind), whose values are the columns `<prefix>_o<j>`."""
+
+    rule: str
+    prefix: str
+    outputs_kinds: list[tuple[str, str]] = field(default_factory=list)
+    const_outputs: list[str] = field(default_factory=list)    # outputs constant in every version: `_o<j>_json`
+
+    def __getattr__(self, name: str) -> str:   # matched, action, deadline, due, version, outputs, error
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return f"{self.prefix}_{name}"
+
+
+@dataclass
+class CompiledQuery:
+    """A rulebook's query for one dialect; `diagnostics` lists what could not be compiled."""
+
+    dialect: Dialect
+    tree: exp.Expression | None
+    rules: list[RuleColumns] = field(default_factory=list)
+    outputs: dict[str, list[list[str]]] = field(default_factory=dict)   # rule -> per version its output names
+    versions: dict[str, list[str | None]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def sql(self, pretty: bool = True) -> str:
+        assert self.tree is not None
+        return self.dialect.render(self.tree, pretty=pretty)
+
+
+class QueryBuilder:
+    """Builds the query of a rulebook over a table of case documents (a JSON text column)."""
+
+    def __init__(self, book: Rulebook, params: dict[str, Any], vocabulary: Vocabulary, d: Dialect,
+                 source: exp.Expression, doc_column: str = "doc", keep: tuple[str, ...] = (),
+                 at: datetime | None = None, clock: datetime | None = None, at_column: str | None = None,
+                 check_all: bool = False):
+        self.book, self.params, self.vocabulary, self.d = book, params, vocabulary, d
+        self.source, self.doc_column, self.keep = source, doc_column, keep
+        self.at, self.clock, self.at_column = at, clock, at_column
+        self.check_all = check_all     # check every field of the vocabulary, not only those read
+        self.diagnostics: list[Diagnostic] = []
+        self.paths: dict[str, None] = {}
+
+    # -- reading fields -------------------------------------------------------------------
+    def _lower(self, ref: ExprRef) -> ir.Node:
+        node = lower(ref.tree, self.params)
+        for n in ir.walk(node):
+            if isinstance(n, ir.Field):
+                self.paths[n.path] = None
+        return node
+
+    def build(self, long: bool = False) -> CompiledQuery:
+        lowered = [(rule, [(v, self._version_nodes(v)) for v in rule.versions],
+                    self._lower(rule.versions_by) if rule.versions_by is not None else None)
+                   for rule in self.book.rules]
+        self.paths.setdefault("id", None)
+        self.paths.setdefault("now", None)
+        if self.check_all:
+            for path in self.vocabulary.fields:
+                self.paths.setdefault(path, None)
+        paths = field_columns(self.vocabulary, list(self.paths))
+        index = {p: i for i, p in enumerate(paths)}
+        refs = {p: FieldRef(col(f"v{i}"), col(f"b{i}"), col(f"p{i}")) for p, i in index.items()}
+        self.layers = Layers()
+        gen = ExprSql(self.d, lambda path: refs[path], col("_at"), self.layers)
+        query = CompiledQuery(self.d, None)
+        selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_fatal"), col("_dirty")]
+        for ri, (rule, versions, by) in enumerate(lowered):
+            names = RuleColumns(rule.id, f"r{ri}")
+            query.rules.append(names)
+            query.versions[rule.id] = [v.name for v, _ in versions]
+            query.outputs[rule.id] = [[name for name, _ in v.outputs] for v, _ in versions]
+            try:
+                selects.extend(self._rule(gen, rule, versions, by, names))
+            except Unsupported as exc:
+                self._unsupported(rule, versions, by, exc)
+        query.diagnostics = self.diagnostics
+        if self.diagnostics:
+            return query
+        stages: list[tuple[str, exp.Expression]] = [("raw", self._raw(paths))]
+        stages += self._typed(paths, index)
+        for level in sorted(self.layers.columns):
+            named = [_alias(e, name, quoted=True) for name, e in self.layers.columns[level]]
+            stages.append((f"l{level}", exp.select(exp.Star(), *named).from_(stages[-1][0], copy=False)))
+        stages.append(("decided", exp.select(*selects).from_(stages[-1][0], copy=False)))
+        tree = self._long(query) if long else exp.select("*").from_("decided", copy=False)
+        for name, stage in stages:
+            tree = tree.with_(name, stage, copy=False)
+        query.tree = tree
+        return query
+
+    def _version_nodes(self, v: Version) -> dict[str, Any]:
+        return {
+            "conditions": [self._lower(c) for c in v.conditions],
+            "actions": [(a.action, self._lower(a.condition) if a.condition is not None else None) for a in v.actions],
+            "deadline": self._lower(v.deadline) if v.deadline is not None else None,
+            "outputs": [(name, self._lower(ref)) for name, ref in v.outputs],
+        }
+
+    def _raw(self, paths: list[str]) -> exp.Expression:
+        """Each field's JSON kind and text, from one parse of the document per function."""
+        doc = col(self.doc_column)
+        json_paths = exp.Array(expressions=[lit(_json_path(p)) for p in paths])
+        checked_doc = if_(fn("json_valid", doc), doc)
+        selects: list[exp.Expression] = [col(k) for k in self.keep]
+        if self.at_column:
+            selects.append(col(self.at_column))
+        selects += [
+            _alias(checked_doc, "_doc", quoted=True),
+            _alias(fn("json_type", checked_doc, json_paths), "_k", quoted=True),
+            _alias(fn("json_extract_string", checked_doc, json_paths), "_t", quoted=True),
+            _alias(coalesce(self.d.regex_full(doc, f".*{_imprecise()}.*"), exp.false()), "_imprecise", quoted=True),
+            _alias(fn("json_type", checked_doc), "_shape", quoted=True),
+            _alias(fn("json_type", checked_doc, lit("$.order")), "_order", quoted=True),
+            _alias(self._unknown_keys(checked_doc), "_unknown", quoted=True),
+        ]
+        for i, p in enumerate(paths):
+            fld = self.vocabulary.fields[p]
+            if fld.type.kind == "list":
+                selects.append(_alias(fn("json_type", checked_doc, lit(_json_path(p) + "[*]")), f"lk{i}", quoted=True))
+                selects.append(_alias(fn("json_extract_string", checked_doc, lit(_json_path(p) + "[*]")), f"lv{i}",
+                                          quoted=True))
+        return exp.select(*selects).from_(self.source, copy=False)
+
+    def _unknown_keys(self, doc: exp.Expression) -> exp.Expression:
+        """Whether the document has a key the vocabulary does not know, or one given twice, in
+        any object the vocabulary describes (the case is then not clean: the Python engine
+        reports it)."""
+        objects = [""] + [p for p, f in self.vocabulary.fields.items() if f.type.kind == "object"]
+        parts = []
+        for prefix in objects:
+            known = sorted(self.vocabulary.keys_under(prefix))
+            keys = fn("json_keys", doc, lit(_json_path(prefix))) if prefix else fn("json_keys", doc)
+            unknown = fn("len", fn("list_filter", keys, exp.Lambda(
+                this=exp.Not(this=fn("list_contains", exp.Array(expressions=[lit(k) for k in known]),
+                                     exp.to_identifier("k"))),
+                expressions=[exp.to_identifier("k")])))
+            twice = exp.NEQ(this=fn("len", keys), expression=fn("len", fn("list_distinct", keys)))
+            kind = fn("json_type", doc, lit(_json_path(prefix))) if prefix else lit("OBJECT")
+            parts.append(and_(eq(kind, lit("OBJECT")), or_(exp.GT(this=unknown, expression=lit(0)), twice)))
+        return coalesce(or_(*parts), exp.false())
+
+    def _typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
+        """The stages that check every field: the parts of timestamps, their instants, then
+        per field its value, `bad` flag and problem path."""
+        checks = Checks(self.d)
+        imprecise = col("_imprecise")
+        raws = [Raw(self.d.at_index(col("_k"), lit(i + 1)), self.d.at_index(col("_t"), lit(i + 1)))
+                for i in range(len(paths))]
+        stamps = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "timestamp"]
+        parts = [_alias(g, f"g{i}_{j}", quoted=True) for i in stamps for j, g in enumerate(checks.timestamp_groups(raws[i]))]
+        instants = []
+        for i in stamps:
+            good, utc = checks.timestamp(self.vocabulary.fields[paths[i]], [col(f"g{i}_{j}") for j in range(9)])
+            beijing = in_list(col(f"g{i}_7"), [lit(""), lit("+08:00"), lit("+0800")])
+            instants += [_alias(good, f"tsok{i}", quoted=True), _alias(utc, f"tsu{i}", quoted=True),
+                         _alias(beijing, f"tsbj{i}", quoted=True)]
+        selects: list[exp.Expression] = [exp.Star()]
+        good_of: dict[str, exp.Expression] = {}
+        bad_any: list[exp.Expression] = []
+        for i, p in enumerate(paths):
+            fld = self.vocabulary.fields[p]
+            raw = raws[i]
+            kind = fld.type.kind
+            if kind == "money":
+                good, far, value = checks.money(fld, raw, imprecise)
+            elif kind == "int":
+                good, far, value = checks.count(fld, raw, imprecise)
+            elif kind == "bool":
+                good, far, value = checks.flag(fld, raw)
+            elif kind == "timestamp":
+                # to_beijing converts through UTC unless the offset is +08:00: both must be in the calendar
+                in_calendar = and_(cal.in_local_range(col(f"tsu{i}")),
+                                   or_(col(f"tsbj{i}"), cal.in_utc_range(col(f"tsu{i}"))))
+                good = and_(coalesce(col(f"tsok{i}"), exp.false()), coalesce(in_calendar, exp.false()))
+                far, value = exp.false(), col(f"tsu{i}")
+            elif kind == "list":
+                good, far, value = checks.items(fld, raw, col(f"lk{i}"), col(f"lv{i}"))
+            elif kind == "object":
+                good, far, value = checks.obj(fld, raw)
+            else:
+                good, far, value = checks.text(fld, raw)
+            own_bad = coalesce(and_(not_(absent(raw)), or_(not_(good), far)), exp.false())
+            good_of[p] = own_bad
+            # an object above that is bad makes this field bad, reported at the object
+            above = [a for a in ancestors(p) if a in index]
+            problem = case([(good_of[a], lit(a)) for a in above], lit(p)) if above else lit(p)
+            bad = coalesce(or_(*[good_of[a] for a in above], own_bad), exp.false())
+            selects.append(_alias(if_(not_(bad), value), f"v{i}", quoted=True))
+            selects.append(_alias(bad, f"b{i}", quoted=True))
+            selects.append(_alias(problem, f"p{i}", quoted=True))
+            bad_any.append(col(f"b{i}"))
+        case_id = self._case_id(index)
+        now = col(f"v{index['now']}")
+        given = col(self.at_column) if self.at_column else None
+        moment = coalesce(*[x for x in (given, self._moment_literal(self.at), now, self._moment_literal(self.clock))
+                            if x is not None])
+        fatal = case([(is_null(col("_doc")), lit("json")), (not_(eq(col("_shape"), lit("OBJECT"))), lit("not_object")),
+                      (not_(eq(col("_order"), lit("OBJECT"))), lit("order"))], exp.Null())
+        last = [exp.Star(), _alias(case_id, "_id", quoted=True), _alias(moment, "_at", quoted=True),
+                _alias(fatal, "_fatal", quoted=True),
+                _alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
+        return [("parts", exp.select(exp.Star(), *parts).from_("raw", copy=False)),
+                ("instants", exp.select(exp.Star(), *instants).from_("parts", copy=False)),
+                ("typed", exp.select(*selects).from_("instants", copy=False)),
+                ("cased", exp.select(*last).from_("typed", copy=False))]
+
+    def _case_id(self, index: dict[str, int]) -> exp.Expression:
+        i = index["id"]
+        kind = self.d.at_index(col("_k"), lit(i + 1))
+        text = self.d.at_index(col("_t"), lit(i + 1))
+        return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT")]), text)], exp.Null())
+
+    def _moment_literal(self, value: datetime | None) -> exp.Expression | None:
+        return cast(exp.Literal.number(cal.micros(value)), BIGINT) if value is not None else None
+
+    # -- rules ----------------------------------------------------------------------------
+    def _rule(self, gen: ExprSql, rule: Any, versions: list[tuple[Version, dict[str, Any]]], by: ir.Node | None,
+              names: RuleColumns) -> list[exp.Expression]:
+        """The decision columns of one rule (runtime._rule_result, as SQL)."""
+        d = self.d
+        empty = d.empty_list()
+        # the version in effect at the rule's moment
+        if by is not None:
+            moment = gen.sub(by)
+            by_hangs = moment.und
+            by_probs = moment.probs or empty
+            picks = []
+            for vi, (v, _) in enumerate(versions):
+                bounds = [not_null(moment.val)]
+                if v.start is not None:
+                    bounds.append(lte(self._moment_literal(v.start), moment.val))
+                if v.until is not None:
+                    bounds.append(lt(moment.val, self._moment_literal(v.until)))
+                picks.append((and_(*bounds), lit(vi)))
+            chosen = self.layers.bind(1000, case(picks, lit(-1)))
+        else:
+            by_hangs, by_probs, chosen = exp.false(), empty, lit(0)
+        per_version = [self._version(gen, v, nodes) for v, nodes in versions]
+
+        def pick(key: str, default: exp.Expression) -> exp.Expression:
+            if len(per_version) == 1 and by is None:
+                return per_version[0][key]
+            return case([(eq(chosen, lit(vi)), pv[key]) for vi, pv in enumerate(per_version)], default)
+
+        b = self.layers.bind
+        output_names = list(dict.fromkeys(n for pv in per_version for n in pv["outputs"]))
+        output_kinds: dict[str, str] = {}
+        for pv in per_version:
+            for n, sv in pv["outputs"].items():
+                if output_kinds.setdefault(n, sv.kind) != sv.kind and "null" not in (sv.kind, output_kinds[n]):
+                    raise Unsupported(versions_nodes_output(versions, n), "output")
+                if output_kinds[n] == "null":
+                    output_kinds[n] = sv.kind
+        names.outputs_kinds = [(n, output_kinds[n]) for n in output_names]
+
+        def pick_output(n: str) -> exp.Expression:
+            if len(per_version) == 1 and by is None:
+                sv = per_version[0]["outputs"].get(n)
+                return sv.val if sv is not None else exp.Null()
+            return case([(eq(chosen, lit(vi)), pv["outputs"][n].val) for vi, pv in enumerate(per_version)
+                         if n in pv["outputs"]], exp.Null())
+
+        const_json: dict[str, exp.Expression] = {}
+        for n in output_names:
+            nodes_for = [dict(nodes["outputs"]).get(n) for _, nodes in versions]
+            if all(isinstance(x, ir.Const) or x is None for x in nodes_for):
+                texts = [lit(_const_json(x.value)) if x is not None else lit("null") for x in nodes_for]
+                const_json[n] = texts[0] if len(texts) == 1 and by is None else case(
+                    [(eq(chosen, lit(vi)), t) for vi, t in enumerate(texts)], lit("null"))
+        names.const_outputs = [n for n in output_names if n in const_json]
+
+        hang = b(1001, or_(by_hangs, and_(not_(by_hangs), pick("hang", exp.false()))))
+        probs = b(1001, case([(by_hangs, by_probs)], pick("probs", empty)))
+        matched = b(1001, pick("matched", exp.false()))
+        error = if_(hang, d.join(d.sorted_distinct(probs), "; "))
+        no_version = eq(chosen, lit(-1))
+        version = pick("version", exp.Null())
+        return [
+            _alias(if_(not_(hang), matched), names.matched, quoted=True),
+            _alias(if_(or_(hang, no_version), exp.Null(), pick("action", exp.Null())), names.action, quoted=True),
+            _alias(if_(and_(not_(hang), matched), pick("deadline", exp.Null())), names.deadline, quoted=True),
+            _alias(coalesce(and_(not_(hang), matched, gte(col("_at"), pick("deadline", exp.Null()))), exp.false()),
+                       names.due, quoted=True),
+            _alias(if_(or_(hang, no_version), exp.Null(), version), names.version, quoted=True),
+            _alias(error, names.error, quoted=True),
+            *[_alias(if_(and_(not_(hang), matched), pick_output(n)), f"{names.prefix}_o{j}", quoted=True)
+              for j, n in enumerate(output_names)],
+            *[_alias(const_json[n], f"{names.prefix}_o{j}_json", quoted=True)
+              for j, n in enumerate(output_names) if n in const_json],
+        ]
+
+    def _version(self, gen: ExprSql, v: Version, nodes: dict[str, Any]) -> dict[str, exp.Expression]:
+        d = self.d
+        empty = d.empty_list()
+        conds = [gen.sub(n) for n in nodes["conditions"]]
+        # matches(): one condition that does not hold settles it; else any that hangs is an error
+        fails = or_(*[not_(or_(gen.holds(c), gen.hangs(c))) for c in conds]) if conds else exp.false()
+        cond_hangs = or_(*[gen.hangs(c) for c in conds]) if conds else exp.false()
+        match_hangs = and_(not_(fails), cond_hangs)
+        match_probs = d.concat_lists([if_(gen.hangs(c), c.probs or empty, empty) for c in conds]) if conds else empty
+        matched = and_(*[gen.holds(c) for c in conds]) if conds else exp.true()
+        # action_of(): the first alternative that holds; one that hangs before it is an error
+        whens: list[tuple[exp.Expression, exp.Expression]] = []
+        action_hang_whens: list[tuple[exp.Expression, exp.Expression]] = []
+        for action, node in nodes["actions"]:
+            if node is None:
+                whens.append((exp.true(), lit(action)))
+                action_hang_whens.append((exp.true(), exp.false()))
+                break
+            test = gen.sub(node)
+            whens.append((gen.hangs(test), exp.Null()))
+            action_hang_whens.append((gen.hangs(test), exp.true()))
+            whens.append((gen.holds(test), lit(action)))
+            action_hang_whens.append((gen.holds(test), exp.false()))
+        action = case(whens, exp.Null()) if whens else exp.Null()
+        action_hangs = case(action_hang_whens, exp.false()) if action_hang_whens else exp.false()
+        action_probs = empty
+        for action_name, node in reversed(nodes["actions"]):
+            if node is not None:
+                test = gen.sub(node)
+                action_probs = case([(gen.hangs(test), test.probs or empty), (gen.holds(test), empty)], action_probs)
+        # value_of(): the deadline, then each output, of a matched rule
+        value_whens: list[tuple[exp.Expression, exp.Expression]] = []
+        deadline = exp.Null()
+        if nodes["deadline"] is not None:
+            dl = gen.sub(nodes["deadline"])
+            if dl.kind not in ("timestamp", "null"):
+                raise Unsupported(nodes["deadline"], "deadline")
+            deadline = dl.val
+            if dl.may_hang:
+                value_whens.append((dl.und, dl.probs or empty))
+        outputs: dict[str, Sv] = {}
+        for name, node in nodes["outputs"]:
+            out = gen.sub(node)
+            if needs_python(out.kind) and not isinstance(node, ir.Const):
+                raise Unsupported(node, "output")
+            outputs[name] = out
+            if out.may_hang:
+                value_whens.append((out.und, out.probs or empty))
+        value_hangs = or_(*[w for w, _ in value_whens]) if value_whens else exp.false()
+        value_probs = case(value_whens, empty) if value_whens else empty
+        hang = or_(match_hangs, and_(not_(match_hangs), action_hangs),
+                   and_(not_(match_hangs), not_(action_hangs), matched, value_hangs))
+        probs = case([(match_hangs, match_probs), (action_hangs, action_probs)], value_probs)
+        b = self.layers.bind
+        return {"matched": b(1000, matched), "hang": b(1000, hang), "probs": b(1000, probs), "action": b(1000, action),
+                "deadline": b(1000, deadline), "outputs": outputs, "version": lit(v.name)}
+
+    def _unsupported(self, rule: Any, versions: list[tuple[Version, dict[str, Any]]], by: ir.Node | None,
+                     exc: Unsupported) -> None:
+        ref = _find_ref(rule, exc.node, self.params)
+        span = ref.span if ref is not None else rule.span
+        self.diagnostics.append(Diagnostic("E601", span, file=self.book.file, hint=("sql_python", {}),
+                                           args={"what": exc.phrase(), "dialect": self.d.name, "rule": rule.id}))
+
+    def _long(self, query: CompiledQuery) -> exp.Expression:
+        """One row per case and rule: case_id, rule, matched, action, deadline (ISO 8601 text),
+        due, version, outputs (a JSON object as text), error."""
+        d = self.d
+        rows = []
+        for names in query.rules:
+            pieces = []
+            for j, (n, kind) in enumerate(names.outputs_kinds):
+                text = col(f"{names.prefix}_o{j}_json") if n in names.const_outputs else \
+                    json_text(d, Sv(kind, col(f"{names.prefix}_o{j}")))
+                pieces.append(concat(lit(_json_key(n)), text))
+            outputs = concat(lit("{"), *_joined(pieces), lit("}")) if pieces else lit("{}")
+            deadline = col(names.deadline)
+            fields = {"case_id": col("_id"), "rule": lit(names.rule), "matched": col(names.matched),
+                      "action": col(names.action),
+                      "deadline": if_(not_null(deadline), cal.timestamp_text(d, deadline)),
+                      "due": col(names.due), "version": col(names.version),
+                      "outputs": if_(col(names.matched), outputs), "error": col(names.error)}
+            rows.append(exp.select(*[col(k) for k in self.keep],
+                                   *[_alias(v, k, quoted=True) for k, v in fields.items()]).from_("decided", copy=False))
+        tree: exp.Expression = rows[0]
+        for more in rows[1:]:
+            tree = exp.union(tree, more, distinct=False, copy=False)
+        return tree
+
+
+def versions_nodes_output(versions: list[tuple[Version, dict[str, Any]]], name: str) -> ir.Node:
+    for _, nodes in versions:
+        for n, node in nodes["outputs"]:
+            if n == name:
+                return node
+    raise KeyError(name)
+
+
+def _alias(expr: exp.Expression, name: str, quoted: bool = True) -> exp.Expression:
+    return exp.Alias(this=expr, alias=exp.to_identifier(name, quoted=quoted))
+
+
+def _joined(parts: list[exp.Expression]) -> list[exp.Expression]:
+    out: list[exp.Expression] = []
+    for i, p in enumerate(parts):
+        if i:
+            out.append(lit(", "))
+        out.append(p)
+    return out
+
+
+def _json_key(name: str) -> str:
+    import json
+    return json.dumps(name, ensure_ascii=False) + ": "
+
+
+def _const_json(value: Any) -> str:
+    import json
+
+    from dsl.lang.values import to_json
+    return json.dumps(to_json(value), ensure_ascii=False)
+
+
+def _json_path(path: str) -> str:
+    return "$" + "".join(f'."{part}"' for part in path.split(".")) if path else "$"
+
+
+def _imprecise() -> str:
+    return IMPRECISE_NUMBER
+
+
+def _find_ref(rule: Any, node: ir.Node, params: dict[str, Any]) -> ExprRef | None:
+    """The expression of `rule` whose IR holds `node` (for the position of an E601)."""
+    refs: list[ExprRef] = [rule.versions_by] if rule.versions_by is not None else []
+    for v in rule.versions:
+        refs += list(v.conditions) + [a.condition for a in v.actions if a.condition is not None]
+        refs += [v.deadline] if v.deadline is not None else []
+        refs += [ref for _, ref in v.outputs]
+    for ref in refs:
+        if any(n == node for n in ir.walk(lower(ref.tree, params))):
+            return ref
+    return None
