@@ -235,10 +235,13 @@ def _wants_bom(fmt: str, bom: bool | None, out: Any, to_file: bool) -> bool:
               help="End with the counts (stdout for the table, stderr otherwise).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1,
               help="Evaluate in N processes (output keeps the input order).")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
+              help="duckdb: decide JSON Lines files in DuckDB (--format jsonl --no-explain, one rulebook); "
+              "cases with a bad or unknown field are still handled by the Python engine, with the same output.")
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
              at_text: str | None, fmt: str, output: str | None, bom: bool | None, input_format: str | None,
              encoding: str | None, within_text: str | None, explain: bool | None, lang: str,
-             show_summary: bool, jobs: int) -> None:
+             show_summary: bool, jobs: int, engine: str) -> None:
     """Evaluate cases against rulebooks.
 
     CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl) or CSV with
@@ -272,7 +275,14 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
         reading = dict(vocabulary=books[0].vocabulary, input_format=input_format, encoding=encoding, notices=True,
                        on_open=sizes.on_open)
         with Interrupt() as interrupt:
-            if jobs > 1:
+            if engine != "python":
+                _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang)
+                from dsl.tools.sqlbatch import engine_items
+
+                items = engine_items(cases, books[0], at, lang, report)
+                summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
+                                    interrupt=interrupt)
+            elif jobs > 1:
                 items = (item for name in cases for item in read_cases(name, raw_lines=True, **reading))
                 paths = [str(Path(book.model.file).resolve()) for book in books]
                 summary = run_parallel(items, paths, sink, jobs, BatchOptions(at, within, lang), report, progress,
@@ -291,6 +301,23 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
             text += "\n" + _say("within", lang, n=summary.shown, within=within_text)
         click.echo(text, err=fmt != "table" or output is not None)
     sys.exit(130 if summary.interrupted else 0 if summary.clean else 1)
+
+
+def _engine_usage(engine: str, cases: tuple[str, ...], books: list[Any], fmt: str, explain: bool | None,
+                  within: Any, input_format: str | None, lang: str) -> None:
+    """What --engine duckdb can do today, else a usage error (exit 2) saying what to change."""
+    problem = None
+    if len(books) != 1:
+        problem = "engine_one_book"
+    elif fmt not in ("json", "jsonl") or explain is not False:
+        problem = "engine_format"
+    elif within is not None:
+        problem = "engine_within"
+    elif any(name == "-" for name in cases) or input_format not in (None, "jsonl") or not all(
+            name.lower().endswith((".jsonl", ".ndjson")) for name in cases):
+        problem = "engine_input"
+    if problem is not None:
+        raise click.UsageError(_say(problem, lang, engine=engine))
 
 
 @main.command()

@@ -32,6 +32,15 @@ CSV_COLUMNS = ["case", "platform", "at", "rule", "matched", "action", "deadline"
 Report = Callable[..., None]   # report(line, key=None): one line for stderr; a keyed line is shown once
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A case another engine (the SQL one, sqlbatch.py) decided and wrote: its output line,
+    and which rules matched (bit i: rule i of the one rulebook)."""
+
+    text: str
+    matched: int
+
+
 def output_names(books: list[CompiledRulebook]) -> list[str]:
     """Every output any rule of these rulebooks can give (`compensation`), sorted: the CSV
     gets a column `outputs.NAME` for each."""
@@ -176,6 +185,16 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     """One case: evaluate, count, and write the results that pass the `within` filter."""
     if isinstance(item, FileNotice):
         report_notice(item, options.lang, report)
+        return
+    if isinstance(item, Decided):   # decided and written by the SQL engine (sqlbatch.py)
+        summary.read += 1
+        summary.evaluated += 1
+        summary.shown += 1
+        book = books[0]
+        for i, rule_id in enumerate(book.rule_ids):
+            if item.matched >> i & 1:
+                summary.matched[(book.platform, rule_id)] += 1
+        sink.out.write(item.text)
         return
     if sink.lane_for[0] is not books or sink.lane_for[1] is not options:
         sink.lane, sink.lane_for = fast_lane(books, sink.fmt, sink.explain, options.within, options.at), (books, options)

@@ -11,7 +11,7 @@ from dsl.book.model import merge
 from dsl.diagnostics import Diagnostic, Phrase
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.engine.results import RuleResult
-from dsl.lang.values import BadValueError, parse_timestamp
+from dsl.lang.values import SHANGHAI, BadValueError, parse_timestamp
 
 
 def example_inputs(book: CompiledRulebook) -> list[tuple[int, Any, dict[str, Any], datetime | None]]:
@@ -45,7 +45,8 @@ def sql_differences(book: CompiledRulebook, engine: str = "duckdb") -> tuple[dic
     and the rulebook's E601 diagnostics when it cannot be compiled to SQL at all."""
     from dsl.engine.sql.duck import SqlRulebook, to_json_text
 
-    sql = SqlRulebook(book)
+    clock = datetime.now(SHANGHAI)     # for an example with neither `at` nor `now`, as `rulebook test`
+    sql = SqlRulebook(book, clock=clock)
     if sql.diagnostics:
         return {}, sql.diagnostics
     inputs = example_inputs(book)
@@ -57,7 +58,7 @@ def sql_differences(book: CompiledRulebook, engine: str = "duckdb") -> tuple[dic
         parsed = book.parse(case, example.name)
         if parsed.fatal:
             continue
-        moment = at or parsed.now or sql_case.at
+        moment = at or parsed.now or clock
         want = decision_of(book.evaluate_rule(rule, parsed.view, moment, lang="en"))
         have = sql_case.decisions[ri]
         if have != want:

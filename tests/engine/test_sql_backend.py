@@ -21,7 +21,7 @@ from dsl import load_rulebook
 from dsl.engine.sql.duck import SqlRulebook, connect, to_json_text
 from dsl.tools.sqlexamples import decision_of, sql_differences
 
-from conftest import FIXTURES, RULEBOOK_HEAD, invoke, rule_yaml  # noqa: F401 - invoke is a fixture
+from conftest import FIXTURES, RULEBOOK_HEAD, rule_yaml
 from test_order_independence import AT, PROPERTY, changes, spoiled, text, trees
 
 pytest.importorskip("duckdb")
@@ -129,3 +129,14 @@ def test_the_printed_query_runs_on_duckdb(invoke: Any) -> None:
     book = load_rulebook(FIXTURES / "rulebooks" / "douyin.yaml")
     assert [r[1] for r in rows] == book.rule_ids
     assert {r[0] for r in rows} == {"DY-LR-0001"}
+
+
+def test_a_case_without_a_moment_is_decided_by_no_rule() -> None:
+    book = load_rulebook(FIXTURES / "rulebooks" / "douyin.yaml")
+    doc = json.loads((FIXTURES / "examples" / "douyin-lightning-return.json").read_text(encoding="utf-8"))
+    del doc["now"]
+    case = SqlRulebook(book).decide_many([(to_json_text(doc), None)])[0]     # no --at, no clock
+    assert case.at is None
+    assert all(d[0] is None and d[6] == "now" for d in case.decisions)
+    clocked = SqlRulebook(book, clock=datetime(2026, 11, 5, 9)).decide_many([(to_json_text(doc), None)])[0]
+    assert [d[:6] for d in clocked.decisions] == [tuple(w) for w in book.decide(doc, datetime(2026, 11, 5, 9))]

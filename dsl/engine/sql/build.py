@@ -113,6 +113,9 @@ def not_null(a: exp.Expression) -> exp.Expression:
 
 
 def case(whens: Iterable[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
+    whens = list(whens)
+    if not whens:
+        return default if default is not None else exp.Null()
     node = exp.Case()
     for cond, value in whens:
         node = node.when(cond, value, copy=False)

@@ -128,8 +128,15 @@ def date_text(d: Dialect, day: exp.Expression) -> exp.Expression:
 
 def timestamp_text(d: Dialect, utc_us: exp.Expression) -> exp.Expression:
     """ISO 8601 in Beijing time, as datetime.isoformat() writes it: `.ffffff` only when the
-    microseconds are not zero, then `+08:00`."""
+    microseconds are not zero, then `+08:00`. A dialect with an exact formatter of a wall
+    time given in microseconds (DuckDB's strftime of make_timestamp) writes the date and
+    clock; others compute them here."""
     local = add(utc_us, BEIJING_US)
+    clock = d.wall_clock_text(local)
+    if clock is not None:
+        fraction = pos_mod(local, 1_000_000)
+        tail = case([(exp.EQ(this=fraction, expression=lit(0)), lit(""))], concat(lit("."), _pad(fraction, 6)))
+        return concat(clock, tail, lit("+08:00"))
     day = floor_div(d, local, US_PER_DAY)
     rest = pos_mod(local, US_PER_DAY)
     seconds = d.int_div(rest, lit(1_000_000))

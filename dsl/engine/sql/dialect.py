@@ -78,6 +78,11 @@ class Dialect:
         """Text as a JSON string (quoted and escaped as json.dumps(..., ensure_ascii=False))."""
         raise NotImplementedError
 
+    def wall_clock_text(self, local_us: exp.Expression) -> exp.Expression | None:
+        """`YYYY-MM-DDTHH:MM:SS` of a wall time in epoch microseconds (years 1..9999), when the
+        engine has an exact formatter that ignores its session time zone; else None."""
+        return None
+
     def render(self, tree: exp.Expression, pretty: bool = True) -> str:
         return tree.sql(dialect=self.name, pretty=pretty)
 
@@ -85,6 +90,10 @@ class Dialect:
 class DuckDB(Dialect):
     name = "duckdb"
     json_doc = True
+
+    def wall_clock_text(self, local_us: exp.Expression) -> exp.Expression | None:
+        # make_timestamp(BIGINT) is a TIMESTAMP without time zone: no session time zone applies
+        return fn("strftime", fn("make_timestamp", exp.Cast(this=local_us, to=BIGINT)), lit("%Y-%m-%dT%H:%M:%S"))
 
     def json_string(self, text: exp.Expression) -> exp.Expression:
         return exp.Cast(this=fn("to_json", text), to=TEXT)

@@ -106,7 +106,8 @@ class QueryBuilder:
         self.layers = Layers()
         gen = ExprSql(self.d, lambda path: refs[path], col("_at"), self.layers)
         query = CompiledQuery(self.d, None)
-        selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_fatal"), col("_dirty")]
+        selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_fatal"), col("_dirty"),
+                                                                       col("_doc"), col(self.doc_column)]
         for ri, (rule, versions, by) in enumerate(lowered):
             names = RuleColumns(rule.id, f"r{ri}")
             query.rules.append(names)
@@ -143,15 +144,16 @@ class QueryBuilder:
         """Each field's JSON kind and text, from one parse of the document per function."""
         doc = col(self.doc_column)
         json_paths = exp.Array(expressions=[lit(_json_path(p)) for p in paths])
-        checked_doc = if_(fn("json_valid", doc), doc)
+        checked_doc = col("_doc")     # the document when it is JSON at all (checked once, below)
         selects: list[exp.Expression] = [col(k) for k in self.keep]
         if self.at_column:
             selects.append(col(self.at_column))
         selects += [
-            _alias(checked_doc, "_doc", quoted=True),
+            doc,
+            checked_doc,
             _alias(fn("json_type", checked_doc, json_paths), "_k", quoted=True),
             _alias(fn("json_extract_string", checked_doc, json_paths), "_t", quoted=True),
-            _alias(coalesce(self.d.regex_full(doc, f".*{_imprecise()}.*"), exp.false()), "_imprecise", quoted=True),
+            _alias(coalesce(fn("regexp_matches", doc, lit(_imprecise())), exp.false()), "_imprecise", quoted=True),
             _alias(fn("json_type", checked_doc), "_shape", quoted=True),
             _alias(fn("json_type", checked_doc, lit("$.order")), "_order", quoted=True),
             _alias(self._unknown_keys(checked_doc), "_unknown", quoted=True),
@@ -162,7 +164,9 @@ class QueryBuilder:
                 selects.append(_alias(fn("json_type", checked_doc, lit(_json_path(p) + "[*]")), f"lk{i}", quoted=True))
                 selects.append(_alias(fn("json_extract_string", checked_doc, lit(_json_path(p) + "[*]")), f"lv{i}",
                                           quoted=True))
-        return exp.select(*selects).from_(self.source, copy=False)
+        valid = exp.select(exp.Star(), _alias(if_(fn("json_valid", doc), doc), "_doc")).from_(self.source, copy=False)
+        return exp.select(*selects).from_(exp.Subquery(this=valid, alias=exp.TableAlias(this=exp.to_identifier("src"))),
+                                          copy=False)
 
     def _unknown_keys(self, doc: exp.Expression) -> exp.Expression:
         """Whether the document has a key the vocabulary does not know, or one given twice, in
@@ -312,8 +316,11 @@ class QueryBuilder:
                     [(eq(chosen, lit(vi)), t) for vi, t in enumerate(texts)], lit("null"))
         names.const_outputs = [n for n in output_names if n in const_json]
 
-        hang = b(1001, or_(by_hangs, and_(not_(by_hangs), pick("hang", exp.false()))))
-        probs = b(1001, case([(by_hangs, by_probs)], pick("probs", empty)))
+        # no moment (no --at, no `now` in the case, no clock given): nothing is decided
+        no_moment = is_null(col("_at"))
+        hang = b(1001, or_(no_moment, by_hangs, and_(not_(by_hangs), pick("hang", exp.false()))))
+        probs = b(1001, case([(no_moment, exp.Array(expressions=[lit("now")])), (by_hangs, by_probs)],
+                             pick("probs", empty)))
         matched = b(1001, pick("matched", exp.false()))
         error = if_(hang, d.join(d.sorted_distinct(probs), "; "))
         no_version = eq(chosen, lit(-1))

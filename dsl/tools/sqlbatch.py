@@ -1,0 +1,259 @@
+"""`rulebook eval --engine duckdb`: JSON Lines decided by DuckDB, written as the Python engine writes them.
+
+DuckDB reads the file (every line, in order, blank ones too), decides every rule with the
+query of `engine/sql/query.py` and writes each clean case's line of `--format jsonl
+--no-explain` itself: the text `batchfast._Writer` gives, built in SQL. A case that is not
+clean (a bad or unknown field, a rule that hangs on one, a line that is not a case, a
+platform of another rulebook, an id with characters JSON escapes) comes back without text,
+and the Python engine reads that line from the file and does exactly what it does without
+--engine: the same output, messages and summary. The file is read by Python at the same
+time, line for line, so a line is never taken for another (a mismatch hands the rest of the
+file to the Python engine).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlglot import exp
+
+from dsl.cases.inputs import CaseInput
+from dsl.cases.readers import LineBlock
+from dsl.engine.sql import calendar as cal
+from dsl.engine.sql.build import and_, case, coalesce, col, concat, eq, is_null, not_, not_null, or_
+from dsl.engine.sql.dialect import dialect, fn, lit
+from dsl.engine.sql.duck import connect
+from dsl.engine.sql.query import QueryBuilder, RuleColumns
+from dsl.tools.batch import Decided
+
+_FETCH = 4096
+# a case id written between quotes as it is: nothing json.dumps would escape
+_PLAIN_ID = r'[^"\\\x00-\x1f]*'
+# a JSON escape of a UTF-16 surrogate: the Python reader rejects a lone one, so such lines are its
+_SURROGATE = r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+
+
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class SqlEval:
+    """One rulebook's eval over JSON Lines files on DuckDB."""
+
+    def __init__(self, book: Any, at: datetime | None, clock: datetime):
+        self.book = book
+        self.at = at
+        self.clock = clock
+        self.d = dialect("duckdb")
+        builder = QueryBuilder(book.model, book.params, book.vocabulary, self.d, exp.to_table("cases"),
+                               keep=("_row",), at=at, clock=clock, check_all=True)
+        self.builder = builder
+        self.query = builder.build()
+        self.diagnostics = self.query.diagnostics
+        self.platform_index = None
+
+    def statement(self, name: str) -> str:
+        """The query giving, per line in order: `_row`, `_line` (the output line of a clean
+        case, else NULL) and `_matched` (bits of the rules that matched)."""
+        assert self.query.tree is not None
+        tree = self.query.tree
+        rules = self.query.rules
+        clean = and_(is_null(col("_fatal")), not_(col("_dirty")), *[is_null(col(r.error)) for r in rules],
+                     self._platform_ok(), coalesce(self.d.regex_full(col("_id"), _PLAIN_ID), exp.true()),
+                     not_(fn("regexp_matches", col("_doc"), lit(_SURROGATE))))
+        line = concat(lit('{"case": '), self._case_json(name), lit(', "platform": ' + _text(self.book.platform)
+                                                                        + ', "at": "'),
+                      cal.timestamp_text(self.d, col("_at")), lit('", "results": ['),
+                      *self._results(rules), lit('], "timeline": ['), self._timeline(rules), lit("]}\n"))
+        mask = fn("list_sum", exp.Array(expressions=[
+            case([(exp.Is(this=col(r.matched), expression=exp.true()), lit(1 << i))], lit(0))
+            for i, r in enumerate(rules)])) if rules else lit(0)
+        length = coalesce(fn("octet_length", fn("encode", col("doc"))), lit(0))
+        final = exp.select(exp.alias_(case([(clean, line)]), "_line", quoted=True),
+                           exp.alias_(coalesce(mask, lit(0)), "_matched", quoted=True),
+                           exp.alias_(length, "_length", quoted=True)).from_("decided", copy=False)
+        final.set("with_", tree.args.get("with_"))
+        return final.order_by(col("_row"), copy=False).sql(dialect="duckdb")
+
+    def _platform_ok(self) -> exp.Expression:
+        fields = self.builder.vocabulary.fields
+        if "platform" not in fields:
+            return exp.true()
+        path = '$."platform"'
+        kind = fn("json_type", col("_doc"), lit(path))
+        text = exp.Trim(this=fn("json_extract_string", col("_doc"), lit(path)))
+        return or_(is_null(kind), eq(kind, lit("NULL")), eq(text, lit("")), eq(text, lit(self.book.platform)))
+
+    def _case_json(self, name: str) -> exp.Expression:
+        given = concat(lit('"'), col("_id"), lit('"'))
+        source = lit(_text(f"{name}:")[:-1])
+        return case([(is_null(col("_id")), concat(source, exp.Cast(this=col("_row"), to=exp.DataType.build("VARCHAR")),
+                                                           lit('"')))], given)
+
+    def _results(self, rules: list[RuleColumns]) -> list[exp.Expression]:
+        out: list[exp.Expression] = []
+        for i, r in enumerate(rules):
+            if i:
+                out.append(lit(", "))
+            out.append(self._rule_text(r))
+        return out
+
+    def _rule_text(self, r: RuleColumns) -> exp.Expression:
+        """`RuleResult.to_dict("none")` as json.dumps writes it (batchfast._Writer._dumps)."""
+        rule = self.book.model.rules[[x.rule for x in self.query.rules].index(r.rule)]
+        versioned = rule.versions_by is not None
+        actions = sorted({a.action for v in rule.versions for a in v.actions})
+        action = case([(eq(col(r.action), lit(a)), lit(_text(a))) for a in actions], lit("null"))
+        deadline = case([(not_null(col(r.deadline)), concat(lit('"'), cal.timestamp_text(self.d, col(r.deadline)),
+                                                            lit('"')))], lit("null"))
+        head = concat(lit('{"rule": ' + _text(r.rule) + ', "matched": '),
+                      case([(exp.Is(this=col(r.matched), expression=exp.true()), lit("true"))], lit("false")),
+                      lit(', "action": '), action, lit(', "deadline": '), deadline, lit(', "due": '),
+                      case([(col(r.due), lit("true"))], lit("false")), lit(', "why": []'))
+        names = [v.name for v in rule.versions]
+        version = case([(eq(col(r.version), lit(n)), lit(', "version": ' + _text(n))) for n in names if n is not None],
+                       lit(""))
+        outputs = self._outputs_text(r)
+        body = concat(head, version, outputs, lit("}"))
+        if versioned:
+            missing = lit(json.dumps({"rule": r.rule, "matched": False, "action": None, "deadline": None, "due": False,
+                                      "why": []}, ensure_ascii=False))
+            return case([(is_null(col(r.version)), missing)], body)
+        return body
+
+    def _outputs_text(self, r: RuleColumns) -> exp.Expression:
+        from dsl.engine.sql.exprs import Sv, json_text
+
+        if not r.outputs_kinds:
+            return lit("")
+        per_version = self.query.outputs[r.rule]
+        names = self.query.versions[r.rule]
+        pieces_of: dict[str, exp.Expression] = {}
+        for j, (n, kind) in enumerate(r.outputs_kinds):
+            pieces_of[n] = col(f"{r.prefix}_o{j}_json") if n in r.const_outputs else \
+                json_text(self.d, Sv(kind, col(f"{r.prefix}_o{j}")))
+        whens = []
+        for version, outs in zip(names, per_version):
+            if not outs:
+                continue
+            parts: list[exp.Expression] = [lit(', "outputs": {')]
+            for k, n in enumerate(outs):
+                parts += [lit((", " if k else "") + _text(n) + ": "), pieces_of[n]]
+            parts.append(lit("}"))
+            cond = is_null(col(r.version)) if version is None else eq(col(r.version), lit(version))
+            whens.append((and_(exp.Is(this=col(r.matched), expression=exp.true()), cond), concat(*parts)))
+        return case(whens, lit("")) if whens else lit("")
+
+    def _timeline(self, rules: list[RuleColumns]) -> exp.Expression:
+        """CaseResult.timeline: matched rules with a deadline, by (deadline, rule id)."""
+        width = max((len(r.rule) for r in rules), default=1)
+        entries = []
+        for r in rules:
+            rule = self.book.model.rules[[x.rule for x in self.query.rules].index(r.rule)]
+            actions = sorted({a.action for v in rule.versions for a in v.actions})
+            action = case([(eq(col(r.action), lit(a)), lit(_text(a))) for a in actions], lit("null"))
+            key = concat(exp.Pad(this=exp.Cast(this=exp.Add(this=col(r.deadline), expression=lit(10 ** 18)),
+                                               to=exp.DataType.build("VARCHAR")),
+                                 expression=lit(20), fill_pattern=lit("0"), is_left=True),
+                         lit(r.rule.ljust(width)))
+            text = concat(lit('{"deadline": "'), cal.timestamp_text(self.d, col(r.deadline)),
+                          lit('", "rule": ' + _text(r.rule) + ', "action": '), action,
+                          case([(col(r.due), lit(', "due": true, "state": "overdue"}'))],
+                               lit(', "due": false, "state": "pending"}')))
+            entries.append(case([(and_(exp.Is(this=col(r.matched), expression=exp.true()), not_null(col(r.deadline)),
+                                       not_null(col(r.version)) if rule.versions_by is not None else exp.true()),
+                                  concat(key, text))]))
+        if not entries:
+            return lit("")
+        listed = fn("list_filter", exp.Array(expressions=entries), exp.Lambda(
+            this=exp.Not(this=exp.Is(this=exp.to_identifier("e"), expression=exp.Null())),
+            expressions=[exp.to_identifier("e")]))
+        cut = 20 + width + 1
+        stripped = fn("list_transform", fn("list_sort", listed), exp.Lambda(
+            this=exp.Substring(this=exp.to_identifier("e"), start=lit(cut)), expressions=[exp.to_identifier("e")]))
+        return fn("array_to_string", stripped, lit(", "))
+
+
+def sql_items(name: str, evaluator: SqlEval) -> Iterator[Decided | CaseInput | Any]:
+    """The cases of a JSON Lines file: `Decided` where DuckDB wrote the line, else what the
+    Python reader gives for that line (exact messages, the same summary). Where DuckDB cannot
+    read the file (bytes that are not UTF-8, say) or its rows and the file's lines are not
+    the same (each row's length is checked), the Python engine takes the rest of the file."""
+    import duckdb
+
+    with open(Path(name), "rb") as handle:
+        number = 0
+        try:
+            rows = _rows(_cursor(Path(name), name, evaluator))
+            for raw in iter(handle.readline, b""):
+                body, crlf = _body(raw, number == 0)
+                row = next(rows, None)
+                if row is None or row[2] != len(body) or (crlf and next(rows, (0, 0, -1))[2] != 0):
+                    yield from _rest(handle, name, number, raw)   # out of step: the Python engine reads on
+                    return
+                number += 1
+                if row[0] is not None:
+                    yield Decided(row[0], row[1])
+                else:
+                    yield from LineBlock(name, number - 1, raw, 1).cases()
+            return
+        except duckdb.Error:
+            pass
+        yield from _rest(handle, name, number, b"")
+
+
+def _rows(cursor: Any) -> Iterator[tuple[str | None, int, int]]:
+    while True:
+        rows = cursor.fetchmany(_FETCH)
+        if not rows:
+            return
+        yield from rows
+
+
+def _body(raw: bytes, first: bool) -> tuple[bytes, bool]:
+    """A line without its end (and the first without a UTF-8 BOM), as DuckDB's row holds it;
+    whether it ended with CR LF (DuckDB then gives an empty row after it). A CR anywhere else
+    makes the lengths differ, so the check above hands the file to the Python engine."""
+    body = raw[:-1] if raw.endswith(b"\n") else raw
+    crlf = body.endswith(b"\r") and raw.endswith(b"\n")
+    if crlf:
+        body = body[:-1]
+    if first and body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    return body, crlf
+
+
+def _cursor(path: Path, name: str, evaluator: SqlEval) -> Any:
+    con = connect()
+    source = exp.Literal.string(str(path)).sql(dialect="duckdb")
+    con.execute("CREATE TEMP VIEW cases AS SELECT row_number() OVER () AS _row, line AS doc FROM read_csv("
+                f"{source}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='', "
+                "auto_detect=false, strict_mode=false, new_line='\\n', max_line_size=10485760)")
+    return con.execute(evaluator.statement(name))
+
+
+def _rest(handle: Any, name: str, start: int, first: bytes) -> Iterator[Any]:
+    """The lines from `start` on, read by the Python engine (`first`: one already read)."""
+    data = first + handle.read()
+    if data:
+        yield from LineBlock(name, start, data, data.count(b"\n") + (not data.endswith(b"\n"))).cases()
+
+
+def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: str, report: Any) -> Iterator[Any]:
+    """Every case of the files, decided by DuckDB where it can (see the module docstring)."""
+    from dsl.diagnostics import render_all
+    from dsl.lang.values import SHANGHAI
+
+    evaluator = SqlEval(book, at, datetime.now(SHANGHAI))
+    if evaluator.diagnostics:   # a rule without an exact SQL form: said once, the Python engine does all
+        for line in render_all(evaluator.diagnostics, lang, limit=20).splitlines():
+            report(line)
+        from dsl.cases.readers import read_cases
+
+        for name in names:
+            yield from read_cases(name, vocabulary=book.vocabulary, notices=True)
+        return
+    for name in names:
+        yield from sql_items(name, evaluator)

@@ -1,0 +1,94 @@
+"""`rulebook eval --engine duckdb` writes what the Python engine writes, byte for byte.
+
+DuckDB decides and writes the clean cases; every other line (a bad or unknown field, a line
+that is not a case, bytes that are not UTF-8) is handed to the Python engine, so stdout,
+stderr (per-case reports and the summary) and the exit code are the same either way.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import dsl.tools.sqlbatch
+from dsl.tools.batch import Decided
+from test_batch_fast import _batch
+
+pytest.importorskip("duckdb")
+
+
+@pytest.fixture
+def decided(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each case of a run with --engine duckdb: whether DuckDB wrote it."""
+    seen: list[bool] = []
+    items = dsl.tools.sqlbatch.sql_items
+
+    def counted(*args: Any) -> Any:
+        for item in items(*args):
+            seen.append(isinstance(item, Decided))
+            yield item
+
+    monkeypatch.setattr(dsl.tools.sqlbatch, "sql_items", counted)
+    return seen
+
+
+@pytest.mark.parametrize("args", [[], ["--at", "2026-11-06T10:00:00+08:00"], ["--lang", "en", "--format", "json"]],
+                         ids=["now", "at", "json-en"])
+def test_duckdb_writes_what_the_python_engine_writes(invoke: Any, tmp_path: Path, decided: list[bool],
+                                                     args: list[str]) -> None:
+    path = _batch(tmp_path)
+    command = ["eval", "-p", "douyin", path, "--no-explain", *args] + ([] if "--format" in args else ["--format", "jsonl"])
+    python = invoke(*command)
+    duckdb = invoke(*command, "--engine", "duckdb")
+    assert True in decided and False in decided    # both engines wrote cases
+    assert duckdb.exit_code == python.exit_code == 1
+    assert duckdb.stdout == python.stdout
+    assert duckdb.stderr == python.stderr
+
+
+def test_odd_lines_and_bytes_go_to_the_python_engine(invoke: Any, tmp_path: Path, decided: list[bool]) -> None:
+    good = json.loads((Path("examples") / "douyin-lightning-return.json").read_text(encoding="utf-8"))
+    line = json.dumps(good, ensure_ascii=False).encode("utf-8")
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + line + b"\n\n" + line + b"\r\n   \n" + line.replace(b'"id"', b'"id" ')
+                     + b"\n" + line.replace(b"DY-LR-0001", b"\\ud800") + b"\n" + line)   # no newline at the end
+    python = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain")
+    duckdb = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain", "--engine", "duckdb")
+    assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
+    assert decided.count(True) >= 3
+
+
+def test_bytes_that_are_not_utf8_are_still_read_by_the_python_engine(invoke: Any, tmp_path: Path) -> None:
+    line = (Path("examples") / "douyin-lightning-return.json").read_text(encoding="utf-8").replace("\n", "")
+    path = tmp_path / "bytes.jsonl"
+    path.write_bytes(line.encode() + b"\n" + b'{"id": "\xff\xfe"}\n' + line.encode() + b"\n")
+    python = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain")
+    duckdb = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain", "--engine", "duckdb")
+    assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["-p", "all", "--format", "jsonl", "--no-explain"], "one rulebook"),
+    (["-p", "douyin", "--format", "jsonl"], "--no-explain"),
+    (["-p", "douyin", "--format", "csv", "--no-explain"], "--no-explain"),
+    (["-p", "douyin", "--format", "jsonl", "--no-explain", "--within", "6h"], "--within"),
+])
+def test_what_the_engine_cannot_do_yet_is_a_usage_error(invoke: Any, tmp_path: Path, args: list[str], says: str) -> None:
+    path = _batch(tmp_path)
+    result = invoke("eval", path, *args, "--engine", "duckdb", "--lang", "en")
+    assert result.exit_code == 2
+    assert says in result.stderr
+
+
+def test_a_rulebook_without_an_exact_sql_form_is_said_and_evaluated_by_python(invoke: Any, tmp_path: Path) -> None:
+    from conftest import RULEBOOK_HEAD, rule_yaml
+
+    book = tmp_path / "div.yaml"
+    book.write_text(RULEBOOK_HEAD + rule_yaml("r1", "- order.paid_amount / 3 > 1"), encoding="utf-8")
+    path = _batch(tmp_path)
+    python = invoke("eval", "-r", book, path, "--format", "jsonl", "--no-explain", "--lang", "en")
+    duckdb = invoke("eval", "-r", book, path, "--format", "jsonl", "--no-explain", "--lang", "en", "--engine", "duckdb")
+    assert duckdb.stdout == python.stdout
+    assert "E601" in duckdb.stderr and "division" in duckdb.stderr
