@@ -83,7 +83,7 @@ class SqlEval:
             return exp.true()
         path = '$."platform"'
         kind = fn("json_type", col("_doc"), lit(path))
-        text = exp.Trim(this=fn("json_extract_string", col("_doc"), lit(path)))
+        text = self.d.strip(fn("json_extract_string", col("_doc"), lit(path)))
         return or_(is_null(kind), eq(kind, lit("NULL")), eq(text, lit("")), eq(text, lit(self.book.platform)))
 
     def _case_json(self, name: str) -> exp.Expression:
@@ -117,11 +117,38 @@ class SqlEval:
                        lit(""))
         outputs = self._outputs_text(r)
         body = concat(head, version, outputs, lit("}"))
+        whens = []
         if versioned:
             missing = lit(json.dumps({"rule": r.rule, "matched": False, "action": None, "deadline": None, "due": False,
                                       "why": []}, ensure_ascii=False))
-            return case([(is_null(col(r.version)), missing)], body)
-        return body
+            whens.append((is_null(col(r.version)), missing))
+        # the usual decision has no deadline and no outputs: its text is a constant, chosen here
+        plain = and_(is_null(col(r.deadline)), not_(exp.Is(this=col(r.matched), expression=exp.true()))
+                     if r.outputs_kinds else exp.true())
+        whens.append((plain, self._constant_text(r, names, actions)))
+        return case(whens, body)
+
+    def _constant_text(self, r: RuleColumns, names: list[str | None], actions: list[str]) -> exp.Expression:
+        """The rule's object for a decision without deadline or outputs, by matched, action
+        and version: one of a few constants."""
+        def text(matched: bool, action: str | None, version: str | None) -> str:
+            obj: dict[str, Any] = {"rule": r.rule, "matched": matched, "action": action, "deadline": None,
+                                   "due": False, "why": []}
+            if version is not None:
+                obj["version"] = version
+            return json.dumps(obj, ensure_ascii=False)
+
+        def by_action(matched: bool, version: str | None) -> exp.Expression:
+            return case([(eq(col(r.action), lit(a)), lit(text(matched, a, version))) for a in actions],
+                        lit(text(matched, None, version)))
+
+        def by_matched(version: str | None) -> exp.Expression:
+            return case([(exp.Is(this=col(r.matched), expression=exp.true()), by_action(True, version))],
+                        by_action(False, version))
+
+        if len(names) == 1:
+            return by_matched(names[0])
+        return case([(eq(col(r.version), lit(n)), by_matched(n)) for n in names if n is not None], exp.Null())
 
     def _outputs_text(self, r: RuleColumns) -> exp.Expression:
         from dsl.engine.sql.exprs import Sv, json_text
@@ -148,10 +175,12 @@ class SqlEval:
 
     def _timeline(self, rules: list[RuleColumns]) -> exp.Expression:
         """CaseResult.timeline: matched rules with a deadline, by (deadline, rule id)."""
+        model = {rule.id: rule for rule in self.book.model.rules}
+        rules = [r for r in rules if any(v.deadline is not None for v in model[r.rule].versions)]
         width = max((len(r.rule) for r in rules), default=1)
         entries = []
         for r in rules:
-            rule = self.book.model.rules[[x.rule for x in self.query.rules].index(r.rule)]
+            rule = model[r.rule]
             actions = sorted({a.action for v in rule.versions for a in v.actions})
             action = case([(eq(col(r.action), lit(a)), lit(_text(a))) for a in actions], lit("null"))
             key = concat(exp.Pad(this=exp.Cast(this=exp.Add(this=col(r.deadline), expression=lit(10 ** 18)),
@@ -173,7 +202,8 @@ class SqlEval:
         cut = 20 + width + 1
         stripped = fn("list_transform", fn("list_sort", listed), exp.Lambda(
             this=exp.Substring(this=exp.to_identifier("e"), start=lit(cut)), expressions=[exp.to_identifier("e")]))
-        return fn("array_to_string", stripped, lit(", "))
+        anything = or_(*[not_null(col(r.deadline)) for r in rules])   # most cases have no deadline at all
+        return case([(anything, fn("array_to_string", stripped, lit(", ")))], lit(""))
 
 
 def sql_items(name: str, evaluator: SqlEval) -> Iterator[Decided | CaseInput | Any]:

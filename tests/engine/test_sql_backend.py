@@ -140,3 +140,41 @@ def test_a_case_without_a_moment_is_decided_by_no_rule() -> None:
     assert all(d[0] is None and d[6] == "now" for d in case.decisions)
     clocked = SqlRulebook(book, clock=datetime(2026, 11, 5, 9)).decide_many([(to_json_text(doc), None)])[0]
     assert [d[:6] for d in clocked.decisions] == [tuple(w) for w in book.decide(doc, datetime(2026, 11, 5, 9))]
+
+
+def test_white_space_is_cut_as_python_cuts_it() -> None:
+    from sqlglot import exp
+
+    from dsl.engine.sql.dialect import dialect
+
+    spaces = "".join(chr(i) for i in range(0x110000) if chr(i).isspace())
+    con = connect()
+    strip = dialect("duckdb").strip(exp.column("x")).sql("duckdb")
+    for value in (f"{spaces}12.30{spaces}", f"a{spaces}b", "\u200b12\u200b"):     # U+200B is not space to Python
+        assert con.execute(f"SELECT {strip} FROM (SELECT ?::VARCHAR AS x)", [value]).fetchall() == [(value.strip(),)]
+
+
+@pytest.mark.parametrize("when, count", [
+    ("order.aftersale_count * order.aftersale_count > 5", 10 ** 29),
+    ("order.paid_amount * order.aftersale_count > 5", 10 ** 20),
+    ("days(order.aftersale_count) > 48h", 10 ** 20),
+    ("hours(order.aftersale_count) > 48h", 10 ** 12),
+    ("aftersale.applied_at + days(order.aftersale_count) > now", 3_000_000),
+])
+def test_a_product_sql_cannot_hold_is_never_decided_and_never_fails_the_query(tmp_path: Path, when: str,
+                                                                             count: int) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text(RULEBOOK_HEAD + rule_yaml("r1", f"- {json.dumps(when)}"), encoding="utf-8")
+    book = load_rulebook(path)
+    doc = json.loads((FIXTURES / "examples" / "douyin-lightning-return.json").read_text(encoding="utf-8"))
+    docs = []
+    for value in (count, 3, 0):
+        doc["order"]["aftersale_count"] = value
+        docs.append(to_json_text(doc))
+    got = SqlRulebook(book).decide_many([(d, AT) for d in docs])
+    from dsl.cases.inputs import loads
+    for line, case in zip(docs, got):
+        want = decision_of(book.evaluate_rule(book.rules[0], book.parse(loads(line)).view, AT, lang="en"))
+        have = case.decisions[0]
+        assert have == want or have[0] is None and "order.aftersale_count" in (have[6] or ""), (have, want)
+    assert got[1].decisions[0][0] is not None      # small values are decided

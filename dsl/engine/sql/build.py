@@ -13,6 +13,10 @@ from dsl.engine.sql.dialect import lit
 
 
 def par(node: exp.Expression) -> exp.Expression:
+    """`node` in brackets unless it is atomic (a name, a literal, a call, CASE, CAST).
+    sqlglot's AND/OR are also `Func`s: an operator is tested first."""
+    if isinstance(node, (exp.Binary, exp.Connector, exp.Not, exp.Unary, exp.Is, exp.In, exp.Between)):
+        return node if isinstance(node, exp.Paren) else exp.Paren(this=node)
     return node if isinstance(node, (exp.Column, exp.Literal, exp.Paren, exp.Null, exp.Boolean, exp.Anonymous,
                                      exp.Func, exp.Case, exp.Cast)) else exp.Paren(this=node)
 

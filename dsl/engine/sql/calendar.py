@@ -14,7 +14,7 @@ from typing import Final
 
 from sqlglot import exp
 
-from dsl.engine.sql.build import add, case, cast, concat, gte, lt, lte, mod, mul, sub
+from dsl.engine.sql.build import add, and_, case, cast, concat, gte, lt, lte, mod, mul, or_, sub
 from dsl.engine.sql.dialect import BIGINT, Dialect, lit
 from dsl.lang.values import SHANGHAI, UTC
 
@@ -49,20 +49,20 @@ def duration_micros(value: timedelta) -> int:
 def in_local_range(utc_us: exp.Expression) -> exp.Expression:
     """The timestamp's Beijing local time lies in years 1..9999."""
     local = add(utc_us, BEIJING_US)
-    return exp.and_(gte(local, FIRST_LOCAL_US), lt(local, END_LOCAL_US))
+    return and_(gte(local, FIRST_LOCAL_US), lt(local, END_LOCAL_US))
 
 
 def in_utc_range(utc_us: exp.Expression) -> exp.Expression:
     """The timestamp's UTC time lies in years 1..9999 (Python converts through it)."""
-    return exp.and_(gte(utc_us, FIRST_LOCAL_US), lt(utc_us, END_LOCAL_US))
+    return and_(gte(utc_us, FIRST_LOCAL_US), lt(utc_us, END_LOCAL_US))
 
 
 def in_day_range(day: exp.Expression) -> exp.Expression:
-    return exp.and_(gte(day, FIRST_DAY), lte(day, LAST_DAY))
+    return and_(gte(day, FIRST_DAY), lte(day, LAST_DAY))
 
 
 def in_duration_range(us: exp.Expression) -> exp.Expression:
-    return exp.and_(gte(us, MIN_DURATION_US), lte(us, MAX_DURATION_US))
+    return and_(gte(us, MIN_DURATION_US), lte(us, MAX_DURATION_US))
 
 
 def floor_div(d: Dialect, a: exp.Expression, b: int) -> exp.Expression:
@@ -92,7 +92,7 @@ def days_from_civil(d: Dialect, y: exp.Expression, m: exp.Expression, day: exp.E
 
 
 def is_leap(y: exp.Expression) -> exp.Expression:
-    return exp.or_(exp.and_(exp.EQ(this=mod(y, 4), expression=lit(0)), exp.NEQ(this=mod(y, 100), expression=lit(0))),
+    return or_(and_(exp.EQ(this=mod(y, 4), expression=lit(0)), exp.NEQ(this=mod(y, 100), expression=lit(0))),
                    exp.EQ(this=mod(y, 400), expression=lit(0)))
 
 

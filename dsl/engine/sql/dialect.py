@@ -17,6 +17,10 @@ INT128: Final = exp.DataType.build("DECIMAL(38, 0)")
 TEXT: Final = exp.DataType.build("VARCHAR")
 
 
+# the characters str.isspace() holds true for, as a regular expression class
+PY_SPACE: Final = r"\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+
+
 def lit(value: object) -> exp.Expression:
     """A literal: text, a whole number, a boolean or null."""
     if value is None:
@@ -77,6 +81,11 @@ class Dialect:
     def json_string(self, text: exp.Expression) -> exp.Expression:
         """Text as a JSON string (quoted and escaped as json.dumps(..., ensure_ascii=False))."""
         raise NotImplementedError
+
+    def strip(self, text: exp.Expression) -> exp.Expression:
+        """`str.strip()`: white space (Python's, Unicode's included) cut from both ends."""
+        return exp.RegexpReplace(this=text, expression=lit(f"^[{PY_SPACE}]+|[{PY_SPACE}]+$"), replacement=lit(""),
+                                 modifiers=lit("g"))
 
     def wall_clock_text(self, local_us: exp.Expression) -> exp.Expression | None:
         """`YYYY-MM-DDTHH:MM:SS` of a wall time in epoch microseconds (years 1..9999), when the

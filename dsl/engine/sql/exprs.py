@@ -182,7 +182,8 @@ class ExprSql:
         `layer`: computed in the verdicts' layer (else inline, for a node's own use)."""
         if not sv.may_hang:
             return exp.false()
-        value = and_(sv.und, exp.EQ(this=exp.BitwiseAnd(this=par(self.mask(sv)), expression=lit(_T)), expression=lit(_T)))
+        value = and_(sv.und, exp.EQ(this=exp.Paren(this=exp.BitwiseAnd(this=par(self.mask(sv)), expression=lit(_T))),
+                                         expression=lit(_T)))
         return self._verdict(("hangs", sv), value) if layer else value
 
     def _verdict(self, key: tuple[str, Sv], value: exp.Expression) -> exp.Expression:
@@ -294,10 +295,17 @@ class ExprSql:
         return Sv(kind, value, und, probs, mask)
 
     def strict(self, node: ir.Node, kind: str, parts: list[Sv], value: exp.Expression,
-               in_range: Callable[[exp.Expression], exp.Expression] | None = None) -> Sv:
+               in_range: Callable[[exp.Expression], exp.Expression] | None = None,
+               fits: exp.Expression | None = None) -> Sv:
         """An operator that gives null for a null operand (`semantics.strict`): null when a
         decided operand is null, else undecided when an operand is; a result out of the
-        calendar (`in_range` false) is undecided too, as the interpreter's OverflowError."""
+        calendar (`in_range` false) is undecided too, as the interpreter's OverflowError.
+        `fits`: the operands are small enough for the SQL types to compute exactly (a
+        DECIMAL(38) that overflows fails the whole query); beyond, the result is undecided."""
+        if fits is not None:
+            value = if_(fits, value)
+            check = in_range
+            in_range = (lambda v: and_(fits, check(v))) if check is not None else (lambda v: fits)
         hanging = [p for p in parts if p.may_hang]
         if not hanging and in_range is None:
             return Sv(kind, value)
@@ -358,7 +366,9 @@ class ExprSql:
             case "scale", _:
                 product = mul(a.val, b.val)
                 whole = sub(product, exp.Mod(this=par(product), expression=lit(1)))
-                return self.strict(node, "duration", [a, b], cast(whole, INT128), cal.in_duration_range)
+                number = b if a.kind == "duration" else a
+                return self.strict(node, "duration", [a, b], cast(whole, INT128), cal.in_duration_range,
+                                   fits=_small(number.val, _MAX_FACTOR))
             case "num", op:
                 if "timestamp" in kinds:
                     if op == "-" and kinds == {"timestamp"} and a.kind == b.kind == "timestamp":
@@ -371,7 +381,8 @@ class ExprSql:
                     return self.strict(node, "duration", [a, b], value, cal.in_duration_range)
                 kind = "money" if "money" in kinds else (known or "int")
                 build = {"+": add, "-": sub, "*": mul}[op]
-                return self.strict(node, kind, [a, b], build(a.val, b.val))
+                fits = and_(_small(a.val, _MAX_FACTOR), _small(b.val, _MAX_FACTOR)) if op == "*" else None
+                return self.strict(node, kind, [a, b], build(a.val, b.val), fits=fits)
         raise Unsupported(node, "node")
 
     def call(self, node: ir.Call) -> Sv:
@@ -392,10 +403,20 @@ class ExprSql:
             return self.strict(node, "int", args, cast(self.d.size(args[0].val), INT128))
         if name in ("days", "hours"):
             unit = cal.US_PER_DAY if name == "days" else 3_600_000_000
-            return self.strict(node, "duration", args, mul(args[0].val, cast(lit(unit), INT128)), cal.in_duration_range)
+            return self.strict(node, "duration", args, mul(args[0].val, cast(lit(unit), INT128)), cal.in_duration_range,
+                               fits=_small(args[0].val, 10 ** 15))
         if name == "date":
             return self.strict(node, "date", args, cal.beijing_day(self.d, args[0].val))
         raise Unsupported(node, "node")
+
+
+# The largest factor of a product computed in SQL: two of them multiply within DECIMAL(38, 8)
+# (and within the 28 significant digits Python's decimals keep); beyond, undecided
+_MAX_FACTOR: Final = 10 ** 14
+
+
+def _small(value: exp.Expression, limit: int) -> exp.Expression:
+    return exp.LT(this=exp.Abs(this=value), expression=exp.Literal.number(limit))
 
 
 def _field_kind(kind: str) -> str:

@@ -68,7 +68,7 @@ class Checks:
         """(good, far, value): text as AMOUNT_RE writes it, at most `decimals` decimals that
         are not zeros, within the field's bounds."""
         d = self.d
-        text = exp.Trim(this=raw.text)
+        text = self.d.strip(raw.text)
         is_text = eq(raw.kind, lit("VARCHAR"))
         is_number = in_list(raw.kind, [lit(k) for k in _NUMBER_KINDS])
         form = and_(lte(exp.Length(this=text), MAX_AMOUNT_CHARS), d.regex_full(text, AMOUNT_RE.pattern))
@@ -111,7 +111,7 @@ class Checks:
         """The parts of a timestamp's text: year, month, day, hour, minute, second (numbers,
         0 where absent), the fraction's microseconds, the offset's text ('' where absent) and
         whether the text has the form at all: computed once per field, in their own layer."""
-        text = exp.Trim(this=raw.text)
+        text = self.d.strip(raw.text)
 
         def group(i: int) -> exp.Expression:
             return exp.RegexpExtract(this=text, expression=lit(f"^{_TS_GROUPS}$"), group=lit(i))

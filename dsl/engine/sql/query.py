@@ -97,6 +97,9 @@ class QueryBuilder:
                    for rule in self.book.rules]
         self.paths.setdefault("id", None)
         self.paths.setdefault("now", None)
+        for path, fld in self.vocabulary.fields.items():   # every object: its keys are checked
+            if fld.type.kind == "object":
+                self.paths.setdefault(path, None)
         if self.check_all:
             for path in self.vocabulary.fields:
                 self.paths.setdefault(path, None)
@@ -141,49 +144,51 @@ class QueryBuilder:
         }
 
     def _raw(self, paths: list[str]) -> exp.Expression:
-        """Each field's JSON kind and text, from one parse of the document per function."""
+        """Each field's JSON kind and text, and the keys of every object, in four parses of
+        the document per case (a JSON function parses its text each time it is called):
+        `_k` the kinds of the root and of each field, `_t` each field's text (an array's or
+        object's as JSON text), `_keys` the keys of each object of the vocabulary."""
         doc = col(self.doc_column)
-        json_paths = exp.Array(expressions=[lit(_json_path(p)) for p in paths])
         checked_doc = col("_doc")     # the document when it is JSON at all (checked once, below)
+        field_paths = exp.Array(expressions=[lit(_json_path(p)) for p in paths])
+        kind_paths = exp.Array(expressions=[lit("$")] + [lit(_json_path(p)) for p in paths])
+        objects = self._objects()
         selects: list[exp.Expression] = [col(k) for k in self.keep]
         if self.at_column:
             selects.append(col(self.at_column))
         selects += [
             doc,
             checked_doc,
-            _alias(fn("json_type", checked_doc, json_paths), "_k", quoted=True),
-            _alias(fn("json_extract_string", checked_doc, json_paths), "_t", quoted=True),
+            _alias(fn("json_type", checked_doc, kind_paths), "_k", quoted=True),
+            _alias(fn("json_extract_string", checked_doc, field_paths), "_t", quoted=True),
+            _alias(fn("json_keys", checked_doc, exp.Array(expressions=[lit(_json_path(o)) for o in objects])), "_keys",
+                   quoted=True),
             _alias(coalesce(fn("regexp_matches", doc, lit(_imprecise())), exp.false()), "_imprecise", quoted=True),
-            _alias(fn("json_type", checked_doc), "_shape", quoted=True),
-            _alias(fn("json_type", checked_doc, lit("$.order")), "_order", quoted=True),
-            _alias(self._unknown_keys(checked_doc), "_unknown", quoted=True),
         ]
-        for i, p in enumerate(paths):
-            fld = self.vocabulary.fields[p]
-            if fld.type.kind == "list":
-                selects.append(_alias(fn("json_type", checked_doc, lit(_json_path(p) + "[*]")), f"lk{i}", quoted=True))
-                selects.append(_alias(fn("json_extract_string", checked_doc, lit(_json_path(p) + "[*]")), f"lv{i}",
-                                          quoted=True))
         valid = exp.select(exp.Star(), _alias(if_(fn("json_valid", doc), doc), "_doc")).from_(self.source, copy=False)
         return exp.select(*selects).from_(exp.Subquery(this=valid, alias=exp.TableAlias(this=exp.to_identifier("src"))),
                                           copy=False)
 
-    def _unknown_keys(self, doc: exp.Expression) -> exp.Expression:
+    def _objects(self) -> list[str]:
+        """The objects whose keys are checked: the root and every object of the vocabulary."""
+        return [""] + [p for p, f in self.vocabulary.fields.items() if f.type.kind == "object"]
+
+    def _kind(self, index: dict[str, int], path: str) -> exp.Expression:
+        """The JSON kind of a field (`_k` holds the root's first)."""
+        return self.d.at_index(col("_k"), lit(index[path] + 2))
+
+    def _unknown_keys(self, index: dict[str, int]) -> exp.Expression:
         """Whether the document has a key the vocabulary does not know, or one given twice, in
         any object the vocabulary describes (the case is then not clean: the Python engine
         reports it)."""
-        objects = [""] + [p for p, f in self.vocabulary.fields.items() if f.type.kind == "object"]
         parts = []
-        for prefix in objects:
-            known = sorted(self.vocabulary.keys_under(prefix))
-            keys = fn("json_keys", doc, lit(_json_path(prefix))) if prefix else fn("json_keys", doc)
-            unknown = fn("len", fn("list_filter", keys, exp.Lambda(
-                this=exp.Not(this=fn("list_contains", exp.Array(expressions=[lit(k) for k in known]),
-                                     exp.to_identifier("k"))),
-                expressions=[exp.to_identifier("k")])))
+        for j, prefix in enumerate(self._objects()):
+            known = exp.Array(expressions=[lit(k) for k in sorted(self.vocabulary.keys_under(prefix))])
+            keys = self.d.at_index(col("_keys"), lit(j + 1))
+            unknown = not_(fn("list_has_all", known, keys))
             twice = exp.NEQ(this=fn("len", keys), expression=fn("len", fn("list_distinct", keys)))
-            kind = fn("json_type", doc, lit(_json_path(prefix))) if prefix else lit("OBJECT")
-            parts.append(and_(eq(kind, lit("OBJECT")), or_(exp.GT(this=unknown, expression=lit(0)), twice)))
+            kind = self._kind(index, prefix) if prefix else self.d.at_index(col("_k"), lit(1))
+            parts.append(and_(eq(kind, lit("OBJECT")), or_(unknown, twice)))
         return coalesce(or_(*parts), exp.false())
 
     def _typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
@@ -191,7 +196,7 @@ class QueryBuilder:
         per field its value, `bad` flag and problem path."""
         checks = Checks(self.d)
         imprecise = col("_imprecise")
-        raws = [Raw(self.d.at_index(col("_k"), lit(i + 1)), self.d.at_index(col("_t"), lit(i + 1)))
+        raws = [Raw(self.d.at_index(col("_k"), lit(i + 2)), self.d.at_index(col("_t"), lit(i + 1)))
                 for i in range(len(paths))]
         stamps = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "timestamp"]
         parts = [_alias(g, f"g{i}_{j}", quoted=True) for i in stamps for j, g in enumerate(checks.timestamp_groups(raws[i]))]
@@ -221,7 +226,9 @@ class QueryBuilder:
                 good = and_(coalesce(col(f"tsok{i}"), exp.false()), coalesce(in_calendar, exp.false()))
                 far, value = exp.false(), col(f"tsu{i}")
             elif kind == "list":
-                good, far, value = checks.items(fld, raw, col(f"lk{i}"), col(f"lv{i}"))
+                array = eq(raw.kind, lit("ARRAY"))      # only then is the text JSON (a string's is not)
+                good, far, value = checks.items(fld, raw, if_(array, fn("json_type", raw.text, lit("$[*]"))),
+                                                if_(array, fn("json_extract_string", raw.text, lit("$[*]"))))
             elif kind == "object":
                 good, far, value = checks.obj(fld, raw)
             else:
@@ -241,11 +248,12 @@ class QueryBuilder:
         given = col(self.at_column) if self.at_column else None
         moment = coalesce(*[x for x in (given, self._moment_literal(self.at), now, self._moment_literal(self.clock))
                             if x is not None])
-        fatal = case([(is_null(col("_doc")), lit("json")), (not_(eq(col("_shape"), lit("OBJECT"))), lit("not_object")),
-                      (not_(eq(col("_order"), lit("OBJECT"))), lit("order"))], exp.Null())
+        fatal = case([(is_null(col("_doc")), lit("json")),
+                      (not_(eq(self.d.at_index(col("_k"), lit(1)), lit("OBJECT"))), lit("not_object")),
+                      (not_(eq(self._kind(index, "order"), lit("OBJECT"))), lit("order"))], exp.Null())
         last = [exp.Star(), _alias(case_id, "_id", quoted=True), _alias(moment, "_at", quoted=True),
                 _alias(fatal, "_fatal", quoted=True),
-                _alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
+                _alias(or_(self._unknown_keys(index), *bad_any), "_dirty", quoted=True)]
         return [("parts", exp.select(exp.Star(), *parts).from_("raw", copy=False)),
                 ("instants", exp.select(exp.Star(), *instants).from_("parts", copy=False)),
                 ("typed", exp.select(*selects).from_("instants", copy=False)),
@@ -253,7 +261,7 @@ class QueryBuilder:
 
     def _case_id(self, index: dict[str, int]) -> exp.Expression:
         i = index["id"]
-        kind = self.d.at_index(col("_k"), lit(i + 1))
+        kind = self._kind(index, "id")
         text = self.d.at_index(col("_t"), lit(i + 1))
         return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT")]), text)], exp.Null())
 
