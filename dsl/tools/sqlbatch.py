@@ -48,20 +48,20 @@ class SqlEval:
         self.clock = clock
         self.d = dialect("duckdb")
         builder = QueryBuilder(book.model, book.params, book.vocabulary, self.d, exp.to_table("cases"),
-                               keep=("_row",), at=at, clock=clock, check_all=True)
+                               at=at, clock=clock, check_all=True)
         self.builder = builder
         self.query = builder.build()
         self.diagnostics = self.query.diagnostics
         self.platform_index = None
 
     def statement(self, name: str) -> str:
-        """The query giving, per line in order: `_row`, `_line` (the output line of a clean
+        """The query giving, per line in order: `_line` (the output line of a clean
         case, else NULL) and `_matched` (bits of the rules that matched)."""
         assert self.query.tree is not None
         tree = self.query.tree
         rules = self.query.rules
         clean = and_(is_null(col("_fatal")), not_(col("_dirty")), *[is_null(col(r.error)) for r in rules],
-                     self._platform_ok(), coalesce(self.d.regex_full(col("_id"), _PLAIN_ID), exp.true()),
+                     self._platform_ok(), coalesce(self.d.regex_full(col("_id"), _PLAIN_ID), exp.false()),
                      not_(fn("regexp_matches", col("_doc"), lit(_SURROGATE))))
         line = concat(lit('{"case": '), self._case_json(name), lit(', "platform": ' + _text(self.book.platform)
                                                                         + ', "at": "'),
@@ -75,7 +75,7 @@ class SqlEval:
                            exp.alias_(coalesce(mask, lit(0)), "_matched", quoted=True),
                            exp.alias_(length, "_length", quoted=True)).from_("decided", copy=False)
         final.set("with_", tree.args.get("with_"))
-        return final.order_by(col("_row"), copy=False).sql(dialect="duckdb")
+        return final.sql(dialect="duckdb")   # in the file's order: DuckDB keeps insertion order
 
     def _platform_ok(self) -> exp.Expression:
         fields = self.builder.vocabulary.fields
@@ -87,10 +87,9 @@ class SqlEval:
         return or_(is_null(kind), eq(kind, lit("NULL")), eq(text, lit("")), eq(text, lit(self.book.platform)))
 
     def _case_json(self, name: str) -> exp.Expression:
-        given = concat(lit('"'), col("_id"), lit('"'))
-        source = lit(_text(f"{name}:")[:-1])
-        return case([(is_null(col("_id")), concat(source, exp.Cast(this=col("_row"), to=exp.DataType.build("VARCHAR")),
-                                                           lit('"')))], given)
+        """The case's id as JSON text (a case without one is the Python engine's: it is named
+        by its file and line)."""
+        return concat(lit('"'), col("_id"), lit('"'))
 
     def _results(self, rules: list[RuleColumns]) -> list[exp.Expression]:
         out: list[exp.Expression] = []
@@ -258,7 +257,7 @@ def _body(raw: bytes, first: bool) -> tuple[bytes, bool]:
 def _cursor(path: Path, name: str, evaluator: SqlEval) -> Any:
     con = connect()
     source = exp.Literal.string(str(path)).sql(dialect="duckdb")
-    con.execute("CREATE TEMP VIEW cases AS SELECT row_number() OVER () AS _row, line AS doc FROM read_csv("
+    con.execute("CREATE TEMP VIEW cases AS SELECT line AS doc FROM read_csv("
                 f"{source}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='', "
                 "auto_detect=false, strict_mode=false, new_line='\\n', max_line_size=10485760)")
     return con.execute(evaluator.statement(name))
