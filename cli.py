@@ -275,6 +275,9 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
         reading = dict(vocabulary=books[0].vocabulary, input_format=input_format, encoding=encoding, notices=True,
                        on_open=sizes.on_open)
         with Interrupt() as interrupt:
+            if engine != "python" and output is not None and output.lower().endswith(".parquet"):
+                out.close()
+                _engine_parquet(cases, books, at, output, fmt, explain, within, input_format, lang, show_summary)
             if engine != "python":
                 _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang)
                 from dsl.tools.sqlbatch import engine_items
@@ -301,6 +304,22 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
             text += "\n" + _say("within", lang, n=summary.shown, within=within_text)
         click.echo(text, err=fmt != "table" or output is not None)
     sys.exit(130 if summary.interrupted else 0 if summary.clean else 1)
+
+
+def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, fmt: str, explain: bool | None,
+                    within: Any, input_format: str | None, lang: str, show_summary: bool) -> None:
+    """`--engine duckdb --output FILE.parquet`: DuckDB writes one row per case and rule; exit
+    1 when a line was not a case or a rule could not decide (a bad field), as eval does."""
+    from dsl.tools.sqlbatch import write_parquet
+
+    _engine_usage("duckdb", cases, books, "jsonl", False, within, input_format, lang)
+    rows, undecided, unread, cannot = write_parquet(cases, books[0], at, output)
+    if cannot:
+        click.echo(render_all(cannot, lang, limit=20), err=True)
+        sys.exit(1)
+    if show_summary:
+        click.echo(_say("parquet_written", lang, rows=rows, path=output, unread=unread, undecided=undecided), err=True)
+    sys.exit(1 if unread or undecided else 0)
 
 
 def _engine_usage(engine: str, cases: tuple[str, ...], books: list[Any], fmt: str, explain: bool | None,

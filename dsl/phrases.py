@@ -262,6 +262,10 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.check_status": ("{errors} error(s), {warnings} warning(s)", "{errors} 个错误，{warnings} 个警告"),
     "cli.within": ("{n} result(s) with a deadline due within {within}", "{n} 个结果的期限在 {within} 内到期"),
     "cli.case_missing": ("{name!r} does not exist", "{name!r} 不存在"),
+    "cli.parquet_written": ("wrote {rows:,} rows (one per case and rule) to {path}; {undecided:,} undecided because of "
+                            "a bad field (see the error column); {unread:,} line(s) were not cases",
+                            "已写入 {rows:,} 行（每个案例每条规则一行）到 {path}；其中 {undecided:,} 行因字段取值有误无法判定"
+                            "（见 error 列）；{unread:,} 行不是案例"),
     "cli.engine_one_book": ("--engine {engine} evaluates one rulebook at a time: give one --platform or --rulebook",
                             "--engine {engine} 一次只评估一本规则手册：请只给一个 --platform 或 --rulebook"),
     "cli.engine_format": ("--engine {engine} writes JSON Lines without reasons: add --format jsonl --no-explain",

@@ -92,3 +92,32 @@ def test_a_rulebook_without_an_exact_sql_form_is_said_and_evaluated_by_python(in
     duckdb = invoke("eval", "-r", book, path, "--format", "jsonl", "--no-explain", "--lang", "en", "--engine", "duckdb")
     assert duckdb.stdout == python.stdout
     assert "E601" in duckdb.stderr and "division" in duckdb.stderr
+
+
+def test_parquet_output_has_the_python_engines_decisions(invoke: Any, tmp_path: Path) -> None:
+    import duckdb
+
+    from dsl import load_rulebook
+    from dsl.cases.inputs import loads
+
+    path = _batch(tmp_path)
+    target = tmp_path / "out.parquet"
+    result = invoke("eval", "-p", "douyin", path, "--engine", "duckdb", "--output", target, "--lang", "en",
+                    "--at", "2026-11-06T10:00:00+08:00")
+    assert result.exit_code == 1 and "line(s) were not cases" in result.stderr
+    rows = duckdb.connect().execute(f"SELECT case_id, rule, matched, action, error FROM '{target}'").fetchall()
+    book = load_rulebook("rulebooks/douyin.yaml")
+    at = "2026-11-06T10:00:00+08:00"
+    want = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            doc = loads(line)
+        except ValueError:
+            continue
+        if not isinstance(doc, dict) or not isinstance(doc.get("order"), dict) or doc.get("platform") == "taobao":
+            continue
+        result_py = book.evaluate(doc, at, lang="en")
+        for r in result_py.results:
+            want.append((result_py.case, r.rule, r.matched if not r.error else None, r.action, r.error is not None))
+    have = [(case_id if case_id is not None else "?", rule, m, a, e is not None) for case_id, rule, m, a, e in rows]
+    assert sorted(have, key=repr) == sorted(want, key=repr)

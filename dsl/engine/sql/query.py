@@ -33,6 +33,7 @@ from dsl.engine.sql.fields import IMPRECISE_NUMBER, Checks, Raw, absent, ancesto
 from dsl.lang import ir
 from dsl.lang.lower import lower
 from dsl.lang.vocabulary import Vocabulary
+from dsl.limits import MAX_NUMBER_DIGITS
 
 ROW = "_row"
 
@@ -95,8 +96,9 @@ class QueryBuilder:
         lowered = [(rule, [(v, self._version_nodes(v)) for v in rule.versions],
                     self._lower(rule.versions_by) if rule.versions_by is not None else None)
                    for rule in self.book.rules]
-        self.paths.setdefault("id", None)
-        self.paths.setdefault("now", None)
+        for path in ("id", "now", "platform"):
+            if path in self.vocabulary.fields:
+                self.paths.setdefault(path, None)
         for path, fld in self.vocabulary.fields.items():   # every object: its keys are checked
             if fld.type.kind == "object":
                 self.paths.setdefault(path, None)
@@ -177,19 +179,35 @@ class QueryBuilder:
         """The JSON kind of a field (`_k` holds the root's first)."""
         return self.d.at_index(col("_k"), lit(index[path] + 2))
 
-    def _unknown_keys(self, index: dict[str, int]) -> exp.Expression:
-        """Whether the document has a key the vocabulary does not know, or one given twice, in
-        any object the vocabulary describes (the case is then not clean: the Python engine
-        reports it)."""
+    def _unknown_keys(self, index: dict[str, int], twice: bool = False) -> exp.Expression:
+        """Whether the document has a key the vocabulary does not know (`twice`: a key given
+        twice) in an object the vocabulary describes. An unknown key leaves the case to decide
+        (the Python engine warns); a key given twice makes it no case at all (the Python
+        reader rejects the line), where DuckDB would read one of the two values."""
         parts = []
         for j, prefix in enumerate(self._objects()):
-            known = exp.Array(expressions=[lit(k) for k in sorted(self.vocabulary.keys_under(prefix))])
             keys = self.d.at_index(col("_keys"), lit(j + 1))
-            unknown = not_(fn("list_has_all", known, keys))
-            twice = exp.NEQ(this=fn("len", keys), expression=fn("len", fn("list_distinct", keys)))
+            if twice:
+                found = exp.NEQ(this=fn("len", keys), expression=fn("len", fn("list_distinct", keys)))
+            else:
+                known = exp.Array(expressions=[lit(k) for k in sorted(self.vocabulary.keys_under(prefix))])
+                found = not_(fn("list_has_all", known, keys))
             kind = self._kind(index, prefix) if prefix else self.d.at_index(col("_k"), lit(1))
-            parts.append(and_(eq(kind, lit("OBJECT")), or_(unknown, twice)))
+            parts.append(and_(eq(kind, lit("OBJECT")), found))
         return coalesce(or_(*parts), exp.false())
+
+    def _unreadable(self) -> exp.Expression:
+        """What the Python reader rejects in a line DuckDB takes as JSON: NaN and Infinity, a
+        whole number of more than MAX_NUMBER_DIGITS digits, a lone UTF-16 surrogate escape
+        (valid pairs are removed first); a string that merely contains such text is taken for
+        it too: never decided, at worst left to the Python engine."""
+        doc = col("_doc")
+        tokens = rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|Infinity)"
+        pairs = exp.RegexpReplace(this=doc, expression=lit(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"),
+                                  replacement=lit(""), modifiers=lit("g"))
+        lone = fn("regexp_matches", pairs, lit(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"))
+        has_escape = fn("contains", doc, lit("\\u"))
+        return or_(fn("regexp_matches", doc, lit(tokens)), and_(has_escape, lone))
 
     def _typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
         """The stages that check every field: the parts of timestamps, their instants, then
@@ -249,8 +267,11 @@ class QueryBuilder:
         moment = coalesce(*[x for x in (given, self._moment_literal(self.at), now, self._moment_literal(self.clock))
                             if x is not None])
         fatal = case([(is_null(col("_doc")), lit("json")),
+                      (self._unreadable(), lit("json")),
                       (not_(eq(self.d.at_index(col("_k"), lit(1)), lit("OBJECT"))), lit("not_object")),
-                      (not_(eq(self._kind(index, "order"), lit("OBJECT"))), lit("order"))], exp.Null())
+                      (self._unknown_keys(index, twice=True), lit("json")),
+                      (not_(eq(self._kind(index, "order"), lit("OBJECT"))), lit("order")),
+                      (self._other_platform(index), lit("platform"))], exp.Null())
         last = [exp.Star(), _alias(case_id, "_id", quoted=True), _alias(moment, "_at", quoted=True),
                 _alias(fatal, "_fatal", quoted=True),
                 _alias(or_(self._unknown_keys(index), *bad_any), "_dirty", quoted=True)]
@@ -258,6 +279,14 @@ class QueryBuilder:
                 ("instants", exp.select(exp.Star(), *instants).from_("parts", copy=False)),
                 ("typed", exp.select(*selects).from_("instants", copy=False)),
                 ("cased", exp.select(*last).from_("typed", copy=False))]
+
+    def _other_platform(self, index: dict[str, int]) -> exp.Expression:
+        """The case names another platform (the Python engine rejects it for this rulebook)."""
+        if "platform" not in index:
+            return exp.false()
+        text = self.d.strip(self.d.at_index(col("_t"), lit(index["platform"] + 1)))
+        return coalesce(and_(eq(self._kind(index, "platform"), lit("VARCHAR")), exp.NEQ(this=text, expression=lit("")),
+                             exp.NEQ(this=text, expression=lit(self.book.platform))), exp.false())
 
     def _case_id(self, index: dict[str, int]) -> exp.Expression:
         i = index["id"]
@@ -430,7 +459,8 @@ class QueryBuilder:
                       "due": col(names.due), "version": col(names.version),
                       "outputs": if_(col(names.matched), outputs), "error": col(names.error)}
             rows.append(exp.select(*[col(k) for k in self.keep],
-                                   *[_alias(v, k, quoted=True) for k, v in fields.items()]).from_("decided", copy=False))
+                                   *[_alias(v, k, quoted=True) for k, v in fields.items()]).from_("decided", copy=False)
+                        .where(is_null(col("_fatal")), copy=False))   # not a case (not JSON, no order): no rows
         tree: exp.Expression = rows[0]
         for more in rows[1:]:
             tree = exp.union(tree, more, distinct=False, copy=False)
