@@ -5,7 +5,7 @@ given, and a tree built without brackets would lose the grouping its builder mea
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sqlglot import exp
 
@@ -29,45 +29,16 @@ def _x(value: exp.Expression | object) -> exp.Expression:
     return value if isinstance(value, exp.Expression) else lit(value)
 
 
-def add(a: object, b: object) -> exp.Expression:
-    return _bin(exp.Add, a, b)
+def _operator(cls: type[exp.Expression]) -> Callable[[object, object], exp.Expression]:
+    def build(a: object, b: object) -> exp.Expression:
+        return _bin(cls, a, b)
+    build.__name__ = cls.__name__.lower()
+    return build
 
 
-def sub(a: object, b: object) -> exp.Expression:
-    return _bin(exp.Sub, a, b)
-
-
-def mul(a: object, b: object) -> exp.Expression:
-    return _bin(exp.Mul, a, b)
-
-
-def mod(a: object, b: object) -> exp.Expression:
-    return _bin(exp.Mod, a, b)
-
-
-def eq(a: object, b: object) -> exp.Expression:
-    return _bin(exp.EQ, a, b)
-
-
-def neq(a: object, b: object) -> exp.Expression:
-    return _bin(exp.NEQ, a, b)
-
-
-def lt(a: object, b: object) -> exp.Expression:
-    return _bin(exp.LT, a, b)
-
-
-def lte(a: object, b: object) -> exp.Expression:
-    return _bin(exp.LTE, a, b)
-
-
-def gt(a: object, b: object) -> exp.Expression:
-    return _bin(exp.GT, a, b)
-
-
-def gte(a: object, b: object) -> exp.Expression:
-    return _bin(exp.GTE, a, b)
-
+# a op b, bracketed; operands are trees or Python literals
+add, sub, mul, mod = (_operator(c) for c in (exp.Add, exp.Sub, exp.Mul, exp.Mod))
+eq, neq, lt, lte, gt, gte = (_operator(c) for c in (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE))
 
 COMPARE = {"==": eq, "!=": neq, "<": lt, "<=": lte, ">": gt, ">=": gte}
 
