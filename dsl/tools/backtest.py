@@ -96,7 +96,7 @@ class BacktestResult:
     undecided: dict[str, Counter[str]] = field(default_factory=dict)
     months: dict[str, Counter[str]] = field(default_factory=dict)     # month -> cases, changed, undecided
     per_rule_month: Counter[tuple[str, str]] = field(default_factory=Counter)
-    notices: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[tuple[str, Any]] = field(default_factory=list)     # (where, Phrase)
 
     def reject(self, source: str, reason: str) -> None:
         self.cases += 1
@@ -150,7 +150,11 @@ class Backtest:
         """Judge the cases of `source`, adding to `result`; `on_change` gets every changed or
         undecidable case and rule (from DuckDB, then from the Python engine's share)."""
         text = self.sql(source.name)
-        if text is None:
+        if text is None:    # a rule without an exact SQL form (said by the caller): the Python engine judges all
+            from dsl.tools.backtestpy import judge_in_python
+
+            rows = con.execute(f"SELECT _row, _source, doc, _reject FROM {_ident(source.name)} ORDER BY _row").fetchall()
+            judge_in_python(self, source, rows, result, on_change)
             return
         con.execute(f"CREATE OR REPLACE TEMP TABLE bt AS {text}")
         python_rows = self._python_rows(con, source)
@@ -243,3 +247,25 @@ def decisions(book: CompiledRulebook, parsed: Any, when: datetime, lang: str) ->
     result = book.evaluate(parsed, when, lang, validate=False)
     return result.case, {r.rule: decision_of(r) for r in result.results}
 
+
+
+def backtest_files(old: CompiledRulebook, new: CompiledRulebook, files: tuple[str, ...], at: datetime | None,
+                   clock: datetime, lang: str = "zh", on_change: Callable[[Change], None] | None = None,
+                   ) -> tuple[BacktestResult, list[Diagnostic]]:
+    """Backtest OLD against NEW over the case files; the diagnostics are the rules DuckDB
+    cannot compute exactly (those cases were judged by the Python engine)."""
+    from dsl.engine.sql.duck import connect
+    from dsl.engine.sql.sources import open_cases
+
+    result = BacktestResult()
+    ids_old, ids_new = old.rule_ids, new.rule_ids
+    result.added = [i for i in ids_new if i not in ids_old]
+    result.removed = [i for i in ids_old if i not in ids_new]
+    bt = Backtest(old, new, at, clock, lang)
+    con = connect()
+    for name in files:
+        source = open_cases(con, name, "cases", old.vocabulary, lang)
+        result.notices += source.notices
+        bt.diagnostics = []
+        bt.run(con, source, result, on_change)
+    return result, bt.diagnostics
