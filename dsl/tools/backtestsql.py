@@ -104,7 +104,7 @@ def _item(p: Pair, rules_a: list[RuleColumns], rules_b: list[RuleColumns]) -> st
     lb = f"sb.L{kb}" if kb is not None else "'absent'"
     da = f"sa.D{ka}" if ka is not None else "CAST(NULL AS BIGINT)"
     db = f"sb.D{kb}" if kb is not None else "CAST(NULL AS BIGINT)"
-    same = "FALSE"
+    same = "CAST(NULL AS VARCHAR)"
     if ka is not None and kb is not None:
         same = (f"CASE WHEN {da} IS DISTINCT FROM {db} THEN (CASE WHEN {da} IS NULL THEN 'deadline_added' "
                 f"WHEN {db} IS NULL THEN 'deadline_removed' WHEN {db} < {da} THEN 'deadline_earlier' "
