@@ -59,7 +59,8 @@ def open_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh"
     elif suffix in _JSONL:
         source = CaseSource(name, path, "jsonl")
         relation = jsonl_relation(path)
-        if not _decodes(con, relation):     # bad UTF-8 aborts DuckDB's reader: the Python reader says where
+        # DuckDB also ends a line at a carriage return, and bad UTF-8 aborts its reader: the Python reader reads those
+        if _has_carriage_return(path) or not _decodes(con, relation):
             return python_cases(con, path, name, vocabulary, lang)
     else:
         return python_cases(con, path, name, vocabulary, lang)
@@ -87,6 +88,14 @@ def jsonl_relation(path: str) -> str:
     return (f"SELECT _row, {_string(path + ':')} || _row AS _source, doc, CAST(NULL AS VARCHAR) AS _reject, "
             f"{suspect} AS _suspect FROM ({lines}) "
             "WHERE doc IS NOT NULL AND NOT regexp_full_match(doc, '[ \\t\\r\\n]*')")
+
+
+def _has_carriage_return(path: str) -> bool:
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            if b"\r" in block:
+                return True
+    return False
 
 
 def _decodes(con: Any, relation: str) -> bool:
