@@ -40,7 +40,11 @@ def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair
     _changes` (a list of {rule, kind, la, lb, da, db, und} for the rules that change or that
     a side cannot decide), `_changed`, `_undecided`."""
     assert qa.tree is not None and qb.tree is not None
-    ctes = list(qa.tree.args["with_"].expressions) + _renamed(qb.tree, "b_")
+    shared = _shared(d, qa.tree, qb.tree)
+    ctes = [c.copy() for c in qa.tree.args["with_"].expressions] + _renamed(qb.tree, "b_", shared)
+    for cte in ctes:   # read by both sides: computed once (DuckDB would otherwise inline it twice)
+        if shared and cte.alias == FIELD_STAGES[-1]:
+            cte.set("materialized", True)
     side_a = _side(d, "decided", qa.rules, "a", outputs_of)
     side_b = _side(d, "b_decided", qb.rules, "b", outputs_of)
     month = cal.date_text(d, cal.beijing_day(d, col("_at", "sa"))).sql(dialect=d.name)
@@ -55,9 +59,22 @@ def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair
     return f"{head}, sa AS ({side_a}), sb AS ({side_b}), cmp AS ({cmp}) {final}"
 
 
-def _renamed(tree: exp.Expression, prefix: str) -> list[exp.Expression]:
-    """The CTEs of `tree`, each name and every reference to one prefixed."""
-    ctes = [c.copy() for c in tree.args["with_"].expressions]
+#: the stages that read and check the fields (query.py): the same text in both queries when both
+#: rulebooks read the same fields in the same order, and then computed once
+FIELD_STAGES = ("raw", "parts", "instants", "typed", "cased")
+
+
+def _shared(d: Dialect, a: exp.Expression, b: exp.Expression) -> set[str]:
+    """The field stages B can take from A: all of them when their text is the same, else none."""
+    text_a = {c.alias: c.this.sql(dialect=d.name) for c in a.args["with_"].expressions if c.alias in FIELD_STAGES}
+    text_b = {c.alias: c.this.sql(dialect=d.name) for c in b.args["with_"].expressions if c.alias in FIELD_STAGES}
+    return set(FIELD_STAGES) if text_a == text_b and len(text_a) == len(FIELD_STAGES) else set()
+
+
+def _renamed(tree: exp.Expression, prefix: str, shared: set[str]) -> list[exp.Expression]:
+    """The CTEs of `tree` but the `shared` ones, each name and every reference to one prefixed
+    (references to a shared one are left to name A's)."""
+    ctes = [c.copy() for c in tree.args["with_"].expressions if c.alias not in shared]
     names = {c.alias for c in ctes}
     for cte in ctes:
         for table in cte.find_all(exp.Table):
