@@ -220,3 +220,37 @@ def test_the_cli_writes_every_changed_case_and_counts_in_json(books: tuple[Path,
     same = invoke("backtest", old, copy, "--cases", path, "--changes", changes)
     assert same.exit_code == 0
     assert all(json.loads(line)["transition"] is None for line in changes.read_text(encoding="utf-8").splitlines())
+
+
+def test_a_rule_sql_cannot_compute_exactly_is_said_and_judged_by_the_python_engine(tmp_path: Path,
+                                                                                   invoke: Any) -> None:
+    from conftest import RULEBOOK_HEAD, rule_yaml
+
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(RULEBOOK_HEAD + rule_yaml("r1", "- order.paid_amount > 100"), encoding="utf-8")
+    new.write_text(RULEBOOK_HEAD + rule_yaml("r1", "- order.paid_amount / 3 > 100"), encoding="utf-8")
+    path = _jsonl(tmp_path / "history.jsonl", _cases(80))
+    result = invoke("backtest", old, new, "--cases", path, "--format", "json", "--lang", "en")
+    assert "E601" in result.stderr and "Python engine" in result.stderr
+    report = json.loads(result.stdout)
+    truth, _, _ = _truth(old, new, path)
+    assert truth.changed_cases > 0 and report["changed_cases"] == truth.changed_cases
+    assert report["per_rule"] == dict(truth.per_rule) and report["rejected"] == truth.rejected
+
+
+def test_rulebooks_reading_other_fields_are_judged_alike(tmp_path: Path) -> None:
+    """NEW reads a field OLD does not: the two queries check their own fields (no shared stages)."""
+    from conftest import RULEBOOK_HEAD, rule_yaml
+
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(RULEBOOK_HEAD + rule_yaml("r1", "- order.paid_amount > 200"), encoding="utf-8")
+    new.write_text(RULEBOOK_HEAD + rule_yaml("r1", "- order.paid_amount > 200\n- aftersale.applied_at < now"),
+                   encoding="utf-8")
+    path = _jsonl(tmp_path / "history.jsonl", _cases(120))
+    result, changes = _run(old, new, path)
+    truth, rows, months = _truth(old, new, path)
+    _assert_same(result, changes, truth, rows, months)
+    assert truth.changed_cases > 0 and truth.undecided_cases > 0
+    from dsl.tools.backtest import Backtest
+
+    assert "b_cased" in (Backtest(load_rulebook(old), load_rulebook(new), None, CLOCK).sql("cases") or "")
