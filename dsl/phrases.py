@@ -365,6 +365,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "backtest.inexact_column": ("column {column!r} holds the amount {field} as a floating-point number, which is not exact: "
                                 "rules that read it cannot decide; export it as DECIMAL or text",
                                 "列 {column!r} 以浮点数保存金额 {field}，不精确：读取它的规则无法判定；请导出为 DECIMAL 或文本"),
+    "backtest.unknown_column": ("column {column!r}: {field} is not a case field; no rule reads it",
+                                "列 {column!r}：{field} 不是案例字段，没有规则读取它"),
     "backtest.needs_duckdb": ("rulebook backtest runs on DuckDB: install it with `pip install duckdb`",
                               "rulebook backtest 在 DuckDB 上运行：请用 `pip install duckdb` 安装"),
     "backtest.in_python": ("these rules are judged by the Python engine for every case (slower, same answers)",

@@ -82,11 +82,13 @@ def test_parquet_values_are_written_as_the_python_engine_reads_them(tmp_path: Pa
         {'paid_amount': 12345678901234567.89::DECIMAL(38, 2), 'signed_at': TIMESTAMPTZ '2026-11-01 14:20:00+08',
          'aftersale_count': 2::BIGINT} AS "order",
         TIMESTAMPTZ '2026-11-03 01:00:00+00' AS "aftersale.applied_at", 'reship' AS "aftersale.type",
-        0.10::DECIMAL(10, 2) AS "shop.auto_refund_policy.max_amount" """)
+        0.10::DECIMAL(10, 2) AS "shop.auto_refund_policy.max_amount", 'x' AS "aftersale.colour", 1 AS "备注" """)
     con = connect()
     con.execute(f"SET TimeZone = '{zone}'")
     source = open_cases(con, str(path), "cases", book.vocabulary)
-    assert source.kind == "parquet" and source.notices == []
+    assert source.kind == "parquet"
+    assert [(what.key, what.args["field"]) for _, what in source.notices] == [
+        ("backtest.unknown_column", "aftersale.colour"), ("backtest.unknown_column", "备注")]
     [(row, doc)] = _docs(con)
     assert row == 1
     assert doc["order"]["paid_amount"] == "12345678901234567.89"

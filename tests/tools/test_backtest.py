@@ -254,3 +254,35 @@ def test_rulebooks_reading_other_fields_are_judged_alike(tmp_path: Path) -> None
     from dsl.tools.backtest import Backtest
 
     assert "b_cased" in (Backtest(load_rulebook(old), load_rulebook(new), None, CLOCK).sql("cases") or "")
+
+
+def _csv(path: Path, docs: list[dict[str, Any]], vocabulary: Any) -> Path:
+    """The cases as a back-office export: one column per field path, lists joined with `,`."""
+    import csv
+
+    leaves = [p for p, f in vocabulary.fields.items() if f.type.kind != "object"]
+
+    def cell(doc: dict[str, Any], p: str) -> str:
+        value: Any = doc
+        for part in p.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return ",".join(value) if isinstance(value, list) else str(value)
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(leaves)
+        writer.writerows([cell(d, p) for p in leaves] for d in docs)
+    return path
+
+
+def test_csv_backtest_reads_the_file_as_the_python_reader_does(books: tuple[Path, Path], tmp_path: Path) -> None:
+    old, new = books
+    path = _csv(tmp_path / "history.csv", _cases(150, seed=9), load_rulebook(old).vocabulary)
+    result, changes = _run(old, new, path)
+    truth, rows, months = _truth(old, new, path)
+    _assert_same(result, changes, truth, rows, months)
+    assert truth.changed_cases > 5 and truth.undecided_cases > 0

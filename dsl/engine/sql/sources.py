@@ -149,11 +149,22 @@ class _Writer:
     def __init__(self, vocabulary: Any, path: str, notices: list[tuple[str, Phrase]]):
         self.fields = vocabulary.fields if vocabulary is not None else {}
         self.path, self.notices = path, notices
+        self.unknown: list[str] = []
+
+    def _known(self, at: str, column: str) -> None:
+        """Say once a column (or struct field) that names no case field: every rule ignores it."""
+        if not self.fields or at in self.fields or any(p.startswith(at + ".") for p in self.fields):
+            return
+        if any(at.startswith(u + ".") for u in self.unknown):
+            return
+        self.unknown.append(at)
+        self.notices.append((f"{self.path}: {column}", Phrase("backtest.unknown_column", column=column, field=at)))
 
     def struct(self, tree: dict[str, Any], prefix: str) -> str:
         parts = []
         for key, node in tree.items():
             at = f"{prefix}.{key}" if prefix else key
+            self._known(at, node[0] if isinstance(node, tuple) else at)
             value = self.struct(node, at) if isinstance(node, dict) else self.value(_ident(node[0]), node[1], at, node[0])
             parts.append(f"{_ident(key)} := {value}")
         return f"struct_pack({', '.join(parts)})"
@@ -162,6 +173,8 @@ class _Writer:
         kind = self._kind(at)
         tid = typ.id
         if tid == "struct":
+            for k, _ in typ.children:
+                self._known(f"{at}.{k}", column)
             inner = ", ".join(f"{_ident(k)} := {self.value(f'struct_extract({expr}, {_string(k)})', t, f'{at}.{k}', column)}"
                               for k, t in typ.children)
             return f"CASE WHEN {expr} IS NULL THEN NULL ELSE struct_pack({inner}) END"
