@@ -15,6 +15,7 @@ does, and counted with the rest.
 """
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,8 @@ from dsl.limits import MAX_KEPT_REJECTIONS
 from dsl.tools.backtestsql import Pair, statement
 from dsl.tools.diff import Decision, changed, decision_of, label
 
+#: DuckDB's working memory for a backtest (measured: 1M cases, 14 rules, peak RSS about 1.1 GB)
+MEMORY_LIMIT = "1GB"
 TRANSITIONS = ("matched", "unmatched", "action", "deadline_earlier", "deadline_later", "deadline_added",
                "deadline_removed", "outputs", "into_error", "out_of_error")
 
@@ -267,10 +270,15 @@ def backtest_files(old: CompiledRulebook, new: CompiledRulebook, files: tuple[st
     result.added = [i for i in ids_new if i not in ids_old]
     result.removed = [i for i in ids_old if i not in ids_new]
     bt = Backtest(old, new, at, clock, lang)
-    con = connect()
-    for name in files:
-        source = open_cases(con, name, "cases", old.vocabulary, lang)
-        result.notices += source.notices
-        bt.diagnostics = []
-        bt.run(con, source, result, on_change)
+    with tempfile.TemporaryDirectory(prefix="rulebook-backtest-") as spill:
+        con = connect()
+        # both rulebooks' rows of a whole history do not fit in memory: DuckDB spills to a folder of ours
+        con.execute("SET temp_directory = '" + spill.replace("'", "''") + "'")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        for name in files:
+            source = open_cases(con, name, "cases", old.vocabulary, lang)
+            result.notices += source.notices
+            bt.diagnostics = []
+            bt.run(con, source, result, on_change)
+        con.close()
     return result, bt.diagnostics
