@@ -286,3 +286,15 @@ def test_csv_backtest_reads_the_file_as_the_python_reader_does(books: tuple[Path
     truth, rows, months = _truth(old, new, path)
     _assert_same(result, changes, truth, rows, months)
     assert truth.changed_cases > 5 and truth.undecided_cases > 0
+
+
+def test_at_judges_every_case_at_one_moment(books: tuple[Path, Path], tmp_path: Path) -> None:
+    old, new = books
+    path = _jsonl(tmp_path / "history.jsonl", _cases(100, seed=4))
+    at = datetime(2026, 11, 8, 9, 0, tzinfo=SHANGHAI)
+    result, _ = backtest_files(load_rulebook(old), load_rulebook(new), (str(path),), at, CLOCK, "en")
+    a, b = load_rulebook(old), load_rulebook(new)
+    truth = diff_decisions(a, b, read_cases(str(path), a.vocabulary), at=at, lang="en")
+    assert (result.judged, result.changed_cases, result.undecided_cases) == \
+        (truth.compared, truth.changed_cases, truth.undecided_cases)
+    assert dict(result.per_rule) == dict(truth.per_rule) and list(result.months) == ["2026-11"]
