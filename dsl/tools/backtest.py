@@ -135,13 +135,15 @@ class Backtest:
         self.diagnostics += query.diagnostics
         return query
 
-    def sql(self, view: str) -> str | None:
-        """The statement over `view` (None: a rule without an exact SQL form, in `diagnostics`)."""
+    def sql(self, view: str, dirty: bool = True) -> str | None:
+        """The statement over `view` (None: a rule without an exact SQL form, in `diagnostics`);
+        `dirty`: say which cases have unknown or repeated keys (only JSON Lines need it: the
+        Python reader refuses a repeated key)."""
         qa, qb = self._query(self.old, view), self._query(self.new, view)
         if self.diagnostics:
             return None
         pairs = _pairs(qa.rules, qb.rules)
-        return statement(self.d, qa, qb, pairs, self._outputs_of)
+        return statement(self.d, qa, qb, pairs, self._outputs_of, dirty=dirty)
 
     def _outputs_of(self, side: str, names: RuleColumns) -> list[tuple[str | None, list[str]]]:
         book = self.old if side == "a" else self.new
@@ -152,7 +154,7 @@ class Backtest:
             on_change: Callable[[Change], None] | None = None) -> None:
         """Judge the cases of `source`, adding to `result`; `on_change` gets every changed or
         undecidable case and rule (from DuckDB, then from the Python engine's share)."""
-        text = self.sql(source.name)
+        text = self.sql(source.name, dirty=source.kind == "jsonl")
         if text is None:    # a rule without an exact SQL form (said by the caller): the Python engine judges all
             from dsl.tools.backtestpy import judge_in_python
 

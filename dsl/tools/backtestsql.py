@@ -35,7 +35,8 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair], outputs_of: OutputsOf) -> str:
+def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair], outputs_of: OutputsOf,
+              dirty: bool = True, materialize: bool = True) -> str:
     """One row per case: `_row, _source, _reject, _suspect, _id, _fatal, _dirty, _month,
     _changes` (a list of {rule, kind, la, lb, da, db, und} for the rules that change or that
     a side cannot decide), `_changed`, `_undecided`."""
@@ -43,10 +44,10 @@ def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair
     shared = _shared(d, qa.tree, qb.tree)
     ctes = [c.copy() for c in qa.tree.args["with_"].expressions] + _renamed(qb.tree, "b_", shared)
     for cte in ctes:   # read by both sides: computed once (DuckDB would otherwise inline it twice)
-        if shared and cte.alias == FIELD_STAGES[-1]:
+        if shared and materialize and cte.alias == FIELD_STAGES[-1]:
             cte.set("materialized", True)
-    side_a = _side(d, "decided", qa.rules, "a", outputs_of)
-    side_b = _side(d, "b_decided", qb.rules, "b", outputs_of)
+    side_a = _side(d, "decided", qa.rules, "a", outputs_of, dirty)
+    side_b = _side(d, "b_decided", qb.rules, "b", outputs_of, dirty)
     month = cal.date_text(d, cal.beijing_day(d, col("_at", "sa"))).sql(dialect=d.name)
     items = ", ".join(_item(p, qa.rules, qb.rules) for p in pairs)
     changes = f"list_filter([{items}], lambda c: c.kind IS NOT NULL OR c.und IS NOT NULL)" if pairs else \
@@ -84,9 +85,9 @@ def _renamed(tree: exp.Expression, prefix: str, shared: set[str]) -> list[exp.Ex
     return ctes
 
 
-def _side(d: Dialect, table: str, rules: list[RuleColumns], side: str, outputs_of: OutputsOf) -> str:
+def _side(d: Dialect, table: str, rules: list[RuleColumns], side: str, outputs_of: OutputsOf, dirty: bool) -> str:
     """The keys and, per rule `k`, `L<k>` (label), `D<k>` (deadline) and `O<k>` (outputs)."""
-    parts = ["_row", "_source", "_reject", "_suspect", "_id", "_at", "_fatal", "_dirty"]
+    parts = ["_row", "_source", "_reject", "_suspect", "_id", "_at", "_fatal", "_dirty" if dirty else "FALSE AS _dirty"]
     for k, r in enumerate(rules):
         label = (f"CASE WHEN {r.matched} IS NULL OR {r.error} IS NOT NULL THEN 'error' WHEN {r.matched} "
                  f"THEN coalesce({r.action}, 'match') ELSE 'no match' END")
