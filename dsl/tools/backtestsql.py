@@ -43,9 +43,8 @@ def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair
     assert qa.tree is not None and qb.tree is not None
     shared = _shared(d, qa.tree, qb.tree)
     ctes = [c.copy() for c in qa.tree.args["with_"].expressions] + _renamed(qb.tree, "b_", shared)
-    for cte in ctes:   # read by both sides: computed once (DuckDB would otherwise inline it twice)
-        if shared and materialize and cte.alias == FIELD_STAGES[-1]:
-            cte.set("materialized", True)
+    if shared and materialize:
+        ctes = _slimmed(ctes, dirty)
     side_a = _side(d, "decided", qa.rules, "a", outputs_of, dirty)
     side_b = _side(d, "b_decided", qb.rules, "b", outputs_of, dirty)
     month = cal.date_text(d, cal.beijing_day(d, col("_at", "sa"))).sql(dialect=d.name)
@@ -70,6 +69,27 @@ def _shared(d: Dialect, a: exp.Expression, b: exp.Expression) -> set[str]:
     text_a = {c.alias: c.this.sql(dialect=d.name) for c in a.args["with_"].expressions if c.alias in FIELD_STAGES}
     text_b = {c.alias: c.this.sql(dialect=d.name) for c in b.args["with_"].expressions if c.alias in FIELD_STAGES}
     return set(FIELD_STAGES) if text_a == text_b and len(text_a) == len(FIELD_STAGES) else set()
+
+
+def _slimmed(ctes: list[exp.Expression], dirty: bool) -> list[exp.Expression]:
+    """The CTEs with the shared field stages computed once: `cased_slim`, materialized, holds
+    only the columns the rules' stages read (not the documents, nor the raw kinds and texts
+    of every field: a million cases of those did not fit in 1 GB), and both sides read it.
+    Without `dirty` the flag is FALSE, so DuckDB leaves out the checks of unknown keys."""
+    last = FIELD_STAGES[-1]
+    later = [c for c in ctes if c.alias not in FIELD_STAGES]
+    defined = {e.alias for c in later for e in c.this.expressions if isinstance(e, exp.Alias)}
+    needed = sorted({c.name for cte in later for c in cte.find_all(exp.Column)} - defined)
+    for cte in later:
+        for table in cte.find_all(exp.Table):
+            if table.name == last and not table.args.get("db"):
+                table.set("this", exp.to_identifier(f"{last}_slim"))
+    columns = [exp.column(n, quoted=True) if dirty or n != "_dirty" else exp.alias_(exp.false(), n, quoted=True)
+               for n in needed]
+    slim = exp.CTE(this=exp.select(*columns).from_(last),
+                   alias=exp.TableAlias(this=exp.to_identifier(f"{last}_slim")), materialized=True)
+    at = [c.alias for c in ctes].index(last) + 1
+    return ctes[:at] + [slim] + ctes[at:]
 
 
 def _renamed(tree: exp.Expression, prefix: str, shared: set[str]) -> list[exp.Expression]:
