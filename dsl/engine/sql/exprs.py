@@ -25,7 +25,7 @@ from sqlglot import exp
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import (COMPARE, add, and_, case, cast, coalesce, if_, in_list, is_null, mul, not_,
                                   not_null, or_, par, sub)
-from dsl.engine.sql.dialect import BIGINT, INT128, Dialect, lit
+from dsl.engine.sql.dialect import BIGINT, INT128, Dialect, fn, lit
 from dsl.diagnostics import Phrase
 from dsl.lang import ir
 
@@ -138,12 +138,13 @@ class ExprSql:
         self.fields = fields
         self.now = now
         self.layers = layers
-        self._memo: dict[ir.Node, tuple[int, Sv]] = {}
+        self._memo: dict[tuple[ir.Node, str], tuple[int, Sv]] = {}
         self._verdicts: dict[tuple[str, Sv], exp.Expression] = {}
 
     def bound(self, node: ir.Node) -> tuple[int, Sv]:
         """The node's height and its value as columns (computed once per distinct node)."""
-        hit = self._memo.get(node)
+        key = (node, repr(node))      # Const(True) == Const(1) == Const(Decimal("1.00")): the repr tells them apart
+        hit = self._memo.get(key)
         if hit is not None:
             return hit
         sv = self.node(node)
@@ -154,7 +155,7 @@ class ExprSql:
                     b(height, sv.und, "u") if sv.may_hang else sv.und,
                     b(height, sv.probs, "p") if sv.may_hang and sv.probs is not None else sv.probs,
                     b(height, sv.mask, "m") if sv.mask is not None else None)
-        self._memo[node] = (height, sv)
+        self._memo[key] = (height, sv)
         return height, sv
 
     def sub(self, node: ir.Node) -> Sv:
@@ -392,9 +393,11 @@ class ExprSql:
             kinds = {a.kind for a in args} - {"null"}
             kind = "money" if "money" in kinds else (next(iter(kinds)) if kinds else "null")
             values = [a.val for a in args]
+            # least/greatest skip nulls as `min`/`max` do (DuckDB, Spark); sqlglot's exp.Least
+            # renders for DuckDB as null when any argument is null, so they are written as named
             value = {"coalesce": lambda: coalesce(*values),
-                     "min": lambda: exp.Least(this=values[0], expressions=values[1:]) if len(values) > 1 else values[0],
-                     "max": lambda: exp.Greatest(this=values[0], expressions=values[1:]) if len(values) > 1 else values[0],
+                     "min": lambda: fn("least", *values) if len(values) > 1 else values[0],
+                     "max": lambda: fn("greatest", *values) if len(values) > 1 else values[0],
                      }[name]()
             return self.null_safe(kind, args, value)
         if name == "is_null":

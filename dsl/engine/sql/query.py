@@ -250,7 +250,7 @@ class QueryBuilder:
                             if x is not None])
         fatal = case([(is_null(col("_doc")), lit("json")),
                       (not_(eq(self.d.at_index(col("_k"), lit(1)), lit("OBJECT"))), lit("not_object")),
-                      (not_(eq(self._kind(index, "order"), lit("OBJECT"))), lit("order"))], exp.Null())
+                      (not_(coalesce(eq(self._kind(index, "order"), lit("OBJECT")), exp.false())), lit("order"))], exp.Null())
         last = [exp.Star(), _alias(case_id, "_id", quoted=True), _alias(moment, "_at", quoted=True),
                 _alias(fatal, "_fatal", quoted=True),
                 _alias(or_(self._unknown_keys(index), *bad_any), "_dirty", quoted=True)]
