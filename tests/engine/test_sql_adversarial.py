@@ -180,3 +180,124 @@ def test_min_and_max_skip_nulls_as_the_python_engine_does(tmp_path: Path) -> Non
              _with("order.signed_at", "null", json.loads(_with("order.paid_at", "null"))),
              _with("order.refunded_amount", '"x"'), _with("order.aftersale_count", "null"), to_json_text(BASE)]
     assert _differences(book, lines) == []
+
+
+# -- rules and the written output --------------------------------------------------------------
+
+RULES = """\
+  - id: versioned
+    name: {zh: 规则, en: Rule}
+    source: {seed: s.txt}
+    action:
+      - if: aftersale.reason == 'dislike'
+        then: reject
+      - if: order.paid_amount > 100
+        then: approve
+      - else: review
+    versions_by: order.paid_at
+    deadline: aftersale.applied_at + params.window
+    outputs: {at: order.signed_at, cnt: order.aftersale_count}
+    versions:
+      - version: v1
+        until: 2023-09-13T00:00:00+08:00
+        when: [order.domestic]
+      - version: v2
+        from: 2023-09-13T00:00:00+08:00
+        until: 2026-10-30T00:00:00+08:00
+        when: [buyer.credit_good or order.domestic]
+        action: v2act
+        outputs: {at: aftersale.applied_at, k: order.status}
+      - version: v3
+        from: 2026-11-01T00:00:00+08:00
+        when: [order.aftersale_count < 3]
+        deadline: order.signed_at + 7d
+  - id: alt
+    name: {zh: 规则, en: Rule}
+    source: {seed: s.txt}
+    when: [order.status == 'shipped']
+    action:
+      - if: buyer.credit_good
+        then: fast
+      - if: order.paid_amount > 100 and order.domestic
+        then: mid
+      - if: is_null(order.signed_at)
+        then: nosign
+      - else: slow
+    deadline: "if order.domestic then aftersale.applied_at + 1d else order.signed_at - 30d"
+  - id: due
+    name: {zh: 规则, en: Rule}
+    source: {seed: s.txt}
+    when: [not order.special_goods]
+    action: x
+    deadline: "max(aftersale.applied_at, order.paid_at) + 0s"
+    outputs:
+      s: order.status
+      t: "if buyer.credit_good then null else order.signed_at"
+      b: order.domestic and buyer.credit_good
+      d: date(order.paid_at)
+  - id: never
+    name: {zh: 规则, en: Rule}
+    source: {seed: s.txt}
+    when: [order.aftersale_count > 1000]
+    action: [{if: order.paid_amount > 100, then: a}, {else: b}]
+    deadline: order.signed_at + 1d
+    outputs: {v: order.signed_at}
+"""
+
+
+def _random_cases(count: int, seed: int) -> list[dict[str, Any]]:
+    from test_order_independence import VALUES, spoiled
+
+    values = {**VALUES, "order.paid_at": VALUES["order.paid_at"] + [
+        "2023-09-13T00:00:00+08:00", "2023-09-12T23:59:59.999999+08:00", "2023-09-12T16:00:00Z", "0001-01-01T00:00"],
+              "aftersale.applied_at": VALUES["aftersale.applied_at"] + ["0001-01-01T00:00", "9999-12-31T23:59:59"]}
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        changes = rng.sample(sorted(values), rng.randrange(0, 6))
+        case = spoiled([])
+        for path in changes:
+            *parents, key = path.split(".")
+            node = case
+            for name in parents:
+                node = node.setdefault(name, {})
+            node[key] = rng.choice(values[path])
+        cases.append(case)
+    return cases
+
+
+def test_versions_alternatives_deadlines_and_outputs_are_decided_alike(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULEBOOK_HEAD + RULES, encoding="utf-8")
+    book = load_rulebook(path)
+    lines = [to_json_text(c) for c in _random_cases(300, 5)]
+    assert _differences(book, lines) == []
+    assert _differences(book, lines, at=None) == []
+
+
+def test_eval_on_duckdb_writes_the_python_engines_bytes(invoke: Any, tmp_path: Path) -> None:
+    """A null boolean output (`null and true`) was written `false` (exprs.py `json_text`);
+    ids JSON escapes, platforms, cases without `now`, versions, equal deadlines."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULEBOOK_HEAD + RULES, encoding="utf-8")
+    rng = random.Random(11)
+    ids: list[Any] = ["é", "中文", "a/b", "a\\b", 'a"b', "a\u2028b", "a\x7fb", "", " ", 12, 1.5, None, True, "a\tb", "😀"]
+    lines = []
+    for case in _random_cases(200, 7):
+        pick = rng.randrange(len(ids) + 4)
+        if pick < len(ids):
+            if ids[pick] is None:
+                case.pop("id", None)
+            else:
+                case["id"] = ids[pick]
+        if rng.random() < 0.1:
+            case["platform"] = rng.choice(["demo", "douyin", "", " demo "])
+        lines.append(json.dumps(case, ensure_ascii=rng.random() < 0.3))
+    lines.append(_with("order.domestic", "null", json.loads(_with("buyer.credit_good", "true"))))
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    command = ["eval", "-r", path, cases, "--format", "jsonl", "--no-explain", "--at", "2026-11-06T09:00"]
+    python = invoke(*command)
+    duckdb = invoke(*command, "--engine", "duckdb")
+    assert '"b": null' in python.stdout
+    assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)

@@ -432,8 +432,9 @@ def json_text(d: Dialect, sv: Sv) -> exp.Expression:
     match sv.kind:
         case "null":
             return lit("null")
-        case "bool":
-            text = case([(value, lit("true"))], lit("false"))
+        case "bool":     # null stays null (`x and y` of a null x and a true y)
+            text = case([(exp.Is(this=par(value), expression=exp.true()), lit("true")),
+                         (exp.Is(this=par(value), expression=exp.false()), lit("false"))])
         case "int":
             text = cast(value, "VARCHAR")
         case "timestamp":
