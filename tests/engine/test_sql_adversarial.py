@@ -301,3 +301,32 @@ def test_eval_on_duckdb_writes_the_python_engines_bytes(invoke: Any, tmp_path: P
     duckdb = invoke(*command, "--engine", "duckdb")
     assert '"b": null' in python.stdout
     assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
+
+
+def test_text_outputs_and_times_are_written_as_json_dumps_writes_them(invoke: Any, tmp_path: Path) -> None:
+    """DuckDB's to_json wrote `\\u001F` where json.dumps writes `\\u001f` (dialect.py
+    `json_string`); text of every control character, times with fractions, years 1 and 9999."""
+    path = tmp_path / "out.yaml"
+    path.write_text(RULEBOOK_HEAD + rule_yaml("o", "- \"order.id != 'x'\"", (
+        "deadline: aftersale.applied_at - 1h\noutputs:\n  c: order.category\n  t: order.signed_at\n"
+        "  d: date(order.signed_at)\n  i: order.aftersale_count - 5\n  e: order.status\n"
+        "  dd: days_between(order.signed_at, aftersale.applied_at)\n  dn: date(order.signed_at) - 3\n")), encoding="utf-8")
+    texts = ["a\"b", "a\\b", "\\u001F\x1f", "\\\\\x1b\\", *(chr(c) for c in range(0x20)), "\u2028\u2029", "é😀", "\x7f",
+             "</script>", "", " ", "\ufeff", "a/b"]
+    stamps = ["2026-11-01T14:20:00.5+08:00", "2026-11-01T14:20:00.000001Z", "0001-01-01T00:00", "0001-01-01T10:00+01:00",
+              "9999-12-31T23:59:59.999999", "2026-11-01T14:20:00.1234567", "2026-11-01", "1969-12-31T23:59:59.5Z",
+              "1900-03-01T00:00", "2000-02-29T23:59:59.999999-12:00"]
+    lines = []
+    for i, text in enumerate(texts):
+        case = copy.deepcopy(BASE)
+        case["id"] = f"c{i}"
+        case["order"].update(category=text, signed_at=stamps[i % len(stamps)], aftersale_count=[0, 10 ** 15, 7][i % 3])
+        case["aftersale"]["applied_at"] = stamps[i * 7 % len(stamps)]
+        lines.append(json.dumps(case, ensure_ascii=bool(i % 2)))
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    command = ["eval", "-r", path, cases, "--format", "jsonl", "--no-explain", "--at", "2026-11-06T09:00"]
+    python = invoke(*command)
+    duckdb = invoke(*command, "--engine", "duckdb")
+    assert "\\u001f" in python.stdout
+    assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
