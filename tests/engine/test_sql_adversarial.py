@@ -330,3 +330,21 @@ def test_text_outputs_and_times_are_written_as_json_dumps_writes_them(invoke: An
     duckdb = invoke(*command, "--engine", "duckdb")
     assert "\\u001f" in python.stdout
     assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
+
+
+def test_null_in_a_list_of_fields_is_null(tmp_path: Path) -> None:
+    """`order.category not in [order.status, 'x']` with a null category is null in the Python
+    engine (semantics.strict) and does not hold; SQL's `coalesce(item = x, false)` made it
+    true, a match (exprs.py `member`)."""
+    head = RULEBOOK_HEAD.replace("rules:\n", "  none: []\n  some: ['x', apparel]\nrules:\n")
+    rules = ["order.category not in [order.status, 'x']", "not (order.category in [order.status, 'x'])",
+             "is_null(order.category in [order.status])", "order.category in [order.status, 'x']",
+             "order.category not in shop.services", "is_null(order.category in shop.services)",
+             "order.category not in ['a', 'b']", "order.status in [order.category, null]",
+             "order.status not in [order.category]", "'x' not in [order.category]", "order.category not in params.none",
+             "is_null(order.category in params.none)", "order.category not in params.some"]
+    book = _book(tmp_path, rules, head)
+    lines = [_with("order.category", v) for v in ["null", '"x"', '"shipped"', "1"]]
+    lines += [_with("shop.services", v) for v in ["null", "[]", '["apparel"]', "[1]", "[null]", '["apparel", null]']]
+    lines += [_with("order.status", v) for v in ["null", '"bad"']]
+    assert _differences(book, lines) == []

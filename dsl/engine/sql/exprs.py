@@ -344,12 +344,13 @@ class ExprSql:
 
     def member(self, node: ir.Node, a: Sv, right: ir.Node, b: Sv) -> exp.Expression:
         match right:
-            case ir.Const(value=items):
+            case ir.Const(value=items):     # `null in [...]` is null (semantics.strict), also for []
                 values = b.val.expressions if isinstance(b.val, exp.Array) else []
-                return in_list(a.val, values) if values else exp.false()
+                return in_list(a.val, values) if values else if_(not_null(a.val), exp.false())
             case ir.ListOf():
                 items = b.val.expressions if isinstance(b.val, exp.Array) else []
-                return or_(*[coalesce(exp.EQ(this=par(i), expression=par(a.val)), exp.false()) for i in items])
+                return if_(not_null(a.val),
+                           or_(*[coalesce(exp.EQ(this=par(i), expression=par(a.val)), exp.false()) for i in items]))
         return self.d.contains(b.val, a.val)
 
     def arith(self, node: ir.Arith) -> Sv:
