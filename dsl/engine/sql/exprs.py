@@ -133,9 +133,11 @@ class ExprSql:
     """Compiles IR nodes for one dialect; `fields` maps a path to its columns, `now` is the
     moment of evaluation (epoch microseconds). Each node's parts become columns of `layers`."""
 
-    def __init__(self, d: Dialect, fields: Callable[[str], FieldRef], now: exp.Expression, layers: Layers):
+    def __init__(self, d: Dialect, fields: Callable[[str], FieldRef], now: exp.Expression, layers: Layers,
+                 decimals: Callable[[str], int] = lambda path: 2):
         self.d = d
         self.fields = fields
+        self.decimals = decimals      # a money field's decimals (the scale of its DECIMAL column)
         self.now = now
         self.layers = layers
         self._memo: dict[tuple[ir.Node, str], tuple[int, Sv]] = {}
@@ -225,7 +227,9 @@ class ExprSql:
             case ir.Neg(operand=operand):
                 x = self.sub(operand)
                 value = exp.Neg(this=par(x.val))
-                return self.strict(node, x.kind, [x], value, cal.in_duration_range if x.kind == "duration" else None)
+                fits = _small(x.val, 10 ** (_DECIMAL_DIGITS - self.scale(node))) if x.kind == "money" else None
+                return self.strict(node, x.kind, [x], value, cal.in_duration_range if x.kind == "duration" else None,
+                                   fits=fits)
             case ir.CalendarDay(operand=operand, of=of):
                 x = self.sub(operand)
                 value = cal.beijing_day(self.d, x.val) if of == "timestamp" else x.val
@@ -234,7 +238,8 @@ class ExprSql:
                 x = self.sub(operand)
                 return replace(x, kind="money" if x.kind in ("int", "money", "null") else x.kind)
             case ir.If(test=test, then=then, orelse=orelse):
-                return self.if_(self.sub(test), self.sub(then), self.sub(orelse))
+                then_sv, else_sv = self.common_scale([then, orelse], [self.sub(then), self.sub(orelse)])
+                return self.if_(self.sub(test), then_sv, else_sv)
             case ir.Call():
                 return self.call(node)
             case ir.ListOf(items=items):
@@ -384,13 +389,47 @@ class ExprSql:
                 kind = "money" if "money" in kinds else (known or "int")
                 build = {"+": add, "-": sub, "*": mul}[op]
                 fits = and_(_small(a.val, _MAX_FACTOR), _small(b.val, _MAX_FACTOR)) if op == "*" else None
+                if kind == "money":    # Python's decimals round a result past 28 significant digits
+                    exact = _small(build(a.val, b.val), 10 ** (_DECIMAL_DIGITS - self.scale(node)))
+                    fits = case([(fits, exact)], exp.false()) if fits is not None else exact
                 return self.strict(node, kind, [a, b], build(a.val, b.val), fits=fits)
         raise Unsupported(node, "node")
+
+    def scale(self, node: ir.Node) -> int:
+        """The decimals of a number's SQL type (DECIMAL(38, scale)), as DuckDB types it."""
+        match node:
+            case ir.Const(value=Decimal() as value):
+                exponent = value.as_tuple().exponent
+                return max(0, -exponent) if isinstance(exponent, int) else 0
+            case ir.Field(path=path, kind="money"):
+                return self.decimals(path)
+            case ir.Arith(fn="num", op="*", left=left, right=right):
+                return self.scale(left) + self.scale(right)
+            case ir.Arith(fn="num", left=left, right=right):
+                return max(self.scale(left), self.scale(right))
+            case ir.Neg(operand=x) | ir.ToMoney(operand=x):
+                return self.scale(x)
+            case ir.If(then=then, orelse=orelse):
+                return max(self.scale(then), self.scale(orelse))
+            case ir.Call(name="coalesce" | "min" | "max", args=args):
+                return max((self.scale(a) for a in args), default=0)
+        return 0
+
+    def common_scale(self, nodes: list[ir.Node], parts: list[Sv]) -> list[Sv]:
+        """Numbers that one value may be (if/else, coalesce, min, max) cast to one DECIMAL type:
+        DuckDB types DECIMAL(38, 2) and DECIMAL(38, 4) together as DECIMAL(38, 2) (and an
+        amount with a whole number as DECIMAL(38, 0)), rounding 0.0015 to 0.00."""
+        if not any(p.kind == "money" for p in parts):
+            return parts
+        scale = max(self.scale(n) for n in nodes)
+        typ = exp.DataType.build(f"DECIMAL(38, {scale})")
+        return [replace(p, val=cast(p.val, typ)) if p.kind in ("money", "int") else p for p in parts]
 
     def call(self, node: ir.Call) -> Sv:
         args = [self.sub(a) for a in node.args]
         name = node.name
         if name in ("coalesce", "min", "max"):
+            args = self.common_scale(list(node.args), args)
             kinds = {a.kind for a in args} - {"null"}
             kind = "money" if "money" in kinds else (next(iter(kinds)) if kinds else "null")
             values = [a.val for a in args]
@@ -417,6 +456,9 @@ class ExprSql:
 # The largest factor of a product computed in SQL: two of them multiply within DECIMAL(38, 8)
 # (and within the 28 significant digits Python's decimals keep); beyond, undecided
 _MAX_FACTOR: Final = 10 ** 14
+# The significant digits of Python's decimal context: an amount computed past them is rounded
+# there and exact here, so such a result is undecided (a sum of 30-digit amounts, say)
+_DECIMAL_DIGITS: Final = 28
 
 
 def _small(value: exp.Expression, limit: int) -> exp.Expression:

@@ -107,7 +107,8 @@ class QueryBuilder:
         index = {p: i for i, p in enumerate(paths)}
         refs = {p: FieldRef(col(f"v{i}"), col(f"b{i}"), col(f"p{i}")) for p, i in index.items()}
         self.layers = Layers()
-        gen = ExprSql(self.d, lambda path: refs[path], col("_at"), self.layers)
+        gen = ExprSql(self.d, lambda path: refs[path], col("_at"), self.layers,
+                      lambda path: self.vocabulary.fields[path].decimals)
         query = CompiledQuery(self.d, None)
         selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_fatal"), col("_dirty"),
                                                                        col("_doc"), col(self.doc_column)]
