@@ -385,3 +385,46 @@ def test_an_amount_computed_past_28_digits_is_not_decided_on_sqls_exact_value(tm
     assert _differences(book, lines, far=("order.paid_amount", "order.paid_amount, order.refunded_amount")) == []
     decided = SqlRulebook(book).decide_many([(lines[3], AT)])[0]
     assert all(d[0] is not None for d in decided.decisions)      # small amounts are decided
+
+
+EXPRESSIONS = [
+    "not (order.domestic and buyer.credit_good)", "not order.domestic and buyer.credit_good",
+    "not (order.domestic or buyer.credit_good)", "(order.paid_amount > 100) == (order.aftersale_count > 2)",
+    "(order.paid_amount > 100) != order.domestic", "-order.paid_amount < -100", "-(order.paid_amount - 300) > 0",
+    "- -order.paid_amount > 100", "order.paid_amount - -5.00 > 200", "order.paid_amount * -1 < -150",
+    "-order.aftersale_count == 0", "0 - order.aftersale_count < 0", "-params.neg > 0", "order.paid_amount > -params.neg",
+    "-params.negi == 3", "order.aftersale_count - params.negi > 2", "-order.aftersale_count - -1 == 1",
+    "not order.domestic == false", "(not order.domestic) == false", "not (order.paid_amount > 100) or buyer.credit_good",
+    "is_null(order.signed_at) == false", "not is_null(order.signed_at) == true",
+    "(order.domestic and buyer.credit_good) == (order.domestic or buyer.credit_good)",
+    "order.paid_amount - 100 - 50 > 40", "order.paid_amount - (100 - 50) > 140", "order.aftersale_count - 1 - 1 == -2",
+    "(order.status in ['shipped']) == (order.domestic)", "not order.status in ['shipped']",
+    "not 'fast_refund' in shop.services", "-(if order.domestic then 1 else 2) == -1",
+    "is_null(order.paid_amount) or order.paid_amount > 100", "order.paid_amount == null", "order.paid_amount != null",
+    "(if order.domestic then order.paid_amount else order.refunded_amount) > 100",
+    "(if buyer.credit_good then null else 5) == 5", "(if is_null(order.paid_amount) then true else order.paid_amount > 100)",
+    "if order.domestic then buyer.credit_good else not buyer.credit_good",
+    "if order.paid_amount > 100 then order.domestic else false",
+    "coalesce(order.paid_amount, order.refunded_amount, 0) > 100",
+    "coalesce(order.signed_at, order.paid_at) < aftersale.applied_at",
+    "min(order.paid_amount, order.refunded_amount) < 100", "max(order.paid_amount, order.refunded_amount, 150) > 150",
+    "max(order.signed_at, order.paid_at) > order.paid_at", "min(order.signed_at, now) < now",
+    "aftersale.reason in [aftersale.reason, 'dislike']", "order.status in shop.services",
+    "days_between(aftersale.applied_at, order.signed_at) < -3", "date(aftersale.applied_at) == date(now)",
+    "aftersale.applied_at - order.signed_at <= 3d", "order.signed_at + days(order.aftersale_count) < now",
+    "-(now - aftersale.applied_at) < 0s", "len(shop.services) > order.aftersale_count",
+    "order.paid_amount * order.aftersale_count > 100", "(order.paid_amount - order.refunded_amount) * 2 > 300",
+    "order.aftersale_count * 1h < 2h", "date(order.signed_at) + 7 >= date(now)", "order.paid_amount == 199.001",
+    "(order.domestic or order.special_goods) and (buyer.credit_good or not order.domestic)",
+    "is_null(if order.domestic then order.signed_at else null)",
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_many_expressions_over_cases_with_bad_values_decide_alike(tmp_path: Path, seed: int) -> None:
+    """Operator precedence (unary minus, not, ==, is null), three-valued logic with undecided
+    values, if with an undecided test, coalesce/min/max, lists, dates and durations."""
+    head = RULEBOOK_HEAD.replace("rules:\n", "  neg: -5.00\n  negi: -3\nrules:\n")
+    book = _book(tmp_path, EXPRESSIONS, head)
+    lines = [to_json_text(c) for c in _random_cases(150, seed)]
+    assert _differences(book, lines) == []
