@@ -127,13 +127,18 @@ def test_timestamps_of_every_form_are_read_as_the_python_engine_reads_them(tmp_p
     assert _differences(book, lines) == []
 
 
-def test_a_case_without_an_order_is_not_a_case(tmp_path: Path) -> None:
+def test_a_case_without_an_order_is_not_a_case(tmp_path: Path, invoke: Any) -> None:
     """`{}` and `{"id": "a"}` have no `order`: the Python engine rejects them (E401); DuckDB read
     the absent key's kind as NULL and decided every rule (query.py `_fatal`)."""
     book = _book(tmp_path, ["is_null(order.paid_amount)", "not order.domestic"])
     lines = ["{}", '{"id": "a"}', '{"order": null}', '{"order": []}', '{"id": "b", "order": {}}',
              '{"now": "2026-11-04T21:30:00+08:00", "order": {"status": "shipped"}}', "[]", '"x"']
     assert _differences(book, lines) == []
+    path = tmp_path / "lines.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    command = ["eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain", "--at", "2026-11-05T09:00"]
+    python, duckdb = invoke(*command), invoke(*command, "--engine", "duckdb")
+    assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
 
 
 def test_objects_lists_enums_and_flags_that_are_not_what_the_field_takes(tmp_path: Path) -> None:
