@@ -105,7 +105,17 @@ class DuckDB(Dialect):
         return fn("strftime", fn("make_timestamp", exp.Cast(this=local_us, to=BIGINT)), lit("%Y-%m-%dT%H:%M:%S"))
 
     def json_string(self, text: exp.Expression) -> exp.Expression:
-        return exp.Cast(this=fn("to_json", text), to=TEXT)
+        r"""DuckDB's to_json writes `\u001F` where json.dumps writes `\u001f` (nine control
+        characters): those escapes are lowered, an escaped backslash (`\\`) held aside as
+        chr(1), which to_json never leaves unescaped."""
+        whole = exp.Cast(this=fn("to_json", text), to=TEXT)
+        odd = [chr(c) for c in (0x0B, 0x0E, 0x0F, *range(0x1A, 0x20))]
+        fixed = fn("replace", whole, lit("\\\\"), fn("chr", lit(1)))
+        for c in odd:
+            fixed = fn("replace", fixed, lit(f"\\u{ord(c):04X}"), lit(f"\\u{ord(c):04x}"))
+        fixed = fn("replace", fixed, fn("chr", lit(1)), lit("\\\\"))
+        return exp.Case(ifs=[exp.If(this=fn("regexp_matches", text, lit(f"[{''.join(odd)}]")), true=fixed)],
+                        default=whole)
 
     def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
         return fn("regexp_full_match", text, exp.Literal.string(pattern))

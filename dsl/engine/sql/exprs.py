@@ -25,7 +25,7 @@ from sqlglot import exp
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import (COMPARE, add, and_, case, cast, coalesce, if_, in_list, is_null, mul, not_,
                                   not_null, or_, par, sub)
-from dsl.engine.sql.dialect import BIGINT, INT128, Dialect, lit
+from dsl.engine.sql.dialect import BIGINT, INT128, Dialect, fn, lit
 from dsl.diagnostics import Phrase
 from dsl.lang import ir
 
@@ -133,17 +133,20 @@ class ExprSql:
     """Compiles IR nodes for one dialect; `fields` maps a path to its columns, `now` is the
     moment of evaluation (epoch microseconds). Each node's parts become columns of `layers`."""
 
-    def __init__(self, d: Dialect, fields: Callable[[str], FieldRef], now: exp.Expression, layers: Layers):
+    def __init__(self, d: Dialect, fields: Callable[[str], FieldRef], now: exp.Expression, layers: Layers,
+                 decimals: Callable[[str], int] = lambda path: 2):
         self.d = d
         self.fields = fields
+        self.decimals = decimals      # a money field's decimals (the scale of its DECIMAL column)
         self.now = now
         self.layers = layers
-        self._memo: dict[ir.Node, tuple[int, Sv]] = {}
+        self._memo: dict[tuple[ir.Node, str], tuple[int, Sv]] = {}
         self._verdicts: dict[tuple[str, Sv], exp.Expression] = {}
 
     def bound(self, node: ir.Node) -> tuple[int, Sv]:
         """The node's height and its value as columns (computed once per distinct node)."""
-        hit = self._memo.get(node)
+        key = (node, repr(node))      # Const(True) == Const(1) == Const(Decimal("1.00")): the repr tells them apart
+        hit = self._memo.get(key)
         if hit is not None:
             return hit
         sv = self.node(node)
@@ -154,7 +157,7 @@ class ExprSql:
                     b(height, sv.und, "u") if sv.may_hang else sv.und,
                     b(height, sv.probs, "p") if sv.may_hang and sv.probs is not None else sv.probs,
                     b(height, sv.mask, "m") if sv.mask is not None else None)
-        self._memo[node] = (height, sv)
+        self._memo[key] = (height, sv)
         return height, sv
 
     def sub(self, node: ir.Node) -> Sv:
@@ -224,7 +227,9 @@ class ExprSql:
             case ir.Neg(operand=operand):
                 x = self.sub(operand)
                 value = exp.Neg(this=par(x.val))
-                return self.strict(node, x.kind, [x], value, cal.in_duration_range if x.kind == "duration" else None)
+                fits = _small(x.val, 10 ** (_DECIMAL_DIGITS - self.scale(node))) if x.kind == "money" else None
+                return self.strict(node, x.kind, [x], value, cal.in_duration_range if x.kind == "duration" else None,
+                                   fits=fits)
             case ir.CalendarDay(operand=operand, of=of):
                 x = self.sub(operand)
                 value = cal.beijing_day(self.d, x.val) if of == "timestamp" else x.val
@@ -233,7 +238,8 @@ class ExprSql:
                 x = self.sub(operand)
                 return replace(x, kind="money" if x.kind in ("int", "money", "null") else x.kind)
             case ir.If(test=test, then=then, orelse=orelse):
-                return self.if_(self.sub(test), self.sub(then), self.sub(orelse))
+                then_sv, else_sv = self.common_scale([then, orelse], [self.sub(then), self.sub(orelse)])
+                return self.if_(self.sub(test), then_sv, else_sv)
             case ir.Call():
                 return self.call(node)
             case ir.ListOf(items=items):
@@ -343,12 +349,13 @@ class ExprSql:
 
     def member(self, node: ir.Node, a: Sv, right: ir.Node, b: Sv) -> exp.Expression:
         match right:
-            case ir.Const(value=items):
+            case ir.Const(value=items):     # `null in [...]` is null (semantics.strict), also for []
                 values = b.val.expressions if isinstance(b.val, exp.Array) else []
-                return in_list(a.val, values) if values else exp.false()
+                return in_list(a.val, values) if values else if_(not_null(a.val), exp.false())
             case ir.ListOf():
                 items = b.val.expressions if isinstance(b.val, exp.Array) else []
-                return or_(*[coalesce(exp.EQ(this=par(i), expression=par(a.val)), exp.false()) for i in items])
+                return if_(not_null(a.val),
+                           or_(*[coalesce(exp.EQ(this=par(i), expression=par(a.val)), exp.false()) for i in items]))
         return self.d.contains(b.val, a.val)
 
     def arith(self, node: ir.Arith) -> Sv:
@@ -382,19 +389,55 @@ class ExprSql:
                 kind = "money" if "money" in kinds else (known or "int")
                 build = {"+": add, "-": sub, "*": mul}[op]
                 fits = and_(_small(a.val, _MAX_FACTOR), _small(b.val, _MAX_FACTOR)) if op == "*" else None
+                if kind == "money":    # Python's decimals round a result past 28 significant digits
+                    exact = _small(build(a.val, b.val), 10 ** (_DECIMAL_DIGITS - self.scale(node)))
+                    fits = case([(fits, exact)], exp.false()) if fits is not None else exact
                 return self.strict(node, kind, [a, b], build(a.val, b.val), fits=fits)
         raise Unsupported(node, "node")
+
+    def scale(self, node: ir.Node) -> int:
+        """The decimals of a number's SQL type (DECIMAL(38, scale)), as DuckDB types it."""
+        match node:
+            case ir.Const(value=Decimal() as value):
+                exponent = value.as_tuple().exponent
+                return max(0, -exponent) if isinstance(exponent, int) else 0
+            case ir.Field(path=path, kind="money"):
+                return self.decimals(path)
+            case ir.Arith(fn="num", op="*", left=left, right=right):
+                return self.scale(left) + self.scale(right)
+            case ir.Arith(fn="num", left=left, right=right):
+                return max(self.scale(left), self.scale(right))
+            case ir.Neg(operand=x) | ir.ToMoney(operand=x):
+                return self.scale(x)
+            case ir.If(then=then, orelse=orelse):
+                return max(self.scale(then), self.scale(orelse))
+            case ir.Call(name="coalesce" | "min" | "max", args=args):
+                return max((self.scale(a) for a in args), default=0)
+        return 0
+
+    def common_scale(self, nodes: list[ir.Node], parts: list[Sv]) -> list[Sv]:
+        """Numbers that one value may be (if/else, coalesce, min, max) cast to one DECIMAL type:
+        DuckDB types DECIMAL(38, 2) and DECIMAL(38, 4) together as DECIMAL(38, 2) (and an
+        amount with a whole number as DECIMAL(38, 0)), rounding 0.0015 to 0.00."""
+        if not any(p.kind == "money" for p in parts):
+            return parts
+        scale = max(self.scale(n) for n in nodes)
+        typ = exp.DataType.build(f"DECIMAL(38, {scale})")
+        return [replace(p, val=cast(p.val, typ)) if p.kind in ("money", "int") else p for p in parts]
 
     def call(self, node: ir.Call) -> Sv:
         args = [self.sub(a) for a in node.args]
         name = node.name
         if name in ("coalesce", "min", "max"):
+            args = self.common_scale(list(node.args), args)
             kinds = {a.kind for a in args} - {"null"}
             kind = "money" if "money" in kinds else (next(iter(kinds)) if kinds else "null")
             values = [a.val for a in args]
+            # least/greatest skip nulls as `min`/`max` do (DuckDB, Spark); sqlglot's exp.Least
+            # renders for DuckDB as null when any argument is null, so they are written as named
             value = {"coalesce": lambda: coalesce(*values),
-                     "min": lambda: exp.Least(this=values[0], expressions=values[1:]) if len(values) > 1 else values[0],
-                     "max": lambda: exp.Greatest(this=values[0], expressions=values[1:]) if len(values) > 1 else values[0],
+                     "min": lambda: fn("least", *values) if len(values) > 1 else values[0],
+                     "max": lambda: fn("greatest", *values) if len(values) > 1 else values[0],
                      }[name]()
             return self.null_safe(kind, args, value)
         if name == "is_null":
@@ -413,6 +456,9 @@ class ExprSql:
 # The largest factor of a product computed in SQL: two of them multiply within DECIMAL(38, 8)
 # (and within the 28 significant digits Python's decimals keep); beyond, undecided
 _MAX_FACTOR: Final = 10 ** 14
+# The significant digits of Python's decimal context: an amount computed past them is rounded
+# there and exact here, so such a result is undecided (a sum of 30-digit amounts, say)
+_DECIMAL_DIGITS: Final = 28
 
 
 def _small(value: exp.Expression, limit: int) -> exp.Expression:
@@ -429,8 +475,9 @@ def json_text(d: Dialect, sv: Sv) -> exp.Expression:
     match sv.kind:
         case "null":
             return lit("null")
-        case "bool":
-            text = case([(value, lit("true"))], lit("false"))
+        case "bool":     # null stays null (`x and y` of a null x and a true y)
+            text = case([(exp.Is(this=par(value), expression=exp.true()), lit("true")),
+                         (exp.Is(this=par(value), expression=exp.false()), lit("false"))])
         case "int":
             text = cast(value, "VARCHAR")
         case "timestamp":

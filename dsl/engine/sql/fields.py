@@ -31,8 +31,9 @@ MAX_SQL_AMOUNT_DIGITS: Final = 30
 _TS_GROUPS: Final = (r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?"
                      r"(Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 _NUMBER_KINDS: Final = ("BIGINT", "UBIGINT", "DOUBLE", "HUGEINT")
-# A JSON number the reader may have rounded: 16 significant digits or more (a double holds 15 exactly)
-IMPRECISE_NUMBER: Final = r"[:,\[][ \t\r\n]*-?[0-9](\.?[0-9]){15}"
+# A JSON number the reader may have rounded: 16 significant digits or more (a double holds 15
+# exactly), or an exponent of three digits (`1e-400` is read as 0.0, `1e400` as infinity)
+IMPRECISE_NUMBER: Final = r"[:,\[][ \t\r\n]*-?[0-9](\.?[0-9]){15}|[:,\[][ \t\r\n]*-?[0-9.]+[eE][+-]?[0-9]{3}"
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,8 @@ class QueryBuilder:
         index = {p: i for i, p in enumerate(paths)}
         refs = {p: FieldRef(col(f"v{i}"), col(f"b{i}"), col(f"p{i}")) for p, i in index.items()}
         self.layers = Layers()
-        gen = ExprSql(self.d, lambda path: refs[path], col("_at"), self.layers)
+        gen = ExprSql(self.d, lambda path: refs[path], col("_at"), self.layers,
+                      lambda path: self.vocabulary.fields[path].decimals)
         query = CompiledQuery(self.d, None)
         selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_fatal"), col("_dirty"),
                                                                        col("_doc"), col(self.doc_column)]
@@ -270,7 +271,7 @@ class QueryBuilder:
                       (self._unreadable(), lit("json")),
                       (not_(eq(self.d.at_index(col("_k"), lit(1)), lit("OBJECT"))), lit("not_object")),
                       (self._unknown_keys(index, twice=True), lit("json")),
-                      (not_(eq(self._kind(index, "order"), lit("OBJECT"))), lit("order")),
+                      (not_(coalesce(eq(self._kind(index, "order"), lit("OBJECT")), exp.false())), lit("order")),
                       (self._other_platform(index), lit("platform"))], exp.Null())
         last = [exp.Star(), _alias(case_id, "_id", quoted=True), _alias(moment, "_at", quoted=True),
                 _alias(fatal, "_fatal", quoted=True),
