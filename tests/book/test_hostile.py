@@ -610,3 +610,13 @@ def test_a_file_that_fails_partway_is_a_problem_of_that_file(jobs: str) -> None:
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "/proc/self/mem: error E401: cannot read: " in proc.stderr
     assert len(json_objects(proc.stdout)) > 10
+
+
+def test_a_line_of_nul_bytes_is_rejected_alone_not_taken_for_utf16(invoke: Any, tmp_path: Path) -> None:
+    path = tmp_path / "nul.jsonl"
+    path.write_bytes(b"\x00\n" + json.dumps(GOOD_CASE).encode("utf-8") + b"\n\x00\n")
+    result = invoke("eval", "-p", "douyin", "--format", "jsonl", "--no-explain", "--lang", "en", path)
+    assert result.exit_code == 1
+    assert f"{path}:1: error E401" in result.stderr and f"{path}:3: error E401" in result.stderr
+    assert "UTF-16" not in result.stderr
+    assert len(json_objects(result.stdout)) == 1
