@@ -14,6 +14,7 @@ import pytest
 
 import dsl.tools.sqlbatch
 from dsl.tools.batch import Decided
+from conftest import FIXTURES
 from test_batch_fast import _batch
 
 pytest.importorskip("duckdb")
@@ -106,7 +107,7 @@ def test_parquet_output_has_the_python_engines_decisions(invoke: Any, tmp_path: 
                     "--at", "2026-11-06T10:00:00+08:00")
     assert result.exit_code == 1 and "line(s) were not cases" in result.stderr
     rows = duckdb.connect().execute(f"SELECT case_id, rule, matched, action, error FROM '{target}'").fetchall()
-    book = load_rulebook("rulebooks/douyin.yaml")
+    book = load_rulebook(FIXTURES / "rulebooks" / "douyin.yaml")
     at = "2026-11-06T10:00:00+08:00"
     want = []
     for line in path.read_text(encoding="utf-8").splitlines():
