@@ -55,6 +55,11 @@ class Dialect:
     def size(self, items: exp.Expression) -> exp.Expression:
         return exp.ArraySize(this=items)
 
+    def all_equal(self, items: exp.Expression, value: str) -> exp.Expression:
+        """Every item of a list is the text `value` (true for an empty list)."""
+        k = exp.to_identifier("k")
+        return fn("forall", items, exp.Lambda(this=exp.EQ(this=k, expression=lit(value)), expressions=[k]))
+
     def concat_lists(self, lists: list[exp.Expression]) -> exp.Expression:
         out = lists[0]
         for more in lists[1:]:
@@ -104,14 +109,35 @@ class DuckDB(Dialect):
     def at_index(self, items: exp.Expression, one_based: exp.Expression) -> exp.Expression:
         return fn("list_extract", items, one_based)
 
+    def all_equal(self, items: exp.Expression, value: str) -> exp.Expression:
+        k = exp.to_identifier("k")
+        others = fn("list_filter", items, exp.Lambda(this=exp.NEQ(this=k, expression=lit(value)), expressions=[k]))
+        return exp.EQ(this=fn("list_count", others), expression=lit(0))
 
 
 class Spark(Dialect):
+    """Spark SQL: Java regular expressions (`$` would match before a final line break, `\\z`
+    does not); SIZE(NULL) is -1 unless ANSI mode is on, so a NULL list keeps its NULL."""
+
     name = "spark"
+    json_doc = True
+
+    def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
+        return exp.RegexpLike(this=text, expression=exp.Literal.string(f"^(?:{pattern})\\z"))
+
+    def size(self, items: exp.Expression) -> exp.Expression:
+        return exp.If(this=exp.Is(this=items, expression=exp.Null()), true=exp.Null(), false=exp.ArraySize(this=items))
 
     def json_string(self, text: exp.Expression) -> exp.Expression:
+        """to_json's string, with the hex digits of its \\u escapes (control characters) in
+        lower case as json.dumps writes them (Jackson writes `\\u001F`, json `\\u001f`); an
+        escaped backslash before `u001F` is text and stays."""
         whole = fn("to_json", fn("named_struct", lit("v"), text))
-        return fn("substring", whole, lit(6), exp.Sub(this=exp.Length(this=whole), expression=lit(6)))
+        out = fn("substring", whole, lit(6), exp.Sub(this=exp.Length(this=whole), expression=lit(6)))
+        for letter in "ABCDEF":
+            out = exp.RegexpReplace(this=out, expression=lit(r"(?<!\\)((?:\\\\)*\\u00[01])" + letter),
+                                    replacement=lit("$1" + letter.lower()))
+        return out
 
     def concat_lists(self, lists: list[exp.Expression]) -> exp.Expression:
         return exp.ArrayConcat(this=lists[0], expressions=lists[1:]) if len(lists) > 1 else lists[0]

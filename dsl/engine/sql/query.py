@@ -27,9 +27,10 @@ from dsl.book.model import ExprRef, Rulebook, Version
 from dsl.diagnostics import Diagnostic
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import and_, case, cast, coalesce, col, concat, eq, gte, if_, in_list, is_null, lt, lte, not_, not_null, or_
-from dsl.engine.sql.dialect import BIGINT, Dialect, fn, lit
+from dsl.engine.sql.dialect import BIGINT, Dialect, lit
 from dsl.engine.sql.exprs import ExprSql, FieldRef, Layers, Sv, Unsupported, json_text, needs_python
-from dsl.engine.sql.fields import IMPRECISE_NUMBER, Checks, Raw, absent, ancestors, field_columns
+from dsl.engine.sql.fields import Checks, Raw, absent, ancestors, field_columns
+from dsl.engine.sql.reading import objects_of, reader
 from dsl.lang import ir
 from dsl.lang.lower import lower
 from dsl.lang.vocabulary import Vocabulary
@@ -82,6 +83,7 @@ class QueryBuilder:
         self.check_all = check_all     # check every field of the vocabulary, not only those read
         self.diagnostics: list[Diagnostic] = []
         self.paths: dict[str, None] = {}
+        self.reader = reader(d)
 
     # -- reading fields -------------------------------------------------------------------
     def _lower(self, ref: ExprRef) -> ir.Node:
@@ -119,7 +121,7 @@ class QueryBuilder:
         query.diagnostics = self.diagnostics
         if self.diagnostics:
             return query
-        stages: list[tuple[str, exp.Expression]] = [("raw", self._raw(paths))]
+        stages: list[tuple[str, exp.Expression]] = self._read(paths)
         stages += self._typed(paths, index)
         for level in sorted(self.layers.columns):
             named = [_alias(e, name, quoted=True) for name, e in self.layers.columns[level]]
@@ -139,56 +141,27 @@ class QueryBuilder:
             "outputs": [(name, self._lower(ref)) for name, ref in v.outputs],
         }
 
-    def _raw(self, paths: list[str]) -> exp.Expression:
-        """Each field's JSON kind and text, from one parse of the document per function."""
-        doc = col(self.doc_column)
-        json_paths = exp.Array(expressions=[lit(_json_path(p)) for p in paths])
-        checked_doc = if_(fn("json_valid", doc), doc)
-        selects: list[exp.Expression] = [col(k) for k in self.keep]
-        if self.at_column:
-            selects.append(col(self.at_column))
-        selects += [
-            _alias(checked_doc, "_doc", quoted=True),
-            _alias(fn("json_type", checked_doc, json_paths), "_k", quoted=True),
-            _alias(fn("json_extract_string", checked_doc, json_paths), "_t", quoted=True),
-            _alias(coalesce(self.d.regex_full(doc, f".*{_imprecise()}.*"), exp.false()), "_imprecise", quoted=True),
-            _alias(fn("json_type", checked_doc), "_shape", quoted=True),
-            _alias(fn("json_type", checked_doc, lit("$.order")), "_order", quoted=True),
-            _alias(self._unknown_keys(checked_doc), "_unknown", quoted=True),
-        ]
-        for i, p in enumerate(paths):
-            fld = self.vocabulary.fields[p]
-            if fld.type.kind == "list":
-                selects.append(_alias(fn("json_type", checked_doc, lit(_json_path(p) + "[*]")), f"lk{i}", quoted=True))
-                selects.append(_alias(fn("json_extract_string", checked_doc, lit(_json_path(p) + "[*]")), f"lv{i}",
-                                          quoted=True))
-        return exp.select(*selects).from_(self.source, copy=False)
-
-    def _unknown_keys(self, doc: exp.Expression) -> exp.Expression:
-        """Whether the document has a key the vocabulary does not know, or one given twice, in
-        any object the vocabulary describes (the case is then not clean: the Python engine
-        reports it)."""
-        objects = [""] + [p for p, f in self.vocabulary.fields.items() if f.type.kind == "object"]
-        parts = []
-        for prefix in objects:
-            known = sorted(self.vocabulary.keys_under(prefix))
-            keys = fn("json_keys", doc, lit(_json_path(prefix))) if prefix else fn("json_keys", doc)
-            unknown = fn("len", fn("list_filter", keys, exp.Lambda(
-                this=exp.Not(this=fn("list_contains", exp.Array(expressions=[lit(k) for k in known]),
-                                     exp.to_identifier("k"))),
-                expressions=[exp.to_identifier("k")])))
-            twice = exp.NEQ(this=fn("len", keys), expression=fn("len", fn("list_distinct", keys)))
-            kind = fn("json_type", doc, lit(_json_path(prefix))) if prefix else lit("OBJECT")
-            parts.append(and_(eq(kind, lit("OBJECT")), or_(exp.GT(this=unknown, expression=lit(0)), twice)))
-        return coalesce(or_(*parts), exp.false())
+    def _read(self, paths: list[str]) -> list[tuple[str, exp.Expression]]:
+        """The stages that read each field's JSON kind and text (reading.py: per dialect), the
+        last one named `raw`."""
+        lists = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "list"]
+        stages = self.reader.stages(col(self.doc_column), paths, lists, objects_of(self.vocabulary))
+        carried: list[exp.Expression] = [col(k) for k in self.keep] + ([col(self.at_column)] if self.at_column else [])
+        out: list[tuple[str, exp.Expression]] = []
+        for n, columns in enumerate(stages):
+            name = "raw" if n == len(stages) - 1 else f"read{n}"
+            named = [_alias(e, c, quoted=True) for c, e in columns]
+            select = exp.select(*carried, *named).from_(self.source, copy=False) if n == 0 else \
+                exp.select(exp.Star(), *named).from_(out[-1][0], copy=False)
+            out.append((name, select))
+        return out
 
     def _typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
         """The stages that check every field: the parts of timestamps, their instants, then
         per field its value, `bad` flag and problem path."""
         checks = Checks(self.d)
         imprecise = col("_imprecise")
-        raws = [Raw(self.d.at_index(col("_k"), lit(i + 1)), self.d.at_index(col("_t"), lit(i + 1)))
-                for i in range(len(paths))]
+        raws = [Raw(*self.reader.raw(i)) for i in range(len(paths))]
         stamps = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "timestamp"]
         parts = [_alias(g, f"g{i}_{j}", quoted=True) for i in stamps for j, g in enumerate(checks.timestamp_groups(raws[i]))]
         instants = []
@@ -217,7 +190,7 @@ class QueryBuilder:
                 good = and_(coalesce(col(f"tsok{i}"), exp.false()), coalesce(in_calendar, exp.false()))
                 far, value = exp.false(), col(f"tsu{i}")
             elif kind == "list":
-                good, far, value = checks.items(fld, raw, col(f"lk{i}"), col(f"lv{i}"))
+                good, far, value = checks.items(fld, raw, *self.reader.items(i))
             elif kind == "object":
                 good, far, value = checks.obj(fld, raw)
             else:
@@ -238,7 +211,7 @@ class QueryBuilder:
         moment = coalesce(*[x for x in (given, self._moment_literal(self.at), now, self._moment_literal(self.clock))
                             if x is not None])
         fatal = case([(is_null(col("_doc")), lit("json")), (not_(eq(col("_shape"), lit("OBJECT"))), lit("not_object")),
-                      (not_(eq(col("_order"), lit("OBJECT"))), lit("order"))], exp.Null())
+                      (not_(coalesce(eq(col("_order"), lit("OBJECT")), exp.false())), lit("order"))], exp.Null())
         last = [exp.Star(), _alias(case_id, "_id", quoted=True), _alias(moment, "_at", quoted=True),
                 _alias(fatal, "_fatal", quoted=True),
                 _alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
@@ -248,9 +221,7 @@ class QueryBuilder:
                 ("cased", exp.select(*last).from_("typed", copy=False))]
 
     def _case_id(self, index: dict[str, int]) -> exp.Expression:
-        i = index["id"]
-        kind = self.d.at_index(col("_k"), lit(i + 1))
-        text = self.d.at_index(col("_t"), lit(i + 1))
+        kind, text = self.reader.raw(index["id"])
         return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT")]), text)], exp.Null())
 
     def _moment_literal(self, value: datetime | None) -> exp.Expression | None:
@@ -453,14 +424,6 @@ def _const_json(value: Any) -> str:
 
     from dsl.lang.values import to_json
     return json.dumps(to_json(value), ensure_ascii=False)
-
-
-def _json_path(path: str) -> str:
-    return "$" + "".join(f'."{part}"' for part in path.split(".")) if path else "$"
-
-
-def _imprecise() -> str:
-    return IMPRECISE_NUMBER
 
 
 def _find_ref(rule: Any, node: ir.Node, params: dict[str, Any]) -> ExprRef | None:
