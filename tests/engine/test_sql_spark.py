@@ -150,6 +150,7 @@ UNREADABLE = [
     ('{"id": "a"}', "order"), ('{"order": 5}', "order"), ('{"order": {"paid_amount": NaN}}', "json"),
     ('{"order": {"status": "a\x01b"}}', "json"), ('{"order": {"status": "\\x"}}', "json"), ("", "json"),
     ('{"order": {"aftersale_count": 1234567890123456789012345678901}}', "json"), ("[" * 201 + "]" * 201, "json"),
+    ('}{"order": {}', "json"), ('"x"', "not_object"), ('{"order": {"a": 1 "b": 2}}', "json"),
 ]
 
 

@@ -222,7 +222,8 @@ class QueryBuilder:
 
     def _case_id(self, index: dict[str, int]) -> exp.Expression:
         kind, text = self.reader.raw(index["id"])
-        return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT")]), text)], exp.Null())
+        return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT"), lit("HUGEINT")]), text)],
+                    exp.Null())
 
     def _moment_literal(self, value: datetime | None) -> exp.Expression | None:
         return cast(exp.Literal.number(cal.micros(value)), BIGINT) if value is not None else None

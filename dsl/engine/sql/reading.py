@@ -74,7 +74,7 @@ class DuckReader(Reader):
             ("_doc", checked),
             ("_k", fn("json_type", checked, json_paths)),
             ("_t", fn("json_extract_string", checked, json_paths)),
-            ("_imprecise", coalesce(self.d.regex_full(doc, f".*{IMPRECISE_NUMBER}.*"), exp.false())),
+            ("_imprecise", coalesce(self.d.regex_full(doc, f"(?s).*{IMPRECISE_NUMBER}.*"), exp.false())),
             ("_shape", fn("json_type", checked)),
             ("_order", fn("json_type", checked, lit("$.order"))),
             ("_unknown", self._unknown_keys(checked, objects)),
@@ -117,29 +117,38 @@ class SparkReader(Reader):
 
     def stages(self, doc: exp.Expression, paths: list[str], lists: list[int],
                objects: list[tuple[str, list[str]]]) -> list[Columns]:
-        tokens = col("_tok")
-        shape = col("_tokshape")
+        return [*self._rewritten(doc), self._values(paths, objects), *self._kinds(paths, lists)]
+
+    def _rewritten(self, doc: exp.Expression) -> list[Columns]:
+        """`_doc`: the document rewritten (NULL unless json.loads would read it), `_odd`: it
+        has an escape of half a surrogate pair (json.loads takes it, the Python engine
+        refuses the case)."""
+        tokens, shape = col("_tok"), col("_tokshape")
         valid = and_(eq(exp.Dot(this=shape, expression=exp.to_identifier("z")), lit(1)),
                      lte(exp.Dot(this=shape, expression=exp.to_identifier("m")), lit(MAX_DEPTH)),
-                     fn("forall", tokens, _lambda("t", self._good(_var("t")))))
+                     fn("forall", tokens, _lambda("t", self.d.regex_full(_var("t"), _GOOD_TOKEN))))
         rewritten = fn("array_join", fn("transform", tokens, exp.Lambda(
             this=self._rewrite(_var("t"), _var("i"), tokens), expressions=[exp.to_identifier("t"), exp.to_identifier("i")])),
             lit(""))
-        # a lone half of a surrogate pair: json.loads takes it, the Python engine refuses the case
-        odd = self.d.regex_full(doc, r".*\\u[dD][89a-fA-F].*")
-        checked = if_(valid, rewritten)
-        first: Columns = [("_tok", fn("regexp_extract_all", doc, lit(_TOKEN), lit(0))), ("_odd", coalesce(odd, exp.false()))]
-        second: Columns = [("_tokshape", self._depths(tokens))]
-        third: Columns = [("_json", checked)]
-        fourth: Columns = [("_doc", if_(not_null_json(col("_json")), col("_json")))]
-        values: Columns = [(f"j{i}", fn("get_json_object", col("_doc"), lit(_spark_path(p)))) for i, p in enumerate(paths)]
-        values += [
+        odd = self.d.regex_full(doc, r"(?s).*\\u[dD][89a-fA-F].*")
+        return [[("_tok", fn("regexp_extract_all", doc, lit(_TOKEN), lit(0))), ("_odd", coalesce(odd, exp.false()))],
+                [("_tokshape", self._depths(tokens))],
+                [("_json", if_(valid, rewritten))],
+                [("_doc", if_(jackson_reads(col("_json")), col("_json")))]]
+
+    def _values(self, paths: list[str], objects: list[tuple[str, list[str]]]) -> Columns:
+        """Each path's value in the rewritten document (`j<i>`), and the document's shape."""
+        doc = col("_doc")
+        values: Columns = [(f"j{i}", fn("get_json_object", doc, lit(_spark_path(p)))) for i, p in enumerate(paths)]
+        return values + [
             ("_imprecise", exp.false()),
-            ("_shape", case([(exp.Like(this=col("_doc"), expression=lit("{%")), lit("OBJECT"))],
-                            if_(not_(is_null(col("_doc"))), lit("OTHER")))),
-            ("_order", _kind(fn("get_json_object", col("_doc"), lit("$.order")))),
-            ("_unknown", or_(col("_odd"), self._unknown_keys(col("_doc"), objects))),
+            ("_shape", case([(exp.Like(this=doc, expression=lit("{%")), lit("OBJECT"))], if_(not_(is_null(doc)), lit("OTHER")))),
+            ("_order", _kind(fn("get_json_object", doc, lit("$.order")))),
+            ("_unknown", or_(col("_odd"), self._unknown_keys(doc, objects))),
         ]
+
+    def _kinds(self, paths: list[str], lists: list[int]) -> list[Columns]:
+        """Each value's kind and text (`k<i>`, `t<i>`); a list's items (`li<i>`), then theirs."""
         kinds: Columns = []
         for i in range(len(paths)):
             kinds += [(f"k{i}", _kind(col(f"j{i}"))), (f"t{i}", _text(col(f"j{i}")))]
@@ -150,13 +159,10 @@ class SparkReader(Reader):
         for i in lists:
             items.append((f"lk{i}", fn("transform", col(f"li{i}"), _lambda("x", _kind(_var("x"))))))
             items.append((f"lv{i}", fn("transform", col(f"li{i}"), _lambda("x", _text(_var("x"))))))
-        return [first, second, third, fourth, values, kinds] + ([items] if items else [])
+        return [kinds, items] if items else [kinds]
 
     def raw(self, i: int) -> tuple[exp.Expression, exp.Expression]:
         return col(f"k{i}"), col(f"t{i}")
-
-    def _good(self, token: exp.Expression) -> exp.Expression:
-        return self.d.regex_full(token, _GOOD_TOKEN)
 
     def _depths(self, tokens: exp.Expression) -> exp.Expression:
         """named_struct(d: depth after the last token, z: times depth came back to 0 (once for
@@ -203,11 +209,12 @@ class SparkReader(Reader):
         return coalesce(or_(*parts), exp.false())
 
 
-def not_null_json(doc: exp.Expression) -> exp.Expression:
-    """Jackson reads the rewritten document to its end (json_object_keys is NULL on a syntax
-    error; a document that is not an object is checked by `_shape` after it)."""
-    return or_(exp.Not(this=exp.Like(this=doc, expression=lit("{%"))),
-               exp.Not(this=exp.Is(this=fn("json_object_keys", doc), expression=exp.Null())))
+def jackson_reads(doc: exp.Expression) -> exp.Expression:
+    """Jackson reads the rewritten document to the end of its value (json_object_keys and
+    get_json_object are NULL on a syntax error the tokens alone do not show)."""
+    is_object = exp.Like(this=doc, expression=lit("{%"))
+    return case([(is_object, not_(is_null(fn("json_object_keys", doc))))],
+                not_(is_null(fn("get_json_object", doc, lit("$")))))
 
 
 def _spark_path(path: str) -> str:
@@ -227,8 +234,9 @@ def _kind(value: exp.Expression) -> exp.Expression:
     """The JSON kind of a value of the rewritten document, by its first character."""
     first = exp.Substring(this=value, start=lit(1), length=lit(1))
     rest = exp.Substring(this=value, start=lit(2))
+    # whole numbers as int() writes them are BIGINT or HUGEINT (a case id); -0 is as a fraction
     number = case([(exp.RegexpLike(this=rest, expression=lit(r"^(0|-?[1-9][0-9]{0,17})$")), lit("BIGINT")),
-                   (exp.RegexpLike(this=rest, expression=lit(r"^-?[0-9]+$")), lit("HUGEINT"))], lit("DOUBLE"))
+                   (exp.RegexpLike(this=rest, expression=lit(r"^-?[1-9][0-9]*$")), lit("HUGEINT"))], lit("DOUBLE"))
     return case([(eq(first, lit("s")), lit("VARCHAR")), (eq(first, lit("n")), number),
                  (in_list(first, [lit("t"), lit("f")]), lit("BOOLEAN")), (eq(first, lit("z")), lit("NULL")),
                  (eq(first, lit("{")), lit("OBJECT")), (eq(first, lit("[")), lit("ARRAY"))], exp.Null())

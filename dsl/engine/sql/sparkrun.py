@@ -36,6 +36,7 @@ def session() -> Any:
                  .config("spark.sql.shuffle.partitions", "2")
                  .config("spark.sql.session.timeZone", "Asia/Shanghai")
                  .config("spark.sql.codegen.wholeStage", "false")
+                 .config("spark.ui.showConsoleProgress", "false")
                  .getOrCreate())
         spark.sparkContext.setLogLevel("ERROR")
         _SESSION.append(spark)
