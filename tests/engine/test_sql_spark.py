@@ -188,3 +188,18 @@ def test_the_printed_spark_query_runs_on_spark(spark: Any, tmp_path: Path, invok
     assert [(r["case_id"], r["rule"], r["matched"], r["deadline"]) for r in rows] == [
         ("DY-LR-0001", "r1", True, "2026-11-06T23:59:59+08:00")]
     assert rows[0]["outputs"] == json.dumps({"note": doc["aftersale"]["id"]}, ensure_ascii=False)   # as eval writes it
+
+
+def test_a_product_past_decimal_38_is_undecided_not_null(spark: Any, tmp_path: Path) -> None:
+    """Without ANSI mode Spark gives NULL for a product DECIMAL(38) cannot hold: the rule
+    would not match where the Python engine's exact product matches. SQL names the field."""
+    path = tmp_path / "big.yaml"
+    path.write_text(RULEBOOK_HEAD + rule_yaml("r1", "- order.paid_amount * 100000000000000000000 > 5"), encoding="utf-8")
+    book = load_rulebook(path)
+    doc = json.loads(LIGHTNING.read_text(encoding="utf-8"))
+    doc["order"]["paid_amount"] = "100000000000000000000.00"
+    assert book.decide(doc)[0][0] is True
+    for ansi in ("false", "true"):
+        spark.conf.set(ANSI, ansi)
+        case = SparkRulebook(book).decide_many([(json.dumps(doc), None)], spark)[0]
+        assert case.decisions[0][0] is None and case.decisions[0][6] == "order.paid_amount"

@@ -356,9 +356,11 @@ class ExprSql:
             case "date_diff", _:
                 return self.strict(node, "int", [a, b], cast(sub(a.val, b.val), INT128))
             case "scale", _:
-                product = mul(a.val, b.val)
+                fits = and_(_below(a.val, 20), _below(b.val, 20), or_(_below(a.val, 13), _below(b.val, 13)))
+                product = if_(fits, mul(a.val, b.val))
                 whole = sub(product, exp.Mod(this=par(product), expression=lit(1)))
-                return self.strict(node, "duration", [a, b], cast(whole, INT128), cal.in_duration_range)
+                return self.strict(node, "duration", [a, b], cast(whole, INT128),
+                                   lambda v: and_(fits, cal.in_duration_range(v)))
             case "num", op:
                 if "timestamp" in kinds:
                     if op == "-" and kinds == {"timestamp"} and a.kind == b.kind == "timestamp":
@@ -370,7 +372,10 @@ class ExprSql:
                     value = add(a.val, b.val) if op == "+" else sub(a.val, b.val)
                     return self.strict(node, "duration", [a, b], value, cal.in_duration_range)
                 kind = "money" if "money" in kinds else (known or "int")
-                build = {"+": add, "-": sub, "*": mul}[op]
+                if op == "*":   # a product past DECIMAL(38) fails the query (NULL without Spark's ANSI mode)
+                    fits = and_(_below(a.val, 15), _below(b.val, 15))
+                    return self.strict(node, kind, [a, b], if_(fits, mul(a.val, b.val)), lambda v: fits)
+                build = {"+": add, "-": sub}[op]
                 return self.strict(node, kind, [a, b], build(a.val, b.val))
         raise Unsupported(node, "node")
 
@@ -392,10 +397,19 @@ class ExprSql:
             return self.strict(node, "int", args, cast(self.d.size(args[0].val), INT128))
         if name in ("days", "hours"):
             unit = cal.US_PER_DAY if name == "days" else 3_600_000_000
-            return self.strict(node, "duration", args, mul(args[0].val, cast(lit(unit), INT128)), cal.in_duration_range)
+            fits = _below(args[0].val, 15)
+            return self.strict(node, "duration", args, if_(fits, mul(args[0].val, cast(lit(unit), INT128))),
+                               lambda v: and_(fits, cal.in_duration_range(v)))
         if name == "date":
             return self.strict(node, "date", args, cal.beijing_day(self.d, args[0].val))
         raise Unsupported(node, "node")
+
+
+def _below(value: exp.Expression, digits: int) -> exp.Expression:
+    """|value| < 10**digits: the operands of a product that fits DECIMAL(38, s) exactly (an
+    engine fails the query on one that does not, or Spark without ANSI mode gives NULL); a
+    product of larger operands is undecided, as the Python engine's OverflowError is."""
+    return exp.LT(this=exp.Abs(this=value), expression=exp.Literal.number(10 ** digits))
 
 
 def _field_kind(kind: str) -> str:
