@@ -203,3 +203,20 @@ def test_a_product_past_decimal_38_is_undecided_not_null(spark: Any, tmp_path: P
         spark.conf.set(ANSI, ansi)
         case = SparkRulebook(book).decide_many([(json.dumps(doc), None)], spark)[0]
         assert case.decisions[0][0] is None and case.decisions[0][6] == "order.paid_amount"
+
+
+def test_a_product_spark_would_round_is_undecided(spark: Any, tmp_path: Path) -> None:
+    """Spark types DECIMAL(38, 4) * DECIMAL(38, 4) as DECIMAL(38, 6): 1.2345 * 1.2345 would
+    be 1.523990, not 1.52399025, and the rule would not match."""
+    path = tmp_path / "rates.yaml"
+    path.write_text(RULEBOOK_HEAD + rule_yaml(
+        "r1", "- shop.metrics.dispute_refund_rate * shop.metrics.intervention_rate > 1.52399"), encoding="utf-8")
+    book = load_rulebook(path)
+    doc = json.loads(LIGHTNING.read_text(encoding="utf-8"))
+    doc.setdefault("shop", {})["metrics"] = {"dispute_refund_rate": "1.2345", "intervention_rate": "1.2345"}
+    other = json.loads(json.dumps(doc))
+    other["shop"]["metrics"]["intervention_rate"] = "1.25"     # 4 + 2 decimals: exact in Spark
+    assert [book.decide(d)[0][0] for d in (doc, other)] == [True, True]
+    got = SparkRulebook(book).decide_many([(json.dumps(doc), None), (json.dumps(other), None)], spark)
+    assert got[0].decisions[0][0] is None and "shop.metrics.intervention_rate" in got[0].decisions[0][6]
+    assert got[1].decisions[0][0] is True

@@ -83,6 +83,10 @@ class Dialect:
         """Text as a JSON string (quoted and escaped as json.dumps(..., ensure_ascii=False))."""
         raise NotImplementedError
 
+    def exact_product(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        """The product of two decimals is exact here (operands below 10**15 each)."""
+        return exp.true()
+
     def render(self, tree: exp.Expression, pretty: bool = True) -> str:
         return tree.sql(dialect=self.name, pretty=pretty)
 
@@ -127,6 +131,18 @@ class Spark(Dialect):
 
     def size(self, items: exp.Expression) -> exp.Expression:
         return exp.If(this=exp.Is(this=items, expression=exp.Null()), true=exp.Null(), false=exp.ArraySize(this=items))
+
+    def exact_product(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        """Spark types DECIMAL(38, 4) * DECIMAL(38, 4) as DECIMAL(38, 6) and rounds the product
+        (spark.sql.decimalOperations.allowPrecisionLoss, on by default): exact only when the
+        operands' decimals, as their values have them, are 6 or fewer together. Counted on
+        their text: comparing ROUND(x, 3) with x rounds x to 3 decimals first."""
+        def decimals(x: exp.Expression) -> exp.Expression:
+            text = exp.Cast(this=x, to=TEXT)
+            digits = exp.Length(this=exp.RegexpExtract(this=text, expression=lit(r"\.([0-9]*[1-9])"), group=lit(1)))
+            return exp.Case(ifs=[exp.If(this=exp.Like(this=text, expression=lit("%E%")), true=lit(99))], default=digits)
+
+        return exp.LTE(this=exp.Add(this=decimals(a), expression=decimals(b)), expression=lit(6))
 
     def json_string(self, text: exp.Expression) -> exp.Expression:
         """to_json's string, with the hex digits of its \\u escapes (control characters) in

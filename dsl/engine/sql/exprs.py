@@ -356,7 +356,8 @@ class ExprSql:
             case "date_diff", _:
                 return self.strict(node, "int", [a, b], cast(sub(a.val, b.val), INT128))
             case "scale", _:
-                fits = and_(_below(a.val, 20), _below(b.val, 20), or_(_below(a.val, 13), _below(b.val, 13)))
+                fits = and_(_below(a.val, 20), _below(b.val, 20), or_(_below(a.val, 13), _below(b.val, 13)),
+                            self.d.exact_product(a.val, b.val))
                 product = if_(fits, mul(a.val, b.val))
                 whole = sub(product, exp.Mod(this=par(product), expression=lit(1)))
                 return self.strict(node, "duration", [a, b], cast(whole, INT128),
@@ -373,7 +374,7 @@ class ExprSql:
                     return self.strict(node, "duration", [a, b], value, cal.in_duration_range)
                 kind = "money" if "money" in kinds else (known or "int")
                 if op == "*":   # a product past DECIMAL(38) fails the query (NULL without Spark's ANSI mode)
-                    fits = and_(_below(a.val, 15), _below(b.val, 15))
+                    fits = and_(_below(a.val, 15), _below(b.val, 15), self.d.exact_product(a.val, b.val))
                     return self.strict(node, kind, [a, b], if_(fits, mul(a.val, b.val)), lambda v: fits)
                 build = {"+": add, "-": sub}[op]
                 return self.strict(node, kind, [a, b], build(a.val, b.val))
