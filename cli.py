@@ -571,7 +571,7 @@ def _said_notices(items: Any, lang: str) -> Any:
 @click.option("--platform", "-p", "platforms", multiple=True, help="The platform whose rulebook to compile.")
 @click.option("--rulebook", "-r", "rulebook_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="A rulebook file to compile.")
-@click.option("--dialect", type=click.Choice(["duckdb"]), default="duckdb", help="The SQL dialect to write.")
+@click.option("--dialect", type=click.Choice(["duckdb", "spark"]), default="duckdb", help="The SQL dialect to write.")
 @click.option("--table", default="cases", show_default=True, help="The table (or view) of cases the query reads.")
 @click.option("--json-column", default="doc", show_default=True,
               help="The column of that table holding each case document as JSON text.")

@@ -9,7 +9,7 @@ order, as the Python engine's `outputs` dict holds them); the join compares them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from sqlglot import exp
 

@@ -39,19 +39,23 @@ def decision_of(result: RuleResult) -> tuple[Any, ...]:
             tuple(result.outputs.values()) or None, "; ".join(paths) or None)
 
 
-def sql_differences(book: CompiledRulebook, engine: str = "duckdb") -> tuple[dict[tuple[str, str], list[Phrase]],
-                                                                          list[Diagnostic]]:
+def sql_differences(book: CompiledRulebook, engine: str = "duckdb", runner: Any = None,
+                    con: Any = None) -> tuple[dict[tuple[str, str], list[Phrase]], list[Diagnostic]]:
     """Per (rule id, example name) the differences of the SQL engine from the Python engine;
-    and the rulebook's E601 diagnostics when it cannot be compiled to SQL at all."""
+    and the rulebook's E601 diagnostics when it cannot be compiled to SQL at all. `runner`
+    makes the SQL rulebook from `book` (default: the engine's, duck.py or sparkrun.py);
+    `con` is the connection or session its decide_many uses (default: its own)."""
     from dsl.engine.sql.duck import SqlRulebook, to_json_text
 
+    if runner is None and engine == "spark":
+        from dsl.engine.sql.sparkrun import SparkRulebook as runner
     clock = datetime.now(SHANGHAI)     # for an example with neither `at` nor `now`, as `rulebook test`
-    sql = SqlRulebook(book, clock=clock)
+    sql = (runner or SqlRulebook)(book, clock=clock)
     if sql.diagnostics:
         return {}, sql.diagnostics
     inputs = example_inputs(book)
     docs = [(to_json_text(case), at) for _, _, case, at in inputs]
-    got = sql.decide_many(docs)
+    got = sql.decide_many(docs, con)
     out: dict[tuple[str, str], list[Phrase]] = {}
     for (ri, example, case, at), sql_case in zip(inputs, got):
         rule = book.rules[ri]

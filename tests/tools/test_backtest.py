@@ -24,7 +24,7 @@ from dsl.lang.values import SHANGHAI
 from dsl.tools.backtest import backtest_files
 from dsl.tools.diff import Row, diff_decisions
 
-from conftest import EXAMPLES, RULEBOOKS, invoke  # noqa: F401 - invoke is a fixture
+from conftest import EXAMPLES, RULEBOOKS  # noqa: F401 - invoke is a fixture
 
 pytest.importorskip("duckdb")
 

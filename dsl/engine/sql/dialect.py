@@ -59,6 +59,11 @@ class Dialect:
     def size(self, items: exp.Expression) -> exp.Expression:
         return exp.ArraySize(this=items)
 
+    def all_equal(self, items: exp.Expression, value: str) -> exp.Expression:
+        """Every item of a list is the text `value` (true for an empty list)."""
+        k = exp.to_identifier("k")
+        return fn("forall", items, exp.Lambda(this=exp.EQ(this=k, expression=lit(value)), expressions=[k]))
+
     def concat_lists(self, lists: list[exp.Expression]) -> exp.Expression:
         out = lists[0]
         for more in lists[1:]:
@@ -91,6 +96,10 @@ class Dialect:
         """`YYYY-MM-DDTHH:MM:SS` of a wall time in epoch microseconds (years 1..9999), when the
         engine has an exact formatter that ignores its session time zone; else None."""
         return None
+
+    def exact_product(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        """The product of two decimals is exact here (operands below 10**15 each)."""
+        return exp.true()
 
     def render(self, tree: exp.Expression, pretty: bool = True) -> str:
         return tree.sql(dialect=self.name, pretty=pretty)
@@ -132,14 +141,51 @@ class DuckDB(Dialect):
     def at_index(self, items: exp.Expression, one_based: exp.Expression) -> exp.Expression:
         return fn("list_extract", items, one_based)
 
+    def all_equal(self, items: exp.Expression, value: str) -> exp.Expression:
+        k = exp.to_identifier("k")
+        others = fn("list_filter", items, exp.Lambda(this=exp.NEQ(this=k, expression=lit(value)), expressions=[k]))
+        return exp.EQ(this=fn("list_count", others), expression=lit(0))
 
 
 class Spark(Dialect):
+    """Spark SQL: Java regular expressions (`$` would match before a final line break, `\\z`
+    does not); SIZE(NULL) is -1 unless ANSI mode is on, so a NULL list keeps its NULL."""
+
     name = "spark"
+    json_doc = True
+
+    def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
+        return exp.RegexpLike(this=text, expression=exp.Literal.string(f"^(?:{pattern})\\z"))
+
+    def size(self, items: exp.Expression) -> exp.Expression:
+        return exp.If(this=exp.Is(this=items, expression=exp.Null()), true=exp.Null(), false=exp.ArraySize(this=items))
+
+    def strip(self, text: exp.Expression) -> exp.Expression:
+        """Java's regexp_replace replaces every match (no flags argument); `\\z` is the end."""
+        return fn("regexp_replace", text, lit(f"^[{PY_SPACE}]+|[{PY_SPACE}]+\\z"), lit(""))
+
+    def exact_product(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        """Spark types DECIMAL(38, 4) * DECIMAL(38, 4) as DECIMAL(38, 6) and rounds the product
+        (spark.sql.decimalOperations.allowPrecisionLoss, on by default): exact only when the
+        operands' decimals, as their values have them, are 6 or fewer together. Counted on
+        their text: comparing ROUND(x, 3) with x rounds x to 3 decimals first."""
+        def decimals(x: exp.Expression) -> exp.Expression:
+            text = exp.Cast(this=x, to=TEXT)
+            digits = exp.Length(this=exp.RegexpExtract(this=text, expression=lit(r"\.([0-9]*[1-9])"), group=lit(1)))
+            return exp.Case(ifs=[exp.If(this=exp.Like(this=text, expression=lit("%E%")), true=lit(99))], default=digits)
+
+        return exp.LTE(this=exp.Add(this=decimals(a), expression=decimals(b)), expression=lit(6))
 
     def json_string(self, text: exp.Expression) -> exp.Expression:
+        """to_json's string, with the hex digits of its \\u escapes (control characters) in
+        lower case as json.dumps writes them (Jackson writes `\\u001F`, json `\\u001f`); an
+        escaped backslash before `u001F` is text and stays."""
         whole = fn("to_json", fn("named_struct", lit("v"), text))
-        return fn("substring", whole, lit(6), exp.Sub(this=exp.Length(this=whole), expression=lit(6)))
+        out = fn("substring", whole, lit(6), exp.Sub(this=exp.Length(this=whole), expression=lit(6)))
+        for letter in "ABCDEF":
+            out = exp.RegexpReplace(this=out, expression=lit(r"(?<!\\)((?:\\\\)*\\u00[01])" + letter),
+                                    replacement=lit("$1" + letter.lower()))
+        return out
 
     def concat_lists(self, lists: list[exp.Expression]) -> exp.Expression:
         return exp.ArrayConcat(this=lists[0], expressions=lists[1:]) if len(lists) > 1 else lists[0]

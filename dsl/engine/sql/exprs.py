@@ -371,11 +371,11 @@ class ExprSql:
             case "date_diff", _:
                 return self.strict(node, "int", [a, b], cast(sub(a.val, b.val), INT128))
             case "scale", _:
-                product = mul(a.val, b.val)
+                fits = and_(_below(a.val, 20), _below(b.val, 20), or_(_below(a.val, 13), _below(b.val, 13)),
+                            self.d.exact_product(a.val, b.val))
+                product = if_(fits, mul(a.val, b.val))
                 whole = sub(product, exp.Mod(this=par(product), expression=lit(1)))
-                number = b if a.kind == "duration" else a
-                return self.strict(node, "duration", [a, b], cast(whole, INT128), cal.in_duration_range,
-                                   fits=_small(number.val, _MAX_FACTOR))
+                return self.strict(node, "duration", [a, b], cast(whole, INT128), cal.in_duration_range, fits=fits)
             case "num", op:
                 if "timestamp" in kinds:
                     if op == "-" and kinds == {"timestamp"} and a.kind == b.kind == "timestamp":
@@ -388,7 +388,9 @@ class ExprSql:
                     return self.strict(node, "duration", [a, b], value, cal.in_duration_range)
                 kind = "money" if "money" in kinds else (known or "int")
                 build = {"+": add, "-": sub, "*": mul}[op]
-                fits = and_(_small(a.val, _MAX_FACTOR), _small(b.val, _MAX_FACTOR)) if op == "*" else None
+                # a product past DECIMAL(38) fails the query (NULL without Spark's ANSI mode)
+                fits = and_(_small(a.val, _MAX_FACTOR), _small(b.val, _MAX_FACTOR),
+                            self.d.exact_product(a.val, b.val)) if op == "*" else None
                 if kind == "money":    # Python's decimals round a result past 28 significant digits
                     exact = _small(build(a.val, b.val), 10 ** (_DECIMAL_DIGITS - self.scale(node)))
                     fits = case([(fits, exact)], exp.false()) if fits is not None else exact
@@ -447,7 +449,7 @@ class ExprSql:
         if name in ("days", "hours"):
             unit = cal.US_PER_DAY if name == "days" else 3_600_000_000
             return self.strict(node, "duration", args, mul(args[0].val, cast(lit(unit), INT128)), cal.in_duration_range,
-                               fits=_small(args[0].val, 10 ** 15))
+                               fits=_below(args[0].val, 15))
         if name == "date":
             return self.strict(node, "date", args, cal.beijing_day(self.d, args[0].val))
         raise Unsupported(node, "node")
@@ -462,7 +464,14 @@ _DECIMAL_DIGITS: Final = 28
 
 
 def _small(value: exp.Expression, limit: int) -> exp.Expression:
+    """|value| < limit: an operand small enough for the SQL types to compute with exactly (an
+    engine fails the query on a DECIMAL(38) overflow, or Spark without ANSI mode gives NULL);
+    with larger operands the result is undecided, as the Python engine's OverflowError is."""
     return exp.LT(this=exp.Abs(this=value), expression=exp.Literal.number(limit))
+
+
+def _below(value: exp.Expression, digits: int) -> exp.Expression:
+    return _small(value, 10 ** digits)
 
 
 def _field_kind(kind: str) -> str:

@@ -21,7 +21,7 @@ from sqlglot import exp
 
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import add, and_, case, cast, coalesce, eq, gte, if_, in_list, lte, mul, not_, not_null, or_, sub
-from dsl.engine.sql.dialect import BIGINT, Dialect, fn, lit
+from dsl.engine.sql.dialect import BIGINT, Dialect, lit
 from dsl.lang.values import AMOUNT_RE
 from dsl.lang.vocabulary import Field, Vocabulary
 from dsl.limits import MAX_AMOUNT_CHARS, MAX_NUMBER_DIGITS, MAX_TIMESTAMP_CHARS
@@ -152,10 +152,7 @@ class Checks:
     def items(self, fld: Field, raw: Raw, item_kinds: exp.Expression, values: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
         good = eq(raw.kind, lit("ARRAY"))
         if fld.type.item is not None and fld.type.item.kind == "str":
-            good = and_(good, eq(fn("list_count", fn("list_filter", item_kinds,
-                                                           exp.Lambda(this=exp.NEQ(this=exp.to_identifier("k"),
-                                                                                   expression=lit("VARCHAR")),
-                                                                      expressions=[exp.to_identifier("k")]))), lit(0)))
+            good = and_(good, self.d.all_equal(item_kinds, "VARCHAR"))
         return good, exp.false(), if_(good, values)
 
     def obj(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression, exp.Expression]:

@@ -27,13 +27,13 @@ from dsl.book.model import ExprRef, Rulebook, Version
 from dsl.diagnostics import Diagnostic
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import and_, case, cast, coalesce, col, concat, eq, gte, if_, in_list, is_null, lt, lte, not_, not_null, or_
-from dsl.engine.sql.dialect import BIGINT, Dialect, fn, lit
+from dsl.engine.sql.dialect import BIGINT, Dialect, lit
 from dsl.engine.sql.exprs import ExprSql, FieldRef, Layers, Sv, Unsupported, json_text, needs_python
-from dsl.engine.sql.fields import IMPRECISE_NUMBER, Checks, Raw, absent, ancestors, field_columns
+from dsl.engine.sql.fields import Checks, Raw, absent, ancestors, field_columns
+from dsl.engine.sql.reading import objects_of, reader
 from dsl.lang import ir
 from dsl.lang.lower import lower
 from dsl.lang.vocabulary import Vocabulary
-from dsl.limits import MAX_NUMBER_DIGITS
 
 ROW = "_row"
 
@@ -83,6 +83,7 @@ class QueryBuilder:
         self.check_all = check_all     # check every field of the vocabulary, not only those read
         self.diagnostics: list[Diagnostic] = []
         self.paths: dict[str, None] = {}
+        self.reader = reader(d)
 
     # -- reading fields -------------------------------------------------------------------
     def _lower(self, ref: ExprRef) -> ir.Node:
@@ -126,7 +127,7 @@ class QueryBuilder:
         query.diagnostics = self.diagnostics
         if self.diagnostics:
             return query
-        stages: list[tuple[str, exp.Expression]] = [("raw", self._raw(paths))]
+        stages: list[tuple[str, exp.Expression]] = self._read(paths)
         stages += self._typed(paths, index)
         for level in sorted(self.layers.columns):
             named = [_alias(e, name, quoted=True) for name, e in self.layers.columns[level]]
@@ -146,77 +147,28 @@ class QueryBuilder:
             "outputs": [(name, self._lower(ref)) for name, ref in v.outputs],
         }
 
-    def _raw(self, paths: list[str]) -> exp.Expression:
-        """Each field's JSON kind and text, and the keys of every object, in four parses of
-        the document per case (a JSON function parses its text each time it is called):
-        `_k` the kinds of the root and of each field, `_t` each field's text (an array's or
-        object's as JSON text), `_keys` the keys of each object of the vocabulary."""
-        doc = col(self.doc_column)
-        checked_doc = col("_doc")     # the document when it is JSON at all (checked once, below)
-        field_paths = exp.Array(expressions=[lit(_json_path(p)) for p in paths])
-        kind_paths = exp.Array(expressions=[lit("$")] + [lit(_json_path(p)) for p in paths])
-        objects = self._objects()
-        selects: list[exp.Expression] = [col(k) for k in self.keep]
-        if self.at_column:
-            selects.append(col(self.at_column))
-        selects += [
-            doc,
-            checked_doc,
-            _alias(fn("json_type", checked_doc, kind_paths), "_k", quoted=True),
-            _alias(fn("json_extract_string", checked_doc, field_paths), "_t", quoted=True),
-            _alias(fn("json_keys", checked_doc, exp.Array(expressions=[lit(_json_path(o)) for o in objects])), "_keys",
-                   quoted=True),
-            _alias(coalesce(fn("regexp_matches", doc, lit(_imprecise())), exp.false()), "_imprecise", quoted=True),
-        ]
-        valid = exp.select(exp.Star(), _alias(if_(fn("json_valid", doc), doc), "_doc")).from_(self.source, copy=False)
-        return exp.select(*selects).from_(exp.Subquery(this=valid, alias=exp.TableAlias(this=exp.to_identifier("src"))),
-                                          copy=False)
-
-    def _objects(self) -> list[str]:
-        """The objects whose keys are checked: the root and every object of the vocabulary."""
-        return [""] + [p for p, f in self.vocabulary.fields.items() if f.type.kind == "object"]
-
-    def _kind(self, index: dict[str, int], path: str) -> exp.Expression:
-        """The JSON kind of a field (`_k` holds the root's first)."""
-        return self.d.at_index(col("_k"), lit(index[path] + 2))
-
-    def _unknown_keys(self, index: dict[str, int], twice: bool = False) -> exp.Expression:
-        """Whether the document has a key the vocabulary does not know (`twice`: a key given
-        twice) in an object the vocabulary describes. An unknown key leaves the case to decide
-        (the Python engine warns); a key given twice makes it no case at all (the Python
-        reader rejects the line), where DuckDB would read one of the two values."""
-        parts = []
-        for j, prefix in enumerate(self._objects()):
-            keys = self.d.at_index(col("_keys"), lit(j + 1))
-            if twice:
-                found = exp.NEQ(this=fn("len", keys), expression=fn("len", fn("list_distinct", keys)))
-            else:
-                known = exp.Array(expressions=[lit(k) for k in sorted(self.vocabulary.keys_under(prefix))])
-                found = not_(fn("list_has_all", known, keys))
-            kind = self._kind(index, prefix) if prefix else self.d.at_index(col("_k"), lit(1))
-            parts.append(and_(eq(kind, lit("OBJECT")), found))
-        return coalesce(or_(*parts), exp.false())
-
-    def _unreadable(self) -> exp.Expression:
-        """What the Python reader rejects in a line DuckDB takes as JSON: NaN and Infinity, a
-        whole number of more than MAX_NUMBER_DIGITS digits, a lone UTF-16 surrogate escape
-        (valid pairs are removed first); a string that merely contains such text is taken for
-        it too: never decided, at worst left to the Python engine."""
-        doc = col("_doc")
-        tokens = rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|Infinity)"
-        pairs = exp.RegexpReplace(this=doc, expression=lit(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"),
-                                  replacement=lit(""), modifiers=lit("g"))
-        lone = fn("regexp_matches", pairs, lit(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"))
-        has_escape = fn("contains", doc, lit("\\u"))
-        return or_(fn("regexp_matches", doc, lit(tokens)), and_(has_escape, lone))
+    def _read(self, paths: list[str]) -> list[tuple[str, exp.Expression]]:
+        """The stages that read each field's JSON kind and text (reading.py: per dialect), the
+        last one named `raw`."""
+        lists = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "list"]
+        stages = self.reader.stages(col(self.doc_column), paths, lists, objects_of(self.vocabulary))
+        carried: list[exp.Expression] = [col(k) for k in self.keep] + ([col(self.at_column)] if self.at_column else [])
+        carried.append(col(self.doc_column))      # the text as read (eval --engine duckdb checks its length)
+        out: list[tuple[str, exp.Expression]] = []
+        for n, columns in enumerate(stages):
+            name = "raw" if n == len(stages) - 1 else f"read{n}"
+            named = [_alias(e, c, quoted=True) for c, e in columns]
+            select = exp.select(*carried, *named).from_(self.source, copy=False) if n == 0 else \
+                exp.select(exp.Star(), *named).from_(out[-1][0], copy=False)
+            out.append((name, select))
+        return out
 
     def _typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
         """The stages that check every field: the parts of timestamps, their instants, then
         per field its value, `bad` flag and problem path."""
         checks = Checks(self.d)
         imprecise = col("_imprecise")
-        raws = [Raw(self.d.at_index(col("_k"), lit(i + 2)), self.d.at_index(col("_t"), lit(i + 1)))
-                for i in range(len(paths))]
+        raws = [Raw(*self.reader.raw(i)) for i in range(len(paths))]
         stamps = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "timestamp"]
         parts = [_alias(g, f"g{i}_{j}", quoted=True) for i in stamps for j, g in enumerate(checks.timestamp_groups(raws[i]))]
         instants = []
@@ -245,9 +197,7 @@ class QueryBuilder:
                 good = and_(coalesce(col(f"tsok{i}"), exp.false()), coalesce(in_calendar, exp.false()))
                 far, value = exp.false(), col(f"tsu{i}")
             elif kind == "list":
-                array = eq(raw.kind, lit("ARRAY"))      # only then is the text JSON (a string's is not)
-                good, far, value = checks.items(fld, raw, if_(array, fn("json_type", raw.text, lit("$[*]"))),
-                                                if_(array, fn("json_extract_string", raw.text, lit("$[*]"))))
+                good, far, value = checks.items(fld, raw, *self.reader.items(i))
             elif kind == "object":
                 good, far, value = checks.obj(fld, raw)
             else:
@@ -268,14 +218,14 @@ class QueryBuilder:
         moment = coalesce(*[x for x in (given, self._moment_literal(self.at), now, self._moment_literal(self.clock))
                             if x is not None])
         fatal = case([(is_null(col("_doc")), lit("json")),
-                      (self._unreadable(), lit("json")),
-                      (not_(eq(self.d.at_index(col("_k"), lit(1)), lit("OBJECT"))), lit("not_object")),
-                      (self._unknown_keys(index, twice=True), lit("json")),
-                      (not_(coalesce(eq(self._kind(index, "order"), lit("OBJECT")), exp.false())), lit("order")),
+                      (col("_unreadable"), lit("json")),
+                      (not_(eq(col("_shape"), lit("OBJECT"))), lit("not_object")),
+                      (col("_twice"), lit("json")),
+                      (not_(coalesce(eq(col("_order"), lit("OBJECT")), exp.false())), lit("order")),
                       (self._other_platform(index), lit("platform"))], exp.Null())
         last = [exp.Star(), _alias(case_id, "_id", quoted=True), _alias(moment, "_at", quoted=True),
                 _alias(fatal, "_fatal", quoted=True),
-                _alias(or_(self._unknown_keys(index), *bad_any), "_dirty", quoted=True)]
+                _alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
         return [("parts", exp.select(exp.Star(), *parts).from_("raw", copy=False)),
                 ("instants", exp.select(exp.Star(), *instants).from_("parts", copy=False)),
                 ("typed", exp.select(*selects).from_("instants", copy=False)),
@@ -285,15 +235,15 @@ class QueryBuilder:
         """The case names another platform (the Python engine rejects it for this rulebook)."""
         if "platform" not in index:
             return exp.false()
-        text = self.d.strip(self.d.at_index(col("_t"), lit(index["platform"] + 1)))
-        return coalesce(and_(eq(self._kind(index, "platform"), lit("VARCHAR")), exp.NEQ(this=text, expression=lit("")),
+        kind, raw = self.reader.raw(index["platform"])
+        text = self.d.strip(raw)
+        return coalesce(and_(eq(kind, lit("VARCHAR")), exp.NEQ(this=text, expression=lit("")),
                              exp.NEQ(this=text, expression=lit(self.book.platform))), exp.false())
 
     def _case_id(self, index: dict[str, int]) -> exp.Expression:
-        i = index["id"]
-        kind = self._kind(index, "id")
-        text = self.d.at_index(col("_t"), lit(i + 1))
-        return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT")]), text)], exp.Null())
+        kind, text = self.reader.raw(index["id"])
+        return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT"), lit("HUGEINT")]), text)],
+                    exp.Null())
 
     def _moment_literal(self, value: datetime | None) -> exp.Expression | None:
         return cast(exp.Literal.number(cal.micros(value)), BIGINT) if value is not None else None
@@ -499,14 +449,6 @@ def _const_json(value: Any) -> str:
 
     from dsl.lang.values import to_json
     return json.dumps(to_json(value), ensure_ascii=False)
-
-
-def _json_path(path: str) -> str:
-    return "$" + "".join(f'."{part}"' for part in path.split(".")) if path else "$"
-
-
-def _imprecise() -> str:
-    return IMPRECISE_NUMBER
 
 
 def _find_ref(rule: Any, node: ir.Node, params: dict[str, Any]) -> ExprRef | None:
