@@ -42,6 +42,7 @@ class Dialect:
 
     name: str = ""
     json_doc: bool = False            # reads case documents from a JSON text column
+    materialized_ctes: bool = False   # WITH x AS MATERIALIZED (...): computed once however often read
 
     def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
         """`text` matches `pattern` as a whole (the pattern is anchored here)."""
@@ -108,6 +109,7 @@ class Dialect:
 class DuckDB(Dialect):
     name = "duckdb"
     json_doc = True
+    materialized_ctes = True
 
     def wall_clock_text(self, local_us: exp.Expression) -> exp.Expression | None:
         # make_timestamp(BIGINT) is a TIMESTAMP without time zone: no session time zone applies

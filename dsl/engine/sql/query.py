@@ -135,7 +135,9 @@ class QueryBuilder:
         stages.append(("decided", exp.select(*selects).from_(stages[-1][0], copy=False)))
         tree = self._long(query) if long else exp.select("*").from_("decided", copy=False)
         for name, stage in stages:
-            tree = tree.with_(name, stage, copy=False)
+            # the long form reads `decided` once per rule: computed once where the engine can be told
+            materialized = long and name == "decided" and self.d.materialized_ctes
+            tree = tree.with_(name, stage, copy=False, materialized=materialized or None)
         query.tree = tree
         return query
 
