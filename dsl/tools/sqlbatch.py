@@ -28,7 +28,6 @@ from dsl.engine.sql.duck import connect
 from dsl.engine.sql.query import QueryBuilder, RuleColumns
 from dsl.tools.batch import Decided
 
-_FETCH = 4096
 # a case id written between quotes as it is: nothing json.dumps would escape
 _PLAIN_ID = r'[^"\\\x00-\x1f]*'
 # a JSON escape of a UTF-16 surrogate: the Python reader rejects a lone one, so such lines are its
@@ -66,7 +65,7 @@ class SqlEval:
         line = concat(lit('{"case": '), self._case_json(name), lit(', "platform": ' + _text(self.book.platform)
                                                                         + ', "at": "'),
                       cal.timestamp_text(self.d, col("_at")), lit('", "results": ['),
-                      *self._results(rules), lit('], "timeline": ['), self._timeline(rules), lit("]}\n"))
+                      *self._results(rules), lit('], "timeline": ['), self._timeline(rules), lit("]}"))
         mask = fn("list_sum", exp.Array(expressions=[
             case([(exp.Is(this=col(r.matched), expression=exp.true()), lit(1 << i))], lit(0))
             for i, r in enumerate(rules)])) if rules else lit(0)
@@ -207,15 +206,25 @@ class SqlEval:
 
 def sql_items(name: str, evaluator: SqlEval) -> Iterator[Decided | CaseInput | Any]:
     """The cases of a JSON Lines file: `Decided` where DuckDB wrote the line, else what the
-    Python reader gives for that line (exact messages, the same summary). Where DuckDB cannot
-    read the file (bytes that are not UTF-8, say) or its rows and the file's lines are not
-    the same (each row's length is checked), the Python engine takes the rest of the file."""
+    Python reader gives for that line (exact messages, the same summary). DuckDB writes its
+    rows to a temporary file (`COPY`, in the file's order), read back line for line beside
+    the cases: memory stays flat however long the file. Where DuckDB cannot read the file
+    (bytes that are not UTF-8, say) or its rows and the file's lines are not the same (each
+    row's length is checked), the Python engine takes the file, or the rest of it."""
+    import tempfile
+
     import duckdb
 
-    with open(Path(name), "rb") as handle:
-        number = 0
+    with tempfile.TemporaryDirectory(prefix="rulebook-duckdb-") as tmp, open(Path(name), "rb") as handle:
+        rows_file = Path(tmp) / "rows.txt"
         try:
-            rows = _rows(_cursor(Path(name), name, evaluator))
+            _copy(Path(name), name, evaluator, rows_file, Path(tmp))
+        except duckdb.Error:
+            yield from _rest(handle, name, 0, b"")
+            return
+        with open(rows_file, "rb") as written:
+            rows = (_row(line) for line in written)
+            number = 0
             for raw in iter(handle.readline, b""):
                 body, crlf = _body(raw, number == 0)
                 row = next(rows, None)
@@ -223,22 +232,30 @@ def sql_items(name: str, evaluator: SqlEval) -> Iterator[Decided | CaseInput | A
                     yield from _rest(handle, name, number, raw)   # out of step: the Python engine reads on
                     return
                 number += 1
-                if row[0] is not None:
-                    yield Decided(row[0], row[1])
+                if row[0]:
+                    yield Decided(row[0] + "\n", row[1])
                 else:
                     yield from LineBlock(name, number - 1, raw, 1).cases()
-            return
-        except duckdb.Error:
-            pass
-        yield from _rest(handle, name, number, b"")
 
 
-def _rows(cursor: Any) -> Iterator[tuple[str | None, int, int]]:
-    while True:
-        rows = cursor.fetchmany(_FETCH)
-        if not rows:
-            return
-        yield from rows
+def _row(line: bytes) -> tuple[str, int, int]:
+    """(the output line, or '' for the Python engine; matched bits; the input line's length)."""
+    matched, length, text = line.rstrip(b"\n").split(b"\x01", 2)
+    return text.decode("utf-8"), int(matched), int(length)
+
+
+def _copy(path: Path, name: str, evaluator: SqlEval, target: Path, spill: Path) -> None:
+    """DuckDB's rows into `target` (it may spill into `spill`)."""
+    con = connect()
+    con.execute("SET temp_directory = " + exp.Literal.string(str(spill)).sql(dialect="duckdb"))
+    source = exp.Literal.string(str(path)).sql(dialect="duckdb")
+    con.execute("CREATE TEMP VIEW cases AS SELECT line AS doc FROM read_csv("
+                f"{source}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='', "
+                "auto_detect=false, strict_mode=false, new_line='\\n', max_line_size=10485760)")
+    out = exp.Literal.string(str(target)).sql(dialect="duckdb")
+    con.execute(f"COPY (SELECT concat(_matched, chr(1), _length, chr(1), coalesce(_line, '')) FROM "
+                f"({evaluator.statement(name)})) TO {out} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
+                "DELIMITER chr(2))")
 
 
 def _body(raw: bytes, first: bool) -> tuple[bytes, bool]:
@@ -252,15 +269,6 @@ def _body(raw: bytes, first: bool) -> tuple[bytes, bool]:
     if first and body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]
     return body, crlf
-
-
-def _cursor(path: Path, name: str, evaluator: SqlEval) -> Any:
-    con = connect()
-    source = exp.Literal.string(str(path)).sql(dialect="duckdb")
-    con.execute("CREATE TEMP VIEW cases AS SELECT line AS doc FROM read_csv("
-                f"{source}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='', "
-                "auto_detect=false, strict_mode=false, new_line='\\n', max_line_size=10485760)")
-    return con.execute(evaluator.statement(name))
 
 
 def _rest(handle: Any, name: str, start: int, first: bytes) -> Iterator[Any]:
