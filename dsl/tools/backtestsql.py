@@ -59,16 +59,24 @@ def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair
     return f"{head}, sa AS ({side_a}), sb AS ({side_b}), cmp AS ({cmp}) {final}"
 
 
-#: the stages that read and check the fields (query.py): the same text in both queries when both
-#: rulebooks read the same fields in the same order, and then computed once
-FIELD_STAGES = ("raw", "parts", "instants", "typed", "cased")
+#: the last of the stages that read and check the fields (query.py); they are the same text in
+#: both queries when both rulebooks read the same fields in the same order, and then computed once
+LAST_FIELD_STAGE = "cased"
+
+
+def field_stages(tree: exp.Expression) -> list[str]:
+    """The names of a query's field stages: every stage up to LAST_FIELD_STAGE (the reader's
+    stages, per dialect, come first)."""
+    names = [c.alias for c in tree.args["with_"].expressions]
+    return names[:names.index(LAST_FIELD_STAGE) + 1]
 
 
 def _shared(d: Dialect, a: exp.Expression, b: exp.Expression) -> set[str]:
     """The field stages B can take from A: all of them when their text is the same, else none."""
-    text_a = {c.alias: c.this.sql(dialect=d.name) for c in a.args["with_"].expressions if c.alias in FIELD_STAGES}
-    text_b = {c.alias: c.this.sql(dialect=d.name) for c in b.args["with_"].expressions if c.alias in FIELD_STAGES}
-    return set(FIELD_STAGES) if text_a == text_b and len(text_a) == len(FIELD_STAGES) else set()
+    stages = field_stages(a)
+    text_a = [c.this.sql(dialect=d.name) for c in a.args["with_"].expressions if c.alias in stages]
+    text_b = [c.this.sql(dialect=d.name) for c in b.args["with_"].expressions if c.alias in stages]
+    return set(stages) if stages == field_stages(b) and text_a == text_b else set()
 
 
 def _slimmed(ctes: list[exp.Expression], dirty: bool) -> list[exp.Expression]:
@@ -76,8 +84,10 @@ def _slimmed(ctes: list[exp.Expression], dirty: bool) -> list[exp.Expression]:
     only the columns the rules' stages read (not the documents, nor the raw kinds and texts
     of every field: a million cases of those did not fit in 1 GB), and both sides read it.
     Without `dirty` the flag is FALSE, so DuckDB leaves out the checks of unknown keys."""
-    last = FIELD_STAGES[-1]
-    later = [c for c in ctes if c.alias not in FIELD_STAGES]
+    last = LAST_FIELD_STAGE
+    names = [c.alias for c in ctes]
+    stages = set(names[:names.index(last) + 1])
+    later = [c for c in ctes if c.alias not in stages]
     defined = {e.alias for c in later for e in c.this.expressions if isinstance(e, exp.Alias)}
     needed = sorted({c.name for cte in later for c in cte.find_all(exp.Column)} - defined)
     for cte in later:
