@@ -7,23 +7,17 @@ keeps the stable English tokens (transition kinds, "no match", "absent", "error"
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Any
 
 from dsl.diagnostics import Phrase
 from dsl.lang.values import format_timestamp
 from dsl.tools.backtest import BacktestResult, Change
-from dsl.tools.diffreport import say as say_diff
-
-SHOWN_REJECTIONS: Final = 10
+from dsl.tools.diffreport import rejection_lines, word
 
 
 def say(key: str, lang: str, **args: Any) -> str:
     """A piece of the backtest report from the catalog (dsl/phrases.py, "backtest.*")."""
     return Phrase("backtest." + key, **args).label("zh" if lang == "zh" else "en")
-
-
-def _word(token: str, lang: str) -> str:
-    return say_diff(token, lang) if token in ("no match", "absent", "error") else token
 
 
 def render(r: BacktestResult, old: str, new: str, lang: str = "zh") -> str:
@@ -33,9 +27,7 @@ def render(r: BacktestResult, old: str, new: str, lang: str = "zh") -> str:
     lines += [say("notice", lang, where=where, what=_text(what, lang)) for where, what in r.notices]
     lines += [say("read", lang, read=r.cases, judged=r.judged, rejected=r.rejected),
               say("of_judged", lang, judged=r.judged, changed=r.changed_cases, undecided=r.undecided_cases)]
-    lines += [say_diff("rejected", lang, source=s, reason=why) for s, why in r.rejections[:SHOWN_REJECTIONS]]
-    if r.rejected > SHOWN_REJECTIONS:
-        lines.append(say_diff("more_rejected", lang, n=r.rejected - SHOWN_REJECTIONS))
+    lines += rejection_lines(r.rejections, r.rejected, lang)
     lines += _per_rule(r, lang) + _per_month(r, lang)
     return "\n".join(lines)
 
@@ -56,8 +48,8 @@ def _per_rule(r: BacktestResult, lang: str) -> list[str]:
         lines.append(say("rule_changes", lang, rule=rule, n=r.per_rule[rule]))
         for (t_rule, kind, a, b), n in sorted(r.transitions.items(), key=lambda kv: (-kv[1], kv[0])):
             if t_rule == rule:
-                lines.append(say("transition", lang, kind=say(f"kind.{kind}", lang), a=_word(a, lang),
-                                 b=_word(b, lang), n=n))
+                lines.append(say("transition", lang, kind=say(f"kind.{kind}", lang), a=word(a, lang),
+                                 b=word(b, lang), n=n))
         counts = r.undecided.get(rule)
         if counts:
             lines.append(say("undecided", lang, both=counts["both"], only_a=counts["only_a"], only_b=counts["only_b"]))

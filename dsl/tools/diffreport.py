@@ -21,9 +21,17 @@ def say(key: str, lang: str, **args: Any) -> str:
     return Phrase("whatif." + key, **args).label("zh" if lang == "zh" else "en")
 
 
-def _word(token: str, lang: str) -> str:
+def word(token: str, lang: str) -> str:
     """A transition's word in the report's language: actions stay as written."""
     return say(token, lang) if token in ("no match", "absent", "error") else token
+
+
+def rejection_lines(rejections: list[tuple[str, Any]], rejected: int, lang: str) -> list[str]:
+    """The first SHOWN_REJECTIONS rejected cases with their reasons, and how many more."""
+    lines = [say("rejected", lang, source=s, reason=r) for s, r in rejections[:SHOWN_REJECTIONS]]
+    if rejected > SHOWN_REJECTIONS:
+        lines.append(say("more_rejected", lang, n=rejected - SHOWN_REJECTIONS))
+    return lines
 
 
 def render_structure(d: StructureDiff, name_a: str, name_b: str, lang: str = "zh") -> str:
@@ -45,9 +53,7 @@ def render_structure(d: StructureDiff, name_a: str, name_b: str, lang: str = "zh
 def render_decisions(d: DecisionDiff, lang: str = "zh") -> str:
     lines = [say("read", lang, read=d.cases, compared=d.compared, rejected=d.rejected),
              say("of_compared", lang, compared=d.compared, changed=d.changed_cases, undecided=d.undecided_cases)]
-    lines += [say("rejected", lang, source=s, reason=r) for s, r in d.rejections[:SHOWN_REJECTIONS]]
-    if d.rejected > SHOWN_REJECTIONS:
-        lines.append(say("more_rejected", lang, n=d.rejected - SHOWN_REJECTIONS))
+    lines += rejection_lines(d.rejections, d.rejected, lang)
     cut = False
     if d.rules():
         lines.append(say("per_rule", lang))
@@ -55,7 +61,7 @@ def render_decisions(d: DecisionDiff, lang: str = "zh") -> str:
         lines.append(say("rule_changes", lang, rule=rule, n=d.per_rule[rule]))
         for (r, a, b), n in sorted(d.transitions.items()):
             if r == rule:
-                lines.append(say("transition", lang, a=_word(a, lang), b=_word(b, lang), n=n)
+                lines.append(say("transition", lang, a=word(a, lang), b=word(b, lang), n=n)
                              + (say("details", lang) if a == b else ""))
         for row in d.examples.get(rule, []):
             lines.append(say("example", lang, case=row.case, source=row.source, a=_shown(row.a, lang), b=_shown(row.b, lang)))
@@ -75,7 +81,7 @@ def _shown(d: Decision | None, lang: str) -> str:
     """A decision for a person: the word, and the deadline when there is one."""
     if d is None:
         return say("absent", lang)
-    text = _word(d.label, lang)
+    text = word(d.label, lang)
     if d.deadline is not None:
         from dsl.lang.values import format_timestamp
         text += f" @ {format_timestamp(d.deadline)}"
