@@ -54,13 +54,15 @@ class SqlEval:
         self.platform_index = None
 
     def statement(self, name: str) -> str:
-        """The query giving, per line in order: `_line` (the output line of a clean
-        case, else NULL) and `_matched` (bits of the rules that matched)."""
+        """The query giving, per line in order: `_line` (the output line of a clean case,
+        else NULL), `_matched` (bits of the rules that matched) and `_length` (the line's
+        bytes, to keep Python's reading in step). A case naming another platform is `_fatal`
+        (query.py), so not clean."""
         assert self.query.tree is not None
         tree = self.query.tree
         rules = self.query.rules
         clean = and_(is_null(col("_fatal")), not_(col("_dirty")), *[is_null(col(r.error)) for r in rules],
-                     self._platform_ok(), coalesce(self.d.regex_full(col("_id"), _PLAIN_ID), exp.false()),
+                     coalesce(self.d.regex_full(col("_id"), _PLAIN_ID), exp.false()),
                      not_(fn("regexp_matches", col("_doc"), lit(_SURROGATE))))
         line = concat(lit('{"case": '), self._case_json(name), lit(', "platform": ' + _text(self.book.platform)
                                                                         + ', "at": "'),
@@ -75,15 +77,6 @@ class SqlEval:
                            exp.alias_(length, "_length", quoted=True)).from_("decided", copy=False)
         final.set("with_", tree.args.get("with_"))
         return final.sql(dialect="duckdb")   # in the file's order: DuckDB keeps insertion order
-
-    def _platform_ok(self) -> exp.Expression:
-        fields = self.builder.vocabulary.fields
-        if "platform" not in fields:
-            return exp.true()
-        path = '$."platform"'
-        kind = fn("json_type", col("_doc"), lit(path))
-        text = self.d.strip(fn("json_extract_string", col("_doc"), lit(path)))
-        return or_(is_null(kind), eq(kind, lit("NULL")), eq(text, lit("")), eq(text, lit(self.book.platform)))
 
     def _case_json(self, name: str) -> exp.Expression:
         """The case's id as JSON text (a case without one is the Python engine's: it is named

@@ -41,7 +41,6 @@ class Dialect:
     """The functions whose names or semantics differ between engines."""
 
     name: str = ""
-    json_doc: bool = False            # reads case documents from a JSON text column
     materialized_ctes: bool = False   # WITH x AS MATERIALIZED (...): computed once however often read
 
     def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
@@ -108,7 +107,6 @@ class Dialect:
 
 class DuckDB(Dialect):
     name = "duckdb"
-    json_doc = True
     materialized_ctes = True
 
     def wall_clock_text(self, local_us: exp.Expression) -> exp.Expression | None:
@@ -154,7 +152,6 @@ class Spark(Dialect):
     does not); SIZE(NULL) is -1 unless ANSI mode is on, so a NULL list keeps its NULL."""
 
     name = "spark"
-    json_doc = True
 
     def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
         return exp.RegexpLike(this=text, expression=exp.Literal.string(f"^(?:{pattern})\\z"))
