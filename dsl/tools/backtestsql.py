@@ -47,7 +47,7 @@ def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair
         ctes = _slimmed(ctes, dirty)
     side_a = _side(d, "decided", qa.rules, "a", outputs_of, dirty)
     side_b = _side(d, "b_decided", qb.rules, "b", outputs_of, dirty)
-    month = cal.date_text(d, cal.beijing_day(d, col("_at", "sa"))).sql(dialect=d.name)
+    month = cal.date_text(d, cal.beijing_day(d, col("_at", "sa"))).sql(dialect=d.name, copy=False)
     items = ", ".join(_item(p, qa.rules, qb.rules) for p in pairs)
     changes = f"list_filter([{items}], lambda c: c.kind IS NOT NULL OR c.und IS NOT NULL)" if pairs else \
         "CAST([] AS STRUCT(rule VARCHAR, kind VARCHAR, la VARCHAR, lb VARCHAR, da BIGINT, db BIGINT, und VARCHAR)[])"
@@ -55,7 +55,7 @@ def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair
            f"substr({month}, 1, 7) AS _month, {changes} AS _changes FROM sa JOIN sb USING (_row)")
     final = ("SELECT *, len(list_filter(_changes, lambda c: c.kind IS NOT NULL)) > 0 AS _changed, "
              "len(list_filter(_changes, lambda c: c.und IS NOT NULL)) > 0 AS _undecided FROM cmp")
-    head = exp.With(expressions=ctes).sql(dialect=d.name)
+    head = exp.With(expressions=ctes).sql(dialect=d.name, copy=False)
     return f"{head}, sa AS ({side_a}), sb AS ({side_b}), cmp AS ({cmp}) {final}"
 
 
@@ -74,8 +74,8 @@ def field_stages(tree: exp.Expression) -> list[str]:
 def _shared(d: Dialect, a: exp.Expression, b: exp.Expression) -> set[str]:
     """The field stages B can take from A: all of them when their text is the same, else none."""
     stages = field_stages(a)
-    text_a = [c.this.sql(dialect=d.name) for c in a.args["with_"].expressions if c.alias in stages]
-    text_b = [c.this.sql(dialect=d.name) for c in b.args["with_"].expressions if c.alias in stages]
+    text_a = [c.this.sql(dialect=d.name, copy=False) for c in a.args["with_"].expressions if c.alias in stages]
+    text_b = [c.this.sql(dialect=d.name, copy=False) for c in b.args["with_"].expressions if c.alias in stages]
     return set(stages) if stages == field_stages(b) and text_a == text_b else set()
 
 
@@ -133,7 +133,7 @@ def _outputs(d: Dialect, r: RuleColumns, versions: list[tuple[str | None, list[s
     value: dict[str, str] = {}
     for j, (n, kind) in enumerate(r.outputs_kinds):
         value[n] = f"{r.prefix}_o{j}_json" if n in r.const_outputs else \
-            json_text(d, Sv(kind, col(f"{r.prefix}_o{j}"))).sql(dialect=d.name)
+            json_text(d, Sv(kind, col(f"{r.prefix}_o{j}"))).sql(dialect=d.name, copy=False)
     whens = []
     for name, outs in versions:
         if not outs:

@@ -76,7 +76,7 @@ class SqlEval:
                            exp.alias_(coalesce(mask, lit(0)), "_matched", quoted=True),
                            exp.alias_(length, "_length", quoted=True)).from_("decided", copy=False)
         final.set("with_", tree.args.get("with_"))
-        return final.sql(dialect="duckdb")   # in the file's order: DuckDB keeps insertion order
+        return self.d.render(final, pretty=False)   # in the file's order: DuckDB keeps insertion order
 
     def _case_json(self, name: str) -> exp.Expression:
         """The case's id as JSON text (a case without one is the Python engine's: it is named

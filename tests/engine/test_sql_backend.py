@@ -178,3 +178,23 @@ def test_a_product_sql_cannot_hold_is_never_decided_and_never_fails_the_query(tm
         have = case.decisions[0]
         assert have == want or have[0] is None and "order.aftersale_count" in (have[6] or ""), (have, want)
     assert got[1].decisions[0][0] is not None      # small values are decided
+
+
+@pytest.mark.parametrize("dialect_name", ["duckdb", "spark"])
+def test_a_query_renders_the_same_text_every_time(dialect_name: str) -> None:
+    """Dialect.render renders in place (no copy of the tree, for speed): rendering again,
+    pretty or not, must give the same text, or a second render would run another query."""
+    from sqlglot import exp
+
+    from dsl.engine.sql.dialect import dialect
+    from dsl.engine.sql.query import QueryBuilder
+
+    book = load_rulebook(FIXTURES / "rulebooks" / "douyin.yaml")
+    d = dialect(dialect_name)
+    query = QueryBuilder(book.model, book.params, book.vocabulary, d, exp.to_table("cases"),
+                         clock=AT).build(long=True)
+    assert query.tree is not None
+    fresh = query.tree.sql(dialect=dialect_name, pretty=False)          # from a copy: the tree untouched
+    first, again = d.render(query.tree, pretty=False), d.render(query.tree, pretty=False)
+    assert first == again == fresh
+    assert d.render(query.tree) == query.tree.sql(dialect=dialect_name, pretty=True)

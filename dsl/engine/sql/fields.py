@@ -21,7 +21,7 @@ from sqlglot import exp
 
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import add, and_, case, cast, coalesce, eq, gte, if_, in_list, lte, mul, not_, not_null, or_, sub
-from dsl.engine.sql.dialect import BIGINT, Dialect, lit
+from dsl.engine.sql.dialect import BIGINT, Dialect, fn, lit
 from dsl.lang.values import AMOUNT_RE
 from dsl.lang.vocabulary import Field, Vocabulary
 from dsl.limits import MAX_AMOUNT_CHARS, MAX_NUMBER_DIGITS, MAX_TIMESTAMP_CHARS
@@ -112,19 +112,17 @@ class Checks:
         """The parts of a timestamp's text: year, month, day, hour, minute, second (numbers,
         0 where absent), the fraction's microseconds, the offset's text ('' where absent) and
         whether the text has the form at all: computed once per field, in their own layer."""
-        text = self.d.strip(raw.text)
-
-        def group(i: int) -> exp.Expression:
-            return exp.RegexpExtract(this=text, expression=lit(f"^{_TS_GROUPS}$"), group=lit(i))
+        groups = self.d.stripped_groups(raw.text, _TS_GROUPS, 8)
 
         def number(g: exp.Expression) -> exp.Expression:
             return case([(eq(g, lit("")), lit(0))], cast(g, BIGINT))
 
-        fraction = cast(exp.Substring(this=exp.Concat(expressions=[group(7), lit("000000")], safe=False, coalesce=False),
+        fraction = cast(exp.Substring(this=exp.Concat(expressions=[groups[6], lit("000000")], safe=False, coalesce=False),
                                       start=lit(1), length=lit(6)), BIGINT)
+        # the year takes part in every match: '' is no match
         form = and_(eq(raw.kind, lit("VARCHAR")), lte(exp.Length(this=raw.text), MAX_TIMESTAMP_CHARS),
-                    self.d.regex_full(text, _TS_GROUPS))
-        return [*(number(group(i)) for i in range(1, 7)), fraction, group(8), coalesce(form, exp.false())]
+                    exp.NEQ(this=groups[0], expression=lit("")))
+        return [*(number(g) for g in groups[:6]), fraction, groups[7], coalesce(form, exp.false())]
 
     def timestamp(self, fld: Field, groups: list[exp.Expression]) -> tuple[exp.Expression, exp.Expression]:
         """ISO 8601 as parse_timestamp reads it (no offset: Beijing time): (form and calendar
@@ -134,7 +132,7 @@ class Checks:
         d = self.d
         y, m, dd, hh, mi, ss, fraction, zone, form = groups
         sign = case([(eq(exp.Substring(this=zone, start=lit(1), length=lit(1)), lit("-")), lit(-1))], lit(1))
-        offset_digits = exp.RegexpReplace(this=zone, expression=lit("[^0-9]"), replacement=lit(""))
+        offset_digits = fn("replace", exp.Substring(this=zone, start=lit(2)), lit(":"), lit(""))  # '+08:00' -> '0800'
 
         def part(start: int) -> exp.Expression:
             g = exp.Substring(this=offset_digits, start=lit(start), length=lit(2))
