@@ -122,3 +122,33 @@ def test_parquet_output_has_the_python_engines_decisions(invoke: Any, tmp_path: 
             want.append((result_py.case, r.rule, r.matched if not r.error else None, r.action, r.error is not None))
     have = [(case_id if case_id is not None else "?", rule, m, a, e is not None) for case_id, rule, m, a, e in rows]
     assert sorted(have, key=repr) == sorted(want, key=repr)
+
+
+def test_keys_unknown_or_given_twice_are_found_by_duckdb_as_by_python(invoke: Any, tmp_path: Path,
+                                                                       decided: list[bool]) -> None:
+    """DuckDB's quick look at the keys (`_plain`: known keys, each once) must never pass a key
+    the Python reader warns about or refuses: keys in another order and empty objects are
+    DuckDB's, a key twice (anywhere the vocabulary describes), an unknown key, a key with a
+    NUL in it are the Python engine's."""
+    good = json.loads((Path("examples") / "douyin-lightning-return.json").read_text(encoding="utf-8"))
+    line = json.dumps(good, ensure_ascii=False)
+    order = json.dumps(good["order"], ensure_ascii=False)
+    shuffled = "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                               for k, v in reversed(list(good["order"].items()))) + "}"
+    lines = [
+        (line, True),
+        (line.replace(order, shuffled), True),
+        (line.replace(json.dumps(good["buyer"], ensure_ascii=False), "{}"), True),
+        (line.replace('"order": {', '"order": {"status": "x", ', 1), False),
+        (line.replace(order, shuffled).replace('"order": {', '"order": {"paid_at": null, ', 1), False),
+        (line.replace('"id": ', '"id": "twice", "id": ', 1), False),
+        (line.replace('"order": {', '"order": {"statuss": 1, ', 1), False),
+        (line.replace('"order": {', '"order": {"status\\u0000x": 1, ', 1), False),
+        (line.replace('"order": {', '"order": {"id\\u0000status": 1, ', 1), False),
+    ]
+    path = tmp_path / "keys.jsonl"
+    path.write_text("\n".join(text for text, _ in lines) + "\n", encoding="utf-8")
+    python = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain")
+    duckdb = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain", "--engine", "duckdb")
+    assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
+    assert decided == [by_duckdb for _, by_duckdb in lines]

@@ -41,6 +41,12 @@ def objects_of(vocabulary: Vocabulary) -> list[tuple[str, list[str]]]:
     return [(p, sorted(vocabulary.keys_under(p))) for p in prefixes]
 
 
+# A number of more than MAX_NUMBER_DIGITS digits, NaN or Infinity (json.loads reads them, the
+# Python engine refuses the line). One search for it and for IMPRECISE_NUMBER together (both
+# are rare: `_numbers`), then each alone only where one of them was found.
+_LONG_OR_ODD: Final = rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|Infinity)"
+
+
 class Reader:
     """The stages that read the fields of a document; `raw(i)` and `items(i)` name the kind
     and text of field i (and of the items of a list field) in the stages after them."""
@@ -80,8 +86,9 @@ class DuckReader(Reader):
             [("_doc", if_(fn("json_valid", doc), doc))],
             [("_k", fn("json_type", checked, kinds)), ("_t", fn("json_extract_string", checked, texts)),
              ("_keys", fn("json_keys", checked, keys)),
-             ("_imprecise", coalesce(fn("regexp_matches", doc, lit(IMPRECISE_NUMBER)), exp.false()))],
-            [("_shape", self.d.at_index(col("_k"), lit(1))),
+             ("_numbers", coalesce(fn("regexp_matches", doc, lit(f"{IMPRECISE_NUMBER}|{_LONG_OR_ODD}")), exp.false()))],
+            [("_imprecise", case([(col("_numbers"), fn("regexp_matches", doc, lit(IMPRECISE_NUMBER)))], exp.false())),
+             ("_shape", self.d.at_index(col("_k"), lit(1))),
              ("_order", self.d.at_index(col("_k"), lit(index["order"] + 2)) if "order" in index else exp.Null()),
              ("_unknown", self._keys(objects, index, twice=False)),
              ("_twice", self._keys(objects, index, twice=True)),
@@ -119,12 +126,11 @@ class DuckReader(Reader):
         (valid pairs are removed first); a string that merely contains such text is taken for
         it too: never decided, at worst left to the Python engine."""
         doc = col("_doc")
-        tokens = rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|Infinity)"
         pairs = exp.RegexpReplace(this=doc, expression=lit(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"),
                                   replacement=lit(""), modifiers=lit("g"))
         lone = fn("regexp_matches", pairs, lit(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"))
-        return coalesce(or_(fn("regexp_matches", doc, lit(tokens)), and_(fn("contains", doc, lit("\\u")), lone)),
-                        exp.false())
+        long_or_odd = case([(col("_numbers"), fn("regexp_matches", doc, lit(_LONG_OR_ODD)))], exp.false())
+        return coalesce(or_(long_or_odd, and_(fn("contains", doc, lit("\\u")), lone)), exp.false())
 
 
 # One JSON token: a string (escapes kept whole), a structural character, or a run of other
