@@ -236,8 +236,9 @@ def _wants_bom(fmt: str, bom: bool | None, out: Any, to_file: bool) -> bool:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1,
               help="Evaluate in N processes (output keeps the input order).")
 @click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
-              help="duckdb: decide JSON Lines files in DuckDB (--format jsonl --no-explain, one rulebook); "
-              "cases with a bad or unknown field are still handled by the Python engine, with the same output.")
+              help="duckdb: decide the cases in DuckDB (JSON Lines, Parquet, CSV, stdin; --format jsonl|csv "
+              "--no-explain, one rulebook); cases with a bad or unknown field are still handled by the Python "
+              "engine, with the same output.")
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
              at_text: str | None, fmt: str, output: str | None, bom: bool | None, input_format: str | None,
              encoding: str | None, within_text: str | None, explain: bool | None, lang: str,
@@ -279,10 +280,10 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
                 out.close()
                 _engine_parquet(cases, books, at, output, fmt, explain, within, input_format, lang, show_summary)
             if engine != "python":
-                _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang)
+                _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang, jobs)
                 from dsl.tools.sqlbatch import engine_items
 
-                items = engine_items(cases, books[0], at, lang, report)
+                items = engine_items(cases, books[0], at, lang, report, fmt, sink.outputs, input_format, encoding)
                 summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
                                     interrupt=interrupt)
             elif jobs > 1:
@@ -323,18 +324,19 @@ def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: s
 
 
 def _engine_usage(engine: str, cases: tuple[str, ...], books: list[Any], fmt: str, explain: bool | None,
-                  within: Any, input_format: str | None, lang: str) -> None:
-    """What --engine duckdb can do today, else a usage error (exit 2) saying what to change."""
+                  within: Any, input_format: str | None, lang: str, jobs: int = 1) -> None:
+    """What --engine duckdb can do today, else a usage error (exit 2) saying what to change.
+    Every input the Python engine reads is taken (JSON Lines and Parquet by DuckDB itself,
+    the rest through the Python reader); the output is jsonl/json/csv without reasons."""
     problem = None
     if len(books) != 1:
         problem = "engine_one_book"
-    elif fmt not in ("json", "jsonl") or explain is not False:
+    elif fmt not in ("json", "jsonl", "csv") or explain is not False:
         problem = "engine_format"
     elif within is not None:
         problem = "engine_within"
-    elif any(name == "-" for name in cases) or input_format not in (None, "jsonl") or not all(
-            name.lower().endswith((".jsonl", ".ndjson")) for name in cases):
-        problem = "engine_input"
+    elif jobs > 1:
+        problem = "engine_jobs"
     if problem is not None:
         raise click.UsageError(_say(problem, lang, engine=engine))
 

@@ -41,13 +41,14 @@ def _text(value: str) -> str:
 class SqlEval:
     """One rulebook's eval over JSON Lines files on DuckDB."""
 
-    def __init__(self, book: Any, at: datetime | None, clock: datetime):
+    def __init__(self, book: Any, at: datetime | None, clock: datetime, keep: tuple[str, ...] = ()):
         self.book = book
         self.at = at
         self.clock = clock
+        self.keep = keep   # columns of the table `cases` carried to every row (`_row`)
         self.d = dialect("duckdb")
         builder = QueryBuilder(book.model, book.params, book.vocabulary, self.d, exp.to_table("cases"),
-                               at=at, clock=clock, check_all=True)
+                               keep=keep, at=at, clock=clock, check_all=True)
         self.builder = builder
         self.query = builder.build()
         self.diagnostics = self.query.diagnostics
@@ -55,9 +56,9 @@ class SqlEval:
 
     def statement(self, name: str) -> str:
         """The query giving, per line in order: `_line` (the output line of a clean case,
-        else NULL), `_matched` (bits of the rules that matched) and `_length` (the line's
-        bytes, to keep Python's reading in step). A case naming another platform is `_fatal`
-        (query.py), so not clean."""
+        else NULL), `_matched` (bits of the rules that matched), `_length` (the line's
+        bytes, to keep Python's reading in step), the `keep` columns and `doc`. A case
+        naming another platform is `_fatal` (query.py), so not clean."""
         assert self.query.tree is not None
         tree = self.query.tree
         rules = self.query.rules
@@ -74,7 +75,8 @@ class SqlEval:
         length = coalesce(fn("octet_length", fn("encode", col("doc"))), lit(0))
         final = exp.select(exp.alias_(case([(clean, line)]), "_line", quoted=True),
                            exp.alias_(coalesce(mask, lit(0)), "_matched", quoted=True),
-                           exp.alias_(length, "_length", quoted=True)).from_("decided", copy=False)
+                           exp.alias_(length, "_length", quoted=True),
+                           *[col(k) for k in self.keep], col("doc")).from_("decided", copy=False)
         final.set("with_", tree.args.get("with_"))
         return final.sql(dialect="duckdb")   # in the file's order: DuckDB keeps insertion order
 
@@ -238,16 +240,31 @@ def _row(line: bytes) -> tuple[str, int, int]:
 
 
 def _copy(path: Path, name: str, evaluator: SqlEval, target: Path, spill: Path) -> None:
-    """DuckDB's rows into `target` (it may spill into `spill`)."""
+    """DuckDB's rows for the JSON Lines file `path` into `target` (it may spill into `spill`)."""
+    copy_jsonl(path, evaluator, target, spill)
+
+
+def copy_jsonl(path: Path, evaluator: SqlEval, target: Path, spill: Path) -> None:
+    """Per line of the JSON Lines file `path`, in order, `matched \x01 length \x01 line`
+    into `target` (the line empty where the Python engine is to decide)."""
     con = connect()
-    con.execute("SET temp_directory = " + exp.Literal.string(str(spill)).sql(dialect="duckdb"))
     source = exp.Literal.string(str(path)).sql(dialect="duckdb")
     con.execute("CREATE TEMP VIEW cases AS SELECT line AS doc FROM read_csv("
                 f"{source}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='', "
                 "auto_detect=false, strict_mode=false, new_line='\\n', max_line_size=10485760)")
+    copy_rows(con, evaluator, target, spill, "_length", "''")
+
+
+def copy_rows(con: Any, evaluator: SqlEval, target: Path, spill: Path, middle: str, otherwise: str) -> None:
+    """Run the evaluator's statement over the view `cases` of `con` and write per case, in
+    order, `matched \x01 <middle> \x01 <line>` into `target` (it may spill into `spill`):
+    the line is `L` + DuckDB's output line, or `otherwise` (an SQL expression) where the
+    Python engine is to decide. With `otherwise` = '' the `L` is left out (JSON Lines)."""
+    con.execute("SET temp_directory = " + exp.Literal.string(str(spill)).sql(dialect="duckdb"))
+    line = "coalesce(_line, '')" if otherwise == "''" else f"coalesce('L' || _line, {otherwise})"
     out = exp.Literal.string(str(target)).sql(dialect="duckdb")
-    con.execute(f"COPY (SELECT concat(_matched, chr(1), _length, chr(1), coalesce(_line, '')) FROM "
-                f"({evaluator.statement(name)})) TO {out} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
+    con.execute(f"COPY (SELECT concat(_matched, chr(1), {middle}, chr(1), {line}) FROM "
+                f"({evaluator.statement('cases')})) TO {out} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
                 "DELIMITER chr(2))")
 
 
@@ -271,22 +288,51 @@ def _rest(handle: Any, name: str, start: int, first: bytes) -> Iterator[Any]:
         yield from LineBlock(name, start, data, data.count(b"\n") + (not data.endswith(b"\n"))).cases()
 
 
-def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: str, report: Any) -> Iterator[Any]:
-    """Every case of the files, decided by DuckDB where it can (see the module docstring)."""
+def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: str, report: Any,
+                 fmt: str = "jsonl", outputs: list[str] | None = None, input_format: str | None = None,
+                 encoding: str | None = None) -> Iterator[Any]:
+    """Every case of the files, decided by DuckDB where it can (see the module docstring,
+    and sqlinputs.py for Parquet, CSV and standard input); with `fmt` csv, DuckDB's lines
+    come as the CSV rows of `--format csv --no-explain`."""
+    from dsl.cases.readers import read_cases
     from dsl.diagnostics import render_all
     from dsl.lang.values import SHANGHAI
 
-    evaluator = SqlEval(book, at, datetime.now(SHANGHAI))
+    clock = datetime.now(SHANGHAI)
+    evaluator = SqlEval(book, at, clock)
+    reading = dict(vocabulary=book.vocabulary, input_format=input_format, encoding=encoding, notices=True)
     if evaluator.diagnostics:   # a rule without an exact SQL form: said once, the Python engine does all
         for line in render_all(evaluator.diagnostics, lang, limit=20).splitlines():
             report(line)
-        from dsl.cases.readers import read_cases
-
         for name in names:
-            yield from read_cases(name, vocabulary=book.vocabulary, notices=True)
+            yield from read_cases(name, **reading)
         return
-    for name in names:
+    items = (item for name in names for item in _file_items(name, book, at, clock, evaluator, reading))
+    if fmt != "csv":
+        yield from items
+        return
+    from dsl.tools.sqlinputs import CsvLines
+
+    to_csv = CsvLines(outputs or [])
+    yield from (to_csv(item) if isinstance(item, Decided) else item for item in items)
+
+
+def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, evaluator: SqlEval,
+                reading: dict[str, Any]) -> Iterator[Any]:
+    """One file's cases: JSON Lines and Parquet read by DuckDB itself, anything else (and
+    standard input) by the Python reader, then decided by DuckDB."""
+    from dsl.cases.parquetfile import PARQUET_SUFFIXES
+    from dsl.cases.readers import read_cases
+    from dsl.tools.sqlinputs import parquet_items, spooled_items
+
+    suffix = "" if name == "-" else Path(name).suffix.lower()
+    given = reading["input_format"]
+    if name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))):
         yield from sql_items(name, evaluator)
+    elif name != "-" and given is None and suffix in PARQUET_SUFFIXES:
+        yield from parquet_items(name, SqlEval(book, at, clock, keep=("_row",)))
+    else:
+        yield from spooled_items(read_cases(name, **reading), evaluator)
 
 
 def write_parquet(names: tuple[str, ...], book: Any, at: datetime | None,
