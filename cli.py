@@ -278,7 +278,8 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
         with Interrupt() as interrupt:
             if engine != "python" and output is not None and output.lower().endswith(".parquet"):
                 out.close()
-                _engine_parquet(cases, books, at, output, fmt, explain, within, input_format, lang, show_summary)
+                _engine_parquet(cases, books, at, output, fmt, explain, within, input_format, encoding, lang,
+                                show_summary)
             if engine != "python":
                 _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang, jobs)
                 from dsl.tools.sqlbatch import engine_items
@@ -308,19 +309,34 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
 
 
 def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, fmt: str, explain: bool | None,
-                    within: Any, input_format: str | None, lang: str, show_summary: bool) -> None:
+                    within: Any, input_format: str | None, encoding: str | None, lang: str, show_summary: bool) -> None:
     """`--engine duckdb --output FILE.parquet`: DuckDB writes one row per case and rule; exit
-    1 when a line was not a case or a rule could not decide (a bad field), as eval does."""
-    from dsl.tools.sqlbatch import write_parquet
+    1 when a case could not be read, a column names no field or a rule could not decide (a
+    bad field), as eval does. What the readers say about the files is said on stderr."""
+    from dsl.cases.inputs import FileNotice
+    from dsl.diagnostics import Diagnostic, render_line
+    from dsl.tools.batch import report_notice
+    from dsl.tools.sqlparquet import write_parquet
+    from dsl.tools.summary import Reporter
 
     _engine_usage("duckdb", cases, books, "jsonl", False, within, input_format, lang)
-    rows, undecided, unread, cannot = write_parquet(cases, books[0], at, output)
+    report = Reporter(lambda line: click.echo(line, err=True))
+    noticed = []
+
+    def said(item: Any) -> None:
+        if isinstance(item, FileNotice):
+            noticed.append(item)
+            report_notice(item, lang, report)
+        else:
+            report(render_line(Diagnostic("E401", None, item.source, {"detail": item.error}), lang))
+
+    rows, undecided, unread, cannot = write_parquet(cases, books[0], at, output, said, input_format, encoding)
     if cannot:
         click.echo(render_all(cannot, lang, limit=20), err=True)
         sys.exit(1)
     if show_summary:
         click.echo(_say("parquet_written", lang, rows=rows, path=output, unread=unread, undecided=undecided), err=True)
-    sys.exit(1 if unread or undecided else 0)
+    sys.exit(1 if unread or undecided or noticed else 0)
 
 
 def _engine_usage(engine: str, cases: tuple[str, ...], books: list[Any], fmt: str, explain: bool | None,

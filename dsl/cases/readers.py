@@ -86,12 +86,7 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
 def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool,
                  encoding: str | None) -> Iterator[CaseInput | LineBlock | FileNotice]:
     head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
-    # a BOM, or text that starts with a printable ASCII character and has every other byte zero
-    # (a line of NUL bytes and newlines is not taken for UTF-16: its lines are read, and rejected, one by one)
-    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-        len(head) == 4 and ((head[1] == 0 and head[3] == 0 and head[0] >= 0x20 and head[2])
-                            or (head[0] == 0 and head[2] == 0 and head[1] >= 0x20 and head[3])))
-    if utf16 and not encoding:
+    if looks_utf16(head) and not encoding:
         yield CaseInput(name, error=Phrase("case.utf16"))
         return
     if head == b"PAR1":   # Parquet, without the suffix that says so (or on standard input)
@@ -118,6 +113,16 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
             yield from _yaml_cases(text, name)
         return
     yield from _json_any(handle, name, raw_lines)
+
+
+def looks_utf16(head: bytes) -> bool:
+    """Whether a file starting with these 4 bytes is UTF-16 (refused whole, with how to save
+    it as UTF-8): a BOM, or text that starts with a printable ASCII character and has every
+    other byte zero (a line of NUL bytes and newlines is not taken for UTF-16: its lines are
+    read, and rejected, one by one)."""
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(head) == 4 and ((head[1] == 0 and head[3] == 0 and head[0] >= 0x20 and head[2] != 0)
+                            or (head[0] == 0 and head[2] == 0 and head[1] >= 0x20 and head[3] != 0)))
 
 
 def _looks_like_json(handle: Any) -> bool:

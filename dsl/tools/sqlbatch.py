@@ -317,6 +317,16 @@ def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: s
     yield from (to_csv(item) if isinstance(item, Decided) else item for item in items)
 
 
+def _utf16(name: str) -> bool:
+    from dsl.cases.readers import looks_utf16
+
+    try:
+        with open(name, "rb") as handle:
+            return looks_utf16(handle.read(4))
+    except OSError:   # the reader says why it cannot be read
+        return True
+
+
 def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, evaluator: SqlEval,
                 reading: dict[str, Any]) -> Iterator[Any]:
     """One file's cases: JSON Lines and Parquet read by DuckDB itself, anything else (and
@@ -327,38 +337,10 @@ def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, eval
 
     suffix = "" if name == "-" else Path(name).suffix.lower()
     given = reading["input_format"]
-    if name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))):
+    if name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))) \
+            and not _utf16(name):   # refused whole by the reader, with its message
         yield from sql_items(name, evaluator)
     elif name != "-" and given is None and suffix in PARQUET_SUFFIXES:
         yield from parquet_items(name, SqlEval(book, at, clock, keep=("_row",)))
     else:
         yield from spooled_items(read_cases(name, **reading), evaluator)
-
-
-def write_parquet(names: tuple[str, ...], book: Any, at: datetime | None,
-                  target: str) -> tuple[int, int, int, list[Any]]:
-    """`rulebook eval --engine duckdb --output FILE.parquet`: one row per case and rule
-    (case_id, rule, matched, action, deadline, due, version, outputs, error), written by
-    DuckDB without a Python step per case. A case with a bad field has the SQL engine's
-    answer: undecided rules with `error` naming the fields. Lines that are not cases give no
-    rows. Returns (rows, rows with an error, lines that are not cases, diagnostics when the
-    rulebook has no exact SQL form: then nothing is written)."""
-    from dsl.lang.values import SHANGHAI
-
-    builder = QueryBuilder(book.model, book.params, book.vocabulary, dialect("duckdb"), exp.to_table("cases"),
-                           at=at, clock=datetime.now(SHANGHAI))
-    query = builder.build(long=True)
-    if query.diagnostics:
-        return 0, 0, 0, query.diagnostics
-    con = connect()
-    sources = " UNION ALL ".join(
-        "SELECT line AS doc FROM read_csv(" + exp.Literal.string(str(Path(n))).sql(dialect="duckdb")
-        + ", columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false, "
-        "strict_mode=false, new_line='\\n', max_line_size=10485760)" for n in names)
-    con.execute(f"CREATE TEMP VIEW cases AS SELECT doc FROM ({sources}) WHERE trim(doc) <> ''")
-    out = exp.Literal.string(target).sql(dialect="duckdb")
-    rows = con.execute(f"COPY ({query.sql(pretty=False)}) TO {out} (FORMAT parquet)").fetchall()[0][0]
-    unread = con.execute("SELECT count(*) FROM cases WHERE NOT json_valid(doc) OR json_type(doc) <> 'OBJECT' "
-                         "OR coalesce(json_type(doc, '$.order'), '') <> 'OBJECT'").fetchall()[0][0]
-    undecided = con.execute(f"SELECT count(*) FROM read_parquet({out}) WHERE error IS NOT NULL").fetchall()[0][0]
-    return rows, undecided, unread, []
