@@ -47,7 +47,7 @@ def parquet_items(name: str, evaluator: Any) -> Iterator[Any]:
         con.execute(f"CREATE TEMP VIEW cases AS SELECT _row, doc FROM ({relation})")
         rows_file = Path(tmp) / "rows.txt"
         try:
-            copy_rows(con, evaluator, rows_file, Path(tmp), "_row", "doc")
+            copy_rows(con, evaluator, rows_file, Path(tmp), "_row", "'D' || doc")
         except duckdb.Error as exc:
             from dsl.diagnostics import Phrase
 
