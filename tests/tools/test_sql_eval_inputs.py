@@ -297,3 +297,40 @@ def test_parquet_output_from_csv_and_parquet_inputs(invoke: Any, tmp_path: Path)
 def test_what_is_still_refused_says_the_fix(invoke: Any, args: list[str], says: str) -> None:
     result = invoke("eval", "-r", BOOK, EXAMPLES / "batch.jsonl", *args, "--engine", "duckdb", "--lang", "en")
     assert result.exit_code == 2 and says in result.stderr
+
+
+@pytest.mark.parametrize("suffix", ["json", "yaml"])
+def test_numbers_of_a_json_or_yaml_file_keep_their_digits(invoke: Any, tmp_path: Path, decided: list[bool],
+                                                         suffix: str) -> None:
+    """Such files reach DuckDB through the Python reader: 12345678901234567.89 must not
+    become a float on the way (DuckDB would then decide on another amount)."""
+    docs = _docs()
+    amounts = ["12345678901234567.89", "300.00", "300.001", "1000", "1E+2", "299.99", "0.10"]
+    out = []
+    for i, amount in enumerate(amounts * 2):
+        doc = json.loads(json.dumps(docs[i % len(docs)]))
+        doc["order"]["paid_amount"] = "AMOUNT"
+        out.append(json.dumps(doc, ensure_ascii=False).replace('"AMOUNT"', amount))
+    path = tmp_path / f"cases.{suffix}"
+    if suffix == "json":
+        path.write_text("[" + ",\n".join(out) + "]", encoding="utf-8")
+    else:   # JSON is YAML 1.2 flow style: a list of the same documents
+        path.write_text("".join(f"- {line}\n" for line in out), encoding="utf-8")
+    python, _ = _both(invoke, path, "--format", "jsonl", *PLAIN)
+    assert "E402" in python.stderr   # 300.001
+    assert True in decided and False in decided
+
+
+def test_case_documents_go_to_duckdb_digit_for_digit() -> None:
+    from decimal import Decimal
+
+    from dsl.cases.inputs import loads
+    from dsl.engine.sql.duck import to_json_text
+
+    doc = {"a": Decimal("12345678901234567.89"), "b": [Decimal("1E+3"), Decimal("129.90"), Decimal("1000")],
+           "c": {"d": "文\n\"", "e": None, "f": True, "g": 7}}
+    text = to_json_text(doc)
+    assert "12345678901234567.89" in text and "129.90" in text
+    back = loads(text)
+    assert back == doc and [str(v) for v in back["b"]] == ["1E+3", "129.90", "1000"]
+    assert all(isinstance(v, Decimal) for v in back["b"])
