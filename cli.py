@@ -245,9 +245,10 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
              show_summary: bool, jobs: int, engine: str) -> None:
     """Evaluate cases against rulebooks.
 
-    CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl) or CSV with
-    columns named by path (order.paid_amount, ...); '-' reads standard input (JSON, JSON
-    Lines or CSV, sniffed, or say --input-format). JSON Lines and CSV stream in constant memory.
+    CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl), CSV with
+    columns named by path (order.paid_amount, ...) or Parquet (.parquet, read with DuckDB);
+    '-' reads standard input (JSON, JSON Lines or CSV, sniffed, or say --input-format).
+    JSON Lines and CSV stream in constant memory.
 
     Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected or a
     field is unknown, 130 when interrupted (Ctrl-C; the output ends at a case boundary).
