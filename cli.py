@@ -236,9 +236,8 @@ def _wants_bom(fmt: str, bom: bool | None, out: Any, to_file: bool) -> bool:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1,
               help="Evaluate in N processes (output keeps the input order).")
 @click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
-              help="duckdb: decide the cases in DuckDB (JSON Lines, Parquet, CSV, stdin; --format jsonl|csv "
-              "--no-explain, one rulebook); cases with a bad or unknown field are still handled by the Python "
-              "engine, with the same output.")
+              help="duckdb: decide JSON Lines files in DuckDB (--format jsonl --no-explain, one rulebook); "
+              "cases with a bad or unknown field are still handled by the Python engine, with the same output.")
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
              at_text: str | None, fmt: str, output: str | None, bom: bool | None, input_format: str | None,
              encoding: str | None, within_text: str | None, explain: bool | None, lang: str,

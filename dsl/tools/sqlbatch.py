@@ -8,7 +8,8 @@ platform of another rulebook, an id with characters JSON escapes) comes back wit
 and the Python engine reads that line from the file and does exactly what it does without
 --engine: the same output, messages and summary. The file is read by Python at the same
 time, line for line, so a line is never taken for another (a mismatch hands the rest of the
-file to the Python engine).
+file to the Python engine). Parquet, CSV and standard input: sqlinputs.py; `--output
+FILE.parquet`: sqlparquet.py.
 """
 from __future__ import annotations
 
@@ -213,7 +214,7 @@ def sql_items(name: str, evaluator: SqlEval) -> Iterator[Decided | CaseInput | A
     with tempfile.TemporaryDirectory(prefix="rulebook-duckdb-") as tmp, open(Path(name), "rb") as handle:
         rows_file = Path(tmp) / "rows.txt"
         try:
-            _copy(Path(name), name, evaluator, rows_file, Path(tmp))
+            copy_jsonl(Path(name), evaluator, rows_file, Path(tmp))
         except duckdb.Error:
             yield from _rest(handle, name, 0, b"")
             return
@@ -237,11 +238,6 @@ def _row(line: bytes) -> tuple[str, int, int]:
     """(the output line, or '' for the Python engine; matched bits; the input line's length)."""
     matched, length, text = line.rstrip(b"\n").split(b"\x01", 2)
     return text.decode("utf-8"), int(matched), int(length)
-
-
-def _copy(path: Path, name: str, evaluator: SqlEval, target: Path, spill: Path) -> None:
-    """DuckDB's rows for the JSON Lines file `path` into `target` (it may spill into `spill`)."""
-    copy_jsonl(path, evaluator, target, spill)
 
 
 def copy_jsonl(path: Path, evaluator: SqlEval, target: Path, spill: Path) -> None:

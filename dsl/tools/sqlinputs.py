@@ -75,8 +75,8 @@ def spooled_items(items: Iterator[Any], evaluator: Any) -> Iterator[Any]:
         with open(docs, "wb") as doc_out, open(spool, "wb") as spool_out:
             for item in items:
                 length = -1
-                if isinstance(item, CaseInput) and item.error is None:
-                    text = to_json_text(item.doc).encode("utf-8")
+                text = _json_line(item) if isinstance(item, CaseInput) and item.error is None else None
+                if text is not None:
                     doc_out.write(text + b"\n")
                     length = len(text)
                 pickle.dump((item, length), spool_out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -88,6 +88,15 @@ def spooled_items(items: Iterator[Any], evaluator: Any) -> Iterator[Any]:
             written = io.BytesIO()   # DuckDB could not: the Python engine decides every case
         with written, open(spool, "rb") as spooled:
             yield from _merge(spooled, written)
+
+
+def _json_line(item: CaseInput) -> bytes | None:
+    """The case as one line of JSON for DuckDB, or None when it has no exact one (a value
+    JSON cannot hold, text that is not Unicode): then the Python engine decides it."""
+    try:
+        return to_json_text(item.doc).encode("utf-8")
+    except (TypeError, ValueError):   # UnicodeEncodeError is a ValueError
+        return None
 
 
 def _merge(spooled: Any, written: Any) -> Iterator[Any]:

@@ -334,3 +334,11 @@ def test_case_documents_go_to_duckdb_digit_for_digit() -> None:
     back = loads(text)
     assert back == doc and [str(v) for v in back["b"]] == ["1E+3", "129.90", "1000"]
     assert all(isinstance(v, Decimal) for v in back["b"])
+
+
+def test_the_python_engine_reads_parquet_with_jobs_too(invoke: Any, tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "flat.parquet", FLAT.format(extra=", 'x' AS \"aftersale.colour\""))
+    one = invoke("eval", "-r", BOOK, path, "--format", "jsonl", *PLAIN)
+    two = invoke("eval", "-r", BOOK, path, "--format", "jsonl", *PLAIN, "--jobs", "2")
+    assert (two.stdout, two.stderr, two.exit_code) == (one.stdout, one.stderr, one.exit_code)
+    assert one.stdout.count("\n") == 40 and "aftersale.colour" in one.stderr
