@@ -95,7 +95,7 @@ def _rows(columns: list[str], extra: dict[int, dict[str, str]] | None = None) ->
     docs = _docs()
     flats = [_flat(doc) for doc in docs]
     rows = []
-    for i, flat in enumerate(flats):   # the clean cases first, then each with one odd cell
+    for flat in flats:   # the clean cases first, then each with one odd cell
         rows.append([flat.get(c, "") for c in columns])
     for i, (column, cell) in enumerate(CELLS):
         flat = dict(flats[i % len(flats)])
@@ -257,10 +257,9 @@ def test_a_parquet_file_that_cannot_be_read_is_said_alike(invoke: Any, tmp_path:
 
 def test_parquet_on_standard_input_says_to_give_the_file(invoke: Any, tmp_path: Path) -> None:
     path = _parquet(tmp_path / "flat.parquet", FLAT.format(extra=""))
-    result = invoke("eval", "-r", BOOK, "-", "--format", "jsonl", *PLAIN, "--engine", "duckdb",
-                    input=path.read_bytes().decode("latin-1"))
-    assert result.exit_code == 1   # (CliRunner re-encodes the text: the head is still PAR1)
-    assert ".parquet" in result.stderr
+    python, _ = _both(invoke, "-", "--format", "jsonl", *PLAIN, input=path.read_bytes().decode("latin-1"))
+    assert python.exit_code == 1   # (CliRunner re-encodes the text: the head is still PAR1)
+    assert ".parquet" in python.stderr
 
 
 def test_parquet_output_from_csv_and_parquet_inputs(invoke: Any, tmp_path: Path) -> None:
