@@ -244,9 +244,10 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
              show_summary: bool, jobs: int, engine: str) -> None:
     """Evaluate cases against rulebooks.
 
-    CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl) or CSV with
-    columns named by path (order.paid_amount, ...); '-' reads standard input (JSON, JSON
-    Lines or CSV, sniffed, or say --input-format). JSON Lines and CSV stream in constant memory.
+    CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl), CSV with
+    columns named by path (order.paid_amount, ...) or Parquet (.parquet, read with DuckDB);
+    '-' reads standard input (JSON, JSON Lines or CSV, sniffed, or say --input-format).
+    JSON Lines and CSV stream in constant memory.
 
     Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected or a
     field is unknown, 130 when interrupted (Ctrl-C; the output ends at a case boundary).
@@ -277,12 +278,13 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
         with Interrupt() as interrupt:
             if engine != "python" and output is not None and output.lower().endswith(".parquet"):
                 out.close()
-                _engine_parquet(cases, books, at, output, fmt, explain, within, input_format, lang, show_summary)
+                _engine_parquet(cases, books, at, output, fmt, explain, within, input_format, encoding, lang,
+                                show_summary)
             if engine != "python":
-                _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang)
+                _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang, jobs)
                 from dsl.tools.sqlbatch import engine_items
 
-                items = engine_items(cases, books[0], at, lang, report)
+                items = engine_items(cases, books[0], at, lang, report, fmt, sink.outputs, input_format, encoding)
                 summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
                                     interrupt=interrupt)
             elif jobs > 1:
@@ -307,34 +309,50 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
 
 
 def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, fmt: str, explain: bool | None,
-                    within: Any, input_format: str | None, lang: str, show_summary: bool) -> None:
+                    within: Any, input_format: str | None, encoding: str | None, lang: str, show_summary: bool) -> None:
     """`--engine duckdb --output FILE.parquet`: DuckDB writes one row per case and rule; exit
-    1 when a line was not a case or a rule could not decide (a bad field), as eval does."""
-    from dsl.tools.sqlbatch import write_parquet
+    1 when a case could not be read, a column names no field or a rule could not decide (a
+    bad field), as eval does. What the readers say about the files is said on stderr."""
+    from dsl.cases.inputs import FileNotice
+    from dsl.diagnostics import Diagnostic, render_line
+    from dsl.tools.batch import report_notice
+    from dsl.tools.sqlparquet import write_parquet
+    from dsl.tools.summary import Reporter
 
     _engine_usage("duckdb", cases, books, "jsonl", False, within, input_format, lang)
-    rows, undecided, unread, cannot = write_parquet(cases, books[0], at, output)
+    report = Reporter(lambda line: click.echo(line, err=True))
+    noticed = []
+
+    def said(item: Any) -> None:
+        if isinstance(item, FileNotice):
+            noticed.append(item)
+            report_notice(item, lang, report)
+        else:
+            report(render_line(Diagnostic("E401", None, item.source, {"detail": item.error}), lang))
+
+    rows, undecided, unread, cannot = write_parquet(cases, books[0], at, output, said, input_format, encoding)
     if cannot:
         click.echo(render_all(cannot, lang, limit=20), err=True)
         sys.exit(1)
     if show_summary:
         click.echo(_say("parquet_written", lang, rows=rows, path=output, unread=unread, undecided=undecided), err=True)
-    sys.exit(1 if unread or undecided else 0)
+    sys.exit(1 if unread or undecided or noticed else 0)
 
 
 def _engine_usage(engine: str, cases: tuple[str, ...], books: list[Any], fmt: str, explain: bool | None,
-                  within: Any, input_format: str | None, lang: str) -> None:
-    """What --engine duckdb can do today, else a usage error (exit 2) saying what to change."""
+                  within: Any, input_format: str | None, lang: str, jobs: int = 1) -> None:
+    """What --engine duckdb can do today, else a usage error (exit 2) saying what to change.
+    Every input the Python engine reads is taken (JSON Lines and Parquet by DuckDB itself,
+    the rest through the Python reader); the output is jsonl/json/csv without reasons."""
     problem = None
     if len(books) != 1:
         problem = "engine_one_book"
-    elif fmt not in ("json", "jsonl") or explain is not False:
+    elif fmt not in ("json", "jsonl", "csv") or explain is not False:
         problem = "engine_format"
     elif within is not None:
         problem = "engine_within"
-    elif any(name == "-" for name in cases) or input_format not in (None, "jsonl") or not all(
-            name.lower().endswith((".jsonl", ".ndjson")) for name in cases):
-        problem = "engine_input"
+    elif jobs > 1:
+        problem = "engine_jobs"
     if problem is not None:
         raise click.UsageError(_say(problem, lang, engine=engine))
 

@@ -1,4 +1,4 @@
-"""Read case files: one JSON/YAML case, a JSON array, JSON Lines (streamed line by line) or CSV.
+"""Read case files: one JSON/YAML case, a JSON array, JSON Lines (streamed line by line), CSV or Parquet.
 
 Each case comes out with a label (`file:line`) so every problem names where it came from.
 A malformed line never stops the others. Reasons are catalogued `Phrase`s (zh/en).
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from dsl.cases.inputs import CaseInput, FileNotice, InputError, loads, reject_lone_surrogates
+from dsl.cases.parquetfile import PARQUET_SUFFIXES, read_parquet_cases
 from dsl.diagnostics import Phrase, json_phrase
 from dsl.limits import MAX_DEPTH, MAX_LINE_CHARS
 
@@ -59,6 +60,12 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
     """
     label = "<stdin>" if name == "-" else name
     suffix = INPUT_FORMATS[input_format] if input_format else ("" if name == "-" else Path(name).suffix.lower())
+    if suffix in PARQUET_SUFFIXES and name != "-":   # columns, not a stream of bytes: DuckDB reads it
+        from dsl.lang.vocabulary import default_vocabulary
+
+        items = read_parquet_cases(name, vocabulary or default_vocabulary())
+        yield from (item for item in items if notices or not isinstance(item, FileNotice))
+        return
     try:   # a file that cannot be opened, or a read that fails partway (what came before stands)
         if name == "-":
             stdin = sys.stdin.buffer
@@ -79,13 +86,11 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
 def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool,
                  encoding: str | None) -> Iterator[CaseInput | LineBlock | FileNotice]:
     head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
-    # a BOM, or text that starts with a printable ASCII character and has every other byte zero
-    # (a line of NUL bytes and newlines is not taken for UTF-16: its lines are read, and rejected, one by one)
-    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-        len(head) == 4 and ((head[1] == 0 and head[3] == 0 and head[0] >= 0x20 and head[2])
-                            or (head[0] == 0 and head[2] == 0 and head[1] >= 0x20 and head[3])))
-    if utf16 and not encoding:
+    if looks_utf16(head) and not encoding:
         yield CaseInput(name, error=Phrase("case.utf16"))
+        return
+    if head == b"PAR1":   # Parquet, without the suffix that says so (or on standard input)
+        yield CaseInput(name, error=Phrase("case.parquet_suffix"))
         return
     if suffix not in (".jsonl", ".ndjson", ".csv", ".yaml", ".yml", ".json"):
         suffix = ".json" if _looks_like_json(handle) else ".csv"
@@ -108,6 +113,16 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
             yield from _yaml_cases(text, name)
         return
     yield from _json_any(handle, name, raw_lines)
+
+
+def looks_utf16(head: bytes) -> bool:
+    """Whether a file starting with these 4 bytes is UTF-16 (refused whole, with how to save
+    it as UTF-8): a BOM, or text that starts with a printable ASCII character and has every
+    other byte zero (a line of NUL bytes and newlines is not taken for UTF-16: its lines are
+    read, and rejected, one by one)."""
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(head) == 4 and ((head[1] == 0 and head[3] == 0 and head[0] >= 0x20 and head[2] != 0)
+                            or (head[0] == 0 and head[2] == 0 and head[1] >= 0x20 and head[3] != 0)))
 
 
 def _looks_like_json(handle: Any) -> bool:

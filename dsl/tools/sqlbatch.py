@@ -8,7 +8,8 @@ platform of another rulebook, an id with characters JSON escapes) comes back wit
 and the Python engine reads that line from the file and does exactly what it does without
 --engine: the same output, messages and summary. The file is read by Python at the same
 time, line for line, so a line is never taken for another (a mismatch hands the rest of the
-file to the Python engine).
+file to the Python engine). Parquet, CSV and standard input: sqlinputs.py; `--output
+FILE.parquet`: sqlparquet.py.
 """
 from __future__ import annotations
 
@@ -41,13 +42,14 @@ def _text(value: str) -> str:
 class SqlEval:
     """One rulebook's eval over JSON Lines files on DuckDB."""
 
-    def __init__(self, book: Any, at: datetime | None, clock: datetime):
+    def __init__(self, book: Any, at: datetime | None, clock: datetime, keep: tuple[str, ...] = ()):
         self.book = book
         self.at = at
         self.clock = clock
+        self.keep = keep   # columns of the table `cases` carried to every row (`_row`)
         self.d = dialect("duckdb")
         builder = QueryBuilder(book.model, book.params, book.vocabulary, self.d, exp.to_table("cases"),
-                               at=at, clock=clock, check_all=True)
+                               keep=keep, at=at, clock=clock, check_all=True)
         self.builder = builder
         self.query = builder.build()
         self.diagnostics = self.query.diagnostics
@@ -55,9 +57,9 @@ class SqlEval:
 
     def statement(self, name: str) -> str:
         """The query giving, per line in order: `_line` (the output line of a clean case,
-        else NULL), `_matched` (bits of the rules that matched) and `_length` (the line's
-        bytes, to keep Python's reading in step). A case naming another platform is `_fatal`
-        (query.py), so not clean."""
+        else NULL), `_matched` (bits of the rules that matched), `_length` (the line's
+        bytes, to keep Python's reading in step), the `keep` columns and `doc`. A case
+        naming another platform is `_fatal` (query.py), so not clean."""
         assert self.query.tree is not None
         tree = self.query.tree
         rules = self.query.rules
@@ -74,7 +76,8 @@ class SqlEval:
         length = coalesce(fn("octet_length", fn("encode", col("doc"))), lit(0))
         final = exp.select(exp.alias_(case([(clean, line)]), "_line", quoted=True),
                            exp.alias_(coalesce(mask, lit(0)), "_matched", quoted=True),
-                           exp.alias_(length, "_length", quoted=True)).from_("decided", copy=False)
+                           exp.alias_(length, "_length", quoted=True),
+                           *[col(k) for k in self.keep], col("doc")).from_("decided", copy=False)
         final.set("with_", tree.args.get("with_"))
         return self.d.render(final, pretty=False)   # in the file's order: DuckDB keeps insertion order
 
@@ -211,7 +214,7 @@ def sql_items(name: str, evaluator: SqlEval) -> Iterator[Decided | CaseInput | A
     with tempfile.TemporaryDirectory(prefix="rulebook-duckdb-") as tmp, open(Path(name), "rb") as handle:
         rows_file = Path(tmp) / "rows.txt"
         try:
-            _copy(Path(name), name, evaluator, rows_file, Path(tmp))
+            copy_jsonl(Path(name), evaluator, rows_file, Path(tmp))
         except duckdb.Error:
             yield from _rest(handle, name, 0, b"")
             return
@@ -237,17 +240,27 @@ def _row(line: bytes) -> tuple[str, int, int]:
     return text.decode("utf-8"), int(matched), int(length)
 
 
-def _copy(path: Path, name: str, evaluator: SqlEval, target: Path, spill: Path) -> None:
-    """DuckDB's rows into `target` (it may spill into `spill`)."""
+def copy_jsonl(path: Path, evaluator: SqlEval, target: Path, spill: Path) -> None:
+    """Per line of the JSON Lines file `path`, in order, `matched \x01 length \x01 line`
+    into `target` (the line empty where the Python engine is to decide)."""
     con = connect()
-    con.execute("SET temp_directory = " + exp.Literal.string(str(spill)).sql(dialect="duckdb"))
     source = exp.Literal.string(str(path)).sql(dialect="duckdb")
     con.execute("CREATE TEMP VIEW cases AS SELECT line AS doc FROM read_csv("
                 f"{source}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='', "
                 "auto_detect=false, strict_mode=false, new_line='\\n', max_line_size=10485760)")
+    copy_rows(con, evaluator, target, spill, "_length", "''")
+
+
+def copy_rows(con: Any, evaluator: SqlEval, target: Path, spill: Path, middle: str, otherwise: str) -> None:
+    """Run the evaluator's statement over the view `cases` of `con` and write per case, in
+    order, `matched \x01 <middle> \x01 <line>` into `target` (it may spill into `spill`):
+    the line is `L` + DuckDB's output line, or `otherwise` (an SQL expression) where the
+    Python engine is to decide. With `otherwise` = '' the `L` is left out (JSON Lines)."""
+    con.execute("SET temp_directory = " + exp.Literal.string(str(spill)).sql(dialect="duckdb"))
+    line = "coalesce(_line, '')" if otherwise == "''" else f"coalesce('L' || _line, {otherwise})"
     out = exp.Literal.string(str(target)).sql(dialect="duckdb")
-    con.execute(f"COPY (SELECT concat(_matched, chr(1), _length, chr(1), coalesce(_line, '')) FROM "
-                f"({evaluator.statement(name)})) TO {out} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
+    con.execute(f"COPY (SELECT concat(_matched, chr(1), {middle}, chr(1), {line}) FROM "
+                f"({evaluator.statement('cases')})) TO {out} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
                 "DELIMITER chr(2))")
 
 
@@ -271,48 +284,59 @@ def _rest(handle: Any, name: str, start: int, first: bytes) -> Iterator[Any]:
         yield from LineBlock(name, start, data, data.count(b"\n") + (not data.endswith(b"\n"))).cases()
 
 
-def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: str, report: Any) -> Iterator[Any]:
-    """Every case of the files, decided by DuckDB where it can (see the module docstring)."""
+def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: str, report: Any,
+                 fmt: str = "jsonl", outputs: list[str] | None = None, input_format: str | None = None,
+                 encoding: str | None = None) -> Iterator[Any]:
+    """Every case of the files, decided by DuckDB where it can (see the module docstring,
+    and sqlinputs.py for Parquet, CSV and standard input); with `fmt` csv, DuckDB's lines
+    come as the CSV rows of `--format csv --no-explain`."""
+    from dsl.cases.readers import read_cases
     from dsl.diagnostics import render_all
     from dsl.lang.values import SHANGHAI
 
-    evaluator = SqlEval(book, at, datetime.now(SHANGHAI))
+    clock = datetime.now(SHANGHAI)
+    evaluator = SqlEval(book, at, clock)
+    reading = dict(vocabulary=book.vocabulary, input_format=input_format, encoding=encoding, notices=True)
     if evaluator.diagnostics:   # a rule without an exact SQL form: said once, the Python engine does all
         for line in render_all(evaluator.diagnostics, lang, limit=20).splitlines():
             report(line)
-        from dsl.cases.readers import read_cases
-
         for name in names:
-            yield from read_cases(name, vocabulary=book.vocabulary, notices=True)
+            yield from read_cases(name, **reading)
         return
-    for name in names:
+    items = (item for name in names for item in _file_items(name, book, at, clock, evaluator, reading))
+    if fmt != "csv":
+        yield from items
+        return
+    from dsl.tools.sqlinputs import CsvLines
+
+    to_csv = CsvLines(outputs or [])
+    yield from (to_csv(item) if isinstance(item, Decided) else item for item in items)
+
+
+def _utf16(name: str) -> bool:
+    from dsl.cases.readers import looks_utf16
+
+    try:
+        with open(name, "rb") as handle:
+            return looks_utf16(handle.read(4))
+    except OSError:   # the reader says why it cannot be read
+        return True
+
+
+def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, evaluator: SqlEval,
+                reading: dict[str, Any]) -> Iterator[Any]:
+    """One file's cases: JSON Lines and Parquet read by DuckDB itself, anything else (and
+    standard input) by the Python reader, then decided by DuckDB."""
+    from dsl.cases.parquetfile import PARQUET_SUFFIXES
+    from dsl.cases.readers import read_cases
+    from dsl.tools.sqlinputs import parquet_items, spooled_items
+
+    suffix = "" if name == "-" else Path(name).suffix.lower()
+    given = reading["input_format"]
+    if name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))) \
+            and not _utf16(name):   # refused whole by the reader, with its message
         yield from sql_items(name, evaluator)
-
-
-def write_parquet(names: tuple[str, ...], book: Any, at: datetime | None,
-                  target: str) -> tuple[int, int, int, list[Any]]:
-    """`rulebook eval --engine duckdb --output FILE.parquet`: one row per case and rule
-    (case_id, rule, matched, action, deadline, due, version, outputs, error), written by
-    DuckDB without a Python step per case. A case with a bad field has the SQL engine's
-    answer: undecided rules with `error` naming the fields. Lines that are not cases give no
-    rows. Returns (rows, rows with an error, lines that are not cases, diagnostics when the
-    rulebook has no exact SQL form: then nothing is written)."""
-    from dsl.lang.values import SHANGHAI
-
-    builder = QueryBuilder(book.model, book.params, book.vocabulary, dialect("duckdb"), exp.to_table("cases"),
-                           at=at, clock=datetime.now(SHANGHAI))
-    query = builder.build(long=True)
-    if query.diagnostics:
-        return 0, 0, 0, query.diagnostics
-    con = connect()
-    sources = " UNION ALL ".join(
-        "SELECT line AS doc FROM read_csv(" + exp.Literal.string(str(Path(n))).sql(dialect="duckdb")
-        + ", columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false, "
-        "strict_mode=false, new_line='\\n', max_line_size=10485760)" for n in names)
-    con.execute(f"CREATE TEMP VIEW cases AS SELECT doc FROM ({sources}) WHERE trim(doc) <> ''")
-    out = exp.Literal.string(target).sql(dialect="duckdb")
-    rows = con.execute(f"COPY ({query.sql(pretty=False)}) TO {out} (FORMAT parquet)").fetchall()[0][0]
-    unread = con.execute("SELECT count(*) FROM cases WHERE NOT json_valid(doc) OR json_type(doc) <> 'OBJECT' "
-                         "OR coalesce(json_type(doc, '$.order'), '') <> 'OBJECT'").fetchall()[0][0]
-    undecided = con.execute(f"SELECT count(*) FROM read_parquet({out}) WHERE error IS NOT NULL").fetchall()[0][0]
-    return rows, undecided, unread, []
+    elif name != "-" and given is None and suffix in PARQUET_SUFFIXES:
+        yield from parquet_items(name, SqlEval(book, at, clock, keep=("_row",)))
+    else:
+        yield from spooled_items(read_cases(name, **reading), evaluator)

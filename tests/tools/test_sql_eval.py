@@ -73,7 +73,8 @@ def test_bytes_that_are_not_utf8_are_still_read_by_the_python_engine(invoke: Any
 @pytest.mark.parametrize("args, says", [
     (["-p", "all", "--format", "jsonl", "--no-explain"], "one rulebook"),
     (["-p", "douyin", "--format", "jsonl"], "--no-explain"),
-    (["-p", "douyin", "--format", "csv", "--no-explain"], "--no-explain"),
+    (["-p", "douyin", "--format", "table", "--no-explain"], "--format jsonl, json or csv"),
+    (["-p", "douyin", "--format", "csv", "--no-explain", "--jobs", "2"], "--jobs"),
     (["-p", "douyin", "--format", "jsonl", "--no-explain", "--within", "6h"], "--within"),
 ])
 def test_what_the_engine_cannot_do_yet_is_a_usage_error(invoke: Any, tmp_path: Path, args: list[str], says: str) -> None:

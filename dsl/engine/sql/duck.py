@@ -111,34 +111,49 @@ class SqlRulebook:
         return self.query.outputs[rule][names.index(version)] if version in names else []
 
 
-def to_json_text(case: dict[str, Any]) -> str:
-    """A case document as JSON text with exact numbers (Decimal written as it is)."""
-    return json.dumps(_plain(case), ensure_ascii=False)
+def to_json_text(case: Any) -> str:
+    """A case document as JSON text with exact numbers: `loads` of it gives the document
+    back (Decimal('129.90') is written 129.90, never through a float: 12345678901234567.89
+    keeps its digits). Times and dates are written as ISO 8601 text."""
+    try:   # most documents hold no Decimal: json's C encoder writes them
+        return json.dumps(case, ensure_ascii=False, default=_not_plain)
+    except _NotPlain:
+        parts: list[str] = []
+        _exact(case, parts.append)
+        return "".join(parts)
 
 
-def _plain(value: Any) -> Any:
+class _NotPlain(TypeError):
+    """A value json.dumps cannot write exactly by itself."""
+
+
+def _not_plain(value: Any) -> Any:
+    raise _NotPlain(type(value).__name__)
+
+
+def _exact(value: Any, out: Any) -> None:
+    """`value` as json.dumps writes it (the same separators), a Decimal digit for digit."""
     from decimal import Decimal
 
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return _RawNumber(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-class _RawNumber(float):
-    """A Decimal json.dumps writes digit for digit (float.__repr__ is what json calls)."""
-
-    def __new__(cls, value: Any) -> _RawNumber:
-        self = super().__new__(cls, float(value))
-        self.text = str(value)   # type: ignore[attr-defined]
-        return self
-
-    def __repr__(self) -> str:
-        return self.text   # type: ignore[attr-defined]
+        out("{")
+        for i, (key, item) in enumerate(value.items()):
+            out((", " if i else "") + json.dumps(str(key), ensure_ascii=False) + ": ")
+            _exact(item, out)
+        out("}")
+    elif isinstance(value, (list, tuple)):
+        out("[")
+        for i, item in enumerate(value):
+            out(", " if i else "")
+            _exact(item, out)
+        out("]")
+    elif isinstance(value, Decimal):
+        text = str(value)
+        if not value.is_finite():   # no reader gives one; text, which no number check accepts
+            out(json.dumps(text))
+        else:   # `1000` would come back an int: `1000E0` is Decimal('1000') again
+            out(text if any(c in text for c in ".eE") else text + "E0")
+    elif isinstance(value, (datetime, date)):
+        out(json.dumps(value.isoformat()))
+    else:
+        out(json.dumps(value, ensure_ascii=False))

@@ -4,13 +4,10 @@ document as JSON text, for the queries of query.py.
 - JSON Lines: DuckDB reads every line in order (`_row` is the line number); blank lines
   are skipped as the Python reader skips them; a line that is not JSON gives a `doc` that
   `json_valid` rejects (the query's `_fatal`).
-- Parquet: each row becomes a document with `to_json`; nested structs stay nested, flat
-  columns named by path (`order.paid_amount`) are nested by path. Values are written in the
-  form the Python engine reads exactly: DECIMAL amounts as their digits in text, TIMESTAMP
-  (no zone) as Beijing wall time, TIMESTAMPTZ as the instant with `+08:00` (whatever the
-  session time zone). An amount held in a DOUBLE column is not exact: it is written as a
-  text no amount check accepts, so a rule reading it is undecided, never decided on a
-  rounded value, and the file gets a notice.
+- Parquet: each row becomes a document with `to_json` (cases/parquetfile.py, the one
+  definition both engines of `rulebook eval` read Parquet with too): nested structs stay
+  nested, flat columns named by path are nested by path, DECIMAL amounts keep their
+  digits, an amount in a DOUBLE column is not trusted (undecided, with a notice).
 - Anything else (CSV, a JSON Lines file DuckDB cannot decode): the Python reader reads it,
   with its own rules and messages, into a temporary table; a case it rejects has `doc` NULL
   and the reason in `_reject`.
@@ -21,23 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from dsl.cases.parquetfile import PARQUET_SUFFIXES, SourceError, parquet_relation
+from dsl.cases.parquetfile import sql_ident as _ident, sql_string as _string
 from dsl.diagnostics import Phrase
 from dsl.limits import MAX_DEPTH
 
-#: microseconds from UTC to Beijing time
-_BJ_US: Final = 8 * 3600 * 1_000_000
 _JSONL: Final = (".jsonl", ".ndjson")
-_PARQUET: Final = (".parquet", ".pq")
+_PARQUET: Final = PARQUET_SUFFIXES
 # a JSON escape of a UTF-16 surrogate: the Python reader refuses a lone one
 _SURROGATE: Final = r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
-
-
-class SourceError(ValueError):
-    """A case file DuckDB cannot read as a table of cases; carries the catalogued reason."""
-
-    def __init__(self, problem: Phrase):
-        super().__init__(problem)
-        self.problem = problem
 
 
 @dataclass
@@ -66,14 +55,6 @@ def open_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh"
         return python_cases(con, path, name, vocabulary, lang)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_ident(name)} AS {relation}")
     return source
-
-
-def _string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def jsonl_relation(path: str) -> str:
@@ -108,101 +89,6 @@ def _decodes(con: Any, relation: str) -> bool:
     return True
 
 
-def parquet_relation(con: Any, path: str, vocabulary: Any, notices: list[tuple[str, Phrase]]) -> str:
-    """One document per row of a Parquet file (see the module docstring), numbered from 1."""
-    import duckdb
-
-    scan = f"read_parquet({_string(path)}, file_row_number=true)"
-    try:
-        rel = con.sql(f"SELECT * FROM read_parquet({_string(path)}) LIMIT 0")
-    except duckdb.Error as exc:
-        raise SourceError(Phrase("backtest.unreadable", path=path, detail=str(exc).splitlines()[0])) from None
-    columns = list(zip(rel.columns, rel.types))
-    if any(n == "file_row_number" for n, _ in columns):
-        raise SourceError(Phrase("backtest.reserved_column", path=path, column="file_row_number"))
-    tree = _path_tree(path, columns)
-    writer = _Writer(vocabulary, path, notices)
-    doc = f"to_json({writer.struct(tree, '')})"
-    return (f"SELECT file_row_number + 1 AS _row, {_string(path + ':')} || (file_row_number + 1) AS _source, "
-            f"CAST({doc} AS VARCHAR) AS doc, CAST(NULL AS VARCHAR) AS _reject, FALSE AS _suspect FROM {scan}")
-
-
-def _path_tree(path: str, columns: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Columns nested by the dots of their names: {key: subtree | (column, type)}."""
-    tree: dict[str, Any] = {}
-    for name, typ in columns:
-        parts = name.split(".")
-        node = tree
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise SourceError(Phrase("backtest.column_clash", path=path, column=name))
-        if parts[-1] in node:
-            raise SourceError(Phrase("backtest.column_clash", path=path, column=name))
-        node[parts[-1]] = (name, typ)
-    return tree
-
-
-class _Writer:
-    """SQL that turns a column's value into what to_json should write for the field at its path."""
-
-    def __init__(self, vocabulary: Any, path: str, notices: list[tuple[str, Phrase]]):
-        self.fields = vocabulary.fields if vocabulary is not None else {}
-        self.path, self.notices = path, notices
-        self.unknown: list[str] = []
-
-    def _known(self, at: str, column: str) -> None:
-        """Say once a column (or struct field) that names no case field: every rule ignores it."""
-        if not self.fields or at in self.fields or any(p.startswith(at + ".") for p in self.fields):
-            return
-        if any(at.startswith(u + ".") for u in self.unknown):
-            return
-        self.unknown.append(at)
-        self.notices.append((f"{self.path}: {column}", Phrase("backtest.unknown_column", column=column, field=at)))
-
-    def struct(self, tree: dict[str, Any], prefix: str) -> str:
-        parts = []
-        for key, node in tree.items():
-            at = f"{prefix}.{key}" if prefix else key
-            self._known(at, node[0] if isinstance(node, tuple) else at)
-            value = self.struct(node, at) if isinstance(node, dict) else self.value(_ident(node[0]), node[1], at, node[0])
-            parts.append(f"{_ident(key)} := {value}")
-        return f"struct_pack({', '.join(parts)})"
-
-    def value(self, expr: str, typ: Any, at: str, column: str) -> str:
-        kind = self._kind(at)
-        tid = typ.id
-        if tid == "struct":
-            for k, _ in typ.children:
-                self._known(f"{at}.{k}", column)
-            inner = ", ".join(f"{_ident(k)} := {self.value(f'struct_extract({expr}, {_string(k)})', t, f'{at}.{k}', column)}"
-                              for k, t in typ.children)
-            return f"CASE WHEN {expr} IS NULL THEN NULL ELSE struct_pack({inner}) END"
-        if tid == "list":
-            item = self.value("x", typ.child, at, column)
-            return expr if item == "x" else f"list_transform({expr}, lambda x: {item})"
-        if tid == "decimal":
-            return f"CAST({expr} AS VARCHAR)" if kind == "money" else expr
-        if tid in ("double", "float"):
-            if kind != "money":
-                return expr
-            self.notices.append((f"{self.path}: {column}", Phrase("backtest.inexact_column", column=column, field=at)))
-            return f"'inexact ' || CAST({expr} AS VARCHAR)"
-        if tid == "timestamp with time zone":
-            return (f"strftime(make_timestamp(epoch_us({expr}) + CAST({_BJ_US} AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%f') "
-                    "|| '+08:00'")
-        if tid.startswith("timestamp") or tid == "date":
-            return f"CAST({expr} AS VARCHAR)"
-        if kind == "money" and tid in ("tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint",
-                                       "usmallint", "uinteger", "ubigint", "uhugeint"):
-            return f"CAST({expr} AS VARCHAR)"
-        return expr
-
-    def _kind(self, at: str) -> str | None:
-        fld = self.fields.get(at)
-        return fld.type.kind if fld is not None else None
-
-
 def python_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh") -> CaseSource:
     """The cases as the Python reader reads them (its rules, its messages), in a temporary table."""
     from dsl.cases.inputs import FileNotice
@@ -234,3 +120,5 @@ def _insert(con: Any, name: str, rows: list[tuple[int, str, str | None, str | No
     if rows:
         con.executemany(f"INSERT INTO {_ident(name)} (_row, _source, doc, _reject) VALUES (?, ?, ?, ?)", rows)
         rows.clear()
+
+__all__ = ["CaseSource", "SourceError", "jsonl_relation", "open_cases", "python_cases"]

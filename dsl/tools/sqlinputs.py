@@ -1,0 +1,163 @@
+"""`rulebook eval --engine duckdb` over Parquet, CSV and standard input, and its CSV output.
+
+- Parquet: DuckDB reads the file through `cases/parquetfile.py`, the definition the Python
+  engine reads Parquet with, so both see the same document per row. A row that is not
+  clean comes back with its document, and the Python engine decides it from that text, as
+  it does without --engine: the same messages, output and summary.
+- Every other input (CSV, a JSON document or array, YAML, standard input): the Python
+  reader reads it, with its own rules and messages (encodings, BOM, quoted cells over
+  several lines, unknown columns, bad cells at file:line:column). Each case it gives is
+  written to a temporary JSON Lines file and kept, as read, in a spool beside it; DuckDB
+  decides the JSON Lines, and every case it does not write (not clean, or anything out of
+  step) is handed back to the Python engine as the reader gave it. Memory stays flat.
+- `--format csv`: a line DuckDB wrote (the JSON of `--format jsonl --no-explain`) becomes
+  the rows `Sink` writes for the same case.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from dsl.cases.inputs import CaseInput, FileNotice
+from dsl.cases.parquetfile import open_parquet, parquet_case
+from dsl.engine.sql.duck import connect, to_json_text
+from dsl.tools.batch import CSV_COLUMNS, Decided
+
+
+def parquet_items(name: str, evaluator: Any) -> Iterator[Any]:
+    """The cases of a Parquet file: `Decided` where DuckDB wrote the case, else the case
+    (from the document DuckDB read) for the Python engine; first the notices about the
+    file's columns, as the Python engine's reader gives them."""
+    import duckdb
+
+    from dsl.tools.sqlbatch import copy_rows
+
+    with tempfile.TemporaryDirectory(prefix="rulebook-duckdb-") as tmp:
+        con = connect()
+        opened = open_parquet(con, name, evaluator.book.vocabulary)
+        if isinstance(opened, CaseInput):
+            yield opened
+            return
+        relation, notices = opened
+        con.execute(f"CREATE TEMP VIEW cases AS SELECT _row, doc FROM ({relation})")
+        rows_file = Path(tmp) / "rows.txt"
+        try:
+            copy_rows(con, evaluator, rows_file, Path(tmp), "_row", "'D' || doc")
+        except duckdb.Error as exc:
+            from dsl.diagnostics import Phrase
+
+            yield CaseInput(name, error=Phrase("backtest.unreadable", path=name, detail=str(exc).splitlines()[0]))
+            return
+        yield from notices
+        with open(rows_file, "rb") as written:
+            for line in written:
+                matched, row, text = line.rstrip(b"\n").split(b"\x01", 2)
+                if text[:1] == b"L":
+                    yield Decided(text[1:].decode("utf-8") + "\n", int(matched))
+                else:
+                    yield parquet_case(name, int(row), text[1:].decode("utf-8"))
+
+
+def spooled_items(items: Iterator[Any], evaluator: Any) -> Iterator[Any]:
+    """The cases the Python reader gives (`items`), decided by DuckDB where it can (see the
+    module docstring); in their order, notices and unreadable cases in their places."""
+    import duckdb
+
+    from dsl.tools.sqlbatch import copy_jsonl
+
+    with tempfile.TemporaryDirectory(prefix="rulebook-duckdb-") as tmp:
+        docs, spool = Path(tmp) / "cases.jsonl", Path(tmp) / "spool.pickle"
+        with open(docs, "wb") as doc_out, open(spool, "wb") as spool_out:
+            for item in items:
+                length = -1
+                text = _json_line(item) if isinstance(item, CaseInput) and item.error is None else None
+                if text is not None:
+                    doc_out.write(text + b"\n")
+                    length = len(text)
+                pickle.dump((item, length), spool_out, protocol=pickle.HIGHEST_PROTOCOL)
+        rows_file = Path(tmp) / "rows.txt"
+        try:
+            copy_jsonl(docs, evaluator, rows_file, Path(tmp))
+            written = open(rows_file, "rb")   # noqa: SIM115 - closed below
+        except duckdb.Error:
+            written = io.BytesIO()   # DuckDB could not: the Python engine decides every case
+        with written, open(spool, "rb") as spooled:
+            yield from _merge(spooled, written)
+
+
+def _json_line(item: CaseInput) -> bytes | None:
+    """The case as one line of JSON for DuckDB, or None when it has no exact one (a value
+    JSON cannot hold, text that is not Unicode): then the Python engine decides it."""
+    try:
+        return to_json_text(item.doc).encode("utf-8")
+    except (TypeError, ValueError):   # UnicodeEncodeError is a ValueError
+        return None
+
+
+def _merge(spooled: Any, written: Any) -> Iterator[Any]:
+    """The spooled items, each case replaced by DuckDB's line when it wrote one; from the
+    first row out of step with the cases (its length is checked) on, the Python engine
+    decides the rest."""
+    in_step = True
+    while True:
+        try:
+            item, length = pickle.load(spooled)
+        except EOFError:
+            return
+        if length < 0:
+            yield item
+            continue
+        line = written.readline() if in_step else b""
+        if not line:
+            in_step = False
+            yield item
+            continue
+        matched, size, text = line.rstrip(b"\n").split(b"\x01", 2)
+        if int(size) != length:
+            in_step = False
+            yield item
+        elif text:
+            yield Decided(text.decode("utf-8") + "\n", int(matched))
+        else:
+            yield item
+
+
+class CsvLines:
+    """`--format csv --no-explain` rows of a case DuckDB wrote as JSON Lines: what `Sink`
+    writes for it (action, deadline and outputs only for rules that matched)."""
+
+    def __init__(self, outputs: list[str]):
+        self.outputs = outputs
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+
+    def __call__(self, item: Decided) -> Decided:
+        obj = json.loads(item.text)
+        for r in obj["results"]:
+            self.writer.writerow(self._row(obj, r))
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return Decided(text, item.matched)
+
+    def _row(self, obj: dict[str, Any], r: dict[str, Any]) -> list[str]:
+        matched = bool(r["matched"]) and r.get("error") is None
+        outputs = r.get("outputs") or {}
+        cells = [_cell(outputs.get(name)) if matched else "" for name in self.outputs]
+        row = [obj["case"], obj["platform"], obj["at"], r["rule"], str(r["matched"]).lower(),
+               (r["action"] or "") if matched else "", (r["deadline"] or "") if matched else "",
+               str(r["due"]).lower(), r.get("version") or "", r.get("error") or "", ""]
+        assert len(row) == len(CSV_COLUMNS)
+        return row + cells
+
+
+def _cell(value: Any) -> str:
+    """batch._cell of the value the JSON holds (already what `to_json` gave)."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,105 @@
+"""`rulebook eval --engine duckdb --output FILE.parquet`: DuckDB writes one row per case and rule.
+
+JSON Lines and Parquet files are read by DuckDB itself (Parquet through cases/parquetfile.py,
+as every engine reads it); any other input (CSV, JSON, YAML, standard input) by the Python
+reader, whose cases are spooled to a temporary JSON Lines file for DuckDB. What the readers
+say about a file (a column that names no field, a row that is not a case) is reported, and
+a case that could not be read is counted, never dropped without a word.
+"""
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from dsl.cases.inputs import CaseInput
+from dsl.cases.parquetfile import PARQUET_SUFFIXES, open_parquet
+from dsl.engine.sql.dialect import dialect
+from dsl.engine.sql.duck import connect, to_json_text
+from dsl.engine.sql.query import QueryBuilder
+
+
+def _lines(path: str) -> str:
+    """Every line of a JSON Lines file as `doc` (blank ones are left out by the caller)."""
+    return ("SELECT line AS doc FROM read_csv(" + exp.Literal.string(str(Path(path))).sql(dialect="duckdb")
+            + ", columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false, "
+            "strict_mode=false, new_line='\\n', max_line_size=10485760)")
+
+
+def _source(con: Any, name: str, book: Any, tmp: Path, reading: dict[str, Any], said: Any) -> tuple[str | None, int]:
+    """The relation of one input's documents and how many of its cases could not be read
+    (said through `said(item)`, with the notices about the file)."""
+    from dsl.cases.readers import read_cases
+
+    suffix = "" if name == "-" else Path(name).suffix.lower()
+    given = reading["input_format"]
+    if name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))):
+        return _lines(name), 0
+    if name != "-" and given is None and suffix in PARQUET_SUFFIXES:
+        opened = open_parquet(con, name, book.vocabulary)
+        if isinstance(opened, CaseInput):
+            said(opened)
+            return None, 1
+        relation, notices = opened
+        for notice in notices:
+            said(notice)
+        return f"SELECT doc FROM ({relation})", 0
+    spool = tmp / f"input{len(list(tmp.iterdir()))}.jsonl"
+    unread = 0
+    with open(spool, "w", encoding="utf-8", newline="\n") as out:
+        for item in read_cases(name, **reading):
+            if isinstance(item, CaseInput) and item.error is None:
+                out.write(to_json_text(item.doc) + "\n")
+            else:
+                said(item)
+                unread += isinstance(item, CaseInput)
+    return _lines(str(spool)), unread
+
+
+def _other_platform(platform: str) -> str:
+    """A case naming another platform: no rows (the Python engine rejects it), so counted."""
+    named = exp.func("json_extract_string", exp.column("doc"), exp.Literal.string("$.platform"))
+    text = dialect("duckdb").strip(named).sql(dialect="duckdb")
+    return (f"coalesce(json_type(doc, '$.platform') = 'VARCHAR' AND {text} <> '' "
+            f"AND {text} <> {exp.Literal.string(platform).sql(dialect='duckdb')}, false)")
+
+
+def write_parquet(names: tuple[str, ...], book: Any, at: datetime | None, target: str, said: Any = None,
+                  input_format: str | None = None, encoding: str | None = None) -> tuple[int, int, int, list[Any]]:
+    """One row per case and rule (case_id, rule, matched, action, deadline, due, version,
+    outputs, error), written by DuckDB without a Python step per case. A case with a bad
+    field has the SQL engine's answer: undecided rules with `error` naming the fields.
+    Lines that are not cases give no rows. Returns (rows, rows with an error, cases that
+    could not be read, diagnostics when the rulebook has no exact SQL form: then nothing
+    is written). `said(item)`: a notice or a case that could not be read, to report."""
+    from dsl.lang.values import SHANGHAI
+
+    builder = QueryBuilder(book.model, book.params, book.vocabulary, dialect("duckdb"), exp.to_table("cases"),
+                           at=at, clock=datetime.now(SHANGHAI))
+    query = builder.build(long=True)
+    if query.diagnostics:
+        return 0, 0, 0, query.diagnostics
+    said = said or (lambda item: None)
+    con = connect()
+    reading = dict(vocabulary=book.vocabulary, input_format=input_format, encoding=encoding, notices=True)
+    with tempfile.TemporaryDirectory(prefix="rulebook-duckdb-") as tmp:
+        relations, unread = [], 0
+        for name in names:
+            relation, rejected = _source(con, name, book, Path(tmp), reading, said)
+            unread += rejected
+            if relation is not None:
+                relations.append(relation)
+        if not relations:
+            relations.append("SELECT CAST(NULL AS VARCHAR) AS doc WHERE false")
+        con.execute(f"CREATE TEMP VIEW cases AS SELECT doc FROM ({' UNION ALL '.join(relations)}) "
+                    "WHERE trim(doc) <> ''")
+        out = exp.Literal.string(target).sql(dialect="duckdb")
+        rows = con.execute(f"COPY ({query.sql(pretty=False)}) TO {out} (FORMAT parquet)").fetchall()[0][0]
+        unread += con.execute("SELECT count(*) FROM cases WHERE NOT json_valid(doc) OR json_type(doc) <> 'OBJECT' "
+                              "OR coalesce(json_type(doc, '$.order'), '') <> 'OBJECT' OR "
+                              + _other_platform(book.platform)).fetchall()[0][0]
+    undecided = con.execute(f"SELECT count(*) FROM read_parquet({out}) WHERE error IS NOT NULL").fetchall()[0][0]
+    return rows, undecided, unread, []
