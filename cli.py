@@ -573,13 +573,23 @@ def _said_notices(items: Any, lang: str) -> Any:
               help="A rulebook file to compile.")
 @click.option("--dialect", type=click.Choice(["duckdb", "spark"]), default="duckdb", help="The SQL dialect to write.")
 @click.option("--table", default="cases", show_default=True, help="The table (or view) of cases the query reads.")
+@click.option("--columns", "form", type=click.Choice(["json", "struct", "flat"]), default="json", show_default=True,
+              help="How the table holds a case: json: one column of JSON text (--json-column); struct: nested "
+              "structs (order.paid_amount a field of the struct column order, as JSON readers give); flat: columns "
+              "named by path (\"order.paid_amount\", as CSV and Parquet exports give). Typed columns are read by "
+              "their type: DECIMAL, integers, BOOLEAN, VARCHAR, TIMESTAMP (Beijing wall time), TIMESTAMPTZ (its "
+              "instant), DATE; an amount in a DOUBLE column is not exact and is never decided on.")
+@click.option("--columns-from", "columns_file", type=click.Path(exists=True, dir_okay=False),
+              help="With --columns struct|flat: a file naming the table's columns (one a line, or comma-separated "
+              "as a CSV header; struct: paths of struct fields). A field no listed column gives is absent; "
+              "without it every field the query reads must be a column of the table.")
 @click.option("--json-column", default="doc", show_default=True,
-              help="The column of that table holding each case document as JSON text.")
+              help="With --columns json: the column of that table holding each case document as JSON text.")
 @click.option("--at", "at_text", help="Judge every case at this moment (else each case's own `now`).")
 @click.option("--wide", is_flag=True, help="One row per case with every rule's columns, instead of one row per case and rule.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
-def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect: str, table: str, json_column: str,
-            at_text: str | None, wide: bool, lang: str) -> None:
+def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect: str, table: str, form: str,
+            columns_file: str | None, json_column: str, at_text: str | None, wide: bool, lang: str) -> None:
     """Print the SQL query that decides every rule of the rulebook for a table of cases.
 
     One row per case and rule: case_id, rule, matched, action, deadline, due, version, outputs,
@@ -590,23 +600,56 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
 
     from dsl.engine.sql.dialect import dialect as dialect_named
     from dsl.engine.sql.query import QueryBuilder
+    from dsl.engine.sql.tables import TableReader, TableShape
 
     if not platforms and not rulebook_paths:
         raise click.UsageError(_say("which_rulebook", lang))
+    if columns_file and form == "json":
+        raise click.UsageError(_say("columns_from_json", lang))
     at = _parse_at(at_text, lang)
+    shape = TableShape(form, _listed_columns(columns_file)) if form != "json" else None
     books = _load_books(platforms, rulebook_paths, lang)
     failed = False
     for book in books:
-        builder = QueryBuilder(book.model, book.params, book.vocabulary, dialect_named(dialect), exp.to_table(table),
-                               doc_column=json_column, at=at)
+        d = dialect_named(dialect)
+        reader = TableReader(d, book.vocabulary, shape) if shape else None
+        builder = QueryBuilder(book.model, book.params, book.vocabulary, d, exp.to_table(table),
+                               doc_column=None if shape else json_column, at=at, read_with=reader)
         query = builder.build(long=not wide)
         if query.diagnostics:
             click.echo(render_all(query.diagnostics, lang, limit=20), err=True)
             failed = True
             continue
+        if reader is not None:
+            _say_unknown_columns(shape, book.vocabulary, lang)
         click.echo(f"-- rulebook {book.platform} ({book.model.file}), dialect {dialect}")
+        if reader is not None:
+            click.echo(f"-- {_say('columns_read', 'en', form=form)}: {', '.join(reader.read) or '-'}")
         click.echo(query.sql() + ";")
     sys.exit(1 if failed else 0)
+
+
+def _listed_columns(path: str | None) -> tuple[str, ...] | None:
+    """The column names of a --columns-from file: one a line or comma-separated, quotes and
+    blanks around a name dropped, `#` lines skipped."""
+    if path is None:
+        return None
+    names: list[str] = []
+    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
+        if not line.strip().startswith("#"):
+            names += [n.strip().strip('"`').strip() for n in line.split(",")]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _say_unknown_columns(shape: Any, vocabulary: Any, lang: str) -> None:
+    """A listed column that names no case field: said on stderr (no rule reads it)."""
+    from dsl.diagnostics import Phrase
+
+    for name in shape.columns or ():
+        known = name in vocabulary.fields or any(p.startswith(name + ".") for p in vocabulary.fields)
+        if not known:
+            click.echo(f"rulebook: note: {Phrase('backtest.unknown_column', column=name, field=name).label(lang)}",
+                       err=True)
 
 
 @main.command()

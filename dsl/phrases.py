@@ -276,6 +276,10 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                          "--engine {engine} 目前只读取 JSON Lines 文件（.jsonl），不支持标准输入或其他格式"),
     "cli.which_rulebook": ("say which rulebook: --platform NAME or --rulebook FILE",
                            "请指定规则手册：--platform 平台名 或 --rulebook 文件"),
+    "cli.columns_from_json": ("--columns-from lists the columns of a table with --columns struct or flat; "
+                              "a JSON column (--columns json) is named by --json-column",
+                              "--columns-from 列出 --columns struct 或 flat 的表的列；JSON 列（--columns json）用 --json-column 指定"),
+    "cli.columns_read": ("the columns it reads ({form})", "读取的列（{form}）"),
     "cli.not_duration": ("not a duration such as 6h, 2d, 30m", "不是时长，应写作 6h、2d、30m 这样的形式"),
     "cli.not_duration_meant": ("not a duration; did you mean {meant!r}?", "不是时长；您是否想写 {meant!r}？"),
     "cli.stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
