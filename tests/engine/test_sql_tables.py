@@ -126,32 +126,86 @@ def _decide(book: Any, con: Any, source: str, shape: TableShape) -> list[Any]:
     return sql.fetch(con.execute(sql.query.sql(pretty=False)))
 
 
-# Natively typed columns, with values a typed column can hold wrongly: an amount of three
-# decimals, one in a DOUBLE, a count in a DOUBLE, the text "true" for a flag, instants and
-# Beijing wall times, a NULL object.
-TYPED = """SELECT * FROM (VALUES
-  (1, 'T-1', {'paid_amount': 199.00::DECIMAL(18, 2), 'refunded_amount': 0::DECIMAL(18, 2), 'status': 'shipped',
-   'signed_at': TIMESTAMPTZ '2026-11-01 06:20:00+00', 'aftersale_count': 0::BIGINT, 'domestic': true,
-   'special_goods': false, 'goods_kind': 'physical', 'supports_7day_return': 'true'},
-   {'type': 'return_refund', 'reason': 'dislike', 'applied_at': TIMESTAMP '2026-11-04 21:00:00', 'status': 'pending'},
-   ['fast_refund']),
-  (2, 'T-2', {'paid_amount': 129.905::DECIMAL(18, 3), 'refunded_amount': NULL, 'status': 'shipped',
-   'signed_at': TIMESTAMPTZ '2026-10-20 23:59:59.5+08', 'aftersale_count': 2::BIGINT, 'domestic': true,
-   'special_goods': NULL, 'goods_kind': 'physical', 'supports_7day_return': 'x'},
-   {'type': 'reship', 'reason': 'quality_issue', 'applied_at': TIMESTAMP '2026-11-05 09:00:00', 'status': 'pending'},
-   []),
-  (3, 'T-3', NULL, {'type': 'reship', 'reason': 'dislike', 'applied_at': NULL, 'status': 'pending'}, NULL),
-  (4, 'T-4', {'paid_amount': 12345678901234567.89::DECIMAL(38, 2), 'refunded_amount': 0::DECIMAL(18, 2),
-   'status': 'completed', 'signed_at': NULL, 'aftersale_count': 1::BIGINT, 'domestic': false, 'special_goods': true,
-   'goods_kind': 'physical', 'supports_7day_return': 'true'},
-   {'type': 'return_refund', 'reason': 'seven_day_no_reason', 'applied_at': TIMESTAMP '2026-11-02 10:00:00',
-    'status': 'pending'}, ['fast_refund', 'x'])
-) AS t(_row, id, "order", aftersale, services)"""
-DOUBLES = """SELECT 5 AS _row, 'T-5' AS id, {'paid_amount': 99.5::DOUBLE, 'refunded_amount': 0::DECIMAL(18, 2),
-   'status': 'shipped', 'signed_at': TIMESTAMPTZ '2026-11-01 14:20:00+08', 'aftersale_count': 2.5::DOUBLE,
-   'domestic': true, 'special_goods': false, 'goods_kind': 'physical', 'supports_7day_return': 'true'} AS "order",
-   {'type': 'return_refund', 'reason': 'dislike', 'applied_at': TIMESTAMP '2026-11-03 10:00:00', 'status': 'pending'}
-   AS aftersale, ['fast_refund'] AS services"""
+# Natively typed columns, one table a case (a column has one type): (kind, value) per path.
+BASE_ROW: dict[str, tuple[str, Any]] = {
+    "id": ("str", "T"), "now": ("wall", "2026-11-05 09:00:00"), "platform": ("str", "douyin"),
+    "order.paid_amount": ("dec", ("199.00", "DECIMAL(18, 2)")), "order.refunded_amount": ("dec", ("0.00", "DECIMAL(18, 2)")),
+    "order.status": ("str", "shipped"), "order.paid_at": ("instant", "2026-10-29 19:42:10+08:00"),
+    "order.signed_at": ("instant", "2026-11-01 06:20:00+00:00"), "order.aftersale_count": ("int", 0),
+    "order.domestic": ("bool", True), "order.special_goods": ("bool", False), "order.goods_kind": ("str", "physical"),
+    "order.supports_7day_return": ("bool", True), "order.category": ("str", "apparel"),
+    "aftersale.type": ("str", "return_refund"), "aftersale.reason": ("str", "dislike"),
+    "aftersale.applied_at": ("wall", "2026-11-04 21:00:00"), "aftersale.status": ("str", "awaiting_merchant"),
+    "buyer.credit_good": ("bool", True), "shop.services": ("list", ["fast_refund"]),
+    "shop.return_address_count": ("int", 1), "shop.shipping_address_count": ("int", 1),
+    "shop.return_equals_shipping": ("bool", False),
+}
+# what a typed column can hold wrongly: an amount of three decimals, one in a DOUBLE, a count
+# in a DOUBLE, the text "true" for a flag; instants near a Beijing midnight, NULLs
+VARIANTS: list[dict[str, tuple[str, Any]]] = [
+    {},
+    {"order.paid_amount": ("dec", ("129.905", "DECIMAL(18, 3)")), "order.supports_7day_return": ("str", "true"),
+     "order.signed_at": ("instant", "2026-10-20 23:59:59.5+00:00"), "order.aftersale_count": ("dec", ("2.00", "DECIMAL(10, 2)"))},
+    {"order.paid_amount": ("double", 99.5), "order.aftersale_count": ("double", 2.5)},
+    {"order.paid_amount": ("dec", ("12345678901234567.89", "DECIMAL(38, 2)")), "order.refunded_amount": ("null", None),
+     "order.status": ("null", None), "shop.services": ("list", [])},
+    {"aftersale.applied_at": ("wall", "2026-10-27 08:59:59.999999"), "order.signed_at": ("instant", "2026-10-20 00:30:00-11:00"),
+     "aftersale.type": ("str", "reship"), "order.domestic": ("str", "no")},
+    {"order": ("null", None)},     # a NULL struct: not a case
+]
+ZONES = ["UTC", "America/Los_Angeles", "Asia/Shanghai"]
+
+
+def literal(d: str, kind: str, value: Any) -> str:
+    """A typed SQL value: DuckDB's TIMESTAMP is Spark's TIMESTAMP_NTZ, TIMESTAMPTZ Spark's TIMESTAMP."""
+    duck = d == "duckdb"
+    if kind == "dec":
+        return f"CAST('{value[0]}' AS {value[1]})"
+    if kind == "wall":
+        return f"{'TIMESTAMP' if duck else 'TIMESTAMP_NTZ'} '{value}'"
+    if kind == "instant":
+        return f"{'TIMESTAMPTZ' if duck else 'TIMESTAMP'} '{value}'"
+    if kind in ("int", "double"):
+        return f"CAST({value} AS {kind.upper().replace('INT', 'BIGINT')})"
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "list":
+        items = ", ".join(f"'{v}'" for v in value)
+        return f"CAST([{items}] AS VARCHAR[])" if duck else f"CAST(array({items}) AS ARRAY<STRING>)"
+    if kind == "null":
+        return "CAST(NULL AS VARCHAR)" if duck else "CAST(NULL AS STRING)"
+    return f"'{value}'"
+
+
+def row_select(d: str, values: dict[str, tuple[str, Any]], n: int, nulls: tuple[str, ...] = ()) -> str:
+    """`SELECT n AS _row, <columns>`: nested structs by path; the top-level structs `nulls` NULL."""
+    tree: dict[str, Any] = {}
+    for path, value in values.items():
+        node = tree
+        *parents, key = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[key] = value
+
+    def sql(node: Any) -> str:
+        if isinstance(node, tuple):
+            return literal(d, *node)
+        if d == "duckdb":
+            return "struct_pack(" + ", ".join(f'"{k}" := {sql(v)}' for k, v in node.items()) + ")"
+        return "named_struct(" + ", ".join(f"'{k}', {sql(v)}" for k, v in node.items()) + ")"
+    def null(k: str, v: str) -> str:
+        return f"CASE WHEN false THEN {v} END" if k in nulls else v
+    quote = '"' if d == "duckdb" else "`"
+    return f"SELECT {n} AS _row, " + ", ".join(f"{null(k, sql(v))} AS {quote}{k}{quote}" for k, v in tree.items())
+
+
+def typed_rows(d: str) -> list[str]:
+    out = []
+    for n, variant in enumerate(VARIANTS):
+        nulls = tuple(p for p, v in variant.items() if "." not in p and v == ("null", None))
+        values = {**BASE_ROW, **{p: v for p, v in variant.items() if p not in nulls}, "id": ("str", f"T-{n}")}
+        out.append(row_select(d, values, n, nulls))
+    return out
 
 
 def table_paths(con: Any, table: str) -> tuple[str, ...]:
@@ -164,50 +218,51 @@ def table_paths(con: Any, table: str) -> tuple[str, ...]:
     return tuple(p for name, typ in zip(rel.columns, rel.types) for p in walk(name, typ))
 
 
-def typed_table(con: Any, zone: str) -> TableShape:
-    con.execute(f"SET TimeZone = '{zone}'")
-    con.execute(f"""CREATE OR REPLACE TABLE tcases AS SELECT _row, id, TIMESTAMP '2026-11-05 09:00:00' AS now,
-        'douyin' AS platform, "order", aftersale, {{'credit_good': _row % 2 = 0}} AS buyer,
-        {{'services': services, 'return_address_count': 1, 'shipping_address_count': 1,
-          'return_equals_shipping': false}} AS shop FROM ({TYPED} UNION ALL BY NAME {DOUBLES})""")
+def duck_typed(con: Any, n: int) -> TableShape:
+    con.execute(f"CREATE OR REPLACE TABLE tcases AS {typed_rows('duckdb')[n]}")
     return TableShape("struct", table_paths(con, "tcases"))
 
 
-@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Shanghai"])
-def test_typed_columns_decide_as_the_python_engine_on_backtests_documents(tmp_path: Path, book: Any,
-                                                                          zone: str) -> None:
+def python_decisions(book: Any, con: Any, tmp_path: Path) -> tuple[Any, ...] | str:
+    """The Python engine's decisions on the document `backtest` reads from `tcases` in Parquet."""
     from dsl.engine.sql.sources import open_cases
 
-    con = connect()
-    shape = typed_table(con, zone)
     path = tmp_path / "cases.parquet"
-    con.execute(f"COPY (SELECT * EXCLUDE (_row) FROM tcases ORDER BY _row) TO '{path}' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT * EXCLUDE (_row) FROM tcases) TO '{path}' (FORMAT parquet)")
     open_cases(con, str(path), "pcases", book.vocabulary)
-    docs = [loads(d) for (d,) in con.execute("SELECT doc FROM pcases ORDER BY _row").fetchall()]
-    got = _decide(book, con, "tcases", shape)
-    decided = 0
-    for doc, case in zip(docs, got):
-        parsed = book.parse(doc)
-        if parsed.fatal:
-            assert case.fatal is not None
-            continue
-        want = tuple(decision_of(book.evaluate_rule(r, parsed.view, AT, lang="en")) for r in book.rules)
-        assert case.decisions == want, doc
-        decided += sum(d[0] is not None for d in want)
-    assert decided > 10
-    flat = ", ".join(f'{_dotted(p)} AS "{p}"' for p in shape.columns or () if "." in p)
-    con.execute(f"CREATE OR REPLACE TABLE tflat AS SELECT _row, id, now, platform, {flat} FROM tcases")
+    [(doc,)] = con.execute("SELECT doc FROM pcases").fetchall()
+    parsed = book.parse(loads(doc))
+    if parsed.fatal:
+        return "fatal"
+    return tuple(decision_of(book.evaluate_rule(r, parsed.view, AT, lang="en")) for r in book.rules)
+
+
+@pytest.mark.parametrize("n", range(len(VARIANTS)))
+def test_typed_columns_decide_as_the_python_engine_on_backtests_documents(tmp_path: Path, book: Any, n: int) -> None:
+    con = connect()
+    con.execute(f"SET TimeZone = '{ZONES[n % len(ZONES)]}'")     # changes nothing
+    shape = duck_typed(con, n)
+    want = python_decisions(book, con, tmp_path)
+    [case] = _decide(book, con, "tcases", shape)
+    assert (case.decisions if case.fatal is None else "fatal") == want
+    flat = ", ".join(f'{_dotted(p)} AS "{p}"' for p in shape.columns or ())
+    con.execute(f"CREATE OR REPLACE TABLE tflat AS SELECT _row, {flat} FROM tcases")
     assert rows(con, query(book, "tflat", TableShape("flat", table_paths(con, "tflat")))) == \
         rows(con, query(book, "tcases", shape))
 
 
-def test_an_amount_in_a_double_column_is_never_decided(book: Any) -> None:
+def test_typed_cases_decide_and_hang_where_they_should(book: Any) -> None:
     con = connect()
-    shape = typed_table(con, "UTC")
-    [case] = [c for c in _decide(book, con, "tcases", shape) if c.row == 5]
-    errors = [d[-1] for d in case.decisions if d[-1]]
-    assert any("order.paid_amount" in e for e in errors)
-    assert all(d[0] is None for d in case.decisions if d[-1] and "order.paid_amount" in d[-1])
+    decided = []
+    for n in range(len(VARIANTS) - 1):
+        [case] = _decide(book, con, "tcases", duck_typed(con, n))
+        decided.append(case.decisions)
+    errors = {n: {d[-1] for d in ds if d[-1]} for n, ds in enumerate(decided)}
+    assert errors[0] == set() and sum(d[0] is True for d in decided[0]) >= 1
+    assert any("order.paid_amount" in e for e in errors[1])     # three decimals
+    assert any("order.paid_amount" in e for e in errors[2])     # an amount in a DOUBLE is never decided on
+    assert any("order.aftersale_count" in e for e in errors[2])
+    assert not any("order.paid_amount" in e for e in errors[3])  # 17 integer digits of a DECIMAL are exact
 
 
 def test_a_missing_column_is_the_engines_error_naming_it(book: Any) -> None:
@@ -237,3 +292,30 @@ def test_a_flat_object_whose_columns_are_all_null_is_null_as_the_csv_reader_make
     assert [r for r in got if r[0] < 2] == [r for r in want if r[0] < 2]
     assert [r[1:] for r in got if r[0] == 2] == [r[1:] for r in got if r[0] == 1]
     assert [r[1:] for r in got if r[0] == 2] != [r[1:] for r in got if r[0] == 0]
+
+
+def test_spark_reads_a_struct_table_as_the_python_engine_decides(tmp_path: Path, book: Any) -> None:
+    """Spark's typed struct columns (TIMESTAMP an instant, TIMESTAMP_NTZ a wall time), in UTC
+    with ANSI mode on: the decisions of the Python engine on the same cases."""
+    pytest.importorskip("pyspark")
+    from dsl.engine.sql.sparkrun import SparkRulebook, session
+
+    spark = session()
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.ansi.enabled", "true")
+    try:
+        for n in (1, 2):     # three decimals, a text flag, an instant near midnight; amounts in a DOUBLE
+            con = connect()
+            shape = duck_typed(con, n)
+            want = python_decisions(book, con, tmp_path)
+            spark.sql(typed_rows("spark")[n]).createOrReplaceTempView("tcases")
+            runner = SparkRulebook.__new__(SparkRulebook)
+            runner.book, runner.source = book, "tcases"
+            reader = TableReader(dialect("spark"), book.vocabulary, shape)
+            runner.query = QueryBuilder(book.model, book.params, book.vocabulary, dialect("spark"), exp.to_table("tcases"),
+                                        doc_column=None, keep=("_row",), at=AT, read_with=reader).build()
+            [case] = runner.fetch_rows(runner.dataframe(spark).collect())
+            assert (case.decisions if case.fatal is None else "fatal") == want, n
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "Asia/Shanghai")
+        spark.conf.unset("spark.sql.ansi.enabled")
