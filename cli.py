@@ -453,19 +453,22 @@ def _diff_paths(a: str, b: str, lang: str) -> tuple[Path, Path]:
 @click.option("--changes", "changes_file", type=click.Path(dir_okay=False, writable=True),
               help="Also write every changed or undecidable case and rule (JSON Lines, as --format jsonl) to FILE.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the report.")
-def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: str | None, lang: str) -> None:
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
+              help="With --cases: duckdb decides the cases in DuckDB (JSON Lines, CSV, Parquet), the same report; "
+              "the cases a report shows are decided again by the Python engine for its words.")
+def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: str | None, lang: str, engine: str) -> None:
     """Compare two rulebooks (platform names or files): rules, parameters, conditions, decisions.
 
     With --cases, every case is decided by both; the report counts per rule the cases whose
     decision changes and those a rule cannot decide (a bad field) in A, in B or in both.
     Exit 0 when they are the same (and no decision changes), 1 when they differ, 2 usage.
     """
-    from dsl.cases.readers import read_cases
-    from dsl.tools.diff import diff_decisions, diff_structure
+    from dsl.tools.diff import diff_structure
     from dsl.tools.diffreport import diff_to_json, render_decisions, render_structure, row_line, say
 
-    if not case_files and (fmt == "jsonl" or changes_file):
-        raise click.UsageError(say("needs_cases", lang, option="--format jsonl" if fmt == "jsonl" else "--changes"))
+    if not case_files and (fmt == "jsonl" or changes_file or engine != "python"):
+        option = "--format jsonl" if fmt == "jsonl" else "--changes" if changes_file else f"--engine {engine}"
+        raise click.UsageError(say("needs_cases", lang, option=option))
     path_a, path_b = _diff_paths(a, b, lang)
     book_a, book_b = _load_books((), (str(path_a),))[0], _load_books((), (str(path_b),))[0]
     structure = diff_structure(book_a, book_b)
@@ -478,9 +481,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
             def on_row(row: Any) -> None:
                 for write in writers:
                     write(row_line(row) + "\n")
-            items = _said_notices((item for name in case_files
-                                   for item in read_cases(name, book_a.vocabulary, notices=True)), lang)
-            decisions = diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row if writers else None)
+            decisions = _diff_cases(book_a, book_b, case_files, lang, on_row if writers else None, engine)
         finally:
             for sink in sinks:
                 sink.close()
@@ -550,6 +551,56 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     else:
         click.echo(render(result, old, new, lang))
     sys.exit(1 if result.changed_cases else 0)
+
+
+def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str, on_row: Any, engine: str) -> Any:
+    """The decisions part of `diff`: the Python engine over the Python reader's cases, or
+    (`--engine duckdb`) DuckDB with the Python engine's words for what the report shows."""
+    from dsl.cases.readers import read_cases
+    from dsl.tools.diff import diff_decisions
+
+    if engine == "python":
+        items = _said_notices((item for name in case_files
+                               for item in read_cases(name, book_a.vocabulary, notices=True)), lang)
+        return diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row)
+    from dsl.diagnostics import Phrase
+    from dsl.engine.sql.sources import SourceError
+    from dsl.lang.values import SHANGHAI
+    from dsl.tools.diffreport import say
+    from dsl.tools.diffsql import diff_decisions_duckdb
+
+    try:
+        import duckdb
+    except ImportError:
+        raise click.UsageError(say("needs_duckdb", lang)) from None
+    try:
+        decisions, diagnostics = diff_decisions_duckdb(book_a, book_b, case_files, datetime.now(SHANGHAI), lang,
+                                                       on_row, lambda source: _said_source_notices(source, lang))
+    except SourceError as exc:
+        click.echo(f"rulebook: error: {exc.problem.label(lang)}", err=True)
+        sys.exit(2)
+    except duckdb.Error as exc:
+        problem = Phrase("backtest.unreadable", path=", ".join(case_files), detail=str(exc).splitlines()[0])
+        click.echo(f"rulebook: error: {problem.label(lang)}", err=True)
+        sys.exit(2)
+    if diagnostics:
+        click.echo(render_all(diagnostics, lang, limit=20), err=True)
+        click.echo(say("in_python", lang), err=True)
+    return decisions
+
+
+def _said_source_notices(source: Any, lang: str) -> None:
+    """The notices about a file DuckDB opened: the Python reader's as `eval` says them, and a
+    Parquet file's (a column that names no field, an amount in a DOUBLE) as `backtest` does."""
+    from dsl.tools.batch import report_notice
+    from dsl.tools.summary import Reporter
+
+    report = Reporter(lambda line: click.echo(line, err=True))
+    for notice in source.file_notices:
+        report_notice(notice, lang, report)
+    if not source.file_notices:
+        for where, what in source.notices:
+            click.echo(f"rulebook: note: {where}: {what.label(lang)}", err=True)
 
 
 def _said_notices(items: Any, lang: str) -> Any:

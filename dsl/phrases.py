@@ -451,6 +451,10 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                        "`git show HEAD:./{rel} > before.yaml`，再 `rulebook diff before.yaml {rel}`"),
     "whatif.packaged": ("{side} {name!r}: {local} is the other side, so comparing with the packaged copy {path}",
                  "{side} {name!r}：{local} 是另一边，因此与随软件包安装的副本 {path} 比较"),
+    "whatif.needs_duckdb": ("diff --engine duckdb runs on DuckDB: install it with `pip install duckdb`",
+                            "diff --engine duckdb 在 DuckDB 上运行：请用 `pip install duckdb` 安装"),
+    "whatif.in_python": ("these rules are decided by the Python engine for every case (slower, same report)",
+                         "这些规则将由 Python 引擎逐案判定（较慢，报告相同）"),
     "whatif.needs_cases": ("{option} lists the cases whose decision changes: give --cases FILE",
                     "{option} 列出判定有变化的案例：请同时给出 --cases 文件"),
 }
