@@ -631,8 +631,8 @@ def _said_notices(items: Any, lang: str) -> Any:
               "their type: DECIMAL, integers, BOOLEAN, VARCHAR, TIMESTAMP (Beijing wall time), TIMESTAMPTZ (its "
               "instant), DATE; an amount in a DOUBLE column is not exact and is never decided on.")
 @click.option("--columns-from", "columns_file", type=click.Path(exists=True, dir_okay=False),
-              help="With --columns struct|flat: a file naming the table's columns (one a line, or comma-separated "
-              "as a CSV header; struct: paths of struct fields). A field no listed column gives is absent; "
+              help="With --columns struct|flat: a file naming the table's columns (one a line, or comma-separated; "
+              "a .csv file: its header; struct: paths of struct fields). A field no listed column gives is absent; "
               "without it every field the query reads must be a column of the table.")
 @click.option("--json-column", default="doc", show_default=True,
               help="With --columns json: the column of that table holding each case document as JSON text.")
@@ -651,12 +651,16 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
 
     from dsl.engine.sql.dialect import dialect as dialect_named
     from dsl.engine.sql.query import QueryBuilder
+    from click.core import ParameterSource
+
     from dsl.engine.sql.tables import TableReader, TableShape
 
     if not platforms and not rulebook_paths:
         raise click.UsageError(_say("which_rulebook", lang))
     if columns_file and form == "json":
         raise click.UsageError(_say("columns_from_json", lang))
+    if form != "json" and click.get_current_context().get_parameter_source("json_column") != ParameterSource.DEFAULT:
+        raise click.UsageError(_say("json_column_table", lang, form=form))
     at = _parse_at(at_text, lang)
     shape = TableShape(form, _listed_columns(columns_file)) if form != "json" else None
     books = _load_books(platforms, rulebook_paths, lang)
@@ -682,11 +686,16 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
 
 def _listed_columns(path: str | None) -> tuple[str, ...] | None:
     """The column names of a --columns-from file: one a line or comma-separated, quotes and
-    blanks around a name dropped, `#` lines skipped."""
+    blanks around a name dropped, `#` lines skipped; of a .csv file, its header."""
     if path is None:
         return None
     names: list[str] = []
-    for line in Path(path).read_text(encoding="utf-8-sig").splitlines():
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if Path(path).suffix.lower() == ".csv":     # an export itself: its header names the columns
+        import csv
+
+        return tuple(dict.fromkeys(n.strip() for n in next(csv.reader(text.splitlines()[:1]), []) if n.strip()))
+    for line in text.splitlines():
         if not line.strip().startswith("#"):
             names += [n.strip().strip('"`').strip() for n in line.split(",")]
     return tuple(dict.fromkeys(n for n in names if n))

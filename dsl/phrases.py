@@ -279,6 +279,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.columns_from_json": ("--columns-from lists the columns of a table with --columns struct or flat; "
                               "a JSON column (--columns json) is named by --json-column",
                               "--columns-from 列出 --columns struct 或 flat 的表的列；JSON 列（--columns json）用 --json-column 指定"),
+    "cli.json_column_table": ("--json-column names the JSON text column of --columns json; with --columns {form} "
+                              "the fields are columns of the table",
+                              "--json-column 指定 --columns json 的 JSON 文本列；--columns {form} 时字段即表的列"),
     "cli.columns_read": ("the columns it reads ({form})", "读取的列（{form}）"),
     "cli.not_duration": ("not a duration such as 6h, 2d, 30m", "不是时长，应写作 6h、2d、30m 这样的形式"),
     "cli.not_duration_meant": ("not a duration; did you mean {meant!r}?", "不是时长；您是否想写 {meant!r}？"),

@@ -319,3 +319,27 @@ def test_spark_reads_a_struct_table_as_the_python_engine_decides(tmp_path: Path,
     finally:
         spark.conf.set("spark.sql.session.timeZone", "Asia/Shanghai")
         spark.conf.unset("spark.sql.ansi.enabled")
+
+
+def test_the_sql_command_prints_a_struct_or_flat_query(invoke: Any, tmp_path: Path) -> None:
+    rulebook = FIXTURES / "rulebooks" / "douyin.yaml"
+    listed = tmp_path / "columns.txt"
+    listed.write_text("# exported header\nid,now,order.paid_amount,order.colour\n", encoding="utf-8")
+    result = invoke("sql", "-r", rulebook, "--columns", "flat", "--columns-from", listed, "--dialect", "spark",
+                    "--lang", "en")
+    assert result.exit_code == 0
+    assert '`order.paid_amount`' in result.stdout and "`order.status`" not in result.stdout
+    assert "order.colour" in result.stderr          # a listed column that names no field is said
+    header = result.stdout.splitlines()[1]
+    assert header.startswith("-- the columns it reads (flat):") and "`order.paid_amount`" in header
+    struct = invoke("sql", "-r", rulebook, "--columns", "struct")
+    assert struct.exit_code == 0 and '"order"."paid_amount"' in struct.stdout
+
+
+@pytest.mark.parametrize("args", [["--columns-from", "COLUMNS"], ["--columns", "flat", "--json-column", "d"]])
+def test_options_of_another_form_are_usage_errors(invoke: Any, tmp_path: Path, args: list[str]) -> None:
+    listed = tmp_path / "columns.txt"
+    listed.write_text("id\n", encoding="utf-8")
+    result = invoke("sql", "-r", FIXTURES / "rulebooks" / "douyin.yaml", *[listed if a == "COLUMNS" else a for a in args],
+                    "--lang", "en")
+    assert result.exit_code == 2 and "--columns" in result.stderr

@@ -236,8 +236,8 @@ class TableReader(Reader):
     def _leaves(self, path: str) -> list[str]:
         """The paths under an object that a flat table gives as columns: the listed ones, else
         every field of the vocabulary under it that is not an object itself."""
-        if self.listed is not None:
-            return sorted(c for c in self.listed if c.startswith(path + "."))
+        if self.listed is not None:   # a column that names no field is not read (the CSV reader's notice)
+            return sorted(c for c in self.listed if c.startswith(path + ".") and c in self.vocabulary.fields)
         return sorted(p for p, f in self.vocabulary.fields.items()
                       if p.startswith(path + ".") and f.type.kind != "object")
 
