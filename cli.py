@@ -471,19 +471,22 @@ def _diff_paths(a: str, b: str, lang: str) -> tuple[Path, Path]:
 @click.option("--changes", "changes_file", type=click.Path(dir_okay=False, writable=True),
               help="Also write every changed or undecidable case and rule (JSON Lines, as --format jsonl) to FILE.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the report.")
-def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: str | None, lang: str) -> None:
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
+              help="With --cases: duckdb decides the cases in DuckDB (JSON Lines, CSV, Parquet), the same report; "
+              "the cases a report shows are decided again by the Python engine for its words.")
+def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: str | None, lang: str, engine: str) -> None:
     """Compare two rulebooks (platform names or files): rules, parameters, conditions, decisions.
 
     With --cases, every case is decided by both; the report counts per rule the cases whose
     decision changes and those a rule cannot decide (a bad field) in A, in B or in both.
     Exit 0 when they are the same (and no decision changes), 1 when they differ, 2 usage.
     """
-    from dsl.cases.readers import read_cases
-    from dsl.tools.diff import diff_decisions, diff_structure
+    from dsl.tools.diff import diff_structure
     from dsl.tools.diffreport import diff_to_json, render_decisions, render_structure, row_line, say
 
-    if not case_files and (fmt == "jsonl" or changes_file):
-        raise click.UsageError(say("needs_cases", lang, option="--format jsonl" if fmt == "jsonl" else "--changes"))
+    if not case_files and (fmt == "jsonl" or changes_file or engine != "python"):
+        option = "--format jsonl" if fmt == "jsonl" else "--changes" if changes_file else f"--engine {engine}"
+        raise click.UsageError(say("needs_cases", lang, option=option))
     path_a, path_b = _diff_paths(a, b, lang)
     book_a, book_b = _load_books((), (str(path_a),))[0], _load_books((), (str(path_b),))[0]
     structure = diff_structure(book_a, book_b)
@@ -496,9 +499,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
             def on_row(row: Any) -> None:
                 for write in writers:
                     write(row_line(row) + "\n")
-            items = _said_notices((item for name in case_files
-                                   for item in read_cases(name, book_a.vocabulary, notices=True)), lang)
-            decisions = diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row if writers else None)
+            decisions = _diff_cases(book_a, book_b, case_files, lang, on_row if writers else None, engine)
         finally:
             for sink in sinks:
                 sink.close()
@@ -570,6 +571,56 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     sys.exit(1 if result.changed_cases else 0)
 
 
+def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str, on_row: Any, engine: str) -> Any:
+    """The decisions part of `diff`: the Python engine over the Python reader's cases, or
+    (`--engine duckdb`) DuckDB with the Python engine's words for what the report shows."""
+    from dsl.cases.readers import read_cases
+    from dsl.tools.diff import diff_decisions
+
+    if engine == "python":
+        items = _said_notices((item for name in case_files
+                               for item in read_cases(name, book_a.vocabulary, notices=True)), lang)
+        return diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row)
+    from dsl.diagnostics import Phrase
+    from dsl.engine.sql.sources import SourceError
+    from dsl.lang.values import SHANGHAI
+    from dsl.tools.diffreport import say
+    from dsl.tools.diffsql import diff_decisions_duckdb
+
+    try:
+        import duckdb
+    except ImportError:
+        raise click.UsageError(say("needs_duckdb", lang)) from None
+    try:
+        decisions, diagnostics = diff_decisions_duckdb(book_a, book_b, case_files, datetime.now(SHANGHAI), lang,
+                                                       on_row, lambda source: _said_source_notices(source, lang))
+    except SourceError as exc:
+        click.echo(f"rulebook: error: {exc.problem.label(lang)}", err=True)
+        sys.exit(2)
+    except duckdb.Error as exc:
+        problem = Phrase("backtest.unreadable", path=", ".join(case_files), detail=str(exc).splitlines()[0])
+        click.echo(f"rulebook: error: {problem.label(lang)}", err=True)
+        sys.exit(2)
+    if diagnostics:
+        click.echo(render_all(diagnostics, lang, limit=20), err=True)
+        click.echo(say("in_python", lang), err=True)
+    return decisions
+
+
+def _said_source_notices(source: Any, lang: str) -> None:
+    """The notices about a file DuckDB opened: the Python reader's as `eval` says them, and a
+    Parquet file's (a column that names no field, an amount in a DOUBLE) as `backtest` does."""
+    from dsl.tools.batch import report_notice
+    from dsl.tools.summary import Reporter
+
+    report = Reporter(lambda line: click.echo(line, err=True))
+    for notice in source.file_notices:
+        report_notice(notice, lang, report)
+    if not source.file_notices:
+        for where, what in source.notices:
+            click.echo(f"rulebook: note: {where}: {what.label(lang)}", err=True)
+
+
 def _said_notices(items: Any, lang: str) -> Any:
     """The cases of `items`; notices about whole files (a CSV column that names no field) are
     said on stderr as they come, as `eval` says them."""
@@ -591,13 +642,23 @@ def _said_notices(items: Any, lang: str) -> Any:
               help="A rulebook file to compile.")
 @click.option("--dialect", type=click.Choice(["duckdb", "spark"]), default="duckdb", help="The SQL dialect to write.")
 @click.option("--table", default="cases", show_default=True, help="The table (or view) of cases the query reads.")
+@click.option("--columns", "form", type=click.Choice(["json", "struct", "flat"]), default="json", show_default=True,
+              help="How the table holds a case: json: one column of JSON text (--json-column); struct: nested "
+              "structs (order.paid_amount a field of the struct column order, as JSON readers give); flat: columns "
+              "named by path (\"order.paid_amount\", as CSV and Parquet exports give). Typed columns are read by "
+              "their type: DECIMAL, integers, BOOLEAN, VARCHAR, TIMESTAMP (Beijing wall time), TIMESTAMPTZ (its "
+              "instant), DATE; an amount in a DOUBLE column is not exact and is never decided on.")
+@click.option("--columns-from", "columns_file", type=click.Path(exists=True, dir_okay=False),
+              help="With --columns struct|flat: a file naming the table's columns (one a line, or comma-separated; "
+              "a .csv file: its header; struct: paths of struct fields). A field no listed column gives is absent; "
+              "without it every field the query reads must be a column of the table.")
 @click.option("--json-column", default="doc", show_default=True,
-              help="The column of that table holding each case document as JSON text.")
+              help="With --columns json: the column of that table holding each case document as JSON text.")
 @click.option("--at", "at_text", help="Judge every case at this moment (else each case's own `now`).")
 @click.option("--wide", is_flag=True, help="One row per case with every rule's columns, instead of one row per case and rule.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
-def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect: str, table: str, json_column: str,
-            at_text: str | None, wide: bool, lang: str) -> None:
+def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect: str, table: str, form: str,
+            columns_file: str | None, json_column: str, at_text: str | None, wide: bool, lang: str) -> None:
     """Print the SQL query that decides every rule of the rulebook for a table of cases.
 
     One row per case and rule: case_id, rule, matched, action, deadline, due, version, outputs,
@@ -608,23 +669,65 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
 
     from dsl.engine.sql.dialect import dialect as dialect_named
     from dsl.engine.sql.query import QueryBuilder
+    from click.core import ParameterSource
+
+    from dsl.engine.sql.tables import TableReader, TableShape
 
     if not platforms and not rulebook_paths:
         raise click.UsageError(_say("which_rulebook", lang))
+    if columns_file and form == "json":
+        raise click.UsageError(_say("columns_from_json", lang))
+    if form != "json" and click.get_current_context().get_parameter_source("json_column") != ParameterSource.DEFAULT:
+        raise click.UsageError(_say("json_column_table", lang, form=form))
     at = _parse_at(at_text, lang)
+    shape = TableShape(form, _listed_columns(columns_file)) if form != "json" else None
     books = _load_books(platforms, rulebook_paths, lang)
     failed = False
     for book in books:
-        builder = QueryBuilder(book.model, book.params, book.vocabulary, dialect_named(dialect), exp.to_table(table),
-                               doc_column=json_column, at=at)
+        d = dialect_named(dialect)
+        reader = TableReader(d, book.vocabulary, shape) if shape else None
+        builder = QueryBuilder(book.model, book.params, book.vocabulary, d, exp.to_table(table),
+                               doc_column=None if shape else json_column, at=at, read_with=reader)
         query = builder.build(long=not wide)
         if query.diagnostics:
             click.echo(render_all(query.diagnostics, lang, limit=20), err=True)
             failed = True
             continue
+        if reader is not None:
+            _say_unknown_columns(shape, book.vocabulary, lang)
         click.echo(f"-- rulebook {book.platform} ({book.model.file}), dialect {dialect}")
+        if reader is not None:
+            click.echo(f"-- {_say('columns_read', 'en', form=form)}: {', '.join(reader.read) or '-'}")
         click.echo(query.sql() + ";")
     sys.exit(1 if failed else 0)
+
+
+def _listed_columns(path: str | None) -> tuple[str, ...] | None:
+    """The column names of a --columns-from file: one a line or comma-separated, quotes and
+    blanks around a name dropped, `#` lines skipped; of a .csv file, its header."""
+    if path is None:
+        return None
+    names: list[str] = []
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if Path(path).suffix.lower() == ".csv":     # an export itself: its header names the columns
+        import csv
+
+        return tuple(dict.fromkeys(n.strip() for n in next(csv.reader(text.splitlines()[:1]), []) if n.strip()))
+    for line in text.splitlines():
+        if not line.strip().startswith("#"):
+            names += [n.strip().strip('"`').strip() for n in line.split(",")]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _say_unknown_columns(shape: Any, vocabulary: Any, lang: str) -> None:
+    """A listed column that names no case field: said on stderr (no rule reads it)."""
+    from dsl.diagnostics import Phrase
+
+    for name in shape.columns or ():
+        known = name in vocabulary.fields or any(p.startswith(name + ".") for p in vocabulary.fields)
+        if not known:
+            click.echo(f"rulebook: note: {Phrase('backtest.unknown_column', column=name, field=name).label(lang)}",
+                       err=True)
 
 
 @main.command()

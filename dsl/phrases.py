@@ -278,6 +278,13 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                         "--engine {engine} 使用 DuckDB 自身的线程：请去掉 --jobs（该选项用于 Python 引擎）"),
     "cli.which_rulebook": ("say which rulebook: --platform NAME or --rulebook FILE",
                            "请指定规则手册：--platform 平台名 或 --rulebook 文件"),
+    "cli.columns_from_json": ("--columns-from lists the columns of a table with --columns struct or flat; "
+                              "a JSON column (--columns json) is named by --json-column",
+                              "--columns-from 列出 --columns struct 或 flat 的表的列；JSON 列（--columns json）用 --json-column 指定"),
+    "cli.json_column_table": ("--json-column names the JSON text column of --columns json; with --columns {form} "
+                              "the fields are columns of the table",
+                              "--json-column 指定 --columns json 的 JSON 文本列；--columns {form} 时字段即表的列"),
+    "cli.columns_read": ("the columns it reads ({form})", "读取的列（{form}）"),
     "cli.not_duration": ("not a duration such as 6h, 2d, 30m", "不是时长，应写作 6h、2d、30m 这样的形式"),
     "cli.not_duration_meant": ("not a duration; did you mean {meant!r}?", "不是时长；您是否想写 {meant!r}？"),
     "cli.stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
@@ -453,6 +460,10 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                        "`git show HEAD:./{rel} > before.yaml`，再 `rulebook diff before.yaml {rel}`"),
     "whatif.packaged": ("{side} {name!r}: {local} is the other side, so comparing with the packaged copy {path}",
                  "{side} {name!r}：{local} 是另一边，因此与随软件包安装的副本 {path} 比较"),
+    "whatif.needs_duckdb": ("diff --engine duckdb runs on DuckDB: install it with `pip install duckdb`",
+                            "diff --engine duckdb 在 DuckDB 上运行：请用 `pip install duckdb` 安装"),
+    "whatif.in_python": ("these rules are decided by the Python engine for every case (slower, same report)",
+                         "这些规则将由 Python 引擎逐案判定（较慢，报告相同）"),
     "whatif.needs_cases": ("{option} lists the cases whose decision changes: give --cases FILE",
                     "{option} 列出判定有变化的案例：请同时给出 --cases 文件"),
 }

@@ -205,33 +205,40 @@ def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[Cas
     out = DecisionDiff()
     moment = at or datetime.now(SHANGHAI)
     for item in items:
-        out.cases += 1
-        if item.error:
-            _rejected(out, on_row, item.source, None, problem_text(item.error, lang))
-            continue
-        pa, pb = a.parse(item.doc, item.source), b.parse(item.doc, item.source)
-        if pa.fatal or pb.fatal:
-            _rejected(out, on_row, item.source, None if pa.id == item.source else pa.id, problem_text(pa.fatal or pb.fatal, lang))
-            continue
-        out.compared += 1
-        when = at or pa.now or moment
-        ra, rb = a.evaluate(pa, when, lang, validate=False), b.evaluate(pb, when, lang, validate=False)
-        decisions_a = {r.rule: decision_of(r) for r in ra.results}
-        decisions_b = {r.rule: decision_of(r) for r in rb.results}
-        any_change = any_error = False
-        for rule in list(decisions_a) + [r for r in decisions_b if r not in decisions_a]:
-            da, db = decisions_a.get(rule), decisions_b.get(rule)
-            row = Row(ra.case, item.source, rule, da, db, changed(da, db))
-            erred = bool(da and da.error) or bool(db and db.error)
-            if not (row.changed or erred):
-                continue
-            any_change, any_error = any_change or row.changed, any_error or erred
-            out.count(row)
-            if on_row is not None:
-                on_row(row)
-        out.changed_cases += any_change
-        out.undecided_cases += any_error
+        judge_case(out, a, b, item, at, moment, lang, on_row)
     return out
+
+
+def judge_case(out: DecisionDiff, a: CompiledRulebook, b: CompiledRulebook, item: CaseInput, at: datetime | None,
+               moment: datetime, lang: str, on_row: Callable[[Row | tuple[str, str | None, str]], None] | None) -> None:
+    """Read, decide and count one case (or its rejection) into `out`: the Python engine's
+    share of `diff_decisions`, and of `--engine duckdb` (diffsql.py) for the cases it shows."""
+    out.cases += 1
+    if item.error:
+        _rejected(out, on_row, item.source, None, problem_text(item.error, lang))
+        return
+    pa, pb = a.parse(item.doc, item.source), b.parse(item.doc, item.source)
+    if pa.fatal or pb.fatal:
+        _rejected(out, on_row, item.source, None if pa.id == item.source else pa.id, problem_text(pa.fatal or pb.fatal, lang))
+        return
+    out.compared += 1
+    when = at or pa.now or moment
+    ra, rb = a.evaluate(pa, when, lang, validate=False), b.evaluate(pb, when, lang, validate=False)
+    decisions_a = {r.rule: decision_of(r) for r in ra.results}
+    decisions_b = {r.rule: decision_of(r) for r in rb.results}
+    any_change = any_error = False
+    for rule in list(decisions_a) + [r for r in decisions_b if r not in decisions_a]:
+        da, db = decisions_a.get(rule), decisions_b.get(rule)
+        row = Row(ra.case, item.source, rule, da, db, changed(da, db))
+        erred = bool(da and da.error) or bool(db and db.error)
+        if not (row.changed or erred):
+            continue
+        any_change, any_error = any_change or row.changed, any_error or erred
+        out.count(row)
+        if on_row is not None:
+            on_row(row)
+    out.changed_cases += any_change
+    out.undecided_cases += any_error
 
 
 def _rejected(out: DecisionDiff, on_row: Callable[..., None] | None, source: str, case: str | None,

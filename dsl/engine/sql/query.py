@@ -30,7 +30,7 @@ from dsl.engine.sql.build import and_, case, cast, coalesce, col, concat, eq, gt
 from dsl.engine.sql.dialect import BIGINT, Dialect, lit
 from dsl.engine.sql.exprs import ExprSql, FieldRef, Layers, Sv, Unsupported, json_text, needs_python
 from dsl.engine.sql.fields import Checks, Raw, absent, ancestors, field_columns
-from dsl.engine.sql.reading import objects_of, reader
+from dsl.engine.sql.reading import Reader, objects_of, reader
 from dsl.lang import ir
 from dsl.lang.lower import lower
 from dsl.lang.vocabulary import Vocabulary
@@ -74,16 +74,17 @@ class QueryBuilder:
     """Builds the query of a rulebook over a table of case documents (a JSON text column)."""
 
     def __init__(self, book: Rulebook, params: dict[str, Any], vocabulary: Vocabulary, d: Dialect,
-                 source: exp.Expression, doc_column: str = "doc", keep: tuple[str, ...] = (),
+                 source: exp.Expression, doc_column: str | None = "doc", keep: tuple[str, ...] = (),
                  at: datetime | None = None, clock: datetime | None = None, at_column: str | None = None,
-                 check_all: bool = False):
+                 check_all: bool = False, read_with: Reader | None = None):
         self.book, self.params, self.vocabulary, self.d = book, params, vocabulary, d
         self.source, self.doc_column, self.keep = source, doc_column, keep
         self.at, self.clock, self.at_column = at, clock, at_column
         self.check_all = check_all     # check every field of the vocabulary, not only those read
         self.diagnostics: list[Diagnostic] = []
         self.paths: dict[str, None] = {}
-        self.reader = reader(d)
+        # how fields are read: from a JSON text column, or (tables.py) from typed columns, doc_column None
+        self.reader = read_with if read_with is not None else reader(d)
 
     # -- reading fields -------------------------------------------------------------------
     def _lower(self, ref: ExprRef) -> ir.Node:
@@ -97,6 +98,7 @@ class QueryBuilder:
         lowered = [(rule, [(v, self._version_nodes(v)) for v in rule.versions],
                     self._lower(rule.versions_by) if rule.versions_by is not None else None)
                    for rule in self.book.rules]
+        self.reader.rules_read(list(self.paths))
         for path in ("id", "now", "platform"):
             if path in self.vocabulary.fields:
                 self.paths.setdefault(path, None)
@@ -114,7 +116,8 @@ class QueryBuilder:
                       lambda path: self.vocabulary.fields[path].decimals)
         query = CompiledQuery(self.d, None)
         selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_fatal"), col("_dirty"),
-                                                                       col("_doc"), col(self.doc_column)]
+                                                                       col("_doc")]
+        selects += [col(self.doc_column)] if self.doc_column else []
         for ri, (rule, versions, by) in enumerate(lowered):
             names = RuleColumns(rule.id, f"r{ri}")
             query.rules.append(names)
@@ -155,7 +158,8 @@ class QueryBuilder:
         lists = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "list"]
         stages = self.reader.stages(col(self.doc_column), paths, lists, objects_of(self.vocabulary))
         carried: list[exp.Expression] = [col(k) for k in self.keep] + ([col(self.at_column)] if self.at_column else [])
-        carried.append(col(self.doc_column))      # the text as read (eval --engine duckdb checks its length)
+        if self.doc_column:
+            carried.append(col(self.doc_column))      # the text as read (eval --engine duckdb checks its length)
         out: list[tuple[str, exp.Expression]] = []
         for n, columns in enumerate(stages):
             name = "raw" if n == len(stages) - 1 else f"read{n}"

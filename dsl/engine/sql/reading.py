@@ -66,6 +66,10 @@ class Reader:
     def items(self, i: int) -> tuple[exp.Expression, exp.Expression]:
         return col(f"lk{i}"), col(f"lv{i}")
 
+    def rules_read(self, paths: list[str]) -> None:
+        """Told the fields the rules read themselves, before the objects every query checks
+        for unknown keys are added (a table's reader reads no object it need not)."""
+
 
 class DuckReader(Reader):
     """Four parses of a document per case (a JSON function parses its text each time it is

@@ -37,6 +37,7 @@ class CaseSource:
     path: str
     kind: str                                      # jsonl, parquet, python
     notices: list[tuple[str, Phrase]] = field(default_factory=list)   # (where, what)
+    file_notices: list[Any] = field(default_factory=list)   # the Python reader's FileNotice objects (`diff` says them as `eval`)
 
 
 def open_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh") -> CaseSource:
@@ -104,6 +105,7 @@ def python_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "z
     for item in read_cases(path, vocabulary=vocabulary, notices=True):
         if isinstance(item, FileNotice):
             source.notices.append((item.source, item.problem))
+            source.file_notices.append(item)
             continue
         number += 1
         if item.error is not None:
