@@ -219,6 +219,7 @@ class ForkedPool:
         self.next_k = 0
         self.own_waiting = 0
         self.sendfile = hasattr(os, "sendfile")
+        self.sendfile_worked = False
         for _ in range(jobs - 1):
             self._start(context)
 
@@ -333,13 +334,12 @@ class ForkedPool:
             try:
                 while done < size:
                     done += os.sendfile(self.out_fd, fd, done, size - done)
+                self.sendfile_worked = True
                 return
-            except OSError as exc:
-                import errno
-
-                if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
-                    raise
-                self.sendfile = False   # an O_APPEND file, /dev/full, a terminal: written as usual
+            except OSError:
+                if self.sendfile_worked or done:
+                    raise   # it worked before: a failure of the output itself (a closed pipe, a full disk)
+                self.sendfile = False   # an O_APPEND file, /dev/full, a terminal, not Linux: written as usual
         while done < size:
             data = os.pread(fd, min(size - done, 1 << 22), done)
             self.binary.write(data)
