@@ -210,7 +210,7 @@ class _Own:
 class ForkedPool:
     """The parent's side: hands out chunks, evaluates its own, writes everything in order."""
 
-    def __init__(self, context: Any, jobs: int, state: dict[str, Any], binary: Any):
+    def __init__(self, state: dict[str, Any], binary: Any):
         self.state, self.binary, self.out_fd = state, binary, binary.fileno()
         self.workers: list[_Worker] = []
         self.order: deque[_Sent | _Own] = deque()
@@ -220,10 +220,9 @@ class ForkedPool:
         self.own_waiting = 0
         self.sendfile = hasattr(os, "sendfile")
         self.sendfile_worked = False
-        for _ in range(jobs - 1):
-            self._start(context)
 
-    def _start(self, context: Any) -> None:
+    def start(self, context: Any) -> None:
+        """One more worker, forked now (with the parent's compiled rulebooks)."""
         slots = [(_scratch(), _scratch()) for _ in range(SLOTS)]
         mine, theirs = context.Pipe(duplex=True)
         others = [w.conn for w in self.workers] + [mine]   # the child closes its copies of these
@@ -283,6 +282,8 @@ class ForkedPool:
     def _collect(self, block: bool) -> None:
         """Take in the workers' answers (waiting for one when `block`)."""
         conns = {w.conn: w for w in self.workers if w.queued}
+        if block and not conns:
+            raise RuntimeError("nothing to wait for")   # cannot happen: the head is a worker's chunk
         for conn in wait(list(conns), None if block else 0):
             worker = conns[conn]
             while worker.queued and conn.poll():
@@ -372,9 +373,11 @@ def _child(conn: Any, others: list[Any], slots: list[tuple[int, int]], state: di
 def run_forked(context: Any, items: Iterable[Any], jobs: int, state: dict[str, Any], binary: Any,
                summary: Summary, report: Any, progress: Progress | None, interrupt: Any) -> Summary:
     """batch.run_parallel's work with forked workers (see the module's docstring)."""
-    pool = ForkedPool(context, jobs, state, binary)
+    pool = ForkedPool(state, binary)
     clean = False
     try:
+        for _ in range(jobs - 1):
+            pool.start(context)
         pool.run(items, summary, report, progress, interrupt)
         clean = not summary.interrupted
     finally:
