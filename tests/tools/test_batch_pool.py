@@ -178,16 +178,18 @@ def test_ctrl_c_with_jobs_stops_at_a_case_boundary(tmp_path: Path) -> None:
     """A real process and a real SIGINT: whole lines, in order, exit 130."""
     path = tmp_path / "many.jsonl"
     case = json.loads((EXAMPLES / "douyin-lightning-return.json").read_text(encoding="utf-8"))
-    path.write_text("".join(json.dumps(dict(case, id=f"K{i}")) + "\n" for i in range(300_000)), encoding="utf-8")
+    path.write_text("".join(json.dumps(dict(case, id=f"K{i}")) + "\n" for i in range(100_000)), encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "eval", "-p", "douyin", str(path), "--format",
                              "jsonl", "--no-explain", "--lang", "en", "--jobs", "2"],
                             cwd=FIXTURES, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    time.sleep(4)
+    assert proc.stdout is not None
+    first = os.read(proc.stdout.fileno(), 1)   # under way: the first chunk is being written
+    time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err.decode()
-    lines = out.decode("utf-8").splitlines(keepends=True)
+    lines = (first + out).decode("utf-8").splitlines(keepends=True)
     assert lines and all(line.endswith("\n") for line in lines)
     assert [json.loads(line)["case"] for line in lines] == [f"K{i}" for i in range(len(lines))]
     assert f"interrupted after {len(lines)} case(s)" in err.decode() and "Traceback" not in err.decode()
