@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -32,6 +34,10 @@ class LineBlock:
     start: int    # the number of the line before the block's first one
     data: bytes
     lines: int
+    # where `data` lies in the file `name` names, when that is a regular file that opening
+    # `name` again finds (its offset, st_dev, st_ino, the file's size): a worker can then
+    # read the block itself instead of receiving it (dsl/tools/batchpool.py)
+    origin: tuple[int, int, int, int] | None = None
 
     def cases(self) -> Iterator[CaseInput]:
         return _json_lines(io.BytesIO(self.data), self.name, start=self.start)
@@ -235,7 +241,14 @@ def _line_blocks(handle: Any, name: str, start: int, pending: list[bytes] | None
     hold is reported here, at its number (one that ends within a block, by the worker)."""
     first = start
     carry = b"".join(pending or ())
-    for data in iter(partial(handle.read, BLOCK_READ), b""):
+    place = _file_place(handle)
+    where = None
+    while True:
+        if place is not None:
+            where = (handle.tell() - len(carry),) + place   # where `data` starts in the file
+        data = handle.read(BLOCK_READ)
+        if not data:
+            break
         data = carry + data if carry else data
         cut = data.rfind(b"\n") + 1
         if not cut:   # still within one line
@@ -247,12 +260,26 @@ def _line_blocks(handle: Any, name: str, start: int, pending: list[bytes] | None
             continue
         carry = data[cut:]
         lines = data.count(b"\n", 0, cut)
-        yield LineBlock(name, first, data[:cut], lines)
+        yield LineBlock(name, first, data[:cut], lines, where)
         first += lines
     if len(carry) > MAX_LINE_CHARS:
         yield _skip_long_line(handle, carry, name, first + 1)
     elif carry:
-        yield LineBlock(name, first, carry, 1)
+        yield LineBlock(name, first, carry, 1, where)
+
+
+def _file_place(handle: Any) -> tuple[int, int, int] | None:
+    """(st_dev, st_ino, size) of a regular file that opening its name again finds (not
+    standard input, nor a name since replaced): what a worker checks before reading it."""
+    name = getattr(handle, "name", None)
+    try:
+        here = os.fstat(handle.fileno())
+        there = os.stat(name) if isinstance(name, str) else None
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
+    if there is None or not stat.S_ISREG(here.st_mode) or not os.path.samestat(here, there):
+        return None
+    return here.st_dev, here.st_ino, here.st_size
 
 
 def _too_long(line: bytes) -> bool:

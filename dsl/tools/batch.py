@@ -389,6 +389,12 @@ def run_parallel(items: Iterable[CaseInput | LineBlock | FileNotice], book_paths
         # reading and writing, so `--jobs 2` is two busy processes on two cores, not three,
         # and that share of the output never crosses a pipe.
         own = _worker_state(setup, books) if jobs > 1 else None
+        if own is not None:
+            from dsl.tools.batchpool import forkable, run_forked
+
+            if forkable(context, binary):
+                fast_lane(own["books"], sink.fmt, sink.explain, options.within, options.at)   # compiled once, before the fork
+                return run_forked(context, items, jobs, own, binary, summary, report, progress, interrupt)
         return _run_pool(context, items, sink, jobs, setup, own, report, progress, chunk_size, interrupt,
                          summary, binary)
     finally:
