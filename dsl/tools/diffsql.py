@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 from dsl.diagnostics import Diagnostic
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.engine.sql.sources import CaseSource
-from dsl.tools.backtest import MEMORY_LIMIT, Backtest
+from dsl.tools.backtest import Backtest
 from dsl.tools.backtestpy import _read
 from dsl.tools.diff import MAX_EXAMPLES, Decision, DecisionDiff, Row, judge_case
 
@@ -41,7 +41,6 @@ def diff_decisions_duckdb(a: CompiledRulebook, b: CompiledRulebook, files: tuple
     with tempfile.TemporaryDirectory(prefix="rulebook-diff-") as spill:
         con = connect()
         con.execute("SET temp_directory = '" + spill.replace("'", "''") + "'")
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         for name in files:
             source = open_cases(con, name, "cases", a.vocabulary, lang)
             if on_source is not None:

@@ -25,7 +25,7 @@ from dsl.cases.readers import LineBlock
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import and_, case, coalesce, col, concat, eq, is_null, not_, not_null, or_
 from dsl.engine.sql.dialect import dialect, fn, lit
-from dsl.engine.sql.duck import connect
+from dsl.engine.sql.duck import connect, lines_of
 from dsl.engine.sql.query import QueryBuilder, RuleColumns
 from dsl.tools.batch import Decided
 
@@ -244,10 +244,7 @@ def copy_jsonl(path: Path, evaluator: SqlEval, target: Path, spill: Path) -> Non
     """Per line of the JSON Lines file `path`, in order, `matched \x01 length \x01 line`
     into `target` (the line empty where the Python engine is to decide)."""
     con = connect()
-    source = exp.Literal.string(str(path)).sql(dialect="duckdb")
-    con.execute("CREATE TEMP VIEW cases AS SELECT line AS doc FROM read_csv("
-                f"{source}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', escape='', "
-                "auto_detect=false, strict_mode=false, new_line='\\n', max_line_size=10485760)")
+    con.execute(f"CREATE TEMP VIEW cases AS SELECT line AS doc FROM {lines_of(path)}")
     copy_rows(con, evaluator, target, spill, "_length", "''")
 
 

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from dsl.cases.inputs import CaseInput, FileNotice
+from dsl.cases.inputs import CaseInput
 from dsl.cases.parquetfile import open_parquet, parquet_case
 from dsl.engine.sql.duck import connect, to_json_text
 from dsl.tools.batch import CSV_COLUMNS, Decided

@@ -18,15 +18,13 @@ from sqlglot import exp
 from dsl.cases.inputs import CaseInput
 from dsl.cases.parquetfile import PARQUET_SUFFIXES, open_parquet
 from dsl.engine.sql.dialect import dialect
-from dsl.engine.sql.duck import connect, to_json_text
+from dsl.engine.sql.duck import connect, lines_of, to_json_text
 from dsl.engine.sql.query import QueryBuilder
 
 
 def _lines(path: str) -> str:
     """Every line of a JSON Lines file as `doc` (blank ones are left out by the caller)."""
-    return ("SELECT line AS doc FROM read_csv(" + exp.Literal.string(str(Path(path))).sql(dialect="duckdb")
-            + ", columns={'line': 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false, "
-            "strict_mode=false, new_line='\\n', max_line_size=10485760)")
+    return f"SELECT line AS doc FROM {lines_of(Path(path))}"
 
 
 def _source(con: Any, name: str, book: Any, tmp: Path, reading: dict[str, Any], said: Any) -> tuple[str | None, int]:

@@ -153,3 +153,21 @@ def test_keys_unknown_or_given_twice_are_found_by_duckdb_as_by_python(invoke: An
     duckdb = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain", "--engine", "duckdb")
     assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
     assert decided == [by_duckdb for _, by_duckdb in lines]
+
+
+def test_a_line_longer_than_duckdb_reads_leaves_the_file_to_the_python_engine(invoke: Any, tmp_path: Path,
+                                                                              decided: list[bool]) -> None:
+    """DuckDB reads lines of up to MAX_SQL_LINE_BYTES (its buffers hold 16 of them); a longer
+    line, which the Python engine still reads, makes the file the Python engine's, whole."""
+    from dsl.engine.sql.duck import MAX_SQL_LINE_BYTES
+
+    good = json.loads((Path("examples") / "douyin-lightning-return.json").read_text(encoding="utf-8"))
+    line = json.dumps(good, ensure_ascii=False)
+    long = dict(good, note="x" * (MAX_SQL_LINE_BYTES + 10))
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join([line, json.dumps(long), line]) + "\n", encoding="utf-8")
+    python = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain")
+    duckdb = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--no-explain", "--engine", "duckdb")
+    assert (duckdb.stdout, duckdb.stderr, duckdb.exit_code) == (python.stdout, python.stderr, python.exit_code)
+    assert "note" in python.stderr or python.exit_code == 1     # the unknown key is reported, not lost
+    assert decided == [False, False, False]

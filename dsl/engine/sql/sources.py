@@ -21,6 +21,7 @@ from typing import Any, Final
 from dsl.cases.parquetfile import PARQUET_SUFFIXES, SourceError, parquet_relation
 from dsl.cases.parquetfile import sql_ident as _ident, sql_string as _string
 from dsl.diagnostics import Phrase
+from dsl.engine.sql.duck import lines_of
 from dsl.limits import MAX_DEPTH
 
 _JSONL: Final = (".jsonl", ".ndjson")
@@ -61,8 +62,7 @@ def open_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh"
 def jsonl_relation(path: str) -> str:
     """Every line of a JSON Lines file in order, numbered from 1; lines of JSON whitespace only
     are left out (the Python reader skips them), a byte-order mark on line 1 is dropped."""
-    read = (f"read_csv({_string(path)}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), quote='', "
-            "escape='', auto_detect=false, strict_mode=false, new_line='\\n', max_line_size=10485760)")
+    read = lines_of(path)
     numbered = f"SELECT row_number() OVER () AS _row, line FROM {read}"
     lines = f"SELECT _row, CASE WHEN _row = 1 AND starts_with(line, chr(65279)) THEN substr(line, 2) ELSE line END AS doc FROM ({numbered})"
     nesting = "length(doc) - length(replace(replace(doc, '[', ''), '{', ''))"
