@@ -28,7 +28,6 @@ from dsl.web.worker import Worker
 # The page's files, read from the package once: a request names one of these or nothing.
 ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
           "/app.css": ("app.css", "text/css; charset=utf-8")}
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass
@@ -44,7 +43,14 @@ class Options:
 
 def needs_token(host: str) -> bool:
     """Off loopback, anyone on the network could reach the server: a token is then required."""
-    return host not in LOOPBACK
+    import ipaddress
+
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:   # a host name: it may resolve to any address
+        return True
 
 
 def with_token(options: Options) -> Options:

@@ -39,7 +39,11 @@ def _serve(jobs: Connection, answers: Connection) -> None:
 
 def main() -> None:
     """`python -m dsl.web.worker`: jobs on standard input, answers on the original standard
-    output; anything the jobs print goes to standard error instead of into the answers."""
+    output; anything the jobs print goes to standard error instead of into the answers.
+    Ctrl-C in the terminal is the server's to handle: it then closes the child."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     answers = os.dup(1)
     os.dup2(2, 1)
     _serve(Connection(0, writable=False), Connection(answers, readable=False))

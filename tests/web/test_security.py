@@ -26,7 +26,13 @@ def test_the_default_is_loopback_without_a_token() -> None:
     assert url_of(options) == "http://127.0.0.1:8765/"
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "::"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_a_loopback_host_needs_no_token(host: str) -> None:
+    assert not needs_token(host)
+    assert with_token(Options(host=host)).token is None
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "::", "myhost.example"])
 def test_another_host_gets_a_token_in_the_url(host: str) -> None:
     assert needs_token(host)
     options = with_token(Options(host=host))
