@@ -116,9 +116,14 @@ def api_error(request: Request, exc: Exception) -> Response:
     lang = _bench(request).lang
     if isinstance(exc, ApiError):
         return JSONResponse(workbench.error_json(exc.key, lang, **exc.details), exc.status)
+    if isinstance(exc, OSError):   # a served file removed or unreadable since the start
+        where = f" ({exc.filename})" if exc.filename else ""
+        return JSONResponse(workbench.error_json("web.failed", lang, detail=f"{exc.strerror or exc}{where}"), 500)
     status = getattr(exc, "status_code", 500)
+    if status not in (404, 405):   # a bug: said as JSON, not a bare text page
+        return JSONResponse(workbench.error_json("web.failed", lang, detail=type(exc).__name__), 500)
     key, args = ("web.bad_method", {"method": request.method}) if status == 405 else ("web.not_found", {})
-    return JSONResponse(workbench.error_json(key, lang, **args), 405 if status == 405 else 404)
+    return JSONResponse(workbench.error_json(key, lang, **args), status)
 
 
 async def check(request: Request) -> Response:

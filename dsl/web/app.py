@@ -85,7 +85,8 @@ def create_app(paths: list[Path], options: Options, worker: Worker | None = None
         yield
         worker.close()   # the child process goes with the server
 
-    app = Starlette(routes=routes, exception_handlers={api.ApiError: api.api_error, HTTPException: api.api_error},
+    app = Starlette(routes=routes, exception_handlers={api.ApiError: api.api_error, HTTPException: api.api_error,
+                                                        OSError: api.api_error, Exception: api.api_error},
                     lifespan=lifespan)
     app.state.bench = api.Bench(files, worker, options.lang, options.allow_write)
     policy = Policy(allowed_hosts(options.host, options.port), options.token, options.max_body, options.lang)
