@@ -100,7 +100,7 @@ def url_of(options: Options) -> str:
 
 def serve(app: Any, options: Options) -> None:
     """Run the server until Ctrl-C (uvicorn; its access log off: the page checks as you type).
-    The socket is bound here first, so a port in use is an OSError the command reports."""
+    The socket is bound here first, so a port in use is an OSError the command reports (exit 2)."""
     import socket
 
     import uvicorn
@@ -110,4 +110,7 @@ def serve(app: Any, options: Options) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((options.host, options.port))
     config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:   # uvicorn stops cleanly on Ctrl-C, then raises it again: that is the normal end
+        pass

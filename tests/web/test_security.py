@@ -237,3 +237,14 @@ def test_serve_refuses_two_files_of_one_name(invoke: Any, tmp_path: Path, served
     result = invoke("serve", served[0], tmp_path / "other" / "douyin.yaml")
     assert result.exit_code == 2
     assert "douyin" in result.stderr
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_2(invoke: Any) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = invoke("serve", "rulebooks", "--port", taken.getsockname()[1])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("rulebook: error:") and len(result.stderr.strip().splitlines()) == 1
