@@ -61,7 +61,7 @@ function showDiagnostics(list) {
 
 async function check() {
   const { data } = await call("POST", "/api/check", { text: $("editor").value, lang });
-  showDiagnostics(data.diagnostics || [data.error]);
+  showDiagnostics(data.diagnostics || [{ severity: "error", code: data.error.code, message: data.error.message }]);
 }
 
 function scheduleCheck() {
