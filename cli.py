@@ -731,6 +731,52 @@ def _say_unknown_columns(shape: Any, vocabulary: Any, lang: str) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="The port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; any other than this machine's loopback requires a token.")
+@click.option("--allow-write", is_flag=True, help="Let the page save the rulebook files (atomically, with a .bak).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the page and messages.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
+@click.option("--token", default=None, help="The token every request must carry (generated off loopback when not given).")
+def serve(paths: tuple[str, ...], port: int, host: str, allow_write: bool, lang: str, open_browser: bool,
+          token: str | None) -> None:
+    """Start the workbench: a local web page to edit, check, evaluate and test rulebooks.
+
+    PATHS are the rulebook files or folders it serves (default rulebooks/); it reads and
+    writes those files only. Needs the web extra: pip install "rulebook[web]".
+    """
+    import importlib.util
+
+    from dsl.diagnostics import Phrase
+
+    missing = [name for name in ("starlette", "uvicorn") if importlib.util.find_spec(name) is None]
+    if missing:
+        click.echo("rulebook: error: " + Phrase("web.no_extra", missing=", ".join(missing)).label(lang), err=True)
+        sys.exit(2)
+    from dsl.web.app import Options, create_app, serve as run, url_of, with_token
+    from dsl.web.files import ServedFilesError
+
+    files = _rulebook_files_or_usage(paths, "serve", lang)
+    options = with_token(Options(host=host, port=port, lang=lang, allow_write=allow_write, token=token))
+    try:
+        app = create_app(files, options)
+    except ServedFilesError as exc:
+        raise click.UsageError(exc.problem.label(lang)) from None
+    url = url_of(options)
+    click.echo(Phrase("web.serving", url=url, files=", ".join(str(f) for f in files)).label(lang))
+    if token is None and options.token is not None:
+        click.echo(Phrase("web.token_made", host=host).label(lang))
+    if not allow_write:
+        click.echo(Phrase("web.read_only").label(lang))
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    run(app, options)
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of a rulebook (for editors: yaml-language-server, VS Code)."""
     from dsl.book.schema import rulebook_schema

@@ -27,5 +27,9 @@ MAX_NUMBER_DIGITS: Final = 30                   # digits of a whole number in a 
 MAX_AMOUNT_CHARS: Final = 40                    # an amount written as text in a case
 MAX_TIMESTAMP_CHARS: Final = 64                 # a timestamp in a case
 
+# The workbench (`rulebook serve`)
+MAX_REQUEST_BYTES: Final = 4 * 1024 * 1024      # one request body (a rulebook's text and a case)
+MAX_WORK_SECONDS: Final = 10.0                  # one check, evaluation or test run before it is cut off
+
 # Reports
 MAX_KEPT_REJECTIONS: Final = 100                # rejected cases a summary or a diff keeps to show

@@ -5,18 +5,32 @@ from pathlib import Path
 
 from dsl.diagnostics import Diagnostic, DslError
 from dsl.book.locate import resolve
+from dsl.text.yamlload import Document
 
 
 def check_rulebook(path_or_platform: str | Path) -> list[Diagnostic]:
     """Every problem of one rulebook file (shape, expressions, types, versions, reachability)."""
-    from dsl.book.analysis import find_unreachable
-    from dsl.book.loader import load_model
+    from dsl.book.loader import read_document
 
     try:
         path = resolve(path_or_platform)
     except DslError as exc:
         return exc.diagnostics
-    model, diags = load_model(path, cases=True)
+    return _check(read_document(path))
+
+
+def check_text(text: str, name: str = "<text>") -> list[Diagnostic]:
+    """`check_rulebook` of a rulebook's text not (yet) in a file: the workbench's editor."""
+    from dsl.book.loader import document_from_bytes
+
+    return _check(document_from_bytes(text.encode("utf-8"), name))
+
+
+def _check(doc: Document) -> list[Diagnostic]:
+    from dsl.book.analysis import find_unreachable
+    from dsl.book.loader import model_of
+
+    model, diags = model_of(doc, cases=True)
     if model is not None and not any(d.severity == "error" and d.code not in ("E502", "E503") for d in diags):   # example cases do not shape the rules
         diags = diags + find_unreachable(model)
     return sorted(diags, key=Diagnostic.sort_key)

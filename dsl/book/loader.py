@@ -34,6 +34,12 @@ def read_document(path: str | Path) -> Document:
         doc = Document(name, "")
         doc.error("E309", None, path=name, detail=exc.strerror or str(exc))
         return doc
+    return document_from_bytes(raw, name)
+
+
+def document_from_bytes(raw: bytes, name: str) -> Document:
+    """A rulebook's bytes (a file's, or text sent to the workbench) parsed, as `read_document`
+    reads a file: the same size limit, decoding and YAML reader, so both say the same."""
     if len(raw) > MAX_FILE_BYTES:
         doc = Document(name, "")
         doc.error("E310", Span(1, 1, 1, 2), detail=Phrase("limit.bytes", size=len(raw), limit=MAX_FILE_BYTES))
@@ -342,7 +348,12 @@ def load_model(path: str | Path, vocabulary: Vocabulary | None = None,
     """Read, validate and check one rulebook file: the model and every diagnostic. With
     `cases` (what `rulebook check` does), the cases of `base_case` and the examples are read
     as `eval` reads a case: unknown fields and bad values are diagnostics at their line."""
-    doc = read_document(path)
+    return model_of(read_document(path), vocabulary, cases)
+
+
+def model_of(doc: Document, vocabulary: Vocabulary | None = None,
+             cases: bool = False) -> tuple[Rulebook | None, list[Diagnostic]]:
+    """`load_model` of a document already read (from a file or from text)."""
     model = build_rulebook(doc, vocabulary) if not doc.diagnostics or doc.data is not None else None
     if cases and model is not None:
         from dsl.book.casecheck import check_example_cases
@@ -352,4 +363,4 @@ def load_model(path: str | Path, vocabulary: Vocabulary | None = None,
     return model, diags
 
 
-__all__ = ["load_model", "build_rulebook", "read_document", "ast"]
+__all__ = ["load_model", "model_of", "build_rulebook", "read_document", "document_from_bytes", "ast"]

@@ -1,0 +1,192 @@
+"""The workbench's HTTP API (documented in docs/workbench.md): read a request, hand the work
+to the worker process, answer JSON. Nothing here computes a decision or a diagnostic.
+
+A request body is one JSON object read by the case reader's exact parser (decimals stay
+exact, a key given twice or nesting deeper than the limit is refused); an unknown key or a
+value of the wrong type is a 400 naming it, never ignored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from anyio import to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from dsl.cases.inputs import loads
+from dsl.diagnostics import Phrase, json_phrase
+from dsl.limits import MAX_DEPTH
+from dsl.web import workbench
+from dsl.web.files import ServedFile, ServedFiles, unified_diff, write_atomically
+from dsl.web.worker import Overrun, Worker, WorkerFailed
+
+
+@dataclass
+class Bench:
+    """What the handlers share: the served files, the worker, the options."""
+
+    files: ServedFiles
+    worker: Worker
+    lang: str
+    allow_write: bool
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, phrase: str, **args: Any):
+        super().__init__(phrase)
+        self.status, self.key, self.details = status, phrase, args
+
+
+_TEXT, _BOOL, _OBJECT = Phrase("web.json_text"), Phrase("web.json_bool"), Phrase("web.json_object")
+_KINDS: dict[str, tuple[Callable[[Any], bool], Phrase]] = {
+    "text": (lambda v: isinstance(v, str), _TEXT), "platform": (lambda v: isinstance(v, str), _TEXT),
+    "at": (lambda v: v is None or isinstance(v, str), _TEXT), "case": (lambda v: isinstance(v, dict), _OBJECT),
+    "lang": (lambda v: v in ("zh", "en"), Phrase("web.json_lang")),
+    "explain": (lambda v: v in ("all", "failing", "none"), Phrase("web.json_explain")),
+    "force": (lambda v: isinstance(v, bool), _BOOL), "dry_run": (lambda v: isinstance(v, bool), _BOOL),
+}
+
+
+def _bench(request: Request) -> Bench:
+    return request.app.state.bench  # type: ignore[no-any-return]
+
+
+async def _body(request: Request, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The request's JSON object, its keys among `keys` and each of its type."""
+    try:
+        data = loads((await request.body()).decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "web.not_json", detail=Phrase("case.not_utf8", byte=exc.start)) from None
+    except RecursionError:
+        raise ApiError(400, "web.not_json", detail=Phrase("case.too_deep", limit=MAX_DEPTH)) from None
+    except ValueError as exc:
+        problem = getattr(exc, "problem", None) or json_phrase(getattr(exc, "msg", str(exc)))
+        raise ApiError(400, "web.not_json", detail=problem) from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "web.not_object")
+    for key, value in data.items():
+        if key not in keys:
+            raise ApiError(400, "web.unknown_key", key=key, keys=", ".join(keys))
+        valid, expected = _KINDS[key]
+        if not valid(value):
+            raise ApiError(400, "web.field_type", field=key, expected=expected)
+    return data
+
+
+def _lang(bench: Bench, data: dict[str, Any]) -> str:
+    return data.get("lang") or bench.lang
+
+
+def _file(bench: Bench, name: str) -> ServedFile:
+    served = bench.files.get(name)
+    if served is None:
+        raise ApiError(404, "web.no_rulebook", name=name, names=", ".join(bench.files.names()))
+    return served
+
+
+def _source(bench: Bench, data: dict[str, Any]) -> tuple[str, str]:
+    """(text, name) of the rulebook a request means: its `text`, or a served file by name."""
+    if "text" in data and "platform" not in data:
+        return data["text"], "<editor>"
+    if "platform" in data and "text" not in data:
+        served = _file(bench, data["platform"])
+        return served.read(), served.path.name
+    raise ApiError(400, "web.field_missing", fields="'platform' | 'text'")
+
+
+async def _work(bench: Bench, fn: Callable[..., Any], *args: Any) -> tuple[int, Any]:
+    """fn(*args) in the worker process, cut off after its time limit."""
+    try:
+        return await to_thread.run_sync(bench.worker.run, fn, *args)  # type: ignore[no-any-return]
+    except Overrun:
+        raise ApiError(503, "web.timeout", seconds=bench.worker.limit) from None
+    except WorkerFailed as exc:
+        raise ApiError(500, "web.failed", detail=str(exc)) from None
+
+
+def _answer(status: int, body: Any) -> Response:
+    if isinstance(body, str):   # eval: the line `rulebook eval --format json` prints, as it is
+        return Response(body, status, media_type="application/json")
+    return JSONResponse(body, status)
+
+
+def api_error(request: Request, exc: Exception) -> Response:
+    """An ApiError (or Starlette's 404/405) as {"error": {"code", "message"}} in the server's language."""
+    lang = _bench(request).lang
+    if isinstance(exc, ApiError):
+        return JSONResponse(workbench.error_json(exc.key, lang, **exc.details), exc.status)
+    if isinstance(exc, OSError):   # a served file removed or unreadable since the start
+        where = f" ({exc.filename})" if exc.filename else ""
+        return JSONResponse(workbench.error_json("web.failed", lang, detail=f"{exc.strerror or exc}{where}"), 500)
+    status = getattr(exc, "status_code", 500)
+    if status not in (404, 405):   # a bug: said as JSON, not a bare text page
+        return JSONResponse(workbench.error_json("web.failed", lang, detail=type(exc).__name__), 500)
+    key, args = ("web.bad_method", {"method": request.method}) if status == 405 else ("web.not_found", {})
+    return JSONResponse(workbench.error_json(key, lang, **args), status)
+
+
+async def check(request: Request) -> Response:
+    bench = _bench(request)
+    data = await _body(request, ("text", "lang"))
+    if "text" not in data:
+        raise ApiError(400, "web.field_missing", fields="'text'")
+    return _answer(*await _work(bench, workbench.check, data["text"], "<editor>", _lang(bench, data)))
+
+
+async def evaluate(request: Request) -> Response:
+    bench = _bench(request)
+    data = await _body(request, ("platform", "text", "case", "at", "lang", "explain"))
+    if "case" not in data:
+        raise ApiError(400, "web.field_missing", fields="'case'")
+    text, name = _source(bench, data)
+    return _answer(*await _work(bench, workbench.evaluate, text, name, data["case"], data.get("at"),
+                                _lang(bench, data), data.get("explain", "failing")))
+
+
+async def run_tests(request: Request) -> Response:
+    bench = _bench(request)
+    data = await _body(request, ("platform", "text", "lang"))
+    text, name = _source(bench, data)
+    return _answer(*await _work(bench, workbench.run_tests, text, name, _lang(bench, data)))
+
+
+async def rulebooks(request: Request) -> Response:
+    bench = _bench(request)
+    listed = []
+    for served in bench.files.files.values():
+        text = served.read()
+        _, platform = await _work(bench, workbench.platform_of, text)
+        listed.append({"name": served.name, "file": served.path.name, "platform": platform, "text": text})
+    return JSONResponse({"rulebooks": listed, "writable": bench.allow_write, "lang": bench.lang})
+
+
+async def vocabulary(request: Request) -> Response:
+    return _answer(*workbench.vocabulary())
+
+
+async def save(request: Request) -> Response:
+    """Write a served file: refused without --allow-write, and with errors unless forced;
+    `dry_run` answers the diff and the diagnostics without writing."""
+    bench = _bench(request)
+    data = await _body(request, ("platform", "text", "force", "dry_run", "lang"))
+    if "platform" not in data or "text" not in data:
+        raise ApiError(400, "web.field_missing", fields="'platform', 'text'")
+    served = _file(bench, data["platform"])
+    if not bench.allow_write:
+        raise ApiError(403, "web.read_only")
+    lang = _lang(bench, data)
+    _, checked = await _work(bench, workbench.check, data["text"], served.path.name, lang)
+    found = checked["diagnostics"]
+    errors = sum(d["severity"] == "error" for d in found)
+    diff = unified_diff(served.read(), data["text"], served.path.name)
+    if data.get("dry_run"):
+        return JSONResponse({"saved": False, "diff": diff, "diagnostics": found})
+    if errors and not data.get("force"):
+        body = workbench.error_json("web.has_errors", lang, n=errors)
+        return JSONResponse({**body, "diff": diff, "diagnostics": found}, 409)
+    backup = write_atomically(served, data["text"])
+    return JSONResponse({"saved": True, "diff": diff, "diagnostics": found, "backup": backup.name})
+
+
+__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "rulebooks", "vocabulary", "save"]

@@ -1,0 +1,127 @@
+"""What the workbench's endpoints compute, without HTTP: check a text, evaluate a case,
+run the examples, describe the vocabulary. Each reuses what the command line runs (the
+checker, the eval JSON writer, `rulebook test`), so the page and the terminal never differ.
+
+Every function takes and returns plain data (text, dicts) so that it can run in the
+worker process (worker.py) and be cut off there; it returns `(status, body)`, the body
+a dict or, for eval, the JSON text `rulebook eval --format json` prints.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from typing import Any
+
+from dsl.book.checking import check_text
+from dsl.book.loader import document_from_bytes
+from dsl.cases.inputs import CaseInput
+from dsl.diagnostics import Diagnostic, DslError, Phrase, problem_text
+from dsl.engine.python.loading import compile_text
+from dsl.engine.python.runtime import CompiledRulebook
+from dsl.lang.values import BadValueError, parse_timestamp
+from dsl.lang.vocabulary import Field, default_vocabulary
+from dsl.tools.batch import Sink, run_batch
+from dsl.tools.examples import ExampleOutcome, run_examples
+
+Answer = tuple[int, Any]
+
+
+def diagnostic_json(d: Diagnostic, lang: str) -> dict[str, Any]:
+    """One diagnostic as the API gives it: where (1-based, end exclusive), what, in `lang`."""
+    span = d.span
+    where = d.rule_path.label(lang) if isinstance(d.rule_path, Phrase) else d.rule_path
+    return {"code": d.code, "severity": d.severity,
+            "line": span.line if span else None, "col": span.col if span else None,
+            "end_line": span.end_line if span else None, "end_col": span.end_col if span else None,
+            "message": d.message(lang), "hint": d.hint_text(lang), "where": where}
+
+
+def error_json(phrase: str, lang: str, **args: Any) -> dict[str, Any]:
+    """The body of a refused request: {"error": {"code", "message"}}, the message from the catalog."""
+    return {"error": {"code": phrase, "message": Phrase(phrase, **args).label(lang)}}
+
+
+def check(text: str, name: str, lang: str) -> Answer:
+    """`rulebook check` of the text: every diagnostic, sorted by position."""
+    return 200, {"diagnostics": [diagnostic_json(d, lang) for d in check_text(text, name)]}
+
+
+@lru_cache(maxsize=8)
+def _book(text: str, name: str) -> CompiledRulebook:
+    """The compiled rulebook of a text; the editor sends the same text again and again."""
+    return compile_text(text, name)
+
+
+def _book_or_answer(text: str, name: str, lang: str) -> CompiledRulebook | Answer:
+    try:
+        return _book(text, name)
+    except DslError as exc:   # a rulebook with errors cannot decide anything: say which
+        body = error_json("web.rejected", lang, detail=exc.diagnostics[0].message(lang))
+        body["diagnostics"] = [diagnostic_json(d, lang) for d in exc.diagnostics]
+        return 422, body
+
+
+def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain: str) -> Answer:
+    """One case as `rulebook eval --format json` judges and writes it (the same Sink and
+    batch), so the body is the line the command prints. A case the command would reject
+    is a 422 naming the reason."""
+    book = _book_or_answer(text, name, lang)
+    if not isinstance(book, CompiledRulebook):
+        return book
+    moment = None
+    if at is not None:
+        try:
+            moment = parse_timestamp(at.strip())
+        except BadValueError as exc:
+            bad = Diagnostic("E404", args={"option": "at", "text": at, "detail": exc.problem})
+            return 400, {"error": {"code": "E404", "message": bad.message(lang)}}
+    out = io.StringIO()
+    summary = run_batch([CaseInput("case", case)], [book], Sink(out, "jsonl", explain, lang), moment, None, lang,
+                        report=lambda line, key=None: None)
+    if summary.rejections:
+        _, reason = summary.rejections[0]
+        return 422, error_json("web.rejected", lang, detail=problem_text(reason, lang))
+    return 200, out.getvalue().strip()
+
+
+def run_tests(text: str, name: str, lang: str) -> Answer:
+    """`rulebook test` of one rulebook: every example's outcome, then the coverage."""
+    book = _book_or_answer(text, name, lang)
+    if not isinstance(book, CompiledRulebook):
+        return book
+    outcomes, coverage = run_examples(book, lang)
+    return 200, {
+        "passed": sum(o.passed for o in outcomes), "failed": sum(not o.passed for o in outcomes),
+        "examples": [_outcome_json(o, lang) for o in outcomes],
+        "coverage": {"percent": coverage.percent,
+                     "items": [{"item": problem_text(item, lang), "hit": hit} for item, hit in coverage.items.items()]},
+    }
+
+
+def _outcome_json(outcome: ExampleOutcome, lang: str) -> dict[str, Any]:
+    span = outcome.example.span
+    return {"rule": outcome.rule, "example": outcome.example.name, "passed": outcome.passed,
+            "line": span.line if span else None, "col": span.col if span else None,
+            "differences": [problem_text(d, lang) for d in outcome.differences]}
+
+
+def platform_of(text: str) -> Answer:
+    """The platform a rulebook's text names (`rulebook: douyin`), or None when it cannot be read."""
+    data = document_from_bytes(text.encode("utf-8"), "<text>").data
+    platform = data.get("rulebook") if isinstance(data, dict) else None
+    return 200, platform if isinstance(platform, str) else None
+
+
+def vocabulary() -> Answer:
+    """Every case field: path, kind, labels, bounds, enum values with labels (the case form)."""
+    return 200, {"fields": [_field_json(f) for f in default_vocabulary().fields.values()]}
+
+
+def _field_json(f: Field) -> dict[str, Any]:
+    kind = "enum" if f.value_labels else f.type.kind   # a drop-down of its values, with their labels
+    return {"path": f.path, "kind": kind, "type": str(f.type),
+            "item": f.type.item.kind if f.type.item is not None else None,
+            "zh": f.zh, "en": f.en, "required": f.required,
+            "min": None if f.minimum is None else str(f.minimum), "max": None if f.maximum is None else str(f.maximum),
+            "decimals": f.decimals if f.type.kind == "money" else None,
+            "values": [{"value": v, "zh": zh, "en": en} for v, zh, en in f.value_labels]}
