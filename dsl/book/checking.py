@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsl.diagnostics import Diagnostic, DslError
 from dsl.book.locate import resolve
-from dsl.text.yamlload import Document
+
+if TYPE_CHECKING:     # the YAML loader is imported when a rulebook is read, not by `rulebook eval`'s start-up
+    from dsl.text.yamlload import Document
 
 
 def check_rulebook(path_or_platform: str | Path) -> list[Diagnostic]:
