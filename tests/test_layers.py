@@ -160,3 +160,23 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             if found:
                 return found
     return None
+
+
+def test_evaluating_with_a_warm_cache_imports_neither_the_yaml_loader_nor_the_parser() -> None:
+    """`rulebook eval` of a clean, cached rulebook reads no YAML and parses no expression: its
+    start-up (issue 14: within 1.3x of importing lark, yaml and click) must not pay for them.
+    A top-level import of the loader anywhere on eval's path breaks this (it happened once,
+    through a type annotation)."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              "sys.argv = ['rulebook', 'eval', '--platform', 'douyin', 'examples/douyin-lightning-return.json',"
+              " '--format', 'json']\n"
+              "import cli\n"
+              "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in ('yaml', 'lark', 'dsl.text.yamlload', 'dsl.lang.parser', 'duckdb', 'sqlglot',"
+              " 'starlette') if m in sys.modules), file=sys.stderr)\n")
+    for _ in range(2):          # the first run may fill the cache
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
