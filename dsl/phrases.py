@@ -274,6 +274,23 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                           "--engine {engine} 暂不支持 --within：请去掉该选项，或使用 Python 引擎"),
     "cli.engine_input": ("--engine {engine} reads JSON Lines files (.jsonl) for now, not standard input or other formats",
                          "--engine {engine} 目前只读取 JSON Lines 文件（.jsonl），不支持标准输入或其他格式"),
+    # Spark (dsl/engine/sql/sparkrun.py): no session can be had, and the fix
+    "spark.no_pyspark": ('--engine spark needs pyspark, which is not installed: pip install "rulebook[spark]" '
+                         "(and Java 17 for a local session)",
+                         '--engine spark 需要 pyspark，但尚未安装：请运行 pip install "rulebook[spark]"'
+                         "（本地会话还需要 Java 17）"),
+    "spark.no_java": ("--engine spark starts a Spark session of its own, which needs Java 17: no `java` was found "
+                      "(JAVA_HOME, PATH); install a JDK 17 (e.g. apt-get install openjdk-17-jre-headless), or "
+                      "set SPARK_REMOTE to a Spark Connect server",
+                      "--engine spark 需要自行启动 Spark 会话，这需要 Java 17：未找到 `java`（JAVA_HOME、PATH）；"
+                      "请安装 JDK 17（例如 apt-get install openjdk-17-jre-headless），或将 SPARK_REMOTE 设为 "
+                      "Spark Connect 服务器地址"),
+    "spark.cannot_start": ("Spark could not start ({where}): {detail}; check Java 17 (java -version) and the "
+                           "--spark-master / SPARK_REMOTE address",
+                           "无法启动 Spark（{where}）：{detail}；请检查 Java 17（java -version）以及 "
+                           "--spark-master / SPARK_REMOTE 地址"),
+    "cli.spark_master_alone": ("--spark-master is for --engine spark: add --engine spark, or leave it out",
+                               "--spark-master 只用于 --engine spark：请加上 --engine spark，或去掉该选项"),
     "cli.which_rulebook": ("say which rulebook: --platform NAME or --rulebook FILE",
                            "请指定规则手册：--platform 平台名 或 --rulebook 文件"),
     "cli.not_duration": ("not a duration such as 6h, 2d, 30m", "不是时长，应写作 6h、2d、30m 这样的形式"),
