@@ -289,6 +289,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                            "--spark-master / SPARK_REMOTE address",
                            "无法启动 Spark（{where}）：{detail}；请检查 Java 17（java -version）以及 "
                            "--spark-master / SPARK_REMOTE 地址"),
+    "spark.job_failed": ("Spark failed on {n:,} case(s) ({detail}); the Python engine decided them",
+                         "Spark 处理 {n:,} 个案例时失败（{detail}）；这些案例改由 Python 引擎判定"),
     "cli.spark_master_alone": ("--spark-master is for --engine spark: add --engine spark, or leave it out",
                                "--spark-master 只用于 --engine spark：请加上 --engine spark，或去掉该选项"),
     "cli.which_rulebook": ("say which rulebook: --platform NAME or --rulebook FILE",

@@ -60,8 +60,9 @@ class SparkEval:
     """One rulebook's eval on Spark: its query (every field checked, as eval reports every
     bad field) and the writer of a clean case's line."""
 
-    def __init__(self, book: Any, at: datetime | None, clock: datetime, spark: Any):
-        self.book, self.spark = book, spark
+    def __init__(self, book: Any, at: datetime | None, clock: datetime, spark: Any, lang: str = "zh",
+                 report: Any = None):
+        self.book, self.spark, self.lang, self.report = book, spark, lang, report
         self.sql = SparkRulebook(book, clock=clock, at=at, check_all=True)
         self.diagnostics = self.sql.diagnostics
         self.writer = _Writer(book)
@@ -76,11 +77,29 @@ class SparkEval:
             if text is not None:
                 sent[k] = len(docs)
                 docs.append((text, None))
-        cases = self.sql.decide_many(docs, self.spark) if docs else []
+        cases = self._decide(docs)
+        if cases is None:
+            yield from chunk
+            return
         for k, item in enumerate(chunk):
             row = sent.get(k)
             line = self._line(item, cases[row]) if row is not None else None
             yield line if line is not None else item
+
+    def _decide(self, docs: list[tuple[str, None]]) -> list[SqlCase] | None:
+        """Spark's decisions, or None when its job fails (a lost cluster, memory): then the
+        Python engine decides those cases, and that is said, once per chunk."""
+        if not docs:
+            return []
+        try:
+            return self.sql.decide_many(docs, self.spark)
+        except Exception as exc:  # noqa: BLE001 - pyspark's errors have no common base; the cases are still decided
+            from dsl.diagnostics import Phrase
+
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            if self.report is not None:
+                self.report("rulebook: warning: " + Phrase("spark.job_failed", n=len(docs), detail=detail).label(self.lang))
+            return None
 
     def _line(self, item: CaseInput, case: SqlCase) -> Decided | None:
         """The case's output when Spark decided it cleanly, else None (the Python engine's)."""
@@ -114,7 +133,7 @@ def spark_items(items: Iterable[Any], book: Any, at: datetime | None, clock: dat
     """Every item of `items` (cases and file notices, in order), a clean case as `Decided`
     by Spark. A rulebook without an exact SQL form is said once (E601) and the Python
     engine does everything."""
-    evaluator = SparkEval(book, at, clock, spark)
+    evaluator = SparkEval(book, at, clock, spark, lang, report)
     if evaluator.diagnostics:
         from dsl.diagnostics import render_all
 
