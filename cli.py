@@ -323,14 +323,19 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
 
 def _spark_session(books: list[Any], fmt: str, explain: bool | None, within: Any, master: str | None,
                    lang: str) -> Any:
-    """`--engine spark`: what it can do (else a usage error, exit 2), and its session: a
-    missing pyspark or Java is said with the fix (exit 2), before anything is written."""
-    from dsl.engine.sql.sparkrun import SparkUnavailable, session
-
+    """`eval --engine spark`: what it can do (else a usage error, exit 2), then its session."""
     problem = "engine_one_book" if len(books) != 1 else "engine_format" if (
         fmt not in ("json", "jsonl") or explain is not False) else "engine_within" if within is not None else None
     if problem is not None:
         raise click.UsageError(_say(problem, lang, engine="spark"))
+    return _spark(master, lang)
+
+
+def _spark(master: str | None, lang: str) -> Any:
+    """The Spark session; a missing pyspark or Java, or a Spark that does not start, is said
+    with the fix (exit 2) before anything is written."""
+    from dsl.engine.sql.sparkrun import SparkUnavailable, session
+
     try:
         return session(master=master)
     except SparkUnavailable as exc:
@@ -392,7 +397,7 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang
 
     files = _rulebook_files_or_usage(paths, "test", lang)
     if engine == "spark":   # no pyspark or no Java: said with the fix before any file is run (exit 2)
-        _spark_session([None], "jsonl", False, None, None, lang)
+        _spark(None, lang)
     total = Coverage()
     passed = failed = 0
     broken = False

@@ -2,13 +2,14 @@
 
 The Python reader reads the case files (JSON Lines, JSON, CSV, YAML, standard input: what
 `eval` reads), so every case is the same document for both engines, with the same source
-name and the same rejections. The documents are sent to Spark in chunks of CHUNK cases (the
+name and the same rejections. A clean case (every field a value of its kind, every key
+known: the fast lane's generated validator) is sent to Spark, in chunks of CHUNK cases (the
 driver holds the output anyway; a cluster or a Spark Connect server needs no shared file
-system), the query of `engine/sql/query.py` in the spark dialect decides every rule, and a
-clean case (no bad or unknown field anywhere, no rule that hangs on one, a case of this
-platform) is written from Spark's decisions by the fast lane's writer (batchfast._Writer):
-the bytes `--engine python --no-explain` writes. Any other case goes to the Python engine
-as it was read: the same output, messages and summary. Output keeps the input order.
+system); the query of `engine/sql/query.py` in the spark dialect decides every rule, and
+where Spark agrees the case is clean (no rule hangs on a field, a case of this platform)
+the fast lane's writer (batchfast._Writer) writes it from Spark's decisions: the bytes
+`--engine python --no-explain` writes. Any other case goes to the Python engine as it was
+read: the same output, messages and summary. Output keeps the input order.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
 from dsl.cases.inputs import CaseInput
+from dsl.cases.validator import validator_for
 from dsl.engine.sql.duck import SqlCase
 from dsl.engine.sql.sparkrun import SparkRulebook
 from dsl.lang.values import format_timestamp, to_beijing
@@ -63,7 +65,10 @@ class SparkEval:
     def __init__(self, book: Any, at: datetime | None, clock: datetime, spark: Any, lang: str = "zh",
                  report: Any = None):
         self.book, self.spark, self.lang, self.report = book, spark, lang, report
-        self.sql = SparkRulebook(book, clock=clock, at=at, check_all=True)
+        # which cases are clean is the generated validator's (the fast lane's: every field of
+        # its kind, every key known), so Spark reads only the fields the rules read
+        self.clean = validator_for(book.vocabulary)
+        self.sql = SparkRulebook(book, clock=clock, at=at)
         self.diagnostics = self.sql.diagnostics
         self.writer = _Writer(book)
         self.at_json = '"' + format_timestamp(to_beijing(at)) + '"' if at is not None else None
@@ -73,7 +78,7 @@ class SparkEval:
         sent: dict[int, int] = {}      # position in the chunk -> row sent to Spark
         docs: list[tuple[str, None]] = []
         for k, item in enumerate(chunk):
-            text = _sendable(item)
+            text = _sendable(item, self.clean)
             if text is not None:
                 sent[k] = len(docs)
                 docs.append((text, None))
@@ -114,10 +119,12 @@ class SparkEval:
         return Decided(self.writer.line(case_json, at_json, decisions, Counter()), matched)
 
 
-def _sendable(item: Any) -> str | None:
-    """The case's JSON text when Spark may decide it: a case read without error, an object
-    whose id is text or absent, every value of a JSON type. Else None."""
-    if not isinstance(item, CaseInput) or item.error is not None or not isinstance(item.doc, dict):
+def _sendable(item: Any, clean: Any) -> str | None:
+    """The case's JSON text when Spark may decide it: a clean case (`clean(doc)`, with an
+    `order`) whose id is text or absent, every value of a JSON type. Else None: nothing to
+    send a case to Spark for whose fields the Python engine has to report anyway."""
+    if not isinstance(item, CaseInput) or item.error is not None or not clean(item.doc) \
+            or type(item.doc.get("order")) is not dict:
         return None
     case_id = item.doc.get("id")
     if case_id is not None and not isinstance(case_id, str):
