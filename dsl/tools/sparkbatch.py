@@ -103,7 +103,8 @@ class SparkEval:
 
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             if self.report is not None:
-                self.report("rulebook: warning: " + Phrase("spark.job_failed", n=len(docs), detail=detail).label(self.lang))
+                said = Phrase("spark.job_failed", n=len(docs), detail=detail).label(self.lang)
+                self.report("rulebook: warning: " + said)
             return None
 
     def _line(self, item: CaseInput, case: SqlCase) -> Decided | None:

@@ -17,8 +17,8 @@ from typing import Any, Iterator
 
 import pytest
 
-import dsl.engine.sql.sparkrun as sparkrun
 import dsl.tools.sparkbatch
+from dsl.engine.sql import sparkrun
 from dsl.tools.batch import Decided
 from conftest import EXAMPLES, FIXTURES, RULEBOOK_HEAD, rule_yaml
 from test_batch_fast import _batch

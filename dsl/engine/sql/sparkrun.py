@@ -91,7 +91,7 @@ def _local(builder_of: Any, master: str | None) -> Any:
     with tempfile.NamedTemporaryFile(prefix="rulebook-spark-", suffix=".log", delete=False) as log:
         try:
             gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - said by session() with the log's name
             raise RuntimeError(f"{(str(exc).strip().splitlines() or [''])[0]} (log: {log.name})") from None
     os.unlink(log.name)
     context = SparkContext(conf=conf, gateway=gateway)
