@@ -235,13 +235,18 @@ def _wants_bom(fmt: str, bom: bool | None, out: Any, to_file: bool) -> bool:
               help="End with the counts (stdout for the table, stderr otherwise).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1,
               help="Evaluate in N processes (output keeps the input order).")
-@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
-              help="duckdb: decide JSON Lines files in DuckDB (--format jsonl --no-explain, one rulebook); "
-              "cases with a bad or unknown field are still handled by the Python engine, with the same output.")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python",
+              help="duckdb: decide the cases in DuckDB (JSON Lines and Parquet read by DuckDB itself, CSV, JSON, "
+              "YAML and stdin through the Python reader); spark: decide them with Spark SQL (a local session, "
+              "--spark-master, or Spark Connect at $SPARK_REMOTE). Both: --format jsonl|json|csv --no-explain, "
+              "one rulebook, no --jobs; cases with a bad or unknown field are still handled by the Python engine, "
+              "with the same output.")
+@click.option("--spark-master", default=None, metavar="URL",
+              help="--engine spark: the cluster's master URL (spark://host:7077, yarn, ...). Default: local[2].")
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
              at_text: str | None, fmt: str, output: str | None, bom: bool | None, input_format: str | None,
              encoding: str | None, within_text: str | None, explain: bool | None, lang: str,
-             show_summary: bool, jobs: int, engine: str) -> None:
+             show_summary: bool, jobs: int, engine: str, spark_master: str | None) -> None:
     """Evaluate cases against rulebooks.
 
     CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl), CSV with
@@ -265,6 +270,9 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     at = _parse_at(at_text, lang)
     within = _parse_within(within_text, lang)
     books = _load_books(platforms, rulebook_paths, lang)
+    if spark_master is not None and engine != "spark":
+        raise click.UsageError(_say("spark_master_alone", lang))
+    spark = _spark_session(books, fmt, explain, within, spark_master, lang, jobs) if engine == "spark" else None
     out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115 - closed below
     try:
         level = "none" if explain is False else "all" if explain or fmt == "table" else "failing"
@@ -276,11 +284,22 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
         reading = dict(vocabulary=books[0].vocabulary, input_format=input_format, encoding=encoding, notices=True,
                        on_open=sizes.on_open)
         with Interrupt() as interrupt:
-            if engine != "python" and output is not None and output.lower().endswith(".parquet"):
+            if engine == "spark":
+                from dsl.lang.values import SHANGHAI
+                from dsl.tools.sparkbatch import spark_items
+
+                from dsl.tools.sqlbatch import as_format
+
+                items = as_format(spark_items((item for name in cases for item in read_cases(name, **reading)),
+                                              books[0], at, datetime.now(SHANGHAI), lang, report, spark),
+                                  fmt, sink.outputs)
+                summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
+                                    interrupt=interrupt)
+            elif engine != "python" and output is not None and output.lower().endswith(".parquet"):
                 out.close()
                 _engine_parquet(cases, books, at, output, fmt, explain, within, input_format, encoding, lang,
                                 show_summary)
-            if engine != "python":
+            elif engine != "python":
                 _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang, jobs)
                 from dsl.tools.sqlbatch import engine_items
 
@@ -306,6 +325,25 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
             text += "\n" + _say("within", lang, n=summary.shown, within=within_text)
         click.echo(text, err=fmt != "table" or output is not None)
     sys.exit(130 if summary.interrupted else 0 if summary.clean else 1)
+
+
+def _spark_session(books: list[Any], fmt: str, explain: bool | None, within: Any, master: str | None,
+                   lang: str, jobs: int) -> Any:
+    """`eval --engine spark`: what it can do (else a usage error, exit 2), then its session."""
+    _engine_usage("spark", (), books, fmt, explain, within, None, lang, jobs)
+    return _spark(master, lang)
+
+
+def _spark(master: str | None, lang: str) -> Any:
+    """The Spark session; a missing pyspark or Java, or a Spark that does not start, is said
+    with the fix (exit 2) before anything is written."""
+    from dsl.engine.sql.sparkrun import SparkUnavailable, session
+
+    try:
+        return session(master=master)
+    except SparkUnavailable as exc:
+        click.echo(f"rulebook: error: {exc.problem.label(lang)}", err=True)
+        sys.exit(2)
 
 
 def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, fmt: str, explain: bool | None,
@@ -364,8 +402,9 @@ def _engine_usage(engine: str, cases: tuple[str, ...], books: list[Any], fmt: st
 @click.option("--verbose", "-v", is_flag=True, help="List every example, not only failures.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both",
               help="Language of failures, coverage and messages (as for check).")
-@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
-              help="Also decide every example with this SQL engine, which must agree with the Python engine.")
+@click.option("--engine", type=click.Choice(["python", "duckdb", "spark"]), default="python",
+              help="Also decide every example with this SQL engine, which must agree with the Python engine "
+              "(spark: a local session, or Spark Connect at $SPARK_REMOTE).")
 def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang: str, engine: str) -> None:
     """Run every rulebook's examples; report failures with file:line and a diff, then coverage.
 
@@ -376,6 +415,8 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang
     from dsl.tools.examples import Coverage, run_examples
 
     files = _rulebook_files_or_usage(paths, "test", lang)
+    if engine == "spark":   # no pyspark or no Java: said with the fix before any file is run (exit 2)
+        _spark(None, lang)
     total = Coverage()
     passed = failed = 0
     broken = False

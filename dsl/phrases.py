@@ -274,8 +274,27 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                           "（表格和原因由 Python 引擎给出：去掉 --engine）"),
     "cli.engine_within": ("--engine {engine} does not filter by --within yet: leave it out, or use the Python engine",
                           "--engine {engine} 暂不支持 --within：请去掉该选项，或使用 Python 引擎"),
-    "cli.engine_jobs": ("--engine {engine} runs in DuckDB's own threads: leave out --jobs (it is for the Python engine)",
-                        "--engine {engine} 使用 DuckDB 自身的线程：请去掉 --jobs（该选项用于 Python 引擎）"),
+    "cli.engine_jobs": ("--engine {engine} runs in the engine's own threads: leave out --jobs (it is for the Python engine)",
+                        "--engine {engine} 使用该引擎自身的线程：请去掉 --jobs（该选项用于 Python 引擎）"),
+    # Spark (dsl/engine/sql/sparkrun.py): no session can be had, and the fix
+    "spark.no_pyspark": ('--engine spark needs pyspark, which is not installed: pip install "rulebook[spark]" '
+                         "(and Java 17 for a local session)",
+                         '--engine spark 需要 pyspark，但尚未安装：请运行 pip install "rulebook[spark]"'
+                         "（本地会话还需要 Java 17）"),
+    "spark.no_java": ("--engine spark starts a Spark session of its own, which needs Java 17: no `java` was found "
+                      "(JAVA_HOME, PATH); install a JDK 17 (e.g. apt-get install openjdk-17-jre-headless), or "
+                      "set SPARK_REMOTE to a Spark Connect server",
+                      "--engine spark 需要自行启动 Spark 会话，这需要 Java 17：未找到 `java`（JAVA_HOME、PATH）；"
+                      "请安装 JDK 17（例如 apt-get install openjdk-17-jre-headless），或将 SPARK_REMOTE 设为 "
+                      "Spark Connect 服务器地址"),
+    "spark.cannot_start": ("Spark could not start ({where}): {detail}; check Java 17 (java -version) and the "
+                           "--spark-master / SPARK_REMOTE address",
+                           "无法启动 Spark（{where}）：{detail}；请检查 Java 17（java -version）以及 "
+                           "--spark-master / SPARK_REMOTE 地址"),
+    "spark.job_failed": ("Spark failed on {n:,} case(s) ({detail}); the Python engine decided them",
+                         "Spark 处理 {n:,} 个案例时失败（{detail}）；这些案例改由 Python 引擎判定"),
+    "cli.spark_master_alone": ("--spark-master is for --engine spark: add --engine spark, or leave it out",
+                               "--spark-master 只用于 --engine spark：请加上 --engine spark，或去掉该选项"),
     "cli.which_rulebook": ("say which rulebook: --platform NAME or --rulebook FILE",
                            "请指定规则手册：--platform 平台名 或 --rulebook 文件"),
     "cli.columns_from_json": ("--columns-from lists the columns of a table with --columns struct or flat; "

@@ -137,6 +137,17 @@ def invoke(runner: CliRunner, cli_main: Any) -> Callable[..., Any]:
     return run
 
 
+@pytest.fixture(scope="session")
+def spark_session() -> Any:
+    """The one SparkSession of the test run (a JVM takes 10-20 s to start; every Spark test
+    shares it, and `rulebook eval --engine spark` run in-process finds it). Skipped without
+    pyspark (`pip install -e ".[test,spark]"`)."""
+    pytest.importorskip("pyspark")
+    from dsl.engine.sql.sparkrun import session
+
+    return session()
+
+
 @pytest.fixture
 def in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from the repository root, as the README's commands do (shipped rulebooks: test_examples.py only)."""

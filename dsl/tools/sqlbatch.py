@@ -301,12 +301,18 @@ def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: s
             yield from read_cases(name, **reading)
         return
     items = (item for name in names for item in _file_items(name, book, at, clock, evaluator, reading))
+    yield from as_format(items, fmt, outputs or [])
+
+
+def as_format(items: Iterator[Any], fmt: str, outputs: list[str]) -> Iterator[Any]:
+    """An engine's items for `--format fmt`: a `Decided` JSON line becomes the CSV rows of
+    `--format csv --no-explain` (any SQL engine writes JSON lines)."""
     if fmt != "csv":
         yield from items
         return
     from dsl.tools.sqlinputs import CsvLines
 
-    to_csv = CsvLines(outputs or [])
+    to_csv = CsvLines(outputs)
     yield from (to_csv(item) if isinstance(item, Decided) else item for item in items)
 
 

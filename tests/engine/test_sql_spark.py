@@ -27,15 +27,15 @@ from test_order_independence import AT, ATOMS, VALUES, spoiled, text
 
 pytest.importorskip("pyspark")
 
-from dsl.engine.sql.sparkrun import SparkRulebook, session  # noqa: E402 - after the skip
+from dsl.engine.sql.sparkrun import SparkRulebook  # noqa: E402 - after the skip
 
 ANSI = "spark.sql.ansi.enabled"
 LIGHTNING = FIXTURES / "examples" / "douyin-lightning-return.json"
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    s = session()
+def spark(spark_session: Any) -> Iterator[Any]:
+    s = spark_session
     s.conf.set("spark.sql.session.timeZone", "UTC")
     yield s
     s.conf.set("spark.sql.session.timeZone", "Asia/Shanghai")

@@ -219,7 +219,7 @@ class SparkReader(Reader):
 
     def _rewrite(self, t: exp.Expression, i: exp.Expression, tokens: exp.Expression) -> exp.Expression:
         """A token as the rewritten document has it: a key as it is, a string value "s...",
-        a number "n<text>", null "z"; a whole number of more digits than a case may hold makes
+        a number "n<text>" (-0 as "n0", the int json.loads makes of it), null "z"; a whole number of more digits than a case may hold makes
         the document unreadable (json.loads refuses it)."""
         nxt = exp.Paren(this=exp.Add(this=i, expression=lit(1)))
         is_key = case([(exp.LT(this=nxt, expression=exp.ArraySize(this=tokens)),
@@ -230,6 +230,8 @@ class SparkReader(Reader):
         return case([
             (and_(eq(first, lit('"')), not_(is_key)), exp.Concat(expressions=[lit('"s'), exp.Substring(this=t, start=lit(2))])),
             (and_(in_list(first, [lit(c) for c in _NUMBER_START]), long_whole), lit("@")),
+            # json.loads reads -0 as the whole number 0 (a case id "0", a count 0): so does SQL
+            (eq(t, lit("-0")), lit('"n0"')),
             (in_list(first, [lit(c) for c in _NUMBER_START]), exp.Concat(expressions=[lit('"n'), t, lit('"')])),
             (eq(t, lit("null")), lit('"z"')),
         ], t)
@@ -273,7 +275,7 @@ def _kind(value: exp.Expression) -> exp.Expression:
     """The JSON kind of a value of the rewritten document, by its first character."""
     first = exp.Substring(this=value, start=lit(1), length=lit(1))
     rest = exp.Substring(this=value, start=lit(2))
-    # whole numbers as int() writes them are BIGINT or HUGEINT (a case id); -0 is as a fraction
+    # whole numbers as int() writes them are BIGINT or HUGEINT (a case id); -0 was rewritten as 0
     number = case([(exp.RegexpLike(this=rest, expression=lit(r"^(0|-?[1-9][0-9]{0,17})$")), lit("BIGINT")),
                    (exp.RegexpLike(this=rest, expression=lit(r"^-?[1-9][0-9]*$")), lit("HUGEINT"))], lit("DOUBLE"))
     return case([(eq(first, lit("s")), lit("VARCHAR")), (eq(first, lit("n")), number),
