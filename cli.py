@@ -10,7 +10,8 @@ import json
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import click
 
@@ -575,14 +576,12 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     the cases' moments, and the cases a rule cannot decide. Exit 0 when no decision changes,
     1 when some do, 2 usage.
     """
-    from dsl.diagnostics import Phrase
-    from dsl.engine.sql.sources import SourceError
     from dsl.lang.values import SHANGHAI
     from dsl.tools.backtest import backtest_files
     from dsl.tools.backtestreport import change_line, render, say, to_json
 
     try:
-        import duckdb
+        import duckdb  # noqa: F401 - a dependency; an install without it is told so, not a traceback
     except ImportError:
         raise click.UsageError(say("needs_duckdb", lang)) from None
     at = _parse_at(at_text, lang)
@@ -591,14 +590,9 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     sink = open(changes_file, "w", encoding="utf-8", newline="\n") if changes_file else None
     try:
         on_change = (lambda c: sink.write(change_line(c) + "\n")) if sink else None
-        result, diagnostics = backtest_files(book_old, book_new, case_files, at, datetime.now(SHANGHAI), lang, on_change)
-    except SourceError as exc:
-        click.echo(f"rulebook: error: {exc.problem.label(lang)}", err=True)
-        sys.exit(2)
-    except duckdb.Error as exc:
-        problem = Phrase("backtest.unreadable", path=", ".join(case_files), detail=str(exc).splitlines()[0])
-        click.echo(f"rulebook: error: {problem.label(lang)}", err=True)
-        sys.exit(2)
+        with _unreadable_case_files(case_files, lang):
+            result, diagnostics = backtest_files(book_old, book_new, case_files, at, datetime.now(SHANGHAI), lang,
+                                                 on_change)
     finally:
         if sink is not None:
             sink.close()
@@ -622,19 +616,34 @@ def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str
         items = _said_notices((item for name in case_files
                                for item in read_cases(name, book_a.vocabulary, notices=True)), lang)
         return diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row)
-    from dsl.diagnostics import Phrase
-    from dsl.engine.sql.sources import SourceError
     from dsl.lang.values import SHANGHAI
     from dsl.tools.diffreport import say
     from dsl.tools.diffsql import diff_decisions_duckdb
 
     try:
-        import duckdb
+        import duckdb  # noqa: F401 - a dependency; an install without it is told so, not a traceback
     except ImportError:
         raise click.UsageError(say("needs_duckdb", lang)) from None
-    try:
+    with _unreadable_case_files(case_files, lang):
         decisions, diagnostics = diff_decisions_duckdb(book_a, book_b, case_files, datetime.now(SHANGHAI), lang,
                                                        on_row, lambda source: _said_source_notices(source, lang))
+    if diagnostics:
+        click.echo(render_all(diagnostics, lang, limit=20), err=True)
+        click.echo(say("in_python", lang), err=True)
+    return decisions
+
+
+@contextmanager
+def _unreadable_case_files(case_files: tuple[str, ...], lang: str) -> Iterator[None]:
+    """A case file DuckDB cannot open or read (backtest, diff --engine duckdb): said in the
+    user's language, exit 2."""
+    import duckdb
+
+    from dsl.diagnostics import Phrase
+    from dsl.engine.sql.sources import SourceError
+
+    try:
+        yield
     except SourceError as exc:
         click.echo(f"rulebook: error: {exc.problem.label(lang)}", err=True)
         sys.exit(2)
@@ -642,10 +651,6 @@ def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str
         problem = Phrase("backtest.unreadable", path=", ".join(case_files), detail=str(exc).splitlines()[0])
         click.echo(f"rulebook: error: {problem.label(lang)}", err=True)
         sys.exit(2)
-    if diagnostics:
-        click.echo(render_all(diagnostics, lang, limit=20), err=True)
-        click.echo(say("in_python", lang), err=True)
-    return decisions
 
 
 def _said_source_notices(source: Any, lang: str) -> None:

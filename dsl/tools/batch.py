@@ -307,6 +307,21 @@ def _worker_state(setup: tuple[Any, ...], books: list[CompiledRulebook] | None =
 _INHERITED: dict[str, Any] = {}
 
 
+def merge_chunk(summary: Summary, part: Summary, reports: list[tuple[str, Any]], report: Any,
+                progress: Progress | None, interrupt: Any) -> bool:
+    """A chunk's counts and messages, once its output is written (in input order); True when
+    Ctrl-C was pressed: the output ends there, at a case boundary."""
+    for line, key in reports:
+        report(line, key)
+    summary.merge(part)
+    if progress is not None:
+        progress.tick(summary, force=True)
+    if interrupt is not None and interrupt.requested:
+        summary.interrupted = True
+        return True
+    return False
+
+
 def _work(chunk: list[CaseInput | LineBlock | FileNotice],
           state: dict[str, Any] | None = None) -> tuple[str | bytes, Summary, list[tuple[str, Any]]]:
     """Evaluate a chunk; the output comes back as text, or as bytes already encoded for the
@@ -426,13 +441,7 @@ def _run_pool(context: Any, items: Iterable[Any], sink: Sink, jobs: int, setup: 
             head = pending.popleft()
             output, part, reports = _work(head, own) if isinstance(head, list) else head.get()
             (binary if binary is not None else sink.out).write(output)
-            for line, key in reports:
-                report(line, key)
-            summary.merge(part)
-            if progress is not None:
-                progress.tick(summary, force=True)
-            if interrupt is not None and interrupt.requested:   # the chunks written are whole cases
-                summary.interrupted = True
+            if merge_chunk(summary, part, reports, report, progress, interrupt):
                 break
     if binary is not None:
         binary.flush()

@@ -27,7 +27,7 @@ from multiprocessing.connection import wait
 from typing import Any, Iterable, Iterator
 
 from dsl.cases.readers import BLOCK_READ, LineBlock
-from dsl.tools.batch import _work
+from dsl.tools.batch import _work, merge_chunk
 from dsl.tools.summary import Progress, Summary
 
 SLOTS = 3               # chunks a worker holds at most: sent to it and not yet written out
@@ -317,13 +317,7 @@ class ForkedPool:
                 head.worker.free.append(head.slot)
                 del self.sent[head.k]
             self.order.popleft()
-            for line, key in reports:
-                report(line, key)
-            summary.merge(part)
-            if progress is not None:
-                progress.tick(summary, force=True)
-            if interrupt is not None and interrupt.requested:   # the chunks written are whole cases
-                summary.interrupted = True
+            if merge_chunk(summary, part, reports, report, progress, interrupt):
                 return True
         return False
 
