@@ -69,9 +69,9 @@ def _cases(tmp_path: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("args, zone, ansi", [
-    ([], "Asia/Shanghai", "false"),
+    (["--format", "csv"], "Asia/Shanghai", "false"),
     (["--at", "2026-11-06T10:00:00", "--format", "json", "--lang", "en"], "UTC", "true"),
-], ids=["now-beijing", "at-utc-ansi"])
+], ids=["now-beijing-csv", "at-utc-ansi-json"])
 def test_spark_writes_what_the_python_engine_writes(spark_session: Any, invoke: Any, tmp_path: Path,
                                                     decided: list[bool], args: list[str], zone: str,
                                                     ansi: str) -> None:
@@ -245,7 +245,8 @@ def test_spark_master_reaches_the_session_and_is_refused_without_the_engine(invo
 
 @pytest.mark.parametrize("args, says", [
     (["-p", "all", "--format", "jsonl", "--no-explain"], "one rulebook"),
-    (["-p", "douyin", "--format", "csv", "--no-explain"], "--no-explain"),
+    (["-p", "douyin", "--format", "table", "--no-explain"], "--no-explain"),
+    (["-p", "douyin", "--format", "jsonl", "--no-explain", "--jobs", "2"], "--jobs"),
     (["-p", "douyin", "--format", "jsonl", "--no-explain", "--within", "6h"], "--within"),
 ])
 def test_what_the_spark_engine_cannot_do_is_a_usage_error(invoke: Any, tmp_path: Path, no_session: None,

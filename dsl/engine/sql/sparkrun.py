@@ -86,6 +86,8 @@ def _local(builder_of: Any, master: str | None) -> Any:
     conf = (SparkConf().setMaster(master or "local[2]").setAppName("rulebook")
             .set("spark.ui.enabled", "false").set("spark.sql.shuffle.partitions", "2")
             .set("spark.ui.showConsoleProgress", "false"))
+    if (master or "local").startswith("local"):     # all in this process: listen on loopback only
+        conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
     for key, value in _RUNTIME.items():
         conf.set(key, value)
     with tempfile.NamedTemporaryFile(prefix="rulebook-spark-", suffix=".log", delete=False) as log:
