@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from dsl.text.yamlload import Document, KeyPath, load_yaml
 WIDTH = 100   # a block scalar's expression is wrapped to this many characters per line
 _PLAIN_START_UNSAFE = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_UNSAFE = set(",[]{}")
+_BREAK_RE = re.compile(r" *\n[ \n]*")
 
 
 @dataclass
@@ -159,8 +161,11 @@ def _plan(doc: Document, path: KeyPath, tree: ast.Expr, force_double: bool) -> t
 
 
 def _reads_as(value: str, style: str | None) -> str:
-    """A scalar's value as one line: a block scalar's line breaks are spaces to the parser."""
-    return value.rstrip("\n").replace("\n", " ") if style in ("|", ">") else value
+    """A scalar's value as one line. In a block scalar a line break and the indentation around
+    it are one space to the parser (a quoted text cannot span lines), so where its author broke
+    the lines, and how far the next is indented, is theirs to keep: only the lines' text is made
+    canonical."""
+    return _BREAK_RE.sub(" ", value.strip("\n")) if style in ("|", ">") else value
 
 
 def _plain_ok(text: str, flow: bool) -> bool:

@@ -60,11 +60,23 @@ def test_fixture_rulebooks_keep_their_meaning_and_format_once(path: Path) -> Non
     assert [line for line in once.splitlines() if line.lstrip().startswith("#")] == comments
 
 
-def test_a_long_folded_condition_is_one_line_per_item_of_its_or() -> None:
+def test_a_block_scalar_keeps_its_authors_line_breaks_and_indentation() -> None:
     before = (FIXTURES / "rulebooks" / "pinduoduo.yaml").read_text(encoding="utf-8")
-    after = fmt(before)
-    assert "      - >-\n        order.confirmed_at == null\n        or aftersale.applied_at <= max(" in after
-    assert "                                       coalesce(" not in after
+    kept = "        or aftersale.applied_at <= max(order.confirmed_at + params.apply_window_after_confirm,\n" \
+           "                                       coalesce(order.aftersale_valid_until, order.confirmed_at))\n"
+    assert kept in before
+    assert fmt(before) == before
+    messy = before.replace(kept, kept.replace("order.confirmed_at +", "order.confirmed_at+"))
+    assert fmt(messy) == before.replace(kept, "        or aftersale.applied_at <= max("
+                                        "order.confirmed_at + params.apply_window_after_confirm, "
+                                        "coalesce(order.aftersale_valid_until, order.confirmed_at))\n")
+
+
+def test_a_long_block_condition_rewritten_is_one_line_per_item_of_its_or() -> None:
+    items = [f"order.paid_amount > {n}00.00" for n in range(1, 9)]
+    after = fmt(book("- >-\n  " + " or  ".join(items) + "\n"))
+    assert "      - >-\n        order.paid_amount > 100.00\n        or order.paid_amount > 200.00\n" in after
+    assert fmt(after) == after
 
 
 # -- canonical text; everything else byte for byte ------------------------------------------
