@@ -263,8 +263,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                    "{path}：未排版：有 {errors} 个错误；`rulebook check {path}` 会列出，请先修正"),
     "cli.fmt_would": ("{path}: would be reformatted", "{path}：需要重新排版"),
     "cli.fmt_done": ("{path}: reformatted", "{path}：已重新排版"),
-    "cli.fmt_kept": ("{path}: {where}: left as written: its canonical text would not read back the same",
-                 "{path}：{where}：保持原样：规范写法读回后含义不同"),
+    "cli.fmt_kept": ("{path}: {where}: left as written: it carries a YAML anchor or tag, or its canonical text "
+                     "would not read back the same",
+                     "{path}：{where}：保持原样：它带有 YAML 锚点或标签，或规范写法读回后含义不同"),
     "cli.fmt_summary": ("{changed} file(s) reformatted, {same} already formatted, {failed} not formatted",
                     "{changed} 个文件已重新排版，{same} 个无需改动，{failed} 个未排版"),
     "cli.fmt_summary_check": ("{changed} file(s) would be reformatted, {same} already formatted, {failed} not formatted",

@@ -86,10 +86,10 @@ def format_text(text: str, name: str = "<text>") -> Formatted:
         return Formatted(name, text, None, errors)
     refs = expression_refs(model, doc)
     forced: set[KeyPath] = set()
-    kept: set[KeyPath] = set()
+    kept = {p for p, ref in refs.items() if _anchored(doc, p) and _current(doc, p) != unparse(ref.tree)}
     for _ in range(3):   # keep the style; where that fails, double quotes; where that fails too, the text as written
         after, wanted = _rewrite(doc, refs, forced, kept)
-        failed = _failed(doc, refs, wanted, after, name)
+        failed = _failed(doc, refs, wanted, after, name) - kept
         if not failed:
             return Formatted(name, text, after, kept=sorted(refs[p].where for p in kept))
         kept |= failed & forced
@@ -147,7 +147,7 @@ def _plan(doc: Document, path: KeyPath, tree: ast.Expr, force_double: bool) -> t
     canonical = unparse(tree)
     style = node.style or None
     start, end = node.start_mark.index, node.end_mark.index
-    if doc.text[start:start + 1] in ("&", "!", "*") or _reads_as(node.value, style) == canonical:
+    if _anchored(doc, path) or _reads_as(node.value, style) == canonical:
         return None
     if style in ("|", ">") and not force_double:
         return _block_edit(doc.text, start, end, tree)
@@ -158,6 +158,17 @@ def _plan(doc: Document, path: KeyPath, tree: ast.Expr, force_double: bool) -> t
     if style in ("|", ">"):
         end = start + len(doc.text[start:end].rstrip())
     return start, end, _double_quoted(canonical)
+
+
+def _anchored(doc: Document, path: KeyPath) -> bool:
+    """A scalar written with an anchor or a tag (`&a x`, `!!str x`): its text begins before its
+    value, and an edit would have to keep them; such an expression is left as written, and said."""
+    return doc.text[doc.nodes[path].start_mark.index:][:1] in ("&", "!", "*")
+
+
+def _current(doc: Document, path: KeyPath) -> str:
+    node = doc.nodes[path]
+    return _reads_as(node.value, node.style or None)
 
 
 def _reads_as(value: str, style: str | None) -> str:
@@ -248,8 +259,9 @@ def shape(node: ast.Expr) -> Any:
 
 def write_atomically(path: str | Path, text: str) -> None:
     """Replace a file's text in one step (a temporary file beside it, then os.replace), so a
-    crash or Ctrl-C leaves the old file or the new one, never half of it; its mode is kept."""
-    target = Path(path)
+    crash or Ctrl-C leaves the old file or the new one, never half of it; its mode is kept, and
+    a symbolic link stays a link (the file it points to is replaced)."""
+    target = Path(path).resolve()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as out:

@@ -143,10 +143,19 @@ def test_crlf_and_bom_are_kept(tmp_path: Path) -> None:
     assert "\n" not in result.after.replace("\r\n", "")
 
 
-def test_an_anchored_expression_is_left_as_written() -> None:
-    before = book("- &c order.paid_amount<=300\n- *c\n")
+def test_an_anchored_expression_is_left_as_written_and_said() -> None:
+    before = book("- &c order.paid_amount<=300\n- *c\n- order.paid_amount>1\n")
     result = format_text(before, "t.yaml")
-    assert result.after == before
+    assert result.after == before.replace("order.paid_amount>1", "order.paid_amount > 1")
+    assert result.kept == ["rule 'r1' (rules[0].when[0])"]
+    assert format_text(result.after, "t.yaml").kept == result.kept
+
+
+def test_the_command_says_which_expression_it_left_as_written(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", book("- &c order.paid_amount<=300\n- *c\n"))
+    result = CliRunner().invoke(main, ["fmt", "--check", "--lang", "en", str(path)])
+    assert result.exit_code == 0
+    assert f"{path}: rule 'r1' (rules[0].when[0]): left as written" in result.output
 
 
 # -- random expressions ------------------------------------------------------------------
@@ -264,3 +273,13 @@ def test_a_file_with_errors_is_named_and_left_alone(tmp_path: Path, lang: str, w
     assert f"{path}" in result.output and words in result.output
     assert "E2" in result.output                      # the error itself, as `check` says it
     assert path.read_bytes() == before
+
+
+def test_a_symbolic_link_stays_a_link(tmp_path: Path) -> None:
+    real = write(tmp_path, "real.yaml", book("- order.paid_amount<=300\n"))
+    (tmp_path / "links").mkdir()
+    link = tmp_path / "links" / "book.yaml"
+    link.symlink_to(real)
+    assert CliRunner().invoke(main, ["fmt", str(link)]).exit_code == 0
+    assert link.is_symlink()
+    assert "      - order.paid_amount <= 300\n" in real.read_text(encoding="utf-8")
