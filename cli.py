@@ -822,6 +822,49 @@ def serve(paths: tuple[str, ...], port: int, host: str, allow_write: bool, lang:
     run(app, options)
 
 
+@main.command(name="fmt")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 naming the files that would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of what would change.")
+@click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
+def fmt_command(paths: tuple[str, ...], check_only: bool, show_diff: bool, lang: str) -> None:
+    """Write every expression of the rulebooks in its canonical text (spacing, literals, parentheses);
+    comments, blank lines and everything else stay as they are.
+
+    Exit 0 when nothing changed or would change, 1 when --check finds files to change or a file has
+    errors (it is not formatted: run `rulebook check`), 2 usage.
+    """
+    import difflib
+
+    from dsl.tools.fmt import format_file, write_atomically
+
+    files = _rulebook_files_or_usage(paths, "fmt", lang)
+    changed = failed = 0
+    for path in files:
+        result = format_file(path)
+        for where in result.kept:
+            click.echo(f"rulebook: note: {_say('fmt_kept', lang, path=path, where=where)}", err=True)
+        if result.after is None:
+            failed += 1
+            _echo_diagnostics(result.problems, "text", lang)
+            click.echo(_say("fmt_errors", lang, path=path, errors=len(result.problems)), err=True)
+            continue
+        if not result.changed:
+            continue
+        changed += 1
+        if show_diff:
+            click.echo("".join(difflib.unified_diff(result.before.splitlines(True), result.after.splitlines(True),
+                                                    f"{path}", f"{path} (formatted)")), nl=False)
+        if check_only or show_diff:
+            click.echo(_say("fmt_would", lang, path=path), err=show_diff)
+        else:
+            write_atomically(path, result.after)
+            click.echo(_say("fmt_done", lang, path=path))
+    key = "fmt_summary_check" if check_only or show_diff else "fmt_summary"
+    click.echo(_say(key, lang, changed=changed, same=len(files) - changed - failed, failed=failed), err=True)
+    sys.exit(1 if failed or (check_only and changed) else 0)
+
+
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of a rulebook (for editors: yaml-language-server, VS Code)."""

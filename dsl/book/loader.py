@@ -217,7 +217,7 @@ def _expr(b: _Build, path: KeyPath, raw: Any, want: Type | None, what: str) -> E
                                           {"what": Phrase(what), "expected": want, "actual": actual},
                                           hint, where, source_line=doc.line_text(typed.span.line)))
         return None
-    return ExprRef(text, typed, typed.span, where)
+    return ExprRef(text, typed, typed.span, where, tuple(path))
 
 
 def _conditions(b: _Build, path: KeyPath, raw: Any) -> tuple[ExprRef, ...]:

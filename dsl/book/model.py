@@ -20,6 +20,7 @@ class ExprRef:
     tree: ast.Expr
     span: Span
     where: str          # e.g. "rules[0].when[2]"
+    path: tuple[Any, ...] = field(default=(), compare=False)   # the YAML node's key path: what `rulebook fmt` edits
 
 
 @dataclass(frozen=True)

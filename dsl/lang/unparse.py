@@ -16,6 +16,22 @@ def unparse(node: ast.Expr) -> str:
     return text
 
 
+def unparse_lines(node: ast.Expr, width: int) -> list[str]:
+    """`unparse` as lines for a block scalar: one line when it fits in `width`, else one line
+    per item of a top-level `and`/`or` (the connective leading) or per `if`/`then`/`else`.
+    Joined with single spaces the lines are exactly `unparse(node)`; a long item stays long."""
+    text = unparse(node)
+    if len(text) <= width:
+        return [text]
+    match node:
+        case ast.Logical(op=op, items=items):
+            level = _PRECEDENCE[op] + 1
+            return [_wrap(items[0], level)] + [f"{op} {_wrap(i, level)}" for i in items[1:]]
+        case ast.Cond(test=test, then=then, orelse=orelse):
+            return [f"if {unparse(test)}", f"then {unparse(then)}", f"else {unparse(orelse)}"]
+    return [text]
+
+
 def _wrap(child: ast.Expr, level: int, strict: bool = False) -> str:
     text, child_level = _text(child)
     return f"({text})" if child_level < level or (strict and child_level == level) else text
@@ -43,10 +59,15 @@ def _text(node: ast.Expr) -> tuple[str, int]:
             return f"{_wrap(left, level + 1)} {op} {_wrap(right, level + 1)}", level
         case ast.Logical(op=op, items=items):
             level = _PRECEDENCE[op]
-            return f" {op} ".join(_wrap(i, level + (op == "and")) if op == "and" else _wrap(i, level) for i in items), level
+            # an item of the same connective needs its parentheses back (`a or (b or c)`):
+            # the parser flattens only a left-hand chain, so the tree would change without them
+            return f" {op} ".join(_wrap(i, level + 1) for i in items), level
         case ast.Cond(test=test, then=then, orelse=orelse):
             return f"if {unparse(test)} then {unparse(then)} else {unparse(orelse)}", _PRECEDENCE["cond"]
     raise TypeError(type(node).__name__)
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t"})
 
 
 def const_text(value: object) -> str:
@@ -55,10 +76,12 @@ def const_text(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, int):
         return str(value)
+    if isinstance(value, Decimal):   # `300.00` stays `300.00`; never `1E-7`, which would not parse
+        return format(value, "f")
     if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return "'" + value.translate(_ESCAPES) + "'"
     if isinstance(value, timedelta):
         return format_duration(value)
     if isinstance(value, datetime):
