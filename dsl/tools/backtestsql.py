@@ -16,7 +16,7 @@ from sqlglot import exp
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import col
 from dsl.engine.sql.dialect import Dialect
-from dsl.engine.sql.exprs import Sv, json_text
+from dsl.engine.sql.svalue import Sv, json_text
 from dsl.engine.sql.query import CompiledQuery, RuleColumns
 
 OutputsOf = Callable[[str, RuleColumns], list[tuple[str | None, list[str]]]]

@@ -145,7 +145,7 @@ class SqlEval:
         return case([(eq(col(r.version), lit(n)), by_matched(n)) for n in names if n is not None], exp.Null())
 
     def _outputs_text(self, r: RuleColumns) -> exp.Expression:
-        from dsl.engine.sql.exprs import Sv, json_text
+        from dsl.engine.sql.svalue import Sv, json_text
 
         if not r.outputs_kinds:
             return lit("")

@@ -28,7 +28,8 @@ from dsl.diagnostics import Diagnostic
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import and_, case, cast, coalesce, col, concat, eq, gte, if_, in_list, is_null, lt, lte, not_, not_null, or_
 from dsl.engine.sql.dialect import BIGINT, Dialect, lit
-from dsl.engine.sql.exprs import ExprSql, FieldRef, Layers, Sv, Unsupported, json_text, needs_python
+from dsl.engine.sql.exprs import ExprSql
+from dsl.engine.sql.svalue import FieldRef, Layers, Sv, Unsupported, json_text, needs_python
 from dsl.engine.sql.fields import Checks, Raw, absent, ancestors, field_columns
 from dsl.engine.sql.reading import Reader, objects_of, reader
 from dsl.lang import ir
