@@ -125,3 +125,8 @@ def concat(*items: exp.Expression) -> exp.Expression:
 
 def col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
+
+
+def alias(expr: exp.Expression, name: str, quoted: bool = True) -> exp.Expression:
+    """`expr AS "name"`."""
+    return exp.Alias(this=expr, alias=exp.to_identifier(name, quoted=quoted))

@@ -26,12 +26,13 @@ from sqlglot import exp
 from dsl.book.model import ExprRef, Rulebook, Version
 from dsl.diagnostics import Diagnostic
 from dsl.engine.sql import calendar as cal
-from dsl.engine.sql.build import and_, case, cast, coalesce, col, concat, eq, gte, if_, in_list, is_null, lt, lte, not_, not_null, or_
-from dsl.engine.sql.dialect import BIGINT, Dialect, lit
+from dsl.engine.sql.build import alias, and_, case, coalesce, col, concat, eq, gte, if_, is_null, lt, lte, not_, not_null, or_
+from dsl.engine.sql.dialect import Dialect, lit
 from dsl.engine.sql.exprs import ExprSql
+from dsl.engine.sql.fieldstages import FieldStages, moment_literal
 from dsl.engine.sql.svalue import FieldRef, Layers, Sv, Unsupported, json_text, needs_python
-from dsl.engine.sql.fields import Checks, Raw, absent, ancestors, field_columns
-from dsl.engine.sql.reading import Reader, objects_of, reader
+from dsl.engine.sql.fields import field_columns
+from dsl.engine.sql.reading import Reader, reader
 from dsl.lang import ir
 from dsl.lang.lower import lower
 from dsl.lang.vocabulary import Vocabulary
@@ -131,10 +132,11 @@ class QueryBuilder:
         query.diagnostics = self.diagnostics
         if self.diagnostics:
             return query
-        stages: list[tuple[str, exp.Expression]] = self._read(paths)
-        stages += self._typed(paths, index)
+        fields = FieldStages(self)
+        stages: list[tuple[str, exp.Expression]] = fields.read(paths)
+        stages += fields.typed(paths, index)
         for level in sorted(self.layers.columns):
-            named = [_alias(e, name, quoted=True) for name, e in self.layers.columns[level]]
+            named = [alias(e, name, quoted=True) for name, e in self.layers.columns[level]]
             stages.append((f"l{level}", exp.select(exp.Star(), *named).from_(stages[-1][0], copy=False)))
         stages.append(("decided", exp.select(*selects).from_(stages[-1][0], copy=False)))
         tree = self._long(query) if long else exp.select("*").from_("decided", copy=False)
@@ -153,108 +155,6 @@ class QueryBuilder:
             "outputs": [(name, self._lower(ref)) for name, ref in v.outputs],
         }
 
-    def _read(self, paths: list[str]) -> list[tuple[str, exp.Expression]]:
-        """The stages that read each field's JSON kind and text (reading.py: per dialect), the
-        last one named `raw`."""
-        lists = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "list"]
-        stages = self.reader.stages(col(self.doc_column), paths, lists, objects_of(self.vocabulary))
-        carried: list[exp.Expression] = [col(k) for k in self.keep] + ([col(self.at_column)] if self.at_column else [])
-        if self.doc_column:
-            carried.append(col(self.doc_column))      # the text as read (eval --engine duckdb checks its length)
-        out: list[tuple[str, exp.Expression]] = []
-        for n, columns in enumerate(stages):
-            name = "raw" if n == len(stages) - 1 else f"read{n}"
-            named = [_alias(e, c, quoted=True) for c, e in columns]
-            select = exp.select(*carried, *named).from_(self.source, copy=False) if n == 0 else \
-                exp.select(exp.Star(), *named).from_(out[-1][0], copy=False)
-            out.append((name, select))
-        return out
-
-    def _typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
-        """The stages that check every field: the parts of timestamps, their instants, then
-        per field its value, `bad` flag and problem path."""
-        checks = Checks(self.d)
-        imprecise = col("_imprecise")
-        raws = [Raw(*self.reader.raw(i)) for i in range(len(paths))]
-        stamps = [i for i, p in enumerate(paths) if self.vocabulary.fields[p].type.kind == "timestamp"]
-        parts = [_alias(g, f"g{i}_{j}", quoted=True) for i in stamps for j, g in enumerate(checks.timestamp_groups(raws[i]))]
-        instants = []
-        for i in stamps:
-            good, utc = checks.timestamp(self.vocabulary.fields[paths[i]], [col(f"g{i}_{j}") for j in range(9)])
-            beijing = in_list(col(f"g{i}_7"), [lit(""), lit("+08:00"), lit("+0800")])
-            instants += [_alias(good, f"tsok{i}", quoted=True), _alias(utc, f"tsu{i}", quoted=True),
-                         _alias(beijing, f"tsbj{i}", quoted=True)]
-        selects: list[exp.Expression] = [exp.Star()]
-        good_of: dict[str, exp.Expression] = {}
-        bad_any: list[exp.Expression] = []
-        for i, p in enumerate(paths):
-            fld = self.vocabulary.fields[p]
-            raw = raws[i]
-            kind = fld.type.kind
-            if kind == "money":
-                good, far, value = checks.money(fld, raw, imprecise)
-            elif kind == "int":
-                good, far, value = checks.count(fld, raw, imprecise)
-            elif kind == "bool":
-                good, far, value = checks.flag(fld, raw)
-            elif kind == "timestamp":
-                # to_beijing converts through UTC unless the offset is +08:00: both must be in the calendar
-                in_calendar = and_(cal.in_local_range(col(f"tsu{i}")),
-                                   or_(col(f"tsbj{i}"), cal.in_utc_range(col(f"tsu{i}"))))
-                good = and_(coalesce(col(f"tsok{i}"), exp.false()), coalesce(in_calendar, exp.false()))
-                far, value = exp.false(), col(f"tsu{i}")
-            elif kind == "list":
-                good, far, value = checks.items(fld, raw, *self.reader.items(i))
-            elif kind == "object":
-                good, far, value = checks.obj(fld, raw)
-            else:
-                good, far, value = checks.text(fld, raw)
-            own_bad = coalesce(and_(not_(absent(raw)), or_(not_(good), far)), exp.false())
-            good_of[p] = own_bad
-            # an object above that is bad makes this field bad, reported at the object
-            above = [a for a in ancestors(p) if a in index]
-            problem = case([(good_of[a], lit(a)) for a in above], lit(p)) if above else lit(p)
-            bad = coalesce(or_(*[good_of[a] for a in above], own_bad), exp.false())
-            selects.append(_alias(if_(not_(bad), value), f"v{i}", quoted=True))
-            selects.append(_alias(bad, f"b{i}", quoted=True))
-            selects.append(_alias(problem, f"p{i}", quoted=True))
-            bad_any.append(col(f"b{i}"))
-        case_id = self._case_id(index)
-        now = col(f"v{index['now']}")
-        given = col(self.at_column) if self.at_column else None
-        moment = coalesce(*[x for x in (given, self._moment_literal(self.at), now, self._moment_literal(self.clock))
-                            if x is not None])
-        fatal = case([(is_null(col("_doc")), lit("json")),
-                      (col("_unreadable"), lit("json")),
-                      (not_(eq(col("_shape"), lit("OBJECT"))), lit("not_object")),
-                      (col("_twice"), lit("json")),
-                      (not_(coalesce(eq(col("_order"), lit("OBJECT")), exp.false())), lit("order")),
-                      (self._other_platform(index), lit("platform"))], exp.Null())
-        last = [exp.Star(), _alias(case_id, "_id", quoted=True), _alias(moment, "_at", quoted=True),
-                _alias(fatal, "_fatal", quoted=True),
-                _alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
-        return [("parts", exp.select(exp.Star(), *parts).from_("raw", copy=False)),
-                ("instants", exp.select(exp.Star(), *instants).from_("parts", copy=False)),
-                ("typed", exp.select(*selects).from_("instants", copy=False)),
-                ("cased", exp.select(*last).from_("typed", copy=False))]
-
-    def _other_platform(self, index: dict[str, int]) -> exp.Expression:
-        """The case names another platform (the Python engine rejects it for this rulebook)."""
-        if "platform" not in index:
-            return exp.false()
-        kind, raw = self.reader.raw(index["platform"])
-        text = self.d.strip(raw)
-        return coalesce(and_(eq(kind, lit("VARCHAR")), exp.NEQ(this=text, expression=lit("")),
-                             exp.NEQ(this=text, expression=lit(self.book.platform))), exp.false())
-
-    def _case_id(self, index: dict[str, int]) -> exp.Expression:
-        kind, text = self.reader.raw(index["id"])
-        return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT"), lit("HUGEINT")]), text)],
-                    exp.Null())
-
-    def _moment_literal(self, value: datetime | None) -> exp.Expression | None:
-        return cast(exp.Literal.number(cal.micros(value)), BIGINT) if value is not None else None
-
     # -- rules ----------------------------------------------------------------------------
     def _rule(self, gen: ExprSql, rule: Any, versions: list[tuple[Version, dict[str, Any]]], by: ir.Node | None,
               names: RuleColumns) -> list[exp.Expression]:
@@ -270,9 +170,9 @@ class QueryBuilder:
             for vi, (v, _) in enumerate(versions):
                 bounds = [not_null(moment.val)]
                 if v.start is not None:
-                    bounds.append(lte(self._moment_literal(v.start), moment.val))
+                    bounds.append(lte(moment_literal(v.start), moment.val))
                 if v.until is not None:
-                    bounds.append(lt(moment.val, self._moment_literal(v.until)))
+                    bounds.append(lt(moment.val, moment_literal(v.until)))
                 picks.append((and_(*bounds), lit(vi)))
             chosen = self.layers.bind(1000, case(picks, lit(-1)))
         else:
@@ -321,16 +221,16 @@ class QueryBuilder:
         no_version = eq(chosen, lit(-1))
         version = pick("version", exp.Null())
         return [
-            _alias(if_(not_(hang), matched), names.matched, quoted=True),
-            _alias(if_(or_(hang, no_version), exp.Null(), pick("action", exp.Null())), names.action, quoted=True),
-            _alias(if_(and_(not_(hang), matched), pick("deadline", exp.Null())), names.deadline, quoted=True),
-            _alias(coalesce(and_(not_(hang), matched, gte(col("_at"), pick("deadline", exp.Null()))), exp.false()),
+            alias(if_(not_(hang), matched), names.matched, quoted=True),
+            alias(if_(or_(hang, no_version), exp.Null(), pick("action", exp.Null())), names.action, quoted=True),
+            alias(if_(and_(not_(hang), matched), pick("deadline", exp.Null())), names.deadline, quoted=True),
+            alias(coalesce(and_(not_(hang), matched, gte(col("_at"), pick("deadline", exp.Null()))), exp.false()),
                        names.due, quoted=True),
-            _alias(if_(or_(hang, no_version), exp.Null(), version), names.version, quoted=True),
-            _alias(error, names.error, quoted=True),
-            *[_alias(if_(and_(not_(hang), matched), pick_output(n)), f"{names.prefix}_o{j}", quoted=True)
+            alias(if_(or_(hang, no_version), exp.Null(), version), names.version, quoted=True),
+            alias(error, names.error, quoted=True),
+            *[alias(if_(and_(not_(hang), matched), pick_output(n)), f"{names.prefix}_o{j}", quoted=True)
               for j, n in enumerate(output_names)],
-            *[_alias(const_json[n], f"{names.prefix}_o{j}_json", quoted=True)
+            *[alias(const_json[n], f"{names.prefix}_o{j}_json", quoted=True)
               for j, n in enumerate(output_names) if n in const_json],
         ]
 
@@ -417,7 +317,7 @@ class QueryBuilder:
                       "due": col(names.due), "version": col(names.version),
                       "outputs": if_(col(names.matched), outputs), "error": col(names.error)}
             rows.append(exp.select(*[col(k) for k in self.keep],
-                                   *[_alias(v, k, quoted=True) for k, v in fields.items()]).from_("decided", copy=False)
+                                   *[alias(v, k, quoted=True) for k, v in fields.items()]).from_("decided", copy=False)
                         .where(is_null(col("_fatal")), copy=False))   # not a case (not JSON, no order): no rows
         tree: exp.Expression = rows[0]
         for more in rows[1:]:
@@ -431,10 +331,6 @@ def versions_nodes_output(versions: list[tuple[Version, dict[str, Any]]], name: 
             if n == name:
                 return node
     raise KeyError(name)
-
-
-def _alias(expr: exp.Expression, name: str, quoted: bool = True) -> exp.Expression:
-    return exp.Alias(this=expr, alias=exp.to_identifier(name, quoted=quoted))
 
 
 def _joined(parts: list[exp.Expression]) -> list[exp.Expression]:

@@ -1,0 +1,132 @@
+"""The stages of a query that read and check the case fields (query.py builds the rest):
+the reader's stages (reading.py, per dialect) ending in `raw`; then `parts` (the groups of
+every timestamp's text), `instants` (their instants), `typed` (per field its value, `bad`
+flag and problem path, fields.py's checks) and `cased` (the case's id, its moment `_at`,
+`_fatal` when it is no case for this rulebook, `_dirty` when the Python engine has
+something to report about it)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from dsl.engine.sql import calendar as cal
+from dsl.engine.sql.build import alias, and_, case, cast, coalesce, col, eq, if_, in_list, is_null, not_, or_
+from dsl.engine.sql.dialect import BIGINT, lit
+from dsl.engine.sql.fields import Checks, Raw, absent, ancestors
+from dsl.engine.sql.reading import objects_of
+
+if TYPE_CHECKING:
+    from dsl.engine.sql.query import QueryBuilder
+
+
+def moment_literal(value: datetime | None) -> exp.Expression | None:
+    """A moment as a literal of epoch microseconds (None stays None)."""
+    return cast(exp.Literal.number(cal.micros(value)), BIGINT) if value is not None else None
+
+
+class FieldStages:
+    """The field stages of the query `q` builds (its reader, vocabulary, source and options)."""
+
+    def __init__(self, q: QueryBuilder):
+        self.q = q
+
+    def read(self, paths: list[str]) -> list[tuple[str, exp.Expression]]:
+        """The stages that read each field's JSON kind and text (reading.py: per dialect), the
+        last one named `raw`."""
+        lists = [i for i, p in enumerate(paths) if self.q.vocabulary.fields[p].type.kind == "list"]
+        stages = self.q.reader.stages(col(self.q.doc_column), paths, lists, objects_of(self.q.vocabulary))
+        carried: list[exp.Expression] = [col(k) for k in self.q.keep] + ([col(self.q.at_column)] if self.q.at_column else [])
+        if self.q.doc_column:
+            carried.append(col(self.q.doc_column))      # the text as read (eval --engine duckdb checks its length)
+        out: list[tuple[str, exp.Expression]] = []
+        for n, columns in enumerate(stages):
+            name = "raw" if n == len(stages) - 1 else f"read{n}"
+            named = [alias(e, c, quoted=True) for c, e in columns]
+            select = exp.select(*carried, *named).from_(self.q.source, copy=False) if n == 0 else \
+                exp.select(exp.Star(), *named).from_(out[-1][0], copy=False)
+            out.append((name, select))
+        return out
+
+    def typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
+        """The stages that check every field: the parts of timestamps, their instants, then
+        per field its value, `bad` flag and problem path."""
+        checks = Checks(self.q.d)
+        imprecise = col("_imprecise")
+        raws = [Raw(*self.q.reader.raw(i)) for i in range(len(paths))]
+        stamps = [i for i, p in enumerate(paths) if self.q.vocabulary.fields[p].type.kind == "timestamp"]
+        parts = [alias(g, f"g{i}_{j}", quoted=True) for i in stamps for j, g in enumerate(checks.timestamp_groups(raws[i]))]
+        instants = []
+        for i in stamps:
+            good, utc = checks.timestamp(self.q.vocabulary.fields[paths[i]], [col(f"g{i}_{j}") for j in range(9)])
+            beijing = in_list(col(f"g{i}_7"), [lit(""), lit("+08:00"), lit("+0800")])
+            instants += [alias(good, f"tsok{i}", quoted=True), alias(utc, f"tsu{i}", quoted=True),
+                         alias(beijing, f"tsbj{i}", quoted=True)]
+        selects: list[exp.Expression] = [exp.Star()]
+        good_of: dict[str, exp.Expression] = {}
+        bad_any: list[exp.Expression] = []
+        for i, p in enumerate(paths):
+            fld = self.q.vocabulary.fields[p]
+            raw = raws[i]
+            kind = fld.type.kind
+            if kind == "money":
+                good, far, value = checks.money(fld, raw, imprecise)
+            elif kind == "int":
+                good, far, value = checks.count(fld, raw, imprecise)
+            elif kind == "bool":
+                good, far, value = checks.flag(fld, raw)
+            elif kind == "timestamp":
+                # to_beijing converts through UTC unless the offset is +08:00: both must be in the calendar
+                in_calendar = and_(cal.in_local_range(col(f"tsu{i}")),
+                                   or_(col(f"tsbj{i}"), cal.in_utc_range(col(f"tsu{i}"))))
+                good = and_(coalesce(col(f"tsok{i}"), exp.false()), coalesce(in_calendar, exp.false()))
+                far, value = exp.false(), col(f"tsu{i}")
+            elif kind == "list":
+                good, far, value = checks.items(fld, raw, *self.q.reader.items(i))
+            elif kind == "object":
+                good, far, value = checks.obj(fld, raw)
+            else:
+                good, far, value = checks.text(fld, raw)
+            own_bad = coalesce(and_(not_(absent(raw)), or_(not_(good), far)), exp.false())
+            good_of[p] = own_bad
+            # an object above that is bad makes this field bad, reported at the object
+            above = [a for a in ancestors(p) if a in index]
+            problem = case([(good_of[a], lit(a)) for a in above], lit(p)) if above else lit(p)
+            bad = coalesce(or_(*[good_of[a] for a in above], own_bad), exp.false())
+            selects.append(alias(if_(not_(bad), value), f"v{i}", quoted=True))
+            selects.append(alias(bad, f"b{i}", quoted=True))
+            selects.append(alias(problem, f"p{i}", quoted=True))
+            bad_any.append(col(f"b{i}"))
+        case_id = self._case_id(index)
+        now = col(f"v{index['now']}")
+        given = col(self.q.at_column) if self.q.at_column else None
+        moment = coalesce(*[x for x in (given, moment_literal(self.q.at), now, moment_literal(self.q.clock))
+                            if x is not None])
+        fatal = case([(is_null(col("_doc")), lit("json")),
+                      (col("_unreadable"), lit("json")),
+                      (not_(eq(col("_shape"), lit("OBJECT"))), lit("not_object")),
+                      (col("_twice"), lit("json")),
+                      (not_(coalesce(eq(col("_order"), lit("OBJECT")), exp.false())), lit("order")),
+                      (self._other_platform(index), lit("platform"))], exp.Null())
+        last = [exp.Star(), alias(case_id, "_id", quoted=True), alias(moment, "_at", quoted=True),
+                alias(fatal, "_fatal", quoted=True),
+                alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
+        return [("parts", exp.select(exp.Star(), *parts).from_("raw", copy=False)),
+                ("instants", exp.select(exp.Star(), *instants).from_("parts", copy=False)),
+                ("typed", exp.select(*selects).from_("instants", copy=False)),
+                ("cased", exp.select(*last).from_("typed", copy=False))]
+
+    def _other_platform(self, index: dict[str, int]) -> exp.Expression:
+        """The case names another platform (the Python engine rejects it for this rulebook)."""
+        if "platform" not in index:
+            return exp.false()
+        kind, raw = self.q.reader.raw(index["platform"])
+        text = self.q.d.strip(raw)
+        return coalesce(and_(eq(kind, lit("VARCHAR")), exp.NEQ(this=text, expression=lit("")),
+                             exp.NEQ(this=text, expression=lit(self.q.book.platform))), exp.false())
+
+    def _case_id(self, index: dict[str, int]) -> exp.Expression:
+        kind, text = self.q.reader.raw(index["id"])
+        return case([(exp.In(this=kind, expressions=[lit("VARCHAR"), lit("BIGINT"), lit("UBIGINT"), lit("HUGEINT")]), text)],
+                    exp.Null())
