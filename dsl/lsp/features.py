@@ -92,14 +92,13 @@ def field_detail(f: Field) -> str:
 
 def hover(text: str, line: int, character: int, lang: str,
           diagnostics: list[lsp.Diagnostic]) -> lsp.Hover | None:
-    """A field, a parameter, a function, an error code under the cursor, or the diagnostics
-    whose range holds the cursor (their code's catalogue text)."""
+    """A field, a parameter, a function or an error code (its catalogue text) under the cursor,
+    and the diagnostics whose range holds it (code and message, as `check` words them)."""
     lines = split_lines(text)
     row, col = from_lsp(lines, line, character)
     word = _word_at(lines[row], col)
-    value = _describe(word, lines[row], text, lang) if word else None
-    if value is None:
-        value = _diagnostics_at(diagnostics, line, character, lang)
+    parts = [_describe(word, text, lang) if word else None, _diagnostics_at(diagnostics, line, character)]
+    value = "\n\n".join(p for p in parts if p)
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=value)) if value else None
 
 
@@ -110,7 +109,7 @@ def _word_at(line: str, col: int) -> str | None:
     return None
 
 
-def _describe(word: str, line: str, text: str, lang: str) -> str | None:
+def _describe(word: str, text: str, lang: str) -> str | None:
     vocab = default_vocabulary()
     if word.startswith("params."):
         found = document_params(text).get(word[len("params."):])
@@ -134,9 +133,9 @@ def code_text(code: str, lang: str) -> str:
     return f"**{code}**: {zh if lang == 'zh' else en}"
 
 
-def _diagnostics_at(diagnostics: list[lsp.Diagnostic], line: int, character: int, lang: str) -> str | None:
+def _diagnostics_at(diagnostics: list[lsp.Diagnostic], line: int, character: int) -> str | None:
     def holds(r: lsp.Range) -> bool:
         return (r.start.line, r.start.character) <= (line, character) <= (r.end.line, r.end.character)
 
-    found = [code_text(str(d.code), lang) for d in diagnostics if d.code in MESSAGES and holds(d.range)]
+    found = [f"**{d.code}**: {d.message}" for d in diagnostics if holds(d.range)]   # rendered in the server's language
     return "\n\n".join(dict.fromkeys(found)) or None

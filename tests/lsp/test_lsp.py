@@ -168,7 +168,10 @@ def test_hover_on_a_field_a_parameter_and_a_diagnostic(session: Session) -> None
     assert "订单状态" in shown and "order status" in shown and '"shipped"' in shown and "已发货" in shown
     param = session.hover(uri, row, line.index("params.") + 9) or ""
     assert "300.00" in param and "money" in param
-    assert "E201" in (session.hover(uri, row, line.index("paid_amout")) or "")
+    assert "**E201**: unknown field 'order.paid_amout'" in (session.hover(uri, row, line.index("paid_amout")) or "")
+    comment = "# see E201 here"
+    session.change(uri, text + "\n" + comment + "\n")
+    assert session.hover(uri, len(text.split("\n")), comment.index("E201") + 1) == "**E201**: unknown field {name!r}"
 
 
 def test_formatting_returns_what_rulebook_fmt_writes(session: Session) -> None:
