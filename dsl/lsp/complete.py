@@ -14,7 +14,7 @@ from dsl.lsp.features import document_params, field_detail, shown
 from dsl.lsp.positions import from_lsp, split_lines
 
 _ROOTS = ("order", "aftersale", "buyer", "shop")
-_PATH = re.compile(r"\b((?:%s)(?:\.\w+)*)\.(\w*)$" % "|".join(_ROOTS))
+_PATH = re.compile(r"\b((?:" + "|".join(_ROOTS) + r")(?:\.\w+)*)\.(\w*)$")
 _PARAM = re.compile(r"\bparams\.(\w*)$")
 _COMPARED = re.compile(r"\b([\w.]+)\s*(?:==|!=)\s*[\"'](\w*)$")
 _IN_LIST = re.compile(r"\b([\w.]+)\s+in\s+\[[^\]]*[\"'](\w*)$")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 def split_lines(text: str) -> list[str]:
     """The document's lines as LSP sees them (a trailing CR belongs to the line break)."""
-    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def units_of(line: str, points: int) -> int:

@@ -35,7 +35,7 @@ def guarded(empty: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
         def run(*args: Any) -> T:
             try:
                 return handler(*args)
-            except Exception:              # noqa: BLE001 - the server outlives any document
+            except Exception:              # the server outlives any document
                 log.exception("rulebook lsp: %s failed", handler.__name__)
                 return empty
         return run
@@ -65,7 +65,7 @@ def _publish(ls: RulebookServer, uri: str) -> None:
     text = ls.workspace.get_text_document(uri).source
     try:
         found = lsp_diagnostics(text, uri, ls.lang)
-    except Exception:                      # noqa: BLE001 - say nothing rather than die
+    except Exception:                      # say nothing rather than die
         log.exception("rulebook lsp: checking %s failed", uri)
         found = []
     ls.diagnostics[uri] = found

@@ -14,10 +14,10 @@ import pytest
 
 pytest.importorskip("pygls")
 
-from lsprotocol import types as lsp  # noqa: E402
-from pygls.lsp.client import LanguageClient  # noqa: E402
+from lsprotocol import types as lsp
+from pygls.lsp.client import LanguageClient
 
-from dsl.tools.fmt import format_text  # noqa: E402
+from dsl.tools.fmt import format_text
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = (ROOT / "tests" / "fixtures" / "rulebooks" / "douyin.yaml").read_text(encoding="utf-8")
@@ -203,7 +203,7 @@ def test_junk_never_stops_the_server(session: Session) -> None:
     session.close(uri)
     session.close(uri)                                               # closed twice
     assert session.completion("file:///never-opened.yaml", 0, 0) == []
-    text, row, line = with_typo()
+    text = with_typo()[0]
     assert [d.code for d in session.open("file:///after.yaml", text)] == ["E201"]   # still answering
 
 
