@@ -41,8 +41,9 @@ class Session:
         return self.loop.run_until_complete(asyncio.wait_for(coro, TIMEOUT))
 
     def start(self) -> None:
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        self.run(self.client.start_io(sys.executable, str(ROOT / "cli.py"), "lsp", env=env, cwd=str(ROOT)))
+        env = dict(os.environ, PYTHONPATH=str(ROOT))     # this checkout's code; run beside the fixtures
+        self.run(self.client.start_io(sys.executable, str(ROOT / "cli.py"), "lsp", env=env,
+                                      cwd=str(ROOT / "tests" / "fixtures")))
         self.run(self.client.initialize_async(lsp.InitializeParams(
             capabilities=lsp.ClientCapabilities(), initialization_options={"lang": "en"})))
         self.client.initialized(lsp.InitializedParams())
