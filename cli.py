@@ -873,5 +873,26 @@ def schema() -> None:
     click.echo(json.dumps(rulebook_schema(), ensure_ascii=False, indent=2))
 
 
+
+@main.command()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of this command's own messages.")
+def lsp(lang: str) -> None:
+    """Start the language server on standard input and output (for an editor to launch).
+
+    Diagnostics as `rulebook check` gives them, completion, hover and formatting as
+    `rulebook fmt` does. Needs the lsp extra: pip install "rulebook[lsp]".
+    """
+    import importlib.util
+
+    from dsl.diagnostics import Phrase
+
+    if importlib.util.find_spec("pygls") is None:
+        click.echo("rulebook: error: " + Phrase("lsp.no_extra").label(lang), err=True)
+        sys.exit(2)
+    from dsl.lsp.server import run
+
+    run()
+
+
 if __name__ == "__main__":
     main()

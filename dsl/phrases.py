@@ -318,6 +318,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.not_duration": ("not a duration such as 6h, 2d, 30m", "不是时长，应写作 6h、2d、30m 这样的形式"),
     "cli.not_duration_meant": ("not a duration; did you mean {meant!r}?", "不是时长；您是否想写 {meant!r}？"),
     "cli.stdin_once": ("'-' (standard input) can be given only once", "'-'（标准输入）只能指定一次"),
+    # the language server (`rulebook lsp`, dsl/lsp/)
+    "lsp.no_extra": ("`rulebook lsp` needs the lsp extra (pygls is not installed): pip install \"rulebook[lsp]\"",
+                     "`rulebook lsp` 需要 lsp 扩展（未安装 pygls）：pip install \"rulebook[lsp]\""),
     # the workbench (`rulebook serve`, dsl/web/): the command's lines and the HTTP API's errors
     "web.no_extra": ("`rulebook serve` needs the web extra ({missing} is not installed): pip install \"rulebook[web]\"",
                      "`rulebook serve` 需要 web 扩展（未安装 {missing}）：pip install \"rulebook[web]\""),

@@ -1,7 +1,7 @@
 """The package shows its layers: imports point down, never up (issue 14, section 6).
 
     diagnostics, phrases  <-  text  <-  lang  <-  cases  <-  book  <-  engine
-        <-  engine.python, engine.sql  <-  tools  <-  web  <-  dsl (the public API)  <-  cli.py
+        <-  engine.python, engine.sql  <-  tools  <-  web, lsp  <-  dsl (the public API)  <-  cli.py
 
 A module may import from its own layer or any layer below it. Every import counts, also one
 inside a function (a lazy import is still a dependency) and one only for type checking.
@@ -22,7 +22,7 @@ LAYERS = [
     ("dsl.engine",),
     ("dsl.engine.python", "dsl.engine.sql"),
     ("dsl.tools",),
-    ("dsl.web",),          # the workbench serves what the tools compute; nothing below may import it
+    ("dsl.web", "dsl.lsp"),   # the workbench and the language server serve what the tools compute; nothing below may import them
     ("dsl", "dsl.compiler"),
 ]
 

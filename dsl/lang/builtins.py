@@ -21,6 +21,7 @@ class Function:
     signature: Signature
     doc: str
     null_safe: bool = False   # handles null arguments itself (else: any null -> null)
+    usage: str = ""           # the signature as an author reads it (the language server shows it)
 
 
 def _arity(n: int, *kinds: tuple[str, ...]) -> Callable[[Callable[[list[Type]], Type]], Signature]:
@@ -63,16 +64,16 @@ _TIMEY: Final = ("timestamp", "date")
 _ORDERED: Final = ("int", "money", "timestamp", "date", "duration")
 
 FUNCTIONS: Final[dict[str, Function]] = {
-    "date": Function("date", _arity(1, _TIMEY)(lambda a: DATE), "the calendar day of a timestamp in Beijing time"),
+    "date": Function("date", _arity(1, _TIMEY)(lambda a: DATE), "the calendar day of a timestamp in Beijing time", usage="date(t: timestamp | date) -> date"),
     "days_between": Function("days_between", _arity(2, _TIMEY, _TIMEY)(lambda a: INT),
-                             "calendar days from a to b in Beijing time (next day = 1)"),
-    "coalesce": Function("coalesce", _variadic((), 1), "the first value that is not null", null_safe=True),
-    "len": Function("len", _arity(1, ("list",))(lambda a: INT), "the number of items of a list"),
-    "min": Function("min", _variadic(_ORDERED, 1), "the smallest non-null value", null_safe=True),
-    "max": Function("max", _variadic(_ORDERED, 1), "the largest non-null value", null_safe=True),
+                             "calendar days from a to b in Beijing time (next day = 1)", usage="days_between(a: timestamp | date, b: timestamp | date) -> int"),
+    "coalesce": Function("coalesce", _variadic((), 1), "the first value that is not null", null_safe=True, usage="coalesce(x, ...) -> the type of x"),
+    "len": Function("len", _arity(1, ("list",))(lambda a: INT), "the number of items of a list", usage="len(xs: list) -> int"),
+    "min": Function("min", _variadic(_ORDERED, 1), "the smallest non-null value", null_safe=True, usage="min(x: int | money | timestamp | date | duration, ...) -> the type of x"),
+    "max": Function("max", _variadic(_ORDERED, 1), "the largest non-null value", null_safe=True, usage="max(x: int | money | timestamp | date | duration, ...) -> the type of x"),
     "is_null": Function("is_null", _arity(1, ("bool", "int", "money", "str", "duration", "timestamp", "date",
                                                "list", "object"))(lambda a: BOOL),
-                        "true when the value is missing", null_safe=True),
-    "days": Function("days", _arity(1, ("int",))(lambda a: DURATION), "a duration of n × 24 hours"),
-    "hours": Function("hours", _arity(1, ("int",))(lambda a: DURATION), "a duration of n hours"),
+                        "true when the value is missing", null_safe=True, usage="is_null(x) -> bool"),
+    "days": Function("days", _arity(1, ("int",))(lambda a: DURATION), "a duration of n × 24 hours", usage="days(n: int) -> duration"),
+    "hours": Function("hours", _arity(1, ("int",))(lambda a: DURATION), "a duration of n hours", usage="hours(n: int) -> duration"),
 }

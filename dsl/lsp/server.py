@@ -1,0 +1,120 @@
+"""The protocol side: a pygls 2 server over stdio, full document sync. Every handler is
+guarded: a failure is logged to stderr and answered empty, so no input (broken YAML, binary
+junk, a huge document, a stale position, a document closed twice) stops the server."""
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+
+from dsl.lsp.complete import completion
+from dsl.lsp.features import formatting, hover, lsp_diagnostics
+
+log = logging.getLogger("rulebook.lsp")
+T = TypeVar("T")
+
+
+class RulebookServer(LanguageServer):
+    """Keeps the language chosen at initialization and the last diagnostics of each document
+    (hover shows the catalogue text of the ones under the cursor)."""
+
+    def __init__(self) -> None:
+        super().__init__("rulebook", "1", text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
+        self.lang = "zh"
+        self.diagnostics: dict[str, list[lsp.Diagnostic]] = {}
+
+
+def guarded(empty: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Answer `empty` (and log why) when a handler fails, instead of failing the request."""
+    def wrap(handler: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(handler)
+        def run(*args: Any) -> T:
+            try:
+                return handler(*args)
+            except Exception:              # the server outlives any document
+                log.exception("rulebook lsp: %s failed", handler.__name__)
+                return empty
+        return run
+    return wrap
+
+
+def language_of(params: lsp.InitializeParams) -> str:
+    """zh or en: initializationOptions {"lang": ...} first, then the client's locale, else zh."""
+    options = params.initialization_options
+    if isinstance(options, dict) and options.get("lang") in ("zh", "en"):
+        return str(options["lang"])
+    if params.locale:
+        return "zh" if params.locale.lower().startswith("zh") else "en"
+    return "zh"
+
+
+server = RulebookServer()
+
+
+@server.feature(lsp.INITIALIZE)
+@guarded(None)
+def initialize(ls: RulebookServer, params: lsp.InitializeParams) -> None:
+    ls.lang = language_of(params)
+
+
+def _publish(ls: RulebookServer, uri: str) -> None:
+    text = ls.workspace.get_text_document(uri).source
+    try:
+        found = lsp_diagnostics(text, uri, ls.lang)
+    except Exception:                      # say nothing rather than die
+        log.exception("rulebook lsp: checking %s failed", uri)
+        found = []
+    ls.diagnostics[uri] = found
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+@guarded(None)
+def did_open(ls: RulebookServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    _publish(ls, params.text_document.uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+@guarded(None)
+def did_change(ls: RulebookServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    _publish(ls, params.text_document.uri)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+@guarded(None)
+def did_close(ls: RulebookServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    ls.diagnostics.pop(params.text_document.uri, None)
+
+
+def _text(ls: RulebookServer, uri: str) -> str:
+    return ls.workspace.get_text_document(uri).source
+
+
+@server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", '"', "'"]))
+@guarded([])
+def complete(ls: RulebookServer, params: lsp.CompletionParams) -> list[lsp.CompletionItem]:
+    pos = params.position
+    return completion(_text(ls, params.text_document.uri), pos.line, pos.character)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+@guarded(None)
+def on_hover(ls: RulebookServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    uri, pos = params.text_document.uri, params.position
+    return hover(_text(ls, uri), pos.line, pos.character, ls.lang, ls.diagnostics.get(uri, []))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+@guarded([])
+def on_format(ls: RulebookServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
+    return formatting(_text(ls, params.text_document.uri))
+
+
+def run() -> None:
+    """Serve over stdin/stdout until the client says exit."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    server.start_io()

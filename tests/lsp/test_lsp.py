@@ -1,0 +1,228 @@
+"""`rulebook lsp` driven over stdio by pygls's own client, one server for the module: the
+diagnostics are `rulebook check`'s at UTF-16 ranges, completion, hover and formatting answer
+from the vocabulary and `rulebook fmt`, and no input stops the server."""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pygls")
+
+from lsprotocol import types as lsp
+from pygls.lsp.client import LanguageClient
+
+from dsl.tools.fmt import format_text
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = (ROOT / "tests" / "fixtures" / "rulebooks" / "douyin.yaml").read_text(encoding="utf-8")
+TIMEOUT = 30
+
+
+class Session:
+    """A client on its own event loop, talking to `python cli.py lsp` from this checkout."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.client = LanguageClient("rulebook-test", "1")
+        self.published: dict[str, list[list[lsp.Diagnostic]]] = {}
+        self.version = 0
+
+        @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
+            self.published.setdefault(params.uri, []).append(params.diagnostics)
+
+    def run(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(asyncio.wait_for(coro, TIMEOUT))
+
+    def start(self) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))     # this checkout's code; run beside the fixtures
+        self.run(self.client.start_io(sys.executable, str(ROOT / "cli.py"), "lsp", env=env,
+                                      cwd=str(ROOT / "tests" / "fixtures")))
+        self.run(self.client.initialize_async(lsp.InitializeParams(
+            capabilities=lsp.ClientCapabilities(), initialization_options={"lang": "en"})))
+        self.client.initialized(lsp.InitializedParams())
+
+    def stop(self) -> None:
+        try:
+            self.run(self.client.shutdown_async(None))
+            self.client.exit(None)
+            self.run(self.client.stop())
+        finally:
+            self.loop.close()
+
+    def diagnostics_after(self, uri: str, send: Any) -> list[lsp.Diagnostic]:
+        """Send a notification and wait for the diagnostics it brings."""
+        seen = len(self.published.get(uri, []))
+        send()
+
+        async def wait() -> list[lsp.Diagnostic]:
+            while len(self.published.get(uri, [])) <= seen:
+                await asyncio.sleep(0.02)
+            return self.published[uri][-1]
+        return self.run(wait())
+
+    def open(self, uri: str, text: str) -> list[lsp.Diagnostic]:
+        item = lsp.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)
+        return self.diagnostics_after(uri, lambda: self.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(text_document=item)))
+
+    def change(self, uri: str, text: str) -> list[lsp.Diagnostic]:
+        self.version += 1
+        doc = lsp.VersionedTextDocumentIdentifier(uri=uri, version=self.version + 1)
+        change = lsp.TextDocumentContentChangeWholeDocument(text=text)
+        return self.diagnostics_after(uri, lambda: self.client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(text_document=doc, content_changes=[change])))
+
+    def close(self, uri: str) -> None:
+        self.client.text_document_did_close(
+            lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+
+    def where(self, uri: str, line: int, character: int) -> dict[str, Any]:
+        return {"text_document": lsp.TextDocumentIdentifier(uri=uri), "position": lsp.Position(line, character)}
+
+    def completion(self, uri: str, line: int, character: int) -> list[lsp.CompletionItem]:
+        found = self.run(self.client.text_document_completion_async(lsp.CompletionParams(**self.where(uri, line, character))))
+        return list(found.items if isinstance(found, lsp.CompletionList) else found or [])
+
+    def hover(self, uri: str, line: int, character: int) -> str | None:
+        found = self.run(self.client.text_document_hover_async(lsp.HoverParams(**self.where(uri, line, character))))
+        return found.contents.value if found else None
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[Session]:
+    s = Session()
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def with_typo(prefix: str = "") -> tuple[str, int, str]:
+    """The fixture with one `order.paid_amount` misspelt, `prefix` before it on its line."""
+    lines = FIXTURE.split("\n")
+    row = next(i for i, line in enumerate(lines) if "order.paid_amount" in line)
+    lines[row] = lines[row].replace("order.paid_amount", prefix + "order.paid_amout", 1)
+    return "\n".join(lines), row, lines[row]
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def test_a_typo_is_diagnosed_at_its_utf16_range_with_the_did_you_mean(session: Session) -> None:
+    text, row, line = with_typo()
+    found = [d for d in session.open("file:///typo.yaml", text) if d.code == "E201"]
+    assert len(found) == 1
+    start = line.index("order.paid_amout")
+    assert found[0].range == lsp.Range(lsp.Position(row, start), lsp.Position(row, start + len("order.paid_amout")))
+    assert "did you mean 'order.paid_amount'" in found[0].message
+    assert found[0].severity == lsp.DiagnosticSeverity.Error and found[0].source == "rulebook"
+
+
+def test_chinese_text_and_an_emoji_before_it_on_the_line_shift_the_range_in_utf16(session: Session) -> None:
+    text, row, line = with_typo('order.category != "鞋🥿" and ')
+    found = [d for d in session.open("file:///wide.yaml", text) if d.code == "E201"]
+    start = utf16(line[:line.index("order.paid_amout")])
+    assert start == line.index("order.paid_amout") + 1          # the emoji is two units
+    assert [(d.range.start.line, d.range.start.character, d.range.end.character) for d in found] == \
+        [(row, start, start + len("order.paid_amout"))]
+
+
+def test_completion_after_order_offers_fields_with_labels(session: Session) -> None:
+    uri = "file:///complete.yaml"
+    text, row, line = with_typo()
+    session.open(uri, text)
+    at = line.index("order.") + len("order.")
+    items = {i.label: i for i in session.completion(uri, row, at)}
+    assert "paid_amount" in items and "订单实付金额" in (items["paid_amount"].detail or "")
+    assert "status" in items and "goods_kind" in items and "credit_good" not in items
+
+
+def test_completion_of_params_enum_values_and_functions(session: Session) -> None:
+    uri = "file:///values.yaml"
+    text = FIXTURE + '\n# order.status == "\n# params.\n# da\n'
+    session.open(uri, text)
+    last = len(text.split("\n")) - 1
+    values = {i.label: i.detail for i in session.completion(uri, last - 3, len('# order.status == "'))}
+    assert values["shipped"] == "已发货 / shipped"
+    params = {i.label for i in session.completion(uri, last - 2, len("# params."))}
+    assert "lightning_max_amount" in params
+    functions = {i.label: i.detail for i in session.completion(uri, last - 1, len("# da"))}
+    assert functions["days_between"].startswith("days_between(a: timestamp")
+
+
+def test_hover_on_a_field_a_parameter_and_a_diagnostic(session: Session) -> None:
+    uri = "file:///hover.yaml"
+    text, row, line = with_typo()
+    session.open(uri, text)
+    field_row = next(i for i, s in enumerate(text.split("\n")) if "order.status" in s)
+    field_line = text.split("\n")[field_row]
+    shown = session.hover(uri, field_row, field_line.index("order.status") + 8) or ""
+    assert "订单状态" in shown and "order status" in shown and '"shipped"' in shown and "已发货" in shown
+    param = session.hover(uri, row, line.index("params.") + 9) or ""
+    assert "300.00" in param and "money" in param
+    assert "**E201**: unknown field 'order.paid_amout'" in (session.hover(uri, row, line.index("paid_amout")) or "")
+    comment = "# see E201 here"
+    session.change(uri, text + "\n" + comment + "\n")
+    assert session.hover(uri, len(text.split("\n")), comment.index("E201") + 1) == "**E201**: unknown field {name!r}"
+
+
+def test_formatting_returns_what_rulebook_fmt_writes(session: Session) -> None:
+    uri = "file:///fmt.yaml"
+    messy = FIXTURE.replace("order.paid_amount <= params.lightning_max_amount",
+                            "order.paid_amount<=params.lightning_max_amount", 1)
+    session.open(uri, messy)
+    edits = session.run(session.client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True))))
+    assert len(edits) == 1 and edits[0].new_text == format_text(messy).after
+    assert edits[0].range.start == lsp.Position(0, 0)
+
+
+def test_an_edit_that_breaks_and_repairs_the_yaml_recovers(session: Session) -> None:
+    uri = "file:///edit.yaml"
+    assert list(session.open(uri, FIXTURE)) == []
+    broken = session.change(uri, FIXTURE.replace("parameters:", "parameters: [", 1))
+    assert broken and all(d.severity == lsp.DiagnosticSeverity.Error for d in broken)
+    assert list(session.change(uri, FIXTURE)) == []
+
+
+def test_junk_never_stops_the_server(session: Session) -> None:
+    uri = "file:///junk.yaml"
+    assert session.open(uri, "\x00\x01\xff\ufffe: [\n\t{{{")                 # binary junk: errors, said
+    huge = session.change(uri, "rulebook: x\n" + ("a" * 1000 + "\n") * 10_500)    # over 10 MB, not YAML
+    assert huge and all(d.severity == lsp.DiagnosticSeverity.Error for d in huge)
+    assert isinstance(session.completion(uri, 10**6, 10**6), list)           # past the end: an answer
+    assert session.hover(uri, 10**6, 10**6) is None
+    session.close(uri)
+    session.close(uri)                                               # closed twice
+    assert session.completion("file:///never-opened.yaml", 0, 0) == []
+    text = with_typo()[0]
+    assert [d.code for d in session.open("file:///after.yaml", text)] == ["E201"]   # still answering
+
+
+def test_the_language_is_the_initialization_option_then_the_locale() -> None:
+    from dsl.lsp.server import language_of
+
+    def lang(options: Any, locale: str | None) -> str:
+        return language_of(lsp.InitializeParams(capabilities=lsp.ClientCapabilities(),
+                                                initialization_options=options, locale=locale))
+    assert lang({"lang": "en"}, "zh-CN") == "en"
+    assert lang(None, "zh-CN") == "zh" and lang(None, "en-US") == "en" and lang({"lang": "fr"}, None) == "zh"
+
+
+def test_diagnostics_are_check_texts_in_the_chosen_language() -> None:
+    from dsl.book.checking import check_text
+    from dsl.lsp.features import lsp_diagnostics
+
+    text, _, _ = with_typo()
+    zh = lsp_diagnostics(text, "x.yaml", "zh")
+    assert [d.code for d in zh] == [d.code for d in check_text(text, "x.yaml")]
+    assert zh[0].message.startswith("未知字段 'order.paid_amout'")
