@@ -56,6 +56,19 @@ PARAMS: dict[str, tuple[Any, Any]] = {
 PARAM_VALUES: dict[str, Any] = {name: value for name, (_, value) in PARAMS.items()}
 
 
+def with_raw(base: dict[str, Any], path: str, raw_json: str) -> str:
+    """A case document as JSON text: `base` with the field at `path` (objects made on the way)
+    holding `raw_json`, JSON text written as is (a number's digits, bad JSON the reader
+    must refuse). The SQL backends' tests build their hostile cases with it."""
+    doc = json.loads(json.dumps(base))
+    *parents, key = path.split(".")
+    node = doc
+    for name in parents:
+        node = node.setdefault(name, {})
+    node[key] = "@@"
+    return json.dumps(doc, ensure_ascii=False).replace('"@@"', raw_json)
+
+
 def make_scope() -> Scope:
     return Scope(default_vocabulary(), {n: Param(n, t, v) for n, (t, v) in PARAMS.items()})
 

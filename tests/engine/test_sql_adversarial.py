@@ -24,7 +24,7 @@ from dsl.cases.inputs import loads
 from dsl.engine.sql.duck import SqlRulebook, to_json_text
 from dsl.tools.sqlexamples import decision_of
 
-from conftest import AT, EXAMPLES, RULEBOOK_HEAD, rule_yaml
+from conftest import AT, EXAMPLES, RULEBOOK_HEAD, rule_yaml, with_raw
 
 pytest.importorskip("duckdb")
 
@@ -72,13 +72,7 @@ def _differences(book: Any, lines: list[str], at: Any = AT, far: tuple[str, ...]
 
 def _with(path: str, raw_json: str, base: dict[str, Any] | None = None) -> str:
     """The base case with the field at `path` holding `raw_json` (JSON text, written as is)."""
-    doc = copy.deepcopy(base or BASE)
-    *parents, key = path.split(".")
-    node = doc
-    for name in parents:
-        node = node.setdefault(name, {})
-    node[key] = "@@"
-    return json.dumps(doc, ensure_ascii=False).replace('"@@"', raw_json)
+    return with_raw(base or BASE, path, raw_json)
 
 
 # -- values ----------------------------------------------------------------------------------

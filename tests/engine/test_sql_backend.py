@@ -21,7 +21,7 @@ from dsl import load_rulebook
 from dsl.engine.sql.duck import SqlRulebook, connect, to_json_text
 from dsl.tools.sqlexamples import decision_of, sql_differences
 
-from conftest import FIXTURES, RULEBOOK_HEAD, rule_yaml
+from conftest import FIXTURES, RULEBOOK_HEAD, rule_yaml, with_raw
 from test_order_independence import AT, PROPERTY, changes, spoiled, text, trees
 
 pytest.importorskip("duckdb")
@@ -98,9 +98,7 @@ def test_amounts_are_never_decided_on_a_rounded_value(raw: str) -> None:
     book = load_rulebook(FIXTURES / "rulebooks" / "douyin.yaml")
     sql = SqlRulebook(book)
     line = (FIXTURES / "examples" / "douyin-lightning-return.json").read_text(encoding="utf-8")
-    doc = json.loads(line)
-    doc["order"]["paid_amount"] = "@@"
-    text_doc = json.dumps(doc, ensure_ascii=False).replace('"@@"', raw)
+    text_doc = with_raw(json.loads(line), "order.paid_amount", raw)
     case = sql.decide_many([(text_doc, None)])[0]
     from dsl.cases.inputs import loads
     want = book.decide(loads(text_doc))

@@ -22,7 +22,7 @@ from dsl.cases.inputs import InputError, loads
 from dsl.engine.sql.duck import to_json_text
 from dsl.tools.sqlexamples import decision_of, sql_differences
 
-from conftest import FIXTURES, RULEBOOK_HEAD, rule_yaml
+from conftest import FIXTURES, RULEBOOK_HEAD, rule_yaml, with_raw
 from test_order_independence import AT, ATOMS, VALUES, spoiled, text
 
 pytest.importorskip("pyspark")
@@ -121,15 +121,7 @@ RAW_VALUES = [
 def test_raw_json_values_are_read_as_the_python_engine_reads_them(spark: Any, douyin: Any, ansi: str) -> None:
     spark.conf.set(ANSI, ansi)
     base = json.loads(LIGHTNING.read_text(encoding="utf-8"))
-    texts = []
-    for path, raw in RAW_VALUES:
-        doc = json.loads(json.dumps(base))
-        *parents, key = path.split(".")
-        node = doc
-        for name in parents:
-            node = node.setdefault(name, {})
-        node[key] = "@@"
-        texts.append(json.dumps(doc, ensure_ascii=False).replace('"@@"', raw))
+    texts = [with_raw(base, path, raw) for path, raw in RAW_VALUES]
     got = SparkRulebook(douyin).decide_many([(t, None) for t in texts], spark)
     for (path, raw), doc_text, case in zip(RAW_VALUES, texts, got):
         try:

@@ -20,7 +20,7 @@ import pytest
 import dsl.tools.sparkbatch
 from dsl.engine.sql import sparkrun
 from dsl.tools.batch import Decided
-from conftest import EXAMPLES, FIXTURES, RULEBOOK_HEAD, rule_yaml
+from conftest import EXAMPLES, FIXTURES, RULEBOOK_HEAD, rule_yaml, with_raw
 from test_batch_fast import _batch
 
 ANSI = "spark.sql.ansi.enabled"
@@ -103,15 +103,7 @@ def test_minus_zero_reads_as_the_python_engine_reads_it(spark_session: Any) -> N
 
     book = load_rulebook(FIXTURES / "rulebooks" / "douyin.yaml")
     base = json.loads(LIGHTNING.read_text(encoding="utf-8"))
-    texts = []
-    for raw, path in ZERO:
-        doc = json.loads(json.dumps(base))
-        *parents, key = path.split(".")
-        node = doc
-        for name in parents:
-            node = node[name]
-        node[key] = "@@"
-        texts.append(json.dumps(doc, ensure_ascii=False).replace('"@@"', raw))
+    texts = [with_raw(base, path, raw) for raw, path in ZERO]
     got = sparkrun.SparkRulebook(book).decide_many([(t, None) for t in texts], spark_session)
     for (raw, path), text, case in zip(ZERO, texts, got):
         parsed = book.parse(loads(text))
