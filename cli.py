@@ -298,10 +298,9 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
                                     interrupt=interrupt)
             elif engine != "python" and output is not None and output.lower().endswith(".parquet"):
                 out.close()
-                _engine_parquet(cases, books, at, output, fmt, explain, within, input_format, encoding, lang,
-                                show_summary)
+                _engine_parquet(cases, books, at, output, within, input_format, encoding, lang, show_summary)
             elif engine != "python":
-                _engine_usage(engine, cases, books, fmt, explain, within, input_format, lang, jobs)
+                _engine_usage(engine, books, fmt, explain, within, lang, jobs)
                 from dsl.tools.sqlbatch import engine_items
 
                 items = engine_items(cases, books[0], at, lang, report, fmt, sink.outputs, input_format, encoding)
@@ -331,7 +330,7 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
 def _spark_session(books: list[Any], fmt: str, explain: bool | None, within: Any, master: str | None,
                    lang: str, jobs: int) -> Any:
     """`eval --engine spark`: what it can do (else a usage error, exit 2), then its session."""
-    _engine_usage("spark", (), books, fmt, explain, within, None, lang, jobs)
+    _engine_usage("spark", books, fmt, explain, within, lang, jobs)
     return _spark(master, lang)
 
 
@@ -347,8 +346,8 @@ def _spark(master: str | None, lang: str) -> Any:
         sys.exit(2)
 
 
-def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, fmt: str, explain: bool | None,
-                    within: Any, input_format: str | None, encoding: str | None, lang: str, show_summary: bool) -> None:
+def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, within: Any,
+                    input_format: str | None, encoding: str | None, lang: str, show_summary: bool) -> None:
     """`--engine duckdb --output FILE.parquet`: DuckDB writes one row per case and rule; exit
     1 when a case could not be read, a column names no field or a rule could not decide (a
     bad field), as eval does. What the readers say about the files is said on stderr."""
@@ -358,7 +357,7 @@ def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: s
     from dsl.tools.sqlparquet import write_parquet
     from dsl.tools.summary import Reporter
 
-    _engine_usage("duckdb", cases, books, "jsonl", False, within, input_format, lang)
+    _engine_usage("duckdb", books, "jsonl", False, within, lang)
     report = Reporter(lambda line: click.echo(line, err=True))
     noticed = []
 
@@ -378,9 +377,9 @@ def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: s
     sys.exit(1 if unread or undecided or noticed else 0)
 
 
-def _engine_usage(engine: str, cases: tuple[str, ...], books: list[Any], fmt: str, explain: bool | None,
-                  within: Any, input_format: str | None, lang: str, jobs: int = 1) -> None:
-    """What --engine duckdb can do today, else a usage error (exit 2) saying what to change.
+def _engine_usage(engine: str, books: list[Any], fmt: str, explain: bool | None, within: Any, lang: str,
+                  jobs: int = 1) -> None:
+    """What --engine duckdb|spark can do today, else a usage error (exit 2) saying what to change.
     Every input the Python engine reads is taken (JSON Lines and Parquet by DuckDB itself,
     the rest through the Python reader); the output is jsonl/json/csv without reasons."""
     problem = None
