@@ -274,6 +274,10 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     if spark_master is not None and engine != "spark":
         raise click.UsageError(_say("spark_master_alone", lang))
     spark = _spark_session(books, fmt, explain, within, spark_master, lang, jobs) if engine == "spark" else None
+    to_parquet = engine == "duckdb" and output is not None and output.lower().endswith(".parquet")
+    if engine == "duckdb":    # refused before the output file is opened (and emptied)
+        _engine_usage(engine, books, "jsonl" if to_parquet else fmt, False if to_parquet else explain, within, lang,
+                      jobs)
     out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115 - closed below
     try:
         level = "none" if explain is False else "all" if explain or fmt == "table" else "failing"
@@ -296,11 +300,10 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
                                   fmt, sink.outputs)
                 summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
                                     interrupt=interrupt)
-            elif engine != "python" and output is not None and output.lower().endswith(".parquet"):
+            elif to_parquet:
                 out.close()
-                _engine_parquet(cases, books, at, output, within, input_format, encoding, lang, show_summary)
+                _engine_parquet(cases, books, at, output, input_format, encoding, lang, show_summary)
             elif engine != "python":
-                _engine_usage(engine, books, fmt, explain, within, lang, jobs)
                 from dsl.tools.sqlbatch import engine_items
 
                 items = engine_items(cases, books[0], at, lang, report, fmt, sink.outputs, input_format, encoding)
@@ -346,8 +349,8 @@ def _spark(master: str | None, lang: str) -> Any:
         sys.exit(2)
 
 
-def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, within: Any,
-                    input_format: str | None, encoding: str | None, lang: str, show_summary: bool) -> None:
+def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, input_format: str | None,
+                    encoding: str | None, lang: str, show_summary: bool) -> None:
     """`--engine duckdb --output FILE.parquet`: DuckDB writes one row per case and rule; exit
     1 when a case could not be read, a column names no field or a rule could not decide (a
     bad field), as eval does. What the readers say about the files is said on stderr."""
@@ -357,7 +360,6 @@ def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: s
     from dsl.tools.sqlparquet import write_parquet
     from dsl.tools.summary import Reporter
 
-    _engine_usage("duckdb", books, "jsonl", False, within, lang)
     report = Reporter(lambda line: click.echo(line, err=True))
     noticed = []
 

@@ -292,6 +292,7 @@ def test_parquet_output_from_csv_and_parquet_inputs(invoke: Any, tmp_path: Path)
     (["--format", "table"], "--format jsonl, json or csv"),
     (["--format", "csv"], "--no-explain"),
     (["--format", "csv", "--no-explain", "--jobs", "2"], "--jobs"),
+    (["--no-explain", "--jobs", "2", "--output", "out.parquet"], "--jobs"),   # was ignored without a word
 ])
 def test_what_is_still_refused_says_the_fix(invoke: Any, args: list[str], says: str) -> None:
     result = invoke("eval", "-r", BOOK, EXAMPLES / "batch.jsonl", *args, "--engine", "duckdb", "--lang", "en")
@@ -341,3 +342,17 @@ def test_the_python_engine_reads_parquet_with_jobs_too(invoke: Any, tmp_path: Pa
     two = invoke("eval", "-r", BOOK, path, "--format", "jsonl", *PLAIN, "--jobs", "2")
     assert (two.stdout, two.stderr, two.exit_code) == (one.stdout, one.stderr, one.exit_code)
     assert one.stdout.count("\n") == 40 and "aftersale.colour" in one.stderr
+
+
+@pytest.mark.parametrize("output, args", [("out.jsonl", ["--format", "table"]),
+                                          ("out.parquet", ["--no-explain", "--jobs", "2"])])
+def test_a_refused_command_leaves_the_output_file_as_it_was(invoke: Any, tmp_path: Path, output: str,
+                                                            args: list[str]) -> None:
+    """The usage check runs before --output is opened: a refused command must not empty the
+    file of an earlier run."""
+    target = tmp_path / output
+    target.write_bytes(b"an earlier run's results\n")
+    result = invoke("eval", "-r", BOOK, EXAMPLES / "batch.jsonl", *args, "--output", target, "--engine", "duckdb",
+                    "--lang", "en")
+    assert result.exit_code == 2
+    assert target.read_bytes() == b"an earlier run's results\n"
