@@ -164,7 +164,9 @@ def test_a_failure_in_a_worker_is_raised_by_the_parent(inputs: list[Path], tmp_p
     parent, process = os.getpid(), batch.process
 
     def failing(item: Any, *args: Any) -> None:
-        if os.getpid() != parent and getattr(item, "source", "").endswith(":300"):
+        # any case a worker takes (which line lands in a worker depends on timing: the parent
+        # takes a chunk itself whenever the worker is busy, so a fixed line made this flaky)
+        if os.getpid() != parent:
             raise ValueError("boom in a worker")
         process(item, *args)
 
