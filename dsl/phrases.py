@@ -302,6 +302,18 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                            "--spark-master / SPARK_REMOTE address",
                            "无法启动 Spark（{where}）：{detail}；请检查 Java 17（java -version）以及 "
                            "--spark-master / SPARK_REMOTE 地址"),
+    "spark.no_connect": ('Spark Connect (SPARK_REMOTE) needs pyspark\'s Connect packages ({detail}): '
+                         'pip install "rulebook[spark]"',
+                         'Spark Connect（SPARK_REMOTE）需要 pyspark 的 Connect 依赖包（{detail}）：'
+                         '请运行 pip install "rulebook[spark]"'),
+    "spark.bad_remote": ("SPARK_REMOTE {where!r} is not a Spark Connect address: write sc://HOST:PORT "
+                         "(e.g. sc://localhost:15002)",
+                         "SPARK_REMOTE {where!r} 不是 Spark Connect 地址：请写成 sc://主机:端口"
+                         "（例如 sc://localhost:15002）"),
+    "spark.unreachable": ("no Spark Connect server answers at {where} ({detail}): start it "
+                          "(sbin/start-connect-server.sh) or correct SPARK_REMOTE",
+                          "{where} 没有 Spark Connect 服务器应答（{detail}）：请先启动服务器"
+                          "（sbin/start-connect-server.sh）或更正 SPARK_REMOTE"),
     "spark.job_failed": ("Spark failed on {n:,} case(s) ({detail}); the Python engine decided them",
                          "Spark 处理 {n:,} 个案例时失败（{detail}）；这些案例改由 Python 引擎判定"),
     "cli.spark_master_alone": ("--spark-master is for --engine spark: add --engine spark, or leave it out",

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import warnings
 from datetime import datetime
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
 from sqlglot import exp
 
@@ -33,6 +36,7 @@ from dsl.engine.sql.query import QueryBuilder
 _SESSION: list[Any] = []
 CASES_SCHEMA = "_row BIGINT, doc STRING, _at_in BIGINT"
 ZONE = "Asia/Shanghai"
+CONNECT_PORT = 15002   # Spark Connect's default port, as pyspark's client assumes it
 # runtime settings (a Connect server takes these; the static ones are for a session made here)
 _RUNTIME = {"spark.sql.session.timeZone": ZONE, "spark.sql.codegen.wholeStage": "false"}
 
@@ -43,6 +47,19 @@ class SparkUnavailable(RuntimeError):
     def __init__(self, problem: Phrase):
         super().__init__(problem.label("en"))
         self.problem = problem
+
+
+def _reachable(remote: str, timeout: float = 10.0) -> None:
+    """Raise `SparkUnavailable` when nothing listens at the Connect address `sc://host:port/;…`."""
+    url = urlsplit(remote.split("/;", 1)[0])
+    if url.scheme != "sc" or not url.hostname:
+        raise SparkUnavailable(Phrase("spark.bad_remote", where=remote))
+    try:
+        port = url.port or CONNECT_PORT
+        socket.create_connection((url.hostname, port), timeout=timeout).close()
+    except (OSError, ValueError) as exc:
+        raise SparkUnavailable(Phrase("spark.unreachable", where=remote,
+                                      detail=exc.strerror or str(exc) or type(exc).__name__)) from None
 
 
 def session(master: str | None = None, remote: str | None = None) -> Any:
@@ -58,6 +75,8 @@ def session(master: str | None = None, remote: str | None = None) -> Any:
             raise SparkUnavailable(Phrase("spark.no_java"))
         try:
             spark = _remote(SparkSession, remote) if remote is not None else _local(SparkSession, master)
+        except SparkUnavailable:
+            raise
         except Exception as exc:  # noqa: BLE001 - pyspark's errors have no common base: said, with the fix
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise SparkUnavailable(Phrase("spark.cannot_start", where=remote or master or "local[2]",
@@ -102,7 +121,18 @@ def _local(builder_of: Any, master: str | None) -> Any:
 
 
 def _remote(builder_of: Any, remote: str) -> Any:
-    spark = builder_of.builder.remote(remote).getOrCreate()
+    """A Spark Connect session. The address is tried first: pyspark's client retries an
+    address nobody answers for minutes before it gives up, and a wrong SPARK_REMOTE must be
+    said at once. pandas 3 makes pyspark warn on import (it supports pandas < 3): that
+    warning is not eval's to print."""
+    _reachable(remote)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            spark = builder_of.builder.remote(remote).getOrCreate()
+        except ImportError as exc:   # pyspark without its Connect packages
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise SparkUnavailable(Phrase("spark.no_connect", detail=detail)) from None
     for key, value in _RUNTIME.items():
         spark.conf.set(key, value)
     return spark
