@@ -1,9 +1,10 @@
 """Parquet case files: one case document (JSON text) per row, read by DuckDB, for both engines.
 
 Nested structs stay nested; flat columns named by path (`order.paid_amount`) are nested by
-path. Values are written in the form the Python engine reads exactly: DECIMAL amounts as
+path, and an object whose flat columns are all NULL is absent (as the CSV reader reads the
+same row). Values are written in the form the Python engine reads exactly: DECIMAL amounts as
 their digits in text, TIMESTAMP (no zone) as Beijing wall time, TIMESTAMPTZ as the instant
-with `+08:00` (whatever the session time zone). An amount held in a DOUBLE column is not
+with `+08:00` (whatever the session time zone; ±infinity as its text, a bad value). An amount held in a DOUBLE column is not
 exact: it is written as a text no amount check accepts, so a rule reading it is undecided,
 never decided on a rounded value, and the file gets a notice. `parquet_relation` is the one
 definition: `rulebook backtest` (engine/sql/sources.py), `rulebook eval` with the Python
@@ -77,6 +78,15 @@ def _path_tree(path: str, columns: list[tuple[str, Any]]) -> dict[str, Any]:
     return tree
 
 
+def _columns(tree: dict[str, Any]) -> Iterator[str]:
+    """The names of the columns under a node of `_path_tree`."""
+    for node in tree.values():
+        if isinstance(node, dict):
+            yield from _columns(node)
+        else:
+            yield node[0]
+
+
 class _Writer:
     """SQL that turns a column's value into what to_json should write for the field at its path."""
 
@@ -101,7 +111,12 @@ class _Writer:
             self._known(at, node[0] if isinstance(node, tuple) else at)
             value = self.struct(node, at) if isinstance(node, dict) else self.value(sql_ident(node[0]), node[1], at, node[0])
             parts.append(f"{sql_ident(key)} := {value}")
-        return f"struct_pack({', '.join(parts)})"
+        packed = f"struct_pack({', '.join(parts)})"
+        if not prefix:
+            return packed
+        # an object of flat columns all NULL is absent, as the CSV reader reads the same row
+        empty = " AND ".join(f"{sql_ident(column)} IS NULL" for column in _columns(tree))
+        return f"CASE WHEN {empty} THEN NULL ELSE {packed} END"
 
     def value(self, expr: str, typ: Any, at: str, column: str) -> str:
         kind = self._kind(at)
@@ -122,9 +137,10 @@ class _Writer:
                 return expr
             self.notices.append((f"{self.path}: {column}", Phrase("backtest.inexact_column", column=column, field=at)))
             return f"'inexact ' || CAST({expr} AS VARCHAR)"
-        if tid == "timestamp with time zone":
-            return (f"strftime(make_timestamp(epoch_us({expr}) + CAST({_BJ_US} AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%f') "
-                    "|| '+08:00'")
+        if tid == "timestamp with time zone":   # ±infinity has no epoch: its text, which no time check accepts
+            return (f"CASE WHEN NOT isfinite({expr}) THEN CAST({expr} AS VARCHAR) ELSE "
+                    f"strftime(make_timestamp(epoch_us({expr}) + CAST({_BJ_US} AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%f') "
+                    "|| '+08:00' END")
         if tid.startswith("timestamp") or tid == "date":
             return f"CAST({expr} AS VARCHAR)"
         if kind == "money" and tid in ("tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint",
