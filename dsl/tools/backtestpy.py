@@ -11,8 +11,9 @@ from dsl.diagnostics import problem_text
 from dsl.engine.sql.sources import CaseSource
 
 
-def _read(source: CaseSource, row: int, name: str, doc: str | None, reject: str | None) -> CaseInput:
-    """The case as the Python reader gives it (its messages for a line it refuses)."""
+def read_row(source: CaseSource, row: int, name: str, doc: str | None, reject: str | None) -> CaseInput:
+    """The case of one row of a case source as the Python reader gives it (its messages for a
+    line it refuses): what `backtest` and `diff --engine duckdb` judge in Python."""
     if reject is not None or doc is None:
         return CaseInput(name, error=reject or "?")
     if source.kind == "jsonl":
@@ -25,7 +26,7 @@ def _read(source: CaseSource, row: int, name: str, doc: str | None, reject: str 
 
 def refused(source: CaseSource, row: int, doc: str) -> bool:
     """Whether the Python reader refuses this line (then the Python engine judges it)."""
-    return source.kind == "jsonl" and _read(source, row, "", doc, None).error is not None
+    return source.kind == "jsonl" and read_row(source, row, "", doc, None).error is not None
 
 
 def judge_in_python(bt: Any, source: CaseSource, rows: list[tuple[int, str, str | None, str | None]], result: Any,
@@ -35,7 +36,7 @@ def judge_in_python(bt: Any, source: CaseSource, rows: list[tuple[int, str, str 
     from dsl.tools.backtest import Change, decisions, month_of, transition_of, undecided_side
 
     for row, name, doc, reject in rows:
-        item = _read(source, row, name, doc, reject)
+        item = read_row(source, row, name, doc, reject)
         if item.error is not None:
             result.reject(name, problem_text(item.error, bt.lang))
             continue

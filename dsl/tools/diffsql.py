@@ -20,7 +20,7 @@ from dsl.diagnostics import Diagnostic
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.engine.sql.sources import CaseSource
 from dsl.tools.backtest import Backtest
-from dsl.tools.backtestpy import _read
+from dsl.tools.backtestpy import read_row
 from dsl.tools.diff import MAX_EXAMPLES, Decision, DecisionDiff, Row, judge_case
 
 OnRow = Callable[[Row | tuple[str, str | None, str]], None]
@@ -58,16 +58,16 @@ def _diff_source(con: Any, bt: Backtest, source: CaseSource, out: DecisionDiff, 
     if text is None:     # a rule without an exact SQL form: the Python engine judges every case
         rows = con.execute(f"SELECT _row, _source, doc, _reject FROM {_ident(source.name)} ORDER BY _row").fetchall()
         for row, name, doc, reject in rows:
-            judge_case(out, bt.old, bt.new, _read(source, row, name, doc, reject), None, bt.clock, bt.lang, on_row)
+            judge_case(out, bt.old, bt.new, read_row(source, row, name, doc, reject), None, bt.clock, bt.lang, on_row)
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE bt AS {text}")
     python = {r[0]: r for r in bt._python_rows(con, source)}
     for row, name, changes, is_changed, undecided, doc in _cases(con, source):
         if row in python:
             _, name, doc, reject = python[row]
-            judge_case(out, bt.old, bt.new, _read(source, row, name, doc, reject), None, bt.clock, bt.lang, on_row)
+            judge_case(out, bt.old, bt.new, read_row(source, row, name, doc, reject), None, bt.clock, bt.lang, on_row)
         elif changes and (on_row is not None or _shown(out, changes)):
-            judge_case(out, bt.old, bt.new, _read(source, row, name, doc, None), None, bt.clock, bt.lang, on_row)
+            judge_case(out, bt.old, bt.new, read_row(source, row, name, doc, None), None, bt.clock, bt.lang, on_row)
         else:
             out.cases += 1
             out.compared += 1
