@@ -172,7 +172,7 @@ def validate_shape(doc: Document) -> None:
 
 
 _RULE_ERRORS: Memo[list[Any]] = Memo(2048)
-_TOP_ERRORS: Memo[list[Any]] = Memo(64)
+_TOP_ERRORS: Memo[list[Any]] = Memo(16)   # an error about the whole document holds all its data
 
 
 def shape_errors(data: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
