@@ -7,21 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dsl.lang import ast
-from dsl.lang.checker import Param, Scope, check_expr, params_named
-from dsl.lang.lower import uncomputable_constants
-from dsl.diagnostics import Diagnostic, DslError, Phrase, Span
+from dsl.lang.checker import Param, Scope
+from dsl.diagnostics import Diagnostic, Phrase, Span
 from dsl.book.model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
-from dsl.lang.parser import parse_expr
-from dsl.book.memo import Memo
+from dsl.book.expressions import checked_expression
 from dsl.book.schema import describe_path, validate_shape
-from dsl.lang.unparse import unparse
 from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
 from dsl.lang.values import BadValueError, parse_date, parse_duration, parse_timestamp, value_slip
 from dsl.lang.vocabulary import Vocabulary, default_vocabulary
-from dsl.text.origin import Origin
 from dsl.text.yamlload import Document, KeyPath, load_yaml
 from dsl.limits import MAX_EXPRESSION_CHARS, MAX_FILE_BYTES
 
@@ -177,19 +173,6 @@ class _Build:
     spent: int = 0
     over: bool = False
 
-    def context(self, tree: ast.Expr) -> tuple[Any, ...]:
-        """What checking `tree` depends on besides the tree: the vocabulary, the functions,
-        every parameter's name (an unknown one is matched against them) and the type and
-        value (as written: 1.0 is not 1.00) of each parameter it uses."""
-        params = self.scope.params
-        if self._names is None:   # the same for every expression of the rulebook
-            self._names = (self.scope.vocabulary, tuple(self.scope.functions), tuple(params))
-        used = sorted(params_named(tree))
-        return self._names + tuple((n, repr(params[n].type), repr(params[n].value)) for n in used if n in params)
-
-    _names: tuple[Any, ...] | None = None
-
-
 
 def _expr(b: _Build, path: KeyPath, raw: Any, want: Type | None, what: str) -> ExprRef | None:
     """Parse and type-check the expression at `path`; `want` is the type it must have, `what`
@@ -206,64 +189,9 @@ def _expr(b: _Build, path: KeyPath, raw: Any, want: Type | None, what: str) -> E
         return None
     text = doc.nodes[path].value if path in doc.nodes and hasattr(doc.nodes[path], "value") and isinstance(doc.nodes[path].value, str) else str(raw)
     where = describe_path(path, doc.data)
-    place = (text, repr(where), doc.file, doc.surroundings(path))
-    origin = _Once(lambda: doc.origin(path, text, where))   # worked out only when parsing or checking
-    parsed = _PARSED.get(place, lambda: _parsed(text, origin()))
-    if isinstance(parsed, tuple):
-        doc.diagnostics.extend(parsed)
-        return None
-    key = (place, tuple(path), repr(want), what, b.context(parsed))
-    found, ref = _CHECKED.get(key, lambda: _checked(b, path, parsed, text, origin(), want, what))
+    found, ref = checked_expression(doc, b.scope, path, text, where, want, what)
     doc.diagnostics.extend(found)
     return ref
-
-
-# What a keystroke leaves unchanged is not done again: an expression's parse by its text and
-# place (the lines around it in the file, which give its positions), its check by the parse,
-# its path and slot, and the names and parameters it can see.
-_PARSED: Memo[ast.Expr | tuple[Diagnostic, ...]] = Memo(8192)
-_CHECKED: Memo[tuple[tuple[Diagnostic, ...], ExprRef | None]] = Memo(8192)
-
-
-class _Once:
-    """A value computed at its first use only."""
-
-    def __init__(self, make: Callable[[], Origin]):
-        self.make, self.value = make, None
-
-    def __call__(self) -> Origin:
-        if self.value is None:
-            self.value = self.make()
-        return self.value
-
-
-def _parsed(text: str, origin: Origin) -> ast.Expr | tuple[Diagnostic, ...]:
-    """The expression's tree, or the diagnostics of why it cannot be parsed."""
-    try:
-        return parse_expr(text, origin)
-    except DslError as exc:
-        return tuple(exc.diagnostics)
-
-
-def _checked(b: _Build, path: KeyPath, tree: ast.Expr, text: str, origin: Origin, want: Type | None,
-             what: str) -> tuple[tuple[Diagnostic, ...], ExprRef | None]:
-    """Check one parsed expression: its diagnostics, and its ExprRef when it has none."""
-    doc, scope, where = b.doc, b.scope, origin.path
-    typed, diags = check_expr(tree, scope, origin)
-    if diags:
-        return tuple(diags), None
-    failed = uncomputable_constants(typed, {name: p.value for name, p in scope.params.items()})
-    if failed:
-        return tuple(Diagnostic("E212", part.span, doc.file, {"text": unparse(part), "detail": detail},
-                                None, where, source_line=doc.line_text(part.span.line)) for part, detail in failed), None
-    actual = typed.type or ANY  # type: ignore[attr-defined]
-    if want is not None and actual.kind not in (want.kind, "any", "null"):
-        hint = None
-        if what == "what.deadline" and actual.kind == "duration":   # `deadline: params.window`
-            hint = ("deadline_from_duration", {"what": unparse(typed), "example": f"aftersale.applied_at + {unparse(typed)}"})
-        return (Diagnostic("E207", typed.span, doc.file, {"what": Phrase(what), "expected": want, "actual": actual},
-                           hint, where, source_line=doc.line_text(typed.span.line)),), None
-    return (), ExprRef(text, typed, typed.span, where, tuple(path))
 
 
 def _conditions(b: _Build, path: KeyPath, raw: Any) -> tuple[ExprRef, ...]:
