@@ -7,8 +7,10 @@ value of the wrong type is a 400 naming it, never ignored.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import quote
 
 from anyio import to_thread
 from starlette.requests import Request
@@ -122,8 +124,17 @@ def _answer(status: int, body: Any) -> Response:
         return Response(body, status, media_type="application/json")
     if isinstance(body, whatif.Download):
         return Response(body.text, status, media_type=body.media_type,
-                        headers={"content-disposition": f'attachment; filename="{body.filename}"'})
+                        headers={"content-disposition": _attachment(body.filename)})
     return JSONResponse(body, status)
+
+
+def _attachment(filename: str) -> str:
+    """Content-Disposition for a download: a header is Latin-1, so a name that is not plain
+    ASCII (`whatif-抖音.csv`) goes as RFC 6266's UTF-8 `filename*`, with an ASCII stand-in."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    if plain == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def api_error(request: Request, exc: Exception) -> Response:

@@ -172,6 +172,18 @@ def test_the_changed_cases_download_as_csv(client: Any, served: list[Path]) -> N
     assert all(r[5] == "true" and r[10] == "false" for r in table[1:])
 
 
+def test_a_download_of_a_file_with_a_chinese_name_keeps_its_name(make_client: Any, served: list[Path],
+                                                                 tmp_path: Path) -> None:
+    path = tmp_path / "cn" / "抖音 规则.yaml"
+    path.parent.mkdir()
+    path.write_text(served[0].read_text(encoding="utf-8"), encoding="utf-8")
+    body = {"text": _edited(served), "name": "抖音 规则", "cases": "examples", "format": "csv"}
+    download = make_client(paths=[path]).post("/api/whatif", json=body)
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"whatif-_____.csv\"; filename*=UTF-8''whatif-%E6%8A%96%E9%9F%B3%20%E8%A7%84%E5%88%99.csv")
+
+
 def test_the_edited_text_with_errors_gives_its_diagnostics(client: Any, served: list[Path]) -> None:
     broken = _edited(served).replace("- aftersale.type == 'return_refund'", "- aftersale.tpye == 'return_refund'")
     answer = client.post("/api/whatif", json={"text": broken, "name": "douyin", "cases": "examples"})
