@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from dsl.diagnostics import Diagnostic, DslError
 from dsl.book.locate import resolve
+from dsl.book.memo import Memo
 
 if TYPE_CHECKING:     # the YAML loader is imported when a rulebook is read, not by `rulebook eval`'s start-up
     from dsl.text.yamlload import Document
@@ -23,10 +24,17 @@ def check_rulebook(path_or_platform: str | Path) -> list[Diagnostic]:
 
 
 def check_text(text: str, name: str = "<text>") -> list[Diagnostic]:
-    """`check_rulebook` of a rulebook's text not (yet) in a file: the workbench's editor."""
+    """`check_rulebook` of a rulebook's text not (yet) in a file: the workbench's editor and
+    the language server, which check again at every pause in typing. What the last checks
+    did is remembered (dsl/book/memo.py): a text seen before costs nothing, and in an edited
+    one only the rules and expressions the edit touched are validated and parsed again."""
     from dsl.book.loader import document_from_bytes
 
-    return _check(document_from_bytes(text.encode("utf-8"), name))
+    found = _CHECKED_TEXTS.get((text, name), lambda: tuple(_check(document_from_bytes(text.encode("utf-8"), name))))
+    return list(found)
+
+
+_CHECKED_TEXTS: Memo[tuple[Diagnostic, ...]] = Memo(8)
 
 
 def _check(doc: Document) -> list[Diagnostic]:

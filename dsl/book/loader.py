@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from dsl.lang import ast
-from dsl.lang.checker import Param, Scope, check_expr
-from dsl.lang.lower import uncomputable_constants
-from dsl.diagnostics import Diagnostic, DslError, Phrase, Span
+from dsl.lang.checker import Param, Scope
+from dsl.diagnostics import Diagnostic, Phrase, Span
 from dsl.book.model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
-from dsl.lang.parser import parse_expr
+from dsl.book.expressions import checked_expression
 from dsl.book.schema import describe_path, validate_shape
-from dsl.lang.unparse import unparse
 from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
 from dsl.lang.values import BadValueError, parse_date, parse_duration, parse_timestamp, value_slip
 from dsl.lang.vocabulary import Vocabulary, default_vocabulary
@@ -176,11 +174,10 @@ class _Build:
     over: bool = False
 
 
-
 def _expr(b: _Build, path: KeyPath, raw: Any, want: Type | None, what: str) -> ExprRef | None:
     """Parse and type-check the expression at `path`; `want` is the type it must have, `what`
     names the place for E207 (a `what.` phrase key)."""
-    doc, scope = b.doc, b.scope
+    doc = b.doc
     if raw is None or isinstance(raw, (dict, list)):
         return None
     b.spent += len(str(raw))
@@ -192,32 +189,9 @@ def _expr(b: _Build, path: KeyPath, raw: Any, want: Type | None, what: str) -> E
         return None
     text = doc.nodes[path].value if path in doc.nodes and hasattr(doc.nodes[path], "value") and isinstance(doc.nodes[path].value, str) else str(raw)
     where = describe_path(path, doc.data)
-    origin = doc.origin(path, text, where)
-    try:
-        tree = parse_expr(text, origin)
-    except DslError as exc:
-        doc.diagnostics.extend(exc.diagnostics)
-        return None
-    typed, diags = check_expr(tree, scope, origin)
-    doc.diagnostics.extend(diags)
-    if diags:
-        return None
-    failed = uncomputable_constants(typed, {name: p.value for name, p in scope.params.items()})
-    for part, detail in failed:
-        doc.diagnostics.append(Diagnostic("E212", part.span, doc.file, {"text": unparse(part), "detail": detail},
-                                          None, where, source_line=doc.line_text(part.span.line)))
-    if failed:
-        return None
-    actual = typed.type or ANY  # type: ignore[attr-defined]
-    if want is not None and actual.kind not in (want.kind, "any", "null"):
-        hint = None
-        if what == "what.deadline" and actual.kind == "duration":   # `deadline: params.window`
-            hint = ("deadline_from_duration", {"what": unparse(typed), "example": f"aftersale.applied_at + {unparse(typed)}"})
-        doc.diagnostics.append(Diagnostic("E207", typed.span, doc.file,
-                                          {"what": Phrase(what), "expected": want, "actual": actual},
-                                          hint, where, source_line=doc.line_text(typed.span.line)))
-        return None
-    return ExprRef(text, typed, typed.span, where, tuple(path))
+    found, ref = checked_expression(doc, b.scope, path, text, where, want, what)
+    doc.diagnostics.extend(found)
+    return ref
 
 
 def _conditions(b: _Build, path: KeyPath, raw: Any) -> tuple[ExprRef, ...]:

@@ -11,12 +11,13 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, Iterator
 
 from dsl.text.chars import INVISIBLE, ascii_for, char_name, suspicious
 from dsl.diagnostics import Phrase
 from dsl.text.suggest import did_you_mean
 from dsl.text.yamlload import YAML11_BOOL_WORDS, Document
+from dsl.book.memo import Memo, content_key
 
 # A key's place in a rulebook (its path with list indexes as `[]`, names chosen by the author
 # as `*`) -> what it expects (a `slot.` phrase) and an example of it. Lookup takes the longest
@@ -163,13 +164,47 @@ def snake_case(text: str) -> str | None:
 
 def validate_shape(doc: Document) -> None:
     """Add one diagnostic per schema violation to `doc.diagnostics`, located in the file."""
+    for error, prefix in shape_errors(doc.data):
+        if _report_source(doc, error, prefix + tuple(error.absolute_path)):
+            continue
+        deepest = _deepest(error)
+        _report(doc, deepest, prefix + tuple(deepest.absolute_path))
+
+
+_RULE_ERRORS: Memo[list[Any]] = Memo(2048)
+_TOP_ERRORS: Memo[list[Any]] = Memo(16)   # an error about the whole document holds all its data
+
+
+def shape_errors(data: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    """The schema's errors of a rulebook's data, each with the path its own path is under.
+
+    The same errors, in the same order, as validating the whole document at once; but each
+    rule is validated on its own and its errors remembered by its content, so a rule left
+    unchanged since the last check is not validated again (validating is most of a check's
+    time). The document's other keys are validated with `rules` taking any items; the
+    schema's `rules` is its last property, so the rules' errors come last, as before."""
+    top, rule = _validators()
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if isinstance(data, dict):   # the rest of the document by its content, the rules by their kind
+        rest = content_key({k: v for k, v in data.items() if k != "rules"}), "rules" in data, type(rules)
+        yield from ((error, ()) for error in _TOP_ERRORS.get(rest, lambda: list(top.iter_errors(data))))
+    else:
+        yield from ((error, ()) for error in top.iter_errors(data))
+    for index, raw in enumerate(rules if isinstance(rules, list) else []):
+        errors = _RULE_ERRORS.get(content_key(raw), lambda: list(rule.iter_errors(raw)))
+        yield from ((error, ("rules", index)) for error in errors)
+
+
+@lru_cache(maxsize=1)
+def _validators() -> tuple[Any, Any]:
+    """The schema compiled once: the document without its rules' items, and one rule."""
     from jsonschema import Draft202012Validator          # imported only when validating
 
-    validator = Draft202012Validator(rulebook_schema())
-    for error in validator.iter_errors(doc.data):
-        if _report_source(doc, error):
-            continue
-        _report(doc, _deepest(error))
+    schema = rulebook_schema()
+    assert list(schema["properties"])[-1] == "rules" and schema["properties"]["rules"]["items"] == {"$ref": "#/$defs/rule"}
+    top = {**schema, "properties": {**schema["properties"], "rules": {**schema["properties"]["rules"], "items": True}}}
+    rule = {key: schema[key] for key in ("$schema", "$id", "$defs")} | {"$ref": "#/$defs/rule"}
+    return Draft202012Validator(top), Draft202012Validator(rule)
 
 
 SOURCE_FORMS = {"en": "write one of seed: FILE (a seed article), ref: TEXT (e.g. ref: 抖店公告 2026-03-01) "
@@ -178,10 +213,9 @@ SOURCE_FORMS = {"en": "write one of seed: FILE (a seed article), ref: TEXT (e.g.
                       "或 url: https://… 之一；section 和 note 可选"}
 
 
-def _report_source(doc: Document, error: Any) -> bool:
+def _report_source(doc: Document, error: Any, path: tuple[Any, ...]) -> bool:
     """A rule's `source` naming none of seed/ref/url, or a blank one, or a url that is no web
     address: one E302 that shows the accepted forms (jsonschema would name only 'seed')."""
-    path = tuple(error.absolute_path)
     on_source = len(path) >= 3 and path[0] == "rules" and (
         (path[-1] == "source" and error.validator == "anyOf") or
         (path[-2] == "source" and error.validator == "pattern"))
@@ -223,8 +257,7 @@ def _deepest(error: Any) -> Any:
     return error
 
 
-def _report(doc: Document, error: Any) -> None:
-    path = tuple(error.absolute_path)
+def _report(doc: Document, error: Any, path: tuple[Any, ...]) -> None:
     where = describe_path(path, doc.data)
     kind = error.validator
     if kind == "additionalProperties" and isinstance(error.instance, dict):

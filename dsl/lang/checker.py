@@ -46,6 +46,12 @@ class Scope:
                                            origin.path if origin else None, source_line=line))
 
 
+def params_named(expr: ast.Expr) -> set[str]:
+    """The parameters an expression names (`params.max_amount` -> 'max_amount'), known or
+    not, before it is checked: what its check reads of the rulebook's parameters."""
+    return {".".join(n.path[1:]) for n in ast.names(expr) if n.path[0] == "params"}
+
+
 def check_expr(expr: ast.Expr, scope: Scope, origin: Origin | None = None) -> tuple[ast.Expr, list[Diagnostic]]:
     """`check_expr(parse_expr("order.paid_amount <= 300"), scope)` -> (typed tree, []).
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Final
 
 import yaml
@@ -82,6 +83,21 @@ class Document:
                           source_line=self.line_text(span.line) if span else None)
         self.diagnostics.append(diag)
         return diag
+
+    def surroundings(self, path: KeyPath) -> tuple[Any, ...]:
+        """Everything `origin(path, …)` and the source lines of diagnostics in that scalar
+        depend on, besides its value: the scalar's style, its first line's number and column,
+        and the text of its lines (and the next). Equal surroundings, equal positions: an
+        unchanged expression on unmoved lines keeps its diagnostics from one check to the next."""
+        node = self.nodes.get(path)
+        if node is None:
+            return (None, self.line_text(1))
+        start, end = node.start_mark, node.end_mark
+        text = self.text
+        after = text.find("\n", end.index)
+        after = text.find("\n", after + 1) if after >= 0 else -1
+        lines = text[start.index - start.column:after if after >= 0 else len(text)]
+        return (getattr(node, "style", None) or None, start.line, start.column, end.index - start.index, lines)
 
     def origin(self, path: KeyPath, value: str, rule_path: str | None = None) -> Origin:
         """Where each character of the scalar at `path` stands in the file."""
@@ -281,8 +297,14 @@ def _implicit(node: ScalarNode) -> bool:
     # compose() resolves plain scalars itself; an explicit tag shows as a `!`-prefixed
     # source token, which we can only detect through the tag differing from what the
     # resolver would pick for the same text.
-    resolved = yaml.SafeLoader.resolve(yaml.SafeLoader, ScalarNode, node.value, (True, False))  # type: ignore[arg-type]
-    return node.tag == resolved
+    return node.tag == _resolved(node.value)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(text: str) -> str:
+    """The tag YAML gives a plain scalar of this text (a rulebook repeats the same few words
+    and numbers thousands of times: each is resolved once)."""
+    return yaml.SafeLoader.resolve(yaml.SafeLoader, ScalarNode, text, (True, False))  # type: ignore[arg-type,no-any-return]
 
 
 __all__ = ["Document", "load_yaml", "YAML11_BOOL_WORDS", "Origin"]

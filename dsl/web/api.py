@@ -7,8 +7,10 @@ value of the wrong type is a 400 naming it, never ignored.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import quote
 
 from anyio import to_thread
 from starlette.requests import Request
@@ -17,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from dsl.cases.inputs import loads
 from dsl.diagnostics import Phrase, json_phrase
 from dsl.limits import MAX_DEPTH
-from dsl.web import workbench
+from dsl.web import whatif, workbench
 from dsl.web.files import ServedFile, ServedFiles, unified_diff, write_atomically
 from dsl.web.worker import Overrun, Worker, WorkerFailed
 
@@ -41,10 +43,18 @@ class ApiError(Exception):
 _TEXT, _BOOL, _OBJECT = Phrase("web.json_text"), Phrase("web.json_bool"), Phrase("web.json_object")
 _KINDS: dict[str, tuple[Callable[[Any], bool], Phrase]] = {
     "text": (lambda v: isinstance(v, str), _TEXT), "platform": (lambda v: isinstance(v, str), _TEXT),
+    "name": (lambda v: isinstance(v, str), _TEXT),
     "at": (lambda v: v is None or isinstance(v, str), _TEXT), "case": (lambda v: isinstance(v, dict), _OBJECT),
     "lang": (lambda v: v in ("zh", "en"), Phrase("web.json_lang")),
     "explain": (lambda v: v in ("all", "failing", "none"), Phrase("web.json_explain")),
     "force": (lambda v: isinstance(v, bool), _BOOL), "dry_run": (lambda v: isinstance(v, bool), _BOOL),
+    "cases": (lambda v: v == "examples" or isinstance(v, dict), Phrase("web.json_cases")),
+    "format": (lambda v: v in ("json", "csv"), Phrase("web.json_format")),
+}
+# what-if's uploaded batch: {"format", "data"}, read as `rulebook diff --cases` reads such a file
+_UPLOAD: dict[str, tuple[Callable[[Any], bool], Phrase]] = {
+    "format": (lambda v: v in ("csv", "jsonl", "json"), Phrase("web.json_upload_format")),
+    "data": (lambda v: isinstance(v, str), _TEXT),
 }
 
 
@@ -71,6 +81,10 @@ async def _body(request: Request, keys: tuple[str, ...]) -> dict[str, Any]:
         valid, expected = _KINDS[key]
         if not valid(value):
             raise ApiError(400, "web.field_type", field=key, expected=expected)
+    if "name" in data:   # a served rulebook's name: `name`, or `platform` as eval calls it
+        if "platform" in data:
+            raise ApiError(400, "web.one_of", fields="'name', 'platform'")
+        data["platform"] = data.pop("name")
     return data
 
 
@@ -92,7 +106,7 @@ def _source(bench: Bench, data: dict[str, Any]) -> tuple[str, str]:
     if "platform" in data and "text" not in data:
         served = _file(bench, data["platform"])
         return served.read(), served.path.name
-    raise ApiError(400, "web.field_missing", fields="'platform' | 'text'")
+    raise ApiError(400, "web.field_missing", fields="'name' | 'text'")
 
 
 async def _work(bench: Bench, fn: Callable[..., Any], *args: Any) -> tuple[int, Any]:
@@ -108,7 +122,19 @@ async def _work(bench: Bench, fn: Callable[..., Any], *args: Any) -> tuple[int, 
 def _answer(status: int, body: Any) -> Response:
     if isinstance(body, str):   # eval: the line `rulebook eval --format json` prints, as it is
         return Response(body, status, media_type="application/json")
+    if isinstance(body, whatif.Download):
+        return Response(body.text, status, media_type=body.media_type,
+                        headers={"content-disposition": _attachment(body.filename)})
     return JSONResponse(body, status)
+
+
+def _attachment(filename: str) -> str:
+    """Content-Disposition for a download: a header is Latin-1, so a name that is not plain
+    ASCII (`whatif-抖音.csv`) goes as RFC 6266's UTF-8 `filename*`, with an ASCII stand-in."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    if plain == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def api_error(request: Request, exc: Exception) -> Response:
@@ -136,7 +162,7 @@ async def check(request: Request) -> Response:
 
 async def evaluate(request: Request) -> Response:
     bench = _bench(request)
-    data = await _body(request, ("platform", "text", "case", "at", "lang", "explain"))
+    data = await _body(request, ("name", "platform", "text", "case", "at", "lang", "explain"))
     if "case" not in data:
         raise ApiError(400, "web.field_missing", fields="'case'")
     text, name = _source(bench, data)
@@ -146,9 +172,54 @@ async def evaluate(request: Request) -> Response:
 
 async def run_tests(request: Request) -> Response:
     bench = _bench(request)
-    data = await _body(request, ("platform", "text", "lang"))
+    data = await _body(request, ("name", "platform", "text", "lang"))
     text, name = _source(bench, data)
     return _answer(*await _work(bench, workbench.run_tests, text, name, _lang(bench, data)))
+
+
+async def trace(request: Request) -> Response:
+    """Each condition's place, state and explanation for a case: the editor's gutter."""
+    bench = _bench(request)
+    data = await _body(request, ("name", "platform", "text", "case", "at", "lang"))
+    if "case" not in data:
+        raise ApiError(400, "web.field_missing", fields="'case'")
+    text, name = _source(bench, data)
+    return _answer(*await _work(bench, workbench.trace, text, name, data["case"], data.get("at"), _lang(bench, data)))
+
+
+def _upload(cases: Any) -> Any:
+    """`"examples"`, or an uploaded batch whose keys and types are checked like the body's."""
+    if cases == "examples":
+        return cases
+    for key, value in cases.items():
+        if key not in _UPLOAD:
+            raise ApiError(400, "web.unknown_key", key=f"cases.{key}", keys=", ".join(_UPLOAD))
+        valid, expected = _UPLOAD[key]
+        if not valid(value):
+            raise ApiError(400, "web.field_type", field=f"cases.{key}", expected=expected)
+    if set(cases) != set(_UPLOAD):
+        raise ApiError(400, "web.field_missing", fields="'cases.format', 'cases.data'")
+    return cases
+
+
+async def what_if(request: Request) -> Response:
+    """The edited text against the saved file over a batch of cases (`rulebook diff --cases`)."""
+    bench = _bench(request)
+    data = await _body(request, ("text", "name", "platform", "cases", "at", "lang", "format"))
+    if not {"text", "platform", "cases"} <= set(data):
+        raise ApiError(400, "web.field_missing", fields="'text', 'name', 'cases'")
+    cases = _upload(data["cases"])
+    served = _file(bench, data["platform"])
+    return _answer(*await _work(bench, whatif.whatif, data["text"], served.read(), served.path.name, cases,
+                                data.get("at"), _lang(bench, data), data.get("format", "json")))
+
+
+async def examples(request: Request) -> Response:
+    """Every example of a rulebook with its whole case: where the case form starts."""
+    bench = _bench(request)
+    data = await _body(request, ("name", "platform", "text", "lang"))
+    text, name = _source(bench, data)
+    return _answer(*await _work(bench, workbench.examples, text, name, _lang(bench, data)))
 
 
 async def rulebooks(request: Request) -> Response:
@@ -169,9 +240,9 @@ async def save(request: Request) -> Response:
     """Write a served file: refused without --allow-write, and with errors unless forced;
     `dry_run` answers the diff and the diagnostics without writing."""
     bench = _bench(request)
-    data = await _body(request, ("platform", "text", "force", "dry_run", "lang"))
+    data = await _body(request, ("name", "platform", "text", "force", "dry_run", "lang"))
     if "platform" not in data or "text" not in data:
-        raise ApiError(400, "web.field_missing", fields="'platform', 'text'")
+        raise ApiError(400, "web.field_missing", fields="'name', 'text'")
     served = _file(bench, data["platform"])
     if not bench.allow_write:
         raise ApiError(403, "web.read_only")
@@ -189,4 +260,5 @@ async def save(request: Request) -> Response:
     return JSONResponse({"saved": True, "diff": diff, "diagnostics": found, "backup": backup.name})
 
 
-__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "rulebooks", "vocabulary", "save"]
+__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "trace", "what_if", "examples", "rulebooks", "vocabulary",
+           "save"]

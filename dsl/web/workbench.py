@@ -9,6 +9,8 @@ a dict or, for eval, the JSON text `rulebook eval --format json` prints.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -18,10 +20,11 @@ from dsl.cases.inputs import CaseInput
 from dsl.diagnostics import Diagnostic, DslError, Phrase, problem_text
 from dsl.engine.python.loading import compile_text
 from dsl.engine.python.runtime import CompiledRulebook
-from dsl.lang.values import BadValueError, parse_timestamp
+from dsl.lang.values import BadValueError, format_timestamp, parse_timestamp, to_json
 from dsl.lang.vocabulary import Field, default_vocabulary
-from dsl.tools.batch import Sink, run_batch
-from dsl.tools.examples import ExampleOutcome, run_examples
+from dsl.tools.batch import Sink, evaluate_one, run_batch
+from dsl.tools.examples import ExampleOutcome, example_case, run_examples
+from dsl.tools.trace import trace as trace_rules, trace_json
 
 Answer = tuple[int, Any]
 
@@ -47,14 +50,14 @@ def check(text: str, name: str, lang: str) -> Answer:
 
 
 @lru_cache(maxsize=8)
-def _book(text: str, name: str) -> CompiledRulebook:
+def compiled(text: str, name: str) -> CompiledRulebook:
     """The compiled rulebook of a text; the editor sends the same text again and again."""
     return compile_text(text, name)
 
 
 def _book_or_answer(text: str, name: str, lang: str) -> CompiledRulebook | Answer:
     try:
-        return _book(text, name)
+        return compiled(text, name)
     except DslError as exc:   # a rulebook with errors cannot decide anything: say which
         body = error_json("web.rejected", lang, detail=exc.diagnostics[0].message(lang))
         body["diagnostics"] = [diagnostic_json(d, lang) for d in exc.diagnostics]
@@ -65,23 +68,55 @@ def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain
     """One case as `rulebook eval --format json` judges and writes it (the same Sink and
     batch), so the body is the line the command prints. A case the command would reject
     is a 422 naming the reason."""
-    book = _book_or_answer(text, name, lang)
-    if not isinstance(book, CompiledRulebook):
-        return book
-    moment = None
-    if at is not None:
-        try:
-            moment = parse_timestamp(at.strip())
-        except BadValueError as exc:
-            bad = Diagnostic("E404", args={"option": "at", "text": at, "detail": exc.problem})
-            return 400, {"error": {"code": "E404", "message": bad.message(lang)}}
+    judge = judge_of(text, name, at, lang)
+    if not isinstance(judge, Judge):
+        return judge
     out = io.StringIO()
-    summary = run_batch([CaseInput("case", case)], [book], Sink(out, "jsonl", explain, lang), moment, None, lang,
+    summary = run_batch([CaseInput("case", case)], [judge.book], Sink(out, "jsonl", explain, lang), judge.at, None, lang,
                         report=lambda line, key=None: None)
     if summary.rejections:
         _, reason = summary.rejections[0]
         return 422, error_json("web.rejected", lang, detail=problem_text(reason, lang))
     return 200, out.getvalue().strip()
+
+
+@dataclass
+class Judge:
+    """What judging a case needs: the compiled rulebook and the request's `at` (None: the case's `now`)."""
+
+    book: CompiledRulebook
+    at: datetime | None
+
+
+def judge_of(text: str, name: str, at: str | None, lang: str) -> Judge | Answer:
+    """The rulebook and moment of a request, or the answer refusing it: the text's errors
+    (422), or a bad `at` (400, named as eval's --at names it)."""
+    book = _book_or_answer(text, name, lang)
+    if not isinstance(book, CompiledRulebook):
+        return book
+    if at is None:
+        return Judge(book, None)
+    try:
+        return Judge(book, parse_timestamp(at.strip()))
+    except BadValueError as exc:
+        bad = Diagnostic("E404", args={"option": "at", "text": at, "detail": exc.problem})
+        return 400, {"error": {"code": "E404", "message": bad.message(lang)}}
+
+
+def trace(text: str, name: str, case: Any, at: str | None, lang: str) -> Answer:
+    """Every rule's decision for the case with each condition's place in the text, its state
+    and the CLI's sentence for it (dsl/tools/trace.py): the editor's gutter. The case is read,
+    judged and rejected exactly as by eval (the same `evaluate_one`)."""
+    judge = judge_of(text, name, at, lang)
+    if not isinstance(judge, Judge):
+        return judge
+    done = evaluate_one(CaseInput("case", case), [judge.book], judge.at, lang, report=lambda line, key=None: None)
+    if isinstance(done, Phrase):
+        return 422, error_json("web.rejected", lang, detail=problem_text(done, lang))
+    [(_, result)] = done[0]
+    traced = trace_json(trace_rules(judge.book.rules, result))
+    return 200, {"case": result.case, "at": format_timestamp(result.at), "rules": traced,
+                 "errors": result.errors, "warnings": result.warnings}
 
 
 def run_tests(text: str, name: str, lang: str) -> Answer:
@@ -103,6 +138,20 @@ def _outcome_json(outcome: ExampleOutcome, lang: str) -> dict[str, Any]:
     return {"rule": outcome.rule, "example": outcome.example.name, "passed": outcome.passed,
             "line": span.line if span else None, "col": span.col if span else None,
             "differences": [problem_text(d, lang) for d in outcome.differences]}
+
+
+def examples(text: str, name: str, lang: str) -> Answer:
+    """Every example of the rulebook, in the file's order, with the whole case it is judged
+    on (`base_case` merged), its `at` and `expect`: the case form starts from any of them."""
+    book = _book_or_answer(text, name, lang)
+    if not isinstance(book, CompiledRulebook):
+        return book
+    model = book.model
+    return 200, {"examples": [
+        {"rule": rule.id, "example": example.name,
+         "line": example.span.line if example.span else None, "col": example.span.col if example.span else None,
+         "case": to_json(example_case(model, example)), "at": example.at, "expect": to_json(example.expect)}
+        for rule in model.rules for example in rule.examples]}
 
 
 def platform_of(text: str) -> Answer:
