@@ -529,5 +529,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                          "这些规则将由 Python 引擎逐案判定（较慢，报告相同）"),
     "whatif.needs_cases": ("{option} lists the cases whose decision changes: give --cases FILE",
                     "{option} 列出判定有变化的案例：请同时给出 --cases 文件"),
+    # -- issue 17 (lsp): quick fix titles (dsl/book/quickfix.py) --------------------------
+    "fix.replace": ("change {old!r} to {new!r}", "将 {old!r} 改为 {new!r}"),
+    "fix.delete_invisible": ("delete the invisible character ({name})", "删除不可见字符（{name}）"),
+    "fix.quote": ("quote it as text: {quoted}", "加引号作为文本：{quoted}"),
+    "fix.boolean": ("write the boolean {value}", "改为布尔值 {value}"),
 }
-
