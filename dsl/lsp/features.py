@@ -5,6 +5,7 @@ parameters and the built-in functions, so the editor and the command line never 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -20,23 +21,33 @@ _WORD = re.compile(r"[A-Za-z_][\w.]*")
 _CODE = re.compile(r"\bE\d{3}\b")
 
 
+@lru_cache(maxsize=8)
+def checked(text: str, name: str) -> tuple[Diagnostic, ...]:
+    """`check_text` of a text, kept for the few texts last seen: the diagnostics, the code
+    actions and a re-sent unchanged text (a save, a client's pull) share one check."""
+    return tuple(check_text(text, name))
+
+
 def lsp_diagnostics(text: str, name: str, lang: str) -> list[lsp.Diagnostic]:
     """`rulebook check`'s problems of the text, in `lang`, at UTF-16 ranges."""
     lines = split_lines(text)
-    return [_to_lsp(d, lines, lang) for d in check_text(text, name)]
+    return [to_lsp_diagnostic(d, lines, lang) for d in checked(text, name)]
 
 
-def _to_lsp(diag: Diagnostic, lines: list[str], lang: str) -> lsp.Diagnostic:
+def lsp_range(lines: list[str], line: int, col: int, end_line: int, end_col: int) -> lsp.Range:
+    """A loader range (1-based, code points, end exclusive) at UTF-16 positions."""
+    return lsp.Range(lsp.Position(*to_lsp(lines, line, col)), lsp.Position(*to_lsp(lines, end_line, end_col)))
+
+
+def to_lsp_diagnostic(diag: Diagnostic, lines: list[str], lang: str) -> lsp.Diagnostic:
     span = diag.span
-    if span is None:
-        start = end = (0, 0)
-    else:
-        start, end = to_lsp(lines, span.line, span.col), to_lsp(lines, span.end_line, span.end_col)
+    where = lsp_range(lines, span.line, span.col, span.end_line, span.end_col) if span else \
+        lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
     message = diag.message(lang)
     hint = diag.hint_text(lang)
     if hint:
         message += f" ({hint})"
-    return lsp.Diagnostic(range=lsp.Range(lsp.Position(*start), lsp.Position(*end)), message=message,
+    return lsp.Diagnostic(range=where, message=message,
                           severity=_SEVERITY.get(diag.severity, lsp.DiagnosticSeverity.Error),
                           code=diag.code, source="rulebook")
 

@@ -1,6 +1,7 @@
-"""The protocol side: a pygls 2 server over stdio, full document sync. Every handler is
-guarded: a failure is logged to stderr and answered empty, so no input (broken YAML, binary
-junk, a huge document, a stale position, a document closed twice) stops the server."""
+"""The protocol side: a pygls 2 server over stdio, incremental document sync, positions in
+UTF-16 whatever the client offers. Every handler is guarded: a failure is logged to stderr
+and answered empty, so no input (broken YAML, binary junk, a huge document, a stale
+position, a document closed twice) stops the server."""
 from __future__ import annotations
 
 import functools
@@ -10,7 +11,10 @@ from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
+from dsl.lsp.actions import code_actions
 from dsl.lsp.complete import completion
 from dsl.lsp.features import formatting, hover, lsp_diagnostics
 
@@ -18,12 +22,26 @@ log = logging.getLogger("rulebook.lsp")
 T = TypeVar("T")
 
 
+class Utf16Protocol(LanguageServerProtocol):
+    """Positions in UTF-16, the encoding every client must support. pygls would otherwise pick
+    the client's first offer (Neovim offers utf-8 first), and every conversion here, as the
+    client's edits, counts UTF-16 units (dsl/lsp/positions.py)."""
+
+    @lsp_method(lsp.INITIALIZE)
+    def lsp_initialize(self, params: lsp.InitializeParams) -> Any:
+        if params.capabilities.general is not None:
+            params.capabilities.general.position_encodings = [lsp.PositionEncodingKind.Utf16]
+        return (yield from super().lsp_initialize(params))
+
+
 class RulebookServer(LanguageServer):
     """Keeps the language chosen at initialization and the last diagnostics of each document
-    (hover shows the catalogue text of the ones under the cursor)."""
+    (hover shows the catalogue text of the ones under the cursor). The client sends only what
+    changed (incremental sync); pygls applies it in UTF-16 units."""
 
     def __init__(self) -> None:
-        super().__init__("rulebook", "1", text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
+        super().__init__("rulebook", "1", text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+                         protocol_cls=Utf16Protocol)
         self.lang = "zh"
         self.diagnostics: dict[str, list[lsp.Diagnostic]] = {}
 
@@ -112,6 +130,13 @@ def on_hover(ls: RulebookServer, params: lsp.HoverParams) -> lsp.Hover | None:
 @guarded([])
 def on_format(ls: RulebookServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
     return formatting(_text(ls, params.text_document.uri))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+@guarded([])
+def on_code_action(ls: RulebookServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    uri = params.text_document.uri
+    return code_actions(_text(ls, uri), uri, params.range, ls.lang)
 
 
 def run() -> None:
