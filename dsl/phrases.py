@@ -534,4 +534,6 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "fix.delete_invisible": ("delete the invisible character ({name})", "删除不可见字符（{name}）"),
     "fix.quote": ("quote it as text: {quoted}", "加引号作为文本：{quoted}"),
     "fix.boolean": ("write the boolean {value}", "改为布尔值 {value}"),
+    "lsp.example_hint": ("example {name!r}: {line}", "示例 {name!r}：{line}"),
+    "lsp.required": ("(required)", "（必填）"),
 }

@@ -90,6 +90,23 @@ def document_params(text: str) -> dict[str, tuple[Any, str]]:
     return {str(n): ((p.get("value") if isinstance(p, dict) else p), "?") for n, p in section.items()}
 
 
+def param_notes(text: str, name: str, lang: str) -> list[str]:
+    """A parameter's label (in `lang`, the other after it) and description, as its long form
+    (`{value: …, zh: …, en: …, description: …}`) gives them; nothing for the shorthand."""
+    from dsl.book.loader import document_from_bytes
+
+    try:
+        data = document_from_bytes(text.encode("utf-8", errors="replace"), "<lsp>").data
+        entry = data["parameters"][name]
+    except Exception:                      # noqa: BLE001 - broken text or no such parameter: nothing to add
+        return []
+    if not isinstance(entry, dict):
+        return []
+    first, second = ("zh", "en") if lang == "zh" else ("en", "zh")
+    labels = " / ".join(str(entry[k]) for k in (first, second) if entry.get(k))
+    return [part for part in (labels, entry.get("description")) if isinstance(part, str) and part]
+
+
 def shown(value: Any) -> str:
     """A parameter's value as the author wrote it (a set of text in order, a decimal as digits)."""
     if isinstance(value, (set, frozenset)):
@@ -124,7 +141,10 @@ def _describe(word: str, text: str, lang: str) -> str | None:
     vocab = default_vocabulary()
     if word.startswith("params."):
         found = document_params(text).get(word[len("params."):])
-        return f"**{word}** = `{shown(found[0])}` ({found[1]})" if found else None
+        if not found:
+            return None
+        notes = param_notes(text, word[len("params."):], lang)
+        return f"**{word}** = `{shown(found[0])}` ({found[1]})" + "".join(f"\n\n{n}" for n in notes)
     f = vocab.get(word)
     if f is not None:
         out = [f"**{word}**: {field_detail(f)}"]

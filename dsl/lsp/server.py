@@ -17,6 +17,8 @@ from pygls.protocol.language_server import lsp_method
 from dsl.lsp.actions import code_actions
 from dsl.lsp.complete import completion
 from dsl.lsp.features import formatting, hover, lsp_diagnostics
+from dsl.lsp.inlay import inlay_hints
+from dsl.lsp.navigate import definition, references
 
 log = logging.getLogger("rulebook.lsp")
 T = TypeVar("T")
@@ -116,7 +118,7 @@ def _text(ls: RulebookServer, uri: str) -> str:
 @guarded([])
 def complete(ls: RulebookServer, params: lsp.CompletionParams) -> list[lsp.CompletionItem]:
     pos = params.position
-    return completion(_text(ls, params.text_document.uri), pos.line, pos.character)
+    return completion(_text(ls, params.text_document.uri), pos.line, pos.character, ls.lang)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -137,6 +139,27 @@ def on_format(ls: RulebookServer, params: lsp.DocumentFormattingParams) -> list[
 def on_code_action(ls: RulebookServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     uri = params.text_document.uri
     return code_actions(_text(ls, uri), uri, params.range, ls.lang)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
+@guarded([])
+def on_inlay_hint(ls: RulebookServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+    uri, where = params.text_document.uri, params.range
+    return inlay_hints(_text(ls, uri), uri, ls.lang, where.start.line, where.end.line)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+@guarded([])
+def on_definition(ls: RulebookServer, params: lsp.DefinitionParams) -> list[lsp.Location]:
+    uri, pos = params.text_document.uri, params.position
+    return definition(_text(ls, uri), uri, pos.line, pos.character)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+@guarded([])
+def on_references(ls: RulebookServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+    uri, pos = params.text_document.uri, params.position
+    return references(_text(ls, uri), uri, pos.line, pos.character, params.context.include_declaration)
 
 
 def run() -> None:

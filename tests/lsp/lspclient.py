@@ -123,6 +123,7 @@ class Session:
 
 @pytest.fixture(scope="module")
 def session() -> Iterator[Session]:
+    """One server for a test module (import this name into the module to use it)."""
     s = Session()
     s.start()
     try:

@@ -12,7 +12,7 @@ pytest.importorskip("pygls")
 from lsprotocol import types as lsp  # noqa: E402
 
 from dsl.tools.fmt import format_text  # noqa: E402
-from lspclient import FIXTURE, Session, session, utf16, with_typo  # noqa: E402,F401 - the fixture
+from lspclient import FIXTURE, Session, utf16, with_typo, session  # noqa: E402,F401,F811 - session: the fixture
 
 def test_a_typo_is_diagnosed_at_its_utf16_range_with_the_did_you_mean(session: Session) -> None:
     text, row, line = with_typo()

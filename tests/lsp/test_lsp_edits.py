@@ -10,7 +10,7 @@ pytest.importorskip("pygls")
 from lsprotocol import types as lsp  # noqa: E402
 
 from dsl.lsp.features import lsp_diagnostics  # noqa: E402
-from lspclient import FIXTURE, Session, apply16, offset16, session, utf16, with_typo  # noqa: E402,F401 - the fixture
+from lspclient import FIXTURE, Session, apply16, offset16, utf16, with_typo, session  # noqa: E402,F401,F811 - session: the fixture
 
 
 def test_a_did_you_mean_is_a_preferred_quick_fix_that_cleans_the_file(session: Session) -> None:
