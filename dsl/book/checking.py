@@ -8,6 +8,7 @@ from dsl.diagnostics import Diagnostic, DslError
 from dsl.book.locate import resolve
 
 if TYPE_CHECKING:     # the YAML loader is imported when a rulebook is read, not by `rulebook eval`'s start-up
+    from dsl.book.model import Rulebook
     from dsl.text.yamlload import Document
 
 
@@ -19,21 +20,27 @@ def check_rulebook(path_or_platform: str | Path) -> list[Diagnostic]:
         path = resolve(path_or_platform)
     except DslError as exc:
         return exc.diagnostics
-    return _check(read_document(path))
+    return _check(read_document(path))[1]
 
 
 def check_text(text: str, name: str = "<text>") -> list[Diagnostic]:
     """`check_rulebook` of a rulebook's text not (yet) in a file: the workbench's editor."""
+    return check_text_model(text, name)[1]
+
+
+def check_text_model(text: str, name: str = "<text>") -> tuple[Rulebook | None, list[Diagnostic]]:
+    """`check_text`, and the model it built (None when the text does not build): the language
+    server compiles its inlay hints from it rather than reading the text a second time."""
     from dsl.book.loader import document_from_bytes
 
     return _check(document_from_bytes(text.encode("utf-8"), name))
 
 
-def _check(doc: Document) -> list[Diagnostic]:
+def _check(doc: Document) -> tuple[Rulebook | None, list[Diagnostic]]:
     from dsl.book.analysis import find_unreachable
     from dsl.book.loader import model_of
 
     model, diags = model_of(doc, cases=True)
     if model is not None and not any(d.severity == "error" and d.code not in ("E502", "E503") for d in diags):   # example cases do not shape the rules
         diags = diags + find_unreachable(model)
-    return sorted(diags, key=Diagnostic.sort_key)
+    return model, sorted(diags, key=Diagnostic.sort_key)

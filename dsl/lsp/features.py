@@ -10,7 +10,8 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from dsl.book.checking import check_text
+from dsl.book.checking import check_text_model
+from dsl.book.model import Rulebook
 from dsl.diagnostics import MESSAGES, Diagnostic
 from dsl.lang.builtins import FUNCTIONS
 from dsl.lang.vocabulary import Field, default_vocabulary
@@ -22,10 +23,16 @@ _CODE = re.compile(r"\bE\d{3}\b")
 
 
 @lru_cache(maxsize=8)
+def analysed(text: str, name: str) -> tuple[Rulebook | None, tuple[Diagnostic, ...]]:
+    """`check_text` of a text and the model it built, kept for the few texts last seen: the
+    diagnostics, the code actions, the inlay hints and a re-sent unchanged text share one check."""
+    model, diags = check_text_model(text, name)
+    return model, tuple(diags)
+
+
 def checked(text: str, name: str) -> tuple[Diagnostic, ...]:
-    """`check_text` of a text, kept for the few texts last seen: the diagnostics, the code
-    actions and a re-sent unchanged text (a save, a client's pull) share one check."""
-    return tuple(check_text(text, name))
+    """`rulebook check`'s diagnostics of the text (computed once per text)."""
+    return analysed(text, name)[1]
 
 
 def lsp_diagnostics(text: str, name: str, lang: str) -> list[lsp.Diagnostic]:

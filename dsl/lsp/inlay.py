@@ -3,29 +3,36 @@ so the author sees which condition fails without running anything (`!`: the cond
 on a bad value of the example). The marks and the tooltip are `rulebook eval --explain`'s
 own (the engine's explanation of that example's case at its moment): no second evaluator.
 
-A text with errors cannot be compiled: it gets no hints (its diagnostics say why)."""
+The rulebook is compiled from the model the diagnostics' check built (no second reading of
+the text, and nothing written to the compile cache per keystroke). A text with errors
+cannot be compiled: it gets no hints (its diagnostics say why); an example whose case has
+errors (E502, E503) only loses its own rule's hints."""
 from __future__ import annotations
 
 from functools import lru_cache
 
 from lsprotocol import types as lsp
 
-from dsl.diagnostics import DslError, Phrase
+from dsl.diagnostics import Phrase
 from dsl.engine.explain import MARKS
-from dsl.engine.python.loading import compile_text
 from dsl.engine.python.runtime import CompiledRulebook, ConditionLine, explain_conditions
+from dsl.lang.vocabulary import default_vocabulary
+from dsl.lsp.features import analysed
 from dsl.lsp.positions import split_lines, to_lsp
 from dsl.tools.examples import example_input
 
 
 
+_CASE_ONLY = {"E502", "E503", "E209"}     # errors of an example's case, or of reachability: the rules still build
+
+
 @lru_cache(maxsize=4)
 def compiled(text: str, name: str) -> CompiledRulebook | None:
     """The compiled rulebook of a text, None when it has errors (kept: hints are asked per scroll)."""
-    try:
-        return compile_text(text, name)
-    except DslError:
+    model, diags = analysed(text, name)
+    if model is None or any(d.severity == "error" and d.code not in _CASE_ONLY for d in diags):
         return None
+    return CompiledRulebook(model, default_vocabulary())
 
 
 def inlay_hints(text: str, name: str, lang: str, first: int, last: int) -> list[lsp.InlayHint]:

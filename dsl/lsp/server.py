@@ -4,6 +4,7 @@ and answered empty, so no input (broken YAML, binary junk, a huge document, a st
 position, a document closed twice) stops the server."""
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable
@@ -82,14 +83,16 @@ def initialize(ls: RulebookServer, params: lsp.InitializeParams) -> None:
 
 
 def _publish(ls: RulebookServer, uri: str) -> None:
-    text = ls.workspace.get_text_document(uri).source
+    document = ls.workspace.get_text_document(uri)
+    text = document.source
     try:
         found = lsp_diagnostics(text, uri, ls.lang)
     except Exception:                      # say nothing rather than die
         log.exception("rulebook lsp: checking %s failed", uri)
         found = []
     ls.diagnostics[uri] = found
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found))
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found,
+                                                                       version=document.version))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -99,9 +102,18 @@ def did_open(ls: RulebookServer, params: lsp.DidOpenTextDocumentParams) -> None:
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-@guarded(None)
-def did_change(ls: RulebookServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    _publish(ls, params.text_document.uri)
+async def did_change(ls: RulebookServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    """Check the text once the changes already waiting are applied: in a burst of keystrokes
+    only the newest text is checked (a check costs ~100 ms; each stale one would delay the
+    diagnostics the author sees)."""
+    uri, version = params.text_document.uri, params.text_document.version
+    await asyncio.sleep(0)                 # let pygls read the notifications already sent
+    try:
+        if ls.workspace.get_text_document(uri).version not in (None, version):
+            return                         # a newer change came: its own handler checks
+        _publish(ls, uri)
+    except Exception:                      # the server outlives any document
+        log.exception("rulebook lsp: did_change failed")
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)

@@ -26,11 +26,13 @@ class Session:
         self.loop = asyncio.new_event_loop()
         self.client = LanguageClient("rulebook-test", "1")
         self.published: dict[str, list[list[lsp.Diagnostic]]] = {}
+        self.published_versions: dict[str, list[int | None]] = {}
         self.version = 0
 
         @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
             self.published.setdefault(params.uri, []).append(params.diagnostics)
+            self.published_versions.setdefault(params.uri, []).append(params.version)
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(asyncio.wait_for(coro, TIMEOUT))

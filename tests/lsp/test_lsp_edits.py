@@ -3,6 +3,8 @@ units (Chinese one unit, an emoji two), and UTF-16 positions whatever encodings 
 offers. Driven over stdio, as an editor drives it."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 pytest.importorskip("pygls")
@@ -88,3 +90,28 @@ def test_positions_are_utf16_even_when_the_client_offers_utf8_first() -> None:
         assert (found[0].range.start.line, found[0].range.start.character) == (row, start)
     finally:
         s.stop()
+
+
+def test_a_burst_of_changes_ends_with_the_diagnostics_of_the_last_text(session: Session) -> None:
+    uri = "file:///burst.yaml"
+    _, row, line = with_typo()
+    col = line.index("order.paid_amout") + len("order.paid_amount")     # just after the field in FIXTURE
+    session.open(uri, FIXTURE)
+    versions = []
+    for n in range(13):                  # typed without waiting: `x` after the field, deleted, `x`, ...
+        session.version += 1
+        versions.append(session.version + 1)
+        where = lsp.Range(lsp.Position(row, col), lsp.Position(row, col + 1 if n % 2 else col))
+        session.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=versions[-1]),
+            content_changes=[lsp.TextDocumentContentChangePartial(range=where, text="" if n % 2 else "x")]))
+
+    async def last_version() -> list[lsp.Diagnostic]:
+        while session.published_versions[uri][-1] != versions[-1]:
+            await asyncio.sleep(0.02)
+        return session.published[uri][-1]
+    last = session.run(last_version())
+    expected = FIXTURE.split("\n")
+    expected[row] = expected[row][:col] + "x" + expected[row][col:]          # thirteen changes: the `x` stays
+    assert [d.code for d in last] == ["E201"] and list(last) == lsp_diagnostics("\n".join(expected), uri, "en")
+    assert set(session.published_versions[uri][1:]) <= set(versions)    # stale texts may be skipped, never invented
