@@ -12,6 +12,21 @@ from dsl.book.checking import check_text
 from dsl.text.yamlload import load_yaml
 from dsl.tools.fmt import format_text
 
+SECOND_RULE = """\
+  # between rules
+  - id: r2
+    name: {zh: 规则2, en: Rule 2}
+    source: {seed: s.txt}
+    when: order.paid_amount > 0
+    action: approve
+    examples:
+      - {name: c, expect: {matched: true}, case: {order: {paid_amount: "1.00"}}}
+      - name: d
+        case: {order: {paid_amount: "0.00"}}
+        expect: {matched: false}
+name: {zh: 演示, en: Demo}
+"""
+
 UNORDERED = """\
 rulebook: demo
 rules:
@@ -31,19 +46,7 @@ rules:
         case: {order: {paid_amount: "0.00"}}
     action: approve
     source: {seed: s.txt}
-  # between rules
-  - id: r2
-    name: {zh: 规则2, en: Rule 2}
-    source: {seed: s.txt}
-    when: order.paid_amount > 0
-    action: approve
-    examples:
-      - {name: c, expect: {matched: true}, case: {order: {paid_amount: "1.00"}}}
-      - name: d
-        case: {order: {paid_amount: "0.00"}}
-        expect: {matched: false}
-name: {zh: 演示, en: Demo}
-"""
+""" + SECOND_RULE
 
 ORDERED = """\
 rulebook: demo
@@ -64,19 +67,7 @@ rules:
       - name: b
         case: {order: {paid_amount: "0.00"}}
         expect: {matched: false}
-  # between rules
-  - id: r2
-    name: {zh: 规则2, en: Rule 2}
-    source: {seed: s.txt}
-    when: order.paid_amount > 0
-    action: approve
-    examples:
-      - {name: c, expect: {matched: true}, case: {order: {paid_amount: "1.00"}}}
-      - name: d
-        case: {order: {paid_amount: "0.00"}}
-        expect: {matched: false}
-name: {zh: 演示, en: Demo}
-"""
+""" + SECOND_RULE
 
 VERSIONS = """\
 rulebook: demo
