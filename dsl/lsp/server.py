@@ -149,6 +149,9 @@ def on_format(ls: RulebookServer, params: lsp.DocumentFormattingParams) -> list[
 @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
 @guarded([])
 def on_code_action(ls: RulebookServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    only = params.context.only
+    if only and not any(lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
+        return []                          # the client asked for other kinds (e.g. source actions on save)
     uri = params.text_document.uri
     return code_actions(_text(ls, uri), uri, params.range, ls.lang)
 

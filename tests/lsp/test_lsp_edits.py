@@ -115,3 +115,22 @@ def test_a_burst_of_changes_ends_with_the_diagnostics_of_the_last_text(session: 
     expected[row] = expected[row][:col] + "x" + expected[row][col:]          # thirteen changes: the `x` stays
     assert [d.code for d in last] == ["E201"] and list(last) == lsp_diagnostics("\n".join(expected), uri, "en")
     assert set(session.published_versions[uri][1:]) <= set(versions)    # stale texts may be skipped, never invented
+
+
+def test_only_other_kinds_asked_gets_no_quick_fixes(session: Session) -> None:
+    uri = "file:///only.yaml"
+    text, _, _ = with_typo()
+    found = [d for d in session.open(uri, text) if d.code == "E201"]
+    asked = lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), range=found[0].range,
+                                 context=lsp.CodeActionContext(diagnostics=found, only=[lsp.CodeActionKind.Source]))
+    assert not session.run(session.client.text_document_code_action_async(asked))
+    asked.context.only = [lsp.CodeActionKind.QuickFix]
+    assert len(session.run(session.client.text_document_code_action_async(asked))) == 1
+
+
+def test_a_change_to_a_document_never_opened_does_not_stop_the_server(session: Session) -> None:
+    change = lsp.TextDocumentContentChangePartial(range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), text="x")
+    session.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri="file:///ghost.yaml", version=7), content_changes=[change]))
+    text, _, _ = with_typo()
+    assert [d.code for d in session.open("file:///after-ghost.yaml", text)] == ["E201"]
