@@ -5,7 +5,7 @@ parameters and the built-in functions, so the editor and the command line never 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections import OrderedDict
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -22,12 +22,24 @@ _WORD = re.compile(r"[A-Za-z_][\w.]*")
 _CODE = re.compile(r"\bE\d{3}\b")
 
 
-@lru_cache(maxsize=8)
-def analysed(text: str, name: str) -> tuple[Rulebook | None, tuple[Diagnostic, ...]]:
+_ANALYSED: OrderedDict[str, tuple[Rulebook | None, tuple[Diagnostic, ...]]] = OrderedDict()
+_KEPT = 8
+
+
+def analysed(text: str, name: str = "<lsp>") -> tuple[Rulebook | None, tuple[Diagnostic, ...]]:
     """`check_text` of a text and the model it built, kept for the few texts last seen: the
-    diagnostics, the code actions, the inlay hints and a re-sent unchanged text share one check."""
-    model, diags = check_text_model(text, name)
-    return model, tuple(diags)
+    diagnostics, the code actions, the inlay hints, completion and hover of parameters and a
+    re-sent unchanged text share one check. Kept by text alone: `name` only fills the
+    diagnostics' file, which no client is shown."""
+    found = _ANALYSED.get(text)
+    if found is None:
+        model, diags = check_text_model(text, name)
+        found = _ANALYSED[text] = (model, tuple(diags))
+        while len(_ANALYSED) > _KEPT:
+            _ANALYSED.popitem(last=False)
+    else:
+        _ANALYSED.move_to_end(text)
+    return found
 
 
 def checked(text: str, name: str) -> tuple[Diagnostic, ...]:
@@ -81,14 +93,13 @@ def formatting(text: str) -> list[lsp.TextEdit]:
 def document_params(text: str) -> dict[str, tuple[Any, str]]:
     """name -> (value, type label) of the document's parameters; the model's types when the
     rulebook builds, else the raw YAML values (an author mid-edit still gets completion)."""
-    from dsl.book.loader import document_from_bytes, model_of
+    from dsl.book.loader import document_from_bytes
 
     try:
-        doc = document_from_bytes(text.encode("utf-8", errors="replace"), "<lsp>")
-        model, _ = model_of(doc)
+        model, _ = analysed(text)
         if model is not None:
             return {n: (p.value, p.type.label("en")) for n, p in model.params.items()}
-        data = doc.data
+        data = document_from_bytes(text.encode("utf-8", errors="replace"), "<lsp>").data
     except Exception:                      # noqa: BLE001 - any broken text: no parameters known
         return {}
     section = data.get("parameters") if isinstance(data, dict) else None

@@ -27,17 +27,17 @@ _CASE_ONLY = {"E502", "E503", "E209"}     # errors of an example's case, or of r
 
 
 @lru_cache(maxsize=4)
-def compiled(text: str, name: str) -> CompiledRulebook | None:
+def compiled(text: str) -> CompiledRulebook | None:
     """The compiled rulebook of a text, None when it has errors (kept: hints are asked per scroll)."""
-    model, diags = analysed(text, name)
+    model, diags = analysed(text)
     if model is None or any(d.severity == "error" and d.code not in _CASE_ONLY for d in diags):
         return None
     return CompiledRulebook(model, default_vocabulary())
 
 
-def inlay_hints(text: str, name: str, lang: str, first: int, last: int) -> list[lsp.InlayHint]:
+def inlay_hints(text: str, lang: str, first: int, last: int) -> list[lsp.InlayHint]:
     """The marks of the conditions that end on lines first..last (0-based, as the client asks)."""
-    book = compiled(text, name)
+    book = compiled(text)
     if book is None:
         return []
     lines = split_lines(text)

@@ -160,7 +160,7 @@ def on_code_action(ls: RulebookServer, params: lsp.CodeActionParams) -> list[lsp
 @guarded([])
 def on_inlay_hint(ls: RulebookServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
     uri, where = params.text_document.uri, params.range
-    return inlay_hints(_text(ls, uri), uri, ls.lang, where.start.line, where.end.line)
+    return inlay_hints(_text(ls, uri), ls.lang, where.start.line, where.end.line)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
