@@ -21,30 +21,49 @@ function initializationOptions() {
   return lang === "auto" ? {} : { lang };
 }
 
-// Every request and notification about a document goes through `onlyRulebooks`: a YAML file
-// that is not a rulebook is never sent to the server, so it gets no diagnostics from it.
-function onlyRulebooks(documentOf) {
+function rulebookDocument(document) {
+  return isRulebook(document.uri.fsPath || document.uri.path, document.getText());
+}
+
+// Every request about a document goes through `onlyRulebooks`: a YAML file that is not a
+// rulebook is never sent to the server, so it gets no diagnostics from it.
+function onlyRulebooks() {
   return (...args) => {
     const next = args[args.length - 1];
-    const document = documentOf(args[0]);
-    if (!isRulebook(document.uri.fsPath || document.uri.path, document.getText())) {
-      return undefined;
-    }
-    return next(...args.slice(0, -1));
+    return rulebookDocument(args[0]) ? next(...args.slice(0, -1)) : undefined;
   };
 }
 
-function middleware() {
-  const itself = (document) => document;
+// Opening, changing and closing: the server is told about the rulebooks only, and about a
+// YAML file that becomes one while it is edited (a `rulebook:` key typed) when it does.
+function middleware(send) {
+  const open = new Set();
   const out = {
-    didOpen: onlyRulebooks(itself),
-    didChange: onlyRulebooks((event) => event.document),
-    didClose: onlyRulebooks(itself),
-    didSave: onlyRulebooks(itself),
+    didOpen: (document, next) => {
+      if (!rulebookDocument(document)) {
+        return undefined;
+      }
+      open.add(document.uri.toString());
+      return next(document);
+    },
+    didChange: (event, next) => {
+      const document = event.document;
+      const uri = document.uri.toString();
+      if (open.has(uri)) {
+        return next(event);
+      }
+      if (!rulebookDocument(document)) {
+        return undefined;
+      }
+      open.add(uri);
+      return send("textDocument/didOpen", { textDocument: {
+        uri, languageId: document.languageId, version: document.version, text: document.getText() } });
+    },
+    didClose: (document, next) => (open.delete(document.uri.toString()) ? next(document) : undefined),
   };
-  for (const name of ["provideCompletionItem", "provideHover", "provideDefinition", "provideReferences",
+  for (const name of ["didSave", "provideCompletionItem", "provideHover", "provideDefinition", "provideReferences",
                       "provideCodeActions", "provideDocumentFormattingEdits", "provideInlayHints"]) {
-    out[name] = onlyRulebooks(itself);
+    out[name] = onlyRulebooks();
   }
   return out;
 }
@@ -57,7 +76,7 @@ async function start(context) {
     {
       documentSelector: [{ scheme: "file", language: "yaml" }, { scheme: "untitled", language: "yaml" }],
       initializationOptions: initializationOptions(),
-      middleware: middleware(),
+      middleware: middleware((method, params) => client.sendNotification(method, params)),
     },
   );
   await client.start();

@@ -35,7 +35,8 @@ Module._load = function (request, ...rest) {
 const extension = require("../extension");
 
 function doc(path, text) {
-  return { uri: { fsPath: path, path }, getText: () => text };
+  return { uri: { fsPath: path, path, toString: () => `file://${path}` }, languageId: "yaml", version: 1,
+           getText: () => text };
 }
 
 test("activate starts `rulebook lsp` over stdio, in VS Code's language unless one is set", async () => {
@@ -51,7 +52,8 @@ test("activate starts `rulebook lsp` over stdio, in VS Code's language unless on
 });
 
 test("the middleware passes rulebooks on and keeps other YAML files from the server", () => {
-  const middleware = extension.middleware();
+  const sent = [];
+  const middleware = extension.middleware((method, params) => { sent.push([method, params]); return "opened"; });
   const seen = [];
   const next = (...args) => { seen.push(args); return "answered"; };
   const rulebook = doc("/shop/rulebooks/douyin.yaml", "rulebook: douyin\n");
@@ -59,7 +61,25 @@ test("the middleware passes rulebooks on and keeps other YAML files from the ser
   assert.strictEqual(middleware.didOpen(rulebook, next), "answered");
   assert.strictEqual(middleware.didOpen(compose, next), undefined);
   assert.strictEqual(middleware.didChange({ document: compose }, next), undefined);
+  assert.strictEqual(middleware.didChange({ document: rulebook }, next), "answered");
   assert.strictEqual(middleware.provideHover(rulebook, { line: 1 }, "token", next), "answered");
   assert.strictEqual(middleware.provideCodeActions(compose, {}, {}, "token", next), undefined);
-  assert.deepStrictEqual(seen, [[rulebook], [rulebook, { line: 1 }, "token"]]);
+  assert.strictEqual(middleware.didClose(compose, next), undefined);
+  assert.strictEqual(middleware.didClose(rulebook, next), "answered");
+  assert.deepStrictEqual(seen.map((args) => args.length), [1, 1, 3, 1]);
+  assert.deepStrictEqual(sent, []);
+});
+
+test("a YAML file that becomes a rulebook while edited is opened on the server then", () => {
+  const sent = [];
+  const middleware = extension.middleware((method, params) => { sent.push([method, params]); return "opened"; });
+  const next = () => "answered";
+  const mine = doc("/shop/policies/mine.yaml", "name: x\n");
+  assert.strictEqual(middleware.didOpen(mine, next), undefined);
+  mine.getText = () => "rulebook: my_shop\nname: x\n";
+  assert.strictEqual(middleware.didChange({ document: mine }, next), "opened");
+  assert.strictEqual(sent[0][0], "textDocument/didOpen");
+  assert.strictEqual(sent[0][1].textDocument.text, "rulebook: my_shop\nname: x\n");
+  assert.strictEqual(middleware.didChange({ document: mine }, next), "answered");
+  assert.strictEqual(middleware.didClose(mine, next), "answered");
 });
