@@ -60,6 +60,8 @@ def inlay_hints(text: str, lang: str, first: int, last: int) -> list[lsp.InlayHi
 def _hint(line: ConditionLine, example: str, lines: list[str], lang: str) -> lsp.InlayHint:
     span = line.ref.span
     row, col = to_lsp(lines, span.end_line, span.end_col)
+    if row < len(lines) and lines[row][col:col + 1] in ("'", '"') and not lines[row][col + 1:].strip():
+        col += 1                             # after a quoted condition's closing quote
     tooltip = Phrase("lsp.example_hint", name=example, line=line.text).label(lang)
     mark = "!" if line.state == "!" else MARKS.get(line.state, "?")
     return lsp.InlayHint(position=lsp.Position(row, col), label=mark, padding_left=True,

@@ -53,6 +53,17 @@ def test_a_failing_condition_is_marked_where_the_first_example_fails(session: Se
     assert any("129.90 ≤ 100.00" in line and line.endswith("✗") for line in outcome.why)
 
 
+def test_a_quoted_condition_is_marked_after_its_closing_quote(session: Session) -> None:
+    uri = "file:///inlay-quoted.yaml"
+    text = FIXTURE.replace("      - aftersale.type == 'return_refund'", "      - \"aftersale.type == 'return_refund'\"", 1)
+    assert text != FIXTURE
+    session.open(uri, text)
+    lines = text.split("\n")
+    row = row_of("- \"aftersale.type == 'return_refund'\"", lines)
+    (hint,) = session.inlay_hints(uri, row, row)
+    assert hint.label == "✓" and hint.position == lsp.Position(row, len(lines[row]))
+
+
 def test_a_text_that_does_not_build_has_no_hints_and_no_failure(session: Session) -> None:
     uri = "file:///inlay-broken.yaml"
     session.open(uri, FIXTURE.replace("order.paid_amount <=", "order.paid_amout <=", 1))
