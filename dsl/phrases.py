@@ -549,5 +549,11 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "web.json_upload_format": ("'csv', 'jsonl' or 'json'", "'csv'、'jsonl' 或 'json'"),
     "web.saved_errors": ("the saved file {file} has errors, so it cannot be compared: {detail}",
                          "已保存的文件 {file} 有错误，无法比较：{detail}"),
+    # -- issue 17 (lsp): quick fix titles (dsl/book/quickfix.py) --------------------------
+    "fix.replace": ("change {old!r} to {new!r}", "将 {old!r} 改为 {new!r}"),
+    "fix.delete_invisible": ("delete the invisible character ({name})", "删除不可见字符（{name}）"),
+    "fix.quote": ("quote it as text: {quoted}", "加引号作为文本：{quoted}"),
+    "fix.boolean": ("write the boolean {value}", "改为布尔值 {value}"),
+    "lsp.example_hint": ("example {name!r}: {line}", "示例 {name!r}：{line}"),
+    "lsp.required": ("(required)", "（必填）"),
 }
-

@@ -9,6 +9,7 @@ from dsl.book.locate import resolve
 from dsl.book.memo import Memo
 
 if TYPE_CHECKING:     # the YAML loader is imported when a rulebook is read, not by `rulebook eval`'s start-up
+    from dsl.book.model import Rulebook
     from dsl.text.yamlload import Document
 
 
@@ -20,7 +21,7 @@ def check_rulebook(path_or_platform: str | Path) -> list[Diagnostic]:
         path = resolve(path_or_platform)
     except DslError as exc:
         return exc.diagnostics
-    return _check(read_document(path))
+    return _check(read_document(path))[1]
 
 
 def check_text(text: str, name: str = "<text>") -> list[Diagnostic]:
@@ -28,20 +29,30 @@ def check_text(text: str, name: str = "<text>") -> list[Diagnostic]:
     the language server, which check again at every pause in typing. What the last checks
     did is remembered (dsl/book/memo.py): a text seen before costs nothing, and in an edited
     one only the rules and expressions the edit touched are validated and parsed again."""
+    return check_text_model(text, name)[1]
+
+
+def check_text_model(text: str, name: str = "<text>") -> tuple[Rulebook | None, list[Diagnostic]]:
+    """`check_text`, and the model it built (None when the text does not build): the language
+    server compiles its inlay hints from it rather than reading the text a second time."""
     from dsl.book.loader import document_from_bytes
 
-    found = _CHECKED_TEXTS.get((text, name), lambda: tuple(_check(document_from_bytes(text.encode("utf-8"), name))))
-    return list(found)
+    def check() -> tuple[Rulebook | None, tuple[Diagnostic, ...]]:
+        model, found = _check(document_from_bytes(text.encode("utf-8"), name))
+        return model, tuple(found)
+
+    model, found = _CHECKED_TEXTS.get((text, name), check)
+    return model, list(found)
 
 
-_CHECKED_TEXTS: Memo[tuple[Diagnostic, ...]] = Memo(8)
+_CHECKED_TEXTS: Memo[tuple[Rulebook | None, tuple[Diagnostic, ...]]] = Memo(8)
 
 
-def _check(doc: Document) -> list[Diagnostic]:
+def _check(doc: Document) -> tuple[Rulebook | None, list[Diagnostic]]:
     from dsl.book.analysis import find_unreachable
     from dsl.book.loader import model_of
 
     model, diags = model_of(doc, cases=True)
     if model is not None and not any(d.severity == "error" and d.code not in ("E502", "E503") for d in diags):   # example cases do not shape the rules
         diags = diags + find_unreachable(model)
-    return sorted(diags, key=Diagnostic.sort_key)
+    return model, sorted(diags, key=Diagnostic.sort_key)

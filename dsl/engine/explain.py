@@ -15,7 +15,7 @@ from dsl.lang.unparse import const_text, unparse
 from dsl.lang.vocabulary import Vocabulary
 
 _SYMBOLS = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "==", "<": "<", ">": ">", "in": "∈", "not in": "∉"}
-_MARKS = {True: "✓", False: "✗", None: "?"}
+MARKS = {True: "✓", False: "✗", None: "?"}
 
 TEXT = {
     "version": ("version {name}: {by}", "版本 {name}：{by}"),
@@ -96,7 +96,7 @@ class Explainer:
         entry = _TEMPLATES.get(key)
         if entry is None or entry[0] is not tree:
             entry = _TEMPLATES[key] = (tree, self._condition_parts(tree))
-        return self._render(entry[1], _MARKS.get(value, "?"))
+        return self._render(entry[1], MARKS.get(value, "?"))
 
     def _render(self, parts: list[_Part], mark: str | None) -> str:
         out = []

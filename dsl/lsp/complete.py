@@ -1,7 +1,8 @@
-"""Completion: what may follow the text before the cursor. Field paths after `order.` and the
-other case roots (from the vocabulary, with labels and type), parameters after `params.`
-(from the document), an enum field's values inside quotes after `==`, `!=` or `in [`, and
-otherwise the built-in functions with their signatures."""
+"""Completion: what may follow the text before the cursor. Where a key goes, the keys the
+schema allows there (keys.py); field paths after `order.` and the other case roots (from the
+vocabulary, with labels and type), parameters after `params.` (from the document), an enum
+field's values inside quotes after `==`, `!=` or `in [`, and otherwise the built-in
+functions with their signatures."""
 from __future__ import annotations
 
 import re
@@ -11,6 +12,7 @@ from lsprotocol import types as lsp
 from dsl.lang.builtins import FUNCTIONS
 from dsl.lang.vocabulary import default_vocabulary
 from dsl.lsp.features import document_params, field_detail, shown
+from dsl.lsp.keys import key_items
 from dsl.lsp.positions import from_lsp, split_lines
 
 _ROOTS = ("order", "aftersale", "buyer", "shop")
@@ -21,11 +23,14 @@ _IN_LIST = re.compile(r"\b([\w.]+)\s+in\s+\[[^\]]*[\"'](\w*)$")
 _NAME = re.compile(r"(?<![\w.])(\w*)$")
 
 
-def completion(text: str, line: int, character: int) -> list[lsp.CompletionItem]:
+def completion(text: str, line: int, character: int, lang: str = "zh") -> list[lsp.CompletionItem]:
     """The items for the cursor at (line, character), UTF-16 as the client counts."""
     lines = split_lines(text)
     row, col = from_lsp(lines, line, character)
     before = lines[row][:col]
+    keys = key_items(lines, row, before, lang)
+    if keys is not None:
+        return keys
     for pattern, items in ((_PATH, _fields), (_PARAM, _params), (_COMPARED, _values), (_IN_LIST, _values)):
         match = pattern.search(before)
         if match:

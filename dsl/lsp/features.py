@@ -5,11 +5,13 @@ parameters and the built-in functions, so the editor and the command line never 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import Any
 
 from lsprotocol import types as lsp
 
-from dsl.book.checking import check_text
+from dsl.book.checking import check_text_model
+from dsl.book.model import Rulebook
 from dsl.diagnostics import MESSAGES, Diagnostic
 from dsl.lang.builtins import FUNCTIONS
 from dsl.lang.vocabulary import Field, default_vocabulary
@@ -20,23 +22,51 @@ _WORD = re.compile(r"[A-Za-z_][\w.]*")
 _CODE = re.compile(r"\bE\d{3}\b")
 
 
+_ANALYSED: OrderedDict[str, tuple[Rulebook | None, tuple[Diagnostic, ...]]] = OrderedDict()
+_KEPT = 8
+
+
+def analysed(text: str, name: str = "<lsp>") -> tuple[Rulebook | None, tuple[Diagnostic, ...]]:
+    """`check_text` of a text and the model it built, kept for the few texts last seen: the
+    diagnostics, the code actions, the inlay hints, completion and hover of parameters and a
+    re-sent unchanged text share one check. Kept by text alone: `name` only fills the
+    diagnostics' file, which no client is shown."""
+    found = _ANALYSED.get(text)
+    if found is None:
+        model, diags = check_text_model(text, name)
+        found = _ANALYSED[text] = (model, tuple(diags))
+        while len(_ANALYSED) > _KEPT:
+            _ANALYSED.popitem(last=False)
+    else:
+        _ANALYSED.move_to_end(text)
+    return found
+
+
+def checked(text: str, name: str) -> tuple[Diagnostic, ...]:
+    """`rulebook check`'s diagnostics of the text (computed once per text)."""
+    return analysed(text, name)[1]
+
+
 def lsp_diagnostics(text: str, name: str, lang: str) -> list[lsp.Diagnostic]:
     """`rulebook check`'s problems of the text, in `lang`, at UTF-16 ranges."""
     lines = split_lines(text)
-    return [_to_lsp(d, lines, lang) for d in check_text(text, name)]
+    return [to_lsp_diagnostic(d, lines, lang) for d in checked(text, name)]
 
 
-def _to_lsp(diag: Diagnostic, lines: list[str], lang: str) -> lsp.Diagnostic:
+def lsp_range(lines: list[str], line: int, col: int, end_line: int, end_col: int) -> lsp.Range:
+    """A loader range (1-based, code points, end exclusive) at UTF-16 positions."""
+    return lsp.Range(lsp.Position(*to_lsp(lines, line, col)), lsp.Position(*to_lsp(lines, end_line, end_col)))
+
+
+def to_lsp_diagnostic(diag: Diagnostic, lines: list[str], lang: str) -> lsp.Diagnostic:
     span = diag.span
-    if span is None:
-        start = end = (0, 0)
-    else:
-        start, end = to_lsp(lines, span.line, span.col), to_lsp(lines, span.end_line, span.end_col)
+    where = lsp_range(lines, span.line, span.col, span.end_line, span.end_col) if span else \
+        lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
     message = diag.message(lang)
     hint = diag.hint_text(lang)
     if hint:
         message += f" ({hint})"
-    return lsp.Diagnostic(range=lsp.Range(lsp.Position(*start), lsp.Position(*end)), message=message,
+    return lsp.Diagnostic(range=where, message=message,
                           severity=_SEVERITY.get(diag.severity, lsp.DiagnosticSeverity.Error),
                           code=diag.code, source="rulebook")
 
@@ -63,20 +93,36 @@ def formatting(text: str) -> list[lsp.TextEdit]:
 def document_params(text: str) -> dict[str, tuple[Any, str]]:
     """name -> (value, type label) of the document's parameters; the model's types when the
     rulebook builds, else the raw YAML values (an author mid-edit still gets completion)."""
-    from dsl.book.loader import document_from_bytes, model_of
+    from dsl.book.loader import document_from_bytes
 
     try:
-        doc = document_from_bytes(text.encode("utf-8", errors="replace"), "<lsp>")
-        model, _ = model_of(doc)
+        model, _ = analysed(text)
         if model is not None:
             return {n: (p.value, p.type.label("en")) for n, p in model.params.items()}
-        data = doc.data
+        data = document_from_bytes(text.encode("utf-8", errors="replace"), "<lsp>").data
     except Exception:                      # noqa: BLE001 - any broken text: no parameters known
         return {}
     section = data.get("parameters") if isinstance(data, dict) else None
     if not isinstance(section, dict):
         return {}
     return {str(n): ((p.get("value") if isinstance(p, dict) else p), "?") for n, p in section.items()}
+
+
+def param_notes(text: str, name: str, lang: str) -> list[str]:
+    """A parameter's label (in `lang`, the other after it) and description, as its long form
+    (`{value: …, zh: …, en: …, description: …}`) gives them; nothing for the shorthand."""
+    from dsl.book.loader import document_from_bytes
+
+    try:
+        data = document_from_bytes(text.encode("utf-8", errors="replace"), "<lsp>").data
+        entry = data["parameters"][name]
+    except Exception:                      # noqa: BLE001 - broken text or no such parameter: nothing to add
+        return []
+    if not isinstance(entry, dict):
+        return []
+    first, second = ("zh", "en") if lang == "zh" else ("en", "zh")
+    labels = " / ".join(str(entry[k]) for k in (first, second) if entry.get(k))
+    return [part for part in (labels, entry.get("description")) if isinstance(part, str) and part]
 
 
 def shown(value: Any) -> str:
@@ -113,7 +159,10 @@ def _describe(word: str, text: str, lang: str) -> str | None:
     vocab = default_vocabulary()
     if word.startswith("params."):
         found = document_params(text).get(word[len("params."):])
-        return f"**{word}** = `{shown(found[0])}` ({found[1]})" if found else None
+        if not found:
+            return None
+        notes = param_notes(text, word[len("params."):], lang)
+        return f"**{word}** = `{shown(found[0])}` ({found[1]})" + "".join(f"\n\n{n}" for n in notes)
     f = vocab.get(word)
     if f is not None:
         out = [f"**{word}**: {field_detail(f)}"]

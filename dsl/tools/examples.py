@@ -10,6 +10,7 @@ from dsl.diagnostics import Phrase
 from dsl.book.model import Example, Rulebook
 from dsl.engine.results import RuleResult
 from dsl.book.model import merge
+from dsl.cases.document import ParsedCase
 from dsl.engine.compiled import CompiledRule
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.lang.values import SHANGHAI, BadValueError, format_timestamp, parse_timestamp, to_json
@@ -94,19 +95,13 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
          coverage: Coverage, lang: str) -> ExampleOutcome:
     rid = rule.rule.id
     outcome = ExampleOutcome(model.platform, model.file, rid, example, False)
-    case = example_case(model, example)
-    parsed = book.parse(case, example.name)
-    if parsed.fatal:
-        outcome.differences.append(Phrase("diff.unreadable", detail=parsed.fatal))
+    opened = example_input(book, example)
+    if isinstance(opened, Phrase):
+        outcome.differences.append(opened)
         return outcome
-    parsed.validate()
+    case, parsed, at = opened
     problems = [Phrase("diff.field", path=p.path, detail=p.detail) for p in parsed.problems]
     unknown = [Phrase("diff.unknown_field", name=u) for u in parsed.unknown]
-    try:
-        at = parse_timestamp(example.at) if example.at else (parsed.now or datetime.now(SHANGHAI))
-    except BadValueError as exc:
-        outcome.differences.append(Phrase("diff.bad_at", detail=exc))
-        return outcome
     result = book.evaluate_rule(rule, parsed.view, at, lang="zh" if lang == "zh" else "en")
     outcome.result = result
     if example.expect.get("error") in (None, False):   # a bad value is the point of an example expecting an error
@@ -128,6 +123,22 @@ def example_case(model: Rulebook, example: Example) -> dict[str, Any]:
     case = merge(model.base_case, example.case)
     case.setdefault("id", example.name)
     return _jsonish(case)  # type: ignore[no-any-return]
+
+
+def example_input(book: CompiledRulebook, example: Example) -> tuple[dict[str, Any], ParsedCase, datetime] | Phrase:
+    """What an example is judged on: its case merged over `base_case` (as given and opened,
+    every field checked) and its moment; or why it cannot be judged. `rulebook test` and the
+    editor's inlay hints read an example the same way."""
+    case = example_case(book.model, example)
+    parsed = book.parse(case, example.name)
+    if parsed.fatal:
+        return Phrase("diff.unreadable", detail=parsed.fatal)
+    parsed.validate()
+    try:
+        at = parse_timestamp(example.at) if example.at else (parsed.now or datetime.now(SHANGHAI))
+    except BadValueError as exc:
+        return Phrase("diff.bad_at", detail=exc)
+    return case, parsed, at
 
 
 def _fast_path_agrees(book: CompiledRulebook, rule: CompiledRule, case: dict[str, Any], at: datetime,

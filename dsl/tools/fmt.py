@@ -2,9 +2,10 @@
 
 The file is edited at the loader's positions: each expression's YAML scalar (found through
 the model, which keeps the key path of every expression it parsed) has its text replaced,
-in its own style (plain, quoted or block), by `unparse` of its tree. Everything between two
-expressions (comments, blank lines, quoting of other scalars, key order) is the original text
-by construction. A round-trip YAML library (ruamel.yaml) would be a new dependency and
+in its own style (plain, quoted or block), by `unparse` of its tree, and the keys of each
+rule, version and example are put in one order (fmtkeys.py), each moving with its lines.
+Everything else (comments, blank lines, quoting of other scalars, key order outside rules)
+is the original text by construction. A round-trip YAML library (ruamel.yaml) would be a new dependency and
 re-emits the whole document, so comments, indentation and quoting would be kept only as far
 as it manages to; positions keep them exactly, and the result is proved by reading it again:
 every expression must have the same typed tree and every other value the same data.
@@ -26,6 +27,7 @@ from dsl.book.model import ExprRef, Rulebook
 from dsl.diagnostics import Diagnostic, Phrase
 from dsl.lang import ast
 from dsl.lang.unparse import unparse, unparse_lines
+from dsl.tools.fmtkeys import order_rule_keys
 from dsl.limits import MAX_FILE_BYTES
 from dsl.text.yamlload import Document, KeyPath, load_yaml
 
@@ -89,6 +91,7 @@ def format_text(text: str, name: str = "<text>") -> Formatted:
     kept = {p for p, ref in refs.items() if _anchored(doc, p) and _current(doc, p) != unparse(ref.tree)}
     for _ in range(3):   # keep the style; where that fails, double quotes; where that fails too, the text as written
         after, wanted = _rewrite(doc, refs, forced, kept)
+        after = order_rule_keys(after, name)
         failed = _failed(doc, refs, wanted, after, name) - kept
         if not failed:
             return Formatted(name, text, after, kept=sorted(refs[p].where for p in kept))

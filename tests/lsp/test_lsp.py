@@ -3,119 +3,16 @@ diagnostics are `rulebook check`'s at UTF-16 ranges, completion, hover and forma
 from the vocabulary and `rulebook fmt`, and no input stops the server."""
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytest.importorskip("pygls")
 
-from lsprotocol import types as lsp
-from pygls.lsp.client import LanguageClient
+from lsprotocol import types as lsp  # noqa: E402
 
-from dsl.tools.fmt import format_text
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = (ROOT / "tests" / "fixtures" / "rulebooks" / "douyin.yaml").read_text(encoding="utf-8")
-TIMEOUT = 30
-
-
-class Session:
-    """A client on its own event loop, talking to `python cli.py lsp` from this checkout."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.client = LanguageClient("rulebook-test", "1")
-        self.published: dict[str, list[list[lsp.Diagnostic]]] = {}
-        self.version = 0
-
-        @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
-            self.published.setdefault(params.uri, []).append(params.diagnostics)
-
-    def run(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(asyncio.wait_for(coro, TIMEOUT))
-
-    def start(self) -> None:
-        env = dict(os.environ, PYTHONPATH=str(ROOT))     # this checkout's code; run beside the fixtures
-        self.run(self.client.start_io(sys.executable, str(ROOT / "cli.py"), "lsp", env=env,
-                                      cwd=str(ROOT / "tests" / "fixtures")))
-        self.run(self.client.initialize_async(lsp.InitializeParams(
-            capabilities=lsp.ClientCapabilities(), initialization_options={"lang": "en"})))
-        self.client.initialized(lsp.InitializedParams())
-
-    def stop(self) -> None:
-        try:
-            self.run(self.client.shutdown_async(None))
-            self.client.exit(None)
-            self.run(self.client.stop())
-        finally:
-            self.loop.close()
-
-    def diagnostics_after(self, uri: str, send: Any) -> list[lsp.Diagnostic]:
-        """Send a notification and wait for the diagnostics it brings."""
-        seen = len(self.published.get(uri, []))
-        send()
-
-        async def wait() -> list[lsp.Diagnostic]:
-            while len(self.published.get(uri, [])) <= seen:
-                await asyncio.sleep(0.02)
-            return self.published[uri][-1]
-        return self.run(wait())
-
-    def open(self, uri: str, text: str) -> list[lsp.Diagnostic]:
-        item = lsp.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)
-        return self.diagnostics_after(uri, lambda: self.client.text_document_did_open(
-            lsp.DidOpenTextDocumentParams(text_document=item)))
-
-    def change(self, uri: str, text: str) -> list[lsp.Diagnostic]:
-        self.version += 1
-        doc = lsp.VersionedTextDocumentIdentifier(uri=uri, version=self.version + 1)
-        change = lsp.TextDocumentContentChangeWholeDocument(text=text)
-        return self.diagnostics_after(uri, lambda: self.client.text_document_did_change(
-            lsp.DidChangeTextDocumentParams(text_document=doc, content_changes=[change])))
-
-    def close(self, uri: str) -> None:
-        self.client.text_document_did_close(
-            lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
-
-    def where(self, uri: str, line: int, character: int) -> dict[str, Any]:
-        return {"text_document": lsp.TextDocumentIdentifier(uri=uri), "position": lsp.Position(line, character)}
-
-    def completion(self, uri: str, line: int, character: int) -> list[lsp.CompletionItem]:
-        found = self.run(self.client.text_document_completion_async(lsp.CompletionParams(**self.where(uri, line, character))))
-        return list(found.items if isinstance(found, lsp.CompletionList) else found or [])
-
-    def hover(self, uri: str, line: int, character: int) -> str | None:
-        found = self.run(self.client.text_document_hover_async(lsp.HoverParams(**self.where(uri, line, character))))
-        return found.contents.value if found else None
-
-
-@pytest.fixture(scope="module")
-def session() -> Iterator[Session]:
-    s = Session()
-    s.start()
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
-def with_typo(prefix: str = "") -> tuple[str, int, str]:
-    """The fixture with one `order.paid_amount` misspelt, `prefix` before it on its line."""
-    lines = FIXTURE.split("\n")
-    row = next(i for i, line in enumerate(lines) if "order.paid_amount" in line)
-    lines[row] = lines[row].replace("order.paid_amount", prefix + "order.paid_amout", 1)
-    return "\n".join(lines), row, lines[row]
-
-
-def utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
+from dsl.tools.fmt import format_text  # noqa: E402
+from lspclient import FIXTURE, Session, utf16, with_typo, session  # noqa: E402,F401,F811 - session: the fixture
 
 def test_a_typo_is_diagnosed_at_its_utf16_range_with_the_did_you_mean(session: Session) -> None:
     text, row, line = with_typo()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
@@ -10,7 +11,7 @@ from dsl.lang.semantics import FieldError, FieldProblem
 from dsl.engine.python.namespace import moment_of, runtime_namespace
 from dsl.diagnostics import Diagnostic, Phrase, problem_text
 from dsl.engine.explain import Explainer, Reason, say
-from dsl.book.model import Rulebook
+from dsl.book.model import ExprRef, Rulebook
 from dsl.engine.results import CaseResult, RuleResult
 from dsl.lang.semantics import Undecided
 from dsl.engine.compiled import CompiledRule, CompiledVersion, Fn
@@ -203,23 +204,54 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
     by = rule.rule.versions_by
     if cv.version.name is not None and by is not None:
         lines.append(Reason(say("version", lang, name=cv.version.name, by=explainer.describe(by.tree)), by, True))
+    for line in _condition_lines(cv, view, at, book, explainer):
+        if line.state is True and not matched and not full:
+            continue
+        lines.append(Reason(line.text, line.ref, line.state if isinstance(line.state, bool) else None))
+    if matched:
+        lines.append(Reason(say("all_hold", lang, n=len(cv.conditions)) if len(cv.conditions) != 1 else say("one_holds", lang)))
+    return lines
+
+
+@dataclass(frozen=True)
+class ConditionLine:
+    """One condition of a version for one case: its state (True, False, None when a field it
+    needs is missing, "!" when it hangs on a bad value or fails) and the explanation line."""
+
+    ref: ExprRef
+    state: bool | None | str
+    text: str
+
+
+def _condition_lines(cv: CompiledVersion, view: dict[str, Any], at: datetime, book: CompiledRulebook,
+                     explainer: Explainer) -> list[ConditionLine]:
+    lang = explainer.lang
+    out: list[ConditionLine] = []
     for ref, fn in cv.conditions:
         try:
             value = condition_value(fn, ref.tree, view, at, book.params)
         except Exception as exc:  # noqa: BLE001 - e.g. a date beyond year 9999 in a condition not needed to decide
-            lines.append(Reason(f"! {ref.text.strip()}: " + say("failed", lang, detail=f"{type(exc).__name__}: {exc}"), ref))
+            out.append(ConditionLine(ref, "!", f"! {ref.text.strip()}: " + say("failed", lang, detail=f"{type(exc).__name__}: {exc}")))
             continue
         if isinstance(value, Undecided) and value.may_hold:   # it hangs on a bad value
-            bad = "; ".join(say("bad_field", lang, path=p.path) for p in value.problems)
-            lines.append(Reason(f"! {ref.text.strip()}: " + bad, ref))
+            problems = "; ".join(say("bad_field", lang, path=p.path) for p in value.problems)
+            out.append(ConditionLine(ref, "!", f"! {ref.text.strip()}: {problems}"))
             continue
-        if value is True and not matched and not full:
-            continue
-        shown = False if isinstance(value, Undecided) else value
-        lines.append(Reason(explainer.condition(ref.tree, shown), ref, shown if isinstance(shown, bool) else None))
-    if matched:
-        lines.append(Reason(say("all_hold", lang, n=len(cv.conditions)) if len(cv.conditions) != 1 else say("one_holds", lang)))
-    return lines
+        state = False if isinstance(value, Undecided) else value
+        out.append(ConditionLine(ref, state, explainer.condition(ref.tree, state)))
+    return out
+
+
+def explain_conditions(book: CompiledRulebook, rule: CompiledRule, view: dict[str, Any], at: datetime,
+                       lang: str) -> list[ConditionLine]:
+    """Each condition of the version in effect for the case, as `--explain` words it (the
+    editor's inlay hints); none when no version is in effect or choosing it hangs on a bad value."""
+    try:
+        moment = value_of(rule.by, rule.rule.versions_by.tree, view, at, book.params) if rule.by is not None else None
+        cv, _ = rule.pick(view, at, moment)
+    except (Hangs, FieldError):
+        return []
+    return [] if cv is None else _condition_lines(cv, view, at, book, _explainer(book, view, at, lang))
 
 
 def generate(model: Rulebook, params: dict[str, Any], vocabulary: Vocabulary) -> tuple[dict[str, Any], Any]:
