@@ -4,9 +4,11 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union
 
+from dsl.book.model import ExprRef
 from dsl.lang import ast
 from dsl.lang.semantics import Env, FieldError, Undecided
 from dsl.lang.unparse import const_text, unparse
@@ -25,6 +27,18 @@ TEXT = {
     "bad_field": ("field {path} has a bad value", "字段 {path} 的值无效"),
     "failed": ("evaluation failed: {detail}", "求值失败：{detail}"),
 }
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of a rule's explanation and what it explains: a condition of the rule (or its
+    `versions_by`) with the value the engine found, True/False/None (unknown: a missing or bad
+    value); `ref` is None for a summary line ("all 3 conditions hold"). `why` is the texts; the
+    workbench's gutter and an editor's inlay hints read the rest, so both show the same judgement."""
+
+    text: str
+    ref: ExprRef | None = None
+    state: bool | None = None
 
 
 def say(key: str, lang: str, **args: Any) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+from dsl.engine.explain import Reason
 from dsl.lang.values import format_timestamp, to_json
 
 
@@ -21,14 +22,14 @@ class RuleResult:
     version: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
-    explain: Callable[[bool], list[str]] | None = field(default=None, repr=False, compare=False)
+    explain: Callable[[bool], list[Reason]] | None = field(default=None, repr=False, compare=False)
     _why: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def why(self) -> list[str]:
         """The reasons: for a match every condition, else the ones that failed or were unknown."""
         if self._why is None:
-            self._why = self.explain(False) if self.explain else []
+            self._why = [r.text for r in self.explain(False)] if self.explain else []
         return self._why
 
     def reasons(self, level: str = "failing") -> list[str]:
@@ -36,8 +37,15 @@ class RuleResult:
         if level == "none":
             return []
         if level == "all" and self.explain is not None:
-            return self.explain(True)
+            return [r.text for r in self.explain(True)]
         return self.why
+
+    def traced(self) -> list[Reason]:
+        """Every line of the full explanation (`reasons("all")`) with the condition it is
+        about and its value: what an editor marks beside each condition."""
+        if self.explain is not None:
+            return self.explain(True)
+        return [Reason(text) for text in self.why]
 
     def to_dict(self, explain: str = "failing") -> dict[str, Any]:
         """The rule's object of the eval JSON (`explain`: "all", "failing" or "none")."""

@@ -94,9 +94,8 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
          coverage: Coverage, lang: str) -> ExampleOutcome:
     rid = rule.rule.id
     outcome = ExampleOutcome(model.platform, model.file, rid, example, False)
-    case = merge(model.base_case, example.case)
-    case.setdefault("id", example.name)
-    parsed = book.parse(_jsonish(case), example.name)
+    case = example_case(model, example)
+    parsed = book.parse(case, example.name)
     if parsed.fatal:
         outcome.differences.append(Phrase("diff.unreadable", detail=parsed.fatal))
         return outcome
@@ -120,6 +119,15 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
     if outcome.passed:
         _record(coverage, rule, parsed.view, at, result)
     return outcome
+
+
+def example_case(model: Rulebook, example: Example) -> dict[str, Any]:
+    """The whole case an example is judged on: the rulebook's `base_case` with the example's
+    changes merged in, named after the example unless it has an `id` (what `rulebook test`
+    runs, and what the workbench's case form starts from)."""
+    case = merge(model.base_case, example.case)
+    case.setdefault("id", example.name)
+    return _jsonish(case)  # type: ignore[no-any-return]
 
 
 def _fast_path_agrees(book: CompiledRulebook, rule: CompiledRule, case: dict[str, Any], at: datetime,

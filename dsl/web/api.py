@@ -41,6 +41,7 @@ class ApiError(Exception):
 _TEXT, _BOOL, _OBJECT = Phrase("web.json_text"), Phrase("web.json_bool"), Phrase("web.json_object")
 _KINDS: dict[str, tuple[Callable[[Any], bool], Phrase]] = {
     "text": (lambda v: isinstance(v, str), _TEXT), "platform": (lambda v: isinstance(v, str), _TEXT),
+    "name": (lambda v: isinstance(v, str), _TEXT),
     "at": (lambda v: v is None or isinstance(v, str), _TEXT), "case": (lambda v: isinstance(v, dict), _OBJECT),
     "lang": (lambda v: v in ("zh", "en"), Phrase("web.json_lang")),
     "explain": (lambda v: v in ("all", "failing", "none"), Phrase("web.json_explain")),
@@ -71,6 +72,10 @@ async def _body(request: Request, keys: tuple[str, ...]) -> dict[str, Any]:
         valid, expected = _KINDS[key]
         if not valid(value):
             raise ApiError(400, "web.field_type", field=key, expected=expected)
+    if "name" in data:   # a served rulebook's name: `name`, or `platform` as eval calls it
+        if "platform" in data:
+            raise ApiError(400, "web.one_of", fields="'name', 'platform'")
+        data["platform"] = data.pop("name")
     return data
 
 
@@ -92,7 +97,7 @@ def _source(bench: Bench, data: dict[str, Any]) -> tuple[str, str]:
     if "platform" in data and "text" not in data:
         served = _file(bench, data["platform"])
         return served.read(), served.path.name
-    raise ApiError(400, "web.field_missing", fields="'platform' | 'text'")
+    raise ApiError(400, "web.field_missing", fields="'name' | 'text'")
 
 
 async def _work(bench: Bench, fn: Callable[..., Any], *args: Any) -> tuple[int, Any]:
@@ -136,7 +141,7 @@ async def check(request: Request) -> Response:
 
 async def evaluate(request: Request) -> Response:
     bench = _bench(request)
-    data = await _body(request, ("platform", "text", "case", "at", "lang", "explain"))
+    data = await _body(request, ("name", "platform", "text", "case", "at", "lang", "explain"))
     if "case" not in data:
         raise ApiError(400, "web.field_missing", fields="'case'")
     text, name = _source(bench, data)
@@ -146,9 +151,17 @@ async def evaluate(request: Request) -> Response:
 
 async def run_tests(request: Request) -> Response:
     bench = _bench(request)
-    data = await _body(request, ("platform", "text", "lang"))
+    data = await _body(request, ("name", "platform", "text", "lang"))
     text, name = _source(bench, data)
     return _answer(*await _work(bench, workbench.run_tests, text, name, _lang(bench, data)))
+
+
+async def examples(request: Request) -> Response:
+    """Every example of a rulebook with its whole case: where the case form starts."""
+    bench = _bench(request)
+    data = await _body(request, ("name", "platform", "text", "lang"))
+    text, name = _source(bench, data)
+    return _answer(*await _work(bench, workbench.examples, text, name, _lang(bench, data)))
 
 
 async def rulebooks(request: Request) -> Response:
@@ -169,9 +182,9 @@ async def save(request: Request) -> Response:
     """Write a served file: refused without --allow-write, and with errors unless forced;
     `dry_run` answers the diff and the diagnostics without writing."""
     bench = _bench(request)
-    data = await _body(request, ("platform", "text", "force", "dry_run", "lang"))
+    data = await _body(request, ("name", "platform", "text", "force", "dry_run", "lang"))
     if "platform" not in data or "text" not in data:
-        raise ApiError(400, "web.field_missing", fields="'platform', 'text'")
+        raise ApiError(400, "web.field_missing", fields="'name', 'text'")
     served = _file(bench, data["platform"])
     if not bench.allow_write:
         raise ApiError(403, "web.read_only")
@@ -189,4 +202,5 @@ async def save(request: Request) -> Response:
     return JSONResponse({"saved": True, "diff": diff, "diagnostics": found, "backup": backup.name})
 
 
-__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "rulebooks", "vocabulary", "save"]
+__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "examples", "rulebooks", "vocabulary",
+           "save"]

@@ -18,10 +18,10 @@ from dsl.cases.inputs import CaseInput
 from dsl.diagnostics import Diagnostic, DslError, Phrase, problem_text
 from dsl.engine.python.loading import compile_text
 from dsl.engine.python.runtime import CompiledRulebook
-from dsl.lang.values import BadValueError, parse_timestamp
+from dsl.lang.values import BadValueError, parse_timestamp, to_json
 from dsl.lang.vocabulary import Field, default_vocabulary
 from dsl.tools.batch import Sink, run_batch
-from dsl.tools.examples import ExampleOutcome, run_examples
+from dsl.tools.examples import ExampleOutcome, example_case, run_examples
 
 Answer = tuple[int, Any]
 
@@ -103,6 +103,20 @@ def _outcome_json(outcome: ExampleOutcome, lang: str) -> dict[str, Any]:
     return {"rule": outcome.rule, "example": outcome.example.name, "passed": outcome.passed,
             "line": span.line if span else None, "col": span.col if span else None,
             "differences": [problem_text(d, lang) for d in outcome.differences]}
+
+
+def examples(text: str, name: str, lang: str) -> Answer:
+    """Every example of the rulebook, in the file's order, with the whole case it is judged
+    on (`base_case` merged), its `at` and `expect`: the case form starts from any of them."""
+    book = _book_or_answer(text, name, lang)
+    if not isinstance(book, CompiledRulebook):
+        return book
+    model = book.model
+    return 200, {"examples": [
+        {"rule": rule.id, "example": example.name,
+         "line": example.span.line if example.span else None, "col": example.span.col if example.span else None,
+         "case": to_json(example_case(model, example)), "at": example.at, "expect": to_json(example.expect)}
+        for rule in model.rules for example in rule.examples]}
 
 
 def platform_of(text: str) -> Answer:

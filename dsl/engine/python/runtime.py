@@ -9,7 +9,7 @@ from dsl.cases.document import ParsedCase, open_case
 from dsl.lang.semantics import FieldError, FieldProblem
 from dsl.engine.python.namespace import moment_of, runtime_namespace
 from dsl.diagnostics import Diagnostic, Phrase, problem_text
-from dsl.engine.explain import Explainer, say
+from dsl.engine.explain import Explainer, Reason, say
 from dsl.book.model import Rulebook
 from dsl.engine.results import CaseResult, RuleResult
 from dsl.lang.semantics import Undecided
@@ -169,9 +169,9 @@ def _undecided(rule: CompiledRule, hangs: Hangs, view: dict[str, Any], at: datet
     if cv is None:
         return RuleResult(rule.rule.id, False, None, error=error, _why=fields)
 
-    def explain(full: bool) -> list[str]:
+    def explain(full: bool) -> list[Reason]:
         lines = _explain(rule, cv, view, at, book, lang, False, full)
-        return lines if any(line.startswith("! ") for line in lines) else lines + fields
+        return lines if any(line.text.startswith("! ") for line in lines) else lines + [Reason(f) for f in fields]
     return RuleResult(rule.rule.id, False, None, error=error, explain=explain)
 
 
@@ -180,38 +180,45 @@ def _explainer(book: CompiledRulebook, view: dict[str, Any], at: datetime, lang:
 
 
 def _explain_no_version(rule: CompiledRule, view: dict[str, Any], at: datetime, book: CompiledRulebook,
-                        lang: str, moment: Any) -> list[str]:
+                        lang: str, moment: Any) -> list[Reason]:
+    """No version is in effect: the `versions_by` line, unknown when its moment is missing."""
     by = rule.rule.versions_by
     assert by is not None
     try:
         shown = _explainer(book, view, at, lang).describe(by.tree)
     except FieldError as exc:
-        return [say("bad_field", lang, path=exc.problem.path)]
+        return [Reason(say("bad_field", lang, path=exc.problem.path), by, None)]
     except Exception as exc:  # noqa: BLE001 - explaining never raises
-        return [say("failed", lang, detail=f"{type(exc).__name__}: {exc}")]
-    return [say("no_version_missing" if moment is None else "no_version", lang, by=shown)]
+        return [Reason(say("failed", lang, detail=f"{type(exc).__name__}: {exc}"), by, None)]
+    missing = moment is None
+    return [Reason(say("no_version_missing" if missing else "no_version", lang, by=shown), by, None if missing else False)]
 
 
 def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: datetime,
-             book: CompiledRulebook, lang: str, matched: bool, full: bool = False) -> list[str]:
+             book: CompiledRulebook, lang: str, matched: bool, full: bool = False) -> list[Reason]:
+    """The version chosen, then each condition with its value (those that hold only for a
+    match or when `full`), then the summary of a match."""
     explainer = _explainer(book, view, at, lang)
-    lines: list[str] = []
-    if cv.version.name is not None and rule.rule.versions_by is not None:
-        lines.append(say("version", lang, name=cv.version.name, by=explainer.describe(rule.rule.versions_by.tree)))
+    lines: list[Reason] = []
+    by = rule.rule.versions_by
+    if cv.version.name is not None and by is not None:
+        lines.append(Reason(say("version", lang, name=cv.version.name, by=explainer.describe(by.tree)), by, True))
     for ref, fn in cv.conditions:
         try:
             value = condition_value(fn, ref.tree, view, at, book.params)
         except Exception as exc:  # noqa: BLE001 - e.g. a date beyond year 9999 in a condition not needed to decide
-            lines.append(f"! {ref.text.strip()}: " + say("failed", lang, detail=f"{type(exc).__name__}: {exc}"))
+            lines.append(Reason(f"! {ref.text.strip()}: " + say("failed", lang, detail=f"{type(exc).__name__}: {exc}"), ref))
             continue
         if isinstance(value, Undecided) and value.may_hold:   # it hangs on a bad value
-            lines.append(f"! {ref.text.strip()}: " + "; ".join(say("bad_field", lang, path=p.path) for p in value.problems))
+            bad = "; ".join(say("bad_field", lang, path=p.path) for p in value.problems)
+            lines.append(Reason(f"! {ref.text.strip()}: " + bad, ref))
             continue
         if value is True and not matched and not full:
             continue
-        lines.append(explainer.condition(ref.tree, False if isinstance(value, Undecided) else value))
+        shown = False if isinstance(value, Undecided) else value
+        lines.append(Reason(explainer.condition(ref.tree, shown), ref, shown if isinstance(shown, bool) else None))
     if matched:
-        lines.append(say("all_hold", lang, n=len(cv.conditions)) if len(cv.conditions) != 1 else say("one_holds", lang))
+        lines.append(Reason(say("all_hold", lang, n=len(cv.conditions)) if len(cv.conditions) != 1 else say("one_holds", lang)))
     return lines
 
 
