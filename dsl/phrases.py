@@ -531,5 +531,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                     "{option} 列出判定有变化的案例：请同时给出 --cases 文件"),
     # the workbench's examples, trace and what-if endpoints (dsl/web, issue 16 phase 2)
     "web.one_of": ("give one of {fields}, not both", "{fields} 只能给一个"),
+    # -- issue 17 (lsp): quick fix titles (dsl/book/quickfix.py) --------------------------
+    "fix.replace": ("change {old!r} to {new!r}", "将 {old!r} 改为 {new!r}"),
+    "fix.delete_invisible": ("delete the invisible character ({name})", "删除不可见字符（{name}）"),
+    "fix.quote": ("quote it as text: {quoted}", "加引号作为文本：{quoted}"),
+    "fix.boolean": ("write the boolean {value}", "改为布尔值 {value}"),
 }
-

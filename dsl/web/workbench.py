@@ -14,6 +14,7 @@ from typing import Any
 
 from dsl.book.checking import check_text
 from dsl.book.loader import document_from_bytes
+from dsl.book.quickfix import quick_fixes
 from dsl.cases.inputs import CaseInput
 from dsl.diagnostics import Diagnostic, DslError, Phrase, problem_text
 from dsl.engine.python.loading import compile_text
@@ -26,14 +27,16 @@ from dsl.tools.examples import ExampleOutcome, example_case, run_examples
 Answer = tuple[int, Any]
 
 
-def diagnostic_json(d: Diagnostic, lang: str) -> dict[str, Any]:
-    """One diagnostic as the API gives it: where (1-based, end exclusive), what, in `lang`."""
+def diagnostic_json(d: Diagnostic, lang: str, text: str) -> dict[str, Any]:
+    """One diagnostic of `text` as the API gives it: where (1-based, end exclusive), what, in
+    `lang`, and its quick fixes (the edits the hint names, as the language server offers them)."""
     span = d.span
     where = d.rule_path.label(lang) if isinstance(d.rule_path, Phrase) else d.rule_path
     return {"code": d.code, "severity": d.severity,
             "line": span.line if span else None, "col": span.col if span else None,
             "end_line": span.end_line if span else None, "end_col": span.end_col if span else None,
-            "message": d.message(lang), "hint": d.hint_text(lang), "where": where}
+            "message": d.message(lang), "hint": d.hint_text(lang), "where": where,
+            "fixes": [fix.as_json(lang) for fix in quick_fixes(text, d)]}
 
 
 def error_json(phrase: str, lang: str, **args: Any) -> dict[str, Any]:
@@ -43,7 +46,7 @@ def error_json(phrase: str, lang: str, **args: Any) -> dict[str, Any]:
 
 def check(text: str, name: str, lang: str) -> Answer:
     """`rulebook check` of the text: every diagnostic, sorted by position."""
-    return 200, {"diagnostics": [diagnostic_json(d, lang) for d in check_text(text, name)]}
+    return 200, {"diagnostics": [diagnostic_json(d, lang, text) for d in check_text(text, name)]}
 
 
 @lru_cache(maxsize=8)
@@ -57,7 +60,7 @@ def _book_or_answer(text: str, name: str, lang: str) -> CompiledRulebook | Answe
         return _book(text, name)
     except DslError as exc:   # a rulebook with errors cannot decide anything: say which
         body = error_json("web.rejected", lang, detail=exc.diagnostics[0].message(lang))
-        body["diagnostics"] = [diagnostic_json(d, lang) for d in exc.diagnostics]
+        body["diagnostics"] = [diagnostic_json(d, lang, text) for d in exc.diagnostics]
         return 422, body
 
 
