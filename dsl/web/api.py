@@ -156,6 +156,16 @@ async def run_tests(request: Request) -> Response:
     return _answer(*await _work(bench, workbench.run_tests, text, name, _lang(bench, data)))
 
 
+async def trace(request: Request) -> Response:
+    """Each condition's place, state and explanation for a case: the editor's gutter."""
+    bench = _bench(request)
+    data = await _body(request, ("name", "platform", "text", "case", "at", "lang"))
+    if "case" not in data:
+        raise ApiError(400, "web.field_missing", fields="'case'")
+    text, name = _source(bench, data)
+    return _answer(*await _work(bench, workbench.trace, text, name, data["case"], data.get("at"), _lang(bench, data)))
+
+
 async def examples(request: Request) -> Response:
     """Every example of a rulebook with its whole case: where the case form starts."""
     bench = _bench(request)
@@ -202,5 +212,5 @@ async def save(request: Request) -> Response:
     return JSONResponse({"saved": True, "diff": diff, "diagnostics": found, "backup": backup.name})
 
 
-__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "examples", "rulebooks", "vocabulary",
+__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "trace", "examples", "rulebooks", "vocabulary",
            "save"]

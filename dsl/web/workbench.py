@@ -9,6 +9,7 @@ a dict or, for eval, the JSON text `rulebook eval --format json` prints.
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -19,10 +20,11 @@ from dsl.cases.inputs import CaseInput
 from dsl.diagnostics import Diagnostic, DslError, Phrase, problem_text
 from dsl.engine.python.loading import compile_text
 from dsl.engine.python.runtime import CompiledRulebook
-from dsl.lang.values import BadValueError, parse_timestamp, to_json
+from dsl.lang.values import BadValueError, format_timestamp, parse_timestamp, to_json
 from dsl.lang.vocabulary import Field, default_vocabulary
-from dsl.tools.batch import Sink, run_batch
+from dsl.tools.batch import Sink, evaluate_one, run_batch
 from dsl.tools.examples import ExampleOutcome, example_case, run_examples
+from dsl.tools.trace import trace as trace_rules, trace_json
 
 Answer = tuple[int, Any]
 
@@ -71,13 +73,9 @@ def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain
     book = _book_or_answer(text, name, lang)
     if not isinstance(book, CompiledRulebook):
         return book
-    moment = None
-    if at is not None:
-        try:
-            moment = parse_timestamp(at.strip())
-        except BadValueError as exc:
-            bad = Diagnostic("E404", args={"option": "at", "text": at, "detail": exc.problem})
-            return 400, {"error": {"code": "E404", "message": bad.message(lang)}}
+    moment = _moment(at, lang)
+    if isinstance(moment, tuple):
+        return moment
     out = io.StringIO()
     summary = run_batch([CaseInput("case", case)], [book], Sink(out, "jsonl", explain, lang), moment, None, lang,
                         report=lambda line, key=None: None)
@@ -85,6 +83,35 @@ def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain
         _, reason = summary.rejections[0]
         return 422, error_json("web.rejected", lang, detail=problem_text(reason, lang))
     return 200, out.getvalue().strip()
+
+
+def _moment(at: str | None, lang: str) -> datetime | None | Answer:
+    """The request's `at` (None: the case's `now`), or the 400 naming a bad one as eval's --at does."""
+    if at is None:
+        return None
+    try:
+        return parse_timestamp(at.strip())
+    except BadValueError as exc:
+        bad = Diagnostic("E404", args={"option": "at", "text": at, "detail": exc.problem})
+        return 400, {"error": {"code": "E404", "message": bad.message(lang)}}
+
+
+def trace(text: str, name: str, case: Any, at: str | None, lang: str) -> Answer:
+    """Every rule's decision for the case with each condition's place in the text, its state
+    and the CLI's sentence for it (dsl/tools/trace.py): the editor's gutter. The case is read,
+    judged and rejected exactly as by eval (the same `evaluate_one`)."""
+    book = _book_or_answer(text, name, lang)
+    if not isinstance(book, CompiledRulebook):
+        return book
+    moment = _moment(at, lang)
+    if isinstance(moment, tuple):
+        return moment
+    done = evaluate_one(CaseInput("case", case), [book], moment, lang, report=lambda line, key=None: None)
+    if isinstance(done, Phrase):
+        return 422, error_json("web.rejected", lang, detail=problem_text(done, lang))
+    [(_, result)] = done[0]
+    return 200, {"case": result.case, "at": format_timestamp(result.at), "rules": trace_json(trace_rules(book.rules, result)),
+                 "errors": result.errors, "warnings": result.warnings}
 
 
 def run_tests(text: str, name: str, lang: str) -> Answer:
