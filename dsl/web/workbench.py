@@ -9,6 +9,7 @@ a dict or, for eval, the JSON text `rulebook eval --format json` prints.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -70,14 +71,11 @@ def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain
     """One case as `rulebook eval --format json` judges and writes it (the same Sink and
     batch), so the body is the line the command prints. A case the command would reject
     is a 422 naming the reason."""
-    book = _book_or_answer(text, name, lang)
-    if not isinstance(book, CompiledRulebook):
-        return book
-    moment = _moment(at, lang)
-    if isinstance(moment, tuple):
-        return moment
+    judge = _judge(text, name, at, lang)
+    if not isinstance(judge, Judge):
+        return judge
     out = io.StringIO()
-    summary = run_batch([CaseInput("case", case)], [book], Sink(out, "jsonl", explain, lang), moment, None, lang,
+    summary = run_batch([CaseInput("case", case)], [judge.book], Sink(out, "jsonl", explain, lang), judge.at, None, lang,
                         report=lambda line, key=None: None)
     if summary.rejections:
         _, reason = summary.rejections[0]
@@ -85,12 +83,24 @@ def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain
     return 200, out.getvalue().strip()
 
 
-def _moment(at: str | None, lang: str) -> datetime | None | Answer:
-    """The request's `at` (None: the case's `now`), or the 400 naming a bad one as eval's --at does."""
+@dataclass
+class Judge:
+    """What judging a case needs: the compiled rulebook and the request's `at` (None: the case's `now`)."""
+
+    book: CompiledRulebook
+    at: datetime | None
+
+
+def _judge(text: str, name: str, at: str | None, lang: str) -> Judge | Answer:
+    """The rulebook and moment of a request, or the answer refusing it: the text's errors
+    (422), or a bad `at` (400, named as eval's --at names it)."""
+    book = _book_or_answer(text, name, lang)
+    if not isinstance(book, CompiledRulebook):
+        return book
     if at is None:
-        return None
+        return Judge(book, None)
     try:
-        return parse_timestamp(at.strip())
+        return Judge(book, parse_timestamp(at.strip()))
     except BadValueError as exc:
         bad = Diagnostic("E404", args={"option": "at", "text": at, "detail": exc.problem})
         return 400, {"error": {"code": "E404", "message": bad.message(lang)}}
@@ -100,17 +110,15 @@ def trace(text: str, name: str, case: Any, at: str | None, lang: str) -> Answer:
     """Every rule's decision for the case with each condition's place in the text, its state
     and the CLI's sentence for it (dsl/tools/trace.py): the editor's gutter. The case is read,
     judged and rejected exactly as by eval (the same `evaluate_one`)."""
-    book = _book_or_answer(text, name, lang)
-    if not isinstance(book, CompiledRulebook):
-        return book
-    moment = _moment(at, lang)
-    if isinstance(moment, tuple):
-        return moment
-    done = evaluate_one(CaseInput("case", case), [book], moment, lang, report=lambda line, key=None: None)
+    judge = _judge(text, name, at, lang)
+    if not isinstance(judge, Judge):
+        return judge
+    done = evaluate_one(CaseInput("case", case), [judge.book], judge.at, lang, report=lambda line, key=None: None)
     if isinstance(done, Phrase):
         return 422, error_json("web.rejected", lang, detail=problem_text(done, lang))
     [(_, result)] = done[0]
-    return 200, {"case": result.case, "at": format_timestamp(result.at), "rules": trace_json(trace_rules(book.rules, result)),
+    traced = trace_json(trace_rules(judge.book.rules, result))
+    return 200, {"case": result.case, "at": format_timestamp(result.at), "rules": traced,
                  "errors": result.errors, "warnings": result.warnings}
 
 
