@@ -42,7 +42,7 @@ export function showResults(result, lines, goTo) {
     card.append(head);
     const why = el("ul", null, "why");
     for (const line of [r.error, ...(r.why || [])].filter(Boolean)) {
-      const mark = line.includes("✗") ? "no" : line.startsWith("?") || line.includes("(missing)") ? "unknown" : line.includes("✓") ? "yes" : "";
+      const mark = line.includes("✗") ? "no" : line.includes("✓") ? "yes" : line.startsWith("?") || line.endsWith("?") ? "unknown" : "";
       why.append(el("li", line, mark));
     }
     card.append(why);
