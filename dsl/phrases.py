@@ -531,6 +531,12 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                     "{option} 列出判定有变化的案例：请同时给出 --cases 文件"),
     # the workbench's examples, trace and what-if endpoints (dsl/web, issue 16 phase 2)
     "web.one_of": ("give one of {fields}, not both", "{fields} 只能给一个"),
+    "web.json_cases": ("'examples' or {{\"format\": \"csv\" | \"jsonl\", \"data\": file text}}",
+                       "'examples' 或 {{\"format\": \"csv\" | \"jsonl\", \"data\": 文件内容}}"),
+    "web.json_format": ("'json' or 'csv'", "'json' 或 'csv'"),
+    "web.json_upload_format": ("'csv', 'jsonl' or 'json'", "'csv'、'jsonl' 或 'json'"),
+    "web.saved_errors": ("the saved file {file} has errors, so it cannot be compared: {detail}",
+                         "已保存的文件 {file} 有错误，无法比较：{detail}"),
     # -- issue 17 (lsp): quick fix titles (dsl/book/quickfix.py) --------------------------
     "fix.replace": ("change {old!r} to {new!r}", "将 {old!r} 改为 {new!r}"),
     "fix.delete_invisible": ("delete the invisible character ({name})", "删除不可见字符（{name}）"),

@@ -89,6 +89,16 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
         yield CaseInput(label, error=Phrase("case.cannot_read", detail=exc.strerror or str(exc)))
 
 
+def read_case_text(text: str, name: str, input_format: str, vocabulary: Any = None) -> Iterator[CaseInput | FileNotice]:
+    """Every case of a file's text received whole (a batch uploaded to the workbench), read
+    as `read_cases` reads that file in `input_format` (json, jsonl, csv, yaml): the same
+    labels (`name:line`), the same reasons, notices about the whole file included."""
+    handle = io.BufferedReader(io.BytesIO(text.encode("utf-8")))   # type: ignore[arg-type]
+    for item in _read_handle(handle, name, INPUT_FORMATS[input_format], vocabulary, False, None):
+        if not isinstance(item, LineBlock):   # only with raw_lines, which this never asks for
+            yield item
+
+
 def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines: bool,
                  encoding: str | None) -> Iterator[CaseInput | LineBlock | FileNotice]:
     head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""

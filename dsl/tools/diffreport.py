@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from dsl.tools.diff import MAX_EXAMPLES, DecisionDiff, Decision, Row, StructureDiff
+from dsl.tools.diff import MAX_EXAMPLES, DecisionDiff, Decision, Row, StructureDiff, label
 from dsl.diagnostics import Phrase
 
 SHOWN_REJECTIONS: Final = 10
@@ -121,6 +121,24 @@ def _example(row: Row) -> dict[str, Any]:
     out = row.to_json()
     del out["rule"]
     return out
+
+
+#: The columns of a changed decision as a spreadsheet row (the workbench's what-if download):
+#: the case, where it was read, the rule, the transition's words, then each side's decision.
+CHANGE_COLUMNS = ["case", "source", "rule", "before", "after"] + [
+    f"{side}_{key}" for side in ("before", "after") for key in ("matched", "action", "deadline", "outputs", "error")]
+
+
+def change_cells(row: Row) -> list[str]:
+    """One changed or undecidable case and rule under CHANGE_COLUMNS: machine words (`no
+    match`, `absent`, `error`) as in the JSON, a side's empty cells when its rule is absent."""
+    cells = [row.case, row.source, row.rule, label(row.a), label(row.b)]
+    for d in (row.a, row.b):
+        shown = d.to_json() if d is not None else {}
+        outputs = shown.get("outputs")
+        cells += ["" if d is None else str(d.matched).lower(), shown.get("action") or "", shown.get("deadline") or "",
+                  json.dumps(outputs, ensure_ascii=False) if outputs else "", shown.get("error") or ""]
+    return cells
 
 
 def row_line(row: Row | tuple[str, str | None, str]) -> str:

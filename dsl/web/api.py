@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from dsl.cases.inputs import loads
 from dsl.diagnostics import Phrase, json_phrase
 from dsl.limits import MAX_DEPTH
-from dsl.web import workbench
+from dsl.web import whatif, workbench
 from dsl.web.files import ServedFile, ServedFiles, unified_diff, write_atomically
 from dsl.web.worker import Overrun, Worker, WorkerFailed
 
@@ -46,6 +46,13 @@ _KINDS: dict[str, tuple[Callable[[Any], bool], Phrase]] = {
     "lang": (lambda v: v in ("zh", "en"), Phrase("web.json_lang")),
     "explain": (lambda v: v in ("all", "failing", "none"), Phrase("web.json_explain")),
     "force": (lambda v: isinstance(v, bool), _BOOL), "dry_run": (lambda v: isinstance(v, bool), _BOOL),
+    "cases": (lambda v: v == "examples" or isinstance(v, dict), Phrase("web.json_cases")),
+    "format": (lambda v: v in ("json", "csv"), Phrase("web.json_format")),
+}
+# what-if's uploaded batch: {"format", "data"}, read as `rulebook diff --cases` reads such a file
+_UPLOAD: dict[str, tuple[Callable[[Any], bool], Phrase]] = {
+    "format": (lambda v: v in ("csv", "jsonl", "json"), Phrase("web.json_upload_format")),
+    "data": (lambda v: isinstance(v, str), _TEXT),
 }
 
 
@@ -113,6 +120,9 @@ async def _work(bench: Bench, fn: Callable[..., Any], *args: Any) -> tuple[int, 
 def _answer(status: int, body: Any) -> Response:
     if isinstance(body, str):   # eval: the line `rulebook eval --format json` prints, as it is
         return Response(body, status, media_type="application/json")
+    if isinstance(body, whatif.Download):
+        return Response(body.text, status, media_type=body.media_type,
+                        headers={"content-disposition": f'attachment; filename="{body.filename}"'})
     return JSONResponse(body, status)
 
 
@@ -166,6 +176,33 @@ async def trace(request: Request) -> Response:
     return _answer(*await _work(bench, workbench.trace, text, name, data["case"], data.get("at"), _lang(bench, data)))
 
 
+def _upload(cases: Any) -> Any:
+    """`"examples"`, or an uploaded batch whose keys and types are checked like the body's."""
+    if cases == "examples":
+        return cases
+    for key, value in cases.items():
+        if key not in _UPLOAD:
+            raise ApiError(400, "web.unknown_key", key=f"cases.{key}", keys=", ".join(_UPLOAD))
+        valid, expected = _UPLOAD[key]
+        if not valid(value):
+            raise ApiError(400, "web.field_type", field=f"cases.{key}", expected=expected)
+    if set(cases) != set(_UPLOAD):
+        raise ApiError(400, "web.field_missing", fields="'cases.format', 'cases.data'")
+    return cases
+
+
+async def what_if(request: Request) -> Response:
+    """The edited text against the saved file over a batch of cases (`rulebook diff --cases`)."""
+    bench = _bench(request)
+    data = await _body(request, ("text", "name", "platform", "cases", "at", "lang", "format"))
+    if not {"text", "platform", "cases"} <= set(data):
+        raise ApiError(400, "web.field_missing", fields="'text', 'name', 'cases'")
+    cases = _upload(data["cases"])
+    served = _file(bench, data["platform"])
+    return _answer(*await _work(bench, whatif.whatif, data["text"], served.read(), served.path.name, cases,
+                                data.get("at"), _lang(bench, data), data.get("format", "json")))
+
+
 async def examples(request: Request) -> Response:
     """Every example of a rulebook with its whole case: where the case form starts."""
     bench = _bench(request)
@@ -212,5 +249,5 @@ async def save(request: Request) -> Response:
     return JSONResponse({"saved": True, "diff": diff, "diagnostics": found, "backup": backup.name})
 
 
-__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "trace", "examples", "rulebooks", "vocabulary",
+__all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "trace", "what_if", "examples", "rulebooks", "vocabulary",
            "save"]

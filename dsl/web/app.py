@@ -90,6 +90,7 @@ def create_app(paths: list[Path], options: Options, worker: Worker | None = None
         Route("/api/test", api.run_tests, methods=["POST"]), Route("/api/save", api.save, methods=["POST"]),
         Route("/api/rulebooks", api.rulebooks, methods=["GET"]), Route("/api/vocabulary", api.vocabulary, methods=["GET"]),
         Route("/api/examples", api.examples, methods=["POST"]), Route("/api/trace", api.trace, methods=["POST"]),
+        Route("/api/whatif", api.what_if, methods=["POST"]),
     ]
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:

@@ -53,14 +53,14 @@ def check(text: str, name: str, lang: str) -> Answer:
 
 
 @lru_cache(maxsize=8)
-def _book(text: str, name: str) -> CompiledRulebook:
+def compiled(text: str, name: str) -> CompiledRulebook:
     """The compiled rulebook of a text; the editor sends the same text again and again."""
     return compile_text(text, name)
 
 
 def _book_or_answer(text: str, name: str, lang: str) -> CompiledRulebook | Answer:
     try:
-        return _book(text, name)
+        return compiled(text, name)
     except DslError as exc:   # a rulebook with errors cannot decide anything: say which
         body = error_json("web.rejected", lang, detail=exc.diagnostics[0].message(lang))
         body["diagnostics"] = [diagnostic_json(d, lang, text) for d in exc.diagnostics]
@@ -71,7 +71,7 @@ def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain
     """One case as `rulebook eval --format json` judges and writes it (the same Sink and
     batch), so the body is the line the command prints. A case the command would reject
     is a 422 naming the reason."""
-    judge = _judge(text, name, at, lang)
+    judge = judge_of(text, name, at, lang)
     if not isinstance(judge, Judge):
         return judge
     out = io.StringIO()
@@ -91,7 +91,7 @@ class Judge:
     at: datetime | None
 
 
-def _judge(text: str, name: str, at: str | None, lang: str) -> Judge | Answer:
+def judge_of(text: str, name: str, at: str | None, lang: str) -> Judge | Answer:
     """The rulebook and moment of a request, or the answer refusing it: the text's errors
     (422), or a bad `at` (400, named as eval's --at names it)."""
     book = _book_or_answer(text, name, lang)
@@ -110,7 +110,7 @@ def trace(text: str, name: str, case: Any, at: str | None, lang: str) -> Answer:
     """Every rule's decision for the case with each condition's place in the text, its state
     and the CLI's sentence for it (dsl/tools/trace.py): the editor's gutter. The case is read,
     judged and rejected exactly as by eval (the same `evaluate_one`)."""
-    judge = _judge(text, name, at, lang)
+    judge = judge_of(text, name, at, lang)
     if not isinstance(judge, Judge):
         return judge
     done = evaluate_one(CaseInput("case", case), [judge.book], judge.at, lang, report=lambda line, key=None: None)
