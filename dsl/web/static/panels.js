@@ -59,7 +59,7 @@ async function whatifRequest(text, name, at) {
       $("whatif-result").replaceChildren(el("p", say("no_file"), "error"));
       return null;
     }
-    const format = /\.csv$/i.test(file.name) ? "csv" : "jsonl";
+    const format = /\.csv$/i.test(file.name) ? "csv" : /\.json$/i.test(file.name) ? "json" : "jsonl";
     request.cases = { format, data: await file.text() };
   } else {
     request.cases = "examples";
@@ -68,7 +68,7 @@ async function whatifRequest(text, name, at) {
 }
 
 function decisionText(d) {
-  if (!d) return "—";
+  if (!d) return say("rule_absent");
   const parts = [d.matched ? say("matched") : say("not_matched")];
   if (d.action) parts.push(d.action);
   if (d.deadline) parts.push(`${say("deadline")} ${d.deadline}`);
@@ -107,10 +107,13 @@ export async function runWhatif(text, name, at) {
   const summary = el("p", say("whatif_summary", { total: data.total, changed: data.changed }), "summary");
   summary.id = "whatif-summary";
   box.append(summary);
-  if ((data.rejected || []).length) {
+  if (data.undecided) box.append(el("p", say("whatif_undecided", { n: data.undecided }), "warning"));
+  const problems = [...(data.notices || []).map((n) => (typeof n === "string" ? n : n.message)),
+                    ...(data.rejected || []).map((r) => [r.source, r.case, r.message].filter(Boolean).join(" · "))];
+  if (problems.length) {
     box.append(el("h4", say("rejected")));
     const list = el("ul", null, "rejected");
-    for (const r of data.rejected) list.append(el("li", typeof r === "string" ? r : [r.case_id || r.case, r.message || r.reason].filter(Boolean).join(": ")));
+    for (const text of problems) list.append(el("li", text, "error"));
     box.append(list);
   }
   if (!data.changed) {
@@ -122,6 +125,7 @@ export async function runWhatif(text, name, at) {
              el("h4", say("changed_cases")),
              table([say("case_id"), say("rule"), say("before"), say("after")],
                    data.cases.map((c) => [c.case_id, c.rule, decisionText(c.before), decisionText(c.after)]), "changed"));
+  box.querySelectorAll("table.changed tbody tr").forEach((row, i) => { row.title = data.cases[i].source || ""; });
   const download = el("button", say("download_csv"));
   download.type = "button";
   download.id = "whatif-download";
