@@ -132,6 +132,7 @@ class Page:
         if rulebook != "douyin":
             self.page.select_option("#rulebook", rulebook)
         self.wait_clean()
+        self.wait_until("workbench.state.examplesOf === workbench.editor.text()")   # this rulebook's examples
         self.page.wait_for_selector("#decision article.rule")
 
     def wait_until(self, condition: str, seconds: float = 15) -> None:

@@ -44,6 +44,10 @@ def test_a_field_typo_is_marked_on_its_line_with_the_suggestion_and_one_click_fi
         .querySelectorAll('.cm-lint-marker-error')].length""")
     assert marker_lines >= 1
     assert page.page.locator("#status.error").inner_text() == "1 error(s)"
+    # no stale decision: the text with an error decides nothing, and says so
+    assert page.page.locator("#decision-error").inner_text() == "The rulebook text has errors: no decision"
+    assert page.page.locator("#decision article").count() == 0
+    assert page.page.evaluate("document.querySelector('#editor').shadowRoot.querySelectorAll('.rb-cond').length") == 0
     page.page.locator(".cm-lintRange-error").first.hover()
     action = page.page.locator(".cm-tooltip-lint .cm-diagnosticAction").first
     action.wait_for()
@@ -53,6 +57,8 @@ def test_a_field_typo_is_marked_on_its_line_with_the_suggestion_and_one_click_fi
     page.wait_clean()
     assert "aftersale.typex" not in page.text()
     assert page.page.locator("#problems li").count() == 0
+    page.page.wait_for_selector("#decision article.rule")     # decided again
+    assert page.page.locator("#decision-error").inner_text() == ""
     page.shot("2-typo-fixed")
 
 

@@ -46,6 +46,7 @@ function showProblems(list) {
 
 async function check() {
   const text = state.editor.text();
+  state.checked = text;
   $("status").textContent = say("checking");
   const answer = await call("POST", "/api/check", { text });
   if (text !== state.editor.text()) return;   // typed on meanwhile: the next check answers
@@ -54,7 +55,26 @@ async function check() {
     return;
   }
   showProblems(answer.data.diagnostics);
-  if (!state.hasErrors && Object.keys(state.form.doc).length) judge();   // an empty case decides nothing
+  if (state.hasErrors) {
+    noDecision(say("text_has_errors"));
+    return;
+  }
+  if (text !== state.examplesOf) await loadExamples();
+  if (Object.keys(state.form.doc).length) judge();
+  else if (state.examples.length) {   // an empty case decides nothing: start from the first example
+    $("example").value = "0";
+    pickExample();
+  }
+}
+
+/** No decision shown (and none on its way): a stale one would be read as the text's. */
+function noDecision(why) {
+  state.seq++;
+  state.editor.setConditions([]);
+  $("decision").replaceChildren();
+  $("timeline").replaceChildren();
+  $("decision-summary").textContent = "";
+  $("decision-error").textContent = why;
 }
 
 /** Evaluate the case against the edited text (the decision) and trace it (the gutter marks). */
@@ -85,14 +105,22 @@ async function judge() {
   showResults(evaluated.data, ruleLines(trace), (line, col) => state.editor.goTo(line, col));
 }
 
+/** The examples of the (clean) text in the drop-down, the one picked kept picked. */
 async function loadExamples() {
-  const answer = await call("POST", "/api/examples", { text: state.editor.text() });
-  state.examples = answer.status === 200 ? answer.data.examples : [];
+  const text = state.editor.text();
+  const answer = await call("POST", "/api/examples", { text });
+  if (answer.status !== 200) return;   // a text with errors: the last list stays
+  state.examplesOf = text;
+  const key = (e) => `${e.rule}\u0000${e.example}`;
+  const picked = $("example").value === "" ? null : state.examples[Number($("example").value)];
+  state.examples = answer.data.examples;
   const select = $("example");
-  select.replaceChildren(Object.assign(el("option", say("no_example")), { value: "" }));
+  select.replaceChildren(Object.assign(el("option", say("no_example"), "placeholder"), { value: "" }));
   state.examples.forEach((e, i) => {
     select.append(Object.assign(el("option", `${e.rule} — ${e.example}`), { value: String(i) }));
   });
+  const again = picked ? state.examples.findIndex((e) => key(e) === key(picked)) : -1;
+  select.value = again >= 0 ? String(again) : "";
 }
 
 function pickExample() {
@@ -108,13 +136,9 @@ function pickRulebook() {
   if (!chosen) return;
   state.editor.setText(chosen.text);
   $("save").hidden = !state.writable;
+  state.examples = [];
+  $("example").value = "";
   check();
-  loadExamples().then(() => {   // an empty case decides nothing: start from the first example
-    if (!Object.keys(state.form.doc).length && state.examples.length) {
-      $("example").value = "0";
-      pickExample();
-    }
-  });
 }
 
 function showTab(name) {
@@ -135,8 +159,8 @@ function switchLang() {
   setLang(lang() === "zh" ? "en" : "zh");
   relabel();
   state.form.render();
-  const chosen = $("example").value;
-  loadExamples().then(() => { $("example").value = chosen; });
+  const placeholder = $("example").querySelector("option.placeholder");
+  if (placeholder) placeholder.textContent = say("no_example");
   check();
 }
 
@@ -172,7 +196,7 @@ async function start() {
   for (const r of state.served) {
     $("rulebook").append(Object.assign(el("option", r.platform ? `${r.name} (${r.platform})` : r.name), { value: r.name }));
   }
-  const checkSoon = debounce(check, 250);
+  const checkSoon = debounce(() => { if (state.editor.text() !== state.checked) check(); }, 250);
   state.editor = window.RulebookEditor.create($("editor"), { onChange: checkSoon });
   state.form = new CaseForm(state.vocabulary, debounce(judge, 250));
   state.form.render();
