@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -94,6 +95,7 @@ def test_an_example_gives_the_decision_its_explanation_the_timeline_and_gutter_m
     assert page.cursor_line() == page.where(f"- id: {chosen['rule']}")[0]
     marks = page.gutter_marks(chosen["rule"])
     assert marks and {state for state, _ in marks} == {"true"}
+    page.page.locator("#timeline").scroll_into_view_if_needed()
     page.shot("3-example-decision")
     unmatched = page.page.locator("#decision article.unmatched").first
     rule = unmatched.get_attribute("data-rule")
@@ -131,19 +133,34 @@ def test_the_form_validates_and_keeps_the_json_in_sync_and_the_decision_follows(
     page.shot("4-case-form")
 
 
-def test_judge_at_changes_the_moment_of_the_decision(open_page: Any) -> None:
+def test_judge_at_moves_the_moment_a_deadline_is_due_against(open_page: Any) -> None:
     page = open_page()
-    page.page.fill("#at", "2027-01-02T03:04:05")
+    examples = page.page.evaluate("workbench.state.examples")
+    index, chosen = next((i, e) for i, e in enumerate(examples) if e["expect"].get("deadline") and e["expect"].get("due"))
+    page.page.select_option("#example", str(index))
+    card = page.page.locator(f"#decision article[data-rule='{chosen['rule']}']")
+    page.wait_until(f"!!document.querySelector(\"#decision article[data-rule='{chosen['rule']}'] .badge.due\")")
+    # a day before the deadline (Beijing wall time): the same rule matches, not yet due
+    deadline = datetime.fromisoformat(chosen["expect"]["deadline"])
+    earlier = (deadline - timedelta(days=1)).astimezone(timezone(timedelta(hours=8)))
+    page.page.fill("#at", earlier.strftime("%Y-%m-%dT%H:%M:%S"))
     page.page.locator("#at").dispatch_event("change")
-    page.wait_until("document.querySelector('#decision-summary').textContent.includes('matched')")
-    page.wait_until("!!document.querySelector('#timeline')")
-    answer = page.page.evaluate("""fetch('/api/eval', {method: 'POST', headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({text: workbench.editor.text(), case: workbench.state.form.doc,
-                              at: '2027-01-02T03:04:05+08:00', explain: 'all', lang: 'en'})}).then((r) => r.json())""")
-    shown = {r["rule"]: r["matched"] for r in answer["results"]}
-    for rule, matched in shown.items():
-        klass = page.page.locator(f"#decision article[data-rule='{rule}']").get_attribute("class").split()
-        assert ("matched" in klass) == matched, rule
+    page.wait_until(f"!document.querySelector(\"#decision article[data-rule='{chosen['rule']}'] .badge.due\")")
+    assert "not due" in card.locator("header").inner_text()
+    assert "matched" in card.get_attribute("class").split()
+    now_label = page.page.locator("#timeline svg .now-label").text_content()
+    assert now_label.endswith(earlier.strftime("%Y-%m-%d %H:%M"))
+    # every card says what /api/eval says at that moment
+    answer = page.page.evaluate("""(at) => fetch('/api/eval', {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({text: workbench.editor.text(), case: workbench.state.form.doc, at, lang: 'en'})})
+        .then((r) => r.json())""", earlier.isoformat())
+    for result in answer["results"]:
+        klass = page.page.locator(f"#decision article[data-rule='{result['rule']}']").get_attribute("class").split()
+        assert ("matched" in klass) == result["matched"], result["rule"]
+    card.locator("a.rule-name").click()   # the editor shows the rule, ✓/✗/? beside its conditions
+    page.gutter_marks(chosen["rule"])
+    page.page.locator("#decision-summary").scroll_into_view_if_needed()
+    page.shot("workbench")   # docs/img/workbench.png is this state
 
 
 def test_a_changed_parameter_shows_the_changed_cases_in_the_what_if_and_as_csv(open_page: Any) -> None:

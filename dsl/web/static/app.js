@@ -48,6 +48,7 @@ async function check() {
   const text = state.editor.text();
   state.checked = text;
   $("status").textContent = say("checking");
+  $("status").className = "status";
   const answer = await call("POST", "/api/check", { text });
   if (text !== state.editor.text()) return;   // typed on meanwhile: the next check answers
   if (answer.status !== 200) {

@@ -22,7 +22,9 @@ export function showResults(result, lines, goTo) {
   box.replaceChildren();
   const rows = result.results || [];
   $("decision-summary").textContent = say("matched_n", { n: rows.filter((r) => r.matched).length });
-  for (const r of rows) {
+  // the rules that decided something first (matched or unable to decide), then the rest, each in file order
+  const first = (r) => (r.matched || r.error ? 0 : 1);
+  for (const r of [...rows].sort((a, b) => first(a) - first(b))) {
     const card = el("article", null, "rule " + (r.error ? "error" : r.matched ? "matched" : "unmatched"));
     card.dataset.rule = r.rule;
     const head = el("header");
@@ -63,8 +65,9 @@ export function drawTimeline(result) {
     return;
   }
   const times = [now, ...marks.map((m) => m.t)];
-  const [lo, hi] = [Math.min(...times), Math.max(...times)];
-  const span = Math.max(hi - lo, 3600 * 1000);
+  const middle = (Math.min(...times) + Math.max(...times)) / 2;
+  const span = Math.max(Math.max(...times) - Math.min(...times), 24 * 3600 * 1000) * 1.2;   // a day at least, a margin
+  const lo = middle - span / 2;
   const width = 640, left = 20, right = 20, rowHeight = 34, top = 24;
   const height = top + marks.length * rowHeight + 24;
   const x = (t) => left + ((t - lo) / span) * (width - left - right);
