@@ -18,7 +18,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -131,8 +131,7 @@ class Page:
         self.wait_until("window.workbench !== undefined")
         if rulebook != "douyin":
             self.page.select_option("#rulebook", rulebook)
-        self.wait_clean()
-        self.wait_until("workbench.state.examplesOf === workbench.editor.text()")   # this rulebook's examples
+        self.settle()
         self.page.wait_for_selector("#decision article.rule")
 
     def wait_until(self, condition: str, seconds: float = 15) -> None:
@@ -144,8 +143,21 @@ class Page:
                 raise AssertionError(f"still false after {seconds} s: {condition}")
             time.sleep(0.05)
 
+    def settle(self) -> None:
+        """Wait until the page shows the check and the decision of what is on it now."""
+        self.wait_until("workbench.settled()")
+
     def wait_clean(self) -> None:
+        self.settle()
         self.page.wait_for_selector("#status.ok")
+
+    def pick_example(self, wanted: Callable[[dict[str, Any]], bool]) -> tuple[dict[str, Any], Any]:
+        """Start from the first example `wanted` accepts; (the example, its rule's card)."""
+        examples = self.page.evaluate("workbench.state.examples")
+        index, chosen = next((i, e) for i, e in enumerate(examples) if wanted(e))
+        self.page.select_option("#example", str(index))
+        self.settle()
+        return chosen, self.page.locator(f"#decision article[data-rule='{chosen['rule']}']")
 
     def text(self) -> str:
         return str(self.page.evaluate("workbench.editor.text()"))

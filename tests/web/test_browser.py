@@ -26,6 +26,11 @@ pytestmark = pytest.mark.usefixtures("server")
 LIMIT = "value: 300.00"   # douyin's lightning_max_amount, the first "value: 300.00" of the file
 
 
+def due(example: dict[str, Any]) -> bool:
+    """An example whose rule has a deadline that is due at the example's moment."""
+    return bool(example["expect"].get("deadline") and example["expect"].get("due"))
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _browser_available() -> None:
     needs_browser()
@@ -75,12 +80,7 @@ def test_the_fix_button_of_the_problems_list_applies_the_edit(open_page: Any) ->
 
 def test_an_example_gives_the_decision_its_explanation_the_timeline_and_gutter_marks(open_page: Any) -> None:
     page = open_page()
-    examples = page.page.evaluate("workbench.state.examples")
-    index, chosen = next((i, e) for i, e in enumerate(examples) if e["expect"].get("deadline") and e["expect"].get("due"))
-    page.page.select_option("#example", str(index))
-    card = page.page.locator(f"#decision article[data-rule='{chosen['rule']}']")
-    card.wait_for()
-    page.wait_until("document.querySelector('#decision-summary').textContent.includes('matched')")
+    chosen, card = page.pick_example(due)
     assert "matched" in card.get_attribute("class").split()
     assert chosen["expect"]["action"] in card.inner_text()
     assert card.locator("ul.why li").count() >= 2          # the explanation, one line per condition
@@ -116,8 +116,8 @@ def test_the_form_validates_and_keeps_the_json_in_sync_and_the_decision_follows(
     assert row.locator(".field-error").inner_text() == "an amount, e.g. 99.50"
     amount.fill("300.01")
     assert row.locator(".field-error").inner_text() == ""
-    page.wait_until("""document.querySelector("#decision article[data-rule='lightning_return']")
-        .classList.contains('unmatched')""")
+    page.settle()
+    assert "unmatched" in lightning.get_attribute("class").split()
     page.page.select_option("#case-form [name='aftersale.reason']", label="quality issue (quality_issue)")
     page.page.locator("button[data-view='json']").click()
     doc = json.loads(page.page.input_value("#case-json"))
@@ -135,17 +135,14 @@ def test_the_form_validates_and_keeps_the_json_in_sync_and_the_decision_follows(
 
 def test_judge_at_moves_the_moment_a_deadline_is_due_against(open_page: Any) -> None:
     page = open_page()
-    examples = page.page.evaluate("workbench.state.examples")
-    index, chosen = next((i, e) for i, e in enumerate(examples) if e["expect"].get("deadline") and e["expect"].get("due"))
-    page.page.select_option("#example", str(index))
-    card = page.page.locator(f"#decision article[data-rule='{chosen['rule']}']")
-    page.wait_until(f"!!document.querySelector(\"#decision article[data-rule='{chosen['rule']}'] .badge.due\")")
+    chosen, card = page.pick_example(due)
+    assert card.locator(".badge.due").count() == 1
     # a day before the deadline (Beijing wall time): the same rule matches, not yet due
     deadline = datetime.fromisoformat(chosen["expect"]["deadline"])
     earlier = (deadline - timedelta(days=1)).astimezone(timezone(timedelta(hours=8)))
     page.page.fill("#at", earlier.strftime("%Y-%m-%dT%H:%M:%S"))
     page.page.locator("#at").dispatch_event("change")
-    page.wait_until(f"!document.querySelector(\"#decision article[data-rule='{chosen['rule']}'] .badge.due\")")
+    page.settle()
     assert "not due" in card.locator("header").inner_text()
     assert "matched" in card.get_attribute("class").split()
     now_label = page.page.locator("#timeline svg .now-label").text_content()
@@ -223,18 +220,25 @@ def test_html_in_a_rulebook_or_a_case_is_shown_as_text_and_never_runs(open_page:
     page = open_page("probe")
     options = page.page.evaluate("[...document.querySelectorAll('#example option')].map((o) => o.textContent)")
     assert any(XSS in o for o in options)
-    index = next(i for i, o in enumerate(options) if XSS in o) - 1     # the first option is "(pick an example)"
-    page.page.select_option("#example", str(index))
-    page.wait_until("document.querySelector('#decision-summary').textContent.includes('matched')")
+    page.pick_example(lambda e: e["example"] == XSS)
     assert page.page.input_value("#case-form [name='order.id']") == XSS
+    assert json.loads(page.page.input_value("#case-json"))["order"]["id"] == XSS
+    # the what-if names an example's case by the example's name: a table cell, as text
+    page.replace("value: 300.00", "value: 50.00")
+    page.wait_clean()
+    page.page.locator("button[data-tab='whatif']").click()
+    page.page.locator("#whatif-run").click()
+    page.page.locator("#whatif-summary").wait_for()
+    assert XSS in page.page.locator("table.changed tbody").inner_text()
     # a rule id holding HTML: the problems list quotes it as text
     page.replace("- id: fast_refund", f"- id: {XSS}")
-    page.page.wait_for_selector("#problems li.error")
+    page.settle()
     assert XSS in page.page.locator("#problems").inner_text()
     assert page.page.locator("img").count() == 0
     page.page.locator("button[data-tab='tests']").click()
     page.page.locator("#run-tests").click()
-    page.page.wait_for_selector("#tests-result p")
+    page.page.wait_for_selector("#tests-result p.error")
+    assert XSS in page.page.locator("#tests-result").inner_text()
     page.shot("7-xss-probe")
     page.page.wait_for_timeout(300)   # an onerror would have fired by now
 
@@ -243,7 +247,7 @@ def test_the_language_switch_changes_the_whole_page_and_the_servers_messages(ope
     page = open_page()
     assert page.page.locator("button[data-tab='case']").inner_text() == "Case & decision"
     page.replace("- aftersale.type == 'return_refund'", "- aftersale.tpye == 'return_refund'")
-    page.page.wait_for_selector("#problems li.error")
+    page.settle()
     assert "unknown field" in page.page.locator("#problems").inner_text()
     page.page.locator("#lang").click()
     assert page.page.evaluate("document.documentElement.lang") == "zh"

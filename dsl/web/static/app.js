@@ -57,10 +57,12 @@ async function check() {
   }
   showProblems(answer.data.diagnostics);
   if (state.hasErrors) {
+    state.checkedText = text;
     noDecision(say("text_has_errors"));
     return;
   }
   if (text !== state.examplesOf) await loadExamples();
+  state.checkedText = text;
   if (Object.keys(state.form.doc).length) judge();
   else if (state.examples.length) {   // an empty case decides nothing: start from the first example
     $("example").value = "0";
@@ -89,6 +91,7 @@ async function judge() {
   const text = state.editor.text();
   const request = { text, case: doc };
   if (at()) request.at = at();
+  const key = judgement();
   $("decision-error").textContent = "";
   $("decision-summary").textContent = say("evaluating");
   const [evaluated, traced] = await Promise.all([call("POST", "/api/eval", { ...request, explain: "all" }),
@@ -101,9 +104,21 @@ async function judge() {
     $("decision-error").textContent = problem(evaluated);
     $("decision").replaceChildren();
     $("timeline").replaceChildren();
-    return;
+  } else {
+    showResults(evaluated.data, ruleLines(trace), (line, col) => state.editor.goTo(line, col));
   }
-  showResults(evaluated.data, ruleLines(trace), (line, col) => state.editor.goTo(line, col));
+  state.judged = key;
+}
+
+/** What a decision on the screen was made from: the text, the case, the moment. */
+function judgement() { return JSON.stringify([state.editor.text(), state.form.doc, at()]); }
+
+/** True when the page shows the check of the current text and the decision of the current
+ *  text, case and moment (nothing is on its way): what the browser tests wait for. */
+function settled() {
+  const text = state.editor.text();
+  if (state.checkedText !== text) return false;
+  return state.hasErrors || state.form.invalid.size > 0 || !Object.keys(state.form.doc).length || state.judged === judgement();
 }
 
 /** The examples of the (clean) text in the drop-down, the one picked kept picked. */
@@ -206,7 +221,7 @@ async function start() {
   showTab("case");
   showCaseView("form");
   pickRulebook();
-  window.workbench = { editor: state.editor, state };   // for the browser tests and the console
+  window.workbench = { editor: state.editor, state, settled };   // for the browser tests and the console
 }
 
 document.addEventListener("DOMContentLoaded", start);

@@ -6,7 +6,7 @@ import { $, el, call, problem } from "./api.js";
 /** Run the examples of the edited text and list the outcome. */
 export async function runTests(text, goTo) {
   const box = $("tests-result");
-  box.replaceChildren(el("p", "…", "muted"));
+  box.replaceChildren(el("p", say("running"), "muted"));
   const answer = await call("POST", "/api/test", { text });
   box.replaceChildren();
   if (answer.status !== 200) {
