@@ -207,6 +207,7 @@ def test_the_examples_run_and_a_failure_links_to_its_line(open_page: Any) -> Non
     assert page.page.locator("#tests-result .coverage").inner_text() == "coverage 100.0%"
     page.replace(LIMIT, "value: 299.00")
     page.wait_clean()
+    assert page.page.is_visible("#tests-stale")      # the run shown is of the text before the edit
     page.page.locator("#run-tests").click()
     page.page.wait_for_selector("#tests-result a.failure")
     failure = page.page.locator("#tests-result a.failure").first
@@ -268,6 +269,7 @@ def test_save_shows_the_diff_first_and_refuses_errors_unless_confirmed(open_page
     before = saved.read_text(encoding="utf-8")
     page.replace("value: 300.00", "value: 250.00")
     page.wait_clean()
+    assert page.page.is_visible("#edited")
     page.page.locator("#save").click()
     dialog = page.page.locator("#save-dialog")
     dialog.wait_for()
@@ -280,6 +282,7 @@ def test_save_shows_the_diff_first_and_refuses_errors_unless_confirmed(open_page
     page.wait_until("document.querySelector('#save-status').textContent.startsWith('Saved')")
     assert "value: 250.00" in saved.read_text(encoding="utf-8")
     assert (server.folder / "kuaishou.yaml.bak").read_text(encoding="utf-8") == before
+    assert page.page.is_hidden("#edited")            # what is on screen is what is saved
     page.page.locator("#save-cancel").click()
     # a text with errors: the confirmation needs the "save anyway" box
     page.replace("- id: fast_refund", "- id: Fast Refund")
@@ -292,3 +295,19 @@ def test_save_shows_the_diff_first_and_refuses_errors_unless_confirmed(open_page
     assert page.page.is_enabled("#save-confirm")
     page.page.locator("#save-cancel").click()
     assert "Fast Refund" not in saved.read_text(encoding="utf-8")
+
+
+def test_edits_are_kept_across_a_switch_of_rulebook_and_marked_unsaved(open_page: Any) -> None:
+    page = open_page()
+    assert page.page.is_hidden("#edited")
+    page.replace(LIMIT, "value: 250.00")
+    assert page.page.is_visible("#edited")
+    page.page.select_option("#rulebook", "kuaishou")
+    page.settle()
+    assert page.page.is_hidden("#edited") and "rulebook: kuaishou" in page.text()
+    assert page.page.evaluate("document.querySelector('#rulebook option[value=douyin]').textContent").endswith(" •")
+    page.page.select_option("#rulebook", "douyin")
+    page.settle()
+    assert "value: 250.00" in page.text() and page.page.is_visible("#edited")
+    page.replace("value: 250.00", LIMIT)     # back to the saved text: nothing unsaved
+    assert page.page.is_hidden("#edited")

@@ -9,7 +9,8 @@ import { showResults, conditionMarks, ruleLines } from "./decision.js";
 import { runTests, runWhatif } from "./panels.js";
 import { openSave } from "./save.js";
 
-const state = { served: [], vocabulary: [], examples: [], diagnostics: [], hasErrors: false, form: null, editor: null, seq: 0 };
+const state = { served: [], vocabulary: [], examples: [], diagnostics: [], hasErrors: false, form: null, editor: null, seq: 0,
+                edited: new Map() };
 
 function current() { return state.served.find((r) => r.name === $("rulebook").value); }
 function at() { return beijingIso($("at").value); }
@@ -47,6 +48,7 @@ function showProblems(list) {
 async function check() {
   const text = state.editor.text();
   state.checked = text;
+  $("tests-stale").hidden = state.testedText === undefined || state.testedText === text;
   $("status").textContent = say("checking");
   $("status").className = "status";
   const answer = await call("POST", "/api/check", { text });
@@ -147,10 +149,25 @@ function pickExample() {
   judge();
 }
 
+/** Remember the edited text of the rulebook on screen (kept across a switch to another one,
+ *  marked in the header and the drop-down, and asked about before the page is left). */
+function noteEdit(text) {
+  const chosen = current();
+  if (!chosen) return;
+  if (text === chosen.text) state.edited.delete(chosen.name);
+  else state.edited.set(chosen.name, text);
+  $("edited").hidden = !state.edited.has(chosen.name);
+  for (const option of $("rulebook").options) {
+    const r = state.served.find((x) => x.name === option.value);
+    option.textContent = (r.platform ? `${r.name} (${r.platform})` : r.name) + (state.edited.has(r.name) ? " •" : "");
+  }
+}
+
 function pickRulebook() {
   const chosen = current();
   if (!chosen) return;
-  state.editor.setText(chosen.text);
+  state.editor.setText(state.edited.get(chosen.name) ?? chosen.text);
+  noteEdit(state.editor.text());
   $("save").hidden = !state.writable;
   state.examples = [];
   $("example").value = "";
@@ -186,12 +203,17 @@ function wire() {
   $("at").addEventListener("change", judge);
   $("at-now").addEventListener("click", () => { $("at").value = beijingLocal(new Date().toISOString()); judge(); });
   $("lang").addEventListener("click", switchLang);
-  $("run-tests").addEventListener("click", () => runTests(state.editor.text(), state.editor.goTo));
+  $("run-tests").addEventListener("click", async () => {
+    const text = state.editor.text();
+    await runTests(text, state.editor.goTo);
+    state.testedText = text;
+    $("tests-stale").hidden = true;
+  });
   $("whatif-file").addEventListener("change", () => { $("whatif-source-file").checked = true; });
   $("whatif-run").addEventListener("click", () => runWhatif(state.editor.text(), $("rulebook").value, at()));
   $("save").addEventListener("click", () => {
     const chosen = current();
-    openSave(chosen.name, chosen.file, state.editor.text(), (text) => { chosen.text = text; });
+    openSave(chosen.name, chosen.file, state.editor.text(), (text) => { chosen.text = text; noteEdit(state.editor.text()); });
   });
   $("save-cancel").addEventListener("click", () => $("save-dialog").close());
   for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
@@ -213,7 +235,10 @@ async function start() {
     $("rulebook").append(Object.assign(el("option", r.platform ? `${r.name} (${r.platform})` : r.name), { value: r.name }));
   }
   const checkSoon = debounce(() => { if (state.editor.text() !== state.checked) check(); }, 250);
-  state.editor = window.RulebookEditor.create($("editor"), { onChange: checkSoon });
+  state.editor = window.RulebookEditor.create($("editor"), { onChange: (text) => { noteEdit(text); checkSoon(); } });
+  window.addEventListener("beforeunload", (event) => {
+    if (state.edited.size) event.preventDefault();   // the browser asks whether to leave unsaved edits
+  });
   state.form = new CaseForm(state.vocabulary, debounce(judge, 250));
   state.form.render();
   state.form.showJson();

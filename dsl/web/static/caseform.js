@@ -112,7 +112,9 @@ export class CaseForm {
       const parent = groups.get(field.path.split(".").slice(0, -1).join(".")) || groups.get("");
       if (field.kind === "object") {
         const set = el("fieldset", null, "group");
-        set.append(el("legend", `${label(field)} · ${field.path}`));
+        const legend = el("legend", `${label(field)} · ${field.path}` + (field.required ? " *" : ""));
+        if (field.required) legend.title = say("required");
+        set.append(legend);
         parent.append(set);
         groups.set(field.path, set);
         continue;
@@ -125,8 +127,8 @@ export class CaseForm {
   row(field) {
     const row = el("label", null, "field");
     row.dataset.path = field.path;
-    const name = el("span", label(field), "name");
-    name.title = `${field.path} · ${field.type}`;
+    const name = el("span", label(field) + (field.required ? " *" : ""), "name");
+    name.title = `${field.path} · ${field.type}` + (field.required ? ` · ${say("required")}` : "");
     const input = control(field);
     input.name = field.path;
     const message = el("span", "", "field-error");

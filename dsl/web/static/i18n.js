@@ -2,7 +2,7 @@
 // cases come from the server, already in the language asked for (its catalog).
 export const WORDS = {
   zh: {
-    title: "规则工作台", rulebook: "规则手册", switch_lang: "EN", save: "保存…",
+    title: "规则工作台", rulebook: "规则手册", switch_lang: "EN", save: "保存…", edited: "● 未保存的改动",
     problems: "问题", clean: "没有问题", n_errors: "{n} 个错误", n_warnings: "{n} 个警告", checking: "检查中…",
     fix: "修复", go_to: "跳到第 {line} 行",
     tab_case: "案例与判定", tab_tests: "示例测试", tab_whatif: "假设分析",
@@ -16,7 +16,7 @@ export const WORDS = {
     action: "动作", deadline: "期限", due: "已到期", not_due: "未到期", why: "原因", rule_error: "无法判定",
     text_has_errors: "规则文本有错误，无法判定", timeline: "期限时间线", now: "判定时刻", no_deadlines: "没有期限",
     matched_n: "{n} 条规则命中", conditions_marked: "编辑器左侧标出了每个条件：✓ 成立，✗ 不成立，? 无法判断",
-    run_tests: "运行全部示例", tests_summary: "{passed} 个通过，{failed} 个失败", coverage: "覆盖率 {percent}%",
+    run_tests: "运行全部示例", tests_stale: "这次运行之后文本已改动：请重新运行", tests_summary: "{passed} 个通过，{failed} 个失败", coverage: "覆盖率 {percent}%",
     uncovered: "未覆盖：", failures: "失败的示例：", all_passed: "全部通过", line_col: "第 {line} 行",
     whatif_intro: "用一批案例比较编辑中的文本与已保存的文件：哪些判定会改变。",
     whatif_examples: "全部示例", whatif_file: "上传文件（CSV、JSON Lines 或 JSON）", compare: "比较",
@@ -31,7 +31,7 @@ export const WORDS = {
     server_error: "服务器错误：{detail}", network_error: "无法连接服务器：{detail}",
   },
   en: {
-    title: "Rulebook workbench", rulebook: "Rulebook", switch_lang: "中文", save: "Save…",
+    title: "Rulebook workbench", rulebook: "Rulebook", switch_lang: "中文", save: "Save…", edited: "● unsaved changes",
     problems: "Problems", clean: "No problems", n_errors: "{n} error(s)", n_warnings: "{n} warning(s)", checking: "checking…",
     fix: "Fix", go_to: "go to line {line}",
     tab_case: "Case & decision", tab_tests: "Examples", tab_whatif: "What-if",
@@ -47,7 +47,7 @@ export const WORDS = {
     text_has_errors: "The rulebook text has errors: no decision", timeline: "Deadlines", now: "judged at",
     no_deadlines: "no deadlines", matched_n: "{n} rule(s) matched",
     conditions_marked: "The editor's gutter marks each condition: ✓ holds, ✗ fails, ? cannot tell",
-    run_tests: "Run all examples", tests_summary: "{passed} passed, {failed} failed", coverage: "coverage {percent}%",
+    run_tests: "Run all examples", tests_stale: "The text changed since this run: run them again", tests_summary: "{passed} passed, {failed} failed", coverage: "coverage {percent}%",
     uncovered: "Not covered:", failures: "Failing examples:", all_passed: "All passed", line_col: "line {line}",
     whatif_intro: "Compare the edited text with the saved file over a batch of cases: which decisions change.",
     whatif_examples: "All examples", whatif_file: "Upload a file (CSV, JSON Lines or JSON)", compare: "Compare",
