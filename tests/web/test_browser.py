@@ -112,6 +112,9 @@ def test_the_form_validates_and_keeps_the_json_in_sync_and_the_decision_follows(
     row = page.page.locator("#case-form label[data-path='order.paid_amount']")
     assert row.locator(".field-error").inner_text() == "at most 2 decimals"
     assert amount.get_attribute("aria-invalid") == "true"
+    page.settle()
+    assert page.page.locator("#decision article").count() == 0      # no decision of a case not given
+    assert page.page.locator("#decision-error").inner_text() == "The case has errors (see above): no decision"
     amount.fill("abc")
     assert row.locator(".field-error").inner_text() == "an amount, e.g. 99.50"
     amount.fill("300.01")
@@ -130,6 +133,8 @@ def test_the_form_validates_and_keeps_the_json_in_sync_and_the_decision_follows(
     page.page.locator("button[data-view='json']").click()
     page.page.fill("#case-json", "{not json")
     assert "Not valid JSON" in page.page.locator("#case-json-error").inner_text()
+    page.settle()
+    assert page.page.locator("#decision article").count() == 0
     page.shot("4-case-form")
 
 

@@ -86,7 +86,7 @@ function noDecision(why) {
 async function judge() {
   const doc = state.form.current();
   if (!doc) {
-    $("decision-error").textContent = say("fix_form");
+    noDecision(say("fix_form"));
     return;
   }
   const seq = ++state.seq;
@@ -120,7 +120,7 @@ function judgement() { return JSON.stringify([state.editor.text(), state.form.do
 function settled() {
   const text = state.editor.text();
   if (state.checkedText !== text) return false;
-  return state.hasErrors || state.form.invalid.size > 0 || !Object.keys(state.form.doc).length || state.judged === judgement();
+  return state.hasErrors || !state.form.current() || !Object.keys(state.form.doc).length || state.judged === judgement();
 }
 
 /** The examples of the (clean) text in the drop-down, the one picked kept picked. */
@@ -239,7 +239,8 @@ async function start() {
   window.addEventListener("beforeunload", (event) => {
     if (state.edited.size) event.preventDefault();   // the browser asks whether to leave unsaved edits
   });
-  state.form = new CaseForm(state.vocabulary, debounce(judge, 250));
+  const judgeSoon = debounce(judge, 250);
+  state.form = new CaseForm(state.vocabulary, (doc) => (doc === null ? judge() : judgeSoon()));   // a refused case: at once
   state.form.render();
   state.form.showJson();
   wire();

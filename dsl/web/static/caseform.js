@@ -97,6 +97,7 @@ export class CaseForm {
     this.doc = {};
     this.inputs = new Map();
     this.invalid = new Set();
+    this.jsonError = false;
     $("case-json").addEventListener("input", () => this.fromJson());
   }
 
@@ -147,6 +148,7 @@ export class CaseForm {
     input.setAttribute("aria-invalid", problem ? "true" : "false");
     if (problem) {
       this.invalid.add(field.path);
+      this.onChange(null);   // no decision for a case the form cannot give
       return;
     }
     this.invalid.delete(field.path);
@@ -172,30 +174,38 @@ export class CaseForm {
     try {
       doc = JSON.parse($("case-json").value);
     } catch (problem) {
-      $("case-json-error").textContent = say("not_json", { detail: problem.message });
+      this.refuse(say("not_json", { detail: problem.message }));
       return;
     }
     if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
-      $("case-json-error").textContent = say("not_object");
+      this.refuse(say("not_object"));
       return;
     }
     $("case-json-error").textContent = "";
+    this.jsonError = false;
     this.doc = doc;
     this.fill();
     this.onChange(this.doc);
   }
 
+  refuse(message) {
+    $("case-json-error").textContent = message;
+    this.jsonError = true;
+    this.onChange(null);
+  }
+
   /** Replace the case (an example picked). */
   load(doc) {
     this.doc = JSON.parse(JSON.stringify(doc || {}));
+    this.jsonError = false;
     $("case-json-error").textContent = "";
     this.fill();
     this.showJson();
   }
 
-  /** The case to judge, or null with the reason shown when the form has a refused value. */
+  /** The case to judge, or null when the form has a refused value or the JSON cannot be read. */
   current() {
-    if (this.invalid.size) return null;
+    if (this.invalid.size || this.jsonError) return null;
     return this.doc;
   }
 }
