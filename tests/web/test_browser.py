@@ -203,6 +203,22 @@ def test_the_what_if_takes_an_uploaded_jsonl_batch(open_page: Any, tmp_path: Any
     assert re.match(r"\d+ of 5 cases change", page.page.locator("#whatif-summary").inner_text())
 
 
+def test_the_what_if_takes_an_uploaded_csv_and_says_which_rows_it_could_not_read(open_page: Any, tmp_path: Any) -> None:
+    page = open_page()
+    batch = tmp_path / "cases.csv"
+    batch.write_text("id,order.status,order.paid_amont\nC1,shipped,120.00\nC2,shipped\n", encoding="utf-8")
+    page.replace(LIMIT, "value: 100.00")
+    page.wait_clean()
+    page.page.locator("button[data-tab='whatif']").click()
+    page.page.set_input_files("#whatif-file", str(batch))
+    page.page.locator("#whatif-run").click()
+    page.page.locator("#whatif-summary").wait_for()
+    assert re.match(r"\d+ of 2 cases change", page.page.locator("#whatif-summary").inner_text())
+    problems = page.page.locator("#whatif-result ul.rejected li").all_inner_texts()
+    assert any("order.paid_amont" in p and "did you mean 'order.paid_amount'" in p for p in problems)   # the column
+    assert any(p.startswith("cases.csv:3") for p in problems)                                          # the short row
+
+
 def test_the_examples_run_and_a_failure_links_to_its_line(open_page: Any) -> None:
     page = open_page()
     page.page.locator("button[data-tab='tests']").click()
@@ -264,6 +280,14 @@ def test_the_language_switch_changes_the_whole_page_and_the_servers_messages(ope
     assert page.page.locator("#case-form label[data-path='order.paid_amount'] .name").inner_text() == "订单实付金额"
     assert "备货中 (preparing)" in page.page.locator("#case-form [name='order.status']").inner_text()
     page.shot("8-zh")
+    # fixed in one click (the button in Chinese), the decision comes back in Chinese: the server's sentences too
+    fix = page.page.locator("#problems button.fix").first
+    assert fix.inner_text().startswith("修复")
+    fix.click()
+    page.wait_clean()
+    lightning = page.page.locator("#decision article[data-rule='lightning_return']")
+    assert lightning.locator(".badge").first.inner_text() == "命中"
+    assert "售后类型" in lightning.locator("ul.why").inner_text()
     page.page.locator("#lang").click()
     assert page.page.locator("button[data-tab='case']").inner_text() == "Case & decision"
 
