@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -80,18 +81,13 @@ def _wait_up(url: str, process: Any) -> None:
     raise RuntimeError("rulebook serve did not answer within 30 s")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`rulebook serve --allow-write --lang en` over copies of douyin, kuaishou and the probe."""
-    needs_browser()
-    folder = tmp_path_factory.mktemp("served")
-    for name in ("douyin", "kuaishou"):
-        shutil.copy(RULEBOOKS / f"{name}.yaml", folder / f"{name}.yaml")
-    _xss_rulebook(folder)
+@contextmanager
+def serving(folder: Path, *options: str) -> Iterator[Server]:
+    """`rulebook serve FOLDER --lang en OPTIONS` on a free loopback port, stopped after."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", str(folder), "--port", str(port),
-                                "--allow-write", "--lang", "en"], cwd=ROOT, env=env,
+                                "--lang", "en", *options], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -103,6 +99,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`rulebook serve --allow-write --lang en` over copies of douyin, kuaishou and the probe."""
+    needs_browser()
+    folder = tmp_path_factory.mktemp("served")
+    for name in ("douyin", "kuaishou"):
+        shutil.copy(RULEBOOKS / f"{name}.yaml", folder / f"{name}.yaml")
+    _xss_rulebook(folder)
+    with serving(folder, "--allow-write") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from browser import XSS, browser, needs_browser, open_page, server  # noqa: F401,F811 - fixtures
+from browser import XSS, Page, browser, needs_browser, open_page, server, serving  # noqa: F401,F811 - fixtures
+from conftest import RULEBOOKS
 
 pytestmark = pytest.mark.usefixtures("server")
 
@@ -340,3 +341,17 @@ def test_edits_are_kept_across_a_switch_of_rulebook_and_marked_unsaved(open_page
     assert "value: 250.00" in page.text() and page.page.is_visible("#edited")
     page.replace("value: 250.00", LIMIT)     # back to the saved text: nothing unsaved
     assert page.page.is_hidden("#edited")
+
+
+def test_without_allow_write_the_page_offers_no_save(browser: Any, tmp_path: Any) -> None:
+    (tmp_path / "douyin.yaml").write_bytes((RULEBOOKS / "douyin.yaml").read_bytes())
+    with serving(tmp_path) as read_only:
+        page = Page(browser, read_only)
+        try:
+            assert page.page.is_hidden("#save")
+            page.replace(LIMIT, "value: 250.00")
+            page.wait_clean()
+            assert page.page.is_visible("#edited") and page.page.is_hidden("#save")
+            page.assert_nothing_ran()
+        finally:
+            page.close()
