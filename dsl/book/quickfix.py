@@ -144,6 +144,17 @@ def _fullwidth(site: _Site) -> list[Fix]:
     return []
 
 
+def _odd_key(site: _Site) -> list[Fix]:
+    """An unknown key with a full-width or invisible character in it (`ａction`): the hint
+    names the key without them (schema.py words it as free text)."""
+    from dsl.text.chars import INVISIBLE, ascii_for, suspicious
+
+    key = str(site.diag.args.get("key", ""))
+    if site.diag.code != "E306" or not any(suspicious(ch) for ch in key):
+        return []
+    return site.replace(key, "".join(ascii_for(ch) or ch for ch in key if ch not in INVISIBLE))
+
+
 def _invisible(site: _Site) -> list[Fix]:
     char = str(site.diag.args.get("char"))
     if site.held != char:
@@ -231,5 +242,5 @@ _HANDLERS: dict[str, Callable[[_Site], list[Fix]]] = {
     "did_you_mean": _did_you_mean, "fullwidth": _fullwidth, "invisible": _invisible, "yaml11": _yaml11,
     "duration_meant": _duration, "money_meant": _money, "keyword_logic": _keyword,
     "single_equals": _single_equals, "drop_quotes": _drop_quotes, "case_bool": _case_bool,
-    "snake_case": _snake, "snake_name": _snake,
+    "snake_case": _snake, "snake_name": _snake, "text": _odd_key,
 }

@@ -39,6 +39,8 @@ SLIPS = [
     ("'completed'", "'complted'", "E206", "'completed'"),
     ("'completed'", "\"complted\"", "E206", "\"completed\""),
     ("action: approve", "actoin: approve", "E306", "action: approve"),
+    ("action: approve", "ａction: approve", "E306", "action: approve"),
+    ("action: approve", "action： approve", "E104", "action: approve"),
     ("rulebook: demo", "rulebok: demo", "E306", "rulebook: demo"),
     ("    source: {seed", "    sorce: {seed", "E306", "    source: {seed"),
     ("order.paid_amount <=", "order.paid_amount ＜=", "E104", "order.paid_amount <="),
