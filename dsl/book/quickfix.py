@@ -106,7 +106,7 @@ class _Site:
         start, held = self.span.col - 1, self.held
         if len(held) >= 2 and held[0] == held[-1] and held[0] in "'\"" and held[1:-1] == old:
             start, held = start + 1, old
-        if held != old or old == new:
+        if held != old or old == new or not new:
             return []
         return [Fix(Phrase("fix.replace", old=old, new=new), (self.edit(start, start + len(old), new),))]
 

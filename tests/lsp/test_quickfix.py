@@ -126,6 +126,11 @@ def test_no_fix_when_the_span_does_not_hold_the_name() -> None:
                                        hint=("did_you_mean", {"suggestion": "y"}))) == []
 
 
+def test_no_fix_that_would_delete_the_name() -> None:
+    diag = Diagnostic("E201", Span(1, 1, 1, 6), args={"name": "order"}, hint=("did_you_mean", {"suggestion": ""}))
+    assert quick_fixes("order > 1", diag) == []
+
+
 def test_no_fix_without_a_named_replacement() -> None:
     text = BASE.replace("order.paid_amount <=", "order.zzzzqqq <=")
     diag, fixes = fixes_of(text, "E201")
