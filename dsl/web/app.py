@@ -25,9 +25,11 @@ from dsl.web.files import ServedFiles
 from dsl.web.security import Guard, Policy, allowed_hosts
 from dsl.web.worker import Worker
 
-# The page's files, read from the package once: a request names one of these or nothing.
-ASSETS = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
-          "/app.css": ("app.css", "text/css; charset=utf-8")}
+# The page's files: every file of static/ (and its vendor/ folder), listed from the package once
+# at start. A request names one of these by its route or gets a 404: no path from a request
+# reaches the file system.
+KINDS = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+         ".css": "text/css; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
 
 
 @dataclass
@@ -61,8 +63,16 @@ def with_token(options: Options) -> Options:
 
 
 def _assets() -> dict[str, tuple[bytes, str]]:
-    folder = resources.files("dsl.web").joinpath("static")
-    return {route: (folder.joinpath(name).read_bytes(), kind) for route, (name, kind) in ASSETS.items()}
+    """route -> (bytes, media type) of the page's files; index.html is `/` (only)."""
+    static = resources.files("dsl.web").joinpath("static")
+    found: dict[str, tuple[bytes, str]] = {}
+    for folder, prefix in ((static, "/"), (static.joinpath("vendor"), "/vendor/")):
+        for entry in folder.iterdir() if folder.is_dir() else ():
+            kind = KINDS.get(Path(entry.name).suffix)
+            if kind and entry.is_file():
+                found[prefix + entry.name] = (entry.read_bytes(), kind)
+    found["/"] = found.pop("/index.html")
+    return found
 
 
 def create_app(paths: list[Path], options: Options, worker: Worker | None = None) -> Any:

@@ -60,7 +60,7 @@ def whatif(text: str, saved: str, saved_name: str, cases: Any, at: str | None, l
         before = compiled(saved, saved_name)
     except DslError as exc:   # the saved file has errors (edited outside): it cannot decide
         body = error_json("web.saved_errors", lang, file=saved_name, detail=exc.diagnostics[0].message(lang))
-        return 422, {**body, "diagnostics": [diagnostic_json(d, lang) for d in exc.diagnostics]}
+        return 422, {**body, "diagnostics": [diagnostic_json(d, lang, saved) for d in exc.diagnostics]}
     notices: list[str] = []
     items = _items(after.book, cases, lang, notices)
     collected = Collected([], [])

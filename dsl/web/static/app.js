@@ -1,161 +1,253 @@
-// The workbench page (phase 1): a text editor checked as you type, a case box, the decision.
-// It talks only to the documented API (docs/workbench.md). Everything that comes from a
-// rulebook, a case or the server is put on the page as TEXT (textContent), never as HTML.
-"use strict";
+// The workbench page: a CodeMirror editor checked as you type, the case (form and JSON), the
+// decision with its explanation and timeline, ✓/✗/? per condition in the gutter, the
+// examples, the what-if and save. It talks only to the documented API (docs/workbench.md),
+// and puts everything from a rulebook, a case or the server on the page as TEXT.
+import { say, setLang, lang, relabel, label } from "./i18n.js";
+import { $, el, call, problem, debounce, beijingLocal, beijingIso } from "./api.js";
+import { CaseForm } from "./caseform.js";
+import { showResults, conditionMarks, ruleLines } from "./decision.js";
+import { runTests, runWhatif } from "./panels.js";
+import { openSave } from "./save.js";
 
-const WORDS = {
-  zh: { title: "规则工作台", rulebook: "规则手册", editor: "规则文本", problems: "问题", run_tests: "运行示例",
-        save: "保存", case: "案例 (JSON)", at: "判定时间", evaluate: "判定", decision: "判定结果",
-        rule: "规则", matched: "命中", action: "动作", deadline: "期限", due: "到期", why: "原因",
-        clean: "没有问题", yes: "是", no: "否", error: "错误", not_json: "案例不是有效的 JSON：",
-        confirm_save: "确认保存以上改动？", confirm_force: "文本有错误，仍要保存吗？", saved: "已保存",
-        passed: "通过", failed: "失败", coverage: "覆盖率" },
-  en: { title: "rulebook workbench", rulebook: "Rulebook", editor: "Rulebook text", problems: "Problems",
-        run_tests: "Run examples", save: "Save", case: "Case (JSON)", at: "Judge at", evaluate: "Evaluate",
-        decision: "Decision", rule: "Rule", matched: "Matched", action: "Action", deadline: "Deadline",
-        due: "Due", why: "Why", clean: "No problems", yes: "yes", no: "no", error: "error",
-        not_json: "The case is not valid JSON: ", confirm_save: "Save these changes?",
-        confirm_force: "The text has errors. Save anyway?", saved: "Saved",
-        passed: "passed", failed: "failed", coverage: "coverage" },
-};
+const state = { served: [], vocabulary: [], examples: [], diagnostics: [], hasErrors: false, form: null, editor: null, seq: 0,
+                edited: new Map() };
 
-let lang = document.documentElement.lang === "en" ? "en" : "zh";
-let served = [];
-let timer = null;
-const $ = (id) => document.getElementById(id);
-const say = (key) => WORDS[lang][key] || key;
+function current() { return state.served.find((r) => r.name === $("rulebook").value); }
+function at() { return beijingIso($("at").value); }
 
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (cls) node.className = cls;
-  return node;
-}
-
-function relabel() {
-  document.documentElement.lang = lang;
-  for (const node of document.querySelectorAll("[data-say]")) node.textContent = say(node.dataset.say);
-  $("lang").textContent = lang === "zh" ? "EN" : "中文";
-}
-
-async function call(method, path, body) {
-  const init = { method, headers: {}, credentials: "same-origin" };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  return { status: response.status, data: await response.json() };
-}
-
-function showDiagnostics(list) {
-  const box = $("diagnostics");
+function showProblems(list) {
+  state.diagnostics = list;
+  state.hasErrors = list.some((d) => d.severity === "error");
+  state.editor.setDiagnostics(list);
+  const errors = list.filter((d) => d.severity === "error").length;
+  const warnings = list.filter((d) => d.severity === "warning").length;
+  const status = $("status");
+  status.textContent = list.length ? [errors && say("n_errors", { n: errors }), warnings && say("n_warnings", { n: warnings })]
+    .filter(Boolean).join(" · ") : say("clean");
+  status.className = "status " + (errors ? "error" : warnings ? "warning" : "ok");
+  const box = $("problems");
   box.replaceChildren();
-  if (!list.length) box.append(el("li", say("clean")));
   for (const d of list) {
-    const where = d.line ? `${d.line}:${d.col} ` : "";
-    const hint = d.hint ? ` (${d.hint})` : "";
-    box.append(el("li", `${where}${d.severity} ${d.code}: ${d.message}${hint}`, d.severity));
+    const item = el("li", null, d.severity);
+    item.dataset.line = d.line || "";
+    const where = el("a", d.line ? `${d.line}:${d.col}` : "—", "where");
+    where.href = "#";
+    where.addEventListener("click", (event) => { event.preventDefault(); if (d.line) state.editor.goTo(d.line, d.col); });
+    item.append(where, el("span", d.code, "code"), el("span", d.message, "message"));
+    if (d.hint) item.append(el("span", d.hint, "hint"));
+    for (const fix of d.fixes || []) {
+      const button = el("button", `${say("fix")}: ${fix.title}`, "fix");
+      button.type = "button";
+      button.addEventListener("click", () => state.editor.applyEdits(fix.edits));
+      item.append(button);
+    }
+    box.append(item);
   }
 }
 
 async function check() {
-  const { data } = await call("POST", "/api/check", { text: $("editor").value, lang });
-  showDiagnostics(data.diagnostics || [{ severity: "error", code: data.error.code, message: data.error.message }]);
-}
-
-function scheduleCheck() {
-  clearTimeout(timer);
-  timer = setTimeout(check, 300);
-}
-
-function showResults(result) {
-  const body = $("results").tBodies[0];
-  body.replaceChildren();
-  for (const r of result.results || []) {
-    const row = document.createElement("tr");
-    row.append(el("td", r.rule + (r.version ? ` [${r.version}]` : "")),
-               el("td", r.error ? say("error") : r.matched ? say("yes") : say("no")),
-               el("td", r.action || "-"), el("td", r.deadline || "-"), el("td", r.due ? say("yes") : ""),
-               el("td", [r.error, ...(r.why || [])].filter(Boolean).join("\n"), "why"));
-    body.append(row);
-  }
-}
-
-async function evaluate() {
-  $("eval-error").textContent = "";
-  let caseDoc;
-  try {
-    caseDoc = JSON.parse($("case").value);
-  } catch (problem) {
-    $("eval-error").textContent = say("not_json") + problem.message;
+  const text = state.editor.text();
+  state.checked = text;
+  $("tests-stale").hidden = state.testedText === undefined || state.testedText === text;
+  $("status").textContent = say("checking");
+  $("status").className = "status";
+  const answer = await call("POST", "/api/check", { text });
+  if (text !== state.editor.text()) return;   // typed on meanwhile: the next check answers
+  if (answer.status !== 200) {
+    showProblems([{ severity: "error", code: answer.data.error ? answer.data.error.code : answer.status, message: problem(answer) }]);
     return;
   }
-  const request = { text: $("editor").value, case: caseDoc, lang, explain: "all" };
-  if ($("at").value.trim()) request.at = $("at").value.trim();
-  const { status, data } = await call("POST", "/api/eval", request);
-  if (status !== 200) {
-    $("eval-error").textContent = data.error ? data.error.message : String(status);
-    showResults({});
+  showProblems(answer.data.diagnostics);
+  if (state.hasErrors) {
+    state.checkedText = text;
+    noDecision(say("text_has_errors"));
     return;
   }
-  showResults(data);
+  if (text !== state.examplesOf) await loadExamples();
+  state.checkedText = text;
+  if (Object.keys(state.form.doc).length) judge();
+  else if (state.examples.length) {   // an empty case decides nothing: start from the first example
+    $("example").value = "0";
+    pickExample();
+  }
 }
 
-async function runTests() {
-  const { data } = await call("POST", "/api/test", { text: $("editor").value, lang });
-  if (data.error) {
-    $("tests").textContent = data.error.message;
+/** No decision shown (and none on its way): a stale one would be read as the text's. */
+function noDecision(why) {
+  state.seq++;
+  state.editor.setConditions([]);
+  $("decision").replaceChildren();
+  $("timeline").replaceChildren();
+  $("decision-summary").textContent = "";
+  $("decision-error").textContent = why;
+}
+
+/** Evaluate the case against the edited text (the decision) and trace it (the gutter marks). */
+async function judge() {
+  const doc = state.form.current();
+  if (!doc) {
+    noDecision(say("fix_form"));
     return;
   }
-  const lines = [`${say("passed")} ${data.passed}, ${say("failed")} ${data.failed}; ` +
-                 `${say("coverage")} ${data.coverage.percent.toFixed(1)}%`];
-  for (const e of data.examples.filter((x) => !x.passed)) {
-    lines.push(`${e.line}:${e.col} ${e.rule}: ${e.example}`, ...e.differences.map((d) => "    " + d));
+  const seq = ++state.seq;
+  const text = state.editor.text();
+  const request = { text, case: doc };
+  if (at()) request.at = at();
+  const key = judgement();
+  $("decision-error").textContent = "";
+  $("decision-summary").textContent = say("evaluating");
+  const [evaluated, traced] = await Promise.all([call("POST", "/api/eval", { ...request, explain: "all" }),
+                                                 call("POST", "/api/trace", request)]);
+  if (seq !== state.seq) return;   // a newer judgement is on its way
+  const trace = traced.status === 200 ? traced.data : { rules: [] };
+  state.editor.setConditions(conditionMarks(trace));
+  if (evaluated.status !== 200) {
+    $("decision-summary").textContent = "";
+    $("decision-error").textContent = problem(evaluated);
+    $("decision").replaceChildren();
+    $("timeline").replaceChildren();
+  } else {
+    showResults(evaluated.data, ruleLines(trace), (line, col) => state.editor.goTo(line, col));
   }
-  $("tests").textContent = lines.join("\n");
+  state.judged = key;
 }
 
-async function save() {
-  const name = $("rulebook").value;
-  const text = $("editor").value;
-  const preview = await call("POST", "/api/save", { platform: name, text, dry_run: true, lang });
-  if (preview.status !== 200) {
-    $("diff").textContent = preview.data.error.message;
-    return;
-  }
-  $("diff").textContent = preview.data.diff;
-  if (!window.confirm(say("confirm_save"))) return;
-  const errors = preview.data.diagnostics.some((d) => d.severity === "error");
-  if (errors && !window.confirm(say("confirm_force"))) return;
-  const done = await call("POST", "/api/save", { platform: name, text, force: errors, lang });
-  $("diff").textContent = done.status === 200 ? say("saved") : done.data.error.message;
+/** What a decision on the screen was made from: the text, the case, the moment. */
+function judgement() { return JSON.stringify([state.editor.text(), state.form.doc, at()]); }
+
+/** True when the page shows the check of the current text and the decision of the current
+ *  text, case and moment (nothing is on its way): what the browser tests wait for. */
+function settled() {
+  const text = state.editor.text();
+  if (state.checkedText !== text) return false;
+  return state.hasErrors || !state.form.current() || !Object.keys(state.form.doc).length || state.judged === judgement();
 }
 
-function pick() {
-  const chosen = served.find((r) => r.name === $("rulebook").value);
-  if (chosen) $("editor").value = chosen.text;
+/** The examples of the (clean) text in the drop-down, the one picked kept picked. */
+async function loadExamples() {
+  const text = state.editor.text();
+  const answer = await call("POST", "/api/examples", { text });
+  if (answer.status !== 200) return;   // a text with errors: the last list stays
+  state.examplesOf = text;
+  const key = (e) => `${e.rule}\u0000${e.example}`;
+  const picked = $("example").value === "" ? null : state.examples[Number($("example").value)];
+  state.examples = answer.data.examples;
+  const select = $("example");
+  select.replaceChildren(Object.assign(el("option", say("no_example"), "placeholder"), { value: "" }));
+  state.examples.forEach((e, i) => {
+    select.append(Object.assign(el("option", `${e.rule} — ${e.example}`), { value: String(i) }));
+  });
+  const again = picked ? state.examples.findIndex((e) => key(e) === key(picked)) : -1;
+  select.value = again >= 0 ? String(again) : "";
+}
+
+function pickExample() {
+  const chosen = state.examples[Number($("example").value)];
+  if (!$("example").value || !chosen) return;
+  state.form.load(chosen.case);
+  $("at").value = beijingLocal(chosen.at || chosen.case.now || "");
+  judge();
+}
+
+/** Remember the edited text of the rulebook on screen (kept across a switch to another one,
+ *  marked in the header and the drop-down, and asked about before the page is left). */
+function noteEdit(text) {
+  const chosen = current();
+  if (!chosen) return;
+  if (text === chosen.text) state.edited.delete(chosen.name);
+  else state.edited.set(chosen.name, text);
+  $("edited").hidden = !state.edited.has(chosen.name);
+  for (const option of $("rulebook").options) {
+    const r = state.served.find((x) => x.name === option.value);
+    option.textContent = (r.platform ? `${r.name} (${r.platform})` : r.name) + (state.edited.has(r.name) ? " •" : "");
+  }
+}
+
+function pickRulebook() {
+  const chosen = current();
+  if (!chosen) return;
+  state.editor.setText(state.edited.get(chosen.name) ?? chosen.text);
+  noteEdit(state.editor.text());
+  $("save").hidden = !state.writable;
+  state.examples = [];
+  $("example").value = "";
   check();
 }
 
-async function start() {
-  const { data } = await call("GET", "/api/rulebooks");
-  lang = data.lang === "en" ? "en" : "zh";
-  relabel();
-  served = data.rulebooks;
-  for (const r of served) {
-    const option = el("option", r.platform ? `${r.name} (${r.platform})` : r.name);
-    option.value = r.name;
-    $("rulebook").append(option);
+function showTab(name) {
+  for (const tab of document.querySelectorAll("[data-tab]")) {
+    const on = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(on));
+    $("tab-" + tab.dataset.tab).hidden = !on;
   }
-  $("save").hidden = !data.writable;
-  $("rulebook").addEventListener("change", pick);
-  $("editor").addEventListener("input", scheduleCheck);
-  $("evaluate").addEventListener("click", evaluate);
-  $("run-tests").addEventListener("click", runTests);
-  $("save").addEventListener("click", save);
-  $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; relabel(); check(); });
-  pick();
+}
+
+function showCaseView(name) {
+  for (const tab of document.querySelectorAll("[data-view]")) tab.setAttribute("aria-selected", String(tab.dataset.view === name));
+  $("case-form").hidden = name !== "form";
+  $("case-json-box").hidden = name !== "json";
+}
+
+function switchLang() {
+  setLang(lang() === "zh" ? "en" : "zh");
+  relabel();
+  state.form.render();
+  const placeholder = $("example").querySelector("option.placeholder");
+  if (placeholder) placeholder.textContent = say("no_example");
+  check();
+}
+
+function wire() {
+  $("rulebook").addEventListener("change", pickRulebook);
+  $("example").addEventListener("change", pickExample);
+  $("at").addEventListener("change", judge);
+  $("at-now").addEventListener("click", () => { $("at").value = beijingLocal(new Date().toISOString()); judge(); });
+  $("lang").addEventListener("click", switchLang);
+  $("run-tests").addEventListener("click", async () => {
+    const text = state.editor.text();
+    await runTests(text, state.editor.goTo);
+    state.testedText = text;
+    $("tests-stale").hidden = true;
+  });
+  $("whatif-file").addEventListener("change", () => { $("whatif-source-file").checked = true; });
+  $("whatif-run").addEventListener("click", () => runWhatif(state.editor.text(), $("rulebook").value, at()));
+  $("save").addEventListener("click", () => {
+    const chosen = current();
+    openSave(chosen.name, chosen.file, state.editor.text(), (text) => { chosen.text = text; noteEdit(state.editor.text()); });
+  });
+  $("save-cancel").addEventListener("click", () => $("save-dialog").close());
+  for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  for (const tab of document.querySelectorAll("[data-view]")) tab.addEventListener("click", () => showCaseView(tab.dataset.view));
+}
+
+async function start() {
+  const [books, vocabulary] = await Promise.all([call("GET", "/api/rulebooks"), call("GET", "/api/vocabulary")]);
+  if (books.status !== 200) {
+    $("status").textContent = problem(books);
+    return;
+  }
+  setLang(books.data.lang);
+  relabel();
+  state.served = books.data.rulebooks;
+  state.writable = books.data.writable;
+  state.vocabulary = vocabulary.data.fields || [];
+  for (const r of state.served) {
+    $("rulebook").append(Object.assign(el("option", r.platform ? `${r.name} (${r.platform})` : r.name), { value: r.name }));
+  }
+  const checkSoon = debounce(() => { if (state.editor.text() !== state.checked) check(); }, 250);
+  state.editor = window.RulebookEditor.create($("editor"), { onChange: (text) => { noteEdit(text); checkSoon(); } });
+  window.addEventListener("beforeunload", (event) => {
+    if (state.edited.size) event.preventDefault();   // the browser asks whether to leave unsaved edits
+  });
+  const judgeSoon = debounce(judge, 250);
+  state.form = new CaseForm(state.vocabulary, (doc) => (doc === null ? judge() : judgeSoon()));   // a refused case: at once
+  state.form.render();
+  state.form.showJson();
+  wire();
+  showTab("case");
+  showCaseView("form");
+  pickRulebook();
+  window.workbench = { editor: state.editor, state, settled };   // for the browser tests and the console
 }
 
 document.addEventListener("DOMContentLoaded", start);
