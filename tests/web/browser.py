@@ -101,7 +101,7 @@ def serving(folder: Path, *options: str) -> Iterator[Server]:
             process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`rulebook serve --allow-write --lang en` over copies of douyin, kuaishou and the probe."""
     needs_browser()
@@ -113,9 +113,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium for the whole session (starting one costs a second or two)."""
+    """One Chromium for the browser tests (starting one costs a second or two), closed after
+    them: Playwright's sync API keeps an event loop running while it is open, which the
+    language server's asyncio tests after them could not start beside."""
     needs_browser()
     from playwright.sync_api import sync_playwright
 
