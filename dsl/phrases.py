@@ -529,5 +529,11 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                          "这些规则将由 Python 引擎逐案判定（较慢，报告相同）"),
     "whatif.needs_cases": ("{option} lists the cases whose decision changes: give --cases FILE",
                     "{option} 列出判定有变化的案例：请同时给出 --cases 文件"),
+    # deadline check (issue 18, part 2): the platform's own deadline beside ours
+    "deadline_check.same": ("the same", "一致"),
+    "deadline_check.later": ("platform later by {gap}", "平台晚 {gap}"),
+    "deadline_check.earlier": ("platform earlier by {gap}", "平台早 {gap}"),
+    "deadline_check.line_agrees": ("⏱ platform deadline {platform}: agrees", "⏱ 平台截止时间 {platform}：一致"),
+    "deadline_check.line_differs": ("⏱ platform deadline {platform}: DIFFERS, {difference}",
+                                    "⏱ 平台截止时间 {platform}：不一致，{difference}"),
 }
-

@@ -19,6 +19,7 @@ from typing import Any
 
 from dsl.cases.converters import converters_for
 from dsl.diagnostics import Phrase
+from dsl.engine.deadlinecheck import carries_platform_deadline
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.tools.summary import Summary
 from dsl.cases.validator import validator_for
@@ -167,6 +168,8 @@ class FastLane:
         """Decide and write one case, counting it in `summary`; False (nothing done) when the
         case is not for the fast lane."""
         if not self.clean(doc) or type(doc.get("order")) is not dict:   # no order: rejected (cases.open_case)
+            return False
+        if carries_platform_deadline(doc):   # the exact path writes its deadline_check
             return False
         pairs = self.pairs
         if doc.get("platform") is not None:

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator
 
 from dsl.cases.inputs import CaseInput
 from dsl.cases.validator import validator_for
+from dsl.engine.deadlinecheck import carries_platform_deadline
 from dsl.engine.sql.duck import SqlCase
 from dsl.engine.sql.sparkrun import SparkRulebook
 from dsl.lang.values import format_timestamp, to_beijing
@@ -125,8 +126,8 @@ def _sendable(item: Any, clean: Any) -> str | None:
     `order`) whose id is text or absent, every value of a JSON type. Else None: nothing to
     send a case to Spark for whose fields the Python engine has to report anyway."""
     if not isinstance(item, CaseInput) or item.error is not None or not clean(item.doc) \
-            or type(item.doc.get("order")) is not dict:
-        return None
+            or type(item.doc.get("order")) is not dict or carries_platform_deadline(item.doc):
+        return None            # (a platform deadline: the Python engine writes its deadline_check)
     case_id = item.doc.get("id")
     if case_id is not None and not isinstance(case_id, str):
         return None            # a number or a flag as id: reported by the Python engine

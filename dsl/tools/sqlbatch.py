@@ -65,7 +65,9 @@ class SqlEval:
         rules = self.query.rules
         clean = and_(is_null(col("_fatal")), not_(col("_dirty")), *[is_null(col(r.error)) for r in rules],
                      coalesce(self.d.regex_full(col("_id"), _PLAIN_ID), exp.false()),
-                     not_(fn("regexp_matches", col("_doc"), lit(_SURROGATE))))
+                     not_(fn("regexp_matches", col("_doc"), lit(_SURROGATE))),
+                     # a platform deadline: the Python engine writes the line with its deadline_check
+                     is_null(fn("json_extract_string", col("_doc"), lit("$.aftersale.platform_deadline"))))
         line = concat(lit('{"case": '), self._case_json(name), lit(', "platform": ' + _text(self.book.platform)
                                                                         + ', "at": "'),
                       cal.timestamp_text(self.d, col("_at")), lit('", "results": ['),

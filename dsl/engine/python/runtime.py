@@ -11,6 +11,7 @@ from dsl.engine.python.namespace import moment_of, runtime_namespace
 from dsl.diagnostics import Diagnostic, Phrase, problem_text
 from dsl.engine.explain import Explainer, say
 from dsl.book.model import Rulebook
+from dsl.engine.deadlinecheck import check_deadlines
 from dsl.engine.results import CaseResult, RuleResult
 from dsl.lang.semantics import Undecided
 from dsl.engine.compiled import CompiledRule, CompiledVersion, Fn
@@ -101,6 +102,7 @@ class CompiledRulebook:
             results = [self._result(rule, d, view, moment, lang) for rule, d in zip(self.rules, decisions)]
         except Exception:  # noqa: BLE001 - a bad field or a runtime failure: decide rule by rule
             results = [self.evaluate_rule(rule, view, moment, lang) for rule in self.rules]
+        check_deadlines(results, view, lang)
         if validate:
             parsed.validate()
         errors = [field_error_text(p, lang) for p in parsed.problems]
