@@ -15,7 +15,8 @@ from dsl.engine.deadlinecheck import check_deadlines
 from dsl.engine.results import CaseResult, RuleResult
 from dsl.lang.semantics import Undecided
 from dsl.engine.compiled import CompiledRule, CompiledVersion, Fn
-from dsl.engine.verdict import Hangs, action_of, condition_value, matches, value_of
+from dsl.engine.notices import apply_notices, notice_lines
+from dsl.engine.verdict import Hangs, action_of, careful, condition_value, matches, value_of
 from dsl.lang.values import SHANGHAI, to_beijing
 from dsl.lang.vocabulary import Vocabulary, default_vocabulary
 
@@ -38,8 +39,10 @@ class CompiledRulebook:
 
     def __init__(self, model: Rulebook, vocabulary: Vocabulary | None = None,
                  artifact: tuple[dict[str, Any], Any] | None = None):
-        self.model = model
+        self.source = model   # as written; `model` has the holiday notices folded into its deadlines
         self.vocabulary = vocabulary or default_vocabulary()
+        self.model, self.notice_steps = apply_notices(model, self.vocabulary)
+        model = self.model
         self.params = {name: p.value for name, p in model.params.items()}
         self.artifact = artifact or generate(model, self.params, self.vocabulary)
         self.rules, self.decide_or_raise, self.decide = link(model, self.vocabulary, *self.artifact, fallback=self._decide_rule_by_rule)
@@ -57,8 +60,8 @@ class CompiledRulebook:
         unknown = [r for r in rule_ids if r not in self.rule_ids]
         if unknown:
             raise KeyError(f"no rule {unknown[0]!r} in {self.platform}; rules: {', '.join(self.rule_ids)}")
-        model = copy.copy(self.model)
-        model.rules = [r for r in self.model.rules if r.id in rule_ids]
+        model = copy.copy(self.source)
+        model.rules = [r for r in self.source.rules if r.id in rule_ids]
         return CompiledRulebook(model, self.vocabulary)
 
     def parse(self, case: dict[str, Any], fallback_id: str = "?") -> ParsedCase:
@@ -214,6 +217,9 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
         lines.append(explainer.condition(ref.tree, False if isinstance(value, Undecided) else value))
     if matched:
         lines.append(say("all_hold", lang, n=len(cv.conditions)) if len(cv.conditions) != 1 else say("one_holds", lang))
+        steps = book.notice_steps.get((rule.rule.id, cv.version.name))
+        if steps:
+            lines += notice_lines(steps, lambda tree: careful(tree, view, at, book.params), lang)
     return lines
 
 
