@@ -565,4 +565,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "notice.no_earlier_than": ("no earlier than {at}", "不早于 {at}"),
     "notice.extend_by": ("extended by {by}", "延长 {by}"),
     "notice.pause": ("clock paused {start} → {until}", "{start} 至 {until} 暂停计时"),
+    # workdays (lang/workdays.py): the statutory calendar's refusal, in our words
+    "calendar.missing": ("no statutory calendar for {year} yet: update chinesecalendar (pip install -U chinesecalendar)",
+                         "尚无 {year} 年的法定节假日安排：请更新 chinesecalendar（pip install -U chinesecalendar）"),
 }
