@@ -568,4 +568,6 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     # workdays (lang/workdays.py): the statutory calendar's refusal, in our words
     "calendar.missing": ("no statutory calendar for {year} yet: update chinesecalendar (pip install -U chinesecalendar)",
                          "尚无 {year} 年的法定节假日安排：请更新 chinesecalendar（pip install -U chinesecalendar）"),
+    "case.no_calendar": ("cannot decide: {detail} (counting workdays from {path})",
+                         "无法判定：{detail}（按工作日计算 {path}）"),
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, write_jsonl
 from dsl import DslError, load_rulebook
 from dsl.book.loader import load_model
 from dsl.diagnostics import render
@@ -201,7 +201,7 @@ def test_the_documented_example_agrees_in_duckdb(invoke: Any) -> None:
 
 def _cases(tmp_path: Path) -> Path:
     base = {"order": {"status": "preparing", "paid_amount": "10.00"}}
-    lines = []
+    docs = []
     for i, paid in enumerate(["2026-02-08T09:00:00+08:00", "2026-02-10T09:00:00+08:00", None,
                               "2026-02-23T23:59:59+08:00"]):
         doc = json.loads(json.dumps(base))
@@ -209,14 +209,11 @@ def _cases(tmp_path: Path) -> Path:
         doc["now"] = "2026-02-20T09:00:00+08:00"
         if paid:
             doc["order"]["paid_at"] = paid
-        lines.append(json.dumps(doc))
+        docs.append(doc)
     returned = {"id": "r", "now": "2026-02-20T09:00:00+08:00", "order": {"status": "completed"},
                 "aftersale": {"status": "buyer_returned", "waybill_uploaded_at": "2026-02-10T10:00:00+08:00",
                               "applied_at": "2026-02-01T09:00:00+08:00"}}
-    lines.append(json.dumps(returned))
-    path = tmp_path / "cases.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_jsonl(tmp_path / "cases.jsonl", docs + [returned])
 
 
 def test_eval_with_duckdb_gives_the_same_moved_deadlines(invoke: Any, tmp_path: Path) -> None:

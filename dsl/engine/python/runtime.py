@@ -168,8 +168,8 @@ def _undecided(rule: CompiledRule, hangs: Hangs, view: dict[str, Any], at: datet
                lang: str) -> RuleResult:
     """A rule whose outcome hangs on bad values: an error naming them; `why` shows its conditions
     (an undecided one marked `!`) where the version is known, else the bad fields."""
-    error = "; ".join(Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang) for p in hangs.problems)
-    fields = [say("bad_field", lang, path=p.path) for p in hangs.problems]
+    error = "; ".join(_problem_error(p, lang) for p in hangs.problems)
+    fields = [_problem_reason(p, lang) for p in hangs.problems]
     cv = hangs.version
     if cv is None:
         return RuleResult(rule.rule.id, False, None, error=error, _why=fields)
@@ -178,6 +178,21 @@ def _undecided(rule: CompiledRule, hangs: Hangs, view: dict[str, Any], at: datet
         lines = _explain(rule, cv, view, at, book, lang, False, full)
         return lines if any(line.startswith("! ") for line in lines) else lines + fields
     return RuleResult(rule.rule.id, False, None, error=error, explain=explain)
+
+
+def _no_calendar(p: FieldProblem) -> bool:
+    """The problem is a year the statutory calendar lacks (lang/workdays.py), not a bad value."""
+    return getattr(p.detail, "key", None) == "calendar.missing"
+
+
+def _problem_error(p: FieldProblem, lang: str) -> str:
+    if _no_calendar(p):
+        return Phrase("case.no_calendar", path=p.path, detail=p.detail).label(lang)
+    return Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang)
+
+
+def _problem_reason(p: FieldProblem, lang: str) -> str:
+    return p.detail.label(lang) if _no_calendar(p) else say("bad_field", lang, path=p.path)  # type: ignore[attr-defined]
 
 
 def _explainer(book: CompiledRulebook, view: dict[str, Any], at: datetime, lang: str) -> Explainer:
@@ -210,7 +225,7 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
             lines.append(f"! {ref.text.strip()}: " + say("failed", lang, detail=f"{type(exc).__name__}: {exc}"))
             continue
         if isinstance(value, Undecided) and value.may_hold:   # it hangs on a bad value
-            lines.append(f"! {ref.text.strip()}: " + "; ".join(say("bad_field", lang, path=p.path) for p in value.problems))
+            lines.append(f"! {ref.text.strip()}: " + "; ".join(_problem_reason(p, lang) for p in value.problems))
             continue
         if value is True and not matched and not full:
             continue
