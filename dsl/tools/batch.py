@@ -210,7 +210,7 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     if sink.lane_for[0] is not books or sink.lane_for[1] is not options:
         sink.lane, sink.lane_for = fast_lane(books, sink.fmt, sink.explain, options.within, options.at), (books, options)
     lane = sink.lane
-    if lane is not None and item.error is None and lane.run(item.doc, item.source, summary, sink.out.write):
+    if lane is not None and item.error is None and lane.run(item.doc, item.source, summary, sink.out.write, sink.lang):
         return   # a clean case, decided and written (batchfast.py); anything else is done here
     summary.read += 1
     done = evaluate_one(item, books, options.at, options.lang, report)

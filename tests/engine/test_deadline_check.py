@@ -103,9 +103,23 @@ def test_duckdb_writes_the_same_bytes(invoke: Any, fmt: str) -> None:
     assert _eval(invoke, *args, "--engine", "duckdb") == _eval(invoke, *args)
 
 
-def test_spark_writes_the_same_bytes(invoke: Any, spark_session: Any) -> None:
-    args = ("--format", "jsonl", "--no-explain")
-    assert _eval(invoke, *args, "--engine", "spark") == _eval(invoke, *args)
+def test_spark_writes_the_same_bytes(invoke: Any, spark_session: Any, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import dsl.tools.sparkbatch
+    from dsl.tools.batch import Decided
+
+    seen: list[bool] = []
+    run = dsl.tools.sparkbatch.SparkEval.run
+
+    def counted(self: Any, chunk: list[Any]) -> Any:
+        for item in run(self, chunk):
+            seen.append(isinstance(item, Decided))
+            yield item
+
+    monkeypatch.setattr(dsl.tools.sparkbatch.SparkEval, "run", counted)
+    args = ("eval", "-r", PDD, _many(tmp_path), "--format", "jsonl", "--no-explain", "--lang", "en")
+    assert invoke(*args, "--engine", "spark").stdout == invoke(*args).stdout
+    assert seen and all(seen)     # Spark decided every case; the writer added the checks
 
 
 def test_json_lines_fast_path_gives_the_check(invoke: Any, tmp_path: Path) -> None:
@@ -113,3 +127,78 @@ def test_json_lines_fast_path_gives_the_check(invoke: Any, tmp_path: Path) -> No
     by_case = {obj["case"]: obj for obj in lines}
     rule = next(r for r in by_case["later"]["results"] if r["rule"] == "refund_only_merchant_timeout")
     assert rule["deadline_check"]["agrees"] is False
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_fast_lane_writes_the_check_as_the_exact_path_does(invoke: Any, monkeypatch: pytest.MonkeyPatch,
+                                                               lang: str) -> None:
+    import dsl.tools.batch
+    import dsl.tools.batchfast
+
+    written: list[bool] = []
+    run = dsl.tools.batchfast.FastLane.run
+
+    def counted(self: Any, *args: Any) -> bool:
+        written.append(run(self, *args))
+        return written[-1]
+
+    monkeypatch.setattr(dsl.tools.batchfast.FastLane, "run", counted)
+    args = ("--format", "jsonl", "--no-explain", "--lang", lang)
+    fast = _eval(invoke, *args)
+    assert written and all(written)       # every case, platform deadline or not, took the fast lane
+    with monkeypatch.context() as patch:
+        patch.setattr(dsl.tools.batch, "fast_lane", lambda *a: None)
+        exact = _eval(invoke, *args)
+    assert fast == exact
+    assert '"deadline_check"' in fast
+
+
+_OFFSETS = [0, 1, 59, 60, 3600, 86400, 90000, 3 * 86400, 3 * 86400 + 1, 10 * 86400 + 3661, -75600, -1, -86400 * 4,
+            0.5, -0.5, -1.25, 7 * 86400 + 0.000001]
+
+
+def _many(tmp_path: Path) -> Path:
+    """Refund-only cases awaiting the merchant, the platform's deadline at many distances from ours."""
+    from datetime import timedelta
+
+    from conftest import write_jsonl
+    from dsl.lang.values import parse_timestamp
+
+    ours = parse_timestamp("2026-11-07T09:00:00+08:00")
+    docs = [{"id": f"d{i}", "now": "2026-11-06T09:00:00+08:00",
+             "order": {"status": "completed", "paid_amount": "59.90"},
+             "aftersale": {"type": "refund_only", "status": "awaiting_merchant", "applied_at": "2026-11-05T09:00:00+08:00",
+                           "platform_deadline": (ours + timedelta(seconds=offset)).isoformat()}}
+            for i, offset in enumerate(_OFFSETS)]
+    return write_jsonl(tmp_path / "many.jsonl", docs)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_duckdb_writes_every_check_itself_with_the_same_bytes(invoke: Any, tmp_path: Path, lang: str) -> None:
+    pytest.importorskip("duckdb")
+    from datetime import datetime
+
+    from dsl.lang.values import SHANGHAI
+    from dsl.tools.batch import Decided
+    from dsl.tools.sqlbatch import SqlEval, sql_items
+
+    cases = _many(tmp_path)
+    args = ("eval", "-r", PDD, cases, "--format", "jsonl", "--no-explain", "--lang", lang)
+    python = invoke(*args)
+    assert invoke(*args, "--engine", "duckdb").stdout == python.stdout
+    assert "1d30m" not in python.stdout and ("10d1h1m1s" in python.stdout)
+    evaluator = SqlEval(load_rulebook(str(PDD)), None, datetime.now(SHANGHAI), lang=lang)
+    items = list(sql_items(str(cases), evaluator))
+    assert len(items) == len(_OFFSETS) and all(isinstance(i, Decided) for i in items)   # none handed over
+
+
+def test_duckdb_parquet_output_has_the_check_columns(invoke: Any, tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    target = tmp_path / "out.parquet"
+    result = invoke("eval", "-r", PDD, CASES, "--engine", "duckdb", "-o", target)
+    assert result.exit_code == 0, result.stderr
+    rows = duckdb.sql(f"SELECT case_id, rule, platform_deadline, deadline_difference_seconds, deadline_agrees "
+                      f"FROM '{target}' WHERE platform_deadline IS NOT NULL ORDER BY case_id").fetchall()
+    assert rows == [("agrees", "refund_only_merchant_timeout", "2026-11-07T09:00:00+08:00", 0, True),
+                    ("later", "refund_only_merchant_timeout", "2026-11-10T09:00:00+08:00", 259200, False),
+                    ("shortened", "return_refund_merchant_timeout", "2026-11-06T10:00:00+08:00", -82800, False)]
