@@ -75,6 +75,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E601": ("rule {rule!r}: {what} cannot be compiled to {dialect} SQL with the Python engine's exact result",
              "规则 {rule!r}：{what} 无法编译为与 Python 引擎结果完全一致的 {dialect} SQL"),
     "E602": ("{detail}", "{detail}"),
+    # holiday notices (book/notices.py)
+    "E320": ("notice {id!r}: {detail}", "公告 {id!r}：{detail}"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {

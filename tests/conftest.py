@@ -242,6 +242,12 @@ def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def write_jsonl(path: Path, docs: list[dict[str, Any]]) -> Path:
+    """Case documents as a JSON Lines file at `path`."""
+    path.write_text("".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in docs), encoding="utf-8")
+    return path
+
+
 # -- temporary rulebooks -------------------------------------------------------------------
 
 RULEBOOK_HEAD = """\

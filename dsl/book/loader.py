@@ -12,6 +12,7 @@ from typing import Any
 from dsl.lang import ast
 from dsl.lang.checker import Param, Scope
 from dsl.diagnostics import Diagnostic, Phrase, Span
+from dsl.book.notices import read_notices, read_timestamp
 from dsl.book.model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
 from dsl.book.expressions import checked_expression
 from dsl.book.schema import describe_path, validate_shape
@@ -86,8 +87,10 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Ruleb
         rules.append(rule)
     name = data.get("name") if isinstance(data.get("name"), dict) else {}
     base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
+    timers = {r.id: any(v.deadline is not None for v in r.versions) for r in rules}
+    notices = read_notices(doc, build, _expr, timers)
     return Rulebook(str(data.get("rulebook") or Path(doc.file).stem), doc.file, name.get("zh"), name.get("en"),
-                    params, rules, base, doc.text)
+                    params, rules, base, doc.text, notices)
 
 
 # -- parameters ---------------------------------------------------------------------------
@@ -231,17 +234,6 @@ def _outputs(b: _Build, path: KeyPath, raw: Any) -> tuple[tuple[str, ExprRef], .
     return tuple((k, r) for k, r in out if r is not None)
 
 
-def _bound(doc: Document, path: KeyPath, raw: Any) -> Any:
-    if raw is None:
-        return None
-    try:
-        return parse_timestamp(str(raw))
-    except BadValueError as exc:
-        doc.error("E106", doc.nearest_span(path), ("shape_example", {"example": f"{path[-1]}: 2023-09-13T00:00:00+08:00"}),
-                  text=str(raw), detail=exc.args[0])
-        return None
-
-
 def _version(b: _Build, path: KeyPath, raw: dict[str, Any], rule: dict[str, Any]) -> Version:
     doc = b.doc
     def pick(key: str) -> tuple[KeyPath, Any]:
@@ -252,8 +244,8 @@ def _version(b: _Build, path: KeyPath, raw: dict[str, Any], rule: dict[str, Any]
     outputs_path, outputs_raw = pick("outputs")
     return Version(
         name=raw.get("version") if path != path[:2] else None,
-        start=_bound(doc, path + ("from",), raw.get("from")),
-        until=_bound(doc, path + ("until",), raw.get("until")),
+        start=read_timestamp(doc, path + ("from",), raw.get("from")),
+        until=read_timestamp(doc, path + ("until",), raw.get("until")),
         conditions=_conditions(b, path + ("when",), raw.get("when")),
         actions=_actions(b, action_path, action_raw),
         deadline=_expr(b, deadline_path, deadline_raw, TIMESTAMP, "what.deadline"),

@@ -90,6 +90,7 @@ class Rulebook:
     rules: list[Rule]
     base_case: dict[str, Any] = field(default_factory=dict)
     text: str = ""
+    notices: list[Any] = field(default_factory=list)   # book/notices.py Notice: holiday notices moving deadlines
 
 
 def merge(base: Any, change: Any) -> Any:

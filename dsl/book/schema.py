@@ -75,16 +75,27 @@ SLOTS: Final[dict[str, tuple[str, str]]] = {
     "expect.version": ("slot.expect_version", "version: v2023"),
     "expect.outputs": ("slot.expect_outputs", "outputs: {compensation: '3.00'}"),
     "expect.error": ("slot.expect_error", "error: true"),
+    # holiday notices (book/notices.py)
+    "notices": ("slot.notices", "notices: [{id: spring_festival_2026, name: …, source: …, window: …, effects: …}]"),
+    "notices.[]": ("slot.notice", "- {id: spring_festival_2026, name: …, source: …, window: …, effects: …}"),
+    "window": ("slot.window", "window: {by: order.paid_at, from: 2026-02-05T00:00:00+08:00, until: 2026-02-24T00:00:00+08:00}"),
+    "by": ("slot.window_by", "by: order.paid_at"),
+    "effects": ("slot.effects", "effects: {merchant_ship_timeout: {no_earlier_than: 2026-02-25T00:00:00+08:00}}"),
+    "effects.*": ("slot.effect", "merchant_ship_timeout: {extend_by: 10d}"),
+    "no_earlier_than": ("slot.timestamp", "no_earlier_than: 2026-02-25T00:00:00+08:00"),
+    "extend_by": ("slot.extend_by", "extend_by: 10d"),
+    "pause": ("slot.pause", "pause: {from: 2026-02-15T00:00:00+08:00, until: 2026-02-24T00:00:00+08:00}"),
 }
 # Names of this pattern; a value that misses it gets the nearest such name as its example.
 SNAKE: Final = re.compile(r"[a-z][a-z0-9_]*")
 _SNAKE_SLOTS: Final = {"rulebook", "id", "action", "then", "else"}
-_AUTHOR_NAMED: Final = {"parameters", "outputs"}   # their keys are names the author chose
+_AUTHOR_NAMED: Final = {"parameters", "outputs", "effects"}   # their keys are names the author chose
 
 
 # The YAML key a definition of the schema is written under, to say where a stray key belongs.
 _HOLDERS: Final = {"rule": "rules", "version": "versions", "example": "examples", "expect": "expect",
-                   "source": "source", "bilingual": "name", "parameter": "parameters", "action": "action"}
+                   "source": "source", "bilingual": "name", "parameter": "parameters", "action": "action",
+                   "notice": "notices", "window": "window", "effect": "effects"}
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+from dsl.engine.deadlinecheck import DeadlineCheck
 from dsl.engine.explain import Reason
 from dsl.lang.values import format_timestamp, to_json
 
@@ -22,6 +23,7 @@ class RuleResult:
     version: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    deadline_check: DeadlineCheck | None = None   # the platform's deadline beside ours (deadlinecheck.py)
     explain: Callable[[bool], list[Reason]] | None = field(default=None, repr=False, compare=False)
     _why: list[str] | None = field(default=None, repr=False, compare=False)
 
@@ -60,6 +62,8 @@ class RuleResult:
             out["outputs"] = {k: to_json(v) for k, v in self.outputs.items()}
         if self.error is not None:
             out["error"] = self.error
+        if self.deadline_check is not None:
+            out["deadline_check"] = self.deadline_check.to_dict()
         return out
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable, Final
 
 from dsl.diagnostics import Phrase
-from dsl.lang.types import BOOL, DATE, DURATION, INT, Type, unify
+from dsl.lang.types import BOOL, DATE, DURATION, INT, TIMESTAMP, Type, unify
 # A signature takes the argument types and returns the result type, or an error text.
 Signature = Callable[[list[Type]], "Type | str"]
 
@@ -76,4 +76,12 @@ FUNCTIONS: Final[dict[str, Function]] = {
                         "true when the value is missing", null_safe=True, usage="is_null(x) -> bool"),
     "days": Function("days", _arity(1, ("int",))(lambda a: DURATION), "a duration of n × 24 hours", usage="days(n: int) -> duration"),
     "hours": Function("hours", _arity(1, ("int",))(lambda a: DURATION), "a duration of n hours", usage="hours(n: int) -> duration"),
+    # workdays on the statutory calendar with 调休 make-up days (lang/workdays.py)
+    "workdays_between": Function("workdays_between", _arity(2, _TIMEY, _TIMEY)(lambda a: INT),
+                                 "workdays from a to b in Beijing time (statutory holidays off, 调休 make-up days worked; "
+                                 "the next day is 1 when it is a workday)",
+                                 usage="workdays_between(a: timestamp | date, b: timestamp | date) -> int"),
+    "add_workdays": Function("add_workdays", _arity(2, _TIMEY, ("int",))(lambda a: a[0] if a[0].kind in _TIMEY else TIMESTAMP),
+                             "t moved to the n-th workday after its day, at the same time of day (statutory calendar)",
+                             usage="add_workdays(t: timestamp | date, n: int) -> the type of t"),
 }

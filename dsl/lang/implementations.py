@@ -51,4 +51,13 @@ IMPLEMENTATIONS: Final[dict[str, Callable[..., Any]]] = {
     "is_null": lambda v: v is None,
     "days": lambda n: timedelta(days=n),
     "hours": lambda n: timedelta(hours=n),
+    "workdays_between": lambda a, b: _workdays().workdays_between(a, b),
+    "add_workdays": lambda t, n: _workdays().add_workdays(t, n),
 }
+
+
+def _workdays() -> Any:
+    """lang/workdays.py, imported on first use (it imports calendar_date from here)."""
+    from dsl.lang import workdays
+
+    return workdays

@@ -76,9 +76,10 @@ def _strictly(fn: Any, *values: Any, node: ir.Node | None = None) -> Any:
 def _computed(fn: Any, values: Any, node: ir.Node | None) -> Any:
     try:
         return fn(*values)
-    except OverflowError:
+    except OverflowError as exc:   # NoCalendarError (lang/workdays.py) says which year it lacks
         paths = sorted({n.path for n in ir.walk(node) if isinstance(n, ir.Field)}) if node is not None else []
-        return Undecided((FieldProblem(", ".join(paths) or "now", Phrase("case.out_of_range")),))
+        detail = getattr(exc, "phrase", None) or Phrase("case.out_of_range")
+        return Undecided((FieldProblem(", ".join(paths) or "now", detail),))
 
 
 @_run.register

@@ -47,8 +47,8 @@ def uncomputable_constants(node: ast.Expr, params: Mapping[str, Any]) -> list[tu
     if not any(n.kind in ("field", "now") for n in ast.names(node)):
         try:
             _lower(node, params, strict=True)
-        except OverflowError:
-            return [(node, Phrase("const.range"))]
+        except OverflowError as exc:   # a year the statutory calendar lacks says so (lang/workdays.py)
+            return [(node, getattr(exc, "phrase", None) or Phrase("const.range"))]
         except (ArithmeticError, ValueError) as exc:
             return [(node, Phrase("const.other", text=str(exc) or type(exc).__name__))]
         return []
@@ -74,7 +74,10 @@ def _lower(node: ast.Expr, params: Mapping[str, Any], strict: bool) -> ir.Node:
         return out     # reported at load time (uncomputable_constants); never folded
     if isinstance(value, Undecided):   # out of the calendar: the interpreter's word for OverflowError
         if strict:
-            raise OverflowError(str(value))
+            failed = OverflowError(str(value))
+            calendar = [p.detail for p in value.problems if getattr(p.detail, "key", "") == "calendar.missing"]
+            failed.phrase = calendar[0] if calendar else None   # type: ignore[attr-defined]
+            raise failed
         return out
     return ir.Const(tuple(value) if isinstance(value, list) else value)
 

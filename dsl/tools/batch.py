@@ -28,6 +28,9 @@ from dsl.limits import MAX_KEPT_REJECTIONS
 from dsl.lang.values import format_timestamp, to_json
 
 CSV_COLUMNS = ["case", "platform", "at", "rule", "matched", "action", "deadline", "due", "version", "error", "why"]
+# after the outputs.* columns: the platform's deadline beside ours (deadlinecheck.py), filled
+# for a matched rule with a deadline when the case gives `aftersale.platform_deadline`
+CHECK_COLUMNS = ["deadline_check.platform", "deadline_check.difference", "deadline_check.agrees"]
 
 Report = Callable[..., None]   # report(line, key=None): one line for stderr; a keyed line is shown once
 
@@ -64,7 +67,7 @@ class Sink:
         self.buffer = io.StringIO()
         self.csv = csv.writer(self.buffer, lineterminator="\n") if fmt == "csv" else None
         if self.csv is not None and header:
-            self.csv.writerow(CSV_COLUMNS + [f"outputs.{name}" for name in self.outputs])
+            self.csv.writerow(CSV_COLUMNS + [f"outputs.{name}" for name in self.outputs] + CHECK_COLUMNS)
             self.out.write(("\ufeff" if bom else "") + self._take())
 
     def _take(self) -> str:
@@ -95,7 +98,15 @@ class Sink:
         outputs = [_cell(r.outputs.get(name)) if matched else "" for name in self.outputs]
         return [result.case, result.platform, format_timestamp(result.at), r.rule, str(r.matched).lower(),
                 (r.action or "") if matched else "", format_timestamp(r.deadline) if r.deadline and matched else "",
-                str(r.due).lower(), r.version or "", r.error or "", " | ".join(r.reasons(self.explain))] + outputs
+                str(r.due).lower(), r.version or "", r.error or "", " | ".join(r.reasons(self.explain))] + outputs \
+            + check_cells(r.deadline_check.to_dict() if r.deadline_check else None)
+
+
+def check_cells(check: dict[str, Any] | None) -> list[str]:
+    """The CHECK_COLUMNS cells of a rule's `deadline_check` (empty without one)."""
+    if not check:
+        return ["", "", ""]
+    return [check["platform"], check["difference"], str(check["agrees"]).lower()]
 
 
 def _dumps(obj: Any) -> str:
@@ -199,7 +210,7 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     if sink.lane_for[0] is not books or sink.lane_for[1] is not options:
         sink.lane, sink.lane_for = fast_lane(books, sink.fmt, sink.explain, options.within, options.at), (books, options)
     lane = sink.lane
-    if lane is not None and item.error is None and lane.run(item.doc, item.source, summary, sink.out.write):
+    if lane is not None and item.error is None and lane.run(item.doc, item.source, summary, sink.out.write, sink.lang):
         return   # a clean case, decided and written (batchfast.py); anything else is done here
     summary.read += 1
     done = evaluate_one(item, books, options.at, options.lang, report)

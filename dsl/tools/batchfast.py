@@ -19,6 +19,7 @@ from typing import Any
 
 from dsl.cases.converters import converters_for
 from dsl.diagnostics import Phrase
+from dsl.engine.deadlinecheck import PLATFORM_DEADLINE, DeadlineCheck, carries_platform_deadline
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.tools.summary import Summary
 from dsl.cases.validator import validator_for
@@ -59,10 +60,12 @@ class _Writer:
         self.cases: dict[tuple[Any, ...], tuple[str, list[tuple[str, str]]]] = {}
 
     def line(self, case_json: str, at_json: str, decisions: tuple[tuple[Any, ...], ...],
-             matched: Counter[tuple[str, str]]) -> str:
+             matched: Counter[tuple[str, str]], check: tuple[datetime, str] | None = None) -> str:
         """The case's line; each matched rule is counted in `matched`. A decision without
         deadline or outputs is looked up as it is (a tuple of a few values, most of which
-        repeat from case to case)."""
+        repeat from case to case). `check`: the case's platform deadline and the language of
+        its `deadline_check` (only a line with a deadline has one, and such a line is never
+        looked up whole)."""
         try:
             known_case = self.cases.get(decisions)
         except TypeError:   # an output that cannot be hashed (a list)
@@ -81,7 +84,8 @@ class _Writer:
                 known = None
             if known is None:
                 known = self._text(i, d, timeline)
-            parts.append(known[0])
+            parts.append(known[0] if check is None or d[2] is None or known[1] is None
+                         else _checked(known[0], d[2], check))
             if known[1] is not None:
                 counted.append(known[1])
                 matched[known[1]] += 1
@@ -139,6 +143,12 @@ class _Writer:
         return json.dumps(obj, ensure_ascii=False)
 
 
+def _checked(text: str, deadline: datetime, check: tuple[datetime, str]) -> str:
+    """A matched rule's object with its `deadline_check` as its last key (RuleResult.to_dict)."""
+    return text[:-1] + ', "deadline_check": ' + json.dumps(DeadlineCheck(check[0], deadline, check[1]).to_dict(),
+                                                          ensure_ascii=False) + "}"
+
+
 def _timeline(entries: list[tuple[Any, ...]]) -> str:
     """CaseResult.timeline as JSON: the matched rules with a deadline, soonest first."""
     if not entries:
@@ -158,14 +168,16 @@ class FastLane:
         self.books = books
         self.clean = validator_for(vocabulary)
         self.now = converters_for(vocabulary)["now"] if "now" in vocabulary.fields else None
+        # the platform's deadline of a clean case (deadlinecheck.py), converted when it has one
+        self.theirs = converters_for(vocabulary).get(PLATFORM_DEADLINE)
         self.at = to_beijing(at) if at is not None else None
         self.at_json = '"' + format_timestamp(self.at) + '"' if self.at is not None else ""
         self.pairs = [(book, _Writer(book)) for book in books]
         self.last_now: tuple[Any, datetime, str] = (None, datetime.now(SHANGHAI), "")
 
-    def run(self, doc: Any, source: str, summary: Summary, write: Any) -> bool:
+    def run(self, doc: Any, source: str, summary: Summary, write: Any, lang: str = "zh") -> bool:
         """Decide and write one case, counting it in `summary`; False (nothing done) when the
-        case is not for the fast lane."""
+        case is not for the fast lane. `lang`: that of a `deadline_check`'s difference."""
         if not self.clean(doc) or type(doc.get("order")) is not dict:   # no order: rejected (cases.open_case)
             return False
         pairs = self.pairs
@@ -185,8 +197,9 @@ class FastLane:
         summary.evaluated += 1
         summary.shown += len(decided)
         matched = summary.matched
+        check = (self.theirs(doc), lang) if self.theirs is not None and carries_platform_deadline(doc) else None
         for writer, decisions in decided:
-            write(writer.line(case_json, at_json, decisions, matched))
+            write(writer.line(case_json, at_json, decisions, matched, check))
         return True
 
     def _moment(self, doc: dict[str, Any]) -> tuple[datetime, str]:

@@ -51,6 +51,8 @@ def case_table(result: CaseResult, names: dict[str, str] | None = None, explain:
             lines.append(f"      ! {r.error}")
         for key, value in r.outputs.items():
             lines.append(f"      → {key} = {const_text(value)}")
+        if r.deadline_check is not None:
+            lines.append(f"      {r.deadline_check.line(lang)}")
         lines.extend(f"      {why}" for why in r.reasons(explain))
     timeline = result.timeline
     if timeline:

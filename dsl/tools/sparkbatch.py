@@ -21,6 +21,8 @@ from typing import Any, Iterable, Iterator
 
 from dsl.cases.inputs import CaseInput
 from dsl.cases.validator import validator_for
+from dsl.cases.converters import converters_for
+from dsl.engine.deadlinecheck import PLATFORM_DEADLINE, carries_platform_deadline
 from dsl.engine.sql.duck import SqlCase
 from dsl.engine.sql.sparkrun import SparkRulebook
 from dsl.lang.values import format_timestamp, to_beijing
@@ -71,6 +73,7 @@ class SparkEval:
         self.sql = SparkRulebook(book, clock=clock, at=at)
         self.diagnostics = self.sql.diagnostics
         self.writer = _Writer(book)
+        self.theirs = converters_for(book.vocabulary).get(PLATFORM_DEADLINE)   # a clean case's platform deadline
         self.at_json = '"' + format_timestamp(to_beijing(at)) + '"' if at is not None else None
 
     def run(self, chunk: list[Any]) -> Iterator[Any]:
@@ -117,7 +120,9 @@ class SparkEval:
         decisions = tuple(d[:6] for d in case.decisions)
         versions = self.writer.versions
         matched = sum(1 << i for i, d in enumerate(decisions) if d[0] and d[4] in versions[i])
-        return Decided(self.writer.line(case_json, at_json, decisions, Counter()), matched)
+        theirs = self.theirs(item.doc) if self.theirs is not None and carries_platform_deadline(item.doc) else None
+        check = (theirs, self.lang) if theirs is not None else None
+        return Decided(self.writer.line(case_json, at_json, decisions, Counter(), check), matched)
 
 
 def _sendable(item: Any, clean: Any) -> str | None:

@@ -26,7 +26,9 @@ from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import and_, case, coalesce, col, concat, eq, is_null, not_, not_null, or_
 from dsl.engine.sql.dialect import dialect, fn, lit
 from dsl.engine.sql.duck import connect, lines_of
-from dsl.engine.sql.query import QueryBuilder, RuleColumns
+from dsl.engine.deadlinecheck import PLATFORM_DEADLINE
+from dsl.engine.sql.query import QueryBuilder, RuleColumns, carried_column
+from dsl.tools.sqldeadline import check_text
 from dsl.tools.batch import Decided
 
 # a case id written between quotes as it is: nothing json.dumps would escape
@@ -42,14 +44,15 @@ def _text(value: str) -> str:
 class SqlEval:
     """One rulebook's eval over JSON Lines files on DuckDB."""
 
-    def __init__(self, book: Any, at: datetime | None, clock: datetime, keep: tuple[str, ...] = ()):
+    def __init__(self, book: Any, at: datetime | None, clock: datetime, keep: tuple[str, ...] = (), lang: str = "zh"):
         self.book = book
+        self.lang = lang   # that of a deadline_check's difference
         self.at = at
         self.clock = clock
         self.keep = keep   # columns of the table `cases` carried to every row (`_row`)
         self.d = dialect("duckdb")
         builder = QueryBuilder(book.model, book.params, book.vocabulary, self.d, exp.to_table("cases"),
-                               keep=keep, at=at, clock=clock, check_all=True)
+                               keep=keep, at=at, clock=clock, check_all=True, carry=(PLATFORM_DEADLINE,))
         self.builder = builder
         self.query = builder.build()
         self.diagnostics = self.query.diagnostics
@@ -110,7 +113,9 @@ class SqlEval:
         version = case([(eq(col(r.version), lit(n)), lit(', "version": ' + _text(n))) for n in names if n is not None],
                        lit(""))
         outputs = self._outputs_text(r)
-        body = concat(head, version, outputs, lit("}"))
+        check = check_text(self.d, col(r.matched), col(r.deadline), col(carried_column(PLATFORM_DEADLINE)), self.lang) \
+            if any(v.deadline is not None for v in rule.versions) else lit("")
+        body = concat(head, version, outputs, check, lit("}"))
         whens = []
         if versioned:
             missing = lit(json.dumps({"rule": r.rule, "matched": False, "action": None, "deadline": None, "due": False,
@@ -292,7 +297,7 @@ def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: s
     from dsl.lang.values import SHANGHAI
 
     clock = datetime.now(SHANGHAI)
-    evaluator = SqlEval(book, at, clock)
+    evaluator = SqlEval(book, at, clock, lang=lang)
     reading = dict(vocabulary=book.vocabulary, input_format=input_format, encoding=encoding, notices=True)
     if evaluator.diagnostics:   # a rule without an exact SQL form: said once, the Python engine does all
         for line in render_all(evaluator.diagnostics, lang, limit=20).splitlines():
@@ -340,6 +345,6 @@ def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, eval
             and not _utf16(name):   # refused whole by the reader, with its message
         yield from sql_items(name, evaluator)
     elif name != "-" and given is None and suffix in PARQUET_SUFFIXES:
-        yield from parquet_items(name, SqlEval(book, at, clock, keep=("_row",)))
+        yield from parquet_items(name, SqlEval(book, at, clock, keep=("_row",), lang=evaluator.lang))
     else:
         yield from spooled_items(read_cases(name, **reading), evaluator)

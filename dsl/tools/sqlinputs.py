@@ -26,7 +26,7 @@ from typing import Any, Iterator
 from dsl.cases.inputs import CaseInput
 from dsl.cases.parquetfile import open_parquet, parquet_case
 from dsl.engine.sql.duck import connect, to_json_text
-from dsl.tools.batch import CSV_COLUMNS, Decided
+from dsl.tools.batch import CSV_COLUMNS, Decided, check_cells
 
 
 def parquet_items(name: str, evaluator: Any) -> Iterator[Any]:
@@ -153,7 +153,7 @@ class CsvLines:
                (r["action"] or "") if matched else "", (r["deadline"] or "") if matched else "",
                str(r["due"]).lower(), r.get("version") or "", r.get("error") or "", ""]
         assert len(row) == len(CSV_COLUMNS)
-        return row + cells
+        return row + cells + check_cells(r.get("deadline_check"))
 
 
 def _cell(value: Any) -> str:

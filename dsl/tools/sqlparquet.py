@@ -68,7 +68,8 @@ def _other_platform(platform: str) -> str:
 def write_parquet(names: tuple[str, ...], book: Any, at: datetime | None, target: str, said: Any = None,
                   input_format: str | None = None, encoding: str | None = None) -> tuple[int, int, int, list[Any]]:
     """One row per case and rule (case_id, rule, matched, action, deadline, due, version,
-    outputs, error), written by DuckDB without a Python step per case. A case with a bad
+    outputs, error, and the deadline check: platform_deadline, deadline_difference_seconds,
+    deadline_agrees), written by DuckDB without a Python step per case. A case with a bad
     field has the SQL engine's answer: undecided rules with `error` naming the fields.
     Lines that are not cases give no rows. Returns (rows, rows with an error, cases that
     could not be read, diagnostics when the rulebook has no exact SQL form: then nothing
@@ -76,7 +77,7 @@ def write_parquet(names: tuple[str, ...], book: Any, at: datetime | None, target
     from dsl.lang.values import SHANGHAI
 
     builder = QueryBuilder(book.model, book.params, book.vocabulary, dialect("duckdb"), exp.to_table("cases"),
-                           at=at, clock=datetime.now(SHANGHAI))
+                           at=at, clock=datetime.now(SHANGHAI), carry=("aftersale.platform_deadline",))
     query = builder.build(long=True)
     if query.diagnostics:
         return 0, 0, 0, query.diagnostics

@@ -12,10 +12,12 @@ from dsl.engine.python.namespace import moment_of, runtime_namespace
 from dsl.diagnostics import Diagnostic, Phrase, problem_text
 from dsl.engine.explain import Explainer, Reason, say
 from dsl.book.model import ExprRef, Rulebook
+from dsl.engine.deadlinecheck import check_deadlines
 from dsl.engine.results import CaseResult, RuleResult
 from dsl.lang.semantics import Undecided
 from dsl.engine.compiled import CompiledRule, CompiledVersion, Fn
-from dsl.engine.verdict import Hangs, action_of, condition_value, matches, value_of
+from dsl.engine.notices import apply_notices, notice_lines
+from dsl.engine.verdict import Hangs, action_of, careful, condition_value, matches, value_of
 from dsl.lang.values import SHANGHAI, to_beijing
 from dsl.lang.vocabulary import Vocabulary, default_vocabulary
 
@@ -38,8 +40,10 @@ class CompiledRulebook:
 
     def __init__(self, model: Rulebook, vocabulary: Vocabulary | None = None,
                  artifact: tuple[dict[str, Any], Any] | None = None):
-        self.model = model
+        self.source = model   # as written; `model` has the holiday notices folded into its deadlines
         self.vocabulary = vocabulary or default_vocabulary()
+        self.model, self.notice_steps = apply_notices(model, self.vocabulary)
+        model = self.model
         self.params = {name: p.value for name, p in model.params.items()}
         self.artifact = artifact or generate(model, self.params, self.vocabulary)
         self.rules, self.decide_or_raise, self.decide = link(model, self.vocabulary, *self.artifact, fallback=self._decide_rule_by_rule)
@@ -57,8 +61,8 @@ class CompiledRulebook:
         unknown = [r for r in rule_ids if r not in self.rule_ids]
         if unknown:
             raise KeyError(f"no rule {unknown[0]!r} in {self.platform}; rules: {', '.join(self.rule_ids)}")
-        model = copy.copy(self.model)
-        model.rules = [r for r in self.model.rules if r.id in rule_ids]
+        model = copy.copy(self.source)
+        model.rules = [r for r in self.source.rules if r.id in rule_ids]
         return CompiledRulebook(model, self.vocabulary)
 
     def parse(self, case: dict[str, Any], fallback_id: str = "?") -> ParsedCase:
@@ -102,6 +106,7 @@ class CompiledRulebook:
             results = [self._result(rule, d, view, moment, lang) for rule, d in zip(self.rules, decisions)]
         except Exception:  # noqa: BLE001 - a bad field or a runtime failure: decide rule by rule
             results = [self.evaluate_rule(rule, view, moment, lang) for rule in self.rules]
+        check_deadlines(results, view, lang)
         if validate:
             parsed.validate()
         errors = [field_error_text(p, lang) for p in parsed.problems]
@@ -164,8 +169,8 @@ def _undecided(rule: CompiledRule, hangs: Hangs, view: dict[str, Any], at: datet
                lang: str) -> RuleResult:
     """A rule whose outcome hangs on bad values: an error naming them; `why` shows its conditions
     (an undecided one marked `!`) where the version is known, else the bad fields."""
-    error = "; ".join(Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang) for p in hangs.problems)
-    fields = [say("bad_field", lang, path=p.path) for p in hangs.problems]
+    error = "; ".join(_problem_error(p, lang) for p in hangs.problems)
+    fields = [_problem_reason(p, lang) for p in hangs.problems]
     cv = hangs.version
     if cv is None:
         return RuleResult(rule.rule.id, False, None, error=error, _why=fields)
@@ -174,6 +179,21 @@ def _undecided(rule: CompiledRule, hangs: Hangs, view: dict[str, Any], at: datet
         lines = _explain(rule, cv, view, at, book, lang, False, full)
         return lines if any(line.text.startswith("! ") for line in lines) else lines + [Reason(f) for f in fields]
     return RuleResult(rule.rule.id, False, None, error=error, explain=explain)
+
+
+def _no_calendar(p: FieldProblem) -> bool:
+    """The problem is a year the statutory calendar lacks (lang/workdays.py), not a bad value."""
+    return getattr(p.detail, "key", None) == "calendar.missing"
+
+
+def _problem_error(p: FieldProblem, lang: str) -> str:
+    if _no_calendar(p):
+        return Phrase("case.no_calendar", path=p.path, detail=p.detail).label(lang)
+    return Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang)
+
+
+def _problem_reason(p: FieldProblem, lang: str) -> str:
+    return p.detail.label(lang) if _no_calendar(p) else say("bad_field", lang, path=p.path)  # type: ignore[attr-defined]
 
 
 def _explainer(book: CompiledRulebook, view: dict[str, Any], at: datetime, lang: str) -> Explainer:
@@ -210,6 +230,9 @@ def _explain(rule: CompiledRule, cv: CompiledVersion, view: dict[str, Any], at: 
         lines.append(Reason(line.text, line.ref, line.state if isinstance(line.state, bool) else None))
     if matched:
         lines.append(Reason(say("all_hold", lang, n=len(cv.conditions)) if len(cv.conditions) != 1 else say("one_holds", lang)))
+        steps = book.notice_steps.get((rule.rule.id, cv.version.name))
+        if steps:
+            lines += [Reason(text) for text in notice_lines(steps, lambda tree: careful(tree, view, at, book.params), lang)]
     return lines
 
 
@@ -234,7 +257,7 @@ def _condition_lines(cv: CompiledVersion, view: dict[str, Any], at: datetime, bo
             out.append(ConditionLine(ref, "!", f"! {ref.text.strip()}: " + say("failed", lang, detail=f"{type(exc).__name__}: {exc}")))
             continue
         if isinstance(value, Undecided) and value.may_hold:   # it hangs on a bad value
-            problems = "; ".join(say("bad_field", lang, path=p.path) for p in value.problems)
+            problems = "; ".join(_problem_reason(p, lang) for p in value.problems)
             out.append(ConditionLine(ref, "!", f"! {ref.text.strip()}: {problems}"))
             continue
         state = False if isinstance(value, Undecided) else value

@@ -67,6 +67,14 @@ class Dialect:
     def size(self, items: exp.Expression) -> exp.Expression:
         return exp.ArraySize(this=items)
 
+    def filter(self, items: exp.Expression, keep: exp.Lambda) -> exp.Expression:
+        """The items for which the one-argument lambda `keep` holds, in order."""
+        return fn("filter", items, keep)
+
+    def int_range(self, start: exp.Expression, stop: exp.Expression, step: int) -> exp.Expression:
+        """The whole numbers from start to stop, both included, by `step` (BIGINTs)."""
+        return fn("sequence", start, stop, exp.Cast(this=lit(step), to=BIGINT))
+
     def all_equal(self, items: exp.Expression, value: str) -> exp.Expression:
         """Every item of a list is the text `value` (true for an empty list)."""
         k = exp.to_identifier("k")
@@ -162,6 +170,12 @@ class DuckDB(Dialect):
 
     def at_index(self, items: exp.Expression, one_based: exp.Expression) -> exp.Expression:
         return fn("list_extract", items, one_based)
+
+    def filter(self, items: exp.Expression, keep: exp.Lambda) -> exp.Expression:
+        return fn("list_filter", items, keep)
+
+    def int_range(self, start: exp.Expression, stop: exp.Expression, step: int) -> exp.Expression:
+        return fn("generate_series", start, stop, exp.Cast(this=lit(step), to=BIGINT))
 
     def all_equal(self, items: exp.Expression, value: str) -> exp.Expression:
         k = exp.to_identifier("k")

@@ -24,6 +24,7 @@ from typing import Callable, Final
 from sqlglot import exp
 
 from dsl.engine.sql import calendar as cal
+from dsl.engine.sql import workdays as wd
 from dsl.engine.sql.build import (COMPARE, add, and_, case, cast, coalesce, if_, in_list, is_null, mul, not_,
                                   not_null, or_, par, sub)
 from dsl.engine.sql.dialect import BIGINT, INT128, Dialect, fn, lit
@@ -355,7 +356,20 @@ class ExprSql:
                                fits=_below(args[0].val, 15))
         if name == "date":
             return self.strict(node, "date", args, cal.beijing_day(self.d, args[0].val))
+        if name in ("workdays_between", "add_workdays"):
+            return self.workdays(node, args)
         raise Unsupported(node, "node")
+
+    def workdays(self, node: ir.Call, args: list[Sv]) -> Sv:
+        """The statutory calendar's functions (sql/workdays.py); a day outside the calendar's
+        years is undecided, as the Python engine's NoCalendarError."""
+        days = [cal.beijing_day(self.d, a.val) if a.kind == "timestamp" else a.val for a in args]
+        if node.name == "workdays_between":
+            value, covered = wd.workdays_between(self.d, days[0], days[1])
+            return self.strict(node, "int", args, value, lambda v: covered)
+        moved, covered = wd.add_workdays(self.d, days[0], args[1].val)
+        kind = args[0].kind
+        return self.strict(node, kind, args, wd.shift(kind, args[0].val, days[0], moved), lambda v: covered)
 
 
 # The largest factor of a product computed in SQL: two of them multiply within DECIMAL(38, 8)

@@ -72,17 +72,23 @@ class CompiledQuery:
         return self.dialect.render(self.tree, pretty=pretty)
 
 
+def carried_column(path: str) -> str:
+    """The column of `decided` holding the value of a carried field (QueryBuilder's `carry`)."""
+    return "_carry_" + path.replace(".", "_")
+
+
 class QueryBuilder:
     """Builds the query of a rulebook over a table of case documents (a JSON text column)."""
 
     def __init__(self, book: Rulebook, params: dict[str, Any], vocabulary: Vocabulary, d: Dialect,
                  source: exp.Expression, doc_column: str | None = "doc", keep: tuple[str, ...] = (),
                  at: datetime | None = None, clock: datetime | None = None, at_column: str | None = None,
-                 check_all: bool = False, read_with: Reader | None = None):
+                 check_all: bool = False, read_with: Reader | None = None, carry: tuple[str, ...] = ()):
         self.book, self.params, self.vocabulary, self.d = book, params, vocabulary, d
         self.source, self.doc_column, self.keep = source, doc_column, keep
         self.at, self.clock, self.at_column = at, clock, at_column
         self.check_all = check_all     # check every field of the vocabulary, not only those read
+        self.carry = carry             # fields whose values `decided` keeps as `_carry_<path>` (carried_column)
         self.diagnostics: list[Diagnostic] = []
         self.paths: dict[str, None] = {}
         # how fields are read: from a JSON text column, or (tables.py) from typed columns, doc_column None
@@ -110,6 +116,9 @@ class QueryBuilder:
         if self.check_all:
             for path in self.vocabulary.fields:
                 self.paths.setdefault(path, None)
+        for path in self.carry:
+            if path in self.vocabulary.fields:
+                self.paths.setdefault(path, None)
         paths = field_columns(self.vocabulary, list(self.paths))
         index = {p: i for i, p in enumerate(paths)}
         refs = {p: FieldRef(col(f"v{i}"), col(f"b{i}"), col(f"p{i}")) for p, i in index.items()}
@@ -120,6 +129,7 @@ class QueryBuilder:
         selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_fatal"), col("_dirty"),
                                                                        col("_doc")]
         selects += [col(self.doc_column)] if self.doc_column else []
+        selects += [alias(col(f"v{index[p]}"), carried_column(p), quoted=True) for p in self.carry if p in index]
         for ri, (rule, versions, by) in enumerate(lowered):
             names = RuleColumns(rule.id, f"r{ri}")
             query.rules.append(names)
@@ -316,6 +326,7 @@ class QueryBuilder:
                       "deadline": if_(not_null(deadline), cal.timestamp_text(d, deadline)),
                       "due": col(names.due), "version": col(names.version),
                       "outputs": if_(col(names.matched), outputs), "error": col(names.error)}
+            fields.update(self._long_check(names))
             rows.append(exp.select(*[col(k) for k in self.keep],
                                    *[alias(v, k, quoted=True) for k, v in fields.items()]).from_("decided", copy=False)
                         .where(is_null(col("_fatal")), copy=False))   # not a case (not JSON, no order): no rows
@@ -323,6 +334,23 @@ class QueryBuilder:
         for more in rows[1:]:
             tree = exp.union(tree, more, distinct=False, copy=False)
         return tree
+
+
+    def _long_check(self, names: RuleColumns) -> dict[str, exp.Expression]:
+        """The deadline_check columns of a carried platform deadline (aftersale.platform_deadline):
+        its ISO text, the platform's deadline minus ours in whole seconds, and whether they agree;
+        NULL where the rule did not match with a deadline or the case gives none."""
+        carried = [p for p in self.carry if p == "aftersale.platform_deadline"]
+        if not carried:
+            return {}
+        platform, ours = col(carried_column(carried[0])), col(names.deadline)
+        shown = and_(eq(col(names.matched), exp.true()), not_null(ours), not_null(platform))
+        diff = exp.Sub(this=platform, expression=ours)
+        whole = self.d.int_div(exp.Anonymous(this="abs", expressions=[diff]), lit(1_000_000))
+        seconds = case([(lt(diff, lit(0)), exp.Neg(this=exp.Paren(this=whole)))], whole)
+        return {"platform_deadline": if_(shown, cal.timestamp_text(self.d, platform)),
+                "deadline_difference_seconds": if_(shown, seconds),
+                "deadline_agrees": if_(shown, eq(diff, lit(0)))}
 
 
 def versions_nodes_output(versions: list[tuple[Version, dict[str, Any]]], name: str) -> ir.Node:
