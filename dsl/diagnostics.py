@@ -75,6 +75,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E601": ("rule {rule!r}: {what} cannot be compiled to {dialect} SQL with the Python engine's exact result",
              "规则 {rule!r}：{what} 无法编译为与 Python 引擎结果完全一致的 {dialect} SQL"),
     "E602": ("{detail}", "{detail}"),
+    # adapter mapping files (dsl/cases/mapping.py, issue 18 part 1)
+    "E701": ("{detail}", "{detail}"),
+    "E702": ("unknown key {key!r} in {where} (allowed: {allowed})", "{where} 中有未知的键 {key!r}（可用：{allowed}）"),
+    "E703": ("{detail}", "{detail}"),
+    "E704": ("{detail}", "{detail}"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {
