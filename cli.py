@@ -800,15 +800,22 @@ def _said_notices(items: Any, lang: str) -> Any:
 @click.option("--at", "at_text", help="Judge every case at this moment (else each case's own `now`).")
 @click.option("--wide", is_flag=True, help="One row per case with every rule's columns, instead of one row per case and rule.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
+@FROM_OPTION
+@MAPPING_OPTION
 def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect: str, table: str, form: str,
-            columns_file: str | None, json_column: str, at_text: str | None, wide: bool, lang: str) -> None:
+            columns_file: str | None, json_column: str, at_text: str | None, wide: bool, lang: str,
+            from_name: str | None, option_texts: tuple[str, ...]) -> None:
     """Print the SQL query that decides every rule of the rulebook for a table of cases.
 
     One row per case and rule: case_id, rule, matched, action, deadline, due, version, outputs,
     error. A case without `now` is judged at --at; a rule that cannot be compiled with the
     Python engine's exact result is an error (E601) at its file:line:col, exit 1.
+
+    With --from MAPPING, the table holds raw API items (one item's JSON a row in
+    --json-column): the mapping is compiled into the query (DuckDB), and each row also says
+    `_reject`, why the mapping could not make a case of that item (then it is not judged;
+    its row has the raw item in `_item` and no rule).
     """
-    from sqlglot import exp
 
     from dsl.engine.sql.dialect import dialect as dialect_named
     from dsl.engine.sql.query import QueryBuilder
@@ -825,12 +832,17 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
     at = _parse_at(at_text, lang)
     shape = TableShape(form, _listed_columns(columns_file)) if form != "json" else None
     books = _load_books(platforms, rulebook_paths, lang)
+    source, keep = _sql_source(from_name, option_texts, books[0].vocabulary, dialect, form, table, json_column, lang)
+    rejected = ""
+    if keep:   # the items the mapping rejects: one row each, their reason in _reject, the rest NULL
+        rejected = f"\nUNION ALL BY NAME\nSELECT _reject, _item FROM {source.sql(dialect='duckdb')} WHERE _reject IS NOT NULL"
     failed = False
     for book in books:
         d = dialect_named(dialect)
         reader = TableReader(d, book.vocabulary, shape) if shape else None
-        builder = QueryBuilder(book.model, book.params, book.vocabulary, d, exp.to_table(table),
-                               doc_column=None if shape else json_column, at=at, read_with=reader)
+        builder = QueryBuilder(book.model, book.params, book.vocabulary, d, source,
+                               doc_column=None if shape else "doc" if keep else json_column, at=at, read_with=reader,
+                               keep=keep)
         query = builder.build(long=not wide)
         if query.diagnostics:
             click.echo(render_all(query.diagnostics, lang, limit=20), err=True)
@@ -841,8 +853,30 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
         click.echo(f"-- rulebook {book.platform} ({book.model.file}), dialect {dialect}")
         if reader is not None:
             click.echo(f"-- {_say('columns_read', 'en', form=form)}: {', '.join(reader.read) or '-'}")
-        click.echo(query.sql() + ";")
+        click.echo((f"SELECT * FROM (\n{query.sql()}\n){rejected}" if rejected else query.sql()) + ";")
     sys.exit(1 if failed else 0)
+
+
+def _sql_source(from_name: str | None, option_texts: tuple[str, ...], vocabulary: Any, dialect: str, form: str,
+                table: str, json_column: str, lang: str) -> tuple[Any, tuple[str, ...]]:
+    """The table the query reads, and the columns it carries to every row: the table itself,
+    or (--from) the mapping's projection of a table of raw API items, carrying `_reject`."""
+    import sqlglot
+    from sqlglot import exp
+
+    from dsl.diagnostics import Phrase
+
+    adapter = _adapter(from_name, option_texts, vocabulary, lang=lang)
+    if adapter is None:
+        return exp.to_table(table), ()
+    if dialect != "duckdb" or form != "json":
+        raise click.UsageError(Phrase("adapt.sql_dialect" if dialect != "duckdb" else "adapt.sql_columns").label(
+            "en" if lang == "both" else lang))
+    from dsl.engine.sql.adapted import projection_sql
+
+    raw = exp.to_table(table).sql(dialect="duckdb")
+    projection = sqlglot.parse_one(projection_sql(adapter, raw, json_column, lang), read="duckdb")
+    return exp.Subquery(this=projection, alias=exp.TableAlias(this=exp.to_identifier("adapted"))), ("_reject",)
 
 
 def _listed_columns(path: str | None) -> tuple[str, ...] | None:

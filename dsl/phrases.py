@@ -598,5 +598,17 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                             "--option 的写法是 名称=值（例如 refund_amount_unit=fen），而不是 {text!r}"),
     "adapt.option_needs_from": ("--option goes with --from (a mapping's options)", "--option 要配合 --from 使用（映射的选项）"),
     "adapt.summary": ("{made} case(s) made, {rejected} item(s) rejected", "生成 {made} 个案例，拒绝 {rejected} 个条目"),
+    "adapt.sql_page": ("the SQL projection reads one item a row, and this row is a page ({path}): unnest its items first, "
+                       "e.g. SELECT unnest(json_extract(doc, '$.{path}[*]')) AS doc FROM pages",
+                       "SQL 投影每行读一个条目，而这一行是整页（{path}）：请先展开其中的条目，"
+                       "例如 SELECT unnest(json_extract(doc, '$.{path}[*]')) AS doc FROM pages"),
+    "adapt.sql_yuan_number": ("{field} is a JSON number with decimals, which DuckDB reads as a double: the SQL projection "
+                              "does not read it (not exactly); send it as text, or judge these rows with the Python engine",
+                              "{field} 是带小数的 JSON 数字，DuckDB 会按浮点数读取：SQL 投影不读取它（无法精确）；"
+                              "请以文本形式提供，或用 Python 引擎判定这些行"),
+    "adapt.sql_dialect": ("rulebook sql --from writes DuckDB SQL only (the mapping's JSON functions are DuckDB's)",
+                          "rulebook sql --from 只生成 DuckDB SQL（映射所用的 JSON 函数是 DuckDB 的）"),
+    "adapt.sql_columns": ("rulebook sql --from reads a table of raw API items in one JSON column (--columns json)",
+                          "rulebook sql --from 读取原始接口条目表，每个条目在一个 JSON 列中（--columns json）"),
 }
 

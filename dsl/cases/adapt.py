@@ -9,6 +9,7 @@ Decimal, never through a float).
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +22,7 @@ from dsl.lang.values import AMOUNT_RE, SHANGHAI
 
 #: epoch seconds at or above this are milliseconds (year 5138); milliseconds below it are seconds
 EPOCH_MS_FROM: Final = 10 ** 11
-_DATETIME: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+DATETIME_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 _WHOLE: Final = re.compile(r"-?[0-9]{1,20}")
 _STEP: Final = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(only|[0-9]+)\])?")
 
@@ -137,6 +138,8 @@ def read_path(doc: dict[str, Any], path: str) -> Any:
     walked = ""
     for step in path.split("."):
         name, index = _STEP.fullmatch(step).groups()  # type: ignore[union-attr]  # checked when loaded
+        if value is None:   # an absent (or null) step: the value is absent
+            return None
         if not isinstance(value, dict):
             raise ItemError(Phrase("adapt.not_object", path=walked))
         value = value.get(name)
@@ -230,14 +233,14 @@ def epoch_ms(value: Any) -> str:
 
 def beijing(value: Any) -> str:
     """"2026-11-05 09:00:00" (Beijing wall time) -> "2026-11-05T09:00:00+08:00"."""
-    if not isinstance(value, str) or not _DATETIME.fullmatch(value):
+    if not isinstance(value, str) or not DATETIME_TEXT.fullmatch(value):
         raise ValueError(value)
     return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI).isoformat()
 
 
 def _any_time(value: Any, formats: tuple[str, ...]) -> str:
     """The first of `formats` whose shape the value has (text of a date, or a whole number)."""
-    if isinstance(value, str) and "datetime" in formats and _DATETIME.fullmatch(value):
+    if isinstance(value, str) and "datetime" in formats and DATETIME_TEXT.fullmatch(value):
         return beijing(value)
     for name in formats:
         if name != "datetime":
@@ -246,7 +249,13 @@ def _any_time(value: Any, formats: tuple[str, ...]) -> str:
 
 
 def _shown(value: Any) -> str:
-    shown = repr(value) if isinstance(value, str) else str(value)
+    """A raw value in a message: text in quotes, anything else as JSON writes it."""
+    if isinstance(value, str):
+        shown = repr(value)
+    elif isinstance(value, (bool, dict, list)):
+        shown = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    else:
+        shown = str(value)
     return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
