@@ -22,6 +22,10 @@ from dsl.lang.values import AMOUNT_RE, SHANGHAI
 
 #: epoch seconds at or above this are milliseconds (year 5138); milliseconds below it are seconds
 EPOCH_MS_FROM: Final = 10 ** 11
+#: the epoch seconds of Beijing times datetime can hold (years 1 to 9999)
+EPOCH_S_RANGE: Final = (-62135596800 - 8 * 3600, 253402300799 - 8 * 3600)
+#: a whole number is one a 64-bit integer holds, signed or not (what JSON readers, DuckDB's included, give exactly)
+WHOLE_RANGE: Final = (-(2 ** 63), 2 ** 64 - 1)
 DATETIME_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 _WHOLE: Final = re.compile(r"-?[0-9]{1,20}")
 _STEP: Final = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(only|[0-9]+)\])?")
@@ -169,8 +173,8 @@ def convert(value: Any, spec: FieldSpec, mapping: Mapping) -> Any:
 
 
 def _code(value: Any, spec: FieldSpec, mapping: Mapping) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError(value)
+    if not isinstance(value, str):
+        value = _whole(value)   # a number code is a whole number a JSON reader holds exactly
     assert spec.table is not None
     meaning = mapping.tables[spec.table].get(str(value))
     if meaning is None:
@@ -185,10 +189,10 @@ def _whole(value: Any) -> int:
     """A whole number: a JSON integer, or text of digits (platforms send ids and amounts both ways)."""
     if isinstance(value, bool):
         raise ValueError(value)
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and _WHOLE.fullmatch(value):
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and WHOLE_RANGE[0] <= value <= WHOLE_RANGE[1]:
+        return value
     raise ValueError(value)
 
 
@@ -203,7 +207,7 @@ def yuan(value: Any) -> str:
         raise ValueError(value)
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, Decimal) and value.is_finite():
+    if isinstance(value, Decimal) and AMOUNT_RE.fullmatch(str(value)):   # not 1E+2, NaN
         return str(value)
     if isinstance(value, str) and AMOUNT_RE.fullmatch(value):
         return value
@@ -220,6 +224,8 @@ def epoch_s(value: Any) -> str:
     number = _whole(value)
     if number >= EPOCH_MS_FROM:
         raise ItemError(Phrase("adapt.looks_ms", value=number))
+    if number < EPOCH_S_RANGE[0]:
+        raise ValueError(value)
     return datetime.fromtimestamp(number, SHANGHAI).isoformat()
 
 
@@ -227,6 +233,8 @@ def epoch_ms(value: Any) -> str:
     number = _whole(value)
     if 0 < number < EPOCH_MS_FROM:
         raise ItemError(Phrase("adapt.looks_s", value=number))
+    if not EPOCH_S_RANGE[0] * 1000 <= number <= EPOCH_S_RANGE[1] * 1000 + 999:
+        raise ValueError(value)
     moment = datetime.fromtimestamp(number // 1000, SHANGHAI).replace(microsecond=number % 1000 * 1000)
     return moment.isoformat()
 
@@ -270,4 +278,4 @@ def _put(case: dict[str, Any], path: str, value: Any) -> None:
 CONVERT: Final = {"text": text, "int": _whole, "fen": fen, "yuan": yuan, "epoch_s": epoch_s, "epoch_ms": epoch_ms,
                   "datetime": beijing}
 
-__all__ = ["EPOCH_MS_FROM", "ItemError", "adapt_document", "adapt_items", "adapted_cases", "case_of", "page_items", "read_path"]
+__all__ = ["EPOCH_MS_FROM", "EPOCH_S_RANGE", "WHOLE_RANGE", "ItemError", "adapt_document", "adapt_items", "adapted_cases", "case_of", "page_items", "read_path"]

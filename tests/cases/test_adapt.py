@@ -57,7 +57,7 @@ def with_info(**changes: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name, raw, expected", [
     ("fen", 12990, "129.90"), ("fen", 5, "0.05"), ("fen", 0, "0.00"), ("fen", "12990", "129.90"),
-    ("fen", 10 ** 20 + 1, "1000000000000000000.01"),
+    ("fen", 2 ** 64 - 1, "184467440737095516.15"), ("fen", -(2 ** 63), "-92233720368547758.08"),
     ("yuan", "129.90", "129.90"), ("yuan", Decimal("59.5"), "59.5"), ("yuan", 59, "59"),
     ("epoch_s", 1793671200, "2026-11-03T10:00:00+08:00"), ("epoch_s", "1793671200", "2026-11-03T10:00:00+08:00"),
     ("epoch_ms", 1793671200123, "2026-11-03T10:00:00.123000+08:00"),
@@ -71,7 +71,8 @@ def test_a_converter_gives_the_case_value_exactly(name: str, raw: Any, expected:
 @pytest.mark.parametrize("name, raw", [
     ("fen", 129.9), ("fen", "129.90"), ("fen", True), ("fen", "1e3"), ("yuan", "5."), ("yuan", "¥5"), ("yuan", True),
     ("datetime", "2026-11-03T10:00:00"), ("datetime", "2026-02-30 10:00:00"), ("datetime", 1793671200),
-    ("epoch_s", "2026-11-03 10:00:00"), ("text", 1.5), ("int", "x"),
+    ("epoch_s", "2026-11-03 10:00:00"), ("text", 1.5), ("int", "x"), ("fen", 2 ** 64), ("text", -(2 ** 63) - 1),
+    ("yuan", Decimal("1E+2")), ("epoch_s", -62135625601), ("epoch_ms", -(10 ** 15)), ("epoch_ms", 10 ** 15),
 ], ids=lambda v: str(v)[:20])
 def test_a_value_of_another_shape_is_refused(name: str, raw: Any) -> None:
     with pytest.raises((ValueError, ArithmeticError)):

@@ -41,7 +41,8 @@ def hostile(item: Any) -> list[Any]:
     """The first item with each of its values made wrong in a few ways, and a few non-items."""
     out: list[Any] = [[1, 2], "text", {"x": 1}]
     for path in leaves(item):
-        for bad in (None, 0, "0", True, 99, "abc", 1.5, {"a": 1}, [], [1, 2], 10 ** 13, "2026-02-30 10:00:00"):
+        for bad in (None, 0, "0", True, 99, "abc", 1.5, {"a": 1}, [], [1, 2], 10 ** 13, "2026-02-30 10:00:00", -1,
+                    -(10 ** 15), 10 ** 15, 2 ** 64 - 1, 2 ** 64, "18446744073709551616", "0099", -(2 ** 63)):
             out.append(replaced(item, path, bad))
     return out
 

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import sqlglot
 
-from dsl.cases.adapt import EPOCH_MS_FROM, DATETIME_TEXT
+from dsl.cases.adapt import DATETIME_TEXT, EPOCH_MS_FROM, EPOCH_S_RANGE, WHOLE_RANGE
 from dsl.cases.mappingmodel import FieldSpec, Mapping, Reject
 from dsl.cases.parquetfile import sql_ident, sql_string
 from dsl.diagnostics import Phrase
@@ -123,8 +123,9 @@ class Projection:
 
     def _convert(self, spec: FieldSpec, raw: str, path: str, t: str, s: str) -> tuple[str, str]:
         """(the converted value's SQL, WHEN-clauses of its rejections) for a present value."""
-        whole = f"({t} IN {_WHOLE_TYPES} OR ({t} = 'VARCHAR' AND regexp_full_match({s}, '-?[0-9]{{1,20}}')))"
-        n = f"CAST({s} AS HUGEINT)"
+        n = f"TRY_CAST({s} AS HUGEINT)"
+        whole = (f"(({t} IN {_WHOLE_TYPES} OR ({t} = 'VARCHAR' AND regexp_full_match({s}, '-?[0-9]{{1,20}}'))) "
+                 f"AND coalesce({n} BETWEEN {WHOLE_RANGE[0]} AND {WHOLE_RANGE[1]}, false))")
         bad = f"WHEN NOT {{ok}} THEN {self._bad(spec, t, s)}"
         name = spec.convert
         if name == "copy":
@@ -154,12 +155,14 @@ class Projection:
             return as_text, bad.format(ok=text_ok)
         scale = 1_000_000 if epoch == "epoch_s" else 1_000
         moment = _timestamp_text(f"{n} * {scale}")
+        low, high = EPOCH_S_RANGE
         if epoch == "epoch_s":
-            wrong = f"WHEN {n} >= {EPOCH_MS_FROM} THEN " + self._in_field(spec, "adapt.looks_ms", value=_HOLE,
-                                                                          values=[s])
+            wrong = (f"WHEN {n} >= {EPOCH_MS_FROM} THEN " + self._in_field(spec, "adapt.looks_ms", value=_HOLE, values=[f"CAST({n} AS VARCHAR)"])
+                     + f" WHEN {n} < {low} THEN {self._bad(spec, t, s)}")
         else:
-            wrong = f"WHEN {n} > 0 AND {n} < {EPOCH_MS_FROM} THEN " + self._in_field(spec, "adapt.looks_s", value=_HOLE,
-                                                                                      values=[s])
+            wrong = (f"WHEN {n} > 0 AND {n} < {EPOCH_MS_FROM} THEN "
+                     + self._in_field(spec, "adapt.looks_s", value=_HOLE, values=[f"CAST({n} AS VARCHAR)"])
+                     + f" WHEN {n} NOT BETWEEN {low * 1000} AND {high * 1000 + 999} THEN {self._bad(spec, t, s)}")
         value = f"CASE WHEN {text_ok} THEN {as_text} ELSE {moment} END" if "datetime" in formats else moment
         ok = f"({text_ok} OR {whole})" if "datetime" in formats else whole
         guard = f"(NOT {text_ok}) AND " if "datetime" in formats else ""
