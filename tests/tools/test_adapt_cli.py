@@ -109,3 +109,10 @@ def test_duckdb_parquet_output_reads_through_the_mapping(invoke: Any, tmp_path: 
     assert result.exit_code == 1 and "unknown code 99" in result.stderr.replace("未知代码 99", "unknown code 99")
     cases = duckdb.connect().execute(f"SELECT count(DISTINCT case_id) FROM read_parquet('{out}')").fetchall()[0][0]
     assert cases == 2
+
+
+def test_spark_writes_the_python_engines_bytes_from_raw_payloads(spark_session: Any, invoke: Any) -> None:
+    args = ("eval", "-p", "douyin", "--from", "douyin-aftersale-list", PAGE, LINES, "--at", AT, "--format", "jsonl",
+            "--no-explain")
+    python, spark = invoke(*args), invoke(*args, "--engine", "spark")
+    assert (spark.exit_code, spark.stdout, spark.stderr) == (python.exit_code, python.stdout, python.stderr)
