@@ -610,5 +610,6 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                           "rulebook sql --from 只生成 DuckDB SQL（映射所用的 JSON 函数是 DuckDB 的）"),
     "adapt.sql_columns": ("rulebook sql --from reads a table of raw API items in one JSON column (--columns json)",
                           "rulebook sql --from 读取原始接口条目表，每个条目在一个 JSON 列中（--columns json）"),
+    "adapt.sql_not_json": ("the row's item is not JSON text", "这一行的条目不是 JSON 文本"),
 }
 

@@ -13,6 +13,7 @@ import json
 import re
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Final, Iterable, Iterator
 
 from dsl.cases.inputs import CaseInput, FileNotice
@@ -139,25 +140,34 @@ def read_path(doc: dict[str, Any], path: str) -> Any:
     """The value at `a.b[only].c` (None when a step is absent or null); a step through
     something that is not an object, or an `[only]` list of another length, is an ItemError."""
     value: Any = doc
-    walked = ""
-    for step in path.split("."):
-        name, index = _STEP.fullmatch(step).groups()  # type: ignore[union-attr]  # checked when loaded
+    for name, index, walked in _steps(path):
         if value is None:   # an absent (or null) step: the value is absent
             return None
-        if not isinstance(value, dict):
+        if type(value) is not dict:
             raise ItemError(Phrase("adapt.not_object", path=walked))
         value = value.get(name)
-        walked = f"{walked}.{name}" if walked else name
         if value is None or index is None:
             continue
+        walked += f".{name}" if walked else name
         if not isinstance(value, list):
             raise ItemError(Phrase("adapt.not_list", path=walked))
         if index == "only" and len(value) != 1:
             raise ItemError(Phrase("adapt.not_one", path=walked, n=len(value)))
         position = 0 if index == "only" else int(index)
         value = value[position] if position < len(value) else None
-        walked += f"[{index}]"
     return value
+
+
+@lru_cache(maxsize=1024)
+def _steps(path: str) -> tuple[tuple[str, str | None, str], ...]:
+    """`a.b[only]` -> (name, index, the path walked before the step), parsed once per path."""
+    out, walked = [], ""
+    for step in path.split("."):
+        name, index = _STEP.fullmatch(step).groups()  # type: ignore[union-attr]  # checked when loaded
+        out.append((name, index, walked))
+        walked = f"{walked}.{name}" if walked else name
+        walked += f"[{index}]" if index else ""
+    return tuple(out)
 
 
 def convert(value: Any, spec: FieldSpec, mapping: Mapping) -> Any:

@@ -122,3 +122,12 @@ def test_sql_from_is_duckdb_sql_of_a_json_column_only(invoke: Any) -> None:
     for args in (("--dialect", "spark"), ("--columns", "flat")):
         result = invoke("sql", "-p", "douyin", "--from", "douyin-aftersale-list", *args, "--lang", "en")
         assert result.exit_code == 2 and "--from" in result.stderr
+
+
+def test_a_row_that_is_not_json_is_rejected_not_a_failed_query() -> None:
+    mapping = load_mapping("douyin-aftersale-list", default_vocabulary())
+    con = duckdb.connect()
+    con.execute("CREATE TABLE raw (doc VARCHAR)")
+    con.executemany("INSERT INTO raw VALUES (?)", [("{not json",), (None,), ("[1]",)])
+    rejects = [r[0] for r in con.execute(f"SELECT _reject FROM ({Projection(mapping).select('raw', 'doc')})").fetchall()]
+    assert ["not JSON" in r for r in rejects] == [True, True, False] and "JSON object" in rejects[2]

@@ -34,27 +34,42 @@ class Projection:
     def __init__(self, mapping: Mapping, lang: str = "en"):
         self.mapping, self.lang = mapping, "en" if lang == "both" else lang
         self.d = dialect("duckdb")
+        self.paths: dict[str, int] = {}   # JSON path -> its place in `_v`, the item parsed once
+
+    def _v(self, path: str) -> str:
+        """The JSON value at `path` of the item (NULL when absent), from the one parse of the row."""
+        k = self.paths.setdefault(path, len(self.paths) + 1)
+        return f"_v[{k}]"
+
+    def _type(self, path: str) -> str:
+        return f"json_type({self._v(path)})"
+
+    def _text(self, path: str) -> str:
+        return f"json_extract_string({self._v(path)}, '$')"
 
     def select(self, table: str, column: str, keep: tuple[str, ...] = ()) -> str:
         raw = sql_ident(column)
         values: dict[str, str] = {}
-        rejects = [f"CASE WHEN coalesce(json_type({raw}), '') <> 'OBJECT' THEN {self._say('adapt.item_not_object')} END"]
+        rejects = [f"CASE WHEN NOT coalesce(json_valid({raw}), false) THEN {self._say('adapt.sql_not_json')} "
+                   f"WHEN coalesce({self._type('$')}, '') <> 'OBJECT' THEN {self._say('adapt.item_not_object')} END"]
         page = self.mapping.items or self.mapping.item
         if page is not None:
             top = page.split(".")[0].split("[")[0]
-            rejects.append(f"CASE WHEN json_type({raw}, {sql_string('$.' + top)}) IS NOT NULL "
+            rejects.append(f"CASE WHEN {self._type('$.' + top)} IS NOT NULL "
                            f"THEN {self._say('adapt.sql_page', path=page)} END")
         for spec in self.mapping.fields:
-            value, reject = self._field(raw, spec)
+            value, reject = self._field(spec)
             values[spec.target] = value
             if reject != "NULL":
                 rejects.append(reject)
         reason = f"coalesce({', '.join(rejects)})"
         doc = f"CASE WHEN _reason IS NULL THEN CAST({self._object(values)} AS VARCHAR) END"
         kept = "".join(f"{sql_ident(k)}, " for k in keep)
+        paths = ", ".join(sql_string(p) for p in self.paths)
+        parsed = f"SELECT *, CASE WHEN json_valid({raw}) THEN json_extract({raw}, [{paths}]) END AS _v FROM {table}"
         return (f"SELECT {kept}{doc} AS doc, {self._say_rejected('_reason')} AS _reject, "
                 f"CASE WHEN _reason IS NOT NULL THEN {raw} END AS _item "
-                f"FROM (SELECT *, {reason} AS _reason FROM {table})")
+                f"FROM (SELECT *, {reason} AS _reason FROM ({parsed}))")
 
     # --- the document ---------------------------------------------------------------------
 
@@ -79,23 +94,22 @@ class Projection:
 
     # --- one field ------------------------------------------------------------------------
 
-    def _field(self, raw: str, spec: FieldSpec) -> tuple[str, str]:
+    def _field(self, spec: FieldSpec) -> tuple[str, str]:
         """(the value's SQL, NULL when absent; the reason's SQL, NULL when none)."""
         if spec.source is None:
             return _constant(spec.value), "NULL"
-        walk, path = self._walk(raw, spec.source)
-        t = f"json_type({raw}, {sql_string(path)})"
-        s = f"json_extract_string({raw}, {sql_string(path)})"
+        walk, path = self._walk(spec.source)
+        t, s = self._type(path), self._text(path)
         absent = f"({t} IS NULL OR {t} = 'NULL')"
         if spec.zero_is_absent:
             absent = (f"({absent} OR ({t} IN ('BIGINT', 'UBIGINT', 'VARCHAR') AND {s} = '0') "
                       f"OR ({t} = 'DOUBLE' AND CAST({s} AS DOUBLE) = 0))")
-        value, bad = self._convert(spec, raw, path, t, s)
+        value, bad = self._convert(spec, path, t, s)
         missing = self._say("adapt.missing", field=spec.source) if spec.required else "NULL"
         reason = f"CASE {walk} WHEN {absent} THEN {missing} {bad} END"
         return f"CASE WHEN NOT {absent} THEN {value} END", reason
 
-    def _walk(self, raw: str, source: str) -> tuple[str, str]:
+    def _walk(self, source: str) -> tuple[str, str]:
         """WHEN-clauses for a step through something that is not an object (or an [only]
         list of another length), and the JSON path of the value."""
         clauses, path, walked = [], "$", ""
@@ -106,22 +120,22 @@ class Projection:
             walked = f"{walked}.{name}" if walked else name
             if index:
                 index = index.rstrip("]")
-                t = f"json_type({raw}, {sql_string(path)})"
+                t = self._type(path)
                 clauses.append(f"WHEN {t} IS NOT NULL AND {t} NOT IN ('NULL', 'ARRAY') "
                                f"THEN {self._say('adapt.not_list', path=walked)}")
                 if index == "only":
-                    n = f"json_array_length({raw}, {sql_string(path)})"
+                    n = f"json_array_length({self._v(path)})"
                     clauses.append(f"WHEN {t} = 'ARRAY' AND {n} <> 1 THEN "
                                    + self._say("adapt.not_one", path=walked, n=_HOLE, values=[f"CAST({n} AS VARCHAR)"]))
                 path += f"[{0 if index == 'only' else index}]"
                 walked += f"[{index}]"
             if i < len(steps) - 1:
-                t = f"json_type({raw}, {sql_string(path)})"
+                t = self._type(path)
                 clauses.append(f"WHEN {t} IS NOT NULL AND {t} NOT IN ('NULL', 'OBJECT') "
                                f"THEN {self._say('adapt.not_object', path=walked)}")
         return " ".join(clauses), path
 
-    def _convert(self, spec: FieldSpec, raw: str, path: str, t: str, s: str) -> tuple[str, str]:
+    def _convert(self, spec: FieldSpec, path: str, t: str, s: str) -> tuple[str, str]:
         """(the converted value's SQL, WHEN-clauses of its rejections) for a present value."""
         n = f"TRY_CAST({s} AS HUGEINT)"
         whole = (f"(({t} IN {_WHOLE_TYPES} OR ({t} = 'VARCHAR' AND regexp_full_match({s}, '-?[0-9]{{1,20}}'))) "
@@ -129,7 +143,7 @@ class Projection:
         bad = f"WHEN NOT {{ok}} THEN {self._bad(spec, t, s)}"
         name = spec.convert
         if name == "copy":
-            return f"json_extract({raw}, {sql_string(path)})", ""
+            return self._v(path), ""
         if name == "code":
             return self._code(spec, t, s)
         if name == "text":
