@@ -414,14 +414,17 @@ def adapt(files: tuple[str, ...], from_name: str, option_texts: tuple[str, ...],
             raise click.BadParameter(_say("case_missing", lang, name=name), param_hint="FILES")
     mapping = _adapter(from_name, option_texts, default_vocabulary(), files, input_format, lang)
     made = rejected = 0
+    out = sys.stdout   # written in blocks: click.echo flushes every line
     for name in files:
         for item in adapted_cases(name, mapping, input_format=input_format):
             if item.error is not None:
                 rejected += 1
+                out.flush()   # the message after the cases before it
                 click.echo(render_line(Diagnostic("E401", None, item.source, {"detail": item.error}), lang), err=True)
             else:
                 made += 1
-                click.echo(to_json_text(item.doc))
+                out.write(to_json_text(item.doc) + "\n")
+    out.flush()
     click.echo(Phrase("adapt.summary", made=made, rejected=rejected).label(lang), err=True)
     sys.exit(1 if rejected else 0)
 
