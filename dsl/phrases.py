@@ -611,5 +611,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "adapt.sql_columns": ("rulebook sql --from reads a table of raw API items in one JSON column (--columns json)",
                           "rulebook sql --from 读取原始接口条目表，每个条目在一个 JSON 列中（--columns json）"),
     "adapt.sql_not_json": ("the row's item is not JSON text", "这一行的条目不是 JSON 文本"),
+    "adapt.items_and_item": ("give 'items' (where a page keeps a list of items) or 'item' (its one item), not both",
+                             "'items'（页面中的条目列表）与 'item'（页面中的唯一条目）只能写一个"),
 }
 

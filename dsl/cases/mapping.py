@@ -96,6 +96,8 @@ def _check_shape(doc: Document) -> None:
     if not isinstance(doc.data, dict):
         doc.error("E701", Span(1, 1, 1, 2), detail=Phrase("adapt.not_mapping"))
         return
+    if "items" in doc.data and "item" in doc.data:
+        doc.error("E701", doc.nearest_span(("item",), key=True), detail=Phrase("adapt.items_and_item"))
     for error in Draft202012Validator(adapter_schema()).iter_errors(doc.data):
         error = _meant_branch(error)
         path = tuple(error.absolute_path)

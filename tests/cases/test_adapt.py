@@ -226,6 +226,7 @@ def test_a_user_mapping_may_set_an_option(tmp_path: Path) -> None:
     ("extends: douyin-aftersale-lst\n", "E703", 1, 10, "no adapter mapping"),
     ("tables:\n  t: {codes: {1: {rejct: x}}}\n", "E702", 2, 19, "'rejct'"),
     ("items: [a]\n", "E701", 1, 8, "items"),
+    ("items: data.items\nitem: data\n", "E701", 2, 1, "not both"),
 ])
 def test_a_mapping_file_with_a_mistake_is_told_at_its_place(tmp_path: Path, text: str, code: str, line: int,
                                                             col: int, words: str) -> None:
