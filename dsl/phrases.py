@@ -613,5 +613,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "adapt.sql_not_json": ("the row's item is not JSON text", "这一行的条目不是 JSON 文本"),
     "adapt.items_and_item": ("give 'items' (where a page keeps a list of items) or 'item' (its one item), not both",
                              "'items'（页面中的条目列表）与 'item'（页面中的唯一条目）只能写一个"),
+    "adapt.page_without": ("the page has no {path} (an error response? its keys: {keys})",
+                           "页面中没有 {path}（是错误响应吗？其中的键：{keys}）"),
 }
 

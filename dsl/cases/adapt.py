@@ -80,7 +80,10 @@ def page_items(doc: Any, mapping: Mapping) -> tuple[str, list[Any]] | None:
         return None
     value = read_path(doc, path)
     if mapping.items is not None:
-        if value is None:
+        parent = path.rpartition(".")[0]
+        if value is None and parent and read_path(doc, parent) is None:   # {"code": 50002, "data": null}
+            raise ItemError(Phrase("adapt.page_without", path=parent, keys=", ".join(map(str, doc))))
+        if value is None:   # an empty page (Go SDKs write an empty list as null)
             return path, []
         if not isinstance(value, list):
             raise ItemError(Phrase("adapt.page_not_list", path=path))

@@ -172,6 +172,14 @@ def test_a_detail_response_is_one_item_and_so_is_its_data_alone() -> None:
     assert one(raw, "douyin-aftersale-detail").doc["aftersale"]["id"] == "7000000000000000001"
 
 
+def test_an_error_response_is_said_and_an_empty_page_gives_no_case() -> None:
+    adapter = mapping("douyin-aftersale-list")
+    [item] = adapt_document({"code": 50002, "msg": "服务繁忙", "data": None}, "p.json", adapter)
+    assert "has no data" in reason(item) and "code, msg, data" in reason(item)
+    assert list(adapt_document({"code": 10000, "data": {"items": None, "total": 0}}, "p.json", adapter)) == []
+    assert list(adapt_document({"code": 10000, "data": {"items": [], "total": 0}}, "p.json", adapter)) == []
+
+
 def test_a_page_whose_items_are_not_a_list_is_rejected_whole() -> None:
     [item] = adapt_document({"data": {"items": {"a": 1}}}, "p.json", mapping("douyin-aftersale-list"))
     assert "data.items is not a list" in reason(item)
