@@ -814,8 +814,8 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
     error. A case without `now` is judged at --at; a rule that cannot be compiled with the
     Python engine's exact result is an error (E601) at its file:line:col, exit 1.
 
-    With --from MAPPING, the table holds raw API items (one item's JSON a row in
-    --json-column): the mapping is compiled into the query (DuckDB), and each row also says
+    With --from MAPPING, the table holds raw API responses (a whole page or one item a row,
+    JSON text in --json-column): the mapping is compiled into the query (DuckDB), and each row also says
     `_reject`, why the mapping could not make a case of that item (then it is not judged;
     its row has the raw item in `_item` and no rule).
     """

@@ -598,10 +598,6 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                             "--option 的写法是 名称=值（例如 refund_amount_unit=fen），而不是 {text!r}"),
     "adapt.option_needs_from": ("--option goes with --from (a mapping's options)", "--option 要配合 --from 使用（映射的选项）"),
     "adapt.summary": ("{made} case(s) made, {rejected} item(s) rejected", "生成 {made} 个案例，拒绝 {rejected} 个条目"),
-    "adapt.sql_page": ("the SQL projection reads one item a row, and this row is a page ({path}): unnest its items first, "
-                       "e.g. SELECT unnest(json_extract(doc, '$.{path}[*]')) AS doc FROM pages",
-                       "SQL 投影每行读一个条目，而这一行是整页（{path}）：请先展开其中的条目，"
-                       "例如 SELECT unnest(json_extract(doc, '$.{path}[*]')) AS doc FROM pages"),
     "adapt.sql_yuan_number": ("{field} is a JSON number with decimals, which DuckDB reads as a double: the SQL projection "
                               "does not read it (not exactly); send it as text, or judge these rows with the Python engine",
                               "{field} 是带小数的 JSON 数字，DuckDB 会按浮点数读取：SQL 投影不读取它（无法精确）；"

@@ -73,26 +73,45 @@ def without_nulls(value: Any) -> Any:
 @pytest.mark.parametrize("name", shipped_names())
 def test_the_projection_makes_the_python_adapters_documents_and_rejections(name: str) -> None:
     mapping = load_mapping(name, default_vocabulary(), GIVEN.get(name, {}))
-    items = raw_items(name, mapping)
+    docs = raw_documents(name, mapping)
     con = duckdb.connect()
     con.execute("CREATE TABLE raw (n INTEGER, doc VARCHAR)")
-    con.executemany("INSERT INTO raw VALUES (?, ?)", [(i, json.dumps(x, ensure_ascii=False)) for i, x in enumerate(items)])
+    con.executemany("INSERT INTO raw VALUES (?, ?)", [(i, json.dumps(x, ensure_ascii=False)) for i, x in enumerate(docs)])
     projection = Projection(mapping, "en").select("raw", "doc", keep=("n",))
-    rows = con.execute(f"SELECT doc, _reject FROM ({projection}) ORDER BY n").fetchall()
-    assert len(rows) == len(items)
-    for raw, (doc, reject) in zip([loads(json.dumps(x)) for x in items], rows):   # read as eval reads: exact decimals
-        [python] = list(adapt_document(raw, "x", mapping)) if not isinstance(raw, dict) or page_items(raw, mapping) is None \
-            else [None]
-        if python is None:   # a page in one row: the projection reads items only, and says so
-            assert reject is not None and "unnest" in reject
-            continue
-        if python.error is not None:
-            assert doc is None and reject == python.error.label("en"), raw
-        elif reject is not None and "DuckDB reads as a double" in reject:
-            continue   # a yuan amount sent as a JSON number with decimals: refused by SQL, said why
-        else:
-            assert reject is None, (raw, reject)
-            assert without_nulls(json.loads(doc)) == python.doc, raw
+    rows = con.execute(f"SELECT n, doc, _reject FROM ({projection})").fetchall()
+    by_row: dict[int, list[Any]] = {}
+    for n, doc, reject in rows:   # DuckDB keeps a page's items in their order within the row
+        by_row.setdefault(n, []).append((doc, reject))
+    for n, raw in enumerate([loads(json.dumps(x)) for x in docs]):   # read as eval reads: exact decimals
+        python = list(adapt_document(raw, "x", mapping))
+        sql = by_row.get(n, [])
+        assert len(sql) == len(python), (raw, sql)
+        for case, (doc, reject) in zip(python, sql):
+            if case.error is not None:
+                assert doc is None and reject == case.error.label("en"), raw
+            elif reject is not None and "DuckDB reads as a double" in reject:
+                continue   # a yuan amount sent as a JSON number with decimals: refused by SQL, said why
+            else:
+                assert reject is None, (raw, reject)
+                assert without_nulls(json.loads(doc)) == case.doc, raw
+
+
+def raw_documents(name: str, mapping: Any) -> list[Any]:
+    """The items of `raw_items`, and whole pages: the fixture's, an error response, empty pages,
+    a page whose items are no list, a page of one good and one bad item."""
+    items = raw_items(name, mapping)
+    path = (mapping.items or mapping.item).split(".")
+    pages: list[Any] = []
+    for holder in ([items[0], 7], None, [], {"a": 1}, "x", items[:2]) if mapping.items else (items[0], None, [1]):
+        page: dict[str, Any] = {"code": 1}
+        node = page
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = holder
+        pages.append(page)
+    if len(path) > 1:
+        pages.append({"code": 50002, path[0]: None})
+    return items + pages
 
 
 def test_sql_from_decides_what_eval_from_decides(invoke: Any, tmp_path: Path) -> None:

@@ -1,14 +1,15 @@
 """An adapter mapping (cases/mapping.py) compiled to a SQL projection: a table of raw API
-items (one item's JSON text a row) -> the table of case documents the rulebook's query reads.
+responses (a whole page or one item a row, JSON text) -> the table of case documents the rulebook's query reads.
 
 Each field is the same converter as cases/adapt.py, written as SQL over the item's JSON
 (json_type / json_extract_string): exact yuan from fen by integer arithmetic, Beijing
 times by calendar.py's formatter, code tables as CASE. A row the mapping cannot map has no
 document and its reason in `_reject`, the catalogued words of the Python adapter with the
 item's value put in; the first field that fails (in the mapping's order) gives it, as in
-Python. What this projection cannot read exactly is refused per row, never guessed: a yuan
-amount sent as a JSON number with decimals (DuckDB reads it as a double), and a whole page
-in one row (unnest its items first). DuckDB only: another dialect is refused by the caller.
+Python. A row may hold an item or a whole response page: a page becomes one row per item.
+What this projection cannot read exactly is refused per row, never guessed: a yuan amount
+sent as a JSON number with decimals (DuckDB reads it as a double). DuckDB only: another
+dialect is refused by the caller.
 """
 from __future__ import annotations
 
@@ -50,13 +51,9 @@ class Projection:
     def select(self, table: str, column: str, keep: tuple[str, ...] = ()) -> str:
         raw = sql_ident(column)
         values: dict[str, str] = {}
-        rejects = [f"CASE WHEN NOT coalesce(json_valid({raw}), false) THEN {self._say('adapt.sql_not_json')} "
+        rejects = ["_page_reason",
+                   f"CASE WHEN NOT coalesce(json_valid({raw}), false) THEN {self._say('adapt.sql_not_json')} "
                    f"WHEN coalesce({self._type('$')}, '') <> 'OBJECT' THEN {self._say('adapt.item_not_object')} END"]
-        page = self.mapping.items or self.mapping.item
-        if page is not None:
-            top = page.split(".")[0].split("[")[0]
-            rejects.append(f"CASE WHEN {self._type('$.' + top)} IS NOT NULL "
-                           f"THEN {self._say('adapt.sql_page', path=page)} END")
         for spec in self.mapping.fields:
             value, reject = self._field(spec)
             values[spec.target] = value
@@ -66,10 +63,40 @@ class Projection:
         doc = f"CASE WHEN _reason IS NULL THEN CAST({self._object(values)} AS VARCHAR) END"
         kept = "".join(f"{sql_ident(k)}, " for k in keep)
         paths = ", ".join(sql_string(p) for p in self.paths)
-        parsed = f"SELECT *, CASE WHEN json_valid({raw}) THEN json_extract({raw}, [{paths}]) END AS _v FROM {table}"
+        parsed = (f"SELECT *, CASE WHEN json_valid({raw}) THEN json_extract({raw}, [{paths}]) END AS _v "
+                  f"FROM ({self._pages(raw, table)})")
         return (f"SELECT {kept}{doc} AS doc, {self._say_rejected('_reason')} AS _reject, "
                 f"CASE WHEN _reason IS NOT NULL THEN {raw} END AS _item "
                 f"FROM (SELECT *, {reason} AS _reason FROM ({parsed}))")
+
+    def _pages(self, raw: str, table: str) -> str:
+        """Each row as the Python adapter reads a document: a page becomes one row per item
+        (an empty page none), an item stays one row; a page that cannot be read is one row
+        with its reason in `_page_reason`, as Python rejects it whole."""
+        path = self.mapping.items or self.mapping.item
+        if path is None:
+            return f"SELECT *, CAST(NULL AS VARCHAR) AS _page_reason FROM {table}"
+        json_path = sql_string("$." + path)
+        top = sql_string("$." + path.split(".")[0])
+        t = f"json_type({raw}, {json_path})"
+        is_page = f"(json_valid({raw}) AND json_type({raw}) = 'OBJECT' AND json_type({raw}, {top}) IS NOT NULL)"
+        parent = path.rpartition(".")[0]
+        if self.mapping.items is not None:
+            no_parent = (f"coalesce(json_type({raw}, {sql_string('$.' + parent)}), 'NULL') = 'NULL'" if parent
+                         else "false")
+            keys = f"array_to_string(json_keys({raw}), ', ')"
+            reason = (f"CASE WHEN {is_page} AND coalesce({t}, 'NULL') = 'NULL' AND {no_parent} THEN "
+                      + self._say("adapt.page_without", path=parent or path, keys=_HOLE, values=[keys])
+                      + f" WHEN {is_page} AND {t} <> 'NULL' AND {t} <> 'ARRAY' THEN "
+                      + self._say("adapt.page_not_list", path=path) + " END")
+            items = (f"CASE WHEN {is_page} AND {t} = 'ARRAY' THEN CAST(json_extract({raw}, {sql_string('$.' + path + '[*]')}) "
+                     f"AS VARCHAR[]) WHEN {is_page} AND coalesce({t}, 'NULL') = 'NULL' AND NOT ({no_parent}) THEN [] "
+                     f"ELSE [{raw}] END")
+        else:
+            reason = f"CASE WHEN {is_page} AND coalesce({t}, '') <> 'OBJECT' THEN " \
+                     + self._say("adapt.page_not_object", path=path) + " END"
+            items = f"CASE WHEN {is_page} AND {t} = 'OBJECT' THEN [json_extract_string({raw}, {json_path})] ELSE [{raw}] END"
+        return f"SELECT * EXCLUDE ({raw}), {reason} AS _page_reason, unnest({items}) AS {raw} FROM {table}"
 
     # --- the document ---------------------------------------------------------------------
 
