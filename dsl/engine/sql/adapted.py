@@ -1,5 +1,6 @@
 """An adapter mapping (cases/mapping.py) compiled to a SQL projection: a table of raw API
-responses (a whole page or one item a row, JSON text) -> the table of case documents the rulebook's query reads.
+responses (a whole page or one item a row, JSON text) -> the table of case documents the
+rulebook's query reads.
 
 Each field is the same converter as cases/adapt.py, written as SQL over the item's JSON
 (json_type / json_extract_string): exact yuan from fen by integer arithmetic, Beijing
@@ -72,31 +73,32 @@ class Projection:
     def _pages(self, raw: str, table: str) -> str:
         """Each row as the Python adapter reads a document: a page becomes one row per item
         (an empty page none), an item stays one row; a page that cannot be read is one row
-        with its reason in `_page_reason`, as Python rejects it whole."""
+        with its reason in `_page_reason`, as Python rejects it whole. The row is parsed once
+        (`_pv`: the document, its first key of the page path, the path, the path's parent)."""
         path = self.mapping.items or self.mapping.item
         if path is None:
             return f"SELECT *, CAST(NULL AS VARCHAR) AS _page_reason FROM {table}"
-        json_path = sql_string("$." + path)
-        top = sql_string("$." + path.split(".")[0])
-        t = f"json_type({raw}, {json_path})"
-        is_page = f"(json_valid({raw}) AND json_type({raw}) = 'OBJECT' AND json_type({raw}, {top}) IS NOT NULL)"
         parent = path.rpartition(".")[0]
+        paths = ", ".join(sql_string(p) for p in ("$", "$." + path.split(".")[0], "$." + path, "$." + (parent or path)))
+        parsed = f"SELECT *, CASE WHEN json_valid({raw}) THEN json_extract({raw}, [{paths}]) END AS _pv FROM {table}"
+        t = "json_type(_pv[3])"
+        is_page = "(json_type(_pv[1]) = 'OBJECT' AND _pv[2] IS NOT NULL)"
         if self.mapping.items is not None:
-            no_parent = (f"coalesce(json_type({raw}, {sql_string('$.' + parent)}), 'NULL') = 'NULL'" if parent
-                         else "false")
-            keys = f"array_to_string(json_keys({raw}), ', ')"
+            no_parent = "coalesce(json_type(_pv[4]), 'NULL') = 'NULL'" if parent else "false"
+            keys = "array_to_string(json_keys(_pv[1]), ', ')"
             reason = (f"CASE WHEN {is_page} AND coalesce({t}, 'NULL') = 'NULL' AND {no_parent} THEN "
                       + self._say("adapt.page_without", path=parent or path, keys=_HOLE, values=[keys])
                       + f" WHEN {is_page} AND {t} <> 'NULL' AND {t} <> 'ARRAY' THEN "
                       + self._say("adapt.page_not_list", path=path) + " END")
-            items = (f"CASE WHEN {is_page} AND {t} = 'ARRAY' THEN CAST(json_extract({raw}, {sql_string('$.' + path + '[*]')}) "
-                     f"AS VARCHAR[]) WHEN {is_page} AND coalesce({t}, 'NULL') = 'NULL' AND NOT ({no_parent}) THEN [] "
+            items = (f"CASE WHEN {is_page} AND {t} = 'ARRAY' THEN CAST(json_extract(_pv[3], '$[*]') AS VARCHAR[]) "
+                     f"WHEN {is_page} AND coalesce({t}, 'NULL') = 'NULL' AND NOT ({no_parent}) THEN [] "
                      f"ELSE [{raw}] END")
         else:
             reason = f"CASE WHEN {is_page} AND coalesce({t}, '') <> 'OBJECT' THEN " \
                      + self._say("adapt.page_not_object", path=path) + " END"
-            items = f"CASE WHEN {is_page} AND {t} = 'OBJECT' THEN [json_extract_string({raw}, {json_path})] ELSE [{raw}] END"
-        return f"SELECT * EXCLUDE ({raw}), {reason} AS _page_reason, unnest({items}) AS {raw} FROM {table}"
+            items = f"CASE WHEN {is_page} AND {t} = 'OBJECT' THEN [CAST(_pv[3] AS VARCHAR)] ELSE [{raw}] END"
+        return (f"SELECT * EXCLUDE ({raw}, _pv), {reason} AS _page_reason, unnest({items}) AS {raw} "
+                f"FROM ({parsed})")
 
     # --- the document ---------------------------------------------------------------------
 
