@@ -205,6 +205,46 @@ def _wants_bom(fmt: str, bom: bool | None, out: Any, to_file: bool) -> bool:
         return False
 
 
+FROM_OPTION = click.option(
+    "--from", "from_name", default=None, metavar="MAPPING",
+    help="The inputs are raw platform API responses (a whole page, or JSON Lines of items): MAPPING is a shipped "
+    "adapter (douyin-aftersale-list, douyin-aftersale-detail, kuaishou-refund-list, kuaishou-refund-detail, "
+    "pinduoduo-refund-list, pinduoduo-refund-information) or a mapping file (docs/adapters.md).")
+MAPPING_OPTION = click.option(
+    "--option", "option_texts", multiple=True, metavar="NAME=VALUE",
+    help="With --from: a value of one of the mapping's options, e.g. refund_amount_unit=fen (repeatable).")
+
+
+def _adapter(from_name: str | None, option_texts: tuple[str, ...], vocabulary: Any, cases: tuple[str, ...] = (),
+             input_format: str | None = None, lang: str = "zh") -> Any:
+    """The mapping of --from with its --option values, or None; a mapping that cannot be used
+    is said with every problem at its file:line:col (exit 2: nothing was read)."""
+    from dsl.diagnostics import Phrase
+
+    if from_name is None:
+        if option_texts:
+            raise click.UsageError(Phrase("adapt.option_needs_from").label(lang))
+        return None
+    given = {}
+    for text in option_texts:
+        name, eq, value = text.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise click.BadParameter(Phrase("adapt.option_syntax", text=text).label(lang), param_hint="--option")
+        given[name.strip()] = value.strip()
+    for name in cases:
+        suffix = Path(name).suffix.lower()
+        shown = input_format or (suffix[1:] if suffix in (".csv", ".parquet", ".pq") else None)
+        if shown in ("csv", "parquet", "pq"):
+            raise click.BadParameter(Phrase("adapt.input_format", format=shown).label(lang), param_hint="CASES")
+    from dsl.cases.mapping import MappingError, load_mapping
+
+    try:
+        return load_mapping(from_name, vocabulary, given)
+    except MappingError as exc:
+        click.echo(render_all(exc.diagnostics, lang, limit=20), err=True)
+        sys.exit(2)
+
+
 @main.command(name="eval")
 @click.argument("cases", nargs=-1, required=True)
 @click.option("--platform", "-p", "platforms", multiple=True,
@@ -244,10 +284,13 @@ def _wants_bom(fmt: str, bom: bool | None, out: Any, to_file: bool) -> bool:
               "with the same output.")
 @click.option("--spark-master", default=None, metavar="URL",
               help="--engine spark: the cluster's master URL (spark://host:7077, yarn, ...). Default: local[2].")
+@FROM_OPTION
+@MAPPING_OPTION
 def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths: tuple[str, ...],
              at_text: str | None, fmt: str, output: str | None, bom: bool | None, input_format: str | None,
              encoding: str | None, within_text: str | None, explain: bool | None, lang: str,
-             show_summary: bool, jobs: int, engine: str, spark_master: str | None) -> None:
+             show_summary: bool, jobs: int, engine: str, spark_master: str | None, from_name: str | None,
+             option_texts: tuple[str, ...]) -> None:
     """Evaluate cases against rulebooks.
 
     CASES are files: one JSON or YAML case, a JSON array, JSON Lines (.jsonl), CSV with
@@ -255,9 +298,15 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     '-' reads standard input (JSON, JSON Lines or CSV, sniffed, or say --input-format).
     JSON Lines and CSV stream in constant memory.
 
+    With --from NAME (a shipped adapter mapping, e.g. douyin-aftersale-list, or a mapping
+    file), CASES are raw API responses (a whole page, or JSON Lines of items): each item
+    becomes a case by the mapping; an item it cannot map is rejected, naming why.
+
     Exit 0 when every case was evaluated cleanly, 1 when any case or field was rejected or a
     field is unknown, 130 when interrupted (Ctrl-C; the output ends at a case boundary).
     """
+    from functools import partial
+
     from dsl.tools.batch import BatchOptions, Interrupt, Progress, Reporter, Sink, output_names, run_batch, run_parallel
     from dsl.cases.readers import read_cases
 
@@ -271,6 +320,7 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
     at = _parse_at(at_text, lang)
     within = _parse_within(within_text, lang)
     books = _load_books(platforms, rulebook_paths, lang)
+    adapter = _adapter(from_name, option_texts, books[0].vocabulary, cases, input_format, lang)
     if spark_master is not None and engine != "spark":
         raise click.UsageError(_say("spark_master_alone", lang))
     spark = _spark_session(books, fmt, explain, within, spark_master, lang, jobs) if engine == "spark" else None
@@ -288,6 +338,11 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
         report = Reporter(lambda line: click.echo(line, err=True), progress)
         reading = dict(vocabulary=books[0].vocabulary, input_format=input_format, encoding=encoding, notices=True,
                        on_open=sizes.on_open)
+        read = read_cases
+        if adapter is not None:   # raw API payloads: the mapping makes the cases
+            from dsl.cases.adapt import adapted_cases
+
+            read = partial(adapted_cases, adapter=adapter)
         with Interrupt() as interrupt:
             if engine == "spark":
                 from dsl.lang.values import SHANGHAI
@@ -295,27 +350,29 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
 
                 from dsl.tools.sqlbatch import as_format
 
-                items = as_format(spark_items((item for name in cases for item in read_cases(name, **reading)),
+                items = as_format(spark_items((item for name in cases for item in read(name, **reading)),
                                               books[0], at, datetime.now(SHANGHAI), lang, report, spark),
                                   fmt, sink.outputs)
                 summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
                                     interrupt=interrupt)
             elif to_parquet:
                 out.close()
-                _engine_parquet(cases, books, at, output, input_format, encoding, lang, show_summary)
+                _engine_parquet(cases, books, at, output, input_format, encoding, lang, show_summary, adapter)
             elif engine != "python":
                 from dsl.tools.sqlbatch import engine_items
 
-                items = engine_items(cases, books[0], at, lang, report, fmt, sink.outputs, input_format, encoding)
+                items = engine_items(cases, books[0], at, lang, report, fmt, sink.outputs, input_format, encoding,
+                                     adapter)
                 summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
                                     interrupt=interrupt)
-            elif jobs > 1:
-                items = (item for name in cases for item in read_cases(name, raw_lines=True, **reading))
+            elif jobs > 1:   # JSON Lines cut into blocks for the workers, unless a mapping reads them first
+                items = (item for name in cases for item in
+                         (read(name, **reading) if adapter else read_cases(name, raw_lines=True, **reading)))
                 paths = [str(Path(book.model.file).resolve()) for book in books]
                 summary = run_parallel(items, paths, sink, jobs, BatchOptions(at, within, lang), report, progress,
                                        interrupt=interrupt, books=books)
             else:
-                items = (item for name in cases for item in read_cases(name, **reading))
+                items = (item for name in cases for item in read(name, **reading))
                 summary = run_batch(items, books, sink, at, within, lang, report=report, progress=progress,
                                     interrupt=interrupt)
         out.flush()
@@ -328,6 +385,48 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
             text += "\n" + _say("within", lang, n=summary.shown, within=within_text)
         click.echo(text, err=fmt != "table" or output is not None)
     sys.exit(130 if summary.interrupted else 0 if summary.clean else 1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--from", "from_name", required=True, metavar="MAPPING",
+              help="A shipped adapter (douyin-aftersale-list, ...) or a mapping file (docs/adapters.md).")
+@MAPPING_OPTION
+@click.option("--input-format", type=click.Choice(["json", "jsonl", "yaml"]), default=None,
+              help="Format of the files (default: by suffix; standard input and other names are sniffed).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of messages.")
+def adapt(files: tuple[str, ...], from_name: str, option_texts: tuple[str, ...], input_format: str | None,
+          lang: str) -> None:
+    """Print the case documents a mapping makes of raw API responses, one JSON object a line.
+
+    FILES hold raw responses (a whole page, or JSON Lines of items; '-' reads standard
+    input). An item the mapping cannot map is said on stderr with its place (file:line, or
+    file#items[i] for an item of a page) and why. Exit 0 when every item was mapped, 1 when
+    any was rejected, 2 usage (an unknown mapping, a bad mapping file, an option missing).
+    """
+    from dsl.cases.adapt import adapted_cases
+    from dsl.diagnostics import Diagnostic, Phrase, render_line
+    from dsl.engine.sql.duck import to_json_text
+    from dsl.lang.vocabulary import default_vocabulary
+
+    for name in files:
+        if name != "-" and not Path(name).exists():
+            raise click.BadParameter(_say("case_missing", lang, name=name), param_hint="FILES")
+    mapping = _adapter(from_name, option_texts, default_vocabulary(), files, input_format, lang)
+    made = rejected = 0
+    out = sys.stdout   # written in blocks: click.echo flushes every line
+    for name in files:
+        for item in adapted_cases(name, mapping, input_format=input_format):
+            if item.error is not None:
+                rejected += 1
+                out.flush()   # the message after the cases before it
+                click.echo(render_line(Diagnostic("E401", None, item.source, {"detail": item.error}), lang), err=True)
+            else:
+                made += 1
+                out.write(to_json_text(item.doc) + "\n")
+    out.flush()
+    click.echo(Phrase("adapt.summary", made=made, rejected=rejected).label(lang), err=True)
+    sys.exit(1 if rejected else 0)
 
 
 def _spark_session(books: list[Any], fmt: str, explain: bool | None, within: Any, master: str | None,
@@ -350,7 +449,7 @@ def _spark(master: str | None, lang: str) -> Any:
 
 
 def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: str, input_format: str | None,
-                    encoding: str | None, lang: str, show_summary: bool) -> None:
+                    encoding: str | None, lang: str, show_summary: bool, adapter: Any = None) -> None:
     """`--engine duckdb --output FILE.parquet`: DuckDB writes one row per case and rule; exit
     1 when a case could not be read, a column names no field or a rule could not decide (a
     bad field), as eval does. What the readers say about the files is said on stderr."""
@@ -370,7 +469,7 @@ def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: s
         else:
             report(render_line(Diagnostic("E401", None, item.source, {"detail": item.error}), lang))
 
-    rows, undecided, unread, cannot = write_parquet(cases, books[0], at, output, said, input_format, encoding)
+    rows, undecided, unread, cannot = write_parquet(cases, books[0], at, output, said, input_format, encoding, adapter)
     if cannot:
         click.echo(render_all(cannot, lang, limit=20), err=True)
         sys.exit(1)
@@ -704,15 +803,22 @@ def _said_notices(items: Any, lang: str) -> Any:
 @click.option("--at", "at_text", help="Judge every case at this moment (else each case's own `now`).")
 @click.option("--wide", is_flag=True, help="One row per case with every rule's columns, instead of one row per case and rule.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
+@FROM_OPTION
+@MAPPING_OPTION
 def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect: str, table: str, form: str,
-            columns_file: str | None, json_column: str, at_text: str | None, wide: bool, lang: str) -> None:
+            columns_file: str | None, json_column: str, at_text: str | None, wide: bool, lang: str,
+            from_name: str | None, option_texts: tuple[str, ...]) -> None:
     """Print the SQL query that decides every rule of the rulebook for a table of cases.
 
     One row per case and rule: case_id, rule, matched, action, deadline, due, version, outputs,
     error. A case without `now` is judged at --at; a rule that cannot be compiled with the
     Python engine's exact result is an error (E601) at its file:line:col, exit 1.
+
+    With --from MAPPING, the table holds raw API responses (a whole page or one item a row,
+    JSON text in --json-column): the mapping is compiled into the query (DuckDB), and each row also says
+    `_reject`, why the mapping could not make a case of that item (then it is not judged;
+    its row has the raw item in `_item` and no rule).
     """
-    from sqlglot import exp
 
     from dsl.engine.sql.dialect import dialect as dialect_named
     from dsl.engine.sql.query import QueryBuilder
@@ -729,12 +835,17 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
     at = _parse_at(at_text, lang)
     shape = TableShape(form, _listed_columns(columns_file)) if form != "json" else None
     books = _load_books(platforms, rulebook_paths, lang)
+    source, keep = _sql_source(from_name, option_texts, books[0].vocabulary, dialect, form, table, json_column, lang)
+    rejected = ""
+    if keep:   # the items the mapping rejects: one row each, their reason in _reject, the rest NULL
+        rejected = f"\nUNION ALL BY NAME\nSELECT _reject, _item FROM {source.sql(dialect='duckdb')} WHERE _reject IS NOT NULL"
     failed = False
     for book in books:
         d = dialect_named(dialect)
         reader = TableReader(d, book.vocabulary, shape) if shape else None
-        builder = QueryBuilder(book.model, book.params, book.vocabulary, d, exp.to_table(table),
-                               doc_column=None if shape else json_column, at=at, read_with=reader)
+        builder = QueryBuilder(book.model, book.params, book.vocabulary, d, source,
+                               doc_column=None if shape else "doc" if keep else json_column, at=at, read_with=reader,
+                               keep=keep)
         query = builder.build(long=not wide)
         if query.diagnostics:
             click.echo(render_all(query.diagnostics, lang, limit=20), err=True)
@@ -745,8 +856,30 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
         click.echo(f"-- rulebook {book.platform} ({book.model.file}), dialect {dialect}")
         if reader is not None:
             click.echo(f"-- {_say('columns_read', 'en', form=form)}: {', '.join(reader.read) or '-'}")
-        click.echo(query.sql() + ";")
+        click.echo((f"SELECT * FROM (\n{query.sql()}\n){rejected}" if rejected else query.sql()) + ";")
     sys.exit(1 if failed else 0)
+
+
+def _sql_source(from_name: str | None, option_texts: tuple[str, ...], vocabulary: Any, dialect: str, form: str,
+                table: str, json_column: str, lang: str) -> tuple[Any, tuple[str, ...]]:
+    """The table the query reads, and the columns it carries to every row: the table itself,
+    or (--from) the mapping's projection of a table of raw API items, carrying `_reject`."""
+    import sqlglot
+    from sqlglot import exp
+
+    from dsl.diagnostics import Phrase
+
+    adapter = _adapter(from_name, option_texts, vocabulary, lang=lang)
+    if adapter is None:
+        return exp.to_table(table), ()
+    if dialect != "duckdb" or form != "json":
+        raise click.UsageError(Phrase("adapt.sql_dialect" if dialect != "duckdb" else "adapt.sql_columns").label(
+            "en" if lang == "both" else lang))
+    from dsl.engine.sql.adapted import projection_sql
+
+    raw = exp.to_table(table).sql(dialect="duckdb")
+    projection = sqlglot.parse_one(projection_sql(adapter, raw, json_column, lang), read="duckdb")
+    return exp.Subquery(this=projection, alias=exp.TableAlias(this=exp.to_identifier("adapted"))), ("_reject",)
 
 
 def _listed_columns(path: str | None) -> tuple[str, ...] | None:

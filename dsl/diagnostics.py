@@ -77,6 +77,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E602": ("{detail}", "{detail}"),
     # holiday notices (book/notices.py)
     "E320": ("notice {id!r}: {detail}", "公告 {id!r}：{detail}"),
+    # adapter mapping files (dsl/cases/mapping.py, issue 18 part 1)
+    "E701": ("{detail}", "{detail}"),
+    "E702": ("unknown key {key!r} in {where} (allowed: {allowed})", "{where} 中有未知的键 {key!r}（可用：{allowed}）"),
+    "E703": ("{detail}", "{detail}"),
+    "E704": ("{detail}", "{detail}"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -288,10 +289,12 @@ def _rest(handle: Any, name: str, start: int, first: bytes) -> Iterator[Any]:
 
 def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: str, report: Any,
                  fmt: str = "jsonl", outputs: list[str] | None = None, input_format: str | None = None,
-                 encoding: str | None = None) -> Iterator[Any]:
+                 encoding: str | None = None, adapter: Any = None) -> Iterator[Any]:
     """Every case of the files, decided by DuckDB where it can (see the module docstring,
     and sqlinputs.py for Parquet, CSV and standard input); with `fmt` csv, DuckDB's lines
-    come as the CSV rows of `--format csv --no-explain`."""
+    come as the CSV rows of `--format csv --no-explain`. With an `adapter` (a mapping of
+    cases/mapping.py), the files are raw API payloads: the Python reader reads them, the
+    mapping makes the cases, and they are spooled for DuckDB like any other input."""
     from dsl.cases.readers import read_cases
     from dsl.diagnostics import render_all
     from dsl.lang.values import SHANGHAI
@@ -299,13 +302,21 @@ def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: s
     clock = datetime.now(SHANGHAI)
     evaluator = SqlEval(book, at, clock, lang=lang)
     reading = dict(vocabulary=book.vocabulary, input_format=input_format, encoding=encoding, notices=True)
+    from dsl.cases.adapt import adapted_cases
+
+    read = read_cases if adapter is None else partial(adapted_cases, adapter=adapter)
     if evaluator.diagnostics:   # a rule without an exact SQL form: said once, the Python engine does all
         for line in render_all(evaluator.diagnostics, lang, limit=20).splitlines():
             report(line)
         for name in names:
-            yield from read_cases(name, **reading)
+            yield from read(name, **reading)
         return
-    items = (item for name in names for item in _file_items(name, book, at, clock, evaluator, reading))
+    if adapter is not None:
+        from dsl.tools.sqlinputs import spooled_items
+
+        items = (item for name in names for item in spooled_items(read(name, **reading), evaluator))
+    else:
+        items = (item for name in names for item in _file_items(name, book, at, clock, evaluator, reading))
     yield from as_format(items, fmt, outputs or [])
 
 

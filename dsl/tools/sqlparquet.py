@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,21 @@ def _lines(path: str) -> str:
     return f"SELECT line AS doc FROM {lines_of(Path(path))}"
 
 
-def _source(con: Any, name: str, book: Any, tmp: Path, reading: dict[str, Any], said: Any) -> tuple[str | None, int]:
+def _source(con: Any, name: str, book: Any, tmp: Path, reading: dict[str, Any], said: Any,
+            adapter: Any = None) -> tuple[str | None, int]:
     """The relation of one input's documents and how many of its cases could not be read
-    (said through `said(item)`, with the notices about the file)."""
+    (said through `said(item)`, with the notices about the file). With an `adapter`, the
+    file holds raw API payloads: the mapping's cases are spooled."""
     from dsl.cases.readers import read_cases
+    from dsl.cases.adapt import adapted_cases
 
     suffix = "" if name == "-" else Path(name).suffix.lower()
     given = reading["input_format"]
-    if name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))):
+    if adapter is not None:
+        read_cases = partial(adapted_cases, adapter=adapter)   # noqa: F811 - the mapping's cases
+    elif name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))):
         return _lines(name), 0
-    if name != "-" and given is None and suffix in PARQUET_SUFFIXES:
+    elif name != "-" and given is None and suffix in PARQUET_SUFFIXES:
         opened = open_parquet(con, name, book.vocabulary)
         if isinstance(opened, CaseInput):
             said(opened)
@@ -66,7 +72,8 @@ def _other_platform(platform: str) -> str:
 
 
 def write_parquet(names: tuple[str, ...], book: Any, at: datetime | None, target: str, said: Any = None,
-                  input_format: str | None = None, encoding: str | None = None) -> tuple[int, int, int, list[Any]]:
+                  input_format: str | None = None, encoding: str | None = None,
+                  adapter: Any = None) -> tuple[int, int, int, list[Any]]:
     """One row per case and rule (case_id, rule, matched, action, deadline, due, version,
     outputs, error, and the deadline check: platform_deadline, deadline_difference_seconds,
     deadline_agrees), written by DuckDB without a Python step per case. A case with a bad
@@ -87,7 +94,7 @@ def write_parquet(names: tuple[str, ...], book: Any, at: datetime | None, target
     with tempfile.TemporaryDirectory(prefix="rulebook-duckdb-") as tmp:
         relations, unread = [], 0
         for name in names:
-            relation, rejected = _source(con, name, book, Path(tmp), reading, said)
+            relation, rejected = _source(con, name, book, Path(tmp), reading, said, adapter)
             unread += rejected
             if relation is not None:
                 relations.append(relation)
