@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from dsl.book.model import merge
+from dsl.book.model import example_case
 from dsl.diagnostics import Diagnostic, Phrase
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.engine.results import RuleResult
@@ -21,9 +21,7 @@ def example_inputs(book: CompiledRulebook) -> list[tuple[int, Any, dict[str, Any
     out = []
     for ri, rule in enumerate(book.rules):
         for example in rule.rule.examples:
-            case = merge(book.model.base_case, example.case)
-            case.setdefault("id", example.name)
-            case = _jsonish(case)
+            case = _jsonish(example_case(book.model, example))
             try:
                 at = parse_timestamp(example.at) if example.at else None
             except BadValueError:
