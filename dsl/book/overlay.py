@@ -104,10 +104,8 @@ def _chain(doc: Document, origin: Path | None) -> list[Document] | None:
             return _failed(doc, bases)
         base = read_document(path)
         if not shaped(base) or any(d.severity == "error" for d in base.diagnostics):
-            errors = [d for d in base.diagnostics if d.severity == "error"]
-            first = f"{errors[0].file}:{errors[0].span.line if errors[0].span else 1}" if errors else base.file
-            current.error("E327", current.nearest_span(("extends",)), None, base=written.strip(),
-                          detail=Phrase("overlay.base_errors", n=len(errors), first=first))
+            if current is not doc:   # said in the file that extends it, and (by _failed) in `doc`
+                _base_errors(current, [base])
             return _failed(doc, [base, *bases])
         bases.insert(0, base)
         seen.append(key)
@@ -115,10 +113,47 @@ def _chain(doc: Document, origin: Path | None) -> list[Document] | None:
     return bases
 
 
+def chain_sources(content: bytes, file: str, origin: Path | None = None) -> list[tuple[str, bytes]] | None:
+    """The files a rulebook's model depends on besides its own (a shop overlay's bases, as
+    `extends:` finds them from here and now), with their bytes: what the on-disk cache keys
+    on. A base that does not say `extends` anywhere is not parsed. None: a base cannot be
+    found or read (nothing to cache; the build says why)."""
+    from dsl.book.loader import document_from_bytes
+
+    out: list[tuple[str, bytes]] = []
+    doc = document_from_bytes(content, file)
+    origin = origin if origin is not None else file_of(doc)
+    while isinstance(doc.data, dict) and isinstance(doc.data.get("extends"), str):
+        path = _locate(doc, doc.data["extends"].strip(), origin)
+        if path is None or any(p == str(path) for p, _ in out) or len(out) > 64:
+            return None
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        out.append((str(path), raw))
+        if b"extends" not in raw:
+            break
+        doc, origin = document_from_bytes(raw, str(path)), path
+    return out
+
+
 def _failed(doc: Document, bases: list[Document]) -> None:
+    """No model: the bases' problems are `doc`'s, summed up at its `extends:` (E327), where
+    an editor that shows only this file's problems shows why."""
+    _base_errors(doc, bases)
     for base in bases:
         doc.diagnostics.extend(base.diagnostics)
     return None
+
+
+def _base_errors(doc: Document, bases: list[Document]) -> None:
+    """E327 at `doc`'s `extends:` when its bases have errors: how many, and where the first is."""
+    errors = sorted((d for base in bases for d in base.diagnostics if d.severity == "error"), key=lambda d: d.sort_key())
+    if errors:
+        first = f"{errors[0].file}:{errors[0].span.line if errors[0].span else 1}"
+        doc.error("E327", doc.nearest_span(("extends",)), None, base=str(doc.data["extends"]).strip(),
+                  detail=Phrase("overlay.base_errors", n=len(errors), first=first))
 
 
 def _locate(doc: Document, written: str, origin: Path | None) -> Path | None:

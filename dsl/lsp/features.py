@@ -21,9 +21,21 @@ _CODE = re.compile(r"\bE\d{3}\b")
 
 
 def lsp_diagnostics(text: str, name: str, lang: str) -> list[lsp.Diagnostic]:
-    """`rulebook check`'s problems of the text, in `lang`, at UTF-16 ranges."""
+    """`rulebook check`'s problems of the text, in `lang`, at UTF-16 ranges. A `file:` URI
+    is the file a shop overlay's relative `extends:` is read from."""
     lines = split_lines(text)
-    return [_to_lsp(d, lines, lang) for d in check_text(text, name)]
+    return [_to_lsp(d, lines, lang) for d in check_text(text, name, path_of_uri(name))]
+
+
+def path_of_uri(uri: str) -> str | None:
+    """`file:///home/a/shops/acme.yaml` -> `/home/a/shops/acme.yaml`; None for another scheme."""
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    return path[1:] if len(path) > 2 and path[0] == "/" and path[2] == ":" else path   # /C:/… on Windows
 
 
 def _to_lsp(diag: Diagnostic, lines: list[str], lang: str) -> lsp.Diagnostic:

@@ -85,13 +85,14 @@ def _file(bench: Bench, name: str) -> ServedFile:
     return served
 
 
-def _source(bench: Bench, data: dict[str, Any]) -> tuple[str, str]:
-    """(text, name) of the rulebook a request means: its `text`, or a served file by name."""
+def _source(bench: Bench, data: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(text, name, path) of the rulebook a request means: its `text`, or a served file by
+    name (its path: where a shop overlay's relative `extends:` is read from)."""
     if "text" in data and "platform" not in data:
-        return data["text"], "<editor>"
+        return data["text"], "<editor>", None
     if "platform" in data and "text" not in data:
         served = _file(bench, data["platform"])
-        return served.read(), served.path.name
+        return served.read(), served.path.name, str(served.path)
     raise ApiError(400, "web.field_missing", fields="'platform' | 'text'")
 
 
@@ -139,16 +140,16 @@ async def evaluate(request: Request) -> Response:
     data = await _body(request, ("platform", "text", "case", "at", "lang", "explain"))
     if "case" not in data:
         raise ApiError(400, "web.field_missing", fields="'case'")
-    text, name = _source(bench, data)
+    text, name, path = _source(bench, data)
     return _answer(*await _work(bench, workbench.evaluate, text, name, data["case"], data.get("at"),
-                                _lang(bench, data), data.get("explain", "failing")))
+                                _lang(bench, data), data.get("explain", "failing"), path))
 
 
 async def run_tests(request: Request) -> Response:
     bench = _bench(request)
     data = await _body(request, ("platform", "text", "lang"))
-    text, name = _source(bench, data)
-    return _answer(*await _work(bench, workbench.run_tests, text, name, _lang(bench, data)))
+    text, name, path = _source(bench, data)
+    return _answer(*await _work(bench, workbench.run_tests, text, name, _lang(bench, data), path))
 
 
 async def rulebooks(request: Request) -> Response:
@@ -176,7 +177,7 @@ async def save(request: Request) -> Response:
     if not bench.allow_write:
         raise ApiError(403, "web.read_only")
     lang = _lang(bench, data)
-    _, checked = await _work(bench, workbench.check, data["text"], served.path.name, lang)
+    _, checked = await _work(bench, workbench.check, data["text"], served.path.name, lang, str(served.path))
     found = checked["diagnostics"]
     errors = sum(d["severity"] == "error" for d in found)
     diff = unified_diff(served.read(), data["text"], served.path.name)
