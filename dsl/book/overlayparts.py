@@ -32,8 +32,9 @@ def apply_params(doc: Document, params: dict[str, ParamDef], known: set[str], ba
         if new is None or old is None:
             continue   # a bad value, said where it is (E305), here or in the base
         if not same_type(old.type, new.type):
+            meant = f"{new.value}.00" if (old.type.kind, new.type.kind) == ("money", "int") else shown(old.value, old.type)
             doc.error("E325", new.span or doc.nearest_span(("parameters", name)),
-                      ("overlay_param_like", {"example": f"{name}: {shown(old.value, old.type)}"}),
+                      ("overlay_param_like", {"example": f"{name}: {meant}"}),
                       name=name, base=base, expected=old.type, actual=new.type)
             continue
         params[name] = ParamDef(name, old.type, new.value, new.zh or old.zh, new.en or old.en, new.span)
