@@ -9,7 +9,7 @@ from typing import Any
 from dsl.diagnostics import Phrase
 from dsl.book.model import Example, Rulebook
 from dsl.engine.results import RuleResult
-from dsl.book.model import example_case
+from dsl.book.model import example_case, merge  # noqa: F401 - merge: tests/test_regressions.py imports it from here
 from dsl.engine.compiled import CompiledRule
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.lang.values import SHANGHAI, BadValueError, format_timestamp, parse_timestamp, to_json
