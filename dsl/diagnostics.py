@@ -171,6 +171,9 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     "overlay_param_like": ("write it as the base does, e.g. {example}", "请按被继承规则手册的写法，例如 {example}"),
     "overlay_extends": ("add 'extends: douyin' (a platform name, or a path to a rulebook) to make this file a shop overlay, or remove the key",
                         "加上 'extends: douyin'（平台名或规则手册的路径）使本文件成为店铺叠加规则，或删除这个键"),
+    "overlay_or_indent": ("a rule's examples go under the rule, indented as its other keys (check the indentation); "
+                          "examples of a base's rules at the top level belong to a shop overlay (extends: douyin)",
+                          "规则的示例应写在该规则下，与其他键同样缩进（请检查缩进）；顶层的 examples 只用于店铺叠加规则（extends: douyin）"),
     "overlay_example_forms": ("an entry is either a new example {{rule, name, case, expect}} or an expectation for a base example {{rule, base, expect}}",
                               "每一项要么是新示例 {{rule, name, case, expect}}，要么是对被继承示例的预期 {{rule, base, expect}}"),
 }

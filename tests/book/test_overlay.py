@@ -222,3 +222,20 @@ def test_check_text_keeps_only_the_texts_own_problems(tmp_path: Path) -> None:
     text = "rulebook: shop\nextends: base.yaml\n"
     found = check_text(text, "shop.yaml", tmp_path / "shop.yaml")
     assert [(d.code, d.file, d.span.line) for d in found] == [("E327", "shop.yaml", 2)]
+
+
+def test_a_dedented_examples_list_in_a_platform_rulebook_is_one_error_with_both_readings(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(textwrap.dedent("""\
+        rulebook: x
+        rules:
+          - id: a
+            name: {zh: a, en: a}
+            source: {ref: x}
+            when: order.paid_amount > 1.00
+            action: approve
+        examples:
+          - {name: x, case: {}, expect: {matched: true}}
+        """), encoding="utf-8")
+    _, diags = check_model(path)
+    assert [(d.code, d.span.line, d.hint[0]) for d in diags] == [("E328", 8, "overlay_or_indent")]
