@@ -580,5 +580,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                           "不算未通过：要断言叠加规则下的结果，请在其 examples: 中加上 {{rule: {rule}, base: {name!r}, expect: …}}"),
     "test.listed": ("{n} example(s) of the base changed by the overlay (listed, not failures)",
                     "{n} 个被继承示例的结果被叠加规则改变（仅列出，不算未通过）"),
+    "overlay.example_disabled": ("rule {id!r} is disabled by this overlay: it has no examples to run",
+                                 "规则 {id!r} 已被本叠加规则停用：没有可运行的示例"),
 }
 

@@ -126,6 +126,9 @@ def apply_examples(doc: Document, rules: list[Rule],
             continue   # the shape check said it
         path = ("examples", i)
         rule_id = entry["rule"]
+        if rule_id in _disabled_ids(doc):
+            doc.error("E329", doc.nearest_span(path + ("rule",)), None, detail=Phrase("overlay.example_disabled", id=rule_id))
+            continue
         if rule_id not in by_id:
             close = did_you_mean(rule_id, set(by_id), cutoff=0.6)
             doc.error("E323", doc.nearest_span(path + ("rule",)), ("did_you_mean", {"suggestion": close}) if close else None,
@@ -139,6 +142,11 @@ def apply_examples(doc: Document, rules: list[Rule],
         out[by_id[rule_id]] = dataclasses.replace(rule, examples=kept + (example,))
         changes.append(ExampleChange(rule_id, example.name, "expected" if "base" in entry else "added", example.span))
     return out, changes
+
+
+def _disabled_ids(doc: Document) -> set[str]:
+    entries = doc.data.get("disable") if isinstance(doc.data.get("disable"), list) else []
+    return {e["rule"] for e in entries if isinstance(e, dict) and isinstance(e.get("rule"), str)}
 
 
 def _example(doc: Document, entry: dict[str, Any], path: tuple[Any, ...], rule: Rule,

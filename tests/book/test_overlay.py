@@ -101,6 +101,8 @@ def test_an_overlay_of_an_overlay_builds_on_the_merged_base(tmp_path: Path) -> N
     ("examples:\n  - {rule: lightning_return, base: paid 300.01 is over the limit, case: {}, expect: {matched: true}}\n",
      [("E329", 4, 5)]),
     ("examples:\n  - {rule: nope, name: x, case: {}, expect: {matched: true}}\n", [("E323", 4, 12)]),
+    ("disable:\n  - {rule: lightning_return, reason: a}\nexamples:\n  - {rule: lightning_return, name: x, case: {}, "
+     "expect: {matched: true}}\n", [("E329", 6, 12)]),
     ("examples:\n  - {rule: lightning_return, name: x, case: {order: {paid_amout: '1.00'}}, expect: {matched: true}}\n",
      [("E502", 4, 54)]),
 ])
