@@ -9,7 +9,6 @@ itself be an overlay; the chain is read root first, a cycle is an error (E321).
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ from dsl.book.model import Example, ParamDef, Rule, Rulebook, merge
 from dsl.book.overlaykeys import refuse_overlay_keys
 from dsl.book.overlayparts import apply_examples, apply_params, disabled
 from dsl.book.overlaymodel import Overlay, RuleChange
-from dsl.book.schema import SNAKE
-from dsl.diagnostics import DslError, Phrase
+from dsl.book.overlaysource import file_path, resolve_base
+from dsl.diagnostics import Phrase
 from dsl.lang.checker import Scope
 from dsl.lang.vocabulary import Vocabulary
 from dsl.text.suggest import did_you_mean
@@ -29,7 +28,7 @@ from dsl.text.yamlload import Document
 def build_overlay(doc: Document, vocabulary: Vocabulary, origin: Path | None = None) -> Rulebook | None:
     """The merged model of the overlay `doc` (its `extends:` read from `origin`, default the
     document's file); every problem, the bases' too, is added to `doc.diagnostics`."""
-    origin = origin if origin is not None else file_of(doc)
+    origin = origin if origin is not None else file_path(doc.file)
     bases = _chain(doc, origin)
     if bases is None:
         return None
@@ -62,11 +61,6 @@ def build_overlay(doc: Document, vocabulary: Vocabulary, origin: Path | None = N
                       tuple(example_changes), inherited)
     return Rulebook(str(levels[0].data.get("rulebook") or Path(levels[0].file).stem), doc.file, name.get("zh"),
                     name.get("en"), params, rules, base_case, doc.text, overlay, {b.file: b.text for b in bases})
-
-
-def file_of(doc: Document) -> Path | None:
-    """The file a document was read from; None for text that is not a file (`<text>`, a URI)."""
-    return None if not doc.file or doc.file.startswith("<") or "://" in doc.file else Path(doc.file)
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -113,31 +107,6 @@ def _chain(doc: Document, origin: Path | None) -> list[Document] | None:
     return bases
 
 
-def chain_sources(content: bytes, file: str, origin: Path | None = None) -> list[tuple[str, bytes]] | None:
-    """The files a rulebook's model depends on besides its own (a shop overlay's bases, as
-    `extends:` finds them from here and now), with their bytes: what the on-disk cache keys
-    on. A base that does not say `extends` anywhere is not parsed. None: a base cannot be
-    found or read (nothing to cache; the build says why)."""
-    from dsl.book.loader import document_from_bytes
-
-    out: list[tuple[str, bytes]] = []
-    doc = document_from_bytes(content, file)
-    origin = origin if origin is not None else file_of(doc)
-    while isinstance(doc.data, dict) and isinstance(doc.data.get("extends"), str):
-        path = _locate(doc, doc.data["extends"].strip(), origin)
-        if path is None or any(p == str(path) for p, _ in out) or len(out) > 64:
-            return None
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return None
-        out.append((str(path), raw))
-        if b"extends" not in raw:
-            break
-        doc, origin = document_from_bytes(raw, str(path)), path
-    return out
-
-
 def _failed(doc: Document, bases: list[Document]) -> None:
     """No model: the bases' problems are `doc`'s, summed up at its `extends:` (E327), where
     an editor that shows only this file's problems shows why."""
@@ -157,37 +126,11 @@ def _base_errors(doc: Document, bases: list[Document]) -> None:
 
 
 def _locate(doc: Document, written: str, origin: Path | None) -> Path | None:
-    """The file `extends: written` names: a platform name (lower_snake_case) is found as
-    `--platform` finds it; anything else is a path relative to the extending file."""
-    from dsl.book.locate import available_platforms, find_rulebook
-
-    span = doc.nearest_span(("extends",))
-    if SNAKE.fullmatch(written):
-        try:
-            return _shown_path(find_rulebook(written))
-        except DslError as exc:
-            known = available_platforms()
-            close = did_you_mean(written, set(known), cutoff=0.6)
-            hint = ("did_you_mean", {"suggestion": close}) if close else ("overlay_platforms", {"names": ", ".join(known)})
-            doc.error("E320", span, hint, base=written,
-                      detail=Phrase("overlay.no_platform", where=exc.diagnostics[0].args.get("where", "")))
-            return None
-    if origin is None:
-        doc.error("E320", span, ("overlay_name_only", {}), base=written, detail=Phrase("overlay.no_origin"))
-        return None
-    path = Path(os.path.normpath(origin.parent / written))
-    if not path.is_file():
-        doc.error("E320", span, None, base=written, detail=Phrase("overlay.no_file", path=str(path)))
-        return None
+    """The file `extends: written` names (overlaysource.resolve_base), else E320 at `extends:`."""
+    path, why, hint = resolve_base(written, origin)
+    if path is None:
+        doc.error("E320", doc.nearest_span(("extends",)), hint, base=written, detail=why)
     return path
-
-
-def _shown_path(path: Path) -> Path:
-    """The path relative to the working folder when it is inside it: what messages show."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 # -- rules ---------------------------------------------------------------------------------------

@@ -142,14 +142,17 @@ def test_versions_of_the_base_are_chosen_by_the_cases_own_time(invoke: Callable[
         assert (fast["version"], fast["matched"]) == (version, matched), engine
 
 
+@pytest.mark.parametrize("shop", [
+    "rulebook: shop\nextends: base.yaml\nparameters:\n  lightning_max_amount: 500.00\n",
+    "{rulebook: shop, extends: base.yaml, parameters: {lightning_max_amount: 500.00}}\n",   # no `extends:` line
+], ids=["block", "flow"])
 def test_a_changed_base_is_never_read_from_the_cache(invoke: Callable[..., Any], tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+                                                     monkeypatch: pytest.MonkeyPatch, shop: str) -> None:
     monkeypatch.setenv("RULEBOOK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("RULEBOOK_NO_CACHE", raising=False)
     base = tmp_path / "base.yaml"
     base.write_text((RULEBOOKS / "douyin.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "shop.yaml").write_text("rulebook: shop\nextends: base.yaml\nparameters:\n  lightning_max_amount: 500.00\n",
-                                        encoding="utf-8")
+    (tmp_path / "shop.yaml").write_text(shop, encoding="utf-8")
     case = json.loads((EXAMPLES / "douyin-lightning-return.json").read_text(encoding="utf-8"))
     case["order"]["paid_amount"] = "400.00"
     (tmp_path / "case.json").write_text(json.dumps(case), encoding="utf-8")
@@ -164,6 +167,24 @@ def test_a_changed_base_is_never_read_from_the_cache(invoke: Callable[..., Any],
         "order.paid_amount <= params.lightning_max_amount", "order.paid_amount <= params.lightning_max_amount - 200.00"),
         encoding="utf-8")
     assert not lightning()
+
+
+def test_evaluating_an_overlay_with_a_warm_cache_reads_no_yaml() -> None:
+    """The cache finds an overlay's chain by its `extends:` lines: eval's start-up stays that
+    of a platform's rulebook (tests/test_layers.py holds the same for `--platform`)."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              f"sys.argv = ['rulebook', 'eval', '--rulebook', {ACME!r}, 'examples/douyin-lightning-return.json',"
+              " '--format', 'json']\n"
+              "import cli\n"
+              "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in ('yaml', 'lark', 'dsl.text.yamlload', 'dsl.lang.parser', 'dsl.book.loader')"
+              " if m in sys.modules), file=sys.stderr)\n")
+    for _ in range(2):          # the first run fills the cache
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=FIXTURES)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
 def test_fmt_formats_the_overlays_own_expressions_only(invoke: Callable[..., Any], tmp_path: Path) -> None:

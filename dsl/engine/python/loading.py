@@ -42,6 +42,12 @@ def compile_text(text: str, name: str = "<text>", path: str | Path | None = None
     return _compile(text.encode("utf-8"), "text", name, True, Path(path) if path is not None else None)
 
 
+def _same_bases(model: Rulebook, bases: list[str]) -> bool:
+    """The cached model was built from the files the key was made of: no base (a rulebook),
+    or the very chain of an overlay (the key reads `extends:` lines; the build, the YAML)."""
+    return (list(model.overlay.bases) if model.overlay is not None else []) == bases
+
+
 def _compile(content: bytes, stem: str, file: str, use_cache: bool, origin: Path | None = None) -> CompiledRulebook:
     """A rulebook's bytes, named `file` in diagnostics, from the cache or checked and compiled
     (`origin`: where a shop overlay's relative `extends:` is read from, default `file`)."""
@@ -49,15 +55,16 @@ def _compile(content: bytes, stem: str, file: str, use_cache: bool, origin: Path
     from dsl.diagnostics import Diagnostic, DslError, Phrase
     from dsl.engine.python.runtime import CompiledRulebook
 
-    key = content
+    key, bases = content, []
     if use_cache and b"extends" in content:   # a shop overlay: its bases are part of what is cached
-        from dsl.book.overlay import chain_sources
+        from dsl.book.overlaysource import chain_sources, file_path
 
-        sources = chain_sources(content, file, origin)
+        sources = chain_sources(content, origin or file_path(file))
         use_cache = sources is not None
+        bases = [path for path, _ in sources or []]
         key = content + b"".join(b"\0" + path.encode() + b"\0" + raw for path, raw in sources or [])
     cached = cache.load(stem, key, 4) if use_cache else None
-    if cached is not None:
+    if cached is not None and _same_bases(cached[0], bases):   # the key read the chain the build read
         model, vocabulary, constants, code = cached
         model.file = file
         if model.overlay is not None:
