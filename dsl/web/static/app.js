@@ -9,14 +9,16 @@ const WORDS = {
         rule: "规则", matched: "命中", action: "动作", deadline: "期限", due: "到期", why: "原因",
         clean: "没有问题", yes: "是", no: "否", error: "错误", not_json: "案例不是有效的 JSON：",
         confirm_save: "确认保存以上改动？", confirm_force: "文本有错误，仍要保存吗？", saved: "已保存",
-        passed: "通过", failed: "失败", coverage: "覆盖率" },
+        passed: "通过", failed: "失败", coverage: "覆盖率", changed: "被叠加规则改变（不算失败）",
+        base_example: "被继承的示例" },
   en: { title: "rulebook workbench", rulebook: "Rulebook", editor: "Rulebook text", problems: "Problems",
         run_tests: "Run examples", save: "Save", case: "Case (JSON)", at: "Judge at", evaluate: "Evaluate",
         decision: "Decision", rule: "Rule", matched: "Matched", action: "Action", deadline: "Deadline",
         due: "Due", why: "Why", clean: "No problems", yes: "yes", no: "no", error: "error",
         not_json: "The case is not valid JSON: ", confirm_save: "Save these changes?",
         confirm_force: "The text has errors. Save anyway?", saved: "Saved",
-        passed: "passed", failed: "failed", coverage: "coverage" },
+        passed: "passed", failed: "failed", coverage: "coverage", changed: "changed by the overlay (not failures)",
+        base_example: "the base's example" },
 };
 
 let lang = document.documentElement.lang === "en" ? "en" : "zh";
@@ -108,10 +110,14 @@ async function runTests() {
     $("tests").textContent = data.error.message;
     return;
   }
-  const lines = [`${say("passed")} ${data.passed}, ${say("failed")} ${data.failed}; ` +
+  const changed = data.changed ? `, ${say("changed")} ${data.changed}` : "";
+  const lines = [`${say("passed")} ${data.passed}, ${say("failed")} ${data.failed}${changed}; ` +
                  `${say("coverage")} ${data.coverage.percent.toFixed(1)}%`];
   for (const e of data.examples.filter((x) => !x.passed)) {
-    lines.push(`${e.line}:${e.col} ${e.rule}: ${e.example}`, ...e.differences.map((d) => "    " + d));
+    // a shop overlay's base example: its line is in the base's file, and a changed outcome is no failure
+    const where = e.inherited ? `${say("base_example")} ${e.line}:${e.col}` : `${e.line}:${e.col}`;
+    const mark = e.changed ? ` [${say("changed")}]` : "";
+    lines.push(`${where} ${e.rule}: ${e.example}${mark}`, ...e.differences.map((d) => "    " + d));
   }
   $("tests").textContent = lines.join("\n");
 }
