@@ -230,3 +230,14 @@ def test_the_workbench_counts_changed_base_examples_apart() -> None:
     assert (body["passed"], body["failed"], body["changed"]) == (99, 0, 1)
     (changed,) = [e for e in body["examples"] if e["changed"]]
     assert changed["inherited"] and changed["rule"] == "reship_apply"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_eval_summary_counts_an_overlay_under_its_own_id(invoke: Callable[..., Any], jobs: str) -> None:
+    """A platform and a shop of it in one run: each rulebook's matches apart, not merged under
+    the platform's name."""
+    result = invoke("eval", "--platform", "douyin", "--rulebook", ACME, EXAMPLES / "batch.jsonl", "--format", "jsonl",
+                    "--no-explain", "--lang", "en", "--jobs", jobs)
+    assert result.exit_code == 0, result.stderr
+    assert "  douyin/repeat_refund_notice: 1" in result.stderr and "acme/repeat_refund_notice" not in result.stderr
+    assert "  douyin/lightning_return: 3" in result.stderr and "  acme/lightning_return: 4" in result.stderr
