@@ -2,8 +2,8 @@
 ordinary model, so every command and every backend (Python, SQL) sees one rulebook.
 
 The base is read as a document, not as a finished model: its rules are checked again with
-the overlay's parameters (an overridden list of reasons must still be values of the enum the
-base's conditions compare with), and every diagnostic keeps the file it is about. A base may
+the overlay's parameters (a window the overlay makes too large to compute is E212 at the
+base's expression), and every diagnostic keeps the file it is about. A base may
 itself be an overlay; the chain is read root first, a cycle is an error (E321).
 """
 from __future__ import annotations
