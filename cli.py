@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import click
 
-from dsl import DslError, check_rulebook, load_rulebook
+from dsl import DslError, load_rulebook
 from dsl.diagnostics import Diagnostic, render, render_all
 from dsl.book.locate import available_platforms, find_rulebook, rulebook_files
 
@@ -77,16 +77,21 @@ def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
 
     Exit 0 when clean, 1 when any file has errors.
     """
+    from dsl.book.checking import check_model
+    from dsl.tools.overlayreport import overlay_report
+
     files = _rulebook_files_or_usage(paths, "check", lang)
     failed = 0
     for path in files:
-        diags = check_rulebook(path)
+        model, diags = check_model(path)
         _echo_diagnostics(diags, fmt, lang)
         errors = sum(d.severity == "error" for d in diags)
         failed += errors > 0
         if fmt == "text":
             status = "ok" if not diags else _say("check_status", lang, errors=errors, warnings=len(diags) - errors)
             click.echo(f"{path}: {status}")
+            if model is not None and model.overlay is not None and not errors:   # what a shop overlay changes
+                click.echo(overlay_report(model, lang))
     sys.exit(1 if failed else 0)
 
 
@@ -514,12 +519,13 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang
     from dsl.diagnostics import Phrase
     from dsl.tools.report import coverage_report, example_failure, example_passed
     from dsl.tools.examples import Coverage, run_examples
+    from dsl.tools.overlayreport import example_changed, test_file_line
 
     files = _rulebook_files_or_usage(paths, "test", lang)
     if engine == "spark":   # no pyspark or no Java: said with the fix before any file is run (exit 2)
         _spark(None, lang)
     total = Coverage()
-    passed = failed = 0
+    passed = failed = listed = 0
     broken = False
     for path in files:
         try:
@@ -540,20 +546,23 @@ def test(paths: tuple[str, ...], min_coverage: float | None, verbose: bool, lang
                 found = differences.get((outcome.rule, outcome.example.name), [])
                 if found:
                     outcome.differences.extend(found)
-                    outcome.passed = False
+                    outcome.passed = outcome.changed = False
         for outcome in outcomes:
             if outcome.passed:
                 passed += 1
                 if verbose:
                     click.echo(example_passed(outcome, lang))
+            elif outcome.listed():
+                listed += 1
+                click.echo(example_changed(outcome, lang))
             else:
                 failed += 1
                 click.echo(example_failure(outcome, lang))
-        total.items.update({Phrase("cov.item", platform=book.platform, item=k): v for k, v in coverage.items.items()})
-        click.echo(f"{path}: " + Phrase("test.file", passed=sum(o.passed for o in outcomes), total=len(outcomes),
-                                        percent=coverage.percent).label(lang))
+        total.items.update({Phrase("cov.item", platform=book.model.label, item=k): v for k, v in coverage.items.items()})
+        click.echo(f"{path}: " + test_file_line(book.model, outcomes, coverage, lang))
     click.echo(coverage_report(total, lang=lang))
-    click.echo(Phrase("test.summary", passed=passed, failed=failed).label(lang))
+    click.echo(Phrase("test.summary", passed=passed, failed=failed).label(lang)
+               + (("; " + Phrase("test.listed", n=listed).label(lang)) if listed else ""))
     low = min_coverage is not None and total.percent + 1e-9 < min_coverage
     if low:
         click.echo(Phrase("test.low", percent=total.percent, minimum=min_coverage).label(lang), err=True)

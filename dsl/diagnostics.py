@@ -76,12 +76,26 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
              "规则 {rule!r}：{what} 无法编译为与 Python 引擎结果完全一致的 {dialect} SQL"),
     "E602": ("{detail}", "{detail}"),
     # holiday notices (book/notices.py)
-    "E320": ("notice {id!r}: {detail}", "公告 {id!r}：{detail}"),
+    "E330": ("notice {id!r}: {detail}", "公告 {id!r}：{detail}"),
     # adapter mapping files (dsl/cases/mapping.py, issue 18 part 1)
     "E701": ("{detail}", "{detail}"),
     "E702": ("unknown key {key!r} in {where} (allowed: {allowed})", "{where} 中有未知的键 {key!r}（可用：{allowed}）"),
     "E703": ("{detail}", "{detail}"),
     "E704": ("{detail}", "{detail}"),
+    # shop overlays: a rulebook that `extends:` another (dsl/book/overlay.py)
+    "E320": ("cannot extend {base!r}: {detail}", "无法继承 {base!r}：{detail}"),
+    "E321": ("extends {base!r} again: the chain {chain} goes round in a circle",
+             "再次继承 {base!r}：继承链 {chain} 形成了循环"),
+    "E322": ("rule {id!r} is already defined by {base!r} (at {where}): redefining it needs override: true and a reason",
+             "规则 {id!r} 已在 {base!r} 中定义（位于 {where}）：重新定义需要写 override: true 和 reason"),
+    "E323": ("{what}: {base!r} has no rule {id!r}", "{what}：{base!r} 中没有规则 {id!r}"),
+    "E324": ("parameter {name!r} is not a parameter of {base!r}: there is nothing to override",
+             "参数 {name!r} 不是 {base!r} 的参数：没有可覆盖的内容"),
+    "E325": ("parameter {name!r} is {expected} in {base!r}, not {actual}", "参数 {name!r} 在 {base!r} 中是{expected}，不是{actual}"),
+    "E326": ("new parameter {name!r} is already a parameter of {base!r}", "新参数 {name!r} 已是 {base!r} 的参数"),
+    "E327": ("the base rulebook {base!r} has errors: {detail}", "被继承的规则手册 {base!r} 有错误：{detail}"),
+    "E328": ("{key!r} belongs to a shop overlay, a rulebook with 'extends:'", "{key!r} 只能用于店铺叠加规则（写有 'extends:' 的规则手册）"),
+    "E329": ("{detail}", "{detail}"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {
@@ -151,6 +165,24 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
                     "{kind}不是文本：去掉引号，写成 {meant}"),
     "deadline_from_duration": ("a deadline is a moment, {what} is a length of time: add it to a moment, e.g. {example}",
                                "期限是一个时间点，{what} 是一段时长：请加到某个时间上，例如 {example}"),
+    # shop overlays (dsl/book/overlay.py)
+    "overlay_platforms": ("a platform name is one of: {names}; or give a path such as ../douyin.yaml",
+                          "平台名可以是：{names}；或写路径，例如 ../douyin.yaml"),
+    "overlay_name_only": ("text that is not in a file can extend a platform by name only (extends: douyin); save it to use a path",
+                          "不在文件中的文本只能按名称继承平台（extends: douyin）；要用路径请先保存为文件"),
+    "overlay_override": ("to replace the base's rule, add 'override: true' and 'reason: …' to it; to add a rule, give it another id",
+                         "要替换被继承的规则，请在其中加上 'override: true' 和 'reason: …'；要新增规则，请换一个 id"),
+    "overlay_new_param": ("a parameter of the overlay's own goes under new_parameters: {name}: …",
+                          "叠加规则自己的参数请写在 new_parameters: 下：{name}: …"),
+    "overlay_override_param": ("to change it, put it under parameters: {name}: …", "要修改它，请写在 parameters: 下：{name}: …"),
+    "overlay_param_like": ("write it as the base does, e.g. {example}", "请按被继承规则手册的写法，例如 {example}"),
+    "overlay_extends": ("add 'extends: douyin' (a platform name, or a path to a rulebook) to make this file a shop overlay, or remove the key",
+                        "加上 'extends: douyin'（平台名或规则手册的路径）使本文件成为店铺叠加规则，或删除这个键"),
+    "overlay_or_indent": ("a rule's examples go under the rule, indented as its other keys (check the indentation); "
+                          "examples of a base's rules at the top level belong to a shop overlay (extends: douyin)",
+                          "规则的示例应写在该规则下，与其他键同样缩进（请检查缩进）；顶层的 examples 只用于店铺叠加规则（extends: douyin）"),
+    "overlay_example_forms": ("an entry is either a new example {{rule, name, case, expect}} or an expectation for a base example {{rule, base, expect}}",
+                              "每一项要么是新示例 {{rule, name, case, expect}}，要么是对被继承示例的预期 {{rule, base, expect}}"),
 }
 
 

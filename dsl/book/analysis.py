@@ -32,7 +32,6 @@ class _Facts:
 def find_unreachable(model: Rulebook) -> list[Diagnostic]:
     params = {n: p.value for n, p in model.params.items()}
     out: list[Diagnostic] = []
-    lines = model.text.split("\n")
     for rule in model.rules:
         for version in rule.versions:
             facts = _Facts()
@@ -40,10 +39,10 @@ def find_unreachable(model: Rulebook) -> list[Diagnostic]:
                 problem = _always_false(cond, params) or _add_facts(facts, cond.tree, params)
                 if problem:
                     span = cond.span
-                    line = lines[span.line - 1] if 0 < span.line <= len(lines) else None
+                    line = model.line_of(rule.file, span.line)
                     label = Phrase("reach.version", id=rule.id, version=version.name) if version.name else \
                         Phrase("reach.rule", id=rule.id)
-                    out.append(Diagnostic("E209", span, model.file, {"detail": problem}, None, label, source_line=line))
+                    out.append(Diagnostic("E209", span, rule.file or model.file, {"detail": problem}, None, label, source_line=line))
                     break
     return out
 

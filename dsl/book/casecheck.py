@@ -24,22 +24,29 @@ from dsl.text.yamlload import Document, KeyPath
 
 
 
-def check_example_cases(doc: Document, vocabulary: Vocabulary) -> list[Diagnostic]:
-    """E502 / E503 for every example of every rule, located at the key or value in the file."""
+def check_example_cases(doc: Document, vocabulary: Vocabulary, inherited: dict[str, Any] | None = None) -> list[Diagnostic]:
+    """E502 / E503 for every example of every rule, located at the key or value in the file.
+    A shop overlay's examples (its rules' and its top-level `examples:` with a `case`) start
+    from the `base_case` it `inherited`, merged with its own."""
     data = doc.data if isinstance(doc.data, dict) else {}
     base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
+    full = merge(inherited, base) if inherited else base
     found: dict[tuple[str, KeyPath], Diagnostic] = {}
     rules = data.get("rules") if isinstance(data.get("rules"), list) else []
     for i, rule in enumerate(rules):
         examples = rule.get("examples") if isinstance(rule, dict) else None
         for j, example in enumerate(examples if isinstance(examples, list) else []):
             if isinstance(example, dict):
-                _example(doc, vocabulary, base, example, ("rules", i, "examples", j), found)
+                _example(doc, vocabulary, full, example, ("rules", i, "examples", j), found, base)
+    extra = data.get("examples") if inherited is not None and isinstance(data.get("examples"), list) else []
+    for j, example in enumerate(extra):
+        if isinstance(example, dict) and isinstance(example.get("case"), dict):
+            _example(doc, vocabulary, full, example, ("examples", j), found, base)
     return list(found.values())
 
 
 def _example(doc: Document, vocabulary: Vocabulary, base: dict[str, Any], example: dict[str, Any],
-             path: KeyPath, found: dict[tuple[str, KeyPath], Diagnostic]) -> None:
+             path: KeyPath, found: dict[tuple[str, KeyPath], Diagnostic], own_base: dict[str, Any]) -> None:
     own = example.get("case") if isinstance(example.get("case"), dict) else {}
     case = merge(base, own)
     case.setdefault("id", str(example.get("name", "")))
@@ -48,7 +55,7 @@ def _example(doc: Document, vocabulary: Vocabulary, base: dict[str, Any], exampl
         _add(doc, found, "E503", path + ("case",), {"path": "order", "detail": parsed.fatal}, None)
         return
     for unknown in parsed.unknown:
-        where = _locate(unknown, own, path + ("case",)) or _locate(unknown, base, ("base_case",)) or path + ("case",)
+        where = _locate(unknown, own, path + ("case",)) or _locate(unknown, own_base, ("base_case",)) or path + ("case",)
         if where:
             suggestion = did_you_mean(unknown, vocabulary.paths())
             hint = ("did_you_mean", {"suggestion": suggestion}) if suggestion else None
@@ -57,7 +64,7 @@ def _example(doc: Document, vocabulary: Vocabulary, base: dict[str, Any], exampl
     if isinstance(expect, dict) and expect.get("error") not in (None, False):
         return   # the example is about a bad value
     for problem in parsed.problems:
-        where = _locate(problem.path, own, path + ("case",)) or _locate(problem.path, base, ("base_case",)) or path + ("case",)
+        where = _locate(problem.path, own, path + ("case",)) or _locate(problem.path, own_base, ("base_case",)) or path + ("case",)
         if where:
             _add(doc, found, "E503", where, {"path": problem.path, "detail": problem.detail},
                  _hint(vocabulary, problem.path, doc.nodes.get(where)))

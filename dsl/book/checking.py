@@ -15,44 +15,57 @@ if TYPE_CHECKING:     # the YAML loader is imported when a rulebook is read, not
 
 def check_rulebook(path_or_platform: str | Path) -> list[Diagnostic]:
     """Every problem of one rulebook file (shape, expressions, types, versions, reachability)."""
+    return check_model(path_or_platform)[1]
+
+
+def check_model(path_or_platform: str | Path) -> tuple[Rulebook | None, list[Diagnostic]]:
+    """`check_rulebook`, with the model it built (a shop overlay's says what it changes)."""
     from dsl.book.loader import read_document
 
     try:
         path = resolve(path_or_platform)
     except DslError as exc:
-        return exc.diagnostics
-    return _check(read_document(path))[1]
+        return None, exc.diagnostics
+    return _check(read_document(path))
 
 
-def check_text(text: str, name: str = "<text>") -> list[Diagnostic]:
+def check_text(text: str, name: str = "<text>", path: str | Path | None = None) -> list[Diagnostic]:
     """`check_rulebook` of a rulebook's text not (yet) in a file: the workbench's editor and
-    the language server, which check again at every pause in typing. What the last checks
-    did is remembered (dsl/book/memo.py): a text seen before costs nothing, and in an edited
-    one only the rules and expressions the edit touched are validated and parsed again."""
-    return check_text_model(text, name)[1]
+    the language server, which check again at every pause in typing. `path`: the file the
+    text is of, from which a shop overlay's relative `extends:` is read (without it only a
+    platform name can be extended). Only the text's own problems are returned: a base's are
+    summed up at `extends:` (E327).
+
+    What the last checks did is remembered (dsl/book/memo.py): a text seen before costs
+    nothing, and in an edited one only the rules and expressions the edit touched are
+    validated and parsed again. A text that may extend another file is checked afresh each
+    time: its answer depends on that file too."""
+    return check_text_model(text, name, path)[1]
 
 
-def check_text_model(text: str, name: str = "<text>") -> tuple[Rulebook | None, list[Diagnostic]]:
+def check_text_model(text: str, name: str = "<text>",
+                     path: str | Path | None = None) -> tuple[Rulebook | None, list[Diagnostic]]:
     """`check_text`, and the model it built (None when the text does not build): the language
     server compiles its inlay hints from it rather than reading the text a second time."""
     from dsl.book.loader import document_from_bytes
 
     def check() -> tuple[Rulebook | None, tuple[Diagnostic, ...]]:
-        model, found = _check(document_from_bytes(text.encode("utf-8"), name))
-        return model, tuple(found)
+        origin = Path(path) if path is not None else None
+        model, found = _check(document_from_bytes(text.encode("utf-8"), name), origin)
+        return model, tuple(d for d in found if d.file in (None, name))
 
-    model, found = _CHECKED_TEXTS.get((text, name), check)
+    model, found = check() if "extends" in text else _CHECKED_TEXTS.get((text, name, str(path)), check)
     return model, list(found)
 
 
 _CHECKED_TEXTS: Memo[tuple[Rulebook | None, tuple[Diagnostic, ...]]] = Memo(8)
 
 
-def _check(doc: Document) -> tuple[Rulebook | None, list[Diagnostic]]:
+def _check(doc: Document, origin: Path | None = None) -> tuple[Rulebook | None, list[Diagnostic]]:
     from dsl.book.analysis import find_unreachable
     from dsl.book.loader import model_of
 
-    model, diags = model_of(doc, cases=True)
+    model, diags = model_of(doc, cases=True, origin=origin)
     if model is not None and not any(d.severity == "error" and d.code not in ("E502", "E503") for d in diags):   # example cases do not shape the rules
         diags = diags + find_unreachable(model)
     return model, sorted(diags, key=Diagnostic.sort_key)

@@ -52,29 +52,69 @@ def document_from_bytes(raw: bytes, name: str) -> Document:
     return load_yaml(text.replace("\r\n", "\n"), name)
 
 
-def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Rulebook | None:
-    """The checked model of a parsed document; problems are added to `doc.diagnostics`."""
+def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None, origin: Path | None = None) -> Rulebook | None:
+    """The checked model of a parsed document; problems are added to `doc.diagnostics`.
+    A shop overlay (`extends:`) is merged with its base into one model (book/overlay.py);
+    `origin` is the file its relative `extends:` is read from (default: the document's file)."""
     vocabulary = vocabulary or default_vocabulary()
-    if doc.diagnostics and doc.data is None:
+    if not shaped(doc):
         return None
+    data = doc.data
+    if "extends" in data:
+        from dsl.book.overlay import build_overlay
+
+        return build_overlay(doc, vocabulary, origin)
+    from dsl.book.overlaykeys import refuse_overlay_keys
+
+    refuse_overlay_keys(doc)
+    params = _parameters(doc, data.get("parameters"))
+    scope = param_scope(vocabulary, params, data.get("parameters"))
+    rules = build_rules(doc, scope)
+    name = data.get("name") if isinstance(data.get("name"), dict) else {}
+    base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
+    return Rulebook(str(data.get("rulebook") or Path(doc.file).stem), doc.file, name.get("zh"), name.get("en"),
+                    params, rules, base, doc.text, notices=build_notices(doc, scope, rules))
+
+
+def build_notices(doc: Document, scope: Scope, rules: list[Rule]) -> list[Any]:
+    """The document's holiday notices (book/notices.py), checked against `rules`: an effect
+    needs a rule with a deadline."""
+    timers = {r.id: any(v.deadline is not None for v in r.versions) for r in rules}
+    return read_notices(doc, _Build(doc, scope), _expr, timers)
+
+
+def shaped(doc: Document) -> bool:
+    """The document is a mapping (else said), checked against the schema: a rulebook to build."""
+    if doc.diagnostics and doc.data is None:
+        return False
     if not isinstance(doc.data, dict):
         what = {type(None): "file.empty", list: "file.list", str: "file.text"}.get(type(doc.data), "file.value")
         doc.error("E302", doc.span_of(()) or Span(1, 1, 1, 2), ("shape_example", {"example": "rulebook: douyin"}),
                   detail=Phrase("shape.not_mapping", what=Phrase(what)))
-        return None
+        return False
     validate_shape(doc)
-    data = doc.data
-    params = _parameters(doc, data.get("parameters"))
+    return True
+
+
+def param_scope(vocabulary: Vocabulary, params: dict[str, ParamDef], *raw: Any) -> Scope:
+    """The names expressions may use: the fields and `params`. A parameter of a `raw`
+    mapping already reported as bad is not also "unknown" where used."""
     scope = Scope(vocabulary, {n: Param(n, p.type, p.value) for n, p in params.items()})
-    raw_params = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
-    for name in raw_params:   # a parameter already reported as bad is not also "unknown" where used
-        scope.params.setdefault(str(name), Param(str(name), ANY, None))
+    for mapping in raw:
+        for name in mapping if isinstance(mapping, dict) else {}:
+            scope.params.setdefault(str(name), Param(str(name), ANY, None))
+    return scope
+
+
+def build_rules(doc: Document, scope: Scope, keep: Any = None) -> list[Rule]:
+    """The rules of the document's `rules:`, checked against `scope` (duplicate ids: E303).
+    `keep(index, raw)` may refuse a rule before it is built (a shop overlay's redefinition)."""
     build = _Build(doc, scope)
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
-    rules_raw = data.get("rules")
+    rules_raw = doc.data.get("rules")
     for index, raw in enumerate(rules_raw if isinstance(rules_raw, list) else []):
-        if not isinstance(raw, dict):
+        if not isinstance(raw, dict) or (keep is not None and not keep(index, raw)):
             continue
         rule = _rule(build, raw, ("rules", index))
         if rule is None:
@@ -85,22 +125,17 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None) -> Ruleb
             continue
         seen[rule.id] = rule
         rules.append(rule)
-    name = data.get("name") if isinstance(data.get("name"), dict) else {}
-    base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
-    timers = {r.id: any(v.deadline is not None for v in r.versions) for r in rules}
-    notices = read_notices(doc, build, _expr, timers)
-    return Rulebook(str(data.get("rulebook") or Path(doc.file).stem), doc.file, name.get("zh"), name.get("en"),
-                    params, rules, base, doc.text, notices)
+    return rules
 
 
 # -- parameters ---------------------------------------------------------------------------
 
-def _parameters(doc: Document, raw: Any) -> dict[str, ParamDef]:
+def _parameters(doc: Document, raw: Any, section: str = "parameters") -> dict[str, ParamDef]:
     out: dict[str, ParamDef] = {}
     if not isinstance(raw, dict):
         return out
     for name, spec in raw.items():
-        path: KeyPath = ("parameters", name)
+        path: KeyPath = (section, name)
         labels: dict[str, Any] = {}
         if isinstance(spec, dict):
             if "value" not in spec:   # the shape check says what is missing
@@ -318,15 +353,16 @@ def load_model(path: str | Path, vocabulary: Vocabulary | None = None,
 
 
 def model_of(doc: Document, vocabulary: Vocabulary | None = None,
-             cases: bool = False) -> tuple[Rulebook | None, list[Diagnostic]]:
-    """`load_model` of a document already read (from a file or from text)."""
-    model = build_rulebook(doc, vocabulary) if not doc.diagnostics or doc.data is not None else None
+             cases: bool = False, origin: Path | None = None) -> tuple[Rulebook | None, list[Diagnostic]]:
+    """`load_model` of a document already read (from a file or from text). `origin`: where
+    a shop overlay's relative `extends:` is read from (default: the document's own file)."""
+    model = build_rulebook(doc, vocabulary, origin) if not doc.diagnostics or doc.data is not None else None
     if cases and model is not None:
         from dsl.book.casecheck import check_example_cases
 
-        doc.diagnostics.extend(check_example_cases(doc, vocabulary or default_vocabulary()))
-    diags = sorted(doc.diagnostics, key=Diagnostic.sort_key)
-    return model, diags
+        inherited = model.overlay.inherited_base_case if model.overlay is not None else None
+        doc.diagnostics.extend(check_example_cases(doc, vocabulary or default_vocabulary(), inherited))
+    return model, sorted(doc.diagnostics, key=Diagnostic.sort_key)
 
 
 __all__ = ["load_model", "model_of", "build_rulebook", "read_document", "document_from_bytes", "ast"]

@@ -62,6 +62,11 @@ class Example:
     expect: dict[str, Any]
     span: Span | None
     where: str
+    # shop overlays: the file the example is written in (None: the rulebook's own) and the
+    # base case it is merged over (None: the rulebook's `base_case`); a platform's example
+    # run under a shop overlay keeps the platform's file and base case
+    file: str | None = None
+    base_case: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class Rule:
     versions: tuple[Version, ...]
     examples: tuple[Example, ...]
     span: Span | None
+    file: str | None = None     # the file the rule is written in (None: the rulebook's own; a shop overlay's base)
 
     def name(self, lang: str = "en") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -91,6 +97,26 @@ class Rulebook:
     base_case: dict[str, Any] = field(default_factory=dict)
     text: str = ""
     notices: list[Any] = field(default_factory=list)   # book/notices.py Notice: holiday notices moving deadlines
+    overlay: Any = None   # a shop overlay's changes to its base (book.overlaymodel.Overlay), else None
+    texts: dict[str, str] = field(default_factory=dict)   # the text of every other file a rule comes from
+
+    @property
+    def label(self) -> str:
+        """The rulebook's own id: the platform's, or a shop overlay's (`acme`)."""
+        return self.overlay.id if self.overlay is not None else self.platform
+
+    def line_of(self, file: str | None, line: int) -> str | None:
+        """Line `line` of `file` (the rulebook's own text when None): a message's source line."""
+        text = self.text if file in (None, self.file) else self.texts.get(file or "", "")
+        lines = text.split("\n")
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def example_case(model: Rulebook, example: Example) -> dict[str, Any]:
+    """The case an example runs: its `case` merged over its base case, `id` its name."""
+    case = merge(model.base_case if example.base_case is None else example.base_case, example.case)
+    case.setdefault("id", example.name)
+    return case
 
 
 def merge(base: Any, change: Any) -> Any:

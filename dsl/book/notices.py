@@ -10,7 +10,7 @@ timestamp of the case, and per timer rule ONE effect on its deadline:
     extend_by: N                  the deadline moves N later
     pause: {from: A, until: B}    the clock stops during [A, B): a deadline after A moves by B - A
 
-This module reads and checks them (every problem located, E320); engine/notices.py applies
+This module reads and checks them (every problem located, E330); engine/notices.py applies
 them to the deadlines and names the notice that moved one.
 """
 from __future__ import annotations
@@ -91,7 +91,7 @@ def read_notices(doc: Document, build: Any, expr: ExprReader, timers: dict[str, 
 
 def _error(doc: Document, path: KeyPath, notice: str, detail: Phrase, hint: tuple[str, dict[str, Any]] | None = None,
            key: bool = False) -> None:
-    doc.error("E320", doc.nearest_span(path, key=key), hint, id=notice, detail=detail)
+    doc.error("E330", doc.nearest_span(path, key=key), hint, id=notice, detail=detail)
 
 
 def _notice(doc: Document, build: Any, expr: ExprReader, timers: dict[str, bool], path: KeyPath,

@@ -85,17 +85,33 @@ SLOTS: Final[dict[str, tuple[str, str]]] = {
     "no_earlier_than": ("slot.timestamp", "no_earlier_than: 2026-02-25T00:00:00+08:00"),
     "extend_by": ("slot.extend_by", "extend_by: 10d"),
     "pause": ("slot.pause", "pause: {from: 2026-02-15T00:00:00+08:00, until: 2026-02-24T00:00:00+08:00}"),
+    # shop overlays (dsl/book/overlay.py)
+    "extends": ("slot.extends", "extends: douyin"),
+    "new_parameters": ("slot.new_parameters", "new_parameters: {review_min_amount: 1000.00}"),
+    "new_parameters.*": ("slot.parameter", "review_min_amount: 1000.00"),
+    "new_parameters.*.value": ("slot.parameter", "value: 1000.00"),
+    "new_parameters.*.[]": ("slot.parameter_item", "[seven_day_no_reason, dislike]"),
+    "new_parameters.*.value.[]": ("slot.parameter_item", "value: [seven_day_no_reason, dislike]"),
+    "new_parameters.*.zh": ("slot.text", "zh: 大额审核金额下限"),
+    "new_parameters.*.en": ("slot.text", "en: lowest amount reviewed by hand"),
+    "disable": ("slot.disable", "disable: [{rule: lightning_return, reason: 本店不开通闪电退货}]"),
+    "disable.[]": ("slot.disable_entry", "- {rule: lightning_return, reason: 本店不开通闪电退货}"),
+    "rule": ("slot.rule_ref", "rule: lightning_return"),
+    "reason": ("slot.reason", "reason: 店长 2026-03 决定"),
+    "override": ("slot.override", "override: true"),
+    "base": ("slot.base_example", "base: 300.00 exactly is within the limit"),
 }
 # Names of this pattern; a value that misses it gets the nearest such name as its example.
 SNAKE: Final = re.compile(r"[a-z][a-z0-9_]*")
 _SNAKE_SLOTS: Final = {"rulebook", "id", "action", "then", "else"}
-_AUTHOR_NAMED: Final = {"parameters", "outputs", "effects"}   # their keys are names the author chose
+_AUTHOR_NAMED: Final = {"parameters", "outputs", "effects", "new_parameters"}   # their keys are names the author chose
 
 
 # The YAML key a definition of the schema is written under, to say where a stray key belongs.
 _HOLDERS: Final = {"rule": "rules", "version": "versions", "example": "examples", "expect": "expect",
                    "source": "source", "bilingual": "name", "parameter": "parameters", "action": "action",
-                   "notice": "notices", "window": "window", "effect": "effects"}
+                   "notice": "notices", "window": "window", "effect": "effects",
+                   "disable_entry": "disable", "overlay_example": "examples"}
 
 
 @lru_cache(maxsize=1)
@@ -336,7 +352,7 @@ def _missing(doc: Document, path: tuple[Any, ...], where: Phrase, key: str) -> N
 
 def _bad_name(doc: Document, path: tuple[Any, ...], where: Phrase, name: str) -> None:
     owner = path[-1] if path else ""
-    expected = "slot.parameter_name" if owner == "parameters" else "slot.output_name"
+    expected = "slot.parameter_name" if owner in ("parameters", "new_parameters") else "slot.output_name"
     meant = snake_case(name)
     hint = ("snake_name", {"example": meant or "max_amount"})
     doc.error("E302", doc.nearest_span(path + (name,), key=True), hint,

@@ -30,10 +30,15 @@ def analysed(text: str, name: str = "<lsp>") -> tuple[Rulebook | None, tuple[Dia
     """`check_text` of a text and the model it built, kept for the few texts last seen: the
     diagnostics, the code actions, the inlay hints, completion and hover of parameters and a
     re-sent unchanged text share one check. Kept by text alone: `name` only fills the
-    diagnostics' file, which no client is shown."""
+    diagnostics' file, which no client is shown. `name` is the document's URI: a `file:` one
+    is where a shop overlay's relative `extends:` is read from, and an overlay (whose answer
+    depends on its base's file too) is checked afresh each time."""
+    if "extends" in text:
+        model, diags = check_text_model(text, name, path_of_uri(name))
+        return model, tuple(diags)
     found = _ANALYSED.get(text)
     if found is None:
-        model, diags = check_text_model(text, name)
+        model, diags = check_text_model(text, name, path_of_uri(name))
         found = _ANALYSED[text] = (model, tuple(diags))
         while len(_ANALYSED) > _KEPT:
             _ANALYSED.popitem(last=False)
@@ -48,9 +53,21 @@ def checked(text: str, name: str) -> tuple[Diagnostic, ...]:
 
 
 def lsp_diagnostics(text: str, name: str, lang: str) -> list[lsp.Diagnostic]:
-    """`rulebook check`'s problems of the text, in `lang`, at UTF-16 ranges."""
+    """`rulebook check`'s problems of the text, in `lang`, at UTF-16 ranges. A `file:` URI
+    is the file a shop overlay's relative `extends:` is read from."""
     lines = split_lines(text)
     return [to_lsp_diagnostic(d, lines, lang) for d in checked(text, name)]
+
+
+def path_of_uri(uri: str) -> str | None:
+    """`file:///home/a/shops/acme.yaml` -> `/home/a/shops/acme.yaml`; None for another scheme."""
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    return path[1:] if len(path) > 2 and path[0] == "/" and path[2] == ":" else path   # /C:/… on Windows
 
 
 def lsp_range(lines: list[str], line: int, col: int, end_line: int, end_col: int) -> lsp.Range:

@@ -204,7 +204,7 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
         book = books[0]
         for i, rule_id in enumerate(book.rule_ids):
             if item.matched >> i & 1:
-                summary.matched[(book.platform, rule_id)] += 1
+                summary.matched[(book.model.label, rule_id)] += 1
         sink.out.write(item.text)
         return
     if sink.lane_for[0] is not books or sink.lane_for[1] is not options:
@@ -226,7 +226,7 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     for book, result in results:
         for r in result.results:
             if r.matched:
-                summary.matched[(result.platform, r.rule)] += 1
+                summary.matched[(book.model.label, r.rule)] += 1   # a shop overlay's own id, not its platform
         rules = None
         if options.within is not None:
             limit = result.at + options.within

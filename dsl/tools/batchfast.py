@@ -52,6 +52,7 @@ class _Writer:
         self.versions = [{cv.version.name: [name for name, _ in cv.outputs] for cv in rule.versions}
                          for rule in book.rules]
         self.platform = book.platform
+        self.label = book.model.label   # what the summary counts under: a shop overlay's own id
         self.head = ', "platform": ' + _text(book.platform) + ', "at": '
         # per rule: decision -> (text, what to count)
         self.caches: list[dict[tuple[Any, ...], tuple[str, Any]]] = [{} for _ in book.rules]
@@ -100,7 +101,7 @@ class _Writer:
         cut out (kept per decision without the deadline)."""
         matched, action, deadline, due, version, outputs = d
         applies = version in self.versions[i]   # else: no version of the rule applies, not matched
-        counted = (self.platform, self.rule_ids[i]) if matched and applies else None
+        counted = (self.label, self.rule_ids[i]) if matched and applies else None
         if matched and applies and deadline is not None:
             timeline.append((deadline, self.rule_ids[i], action, due))
         if outputs:

@@ -9,7 +9,7 @@ from typing import Any
 from dsl.diagnostics import Phrase
 from dsl.book.model import Example, Rulebook
 from dsl.engine.results import RuleResult
-from dsl.book.model import merge
+from dsl.book.model import example_case as merged_example, merge  # noqa: F401 - merge: tests/test_regressions.py imports it from here
 from dsl.cases.document import ParsedCase
 from dsl.engine.compiled import CompiledRule
 from dsl.engine.python.runtime import CompiledRulebook
@@ -25,6 +25,12 @@ class ExampleOutcome:
     passed: bool
     differences: list[str] = field(default_factory=list)   # Phrases: str in English, label(lang)
     result: RuleResult | None = None
+    inherited: bool = False   # a shop overlay's base's example, run under the overlay
+    changed: bool = False     # ... whose outcome the overlay changes: listed, not a failure
+
+    def listed(self) -> bool:
+        """Not passed, yet no failure: a base example whose expectation alone the overlay changes."""
+        return self.changed and not self.passed
 
     @property
     def location(self) -> str:
@@ -94,7 +100,8 @@ def _tag(rule_id: str, version: str | None) -> str:
 def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: Example,
          coverage: Coverage, lang: str) -> ExampleOutcome:
     rid = rule.rule.id
-    outcome = ExampleOutcome(model.platform, model.file, rid, example, False)
+    outcome = ExampleOutcome(model.label, example.file or model.file, rid, example, False,
+                             inherited=example.file not in (None, model.file))
     opened = example_input(book, example)
     if isinstance(opened, Phrase):
         outcome.differences.append(opened)
@@ -107,22 +114,25 @@ def _run(book: CompiledRulebook, model: Rulebook, rule: CompiledRule, example: E
     if example.expect.get("error") in (None, False):   # a bad value is the point of an example expecting an error
         outcome.differences.extend(problems)
     outcome.differences.extend(unknown)                 # a typo never is (as `rulebook check`, E502)
-    outcome.differences.extend(_compare(example.expect, result))
+    expected = _compare(example.expect, result)
+    outcome.differences.extend(expected)
     outcome.differences.extend(_fast_path_agrees(book, rule, case, at, result))
     outcome.differences.extend(_interpreter_agrees(book, rule, parsed.view, at))
     outcome.passed = not outcome.differences
+    # a base's example under a shop overlay: a different outcome is the overlay's doing, listed
+    # (never a case it cannot read, an unknown field, or engines that disagree)
+    outcome.changed = outcome.inherited and bool(expected) and len(expected) == len(outcome.differences)
     if outcome.passed:
         _record(coverage, rule, parsed.view, at, result)
     return outcome
 
 
 def example_case(model: Rulebook, example: Example) -> dict[str, Any]:
-    """The whole case an example is judged on: the rulebook's `base_case` with the example's
-    changes merged in, named after the example unless it has an `id` (what `rulebook test`
+    """The whole case an example is judged on: its base case (the rulebook's `base_case`, or
+    for a shop overlay's inherited example its own file's) with the example's changes merged
+    in, named after the example unless it has an `id`, as JSON values (what `rulebook test`
     runs, and what the workbench's case form starts from)."""
-    case = merge(model.base_case, example.case)
-    case.setdefault("id", example.name)
-    return _jsonish(case)  # type: ignore[no-any-return]
+    return _jsonish(merged_example(model, example))  # type: ignore[no-any-return]
 
 
 def example_input(book: CompiledRulebook, example: Example) -> tuple[dict[str, Any], ParsedCase, datetime] | Phrase:

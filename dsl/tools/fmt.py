@@ -114,6 +114,8 @@ def expression_refs(model: Rulebook, doc: Document) -> dict[KeyPath, ExprRef]:
 
 def _all_refs(model: Rulebook) -> Iterator[ExprRef]:
     for rule in model.rules:
+        if rule.file not in (None, model.file):
+            continue   # a shop overlay's base: its expressions are in another file
         if rule.versions_by is not None:
             yield rule.versions_by
         for version in rule.versions:

@@ -7,7 +7,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-from dsl.book.model import merge
 from dsl.diagnostics import Diagnostic, Phrase
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.engine.results import RuleResult
@@ -16,14 +15,12 @@ from dsl.lang.values import SHANGHAI, BadValueError, parse_timestamp
 
 def example_inputs(book: CompiledRulebook) -> list[tuple[int, Any, dict[str, Any], datetime | None]]:
     """(rule index, example, case document, moment) of every example, as `rulebook test` runs them."""
-    from dsl.tools.examples import _jsonish
+    from dsl.tools.examples import example_case
 
     out = []
     for ri, rule in enumerate(book.rules):
         for example in rule.rule.examples:
-            case = merge(book.model.base_case, example.case)
-            case.setdefault("id", example.name)
-            case = _jsonish(case)
+            case = example_case(book.model, example)
             try:
                 at = parse_timestamp(example.at) if example.at else None
             except BadValueError:

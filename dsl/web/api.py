@@ -43,7 +43,7 @@ class ApiError(Exception):
 _TEXT, _BOOL, _OBJECT = Phrase("web.json_text"), Phrase("web.json_bool"), Phrase("web.json_object")
 _KINDS: dict[str, tuple[Callable[[Any], bool], Phrase]] = {
     "text": (lambda v: isinstance(v, str), _TEXT), "platform": (lambda v: isinstance(v, str), _TEXT),
-    "name": (lambda v: isinstance(v, str), _TEXT),
+    "name": (lambda v: isinstance(v, str), _TEXT), "of": (lambda v: isinstance(v, str), _TEXT),
     "at": (lambda v: v is None or isinstance(v, str), _TEXT), "case": (lambda v: isinstance(v, dict), _OBJECT),
     "lang": (lambda v: v in ("zh", "en"), Phrase("web.json_lang")),
     "explain": (lambda v: v in ("all", "failing", "none"), Phrase("web.json_explain")),
@@ -99,13 +99,15 @@ def _file(bench: Bench, name: str) -> ServedFile:
     return served
 
 
-def _source(bench: Bench, data: dict[str, Any]) -> tuple[str, str]:
-    """(text, name) of the rulebook a request means: its `text`, or a served file by name."""
+def _source(bench: Bench, data: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(text, name, path) of the rulebook a request means: its `text`, or a served file by
+    name. `path` is where a shop overlay's relative `extends:` is read from: the served file's,
+    or for a text the file it is an edit of (`of`)."""
     if "text" in data and "platform" not in data:
-        return data["text"], "<editor>"
+        return data["text"], "<editor>", str(_file(bench, data["of"]).path) if "of" in data else None
     if "platform" in data and "text" not in data:
         served = _file(bench, data["platform"])
-        return served.read(), served.path.name
+        return served.read(), served.path.name, str(served.path)
     raise ApiError(400, "web.field_missing", fields="'name' | 'text'")
 
 
@@ -154,37 +156,39 @@ def api_error(request: Request, exc: Exception) -> Response:
 
 async def check(request: Request) -> Response:
     bench = _bench(request)
-    data = await _body(request, ("text", "lang"))
+    data = await _body(request, ("text", "of", "lang"))
     if "text" not in data:
         raise ApiError(400, "web.field_missing", fields="'text'")
-    return _answer(*await _work(bench, workbench.check, data["text"], "<editor>", _lang(bench, data)))
+    _, name, path = _source(bench, data)
+    return _answer(*await _work(bench, workbench.check, data["text"], name, _lang(bench, data), path))
 
 
 async def evaluate(request: Request) -> Response:
     bench = _bench(request)
-    data = await _body(request, ("name", "platform", "text", "case", "at", "lang", "explain"))
+    data = await _body(request, ("name", "platform", "text", "of", "case", "at", "lang", "explain"))
     if "case" not in data:
         raise ApiError(400, "web.field_missing", fields="'case'")
-    text, name = _source(bench, data)
+    text, name, path = _source(bench, data)
     return _answer(*await _work(bench, workbench.evaluate, text, name, data["case"], data.get("at"),
-                                _lang(bench, data), data.get("explain", "failing")))
+                                _lang(bench, data), data.get("explain", "failing"), path))
 
 
 async def run_tests(request: Request) -> Response:
     bench = _bench(request)
-    data = await _body(request, ("name", "platform", "text", "lang"))
-    text, name = _source(bench, data)
-    return _answer(*await _work(bench, workbench.run_tests, text, name, _lang(bench, data)))
+    data = await _body(request, ("name", "platform", "text", "of", "lang"))
+    text, name, path = _source(bench, data)
+    return _answer(*await _work(bench, workbench.run_tests, text, name, _lang(bench, data), path))
 
 
 async def trace(request: Request) -> Response:
     """Each condition's place, state and explanation for a case: the editor's gutter."""
     bench = _bench(request)
-    data = await _body(request, ("name", "platform", "text", "case", "at", "lang"))
+    data = await _body(request, ("name", "platform", "text", "of", "case", "at", "lang"))
     if "case" not in data:
         raise ApiError(400, "web.field_missing", fields="'case'")
-    text, name = _source(bench, data)
-    return _answer(*await _work(bench, workbench.trace, text, name, data["case"], data.get("at"), _lang(bench, data)))
+    text, name, path = _source(bench, data)
+    return _answer(*await _work(bench, workbench.trace, text, name, data["case"], data.get("at"), _lang(bench, data),
+                                path))
 
 
 def _upload(cases: Any) -> Any:
@@ -211,15 +215,15 @@ async def what_if(request: Request) -> Response:
     cases = _upload(data["cases"])
     served = _file(bench, data["platform"])
     return _answer(*await _work(bench, whatif.whatif, data["text"], served.read(), served.path.name, cases,
-                                data.get("at"), _lang(bench, data), data.get("format", "json")))
+                                data.get("at"), _lang(bench, data), data.get("format", "json"), str(served.path)))
 
 
 async def examples(request: Request) -> Response:
     """Every example of a rulebook with its whole case: where the case form starts."""
     bench = _bench(request)
-    data = await _body(request, ("name", "platform", "text", "lang"))
-    text, name = _source(bench, data)
-    return _answer(*await _work(bench, workbench.examples, text, name, _lang(bench, data)))
+    data = await _body(request, ("name", "platform", "text", "of", "lang"))
+    text, name, path = _source(bench, data)
+    return _answer(*await _work(bench, workbench.examples, text, name, _lang(bench, data), path))
 
 
 async def rulebooks(request: Request) -> Response:
@@ -247,7 +251,7 @@ async def save(request: Request) -> Response:
     if not bench.allow_write:
         raise ApiError(403, "web.read_only")
     lang = _lang(bench, data)
-    _, checked = await _work(bench, workbench.check, data["text"], served.path.name, lang)
+    _, checked = await _work(bench, workbench.check, data["text"], served.path.name, lang, str(served.path))
     found = checked["diagnostics"]
     errors = sum(d["severity"] == "error" for d in found)
     diff = unified_diff(served.read(), data["text"], served.path.name)

@@ -51,13 +51,15 @@ class Collected:
             self.rejected.append(row)
 
 
-def whatif(text: str, saved: str, saved_name: str, cases: Any, at: str | None, lang: str, fmt: str) -> Answer:
-    """Judge the cases under the saved file and the edited text; the changed decisions."""
-    after = judge_of(text, "<editor>", at, lang)
+def whatif(text: str, saved: str, saved_name: str, cases: Any, at: str | None, lang: str, fmt: str,
+           path: str | None = None) -> Answer:
+    """Judge the cases under the saved file and the edited text; the changed decisions.
+    `path`: the saved file's, where a shop overlay's relative `extends:` is read from."""
+    after = judge_of(text, "<editor>", at, lang, path)
     if not isinstance(after, Judge):
         return after
     try:
-        before = compiled(saved, saved_name)
+        before = compiled(saved, saved_name, path)
     except DslError as exc:   # the saved file has errors (edited outside): it cannot decide
         body = error_json("web.saved_errors", lang, file=saved_name, detail=exc.diagnostics[0].message(lang))
         return 422, {**body, "diagnostics": [diagnostic_json(d, lang, saved) for d in exc.diagnostics]}

@@ -47,31 +47,34 @@ def error_json(phrase: str, lang: str, **args: Any) -> dict[str, Any]:
     return {"error": {"code": phrase, "message": Phrase(phrase, **args).label(lang)}}
 
 
-def check(text: str, name: str, lang: str) -> Answer:
-    """`rulebook check` of the text: every diagnostic, sorted by position."""
-    return 200, {"diagnostics": [diagnostic_json(d, lang, text) for d in check_text(text, name)]}
+def check(text: str, name: str, lang: str, path: str | None = None) -> Answer:
+    """`rulebook check` of the text: every diagnostic, sorted by position. `path` (here and
+    below): the served file the text is of, from which a shop overlay's relative `extends:`
+    is read."""
+    return 200, {"diagnostics": [diagnostic_json(d, lang, text) for d in check_text(text, name, path)]}
 
 
 @lru_cache(maxsize=8)
-def compiled(text: str, name: str) -> CompiledRulebook:
+def compiled(text: str, name: str, path: str | None = None) -> CompiledRulebook:
     """The compiled rulebook of a text; the editor sends the same text again and again."""
-    return compile_text(text, name)
+    return compile_text(text, name, path)
 
 
-def _book_or_answer(text: str, name: str, lang: str) -> CompiledRulebook | Answer:
+def _book_or_answer(text: str, name: str, lang: str, path: str | None = None) -> CompiledRulebook | Answer:
     try:
-        return compiled(text, name)
+        return compiled(text, name, path)
     except DslError as exc:   # a rulebook with errors cannot decide anything: say which
         body = error_json("web.rejected", lang, detail=exc.diagnostics[0].message(lang))
         body["diagnostics"] = [diagnostic_json(d, lang, text) for d in exc.diagnostics]
         return 422, body
 
 
-def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain: str) -> Answer:
+def evaluate(text: str, name: str, case: Any, at: str | None, lang: str, explain: str,
+             path: str | None = None) -> Answer:
     """One case as `rulebook eval --format json` judges and writes it (the same Sink and
     batch), so the body is the line the command prints. A case the command would reject
     is a 422 naming the reason."""
-    judge = judge_of(text, name, at, lang)
+    judge = judge_of(text, name, at, lang, path)
     if not isinstance(judge, Judge):
         return judge
     out = io.StringIO()
@@ -91,10 +94,10 @@ class Judge:
     at: datetime | None
 
 
-def judge_of(text: str, name: str, at: str | None, lang: str) -> Judge | Answer:
+def judge_of(text: str, name: str, at: str | None, lang: str, path: str | None = None) -> Judge | Answer:
     """The rulebook and moment of a request, or the answer refusing it: the text's errors
     (422), or a bad `at` (400, named as eval's --at names it)."""
-    book = _book_or_answer(text, name, lang)
+    book = _book_or_answer(text, name, lang, path)
     if not isinstance(book, CompiledRulebook):
         return book
     if at is None:
@@ -106,11 +109,11 @@ def judge_of(text: str, name: str, at: str | None, lang: str) -> Judge | Answer:
         return 400, {"error": {"code": "E404", "message": bad.message(lang)}}
 
 
-def trace(text: str, name: str, case: Any, at: str | None, lang: str) -> Answer:
+def trace(text: str, name: str, case: Any, at: str | None, lang: str, path: str | None = None) -> Answer:
     """Every rule's decision for the case with each condition's place in the text, its state
     and the CLI's sentence for it (dsl/tools/trace.py): the editor's gutter. The case is read,
     judged and rejected exactly as by eval (the same `evaluate_one`)."""
-    judge = judge_of(text, name, at, lang)
+    judge = judge_of(text, name, at, lang, path)
     if not isinstance(judge, Judge):
         return judge
     done = evaluate_one(CaseInput("case", case), [judge.book], judge.at, lang, report=lambda line, key=None: None)
@@ -122,14 +125,15 @@ def trace(text: str, name: str, case: Any, at: str | None, lang: str) -> Answer:
                  "errors": result.errors, "warnings": result.warnings}
 
 
-def run_tests(text: str, name: str, lang: str) -> Answer:
+def run_tests(text: str, name: str, lang: str, path: str | None = None) -> Answer:
     """`rulebook test` of one rulebook: every example's outcome, then the coverage."""
-    book = _book_or_answer(text, name, lang)
+    book = _book_or_answer(text, name, lang, path)
     if not isinstance(book, CompiledRulebook):
         return book
     outcomes, coverage = run_examples(book, lang)
     return 200, {
-        "passed": sum(o.passed for o in outcomes), "failed": sum(not o.passed for o in outcomes),
+        "passed": sum(o.passed for o in outcomes), "failed": sum(not o.passed and not o.listed() for o in outcomes),
+        "changed": sum(o.listed() for o in outcomes),   # a shop overlay's base examples it changes: listed
         "examples": [_outcome_json(o, lang) for o in outcomes],
         "coverage": {"percent": coverage.percent,
                      "items": [{"item": problem_text(item, lang), "hit": hit} for item, hit in coverage.items.items()]},
@@ -139,14 +143,15 @@ def run_tests(text: str, name: str, lang: str) -> Answer:
 def _outcome_json(outcome: ExampleOutcome, lang: str) -> dict[str, Any]:
     span = outcome.example.span
     return {"rule": outcome.rule, "example": outcome.example.name, "passed": outcome.passed,
+            "inherited": outcome.inherited, "changed": outcome.listed(),
             "line": span.line if span else None, "col": span.col if span else None,
             "differences": [problem_text(d, lang) for d in outcome.differences]}
 
 
-def examples(text: str, name: str, lang: str) -> Answer:
+def examples(text: str, name: str, lang: str, path: str | None = None) -> Answer:
     """Every example of the rulebook, in the file's order, with the whole case it is judged
     on (`base_case` merged), its `at` and `expect`: the case form starts from any of them."""
-    book = _book_or_answer(text, name, lang)
+    book = _book_or_answer(text, name, lang, path)
     if not isinstance(book, CompiledRulebook):
         return book
     model = book.model

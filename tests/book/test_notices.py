@@ -128,13 +128,13 @@ NOTICE = """\
 
 
 @pytest.mark.parametrize("effects, code, words, line", [
-    ("      ship_timout: {extend_by: 1d}\n", "E320", "no rule 'ship_timout'", 13),
-    ("      no_timer: {extend_by: 1d}\n", "E320", "rule 'no_timer' has no deadline to move", 13),
-    ("      ship_timeout: {extend_by: 1d, pause: {from: 2026-02-15, until: 2026-02-16}}\n", "E320",
+    ("      ship_timout: {extend_by: 1d}\n", "E330", "no rule 'ship_timout'", 13),
+    ("      no_timer: {extend_by: 1d}\n", "E330", "rule 'no_timer' has no deadline to move", 13),
+    ("      ship_timeout: {extend_by: 1d, pause: {from: 2026-02-15, until: 2026-02-16}}\n", "E330",
      "exactly one of no_earlier_than, extend_by, pause (found: extend_by, pause)", 13),
-    ("      ship_timeout: {extend_by: 10 days}\n", "E320", "'10 days' is not a duration", 13),
+    ("      ship_timeout: {extend_by: 10 days}\n", "E330", "'10 days' is not a duration", 13),
     ("      ship_timeout: {no_earlier_than: 2026-02-30}\n", "E106", "2026-02-30", 13),
-    ("      ship_timeout: {pause: {from: 2026-02-16, until: 2026-02-15}}\n", "E320", "'until' must be after", 13),
+    ("      ship_timeout: {pause: {from: 2026-02-16, until: 2026-02-15}}\n", "E330", "'until' must be after", 13),
     ("      ship_timeout: {extend: 1d}\n", "E306", "extend", 13),
 ])
 def test_a_bad_effect_is_an_error_at_its_line(tmp_path: Path, effects: str, code: str, words: str, line: int) -> None:
@@ -148,7 +148,7 @@ def test_a_bad_effect_is_an_error_at_its_line(tmp_path: Path, effects: str, code
 def test_an_unknown_rule_gets_a_did_you_mean(tmp_path: Path) -> None:
     [error] = _errors(tmp_path, NOTICE + "      ship_timout: {extend_by: 1d}\n")
     assert error.hint_text("en") == "did you mean 'ship_timeout'?" and error.span.col == 7
-    assert "bad.yaml:13:7: error E320" in render(error, "en")
+    assert "bad.yaml:13:7: error E330" in render(error, "en")
 
 
 @pytest.mark.parametrize("notice, code, words", [
@@ -157,8 +157,8 @@ def test_an_unknown_rule_gets_a_did_you_mean(tmp_path: Path) -> None:
      "window.by"),
     (NOTICE.replace("order.paid_at", "order.payed_at") + "      ship_timeout: {extend_by: 1d}\n", "E201", "payed_at"),
     (NOTICE.replace("from: 2026-02-09T00:00:00+08:00", "from: 2026-02-09, until: 2026-02-01")
-     + "      ship_timeout: {extend_by: 1d}\n", "E320", "'until' must be after its 'from'"),
-    (NOTICE + "      ship_timeout: {extend_by: 1d}\n" + NOTICE + "      ship_timeout: {extend_by: 2d}\n", "E320",
+     + "      ship_timeout: {extend_by: 1d}\n", "E330", "'until' must be after its 'from'"),
+    (NOTICE + "      ship_timeout: {extend_by: 1d}\n" + NOTICE + "      ship_timeout: {extend_by: 2d}\n", "E330",
      "used by another notice (first at line 8)"),
     (NOTICE.replace("    source: {ref: \"公告\"}\n", ""), "E302", "source"),
 ])
@@ -174,7 +174,7 @@ def test_a_rulebook_with_a_bad_notice_does_not_load(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DslError) as info:
         load_rulebook(str(path), use_cache=False)
-    assert info.value.diagnostics[0].code == "E320"
+    assert info.value.diagnostics[0].code == "E330"
 
 
 def test_the_schema_editors_use_knows_notices() -> None:

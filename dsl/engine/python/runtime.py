@@ -136,8 +136,8 @@ class CompiledRulebook:
             return RuleResult(rid, False, None, error=Phrase("case.bad_field", path=p.path, detail=p.detail).label(lang),
                               _why=[say("bad_field", lang, path=p.path)])
         except Exception as exc:  # noqa: BLE001 - any runtime failure is reported with its rule
-            span = rule.rule.span
-            where = f"{self.model.file}:{span.line}:{span.col}" if span else self.model.file
+            span, file = rule.rule.span, rule.rule.file or self.model.file
+            where = f"{file}:{span.line}:{span.col}" if span else file
             failed = Diagnostic("E403", args={"where": where, "rule": rid, "detail": f"{type(exc).__name__}: {exc}"})
             return RuleResult(rid, False, None, error=f"E403 {failed.message(lang)}",
                               _why=[say("failed", lang, detail=str(exc))])

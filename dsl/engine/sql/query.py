@@ -305,7 +305,7 @@ class QueryBuilder:
                      exc: Unsupported) -> None:
         ref = _find_ref(rule, exc.node, self.params)
         span = ref.span if ref is not None else rule.span
-        self.diagnostics.append(Diagnostic("E601", span, file=self.book.file, hint=("sql_python", {}),
+        self.diagnostics.append(Diagnostic("E601", span, file=rule.file or self.book.file, hint=("sql_python", {}),
                                            args={"what": exc.phrase(), "dialect": self.d.name, "rule": rule.id}))
 
     def _long(self, query: CompiledQuery) -> exp.Expression:

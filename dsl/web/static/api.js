@@ -60,3 +60,10 @@ export function beijingIso(local) {
   const full = local.length === 16 ? local + ":00" : local.slice(0, 19);
   return full + "+08:00";
 }
+
+/** A request about the edited text: `of` names the served file it is an edit of, from whose
+ *  folder a shop overlay's relative `extends:` is read. */
+export function editOf(text) {
+  const of = $("rulebook") ? $("rulebook").value : "";
+  return of ? { text, of } : { text };
+}

@@ -3,7 +3,7 @@
 // examples, the what-if and save. It talks only to the documented API (docs/workbench.md),
 // and puts everything from a rulebook, a case or the server on the page as TEXT.
 import { say, setLang, lang, relabel, label } from "./i18n.js";
-import { $, el, call, problem, debounce, beijingLocal, beijingIso } from "./api.js";
+import { $, el, call, problem, debounce, beijingLocal, beijingIso, editOf } from "./api.js";
 import { CaseForm } from "./caseform.js";
 import { showResults, conditionMarks, ruleLines } from "./decision.js";
 import { runTests, runWhatif } from "./panels.js";
@@ -51,7 +51,7 @@ async function check() {
   $("tests-stale").hidden = state.testedText === undefined || state.testedText === text;
   $("status").textContent = say("checking");
   $("status").className = "status";
-  const answer = await call("POST", "/api/check", { text });
+  const answer = await call("POST", "/api/check", editOf(text));
   if (text !== state.editor.text()) return;   // typed on meanwhile: the next check answers
   if (answer.status !== 200) {
     showProblems([{ severity: "error", code: answer.data.error ? answer.data.error.code : answer.status, message: problem(answer) }]);
@@ -91,7 +91,7 @@ async function judge() {
   }
   const seq = ++state.seq;
   const text = state.editor.text();
-  const request = { text, case: doc };
+  const request = { ...editOf(text), case: doc };
   if (at()) request.at = at();
   const key = judgement();
   $("decision-error").textContent = "";
@@ -126,7 +126,7 @@ function settled() {
 /** The examples of the (clean) text in the drop-down, the one picked kept picked. */
 async function loadExamples() {
   const text = state.editor.text();
-  const answer = await call("POST", "/api/examples", { text });
+  const answer = await call("POST", "/api/examples", editOf(text));
   if (answer.status !== 200) return;   // a text with errors: the last list stays
   state.examplesOf = text;
   const key = (e) => `${e.rule}\u0000${e.example}`;

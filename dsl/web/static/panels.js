@@ -1,13 +1,13 @@
 // The tests panel (/api/test: the examples, coverage, a failure links to its line) and the
 // what-if panel (/api/whatif: the edited text against the saved file over a batch of cases).
 import { say } from "./i18n.js";
-import { $, el, call, problem } from "./api.js";
+import { $, el, call, problem, editOf } from "./api.js";
 
 /** Run the examples of the edited text and list the outcome. */
 export async function runTests(text, goTo) {
   const box = $("tests-result");
   box.replaceChildren(el("p", say("running"), "muted"));
-  const answer = await call("POST", "/api/test", { text });
+  const answer = await call("POST", "/api/test", editOf(text));
   box.replaceChildren();
   if (answer.status !== 200) {
     box.append(el("p", problem(answer), "error"));
@@ -20,7 +20,14 @@ export async function runTests(text, goTo) {
   const percent = data.coverage.percent;
   const meter = Object.assign(el("progress"), { max: 100, value: percent });
   box.append(summary, el("p", say("coverage", { percent: percent.toFixed(1) }), "coverage"), meter);
-  const failed = data.examples.filter((e) => !e.passed);
+  const failed = data.examples.filter((e) => !e.passed && !e.changed);
+  const changed = data.examples.filter((e) => e.changed);   // a shop overlay's base examples it changes
+  if (changed.length) {
+    box.append(el("h4", say("changed_by_overlay")));
+    const list = el("ul", null, "changed");
+    for (const e of changed) list.append(el("li", `${e.rule}: ${e.example} (${say("base_example")}, ${say("line_col", { line: e.line })})`));
+    box.append(list);
+  }
   if (failed.length) {
     box.append(el("h4", say("failures")));
     const list = el("ul", null, "failures");
