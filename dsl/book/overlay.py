@@ -117,10 +117,6 @@ def _failed(doc: Document, bases: list[Document]) -> None:
     """No model: the bases' problems are `doc`'s, summed up at its `extends:` (E327), where
     an editor that shows only this file's problems shows why."""
     _base_errors(doc, bases)
-    # holiday notices of every level, the base's too, checked against the rules they may name
-    # (a rule the overlay turns off may still be named by the base's notice)
-    named = [*root_rules, *rules]
-    notices = [n for level in levels for n in build_notices(level, scope, named)]
     for base in bases:
         doc.diagnostics.extend(base.diagnostics)
     return None
