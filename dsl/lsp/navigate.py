@@ -6,8 +6,10 @@ What refers to what in a rulebook:
   (type, labels, allowed values); its references are its uses in this rulebook;
 - an example's `expect: {version: v2}`, `{action: auto_approve}` and `{outputs: {NAME: …}}`
   -> the rule's own version name, action (or `then:`/`else:` alternative) and output key.
-A rule id is referenced nowhere else in a rulebook (examples sit inside their rule, and the
-format has no overrides), so it has no references beyond itself.
+- a rule id named elsewhere -> the rule: a holiday notice's `effects: {RULE: …}`, and in a shop
+  overlay `disable: [{rule: RULE}]`, a top-level example's `rule:` and a rule marked
+  `override: true`; when the rule is not in this file, its definition is looked up in the
+  overlay's bases (`extends:`, read from the document's `file:` URI as `rulebook check` reads it).
 
 Positions are found on the YAML document's nodes (parameters, versions, actions, outputs)
 and by a scan of the text for `params.` and field paths outside comments, so an author
@@ -62,7 +64,24 @@ def definition(text: str, uri: str, line: int, character: int) -> list[lsp.Locat
     if symbol[0] == "field":
         place = _vocabulary_entry(symbol[1])
         return [place] if place else []
+    if symbol[0] == "rule" and symbol not in index.definitions:
+        return _in_bases(text, uri, symbol)
     return _locations(text, uri, index.definitions.get(symbol, []))
+
+
+def _in_bases(text: str, uri: str, symbol: Symbol) -> list[lsp.Location]:
+    """Where a shop overlay's base (or its base's base) defines the rule `symbol`."""
+    from dsl.book.overlaysource import chain_sources
+    from dsl.lsp.features import path_of_uri
+
+    path = path_of_uri(uri)
+    bases = chain_sources(text.encode("utf-8"), Path(path) if path else None) or []
+    for file, content in bases:
+        base_text = content.decode("utf-8", errors="replace")
+        spans = index_of(base_text).definitions.get(symbol)
+        if spans:
+            return _locations(base_text, Path(file).resolve().as_uri(), spans)
+    return []
 
 
 def references(text: str, uri: str, line: int, character: int, declaration: bool) -> list[lsp.Location]:
@@ -124,13 +143,33 @@ def _document(text: str) -> Any:
 
 
 def _from_document(doc: Any, index: Index) -> None:
-    params = doc.data.get("parameters")
+    data = doc.data
+    params = data.get("parameters")
     for name in params if isinstance(params, dict) else ():
         index.add(index.definitions, ("param", str(name)), doc.span_of(("parameters", name), key=True))
-    rules = doc.data.get("rules")
+    rules = data.get("rules")
     for i, rule in enumerate(rules if isinstance(rules, list) else ()):
         if isinstance(rule, dict):
             _rule(doc, index, ("rules", i), rule, i)
+            if isinstance(rule.get("id"), str):   # an overlay's `override: true` redefines its base's rule
+                table = index.references if "extends" in data and rule.get("override") is True else index.definitions
+                index.add(table, ("rule", rule["id"]), doc.span_of(("rules", i, "id")))
+    _rule_references(doc, index)
+
+
+def _rule_references(doc: Any, index: Index) -> None:
+    """Rule ids named outside their rule: notices' effects, an overlay's `disable:` and examples."""
+    data = doc.data
+    notices = data.get("notices")
+    for n, notice in enumerate(notices if isinstance(notices, list) else ()):
+        effects = notice.get("effects") if isinstance(notice, dict) else None
+        for rule in effects if isinstance(effects, dict) else ():
+            index.add(index.references, ("rule", str(rule)), doc.span_of(("notices", n, "effects", rule), key=True))
+    for key in ("disable", "examples"):
+        entries = data.get(key) if "extends" in data else None
+        for k, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if isinstance(entry, dict) and isinstance(entry.get("rule"), str):
+                index.add(index.references, ("rule", entry["rule"]), doc.span_of((key, k, "rule")))
 
 
 def _rule(doc: Any, index: Index, path: tuple[Any, ...], rule: dict[str, Any], number: int) -> None:
