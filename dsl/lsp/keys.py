@@ -36,8 +36,18 @@ def key_items(lines: list[str], row: int, before: str, lang: str) -> list[lsp.Co
     properties, required = _properties(path)
     if not properties:
         return None
-    present = _siblings(lines, row, column, first=at.group(2) is not None)
+    present = _siblings(lines, row, column, first=at.group(2) is not None) | _overlay_only(lines, path)
     return [_item(path, key, spec, key in required, lang) for key, spec in properties.items() if key not in present]
+
+
+def _overlay_only(lines: list[str], path: tuple[Any, ...]) -> set[str]:
+    """The keys only a shop overlay may use, when this rulebook extends nothing (there each
+    is an error, E328): not offered."""
+    from dsl.book.overlaykeys import RULE_KEYS, TOP_KEYS
+
+    if any(line.startswith("extends:") for line in lines):
+        return set()
+    return set(TOP_KEYS) if path == () else set(RULE_KEYS)
 
 
 def _path_above(lines: list[str], row: int, column: int, dash: int | None) -> tuple[Any, ...]:

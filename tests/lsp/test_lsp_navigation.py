@@ -144,7 +144,7 @@ def test_keys_at_the_top_and_in_a_source(session: Session) -> None:
     text = "rulebook: demo\n\nrules:\n  - id: r1\n    source:\n      \n"
     session.open(uri, text)
     top = {i.label for i in session.completion(uri, 1, 0)}
-    assert top == {"name", "description", "parameters", "base_case"}
+    assert top == {"name", "description", "parameters", "base_case", "notices", "extends"}   # no overlay-only key
     source = {i.label: i for i in session.completion(uri, 5, 6)}
     assert set(source) == {"seed", "ref", "url", "section", "note"}
     rule_source = session.completion(uri, 4, 4)                       # on `source` itself: the rule's keys

@@ -46,3 +46,14 @@ def test_an_overlay_opens_its_bases_rule(tmp_path: Path) -> None:
     assert found.range.start.line == _at(base, "id: repeat_refund_notice")[0]
     # an editor buffer that is no file knows no relative base: nothing, never an error
     assert definition(text, "untitled:Untitled-1", line, char + len("rule: ") + 1) == []
+
+
+def test_overlay_keys_are_offered_to_an_overlay_only() -> None:
+    from dsl.lsp.keys import key_items
+
+    def top(text: str) -> set[str]:
+        lines = text.split("\n")
+        return {i.label for i in key_items(lines, len(lines) - 1, "", "en") or []}
+
+    assert {"disable", "new_parameters", "examples"} <= top("rulebook: acme\nextends: douyin\n")
+    assert not {"disable", "new_parameters", "examples"} & top("rulebook: demo\n")

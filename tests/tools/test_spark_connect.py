@@ -86,7 +86,7 @@ def _rulebook(*args: Any, remote: str | None = None) -> subprocess.CompletedProc
     env = {k: v for k, v in os.environ.items() if k != "SPARK_REMOTE"}
     if remote is not None:
         env["SPARK_REMOTE"] = remote
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], env=env, cwd=FIXTURES,
                           capture_output=True, text=True, timeout=600)
 
 

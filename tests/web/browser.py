@@ -87,7 +87,7 @@ def serving(folder: Path, *options: str) -> Iterator[Server]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", str(folder), "--port", str(port),
-                                "--lang", "en", *options], cwd=ROOT, env=env,
+                                "--lang", "en", *options], cwd=folder, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
