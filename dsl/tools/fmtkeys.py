@@ -1,6 +1,6 @@
 """`rulebook fmt`'s one style for key order inside rules: a rule's keys, a version's and an
 example's in the order of the schema (dsl/book/rulebook.schema.json), which is the order the
-format's documentation writes them in (`id, name, description, source, when, action,
+format's documentation writes them in (`id, override, reason, name, description, source, when, action,
 deadline, outputs, versions_by, versions, examples`; `version, from, until, …`; `name, case,
 at, expect`). Key order outside rules is the author's and is kept.
 
