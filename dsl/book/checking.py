@@ -54,8 +54,15 @@ def check_text_model(text: str, name: str = "<text>",
         model, found = _check(document_from_bytes(text.encode("utf-8"), name), origin)
         return model, tuple(d for d in found if d.file in (None, name))
 
-    model, found = check() if "extends" in text else _CHECKED_TEXTS.get((text, name, str(path)), check)
+    model, found = check() if may_extend(text) else _CHECKED_TEXTS.get((text, name, str(path)), check)
     return model, list(found)
+
+
+def may_extend(text: str) -> bool:
+    """Whether a text may be a shop overlay, whose check depends on its base's file too, so
+    that no memory of its text may answer for it. On the safe side: any `extends` counts
+    (a flow-style or quoted key too)."""
+    return "extends" in text
 
 
 _CHECKED_TEXTS: Memo[tuple[Rulebook | None, tuple[Diagnostic, ...]]] = Memo(8)

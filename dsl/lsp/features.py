@@ -10,7 +10,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from dsl.book.checking import check_text_model
+from dsl.book.checking import check_text_model, may_extend
 from dsl.book.model import Rulebook
 from dsl.diagnostics import MESSAGES, Diagnostic
 from dsl.lang.builtins import FUNCTIONS
@@ -33,7 +33,7 @@ def analysed(text: str, name: str = "<lsp>") -> tuple[Rulebook | None, tuple[Dia
     diagnostics' file, which no client is shown. `name` is the document's URI: a `file:` one
     is where a shop overlay's relative `extends:` is read from, and an overlay (whose answer
     depends on its base's file too) is checked afresh each time."""
-    if "extends" in text:
+    if may_extend(text):
         model, diags = check_text_model(text, name, path_of_uri(name))
         return model, tuple(diags)
     found = _ANALYSED.get(text)
