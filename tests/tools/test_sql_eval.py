@@ -129,8 +129,8 @@ def test_keys_unknown_or_given_twice_are_found_by_duckdb_as_by_python(invoke: An
                                                                        decided: list[bool]) -> None:
     """DuckDB's quick look at the keys (`_plain`: known keys, each once) must never pass a key
     the Python reader warns about or refuses: keys in another order and empty objects are
-    DuckDB's, a key twice (anywhere the vocabulary describes), an unknown key, a key with a
-    NUL in it are the Python engine's."""
+    DuckDB's, a key twice (anywhere the vocabulary describes, also where another is missing),
+    an unknown key, a key with a NUL or a quote in it are the Python engine's."""
     good = json.loads((Path("examples") / "douyin-lightning-return.json").read_text(encoding="utf-8"))
     line = json.dumps(good, ensure_ascii=False)
     order = json.dumps(good["order"], ensure_ascii=False)
@@ -146,6 +146,16 @@ def test_keys_unknown_or_given_twice_are_found_by_duckdb_as_by_python(invoke: An
         (line.replace('"order": {', '"order": {"statuss": 1, ', 1), False),
         (line.replace('"order": {', '"order": {"status\\u0000x": 1, ', 1), False),
         (line.replace('"order": {', '"order": {"id\\u0000status": 1, ', 1), False),
+        # keys holding the quote DuckDB joins the keys with: written as \" and as \u0022
+        (line.replace('"order": {', '"order": {"id\\"status": 1, ', 1), False),
+        (line.replace('"order": {', '"order": {"status\\u0022\\u0022id": 1, ', 1), False),
+        (line.replace('"order": {', '"order": {"status\\u0022id": 1, ', 1), False),
+        # a key given twice while another known key is missing: as many keys as known ones
+        (line.replace(order, json.dumps({**{k: v for k, v in good["order"].items() if k != "paid_at"}},
+                                        ensure_ascii=False)).replace('"order": {', '"order": {"status": "x", ', 1),
+         False),
+        (line.replace(order, json.dumps({k: v for k, v in good["order"].items() if k != "paid_at"},
+                                        ensure_ascii=False)), True),
     ]
     path = tmp_path / "keys.jsonl"
     path.write_text("\n".join(text for text, _ in lines) + "\n", encoding="utf-8")

@@ -6,8 +6,11 @@ bad), `bad` (the value, or an object above it, is not what the field takes) and 
 (the path the problem is reported at: the field's own, or that of the bad object above it,
 as the Python engine reports it). A value the SQL types cannot hold exactly (an amount of
 more than 30 digits, a JSON number the engine has already read as a double with too many
-digits to trust) is `far`: bad here, so a rule that reads it is undecided and never decided
-on a rounded value; `rulebook eval --engine duckdb` sends such cases to the Python engine.
+digits to trust) is bad here, so a rule that reads it is undecided and never decided on a
+rounded value; `rulebook eval --engine duckdb` sends such cases to the Python engine.
+
+Most values are written the usual way (an amount "129.90", a count 3): one pattern tells
+so and the value is cast at once; only the others take every check.
 
 The patterns are the ones of `lang/values.py` (AMOUNT_RE, the timestamp form), so both
 backends accept the same text.
@@ -65,9 +68,11 @@ class Checks:
     def __init__(self, d: Dialect):
         self.d = d
 
-    def money(self, fld: Field, raw: Raw, imprecise: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
-        """(good, far, value): text as AMOUNT_RE writes it, at most `decimals` decimals that
-        are not zeros, within the field's bounds."""
+    def money(self, fld: Field, raw: Raw, imprecise: exp.Expression) -> exp.Expression:
+        """The amount when its form is good (NULL otherwise; the caller checks the bounds):
+        text as AMOUNT_RE writes it, at most `decimals` decimals that are not zeros, or a
+        JSON number as exact. The usual text (plain digits, at most `decimals` decimals)
+        takes one pattern; anything else the whole check."""
         d = self.d
         text = self.d.strip(raw.text)
         is_text = eq(raw.kind, lit("VARCHAR"))
@@ -79,34 +84,38 @@ class Checks:
         number_form = d.regex_full(raw.text, r"-?[0-9]+(\.[0-9]+)?")
         good_text = and_(is_text, form, fits, exact)
         good_number = and_(is_number, number_form, not_(imprecise), fits, exact)
-        value = cast(if_(or_(good_text, good_number), text), sql_type(fld))
-        bounds = self._bounds(fld, value)
-        good = and_(or_(good_text, good_number), bounds)
-        far = or_(and_(is_text, form, not_(fits)), and_(is_number, or_(not_(number_form), imprecise, not_(fits))))
-        return good, far, value
+        whole = min(MAX_SQL_AMOUNT_DIGITS, MAX_AMOUNT_CHARS - 1 - fld.decimals)
+        plain = rf"[0-9]{{1,{whole}}}" + (rf"(\.[0-9]{{1,{fld.decimals}}})?" if fld.decimals else "")
+        usual = and_(is_text, d.regex_full(raw.text, plain))
+        return case([(usual, cast(raw.text, sql_type(fld))), (or_(good_text, good_number), cast(text, sql_type(fld)))],
+                    exp.Null())
 
-    def count(self, fld: Field, raw: Raw, imprecise: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
-        """A JSON whole number (`1.0` too) of at most MAX_NUMBER_DIGITS digits, in bounds."""
+    def count(self, fld: Field, raw: Raw, imprecise: exp.Expression) -> exp.Expression:
+        """The count when its form is good (NULL otherwise; the caller checks the bounds): a
+        JSON whole number (`1.0` too) of at most MAX_NUMBER_DIGITS digits. An integer the
+        reader gives as such takes one pattern; anything else the whole check."""
         d = self.d
         is_number = in_list(raw.kind, [lit(k) for k in _NUMBER_KINDS])
         whole = d.regex_full(raw.text, rf"-?[0-9]{{1,{MAX_NUMBER_DIGITS}}}(\.0+)?")
-        digits = d.regex_full(raw.text, r"-?[0-9]+(\.[0-9]+)?")
         trusted = or_(not_(imprecise), in_list(raw.kind, [lit("BIGINT"), lit("UBIGINT")]))
         integral = exp.RegexpExtract(this=raw.text, expression=lit(r"^(-?[0-9]+)"), group=lit(1))
-        value = cast(if_(and_(is_number, whole, trusted), integral), sql_type(fld))
-        good = and_(is_number, whole, trusted, self._bounds(fld, value))
-        far = and_(is_number, or_(not_(digits), and_(whole, not_(trusted))))
-        return good, far, value
+        usual = and_(in_list(raw.kind, [lit("BIGINT"), lit("UBIGINT")]), d.regex_full(raw.text, r"-?[0-9]{1,19}"))
+        return case([(usual, cast(raw.text, sql_type(fld))), (and_(is_number, whole, trusted), cast(integral, sql_type(fld)))],
+                    exp.Null())
 
-    def flag(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    def in_bounds(self, fld: Field, value: exp.Expression) -> exp.Expression:
+        """A number read (money, count) is good: its form was (`value` not NULL) and it is in bounds."""
+        return and_(not_null(value), self._bounds(fld, value))
+
+    def flag(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression]:
         good = eq(raw.kind, lit("BOOLEAN"))
-        return good, exp.false(), if_(good, eq(raw.text, lit("true")))
+        return good, if_(good, eq(raw.text, lit("true")))
 
-    def text(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    def text(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression]:
         good = eq(raw.kind, lit("VARCHAR"))
         if fld.type.values is not None:
             good = and_(good, in_list(raw.text, [lit(v) for v in sorted(fld.type.values)]))   # sorted: the same text every run
-        return good, exp.false(), if_(good, raw.text)
+        return good, if_(good, raw.text)
 
     def timestamp_groups(self, raw: Raw) -> list[exp.Expression]:
         """The parts of a timestamp's text: year, month, day, hour, minute, second (numbers,
@@ -147,15 +156,15 @@ class Checks:
                          mul(sign, mul(add(mul(oh, 60), om), 60_000_000)))
         return calendar_ok, if_(calendar_ok, sub(local_us, offset_us))
 
-    def items(self, fld: Field, raw: Raw, item_kinds: exp.Expression, values: exp.Expression) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    def items(self, fld: Field, raw: Raw, item_kinds: exp.Expression, values: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
         good = eq(raw.kind, lit("ARRAY"))
         if fld.type.item is not None and fld.type.item.kind == "str":
             good = and_(good, self.d.all_equal(item_kinds, "VARCHAR"))
-        return good, exp.false(), if_(good, values)
+        return good, if_(good, values)
 
-    def obj(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    def obj(self, fld: Field, raw: Raw) -> tuple[exp.Expression, exp.Expression]:
         good = eq(raw.kind, lit("OBJECT"))
-        return good, exp.false(), if_(good, lit(True))
+        return good, if_(good, lit(True))
 
     def _bounds(self, fld: Field, value: exp.Expression) -> exp.Expression:
         parts = []

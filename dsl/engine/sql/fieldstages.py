@@ -16,6 +16,7 @@ from dsl.engine.sql.build import alias, and_, case, cast, coalesce, col, eq, if_
 from dsl.engine.sql.dialect import BIGINT, lit
 from dsl.engine.sql.fields import Checks, Raw, absent, ancestors
 from dsl.engine.sql.reading import objects_of
+from dsl.lang.vocabulary import Field
 
 if TYPE_CHECKING:
     from dsl.engine.sql.query import QueryBuilder
@@ -50,54 +51,43 @@ class FieldStages:
         return out
 
     def typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
-        """The stages that check every field: the parts of timestamps, their instants, then
-        per field its value, `bad` flag and problem path."""
+        """The stages that check every field: the parts of timestamps; their instants and the
+        numbers whose form is good (`x<i>`); per field whether its own value is bad
+        (`ob<i>`); then per field its value, `bad` flag and problem path. Each check is a
+        column of its own, computed once: DuckDB computes an expression again wherever it
+        is repeated under AND, OR or CASE."""
         checks = Checks(self.q.d)
-        imprecise = col("_imprecise")
+        fields = [self.q.vocabulary.fields[p] for p in paths]
         raws = [Raw(*self.q.reader.raw(i)) for i in range(len(paths))]
-        stamps = [i for i, p in enumerate(paths) if self.q.vocabulary.fields[p].type.kind == "timestamp"]
+        stamps = [i for i, f in enumerate(fields) if f.type.kind == "timestamp"]
         parts = [alias(g, f"g{i}_{j}", quoted=True) for i in stamps for j, g in enumerate(checks.timestamp_groups(raws[i]))]
         instants = []
         for i in stamps:
-            good, utc = checks.timestamp(self.q.vocabulary.fields[paths[i]], [col(f"g{i}_{j}") for j in range(9)])
+            good, utc = checks.timestamp(fields[i], [col(f"g{i}_{j}") for j in range(9)])
             beijing = in_list(col(f"g{i}_7"), [lit(""), lit("+08:00"), lit("+0800")])
             instants += [alias(good, f"tsok{i}", quoted=True), alias(utc, f"tsu{i}", quoted=True),
                          alias(beijing, f"tsbj{i}", quoted=True)]
+        numbers = {"money": checks.money, "int": checks.count}
+        for i, fld in enumerate(fields):
+            if fld.type.kind in numbers:
+                instants.append(alias(numbers[fld.type.kind](fld, raws[i], col("_imprecise")), f"x{i}", quoted=True))
+        owned: list[exp.Expression] = [exp.Star()]
+        values: list[exp.Expression] = []
+        for i, fld in enumerate(fields):
+            good, value = self._check(checks, fld, i, raws[i])
+            owned.append(alias(coalesce(and_(not_(absent(raws[i])), not_(good)), exp.false()), f"ob{i}", quoted=True))
+            values.append(value)
         selects: list[exp.Expression] = [exp.Star()]
-        good_of: dict[str, exp.Expression] = {}
         bad_any: list[exp.Expression] = []
         for i, p in enumerate(paths):
-            fld = self.q.vocabulary.fields[p]
-            raw = raws[i]
-            kind = fld.type.kind
-            if kind == "money":
-                good, far, value = checks.money(fld, raw, imprecise)
-            elif kind == "int":
-                good, far, value = checks.count(fld, raw, imprecise)
-            elif kind == "bool":
-                good, far, value = checks.flag(fld, raw)
-            elif kind == "timestamp":
-                # to_beijing converts through UTC unless the offset is +08:00: both must be in the calendar
-                in_calendar = and_(cal.in_local_range(col(f"tsu{i}")),
-                                   or_(col(f"tsbj{i}"), cal.in_utc_range(col(f"tsu{i}"))))
-                good = and_(coalesce(col(f"tsok{i}"), exp.false()), coalesce(in_calendar, exp.false()))
-                far, value = exp.false(), col(f"tsu{i}")
-            elif kind == "list":
-                good, far, value = checks.items(fld, raw, *self.q.reader.items(i))
-            elif kind == "object":
-                good, far, value = checks.obj(fld, raw)
-            else:
-                good, far, value = checks.text(fld, raw)
-            own_bad = coalesce(and_(not_(absent(raw)), or_(not_(good), far)), exp.false())
-            good_of[p] = own_bad
             # an object above that is bad makes this field bad, reported at the object
             above = [a for a in ancestors(p) if a in index]
-            problem = case([(good_of[a], lit(a)) for a in above], lit(p)) if above else lit(p)
-            bad = coalesce(or_(*[good_of[a] for a in above], own_bad), exp.false())
-            selects.append(alias(if_(not_(bad), value), f"v{i}", quoted=True))
+            problem = case([(col(f"ob{index[a]}"), lit(a)) for a in above], lit(p)) if above else lit(p)
+            bad = or_(*[col(f"ob{index[a]}") for a in above], col(f"ob{i}"))
+            selects.append(alias(if_(not_(bad), values[i]), f"v{i}", quoted=True))
             selects.append(alias(bad, f"b{i}", quoted=True))
             selects.append(alias(problem, f"p{i}", quoted=True))
-            bad_any.append(col(f"b{i}"))
+            bad_any.append(col(f"ob{i}"))
         case_id = self._case_id(index)
         now = col(f"v{index['now']}")
         given = col(self.q.at_column) if self.q.at_column else None
@@ -114,8 +104,26 @@ class FieldStages:
                 alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
         return [("parts", exp.select(exp.Star(), *parts).from_("raw", copy=False)),
                 ("instants", exp.select(exp.Star(), *instants).from_("parts", copy=False)),
-                ("typed", exp.select(*selects).from_("instants", copy=False)),
+                ("owned", exp.select(*owned).from_("instants", copy=False)),
+                ("typed", exp.select(*selects).from_("owned", copy=False)),
                 ("cased", exp.select(*last).from_("typed", copy=False))]
+
+    def _check(self, checks: Checks, fld: Field, i: int, raw: Raw) -> tuple[exp.Expression, exp.Expression]:
+        """(whether field i's own value is good, its value), over the columns of `instants`."""
+        kind = fld.type.kind
+        if kind in ("money", "int"):
+            return checks.in_bounds(fld, col(f"x{i}")), col(f"x{i}")
+        if kind == "timestamp":
+            # to_beijing converts through UTC unless the offset is +08:00: both must be in the calendar
+            in_calendar = and_(cal.in_local_range(col(f"tsu{i}")), or_(col(f"tsbj{i}"), cal.in_utc_range(col(f"tsu{i}"))))
+            return and_(coalesce(col(f"tsok{i}"), exp.false()), coalesce(in_calendar, exp.false())), col(f"tsu{i}")
+        if kind == "bool":
+            return checks.flag(fld, raw)
+        if kind == "list":
+            return checks.items(fld, raw, *self.q.reader.items(i))
+        if kind == "object":
+            return checks.obj(fld, raw)
+        return checks.text(fld, raw)
 
     def _other_platform(self, index: dict[str, int]) -> exp.Expression:
         """The case names another platform (the Python engine rejects it for this rulebook)."""

@@ -19,11 +19,12 @@ get_json_object reads tells its kind by its first character and keeps its exact 
 """
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from sqlglot import exp
 
-from dsl.engine.sql.build import and_, case, coalesce, col, eq, if_, in_list, is_null, lte, not_, or_
+from dsl.engine.sql.build import add, and_, case, coalesce, col, eq, if_, in_list, is_null, lte, not_, not_null, or_
 from dsl.engine.sql.dialect import Dialect, fn, lit
 from dsl.lang.vocabulary import Vocabulary
 from dsl.limits import MAX_DEPTH, MAX_NUMBER_DIGITS
@@ -94,13 +95,20 @@ class DuckReader(Reader):
             [("_imprecise", case([(col("_numbers"), fn("regexp_matches", doc, lit(IMPRECISE_NUMBER)))], exp.false())),
              ("_shape", self.d.at_index(col("_k"), lit(1))),
              ("_order", self.d.at_index(col("_k"), lit(index["order"] + 2)) if "order" in index else exp.Null()),
-             ("_unknown", self._keys(objects, index, twice=False)),
-             ("_twice", self._keys(objects, index, twice=True)),
-             ("_unreadable", self._unreadable())],
+             ("_unreadable", self._unreadable()),
+             *[(f"kn{j}", self._known(j, known)) for j, (_, known) in enumerate(objects)],
+             *[(name, e) for i in range(len(paths)) for name, e in self._own_columns(i)]],
+            [("_unknown", self._keys(objects, index, twice=False)),
+             ("_twice", self._keys(objects, index, twice=True))],
         ]
 
+    def _own_columns(self, i: int) -> Columns:
+        """Field i's kind and text as columns of their own: the checks read each several
+        times, and an item of a list is copied out of it again at every reading."""
+        return [(f"k{i}", self.d.at_index(col("_k"), lit(i + 2))), (f"t{i}", self.d.at_index(col("_t"), lit(i + 1)))]
+
     def raw(self, i: int) -> tuple[exp.Expression, exp.Expression]:
-        return self.d.at_index(col("_k"), lit(i + 2)), self.d.at_index(col("_t"), lit(i + 1))
+        return col(f"k{i}"), col(f"t{i}")
 
     def items(self, i: int) -> tuple[exp.Expression, exp.Expression]:
         kind, text = self.raw(i)
@@ -111,18 +119,39 @@ class DuckReader(Reader):
         """A key the vocabulary does not know (`twice`: a key given twice) in an object it
         describes. An unknown key leaves the case to decide (the Python engine warns); a key
         given twice makes it no case (the Python reader refuses the line), where DuckDB would
-        read the first of the two values."""
+        read the first of the two values. When every key is known (`kn<j>`), a key is given
+        twice exactly when there are more keys than known keys present."""
         parts = []
         for j, (prefix, known) in enumerate(objects):
             keys = self.d.at_index(col("_keys"), lit(j + 1))
             if twice:
-                found = exp.NEQ(this=fn("len", keys), expression=fn("len", fn("list_distinct", keys)))
+                distinct = fn("len", fn("list_distinct", keys))
+                children = [f"{prefix}.{k}" if prefix else k for k in known]
+                if all(c in index for c in children):   # their kinds are read: count those present
+                    present: exp.Expression = lit(0)
+                    for c in children:
+                        present = add(present, case([(not_null(col(f"k{index[c]}")), lit(1))], lit(0)))
+                    distinct = case([(col(f"kn{j}"), present)], distinct)
+                found = exp.NEQ(this=fn("len", keys), expression=distinct)
             else:
-                found = not_(fn("list_has_all", exp.Array(expressions=[lit(k) for k in known]), keys))
+                found = not_(col(f"kn{j}"))
             kind = self.d.at_index(col("_k"), lit(index[prefix] + 2 if prefix else 1)) if (
                 not prefix or prefix in index) else exp.Null()
             parts.append(and_(eq(kind, lit("OBJECT")), found))
         return coalesce(or_(*parts), exp.false())
+
+    def _known(self, j: int, known: list[str]) -> exp.Expression:
+        """Every key of object j is one the vocabulary knows. The keys joined by `"` match one
+        pattern; a document in which a key may hold a `"` itself (an escaped one) takes the
+        list test instead, as does a vocabulary key the pattern could not spell plainly."""
+        keys = self.d.at_index(col("_keys"), lit(j + 1))
+        exact = fn("list_has_all", exp.Array(expressions=[lit(k) for k in known]), keys)
+        if not known or not all(_PLAIN_KEY.fullmatch(k) for k in known):
+            return exact
+        one = "(?:" + "|".join(known) + ")"
+        plain = self.d.regex_full(fn("array_to_string", keys, lit('"')), f"(?:{one}(?:\"{one})*)?")
+        quoted = or_(fn("contains", col("_doc"), lit('\\"')), fn("contains", col("_doc"), lit("\\u0022")))
+        return case([(quoted, exact)], plain)
 
     def _unreadable(self) -> exp.Expression:
         """What the Python reader refuses in a line DuckDB takes as JSON: NaN and Infinity, a
@@ -146,6 +175,7 @@ _TOKEN: Final = r'(?s)"[^"\\]*+(?:\\.[^"\\]*+)*+"|[{}\[\],:"]|[^ \t\r\n"{}\[\],:
 _GOOD_TOKEN: Final = (r'"[^"\\\x00-\x1f]*+(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*+)*+"'
                       r'|-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?(?:[eE][+-]?[0-9]++)?|true|false|null|[{}\[\],:]')
 _NUMBER_START: Final = "-0123456789"
+_PLAIN_KEY: Final = re.compile(r"[A-Za-z0-9_]+")
 
 
 class SparkReader(Reader):
