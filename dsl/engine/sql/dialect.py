@@ -113,6 +113,12 @@ class Dialect:
         engine has an exact formatter that ignores its session time zone; else None."""
         return None
 
+    def usual_instant(self, text: exp.Expression) -> tuple[str, exp.Expression] | None:
+        """The form most timestamps are written in (a pattern) and the instant, in epoch
+        microseconds, of a text of that form, computed natively: NULL where the date or time
+        is not on the calendar. None: every text takes the general parse (fields.py)."""
+        return None
+
     def exact_product(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
         """The product of two decimals is exact here (operands below 10**15 each)."""
         return exp.true()
@@ -147,6 +153,17 @@ class DuckDB(Dialect):
 
     def regex_full(self, text: exp.Expression, pattern: str) -> exp.Expression:
         return fn("regexp_full_match", text, exp.Literal.string(pattern))
+
+    def usual_instant(self, text: exp.Expression) -> tuple[str, exp.Expression] | None:
+        """`2026-11-05T09:00:00+08:00` or `...Z` (a year from 1000 on): try_strptime of one
+        fixed format is strict (no 02-30, no 24:00, no second 60, as datetime), and of a
+        TIMESTAMP, epoch_us ignores the session's time zone. With %z it is not strict (it
+        took 2026-02-30T09:00:00+08:00 as March 2nd): the offset is read here instead."""
+        wall = fn("epoch_us", fn("try_strptime", exp.Substring(this=text, start=lit(1), length=lit(19)),
+                                 lit("%Y-%m-%dT%H:%M:%S")))
+        offset = exp.Case(ifs=[exp.If(this=exp.EQ(this=exp.Length(this=text), expression=lit(20)), true=lit(0))],
+                          default=lit(8 * 3600 * 1_000_000))
+        return r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\+08:00|Z)", exp.Sub(this=wall, expression=offset)
 
     def stripped_groups(self, text: exp.Expression, pattern: str, count: int) -> list[exp.Expression]:
         """One match for all groups (regexp_extract with a list of names gives a struct), the

@@ -117,11 +117,27 @@ class Checks:
             good = and_(good, in_list(raw.text, [lit(v) for v in sorted(fld.type.values)]))   # sorted: the same text every run
         return good, if_(good, raw.text)
 
-    def timestamp_groups(self, raw: Raw) -> list[exp.Expression]:
+    def timestamp_usual(self, raw: Raw) -> exp.Expression | None:
+        """The timestamp is written in the dialect's usual form (Dialect.usual_instant), whose
+        instant the engine computes itself; None where the dialect has none."""
+        usual = self.d.usual_instant(raw.text)
+        if usual is None:
+            return None
+        return coalesce(and_(eq(raw.kind, lit("VARCHAR")), self.d.regex_full(raw.text, usual[0])), exp.false())
+
+    def usual_instant(self, raw: Raw) -> exp.Expression:
+        usual = self.d.usual_instant(raw.text)
+        assert usual is not None
+        return usual[1]
+
+    def timestamp_groups(self, raw: Raw, usual: exp.Expression | None) -> list[exp.Expression]:
         """The parts of a timestamp's text: year, month, day, hour, minute, second (numbers,
-        0 where absent), the fraction's microseconds, the offset's text ('' where absent) and
-        whether the text has the form at all: computed once per field, in their own layer."""
-        groups = self.d.stripped_groups(raw.text, _TS_GROUPS, 8)
+        0 where absent), the fraction's microseconds, the offset's text ('' where absent),
+        whether the text has the form at all, and the offset's hours and minutes (numbers,
+        0 where absent): computed once per field, in their own layer. `usual`: a column,
+        timestamp_usual's answer: a text of the usual form is not parsed here (all NULL)."""
+        text = raw.text if usual is None else if_(not_(usual), raw.text)
+        groups = self.d.stripped_groups(text, _TS_GROUPS, 8)
 
         def number(g: exp.Expression) -> exp.Expression:
             return case([(eq(g, lit("")), lit(0))], cast(g, BIGINT))
@@ -129,32 +145,28 @@ class Checks:
         fraction = cast(exp.Substring(this=exp.Concat(expressions=[groups[6], lit("000000")], safe=False, coalesce=False),
                                       start=lit(1), length=lit(6)), BIGINT)
         # the year takes part in every match: '' is no match
-        form = and_(eq(raw.kind, lit("VARCHAR")), lte(exp.Length(this=raw.text), MAX_TIMESTAMP_CHARS),
+        form = and_(eq(raw.kind, lit("VARCHAR")), lte(exp.Length(this=text), MAX_TIMESTAMP_CHARS),
                     exp.NEQ(this=groups[0], expression=lit("")))
-        return [*(number(g) for g in groups[:6]), fraction, groups[7], coalesce(form, exp.false())]
+        offset_digits = fn("replace", exp.Substring(this=groups[7], start=lit(2)), lit(":"), lit(""))  # '+08:00' -> '0800'
+        oh, om = (number(exp.Substring(this=offset_digits, start=lit(start), length=lit(2))) for start in (1, 3))
+        return [*(number(g) for g in groups[:6]), fraction, groups[7], coalesce(form, exp.false()), oh, om]
 
     def timestamp(self, fld: Field, groups: list[exp.Expression]) -> tuple[exp.Expression, exp.Expression]:
         """ISO 8601 as parse_timestamp reads it (no offset: Beijing time): (form and calendar
-        good, the instant). A real calendar date and clock time, an offset within a day;
-        the caller checks that the Beijing time is in years 1..9999. `groups`: the columns
-        of timestamp_groups."""
+        good, the instant where they are). A real calendar date and clock time, an offset
+        within a day; the caller checks that the Beijing time is in years 1..9999. `groups`:
+        the columns of timestamp_groups. The instant is to be read only where the first is
+        true (in a later layer: both are columns of their own, computed once)."""
         d = self.d
-        y, m, dd, hh, mi, ss, fraction, zone, form = groups
+        y, m, dd, hh, mi, ss, fraction, zone, form, oh, om = groups
         sign = case([(eq(exp.Substring(this=zone, start=lit(1), length=lit(1)), lit("-")), lit(-1))], lit(1))
-        offset_digits = fn("replace", exp.Substring(this=zone, start=lit(2)), lit(":"), lit(""))  # '+08:00' -> '0800'
-
-        def part(start: int) -> exp.Expression:
-            g = exp.Substring(this=offset_digits, start=lit(start), length=lit(2))
-            return case([(eq(g, lit("")), lit(0))], cast(g, BIGINT))
-
-        oh, om = part(1), part(3)
         calendar_ok = and_(form, gte(y, 1), gte(m, 1), lte(m, 12), gte(dd, 1), lte(dd, cal.days_in_month(y, m)),
                            lte(hh, 23), lte(mi, 59), lte(ss, 59), lte(oh, 23), lte(om, 59))
         day = cal.days_from_civil(d, y, m, dd)
         local_us = add(mul(add(mul(add(mul(add(mul(day, 24), hh), 60), mi), 60), ss), 1_000_000), fraction)
         offset_us = case([(eq(zone, lit("")), lit(cal.BEIJING_US)), (eq(zone, lit("Z")), lit(0))],
                          mul(sign, mul(add(mul(oh, 60), om), 60_000_000)))
-        return calendar_ok, if_(calendar_ok, sub(local_us, offset_us))
+        return calendar_ok, sub(local_us, offset_us)
 
     def items(self, fld: Field, raw: Raw, item_kinds: exp.Expression, values: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
         good = eq(raw.kind, lit("ARRAY"))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from dsl.engine.sql import calendar as cal
-from dsl.engine.sql.build import alias, and_, case, cast, coalesce, col, eq, if_, in_list, is_null, not_, or_
+from dsl.engine.sql.build import alias, and_, case, cast, coalesce, col, eq, if_, in_list, is_null, not_, not_null, or_
 from dsl.engine.sql.dialect import BIGINT, lit
 from dsl.engine.sql.fields import Checks, Raw, absent, ancestors
 from dsl.engine.sql.reading import objects_of
@@ -51,26 +51,34 @@ class FieldStages:
         return out
 
     def typed(self, paths: list[str], index: dict[str, int]) -> list[tuple[str, exp.Expression]]:
-        """The stages that check every field: the parts of timestamps; their instants and the
-        numbers whose form is good (`x<i>`); per field whether its own value is bad
-        (`ob<i>`); then per field its value, `bad` flag and problem path. Each check is a
-        column of its own, computed once: DuckDB computes an expression again wherever it
-        is repeated under AND, OR or CASE."""
+        """The stages that check every field: whether a timestamp is written in the usual
+        form (`tsn<i>`, where the dialect has one); the parts of the other timestamps, and
+        the instants of the usual ones (`tsf<i>`); whether a timestamp is a good time, and
+        the numbers whose form is good (`x<i>`); the instants; per field whether its own
+        value is bad (`ob<i>`); then per field its value, `bad` flag and problem path. Each
+        check is a column of its own, computed once: DuckDB computes an expression again
+        wherever it is repeated under AND, OR or CASE."""
         checks = Checks(self.q.d)
         fields = [self.q.vocabulary.fields[p] for p in paths]
         raws = [Raw(*self.q.reader.raw(i)) for i in range(len(paths))]
         stamps = [i for i, f in enumerate(fields) if f.type.kind == "timestamp"]
-        parts = [alias(g, f"g{i}_{j}", quoted=True) for i in stamps for j, g in enumerate(checks.timestamp_groups(raws[i]))]
-        instants = []
+        usual = {i: u for i in stamps if (u := checks.timestamp_usual(raws[i])) is not None}
+        parts = [alias(g, f"g{i}_{j}", quoted=True) for i in stamps
+                 for j, g in enumerate(checks.timestamp_groups(raws[i], col(f"tsn{i}") if i in usual else None))]
+        parts += [alias(if_(col(f"tsn{i}"), checks.usual_instant(raws[i])), f"tsf{i}", quoted=True) for i in usual]
+        checked, instants = [], []
         for i in stamps:
-            good, utc = checks.timestamp(fields[i], [col(f"g{i}_{j}") for j in range(9)])
+            good, utc = checks.timestamp(fields[i], [col(f"g{i}_{j}") for j in range(11)])
             beijing = in_list(col(f"g{i}_7"), [lit(""), lit("+08:00"), lit("+0800")])
-            instants += [alias(good, f"tsok{i}", quoted=True), alias(utc, f"tsu{i}", quoted=True),
-                         alias(beijing, f"tsbj{i}", quoted=True)]
+            if i in usual:   # the usual form is +08:00 or Z, its instant NULL where not on the calendar
+                good, beijing = or_(not_null(col(f"tsf{i}")), good), or_(col(f"tsn{i}"), beijing)
+            checked += [alias(good, f"tsok{i}", quoted=True), alias(beijing, f"tsbj{i}", quoted=True)]
+            instant = if_(col(f"tsok{i}"), utc)
+            instants.append(alias(coalesce(col(f"tsf{i}"), instant) if i in usual else instant, f"tsu{i}", quoted=True))
         numbers = {"money": checks.money, "int": checks.count}
         for i, fld in enumerate(fields):
             if fld.type.kind in numbers:
-                instants.append(alias(numbers[fld.type.kind](fld, raws[i], col("_imprecise")), f"x{i}", quoted=True))
+                checked.append(alias(numbers[fld.type.kind](fld, raws[i], col("_imprecise")), f"x{i}", quoted=True))
         owned: list[exp.Expression] = [exp.Star()]
         values: list[exp.Expression] = []
         for i, fld in enumerate(fields):
@@ -102,8 +110,12 @@ class FieldStages:
         last = [exp.Star(), alias(case_id, "_id", quoted=True), alias(moment, "_at", quoted=True),
                 alias(fatal, "_fatal", quoted=True),
                 alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
-        return [("parts", exp.select(exp.Star(), *parts).from_("raw", copy=False)),
-                ("instants", exp.select(exp.Star(), *instants).from_("parts", copy=False)),
+        first = [("usual", exp.select(exp.Star(), *[alias(u, f"tsn{i}", quoted=True) for i, u in usual.items()])
+                  .from_("raw", copy=False))] if usual else []
+        return [*first,
+                ("parts", exp.select(exp.Star(), *parts).from_(first[0][0] if first else "raw", copy=False)),
+                ("checked", exp.select(exp.Star(), *checked).from_("parts", copy=False)),
+                ("instants", exp.select(exp.Star(), *instants).from_("checked", copy=False)),
                 ("owned", exp.select(*owned).from_("instants", copy=False)),
                 ("typed", exp.select(*selects).from_("owned", copy=False)),
                 ("cased", exp.select(*last).from_("typed", copy=False))]
