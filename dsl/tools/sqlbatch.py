@@ -69,7 +69,7 @@ class SqlEval:
         rules = self.query.rules
         clean = and_(is_null(col("_fatal")), not_(col("_dirty")), *[is_null(col(r.error)) for r in rules],
                      coalesce(self.d.regex_full(col("_id"), _PLAIN_ID), exp.false()),
-                     not_(fn("regexp_matches", col("_doc"), lit(_SURROGATE))))
+                     not_(and_(fn("contains", col("_doc"), lit("\\u")), fn("regexp_matches", col("_doc"), lit(_SURROGATE)))))
         line = concat(lit('{"case": '), self._case_json(name), lit(', "platform": ' + _text(self.book.platform)
                                                                         + ', "at": "'),
                       cal.timestamp_text(self.d, col("_at")), lit('", "results": ['),
@@ -77,7 +77,7 @@ class SqlEval:
         mask = fn("list_sum", exp.Array(expressions=[
             case([(exp.Is(this=col(r.matched), expression=exp.true()), lit(1 << i))], lit(0))
             for i, r in enumerate(rules)])) if rules else lit(0)
-        length = coalesce(fn("octet_length", fn("encode", col("doc"))), lit(0))
+        length = coalesce(fn("strlen", col("doc")), lit(0))   # bytes, the text not copied (as encode would)
         final = exp.select(exp.alias_(case([(clean, line)]), "_line", quoted=True),
                            exp.alias_(coalesce(mask, lit(0)), "_matched", quoted=True),
                            exp.alias_(length, "_length", quoted=True),

@@ -134,6 +134,16 @@ class DuckDB(Dialect):
     name = "duckdb"
     materialized_ctes = True
 
+    def render(self, tree: exp.Expression, pretty: bool = True) -> str:
+        """As Dialect.render, a concatenation of many pieces (`||`, NULL when any piece is)
+        bracketed as a balanced tree: DuckDB joins `a || b || c ...` pairwise from the left,
+        copying the text so far at every step (a case's output line, some sixty pieces:
+        quadratic), where a balanced tree copies each piece a few times."""
+        for node in list(tree.find_all(exp.Concat)):
+            if not node.args.get("coalesce") and len(node.expressions) > 2:
+                node.replace(_balanced(list(node.expressions)))
+        return super().render(tree, pretty)
+
     def wall_clock_text(self, local_us: exp.Expression) -> exp.Expression | None:
         # make_timestamp(BIGINT) is a TIMESTAMP without time zone: no session time zone applies
         return fn("strftime", fn("make_timestamp", exp.Cast(this=local_us, to=BIGINT)), lit("%Y-%m-%dT%H:%M:%S"))
@@ -251,3 +261,11 @@ DIALECTS: Final[dict[str, type[Dialect]]] = {"duckdb": DuckDB, "spark": Spark}
 
 def dialect(name: str) -> Dialect:
     return DIALECTS[name]()
+
+
+def _balanced(items: list[exp.Expression]) -> exp.Expression:
+    """`items` joined by `||` two halves at a time, each half bracketed."""
+    if len(items) == 1:
+        return items[0]
+    half = len(items) // 2
+    return exp.Paren(this=exp.DPipe(this=_balanced(items[:half]), expression=_balanced(items[half:])))
