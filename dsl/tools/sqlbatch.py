@@ -24,7 +24,7 @@ from sqlglot import exp
 from dsl.cases.inputs import CaseInput
 from dsl.cases.readers import LineBlock
 from dsl.engine.sql import calendar as cal
-from dsl.engine.sql.build import and_, case, coalesce, col, concat, eq, is_null, not_, not_null, or_
+from dsl.engine.sql.build import add, and_, case, cast, coalesce, col, concat, eq, is_null, mul, not_, not_null, or_
 from dsl.engine.sql.dialect import dialect, fn, lit
 from dsl.engine.sql.duck import connect, lines_of
 from dsl.engine.deadlinecheck import PLATFORM_DEADLINE
@@ -74,9 +74,10 @@ class SqlEval:
                                                                         + ', "at": "'),
                       cal.timestamp_text(self.d, col("_at")), lit('", "results": ['),
                       *self._results(rules), lit('], "timeline": ['), self._timeline(rules), lit("]}"))
-        mask = fn("list_sum", exp.Array(expressions=[
-            case([(exp.Is(this=col(r.matched), expression=exp.true()), lit(1 << i))], lit(0))
-            for i, r in enumerate(rules)])) if rules else lit(0)
+        mask: exp.Expression = lit(0)   # a sum of bits: no list, no CASE per rule
+        for i, r in enumerate(rules):
+            bit = cast(exp.Is(this=col(r.matched), expression=exp.true()), "BIGINT")
+            mask = add(mask, bit if i == 0 else mul(bit, lit(1 << i)))
         length = coalesce(fn("strlen", col("doc")), lit(0))   # bytes, the text not copied (as encode would)
         final = exp.select(exp.alias_(case([(clean, line)]), "_line", quoted=True),
                            exp.alias_(coalesce(mask, lit(0)), "_matched", quoted=True),
