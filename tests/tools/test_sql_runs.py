@@ -95,6 +95,18 @@ def test_a_run_of_decided_lines_is_cut_where_the_python_engine_reads_a_line(invo
         ["decided"] * (len(cases) - 7)
 
 
+def test_several_files_each_in_runs(invoke: Any, tmp_path: Path, small: None) -> None:
+    """Each file is read beside its own rows; line numbers and the summary run on."""
+    cases = _cases()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("\n".join(cases[:8] + [_dirty(cases[8])]) + "\n", encoding="utf-8")
+    second.write_text("\n".join([_dirty(cases[0])] + cases[1:]), encoding="utf-8")
+    python = invoke("eval", "-r", BOOK, first, second, *PLAIN)
+    duck = invoke("eval", "-r", BOOK, first, second, *PLAIN, "--engine", "duckdb")
+    assert (duck.stdout, duck.stderr, duck.exit_code) == (python.stdout, python.stderr, python.exit_code)
+    assert f"{first}:9" in python.stderr and f"{second}:1" in python.stderr
+
+
 def test_the_summary_counts_per_rule_are_the_python_engines(tmp_path: Path, small: None) -> None:
     from dsl.tools.batch import Sink, run_batch
     from dsl.tools.sqlbatch import engine_items
