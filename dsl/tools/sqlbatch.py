@@ -311,14 +311,17 @@ def _utf16(name: str) -> bool:
 def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, evaluator: SqlEval,
                 reading: dict[str, Any]) -> Iterator[Any]:
     """One file's cases: JSON Lines and Parquet read by DuckDB itself, anything else (and
-    standard input) by the Python reader, then decided by DuckDB."""
+    standard input) by the Python reader, then decided by DuckDB. JSON Lines are read twice
+    (by DuckDB, and by Python beside its rows), so only from a regular file: a pipe given by
+    name (`<(zcat cases.jsonl.gz)`) can be read once, by the Python reader."""
     from dsl.cases.parquetfile import PARQUET_SUFFIXES
     from dsl.cases.readers import read_cases
     from dsl.tools.sqlinputs import parquet_items, spooled_items
 
     suffix = "" if name == "-" else Path(name).suffix.lower()
     given = reading["input_format"]
-    if name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))) \
+    regular = name != "-" and Path(name).is_file()
+    if regular and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))) \
             and not _utf16(name):   # refused whole by the reader, with its message
         yield from sql_items(name, evaluator, True)
     elif name != "-" and given is None and suffix in PARQUET_SUFFIXES:

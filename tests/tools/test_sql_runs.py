@@ -233,3 +233,45 @@ def test_written_bytes_keep_their_place_after_pending_text(encoding: str) -> Non
     out.write("后")
     out.flush()
     assert raw.getvalue().decode(encoding) == "前 中文 line\n后"
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="pipes named /dev/fd/N")
+def test_a_pipe_given_by_name_is_read_once(tmp_path: Path) -> None:
+    """`eval --input-format jsonl <(zcat cases.jsonl.gz)`: a pipe can be read once. DuckDB
+    reading it first left nothing for Python beside it: 0 cases, exit 0, not a word. The
+    Python reader reads it and spools it for DuckDB, as for standard input."""
+    cases = _cases()
+    text = ("\n".join(cases[:5] + [_dirty(cases[5])] + cases[6:]) + "\n").encode("utf-8")
+    python, duck = (_on_a_pipe(text, engine) for engine in ([], ["--engine", "duckdb"]))
+    assert duck == python
+    assert python[0].count(b"\n") == len(cases) and b"statuss" in python[1]
+
+
+def _on_a_pipe(text: bytes, engine: list[str]) -> tuple[bytes, bytes, int]:
+    """`rulebook eval` (a child process) on a pipe that a thread here fills with `text`."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    from conftest import ROOT
+
+    read, write = os.pipe()
+
+    def fill() -> None:
+        try:
+            os.write(write, text)   # a pipe's buffer (64 KB) holds the cases
+        finally:
+            os.close(write)
+
+    writer = threading.Thread(target=fill)
+    writer.start()
+    try:
+        done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "eval", "-r", str(BOOK), f"/dev/fd/{read}",
+                               "--input-format", "jsonl", *PLAIN, *engine], pass_fds=(read,), capture_output=True,
+                              timeout=120)
+    finally:
+        os.close(read)
+        writer.join()
+    name = f"/dev/fd/{read}".encode()
+    return done.stdout, done.stderr.replace(name, b"PIPE"), done.returncode
