@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, TextIO
 
 from dsl.tools.batchfast import FastLane, books_for_platform, fast_lane
+from dsl.tools.decidedrun import DecidedRun, binary_target as _binary_target, take_run
 from dsl.cases.inputs import CaseInput, FileNotice
 from dsl.cases.readers import LineBlock
 from dsl.diagnostics import Diagnostic, Phrase, render_line
@@ -197,6 +197,9 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     if isinstance(item, FileNotice):
         report_notice(item, options.lang, report)
         return
+    if isinstance(item, DecidedRun):   # many such cases at once (decidedrun.py)
+        take_run(item, books[0], summary, sink.out)
+        return
     if isinstance(item, Decided):   # decided and written by the SQL engine (sqlbatch.py)
         summary.read += 1
         summary.evaluated += 1
@@ -279,8 +282,8 @@ def run_batch(items: Iterable[CaseInput | FileNotice], books: list[CompiledRuleb
     report = _reporter(report)
     for item in items:
         process(item, books, sink, summary, options, report)
-        if progress is not None:
-            progress.tick(summary)
+        if progress is not None:   # a run moves the count by many: its own tick, not only at every 100th case
+            progress.tick(summary, force=isinstance(item, DecidedRun))
         if interrupt is not None and interrupt.requested:
             summary.interrupted = True
             break
@@ -372,22 +375,6 @@ def _chunks(items: Iterable[CaseInput | LineBlock], size: int) -> Iterable[list[
             chunk, weight, volume = [], 0, 0
     if chunk:
         yield chunk
-
-
-def _binary_target(out: TextIO) -> tuple[Any, tuple[str, str]] | None:
-    """The byte stream under `out` and how to encode for it, when writing encoded bytes
-    there is the same as writing text: a codec without state (no BOM per chunk, as
-    utf-8-sig or utf-16 would write) and no newline translation (Windows)."""
-    binary = getattr(out, "buffer", None)
-    encoding, errors = getattr(out, "encoding", None), getattr(out, "errors", None) or "strict"
-    if binary is None or not encoding or os.linesep != "\n":
-        return None
-    try:
-        if "a".encode(encoding, errors) * 2 != "aa".encode(encoding, errors):
-            return None
-    except LookupError:
-        return None
-    return binary, (encoding, errors)
 
 
 def run_parallel(items: Iterable[CaseInput | LineBlock | FileNotice], book_paths: list[str], sink: Sink, jobs: int,

@@ -6,9 +6,10 @@ query of `engine/sql/query.py` and writes each clean case's line of `--format js
 clean (a bad or unknown field, a rule that hangs on one, a line that is not a case, a
 platform of another rulebook, an id with characters JSON escapes) comes back without text,
 and the Python engine reads that line from the file and does exactly what it does without
---engine: the same output, messages and summary. The file is read by Python at the same
-time, line for line, so a line is never taken for another (a mismatch hands the rest of the
-file to the Python engine). Parquet, CSV and standard input: sqlinputs.py; `--output
+--engine: the same output, messages and summary. The file is read by Python beside
+DuckDB's rows, in chunks checked in step (sqlruns.py), so a line is never taken for another
+(a mismatch hands the rest of the file to the Python engine); consecutive decided cases go
+to the batch as one item. Parquet, CSV and standard input: sqlinputs.py; `--output
 FILE.parquet`: sqlparquet.py.
 """
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any, Iterator
 from sqlglot import exp
 
 from dsl.cases.inputs import CaseInput
-from dsl.cases.readers import LineBlock
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import add, and_, case, cast, coalesce, col, concat, eq, is_null, mul, not_, not_null, or_
 from dsl.engine.sql.dialect import dialect, fn, lit
@@ -31,6 +31,8 @@ from dsl.engine.deadlinecheck import PLATFORM_DEADLINE
 from dsl.engine.sql.query import QueryBuilder, RuleColumns, carried_column
 from dsl.tools.sqldeadline import check_text
 from dsl.tools.batch import Decided
+from dsl.tools.decidedrun import DecidedRun
+from dsl.tools.sqlruns import RowsFile, json_lines_items, read_rest
 
 # a case id written between quotes as it is: nothing json.dumps would escape
 _PLAIN_ID = r'[^"\\\x00-\x1f]*'
@@ -207,13 +209,14 @@ class SqlEval:
         return case([(anything, fn("array_to_string", stripped, lit(", ")))], lit(""))
 
 
-def sql_items(name: str, evaluator: SqlEval) -> Iterator[Decided | CaseInput | Any]:
-    """The cases of a JSON Lines file: `Decided` where DuckDB wrote the line, else what the
-    Python reader gives for that line (exact messages, the same summary). DuckDB writes its
-    rows to a temporary file (`COPY`, in the file's order), read back line for line beside
-    the cases: memory stays flat however long the file. Where DuckDB cannot read the file
-    (bytes that are not UTF-8, say) or its rows and the file's lines are not the same (each
-    row's length is checked), the Python engine takes the file, or the rest of it."""
+def sql_items(name: str, evaluator: SqlEval, runs: bool = False) -> Iterator[Decided | DecidedRun | CaseInput | Any]:
+    """The cases of a JSON Lines file: `Decided` where DuckDB wrote the line (with `runs`,
+    consecutive such cases as one `DecidedRun`), else what the Python reader gives for that
+    line (exact messages, the same summary). DuckDB writes its rows to a temporary file
+    (`COPY`, in the file's order), read back in chunks beside the file's (sqlruns.py): memory
+    stays flat however long the file. Where DuckDB cannot read the file (bytes that are not
+    UTF-8, say) or its rows and the file's lines are not the same (each row's length is
+    checked), the Python engine takes the file, or the rest of it."""
     import tempfile
 
     import duckdb
@@ -223,69 +226,32 @@ def sql_items(name: str, evaluator: SqlEval) -> Iterator[Decided | CaseInput | A
         try:
             copy_jsonl(Path(name), evaluator, rows_file, Path(tmp))
         except duckdb.Error:
-            yield from _rest(handle, name, 0, b"")
+            yield from read_rest(handle, name, 0, b"")
             return
         with open(rows_file, "rb") as written:
-            rows = (_row(line) for line in written)
-            number = 0
-            for raw in iter(handle.readline, b""):
-                body, crlf = _body(raw, number == 0)
-                row = next(rows, None)
-                if row is None or row[2] != len(body) or (crlf and next(rows, (0, 0, -1))[2] != 0):
-                    yield from _rest(handle, name, number, raw)   # out of step: the Python engine reads on
-                    return
-                number += 1
-                if row[0]:
-                    yield Decided(row[0] + "\n", row[1])
-                else:
-                    yield from LineBlock(name, number - 1, raw, 1).cases()
-
-
-def _row(line: bytes) -> tuple[str, int, int]:
-    """(the output line, or '' for the Python engine; matched bits; the input line's length)."""
-    matched, length, text = line.rstrip(b"\n").split(b"\x01", 2)
-    return text.decode("utf-8"), int(matched), int(length)
+            yield from json_lines_items(name, handle, RowsFile(written, 3), runs)
 
 
 def copy_jsonl(path: Path, evaluator: SqlEval, target: Path, spill: Path) -> None:
-    """Per line of the JSON Lines file `path`, in order, `matched \x01 length \x01 line`
-    into `target` (the line empty where the Python engine is to decide)."""
+    """Per line of the JSON Lines file `path`, in order, three lines into `target`: the
+    matched bits, the line's length, DuckDB's output line (empty where the Python engine
+    is to decide)."""
     con = connect()
     con.execute(f"CREATE TEMP VIEW cases AS SELECT line AS doc FROM {lines_of(path)}")
-    copy_rows(con, evaluator, target, spill, "_length", "''")
+    copy_rows(con, evaluator, target, spill, ["_matched", "_length", "coalesce(_line, '')"])
 
 
-def copy_rows(con: Any, evaluator: SqlEval, target: Path, spill: Path, middle: str, otherwise: str) -> None:
+def copy_rows(con: Any, evaluator: SqlEval, target: Path, spill: Path, lines: list[str]) -> None:
     """Run the evaluator's statement over the view `cases` of `con` and write per case, in
-    order, `matched \x01 <middle> \x01 <line>` into `target` (it may spill into `spill`):
-    the line is `L` + DuckDB's output line, or `otherwise` (an SQL expression) where the
-    Python engine is to decide. With `otherwise` = '' the `L` is left out (JSON Lines)."""
+    order, one line per SQL expression of `lines` (over the statement's columns: `_matched`,
+    `_line`, ...; none holds a line end) into `target`; it may spill into `spill`. Read back
+    with sqlruns.RowsFile: lines, not fields, so that a chunk of rows is cut into columns
+    by slicing, with no work per row."""
     con.execute("SET temp_directory = " + exp.Literal.string(str(spill)).sql(dialect="duckdb"))
-    line = "coalesce(_line, '')" if otherwise == "''" else f"coalesce('L' || _line, {otherwise})"
     out = exp.Literal.string(str(target)).sql(dialect="duckdb")
-    con.execute(f"COPY (SELECT concat(_matched, chr(1), {middle}, chr(1), {line}) FROM "
-                f"({evaluator.statement('cases')})) TO {out} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
-                "DELIMITER chr(2))")
-
-
-def _body(raw: bytes, first: bool) -> tuple[bytes, bool]:
-    """A line without its end (and the first without a UTF-8 BOM), as DuckDB's row holds it;
-    whether it ended with CR LF (DuckDB then gives an empty row after it). A CR anywhere else
-    makes the lengths differ, so the check above hands the file to the Python engine."""
-    body = raw[:-1] if raw.endswith(b"\n") else raw
-    crlf = body.endswith(b"\r") and raw.endswith(b"\n")
-    if crlf:
-        body = body[:-1]
-    if first and body.startswith(b"\xef\xbb\xbf"):
-        body = body[3:]
-    return body, crlf
-
-
-def _rest(handle: Any, name: str, start: int, first: bytes) -> Iterator[Any]:
-    """The lines from `start` on, read by the Python engine (`first`: one already read)."""
-    data = first + handle.read()
-    if data:
-        yield from LineBlock(name, start, data, data.count(b"\n") + (not data.endswith(b"\n"))).cases()
+    row = ", chr(10), ".join(lines)
+    con.execute(f"COPY (SELECT concat({row}) FROM ({evaluator.statement('cases')})) TO {out} "
+                "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER chr(2))")
 
 
 def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: str, report: Any,
@@ -322,15 +288,15 @@ def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: s
 
 
 def as_format(items: Iterator[Any], fmt: str, outputs: list[str]) -> Iterator[Any]:
-    """An engine's items for `--format fmt`: a `Decided` JSON line becomes the CSV rows of
-    `--format csv --no-explain` (any SQL engine writes JSON lines)."""
+    """An engine's items for `--format fmt`: a `Decided` JSON line (or a run's lines) becomes
+    the CSV rows of `--format csv --no-explain` (any SQL engine writes JSON lines)."""
     if fmt != "csv":
         yield from items
         return
     from dsl.tools.sqlinputs import CsvLines
 
     to_csv = CsvLines(outputs)
-    yield from (to_csv(item) if isinstance(item, Decided) else item for item in items)
+    yield from (to_csv(item) if isinstance(item, (Decided, DecidedRun)) else item for item in items)
 
 
 def _utf16(name: str) -> bool:
@@ -346,16 +312,19 @@ def _utf16(name: str) -> bool:
 def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, evaluator: SqlEval,
                 reading: dict[str, Any]) -> Iterator[Any]:
     """One file's cases: JSON Lines and Parquet read by DuckDB itself, anything else (and
-    standard input) by the Python reader, then decided by DuckDB."""
+    standard input) by the Python reader, then decided by DuckDB. JSON Lines are read twice
+    (by DuckDB, and by Python beside its rows), so only from a regular file: a pipe given by
+    name (`<(zcat cases.jsonl.gz)`) can be read once, by the Python reader."""
     from dsl.cases.parquetfile import PARQUET_SUFFIXES
     from dsl.cases.readers import read_cases
     from dsl.tools.sqlinputs import parquet_items, spooled_items
 
     suffix = "" if name == "-" else Path(name).suffix.lower()
     given = reading["input_format"]
-    if name != "-" and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))) \
+    regular = name != "-" and Path(name).is_file()
+    if regular and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))) \
             and not _utf16(name):   # refused whole by the reader, with its message
-        yield from sql_items(name, evaluator)
+        yield from sql_items(name, evaluator, True)
     elif name != "-" and given is None and suffix in PARQUET_SUFFIXES:
         yield from parquet_items(name, SqlEval(book, at, clock, keep=("_row",), lang=evaluator.lang))
     else:

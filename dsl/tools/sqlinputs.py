@@ -27,6 +27,10 @@ from dsl.cases.inputs import CaseInput
 from dsl.cases.parquetfile import open_parquet, parquet_case
 from dsl.engine.sql.duck import connect, to_json_text
 from dsl.tools.batch import CSV_COLUMNS, Decided, check_cells
+from dsl.tools.decidedrun import DecidedRun
+from dsl.tools.sqlruns import RowsFile, decided_items, spans
+
+ROWS_AT_ONCE = 1000   # cases whose rows are read and cut at a time
 
 
 def parquet_items(name: str, evaluator: Any) -> Iterator[Any]:
@@ -47,7 +51,8 @@ def parquet_items(name: str, evaluator: Any) -> Iterator[Any]:
         con.execute(f"CREATE TEMP VIEW cases AS SELECT _row, doc FROM ({relation})")
         rows_file = Path(tmp) / "rows.txt"
         try:
-            copy_rows(con, evaluator, rows_file, Path(tmp), "_row", "'D' || doc")
+            copy_rows(con, evaluator, rows_file, Path(tmp), ["_matched", "_row", "coalesce(_line, '')",
+                                                             "CASE WHEN _line IS NULL THEN doc ELSE '' END"])
         except duckdb.Error as exc:
             from dsl.diagnostics import Phrase
 
@@ -55,12 +60,20 @@ def parquet_items(name: str, evaluator: Any) -> Iterator[Any]:
             return
         yield from notices
         with open(rows_file, "rb") as written:
-            for line in written:
-                matched, row, text = line.rstrip(b"\n").split(b"\x01", 2)
-                if text[:1] == b"L":
-                    yield Decided(text[1:].decode("utf-8") + "\n", int(matched))
-                else:
-                    yield parquet_case(name, int(row), text[1:].decode("utf-8"))
+            yield from _parquet_rows(name, RowsFile(written, 4))
+
+
+def _parquet_rows(name: str, rows: RowsFile) -> Iterator[Any]:
+    """Per row: runs of cases DuckDB wrote (`DecidedRun`), the others' documents as cases."""
+    while True:
+        masks, numbers, texts, docs = rows.take(ROWS_AT_ONCE)
+        if not texts:
+            return
+        for i, j, decided in spans(texts, len(texts)):
+            if decided:
+                yield from decided_items(masks[i:j], texts[i:j], True)
+            else:
+                yield from (parquet_case(name, int(numbers[k]), docs[k].decode("utf-8")) for k in range(i, j))
 
 
 def spooled_items(items: Iterator[Any], evaluator: Any) -> Iterator[Any]:
@@ -100,31 +113,44 @@ def _json_line(item: CaseInput) -> bytes | None:
 
 
 def _merge(spooled: Any, written: Any) -> Iterator[Any]:
-    """The spooled items, each case replaced by DuckDB's line when it wrote one; from the
-    first row out of step with the cases (its length is checked) on, the Python engine
-    decides the rest."""
+    """The spooled items, each case replaced by DuckDB's line when it wrote one (consecutive
+    ones as one `DecidedRun`); from the first row out of step with the cases (its length is
+    checked) on, the Python engine decides the rest."""
+    rows, run = RowsFile(written, 3), _Run()
     in_step = True
     while True:
         try:
             item, length = pickle.load(spooled)
         except EOFError:
-            return
-        if length < 0:
-            yield item
+            break
+        masks, sizes, texts = rows.take(1) if in_step and length >= 0 else ([], [], [])
+        if length >= 0 and not (texts and int(sizes[0]) == length):
+            in_step = False   # no row for it, or not its row
+        elif texts and texts[0]:
+            yield from run.add(masks[0], texts[0])
             continue
-        line = written.readline() if in_step else b""
-        if not line:
-            in_step = False
-            yield item
-            continue
-        matched, size, text = line.rstrip(b"\n").split(b"\x01", 2)
-        if int(size) != length:
-            in_step = False
-            yield item
-        elif text:
-            yield Decided(text.decode("utf-8") + "\n", int(matched))
-        else:
-            yield item
+        yield from run.flush()
+        yield item
+    yield from run.flush()
+
+
+class _Run:
+    """Consecutive cases DuckDB wrote, given on as one `DecidedRun` (at most ROWS_AT_ONCE)."""
+
+    def __init__(self) -> None:
+        self.masks: list[bytes] = []
+        self.texts: list[bytes] = []
+
+    def add(self, mask: bytes, text: bytes) -> Iterator[DecidedRun]:
+        self.masks.append(mask)
+        self.texts.append(text)
+        if len(self.texts) >= ROWS_AT_ONCE:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[Any]:
+        if self.texts:
+            yield from decided_items(self.masks, self.texts, True)
+            self.masks, self.texts = [], []
 
 
 class CsvLines:
@@ -136,14 +162,16 @@ class CsvLines:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\n")
 
-    def __call__(self, item: Decided) -> Decided:
-        obj = json.loads(item.text)
-        for r in obj["results"]:
-            self.writer.writerow(self._row(obj, r))
+    def __call__(self, item: Decided | DecidedRun) -> Decided | DecidedRun:
+        lines = item.text.decode("utf-8") if isinstance(item.text, bytes) else item.text
+        for line in lines.split("\n")[:-1]:   # not splitlines: a JSON string may hold U+2028 as it is
+            obj = json.loads(line)
+            for r in obj["results"]:
+                self.writer.writerow(self._row(obj, r))
         text = self.buffer.getvalue()
         self.buffer.seek(0)
         self.buffer.truncate()
-        return Decided(text, item.matched)
+        return Decided(text, item.matched) if isinstance(item, Decided) else DecidedRun(text, item.cases, item.matched)
 
     def _row(self, obj: dict[str, Any], r: dict[str, Any]) -> list[str]:
         matched = bool(r["matched"]) and r.get("error") is None

@@ -14,6 +14,7 @@ import pytest
 
 import dsl.tools.sqlbatch
 from dsl.tools.batch import Decided
+from dsl.tools.decidedrun import DecidedRun
 from conftest import FIXTURES
 from test_batch_fast import _batch
 
@@ -28,7 +29,8 @@ def decided(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
     def counted(*args: Any) -> Any:
         for item in items(*args):
-            seen.append(isinstance(item, Decided))
+            cases = item.cases if isinstance(item, DecidedRun) else 1   # a run of decided cases: that many
+            seen.extend([isinstance(item, (Decided, DecidedRun))] * cases)
             yield item
 
     monkeypatch.setattr(dsl.tools.sqlbatch, "sql_items", counted)

@@ -20,6 +20,7 @@ import pytest
 import dsl.tools.sqlbatch
 from conftest import EXAMPLES, FIXTURES
 from dsl.tools.batch import Decided
+from dsl.tools.decidedrun import DecidedRun
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -36,7 +37,8 @@ def decided(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     def counted(*args: Any) -> Any:
         for item in items(*args):
             if not hasattr(item, "code"):   # a FileNotice is no case
-                seen.append(isinstance(item, Decided))
+                cases = item.cases if isinstance(item, DecidedRun) else 1   # a run of decided cases: that many
+                seen.extend([isinstance(item, (Decided, DecidedRun))] * cases)
             yield item
 
     monkeypatch.setattr(dsl.tools.sqlbatch, "engine_items", counted)
