@@ -117,18 +117,14 @@ class Checks:
             good = and_(good, in_list(raw.text, [lit(v) for v in sorted(fld.type.values)]))   # sorted: the same text every run
         return good, if_(good, raw.text)
 
-    def timestamp_usual(self, raw: Raw) -> exp.Expression | None:
-        """The timestamp is written in the dialect's usual form (Dialect.usual_instant), whose
-        instant the engine computes itself; None where the dialect has none."""
+    def timestamp_usual(self, raw: Raw) -> tuple[exp.Expression, exp.Expression] | None:
+        """(the timestamp is written in the dialect's usual form, its instant as the engine
+        computes it for such a text: Dialect.usual_instant); None where the dialect has none."""
         usual = self.d.usual_instant(raw.text)
         if usual is None:
             return None
-        return coalesce(and_(eq(raw.kind, lit("VARCHAR")), self.d.regex_full(raw.text, usual[0])), exp.false())
-
-    def usual_instant(self, raw: Raw) -> exp.Expression:
-        usual = self.d.usual_instant(raw.text)
-        assert usual is not None
-        return usual[1]
+        pattern, instant = usual
+        return coalesce(and_(eq(raw.kind, lit("VARCHAR")), self.d.regex_full(raw.text, pattern)), exp.false()), instant
 
     def timestamp_groups(self, raw: Raw, usual: exp.Expression | None) -> list[exp.Expression]:
         """The parts of a timestamp's text: year, month, day, hour, minute, second (numbers,

@@ -65,7 +65,7 @@ class FieldStages:
         usual = {i: u for i in stamps if (u := checks.timestamp_usual(raws[i])) is not None}
         parts = [alias(g, f"g{i}_{j}", quoted=True) for i in stamps
                  for j, g in enumerate(checks.timestamp_groups(raws[i], col(f"tsn{i}") if i in usual else None))]
-        parts += [alias(if_(col(f"tsn{i}"), checks.usual_instant(raws[i])), f"tsf{i}", quoted=True) for i in usual]
+        parts += [alias(if_(col(f"tsn{i}"), instant), f"tsf{i}", quoted=True) for i, (_, instant) in usual.items()]
         checked, instants = [], []
         for i in stamps:
             good, utc = checks.timestamp(fields[i], [col(f"g{i}_{j}") for j in range(11)])
@@ -110,10 +110,10 @@ class FieldStages:
         last = [exp.Star(), alias(case_id, "_id", quoted=True), alias(moment, "_at", quoted=True),
                 alias(fatal, "_fatal", quoted=True),
                 alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
-        first = [("usual", exp.select(exp.Star(), *[alias(u, f"tsn{i}", quoted=True) for i, u in usual.items()])
+        first = [("usual", exp.select(exp.Star(), *[alias(flag, f"tsn{i}", quoted=True) for i, (flag, _) in usual.items()])
                   .from_("raw", copy=False))] if usual else []
         return [*first,
-                ("parts", exp.select(exp.Star(), *parts).from_(first[0][0] if first else "raw", copy=False)),
+                ("parts", exp.select(exp.Star(), *parts).from_("usual" if usual else "raw", copy=False)),
                 ("checked", exp.select(exp.Star(), *checked).from_("parts", copy=False)),
                 ("instants", exp.select(exp.Star(), *instants).from_("checked", copy=False)),
                 ("owned", exp.select(*owned).from_("instants", copy=False)),
