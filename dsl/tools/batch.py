@@ -197,18 +197,10 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     if isinstance(item, FileNotice):
         report_notice(item, options.lang, report)
         return
+    if isinstance(item, Decided):   # decided and written by an SQL engine (sqlbatch.py): a run of one
+        item = DecidedRun(item.text, 1, tuple(item.matched >> i & 1 for i in range(len(books[0].rule_ids))))
     if isinstance(item, DecidedRun):   # many such cases at once (decidedrun.py)
         take_run(item, books[0], summary, sink.out)
-        return
-    if isinstance(item, Decided):   # decided and written by the SQL engine (sqlbatch.py)
-        summary.read += 1
-        summary.evaluated += 1
-        summary.shown += 1
-        book = books[0]
-        for i, rule_id in enumerate(book.rule_ids):
-            if item.matched >> i & 1:
-                summary.matched[(book.model.label, rule_id)] += 1
-        sink.out.write(item.text)
         return
     if sink.lane_for[0] is not books or sink.lane_for[1] is not options:
         sink.lane, sink.lane_for = fast_lane(books, sink.fmt, sink.explain, options.within, options.at), (books, options)
