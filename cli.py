@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shlex
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -602,13 +603,22 @@ def _diff_paths(a: str, b: str, lang: str) -> tuple[Path, Path]:
         if packaged is not None and not _same_file(packaged, path_a):
             click.echo(say("packaged", lang, side=side, name=name, local=local, path=packaged), err=True)
             return (packaged, path_b) if side == "A" else (path_a, packaged)
-    try:
-        rel = path_b.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        rel = str(path_b)
     lines = [say("same_file", lang, a=a, b=b, path=path_a.resolve())]
     lines += [say("same_file_named", lang, name=name) for name, named in ((a, named_a), (b, named_b)) if named]
-    raise click.UsageError("\n".join(lines + [say("same_file_hint", lang, rel=rel)]))
+    rel, git = _git_before(path_b)
+    raise click.UsageError("\n".join(lines + [say("same_file_hint", lang, rel=rel, git=git)]))
+
+
+def _git_before(path: Path) -> tuple[str, str]:
+    """How the user names `path`, and the git command that prints its last committed copy:
+    `HEAD:./x` is relative to git's working folder, so a file outside the current folder is
+    asked of its own folder (`git -C DIR`)."""
+    full = path.resolve()
+    try:
+        rel = full.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return shlex.quote(str(path)), f"git -C {shlex.quote(str(full.parent))} show {shlex.quote('HEAD:./' + full.name)}"
+    return shlex.quote(rel), f"git show {shlex.quote('HEAD:./' + rel)}"
 
 
 @main.command()

@@ -530,9 +530,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                         "名称 {name!r} 先找当前目录的 rulebooks/{name}.yaml，再找随软件包安装的副本；这里没有另一份副本"
                         "（在源码目录中，软件包的规则手册就是这个文件夹）"),
     "whatif.same_file_hint": ("to see what an edit changed, compare with a copy from before the edit, e.g. "
-                       "`git show HEAD:./{rel} > before.yaml` and `rulebook diff before.yaml {rel}`",
+                       "`{git} > before.yaml` and `rulebook diff before.yaml {rel}`",
                        "要看修改带来的变化，请与修改前的副本比较，例如 "
-                       "`git show HEAD:./{rel} > before.yaml`，再 `rulebook diff before.yaml {rel}`"),
+                       "`{git} > before.yaml`，再 `rulebook diff before.yaml {rel}`"),
     "whatif.packaged": ("{side} {name!r}: {local} is the other side, so comparing with the packaged copy {path}",
                  "{side} {name!r}：{local} 是另一边，因此与随软件包安装的副本 {path} 比较"),
     "whatif.needs_duckdb": ("diff --engine duckdb runs on DuckDB: install it with `pip install duckdb`",

@@ -6,7 +6,10 @@ The rulebooks are written here: nothing depends on the shipped rulebooks' conten
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +217,32 @@ def test_one_file_named_twice_is_said_plainly(invoke: Any, workdir: Path, a: str
     assert result.stdout == ""
     zh = invoke("diff", a, b)
     assert zh.exit_code == 2 and "是同一个文件" in zh.stderr
+
+
+def test_the_hint_for_a_file_outside_the_working_folder_is_a_git_command_that_works(
+        invoke: Any, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`HEAD:./x` is relative to git's working folder: for a file named by a path outside the
+    current folder, the hint asks the file's own folder (`git -C DIR`), and running it prints
+    the committed copy."""
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")}
+    for args in (["init", "-q"], ["add", "rulebooks/demo.yaml"], ["commit", "-qm", "demo"]):
+        subprocess.run([git, *args], cwd=workdir, env=env, check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    demo = str(workdir / "rulebooks" / "demo.yaml")
+    result = invoke("diff", demo, demo, "--lang", "en")
+    assert result.exit_code == 2
+    command = re.search(r"`(git [^`]*) > before.yaml`", result.stderr)
+    assert command is not None, result.stderr
+    assert "HEAD:.//" not in command.group(1)
+    shown = subprocess.run(command.group(1), shell=True, cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == (workdir / "rulebooks" / "demo.yaml").read_text(encoding="utf-8")
 
 
 def test_a_name_next_to_its_own_file_means_the_packaged_copy(invoke: Any, workdir: Path, tmp_path: Path,
