@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, TextIO
 
+from dsl.tools.batchcsv import CHECK_COLUMNS, CSV_COLUMNS, cell as _cell, check_cells
 from dsl.tools.batchfast import FastLane, books_for_platform, fast_lane
 from dsl.tools.decidedrun import DecidedRun, binary_target as _binary_target, take_run
 from dsl.cases.inputs import CaseInput, FileNotice
@@ -25,12 +26,7 @@ from dsl.engine.results import CaseResult, RuleResult
 from dsl.engine.python.runtime import CompiledRulebook
 from dsl.tools.summary import Progress, Reporter, Summary
 from dsl.limits import MAX_KEPT_REJECTIONS
-from dsl.lang.values import format_timestamp, to_json
-
-CSV_COLUMNS = ["case", "platform", "at", "rule", "matched", "action", "deadline", "due", "version", "error", "why"]
-# after the outputs.* columns: the platform's deadline beside ours (deadlinecheck.py), filled
-# for a matched rule with a deadline when the case gives `aftersale.platform_deadline`
-CHECK_COLUMNS = ["deadline_check.platform", "deadline_check.difference", "deadline_check.agrees"]
+from dsl.lang.values import format_timestamp
 
 Report = Callable[..., None]   # report(line, key=None): one line for stderr; a keyed line is shown once
 
@@ -102,22 +98,8 @@ class Sink:
             + check_cells(r.deadline_check.to_dict() if r.deadline_check else None)
 
 
-def check_cells(check: dict[str, Any] | None) -> list[str]:
-    """The CHECK_COLUMNS cells of a rule's `deadline_check` (empty without one)."""
-    if not check:
-        return ["", "", ""]
-    return [check["platform"], check["difference"], str(check["agrees"]).lower()]
-
-
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    shown = to_json(value)
-    return shown if isinstance(shown, str) else _dumps(shown)
 
 
 _SOURCE_FILE = re.compile(r"(?::[0-9]+(?::[0-9]+)?|\[[0-9]+\])$")
@@ -203,7 +185,8 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
         take_run(item, books[0], summary, sink.out)
         return
     if sink.lane_for[0] is not books or sink.lane_for[1] is not options:
-        sink.lane, sink.lane_for = fast_lane(books, sink.fmt, sink.explain, options.within, options.at), (books, options)
+        sink.lane, sink.lane_for = fast_lane(books, sink.fmt, sink.explain, options.within, options.at,
+                                               sink.outputs), (books, options)
     lane = sink.lane
     if lane is not None and item.error is None and lane.run(item.doc, item.source, summary, sink.out.write, sink.lang):
         return   # a clean case, decided and written (batchfast.py); anything else is done here
@@ -398,7 +381,7 @@ def run_parallel(items: Iterable[CaseInput | LineBlock | FileNotice], book_paths
             from dsl.tools.batchpool import forkable, run_forked
 
             if forkable(context, binary):
-                fast_lane(own["books"], sink.fmt, sink.explain, options.within, options.at)   # compiled once, before the fork
+                fast_lane(own["books"], sink.fmt, sink.explain, options.within, options.at, sink.outputs)   # compiled once, before the fork
                 return run_forked(context, items, jobs, own, binary, summary, report, progress, interrupt)
         return _run_pool(context, items, sink, jobs, setup, own, report, progress, chunk_size, interrupt,
                          summary, binary)

@@ -1,14 +1,14 @@
-"""The batch's fast lane: a clean case, decided without reasons, written as JSON text.
+"""The batch's fast lane: a clean case, decided without reasons, written as JSON text or CSV rows.
 
-`rulebook eval --format json/jsonl --no-explain` spends most of its time per case on what
+`rulebook eval --format json/jsonl/csv --no-explain` spends most of its time per case on what
 the answer does not need: a view that converts every field one by one to find none bad,
 result objects, and json.dumps of a nested dict. For a case that the generated validator
 finds clean (every field a value of its kind, every key known: nothing to report), the lane
-calls each rulebook's generated `decide_or_raise` and writes the case's line from cached
-fragments: a rule's object depends only on its decision, and most decisions repeat. Any
+calls each rulebook's generated `decide_or_raise` and writes the case's line (or its CSV
+rows, batchcsv.py) from cached fragments: a rule's object depends only on its decision, and most decisions repeat. Any
 other case (a bad or unknown field, no `order`, a platform not given, a rule that fails)
 takes the exact path of batch.py, so the output is the same bytes either way
-(tests/tools/test_batch_fast.py holds the two paths to each other).
+(tests/tools/test_batch_fast.py holds the two paths to each other, in JSON and in CSV).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from dsl.cases.converters import converters_for
 from dsl.diagnostics import Phrase
 from dsl.engine.deadlinecheck import PLATFORM_DEADLINE, DeadlineCheck, carries_platform_deadline
 from dsl.engine.python.runtime import CompiledRulebook
+from dsl.tools.batchcsv import CsvRows
 from dsl.tools.summary import Summary
 from dsl.cases.validator import validator_for
 from dsl.lang.values import SHANGHAI, format_timestamp, to_beijing, to_json
@@ -164,7 +165,8 @@ def _timeline(entries: list[tuple[Any, ...]]) -> str:
 class FastLane:
     """Decides and writes clean cases for a batch with fixed rulebooks and `at`."""
 
-    def __init__(self, books: list[CompiledRulebook], at: datetime | None):
+    def __init__(self, books: list[CompiledRulebook], at: datetime | None, csv_outputs: list[str] | None = None):
+        """`csv_outputs`: CSV rows with these `outputs.*` columns instead of JSON lines."""
         vocabulary = books[0].vocabulary
         self.books = books
         self.clean = validator_for(vocabulary)
@@ -173,7 +175,9 @@ class FastLane:
         self.theirs = converters_for(vocabulary).get(PLATFORM_DEADLINE)
         self.at = to_beijing(at) if at is not None else None
         self.at_json = '"' + format_timestamp(self.at) + '"' if self.at is not None else ""
-        self.pairs = [(book, _Writer(book)) for book in books]
+        self.csv = csv_outputs is not None
+        self.pairs: list[tuple[CompiledRulebook, Any]] = [
+            (book, CsvRows(book, csv_outputs) if csv_outputs is not None else _Writer(book)) for book in books]
         self.last_now: tuple[Any, datetime, str] = (None, datetime.now(SHANGHAI), "")
 
     def run(self, doc: Any, source: str, summary: Summary, write: Any, lang: str = "zh") -> bool:
@@ -193,12 +197,17 @@ class FastLane:
         except Exception:  # noqa: BLE001 - a rule that fails is reported by the exact path
             return False
         case_id = doc.get("id")
-        case_json = _text(case_id if case_id is not None else source)
+        case_id = case_id if case_id is not None else source
         summary.read += 1
         summary.evaluated += 1
         summary.shown += len(decided)
         matched = summary.matched
         check = (self.theirs(doc), lang) if self.theirs is not None and carries_platform_deadline(doc) else None
+        if self.csv:
+            case_cell, at_text = decided[0][0].case_cell(case_id), at_json[1:-1]
+            write("".join(writer.rows(case_cell, at_text, decisions, matched, check) for writer, decisions in decided))
+            return True
+        case_json = _text(case_id)
         for writer, decisions in decided:
             write(writer.line(case_json, at_json, decisions, matched, check))
         return True
@@ -221,19 +230,21 @@ class FastLane:
 _LANES: dict[tuple[int, Any], FastLane] = {}
 
 
-def fast_lane(books: list[CompiledRulebook], fmt: str, explain: str, within: Any, at: datetime | None) -> FastLane | None:
-    """The lane for a batch that writes JSON without reasons and without a `--within` filter,
-    over rulebooks of one vocabulary; None otherwise. Kept per list of rulebooks (a worker
-    process is given its chunks one by one)."""
-    if fmt in ("table", "csv") or explain != "none" or within is not None or not books:
+def fast_lane(books: list[CompiledRulebook], fmt: str, explain: str, within: Any, at: datetime | None,
+              outputs: list[str] | None = None) -> FastLane | None:
+    """The lane for a batch that writes JSON or CSV (with these `outputs.*` columns) without
+    reasons and without a `--within` filter, over rulebooks of one vocabulary; None otherwise.
+    Kept per list of rulebooks (a worker process is given its chunks one by one)."""
+    if fmt == "table" or explain != "none" or within is not None or not books:
         return None
     vocabulary = books[0].vocabulary
     if any(book.vocabulary is not vocabulary and book.vocabulary.fields != vocabulary.fields for book in books):
         return None   # one validation must hold for every rulebook
-    key = (id(books), at)
+    csv_outputs = (outputs or []) if fmt == "csv" else None
+    key = (id(books), at, None if csv_outputs is None else tuple(csv_outputs))
     lane = _LANES.get(key)
     if lane is None or lane.books is not books:
         if len(_LANES) > 8:
             _LANES.clear()
-        lane = _LANES[key] = FastLane(books, at)
+        lane = _LANES[key] = FastLane(books, at, csv_outputs)
     return lane

@@ -129,9 +129,10 @@ def test_json_lines_fast_path_gives_the_check(invoke: Any, tmp_path: Path) -> No
     assert rule["deadline_check"]["agrees"] is False
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_fast_lane_writes_the_check_as_the_exact_path_does(invoke: Any, monkeypatch: pytest.MonkeyPatch,
-                                                               lang: str) -> None:
+                                                               lang: str, fmt: str) -> None:
     import dsl.tools.batch
     import dsl.tools.batchfast
 
@@ -143,14 +144,17 @@ def test_the_fast_lane_writes_the_check_as_the_exact_path_does(invoke: Any, monk
         return written[-1]
 
     monkeypatch.setattr(dsl.tools.batchfast.FastLane, "run", counted)
-    args = ("--format", "jsonl", "--no-explain", "--lang", lang)
+    args = ("--format", fmt, "--no-explain", "--lang", lang)
     fast = _eval(invoke, *args)
     assert written and all(written)       # every case, platform deadline or not, took the fast lane
     with monkeypatch.context() as patch:
         patch.setattr(dsl.tools.batch, "fast_lane", lambda *a: None)
         exact = _eval(invoke, *args)
     assert fast == exact
-    assert '"deadline_check"' in fast
+    if fmt == "jsonl":
+        assert '"deadline_check"' in fast
+    else:   # a row whose deadline_check.agrees cell is filled
+        assert any(line.endswith((",true", ",false")) for line in fast.splitlines()[1:])
 
 
 _OFFSETS = [0, 1, 59, 60, 3600, 86400, 90000, 3 * 86400, 3 * 86400 + 1, 10 * 86400 + 3661, -75600, -1, -86400 * 4,

@@ -7,6 +7,8 @@ reasons, whose lines must differ only in `why`): stdout, stderr, exit code and s
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -84,8 +86,9 @@ def _without_lane(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("args", [
     ["-p", "douyin"], ["-p", "all"], ["-p", "all", "--at", "2026-11-06T10:00:00+08:00"],
-    ["-p", "douyin", "--lang", "en", "--format", "json"],
-], ids=["douyin", "all", "all-at", "json-en"])
+    ["-p", "douyin", "--lang", "en", "--format", "json"], ["-p", "all", "--format", "csv"],
+    ["-p", "douyin", "--format", "csv", "--at", "2026-11-06T10:00:00+08:00", "--lang", "en"],
+], ids=["douyin", "all", "all-at", "json-en", "csv-all", "csv-douyin-at"])
 def test_the_fast_lane_writes_what_the_exact_path_writes(invoke: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         lane_calls: list[bool], args: list[str]) -> None:
     path = _batch(tmp_path)
@@ -115,20 +118,61 @@ def test_the_fast_lane_differs_from_the_explained_output_only_in_the_reasons(inv
     assert fast.stderr == explained.stderr
 
 
-def test_the_fast_lane_with_jobs_writes_the_same_bytes(invoke: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_the_fast_lane_with_jobs_writes_the_same_bytes(invoke: Any, tmp_path: Path, fmt: str) -> None:
     path = _batch(tmp_path)
-    one = invoke("eval", "-p", "all", path, "--format", "jsonl", "--no-explain")
-    two = invoke("eval", "-p", "all", path, "--format", "jsonl", "--no-explain", "--jobs", "2")
+    one = invoke("eval", "-p", "all", path, "--format", fmt, "--no-explain")
+    two = invoke("eval", "-p", "all", path, "--format", fmt, "--no-explain", "--jobs", "2")
     assert one.stdout == two.stdout and one.exit_code == two.exit_code
     assert one.stderr.splitlines()[-6:] == two.stderr.splitlines()[-6:]   # the summary
 
 
-def test_the_lane_is_only_for_json_without_reasons_or_window() -> None:
+def test_the_lane_is_only_for_json_or_csv_without_reasons_or_window() -> None:
     from dsl import load_rulebook
 
     books = [load_rulebook("douyin")]
     assert dsl.tools.batchfast.fast_lane(books, "jsonl", "none", None, None) is not None
     assert dsl.tools.batchfast.fast_lane(books, "jsonl", "failing", None, None) is None
-    assert dsl.tools.batchfast.fast_lane(books, "csv", "none", None, None) is None
+    assert dsl.tools.batchfast.fast_lane(books, "csv", "none", None, None) is not None
+    assert dsl.tools.batchfast.fast_lane(books, "csv", "failing", None, None) is None
     assert dsl.tools.batchfast.fast_lane(books, "table", "none", None, None) is None
     assert dsl.tools.batchfast.fast_lane(books, "jsonl", "none", object(), None) is None
+
+
+def _examples_batch(tmp_path: Path, platform: str) -> Path:
+    """Every example case of a fixture rulebook (its own `at` as the case's `now`): rules that
+    match with deadlines and outputs, in every version."""
+    from dsl import load_rulebook
+    from dsl.book.model import example_case
+
+    model = load_rulebook(platform).model
+    docs = []
+    for rule in model.rules:
+        for i, example in enumerate(rule.examples):
+            doc = example_case(model, example)
+            doc["id"] = f"{rule.id}#{i}"
+            if example.at is not None:
+                doc["now"] = example.at
+            docs.append(doc)
+    target = tmp_path / f"{platform}-examples.jsonl"
+    target.write_text("".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in docs), encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("platform", ["douyin", "kuaishou", "pinduoduo"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_the_fast_lane_writes_every_example_as_the_exact_path_does(invoke: Any, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   lane_calls: list[bool], platform: str, fmt: str) -> None:
+    path = _examples_batch(tmp_path, platform)
+    command = ["eval", "-p", platform, path, "--format", fmt, "--no-explain"]
+    fast = invoke(*command)
+    assert lane_calls.count(True) > len(lane_calls) // 2   # most examples are clean cases
+    with monkeypatch.context() as patch:
+        _without_lane(patch)
+        exact = invoke(*command)
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (exact.exit_code, exact.stdout, exact.stderr)
+    if fmt == "csv" and platform != "kuaishou":   # rules with a deadline or outputs (Kuaishou's have none)
+        header, *rows = csv.reader(io.StringIO(fast.stdout.lstrip("\ufeff")))
+        filled = [i for i, name in enumerate(header) if name == "deadline" or name.startswith("outputs.")]
+        assert any(row[i] for row in rows for i in filled)
