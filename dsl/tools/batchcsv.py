@@ -40,7 +40,7 @@ def cell(value: Any) -> str:
     return shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)
 
 
-class _Quoter:
+class CsvQuoter:
     """CSV text of a list of cells, quoted as csv.writer quotes them (without the line end)."""
 
     def __init__(self) -> None:
@@ -67,7 +67,7 @@ class CsvRows:
                          for rule in book.rules]
         self.label = book.model.label   # what the summary counts under: a shop overlay's own id
         self.outputs = outputs
-        self.quote = _Quoter()
+        self.quote = CsvQuoter()
         self.platform = "," + self.quote([book.platform]) + ","
         self.caches: list[dict[tuple[Any, ...], tuple[str, Any]]] = [{} for _ in book.rules]
 

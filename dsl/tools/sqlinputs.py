@@ -15,7 +15,6 @@
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import pickle
@@ -27,6 +26,7 @@ from dsl.cases.inputs import CaseInput
 from dsl.cases.parquetfile import open_parquet, parquet_case
 from dsl.engine.sql.duck import connect, to_json_text
 from dsl.tools.batch import CSV_COLUMNS, Decided, check_cells
+from dsl.tools.batchcsv import CsvQuoter
 from dsl.tools.decidedrun import DecidedRun
 from dsl.tools.sqlruns import RowsFile, decided_items, spans
 
@@ -155,33 +155,48 @@ class _Run:
 
 class CsvLines:
     """`--format csv --no-explain` rows of a case DuckDB wrote as JSON Lines: what `Sink`
-    writes for it (action, deadline and outputs only for rules that matched)."""
+    writes for it (action, deadline and outputs only for rules that matched). A line's part
+    from `"results"` on depends only on the case's decisions, which repeat: its rows' cells
+    after the case's own three are made once per text and kept."""
 
     def __init__(self, outputs: list[str]):
         self.outputs = outputs
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.quote = CsvQuoter()
+        self.tails: dict[str, list[str]] = {}
 
     def __call__(self, item: Decided | DecidedRun) -> Decided | DecidedRun:
         lines = item.text.decode("utf-8") if isinstance(item.text, bytes) else item.text
+        out = []
         for line in lines.split("\n")[:-1]:   # not splitlines: a JSON string may hold U+2028 as it is
-            obj = json.loads(line)
-            for r in obj["results"]:
-                self.writer.writerow(self._row(obj, r))
-        text = self.buffer.getvalue()
-        self.buffer.seek(0)
-        self.buffer.truncate()
+            # the key "results" outside a string: inside one, its quotes would be escaped
+            cut = line.index(', "results": [')
+            head, tail = json.loads(line[:cut] + "}"), line[cut:]
+            rows = self.tails.get(tail)
+            if rows is None:
+                rows = self._rows(json.loads("{" + tail[2:]))
+                if len(self.tails) < _MAX_TAILS:
+                    self.tails[tail] = rows
+            start = self.quote([head["case"], head["platform"], head["at"]]) + ","
+            out.extend(start + row for row in rows)
+        text = "".join(out)
         return Decided(text, item.matched) if isinstance(item, Decided) else DecidedRun(text, item.cases, item.matched)
 
-    def _row(self, obj: dict[str, Any], r: dict[str, Any]) -> list[str]:
+    def _rows(self, obj: dict[str, Any]) -> list[str]:
+        """The CSV text of each rule's cells from `rule` on, with the line end."""
+        return [self.quote(self._cells(r)) + "\n" for r in obj["results"]]
+
+    def _cells(self, r: dict[str, Any]) -> list[str]:
         matched = bool(r["matched"]) and r.get("error") is None
         outputs = r.get("outputs") or {}
         cells = [_cell(outputs.get(name)) if matched else "" for name in self.outputs]
-        row = [obj["case"], obj["platform"], obj["at"], r["rule"], str(r["matched"]).lower(),
+        row = [r["rule"], str(r["matched"]).lower(),
                (r["action"] or "") if matched else "", (r["deadline"] or "") if matched else "",
                str(r["due"]).lower(), r.get("version") or "", r.get("error") or "", ""]
-        assert len(row) == len(CSV_COLUMNS)
+        assert len(row) == len(CSV_COLUMNS) - 3
         return row + cells + check_cells(r.get("deadline_check"))
+
+
+_MAX_TAILS = 4096   # distinct result texts kept (most batches have far fewer)
 
 
 def _cell(value: Any) -> str:

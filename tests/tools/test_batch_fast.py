@@ -45,7 +45,7 @@ _MUTATIONS: list[tuple[str, Any]] = [
     ("shop.auto_refund_policy", {"max_amount": "500.00", "daily_cap": 20, "used_today": 3}),
     ("shop.auto_refund_policy", {"max_amount": "500.00", "limit": 1}), ("shop.metrics", {"dispute_refund_rate": "5."}),
     ("aftersale.type", "reship"), ("aftersale.status", "merchant_agreed"), ("aftersale.applied_at", 5),
-    ("id", 17), ("id", "id with \"quotes\" and 中文"), ("platform", "douyin"), ("platform", "taobao"),
+    ("id", 17), ("id", "id with \"quotes\" and 中文"), ("id", 'x, "results": [1], "at": "y"'), ("platform", "douyin"), ("platform", "taobao"),
     ("note", "unknown top-level key"), ("order", None), ("now", "2026-11-06T02:00:00Z"),
 ]
 

@@ -171,6 +171,15 @@ def test_json_lines_as_csv_and_json_output(invoke: Any, tmp_path: Path, decided:
     assert True in decided and False in decided
 
 
+def test_the_examples_as_csv_on_both_engines(invoke: Any, tmp_path: Path, decided: list[bool]) -> None:
+    """Every example case of the Douyin fixture (deadlines, versions, repeated decisions): the
+    CSV rows DuckDB's lines become are the Python engine's."""
+    from test_batch_fast import _examples_batch
+
+    _both(invoke, _examples_batch(tmp_path, "douyin"), "--format", "csv", *PLAIN)
+    assert True in decided
+
+
 def test_csv_output_to_a_file_has_the_same_bom(invoke: Any, tmp_path: Path) -> None:
     cases = EXAMPLES / "batch.jsonl"
     files = []
