@@ -635,21 +635,28 @@ def _git_before(path: Path) -> tuple[str, str]:
 @click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python",
               help="With --cases: duckdb decides the cases in DuckDB (JSON Lines, CSV, Parquet), the same report; "
               "the cases a report shows are decided again by the Python engine for its words.")
-def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: str | None, lang: str, engine: str) -> None:
+@FROM_OPTION
+@MAPPING_OPTION
+def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: str | None, lang: str, engine: str,
+         from_name: str | None, option_texts: tuple[str, ...]) -> None:
     """Compare two rulebooks (platform names or files): rules, parameters, conditions, decisions.
 
     With --cases, every case is decided by both; the report counts per rule the cases whose
     decision changes and those a rule cannot decide (a bad field) in A, in B or in both.
     Exit 0 when they are the same (and no decision changes), 1 when they differ, 2 usage.
+    With --from MAPPING, the case files are raw platform API responses (as for `eval --from`).
     """
     from dsl.tools.diff import diff_structure
     from dsl.tools.diffreport import diff_to_json, render_decisions, render_structure, row_line, say
 
+    if not case_files and from_name:
+        raise click.UsageError(say("from_needs_cases", lang))
     if not case_files and (fmt == "jsonl" or changes_file or engine != "python"):
         option = "--format jsonl" if fmt == "jsonl" else "--changes" if changes_file else f"--engine {engine}"
         raise click.UsageError(say("needs_cases", lang, option=option))
     path_a, path_b = _diff_paths(a, b, lang)
     book_a, book_b = _load_books((), (str(path_a),))[0], _load_books((), (str(path_b),))[0]
+    adapter = _adapter(from_name, option_texts, book_a.vocabulary, case_files, None, lang)
     structure = diff_structure(book_a, book_b)
     decisions = None
     if case_files:
@@ -660,7 +667,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
             def on_row(row: Any) -> None:
                 for write in writers:
                     write(row_line(row) + "\n")
-            decisions = _diff_cases(book_a, book_b, case_files, lang, on_row if writers else None, engine)
+            decisions = _diff_cases(book_a, book_b, case_files, lang, on_row if writers else None, engine, adapter)
         finally:
             for sink in sinks:
                 sink.close()
@@ -685,15 +692,18 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
 @click.option("--changes", "changes_file", type=click.Path(dir_okay=False, writable=True),
               help="Write every changed or undecidable case and rule to FILE (JSON Lines: case, rule, transition).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", help="Language of the report.")
+@FROM_OPTION
+@MAPPING_OPTION
 def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | None, fmt: str, changes_file: str | None,
-             lang: str) -> None:
+             lang: str, from_name: str | None, option_texts: tuple[str, ...]) -> None:
     """Judge a whole order history under OLD and NEW (platform names or files), on DuckDB.
 
     Every case is judged as of its own `now` (or --at), with the versions in effect then. The
     report counts per rule the decisions that change and how (now matches, no longer matches,
     another action, deadline earlier or later, into or out of `cannot decide`), per month of
     the cases' moments, and the cases a rule cannot decide. Exit 0 when no decision changes,
-    1 when some do, 2 usage.
+    1 when some do, 2 usage. With --from MAPPING, the case files are raw platform API
+    responses (as for `eval --from`), made into cases by the Python adapter first.
     """
     from dsl.lang.values import SHANGHAI
     from dsl.tools.backtest import backtest_files
@@ -706,12 +716,13 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     at = _parse_at(at_text, lang)
     path_old, path_new = _diff_paths(old, new, lang)
     book_old, book_new = _load_books((), (str(path_old),))[0], _load_books((), (str(path_new),))[0]
+    adapter = _adapter(from_name, option_texts, book_old.vocabulary, case_files, None, lang)
     sink = open(changes_file, "w", encoding="utf-8", newline="\n") if changes_file else None
     try:
         on_change = (lambda c: sink.write(change_line(c) + "\n")) if sink else None
         with _unreadable_case_files(case_files, lang):
             result, diagnostics = backtest_files(book_old, book_new, case_files, at, datetime.now(SHANGHAI), lang,
-                                                 on_change)
+                                                 on_change, adapter)
     finally:
         if sink is not None:
             sink.close()
@@ -725,15 +736,21 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     sys.exit(1 if result.changed_cases else 0)
 
 
-def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str, on_row: Any, engine: str) -> Any:
-    """The decisions part of `diff`: the Python engine over the Python reader's cases, or
-    (`--engine duckdb`) DuckDB with the Python engine's words for what the report shows."""
+def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str, on_row: Any, engine: str,
+                adapter: Any = None) -> Any:
+    """The decisions part of `diff`: the Python engine over the Python reader's cases (or the
+    cases an `adapter` makes of raw payloads), or (`--engine duckdb`) DuckDB with the Python
+    engine's words for what the report shows."""
+    from functools import partial
+
+    from dsl.cases.adapt import adapted_cases
     from dsl.cases.readers import read_cases
     from dsl.tools.diff import diff_decisions
 
     if engine == "python":
+        read = read_cases if adapter is None else partial(adapted_cases, adapter=adapter)
         items = _said_notices((item for name in case_files
-                               for item in read_cases(name, book_a.vocabulary, notices=True)), lang)
+                               for item in read(name, vocabulary=book_a.vocabulary, notices=True)), lang)
         return diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row)
     from dsl.lang.values import SHANGHAI
     from dsl.tools.diffreport import say
@@ -745,7 +762,8 @@ def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str
         raise click.UsageError(say("needs_duckdb", lang)) from None
     with _unreadable_case_files(case_files, lang):
         decisions, diagnostics = diff_decisions_duckdb(book_a, book_b, case_files, datetime.now(SHANGHAI), lang,
-                                                       on_row, lambda source: _said_source_notices(source, lang))
+                                                       on_row, lambda source: _said_source_notices(source, lang),
+                                                       adapter)
     if diagnostics:
         click.echo(render_all(diagnostics, lang, limit=20), err=True)
         click.echo(say("in_python", lang), err=True)

@@ -541,6 +541,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                          "这些规则将由 Python 引擎逐案判定（较慢，报告相同）"),
     "whatif.needs_cases": ("{option} lists the cases whose decision changes: give --cases FILE",
                     "{option} 列出判定有变化的案例：请同时给出 --cases 文件"),
+    "whatif.from_needs_cases": ("--from says how to read the files given with --cases (raw platform API responses): "
+                                "give --cases FILE",
+                                "--from 说明如何读取 --cases 给出的文件（平台接口的原始响应）：请同时给出 --cases 文件"),
     # the workbench's examples, trace and what-if endpoints (dsl/web, issue 16 phase 2)
     "web.one_of": ("give one of {fields}, not both", "{fields} 只能给一个"),
     "web.json_cases": ("'examples' or {{\"format\": \"csv\" | \"jsonl\", \"data\": file text}}",

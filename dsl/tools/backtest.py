@@ -259,9 +259,10 @@ def decisions(book: CompiledRulebook, parsed: Any, when: datetime, lang: str) ->
 
 def backtest_files(old: CompiledRulebook, new: CompiledRulebook, files: tuple[str, ...], at: datetime | None,
                    clock: datetime, lang: str = "zh", on_change: Callable[[Change], None] | None = None,
-                   ) -> tuple[BacktestResult, list[Diagnostic]]:
-    """Backtest OLD against NEW over the case files; the diagnostics are the rules DuckDB
-    cannot compute exactly (those cases were judged by the Python engine)."""
+                   adapter: Any = None) -> tuple[BacktestResult, list[Diagnostic]]:
+    """Backtest OLD against NEW over the case files (raw API payloads made into cases by
+    `adapter`, when given); the diagnostics are the rules DuckDB cannot compute exactly
+    (those cases were judged by the Python engine)."""
     from dsl.engine.sql.duck import connect
     from dsl.engine.sql.sources import open_cases
 
@@ -275,7 +276,7 @@ def backtest_files(old: CompiledRulebook, new: CompiledRulebook, files: tuple[st
         # both rulebooks' rows of a whole history do not fit in memory: DuckDB spills to a folder of ours
         con.execute("SET temp_directory = '" + spill.replace("'", "''") + "'")
         for name in files:
-            source = open_cases(con, name, "cases", old.vocabulary, lang)
+            source = open_cases(con, name, "cases", old.vocabulary, lang, adapter)
             result.notices += source.notices
             bt.diagnostics = []
             bt.run(con, source, result, on_change)

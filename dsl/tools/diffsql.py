@@ -28,10 +28,11 @@ OnRow = Callable[[Row | tuple[str, str | None, str]], None]
 
 def diff_decisions_duckdb(a: CompiledRulebook, b: CompiledRulebook, files: tuple[str, ...], clock: datetime,
                           lang: str = "zh", on_row: OnRow | None = None,
-                          on_source: Callable[[CaseSource], None] | None = None) -> tuple[DecisionDiff, list[Diagnostic]]:
-    """`diff_decisions` over case files, judged in DuckDB; also the rules DuckDB cannot
-    compute exactly (their cases were judged by the Python engine). `on_source` gets each
-    file as it is opened (its notices)."""
+                          on_source: Callable[[CaseSource], None] | None = None,
+                          adapter: Any = None) -> tuple[DecisionDiff, list[Diagnostic]]:
+    """`diff_decisions` over case files (raw API payloads made into cases by `adapter`, when
+    given), judged in DuckDB; also the rules DuckDB cannot compute exactly (their cases were
+    judged by the Python engine). `on_source` gets each file as it is opened (its notices)."""
     from dsl.engine.sql.duck import connect
     from dsl.engine.sql.sources import open_cases
 
@@ -42,7 +43,7 @@ def diff_decisions_duckdb(a: CompiledRulebook, b: CompiledRulebook, files: tuple
         con = connect()
         con.execute("SET temp_directory = '" + spill.replace("'", "''") + "'")
         for name in files:
-            source = open_cases(con, name, "cases", a.vocabulary, lang)
+            source = open_cases(con, name, "cases", a.vocabulary, lang, adapter)
             if on_source is not None:
                 on_source(source)
             bt.diagnostics = []

@@ -41,9 +41,13 @@ class CaseSource:
     file_notices: list[Any] = field(default_factory=list)   # the Python reader's FileNotice objects (`diff` says them as `eval`)
 
 
-def open_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh") -> CaseSource:
-    """Create the view `name` over the cases of `path` (JSON Lines, Parquet, or what the Python reader reads)."""
+def open_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh", adapter: Any = None) -> CaseSource:
+    """Create the view `name` over the cases of `path` (JSON Lines, Parquet, or what the Python
+    reader reads); with an `adapter` (a mapping, cases/mapping.py) the file holds raw API
+    payloads, which the Python adapter makes into cases."""
     suffix = Path(path).suffix.lower()
+    if adapter is not None:
+        return python_cases(con, path, name, vocabulary, lang, adapter)
     if suffix in _PARQUET:
         source = CaseSource(name, path, "parquet")
         relation = parquet_relation(con, path, vocabulary, source.notices)
@@ -90,8 +94,11 @@ def _decodes(con: Any, relation: str) -> bool:
     return True
 
 
-def python_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh") -> CaseSource:
-    """The cases as the Python reader reads them (its rules, its messages), in a temporary table."""
+def python_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh", adapter: Any = None) -> CaseSource:
+    """The cases as the Python reader reads them (its rules, its messages), in a temporary
+    table; with an `adapter`, as the mapping makes them of the raw payloads the reader reads
+    (an item the mapping rejects is a rejected case, with the adapter's reason)."""
+    from dsl.cases.adapt import adapted_cases
     from dsl.cases.inputs import FileNotice
     from dsl.cases.readers import read_cases
     from dsl.diagnostics import problem_text
@@ -102,7 +109,9 @@ def python_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "z
                 f"_suspect BOOLEAN DEFAULT FALSE)")
     rows: list[tuple[int, str, str | None, str | None]] = []
     number = 0
-    for item in read_cases(path, vocabulary=vocabulary, notices=True):
+    items = (read_cases(path, vocabulary=vocabulary, notices=True) if adapter is None
+             else adapted_cases(path, adapter, vocabulary=vocabulary, notices=True))
+    for item in items:
         if isinstance(item, FileNotice):
             source.notices.append((item.source, item.problem))
             source.file_notices.append(item)
