@@ -73,17 +73,20 @@ def main() -> None:
               help="text for people, json (one diagnostic a line), github for Actions annotations.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
 def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
-    """Validate rulebook files (or folders of them): shape, expressions, types, versions.
+    """Validate rulebook files and adapter mapping files (or folders of them): a rulebook's shape,
+    expressions, types, versions; a mapping's keys, fields, converters, code tables, options and
+    extends (docs/adapters.md). A file that is neither is said in one message.
 
     Exit 0 when clean, 1 when any file has errors.
     """
-    from dsl.book.checking import check_model
+    from dsl.book.checking import check_file
     from dsl.tools.overlayreport import overlay_report
 
     files = _rulebook_files_or_usage(paths, "check", lang)
     failed = 0
     for path in files:
-        model, diags = check_model(path)
+        checked = check_file(path)
+        model, diags = checked.model, checked.diagnostics
         _echo_diagnostics(diags, fmt, lang)
         errors = sum(d.severity == "error" for d in diags)
         failed += errors > 0
