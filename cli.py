@@ -165,9 +165,24 @@ def _rulebook_files_or_usage(paths: tuple[str, ...], command: str, lang: str) ->
     if not paths and not Path("rulebooks").is_dir():
         raise click.UsageError(_say("no_rulebooks_default", lang, cwd=Path.cwd(), command=command))
     files = rulebook_files(list(paths) or ["rulebooks"])
+    if command != "check":   # an adapter mapping beside the rulebooks: `rulebook check` checks it, the others take rulebooks
+        files = _without_mappings(files, command, lang)
     if not files:
         raise click.UsageError(_say("no_rulebooks", lang, paths=", ".join(paths or ("rulebooks/",))))
     return files
+
+
+def _without_mappings(files: list[Path], command: str, lang: str) -> list[Path]:
+    """The files that are not adapter mappings; each one left out is said in a note."""
+    from dsl.book.filekind import is_mapping_file
+
+    kept = []
+    for path in files:
+        if is_mapping_file(path):
+            click.echo(f"rulebook: note: {_say('mapping_left_out', lang, path=path, command=command)}", err=True)
+        else:
+            kept.append(path)
+    return kept
 
 
 class _InputProgress:

@@ -749,4 +749,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "adapt.unused_option": ("no field uses option {name}: --option {name}=... would change nothing",
                             "没有字段使用选项 {name}：--option {name}=... 不会改变任何结果"),
     "check.found_keys": ("its top-level keys are {keys}", "其顶层的键为 {keys}"),
+    "cli.mapping_left_out": ("{path} is an adapter mapping, not a rulebook: left out of rulebook {command} "
+                             "(rulebook check checks it)",
+                             "{path} 是适配映射，不是规则手册：rulebook {command} 不处理它（由 rulebook check 检查）"),
 }

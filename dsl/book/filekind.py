@@ -14,6 +14,7 @@ list or `{}`, gets the rulebook check's one message, "a rulebook is a mapping wi
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +30,7 @@ from dsl.text.yamlload import Document
 Kind = Literal["rulebook", "mapping", "neither"]
 #: top-level keys both kinds have, or that say nothing about the kind (a mapping's `platform:` and `source:`)
 _SHARED = frozenset({"extends", "description", "platform", "source"})
+_RULEBOOK_LINE = re.compile(r"^rulebook[ \t]*:", re.MULTILINE)
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +80,19 @@ def _base_kind(name: Any, file: Path, seen: tuple[Path, ...]) -> Kind | None:
     return "rulebook" if name in available_platforms() else None
 
 
+def is_mapping_file(path: Path) -> bool:
+    """Whether the file is an adapter mapping (`file_kind`), for the commands that take rulebooks
+    only (test, fmt, serve) to leave it out. A file with a top-level `rulebook:` line is a
+    rulebook without being parsed here (those commands parse it anyway)."""
+    from dsl.book.loader import read_document
+
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return False   # the command says why it cannot read it
+    return not _RULEBOOK_LINE.search(text) and file_kind(read_document(path)) == "mapping"
+
+
 def neither(doc: Document) -> Diagnostic:
     """The one message for a mapping of keys of neither kind: its keys, and what check reads."""
     keys = [str(key) for key in doc.data]
@@ -88,4 +103,4 @@ def neither(doc: Document) -> Diagnostic:
                       source_line=doc.line_text(span.line))
 
 
-__all__ = ["Kind", "file_kind", "kind_keys", "neither"]
+__all__ = ["Kind", "file_kind", "is_mapping_file", "kind_keys", "neither"]

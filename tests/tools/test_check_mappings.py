@@ -223,3 +223,17 @@ def test_an_option_set_in_the_file_is_checked_at_that_value_only(invoke: Invoke,
     bad = write(tmp_path, "extends: pinduoduo-refund-information\nset: {refund_amount_unit: yaun}\n", "bad.yaml")
     result = invoke("check", bad, "--lang", "en")
     assert result.exit_code == 1 and "error E704: option refund_amount_unit is 'yaun': it takes fen|yuan" in result.stderr
+
+
+def test_test_and_fmt_leave_a_mapping_beside_the_rulebooks_out_saying_so(invoke: Invoke, tmp_path: Path) -> None:
+    shutil.copy(RULEBOOKS / "douyin.yaml", tmp_path / "douyin.yaml")
+    mapping = write(tmp_path, "extends: douyin-aftersale-list\n")
+    note = (f"rulebook: note: {mapping} is an adapter mapping, not a rulebook: left out of rulebook {{}} "
+            "(rulebook check checks it)")
+    for command in (("test",), ("fmt", "--check")):
+        result = invoke(*command, tmp_path, "--lang", "en")
+        assert result.exit_code == 0, result.stderr
+        assert note.format(command[0]) in result.stderr.splitlines()
+        assert str(mapping) not in result.stdout
+    alone = invoke("test", mapping, "--lang", "en")
+    assert alone.exit_code == 2 and note.format("test") in alone.stderr and "no rulebook found" in alone.stderr
