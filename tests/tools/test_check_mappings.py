@@ -237,3 +237,23 @@ def test_test_and_fmt_leave_a_mapping_beside_the_rulebooks_out_saying_so(invoke:
         assert str(mapping) not in result.stdout
     alone = invoke("test", mapping, "--lang", "en")
     assert alone.exit_code == 2 and note.format("test") in alone.stderr and "no rulebook found" in alone.stderr
+
+
+@pytest.mark.parametrize("field, col, words, hint", [
+    ("aftersale.stauts: {from: s, convert: code, table: aftersale_status}", 3,
+     "'aftersale.stauts' is not a case field of the vocabulary", "did you mean 'aftersale.status'?"),
+    ("aftersale.status: {from: s, convert: code, table: aftersale_stauts}", 53,
+     "no table 'aftersale_stauts' (tables: aftersale_type, aftersale_status, order_status)",
+     "did you mean 'aftersale_status'?"),
+    ("order.paid_amount: {from: p, convert: epoch_s}", 41, "converter epoch_s cannot give order.paid_amount", None),
+    ("order.paid_at: {from: p, convert: epoch_sec}", 37, "no converter 'epoch_sec'", "did you mean 'epoch_s'?"),
+], ids=["unknown-field", "unknown-table", "converter-of-another-type", "unknown-converter"])
+def test_what_from_says_of_a_field_check_says_too(invoke: Invoke, tmp_path: Path, field: str, col: int, words: str,
+                                                  hint: str | None) -> None:
+    path = write(tmp_path, f"extends: douyin-aftersale-list\nfields:\n  {field}\n")
+    header, stderr = one_error(invoke, path)
+    assert header.startswith(f"{path}:3:{col}: error E701: {words}"), header
+    if hint:
+        assert f"   = hint: {hint}" in stderr.splitlines()
+    loaded = invoke("adapt", "--from", path, FIXTURES / "payloads" / "douyin-aftersale-list-page.json", "--lang", "en")
+    assert loaded.exit_code == 2 and header in loaded.stderr.splitlines()   # the very same words as --from
