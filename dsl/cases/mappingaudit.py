@@ -6,7 +6,7 @@ is missing; check has none given, so it checks the fields under every value each
 option takes (the command line may give any of them; a problem that only one value causes
 says which). Then what the file writes to no effect, each said where it is written in the
 file checked (a base is checked on its own): a constant that is not a value of its field
-(every case would be refused), `convert:`/`table:`/... beside `value:` (a constant is not
+(every case would carry a bad field), `convert:`/`table:`/... beside `value:` (a constant is not
 converted), a `null` that drops no field of the base, a table or an option no field uses.
 """
 from __future__ import annotations
