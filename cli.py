@@ -74,17 +74,20 @@ def main() -> None:
               help="text for people, json (one diagnostic a line), github for Actions annotations.")
 @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both", help="Language of messages.")
 def check(paths: tuple[str, ...], fmt: str, lang: str) -> None:
-    """Validate rulebook files (or folders of them): shape, expressions, types, versions.
+    """Validate rulebook files and adapter mapping files (or folders of them): a rulebook's shape,
+    expressions, types, versions; a mapping's keys, fields, converters, code tables, options and
+    extends (docs/adapters.md). A file that is neither is said in one message.
 
     Exit 0 when clean, 1 when any file has errors.
     """
-    from dsl.book.checking import check_model
+    from dsl.book.checking import check_file
     from dsl.tools.overlayreport import overlay_report
 
     files = _rulebook_files_or_usage(paths, "check", lang)
     failed = 0
     for path in files:
-        model, diags = check_model(path)
+        checked = check_file(path)
+        model, diags = checked.model, checked.diagnostics
         _echo_diagnostics(diags, fmt, lang)
         errors = sum(d.severity == "error" for d in diags)
         failed += errors > 0
@@ -163,9 +166,24 @@ def _rulebook_files_or_usage(paths: tuple[str, ...], command: str, lang: str) ->
     if not paths and not Path("rulebooks").is_dir():
         raise click.UsageError(_say("no_rulebooks_default", lang, cwd=Path.cwd(), command=command))
     files = rulebook_files(list(paths) or ["rulebooks"])
+    if command != "check":   # an adapter mapping beside the rulebooks: `rulebook check` checks it, the others take rulebooks
+        files = _without_mappings(files, command, lang)
     if not files:
         raise click.UsageError(_say("no_rulebooks", lang, paths=", ".join(paths or ("rulebooks/",))))
     return files
+
+
+def _without_mappings(files: list[Path], command: str, lang: str) -> list[Path]:
+    """The files that are not adapter mappings; each one left out is said in a note."""
+    from dsl.book.filekind import is_mapping_file
+
+    kept = []
+    for path in files:
+        if is_mapping_file(path):
+            click.echo(f"rulebook: note: {_say('mapping_left_out', lang, path=path, command=command)}", err=True)
+        else:
+            kept.append(path)
+    return kept
 
 
 class _InputProgress:

@@ -96,6 +96,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E327": ("the base rulebook {base!r} has errors: {detail}", "被继承的规则手册 {base!r} 有错误：{detail}"),
     "E328": ("{key!r} belongs to a shop overlay, a rulebook with 'extends:'", "{key!r} 只能用于店铺叠加规则（写有 'extends:' 的规则手册）"),
     "E329": ("{detail}", "{detail}"),
+    # `rulebook check` of a file that is neither a rulebook nor an adapter mapping (dsl/book/filekind.py; session 25, mapcheck)
+    "E312": ("neither a rulebook nor an adapter mapping: {found}; rulebook check reads a rulebook (top-level 'rulebook:' "
+             "and 'rules:', docs/rulebook-format.md) or an adapter mapping (top-level 'adapter:', 'fields:' or an "
+             "'extends:' of a mapping, docs/adapters.md)",
+             "既不是规则手册也不是适配映射：{found}；rulebook check 读取规则手册（顶层有 'rulebook:' 和 'rules:'，见 "
+             "docs/rulebook-format.md）或适配映射（顶层有 'adapter:'、'fields:' 或继承映射的 'extends:'，见 docs/adapters.md）"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {
@@ -183,6 +189,9 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
                           "规则的示例应写在该规则下，与其他键同样缩进（请检查缩进）；顶层的 examples 只用于店铺叠加规则（extends: douyin）"),
     "overlay_example_forms": ("an entry is either a new example {{rule, name, case, expect}} or an expectation for a base example {{rule, base, expect}}",
                               "每一项要么是新示例 {{rule, name, case, expect}}，要么是对被继承示例的预期 {{rule, base, expect}}"),
+    # `rulebook check` of a file that is neither a rulebook nor an adapter mapping (session 25, mapcheck)
+    "check_case_document": ("it looks like a case document: judge it with rulebook eval -p PLATFORM {file}",
+                            "它看起来是一个案例文档：请用 rulebook eval -p 平台 {file} 判定"),
 }
 
 

@@ -735,4 +735,24 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                     "{n} 个被继承示例的结果被叠加规则改变（仅列出，不算未通过）"),
     "overlay.example_disabled": ("rule {id!r} is disabled by this overlay: it has no examples to run",
                                  "规则 {id!r} 已被本叠加规则停用：没有可运行的示例"),
+    # `rulebook check` of adapter mapping files (dsl/cases/mappingaudit.py, dsl/book/filekind.py; session 25, mapcheck)
+    "adapt.top_level": ("the top level", "顶层"),
+    "adapt.with_option": ("{detail} (with option {options})", "{detail}（选项取 {options} 时）"),
+    "adapt.with_option_at": ("{detail} (option {options}, read at {where})", "{detail}（选项取 {options} 时，读取于 {where}）"),
+    "adapt.ignored_with_value": ("field {target!r}: {key!r} does nothing beside 'value' (a constant goes into the case as written): "
+                                 "remove it, or read the value with 'from'",
+                                 "字段 {target!r}：{key!r} 与 'value' 同用不起作用（常量按原样写入案例）：请删去它，或用 'from' 读取"),
+    "adapt.bad_constant": ("field {target!r}: the constant is not a value of the field: {detail}",
+                           "字段 {target!r}：常量不是该字段的取值：{detail}"),
+    "adapt.drops_nothing": ("field {target!r}: null drops a field of the base, but {base} maps no {target!r}",
+                            "字段 {target!r}：null 用来去掉被继承映射的字段，但 {base} 没有映射 {target!r}"),
+    "adapt.drops_no_base": ("field {target!r}: null drops a field of the base, and this file extends no mapping",
+                            "字段 {target!r}：null 用来去掉被继承映射的字段，但本文件没有继承任何映射"),
+    "adapt.unused_table": ("no field reads table {name}: its codes are never used", "没有字段读取代码表 {name}：其中的代码不会被用到"),
+    "adapt.unused_option": ("no field uses option {name}: --option {name}=... would change nothing",
+                            "没有字段使用选项 {name}：--option {name}=... 不会改变任何结果"),
+    "check.found_keys": ("its top-level keys are {keys}", "其顶层的键为 {keys}"),
+    "cli.mapping_left_out": ("{path} is an adapter mapping, not a rulebook: left out of rulebook {command} "
+                             "(rulebook check checks it)",
+                             "{path} 是适配映射，不是规则手册：rulebook {command} 不处理它（由 rulebook check 检查）"),
 }

@@ -1,6 +1,7 @@
 """`check_rulebook`: every problem of one rulebook file, as `rulebook check` reports them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from dsl.book.locate import resolve
 from dsl.book.memo import Memo
 
 if TYPE_CHECKING:     # the YAML loader is imported when a rulebook is read, not by `rulebook eval`'s start-up
+    from dsl.book.filekind import Kind
     from dsl.book.model import Rulebook
     from dsl.text.yamlload import Document
 
@@ -76,3 +78,32 @@ def _check(doc: Document, origin: Path | None = None) -> tuple[Rulebook | None, 
     if model is not None and not any(d.severity == "error" and d.code not in ("E502", "E503") for d in diags):   # example cases do not shape the rules
         diags = diags + find_unreachable(model)
     return model, sorted(diags, key=Diagnostic.sort_key)
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What `rulebook check` found in one file: its kind, the rulebook's model (a shop
+    overlay's report is made of it) and every problem."""
+
+    kind: Kind
+    model: Rulebook | None
+    diagnostics: list[Diagnostic]
+
+
+def check_file(path: str | Path) -> FileCheck:
+    """`rulebook check` of one file: a rulebook as `check_model` checks it, an adapter mapping
+    as `--from FILE` loads it and more (cases/mappingaudit.py), anything else in one message.
+    A file that is not YAML is said as a rulebook's check says it: its kind cannot be read."""
+    from dsl.book.filekind import file_kind, neither
+    from dsl.book.loader import read_document
+
+    doc = read_document(path)
+    kind: Kind = "rulebook" if doc.data is None and doc.diagnostics else file_kind(doc)
+    if kind == "mapping":
+        from dsl.cases.mappingaudit import check_mapping_file
+        from dsl.lang.vocabulary import default_vocabulary
+
+        return FileCheck(kind, None, check_mapping_file(path, default_vocabulary()))
+    if kind == "neither":
+        return FileCheck(kind, None, [neither(doc)])
+    return FileCheck(kind, *_check(doc))

@@ -58,7 +58,10 @@ def _chain(name: str, seen: list[Path], relative_to: Path | None = None, at: tup
     path = _locate(name, relative_to)
     if path is None:
         detail = Phrase("adapt.no_mapping", name=name, names=", ".join(shipped_names()))
-        raise MappingError([_at(at, "E703", detail=detail) if at else Diagnostic("E703", None, name, {"detail": detail})])
+        meant = did_you_mean(name, shipped_names())
+        hint = ("did_you_mean", {"suggestion": meant}) if meant else None
+        raise MappingError([_at(at, "E703", hint=hint, detail=detail) if at
+                            else Diagnostic("E703", None, name, {"detail": detail}, hint)])
     if any(path.resolve() == p.resolve() for p in seen):
         raise MappingError([_at(at, "E701", detail=Phrase("adapt.extends_cycle", name=name))])
     try:
@@ -125,7 +128,7 @@ def _meant_branch(error: Any) -> Any:
 
 
 def _where(path: KeyPath) -> str:
-    return ".".join(str(p) for p in path) or "(top)"
+    return ".".join(str(p) for p in path) or Phrase("adapt.top_level")
 
 
 def _shown_value(value: Any) -> str:
