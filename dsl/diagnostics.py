@@ -96,6 +96,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E327": ("the base rulebook {base!r} has errors: {detail}", "被继承的规则手册 {base!r} 有错误：{detail}"),
     "E328": ("{key!r} belongs to a shop overlay, a rulebook with 'extends:'", "{key!r} 只能用于店铺叠加规则（写有 'extends:' 的规则手册）"),
     "E329": ("{detail}", "{detail}"),
+    # a parameter's text value checked against the enums it is used with (dsl/book/paramenums.py)
+    "E213": ("{value!r} in parameter {param!r} is not a value of {name} (used with it at {at}): it can never match",
+             "参数 {param!r} 中的 {value!r} 不是 {name} 的取值（用于 {at}）：永远不会匹配"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {
@@ -183,6 +186,10 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
                           "规则的示例应写在该规则下，与其他键同样缩进（请检查缩进）；顶层的 examples 只用于店铺叠加规则（extends: douyin）"),
     "overlay_example_forms": ("an entry is either a new example {{rule, name, case, expect}} or an expectation for a base example {{rule, base, expect}}",
                               "每一项要么是新示例 {{rule, name, case, expect}}，要么是对被继承示例的预期 {{rule, base, expect}}"),
+    # a parameter's text value checked against the enums it is used with (dsl/book/paramenums.py)
+    "enum_meant": ("did you mean {suggestion!r}? the values of {name}: {options}",
+                   "您是否想写 {suggestion!r}？{name} 的取值：{options}"),
+    "enum_values": ("the values of {name}: {options}", "{name} 的取值：{options}"),
 }
 
 
