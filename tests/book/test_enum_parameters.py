@@ -202,3 +202,4 @@ def test_a_bad_value_in_the_base_is_shown_in_the_base_and_summed_up_at_extends(t
     text = "rulebook: shop\nextends: base.yaml\nparameters:\n  max_amount: 500.00\n"
     path = write(tmp_path, text, "shop.yaml")
     assert found(path) == [("E213", "base.yaml", *place(BASE, "dislike"), "dislik"), ("E327", "shop.yaml", 2, 10, None)]
+    assert [d.code for d in check_text(text, "shop.yaml", path)] == ["E327"]    # an editor of the overlay
