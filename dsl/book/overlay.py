@@ -56,9 +56,8 @@ def build_overlay(doc: Document, vocabulary: Vocabulary, origin: Path | None = N
     # (a rule the overlay turns off may still be named by the base's notice)
     named = [*root_rules, *rules]
     notices = [n for level in levels for n in build_notices(level, scope, named)]
-    before = _errors(bases)
-    check_param_enums(levels, params, scope.uses)   # every level's values against every level's uses
-    broken += _errors(bases) - before
+    # every level's values against every level's uses: a bad one in a base is the base's error
+    broken += sum(d.file != doc.file for d in check_param_enums(levels, params, scope.uses))
     if broken:   # the base's rules or values are wrong under this overlay: said at `extends:` too
         doc.error("E327", doc.nearest_span(("extends",)), None, base=str(doc.data["extends"]).strip(),
                   detail=Phrase("overlay.base_broken_by_params", n=broken))

@@ -18,25 +18,26 @@ from collections import defaultdict
 from typing import Iterable, Iterator
 
 from dsl.book.model import ParamDef
-from dsl.diagnostics import Phrase
+from dsl.diagnostics import Diagnostic, Phrase
 from dsl.lang.checker import EnumUse, enum_miss
 from dsl.text.yamlload import Document, KeyPath
 
 
-def check_param_enums(docs: Iterable[Document], params: dict[str, ParamDef], uses: Iterable[EnumUse]) -> int:
+def check_param_enums(docs: Iterable[Document], params: dict[str, ParamDef],
+                      uses: Iterable[EnumUse]) -> list[Diagnostic]:
     """Add E213 to the document where a parameter's value is written, at each text item that
-    no enum the parameter is used with holds; how many were added (`docs`: every file the
+    no enum the parameter is used with holds; the diagnostics added (`docs`: every file the
     parameters may be written in: a shop overlay's chain)."""
     by_file = {d.file: d for d in docs}
     grouped: dict[str, list[EnumUse]] = defaultdict(list)
     for use in uses:
         grouped[use.param].append(use)
-    found = 0
+    found: list[Diagnostic] = []
     for name, its in sorted(grouped.items()):
         param = params.get(name)
         if param is None or param.file not in by_file or not _is_text(param) or any(u.values is None for u in its):
             continue
-        found += _check_param(by_file[param.file], param, its)
+        found.extend(_check_param(by_file[param.file], param, its))
     return found
 
 
@@ -46,22 +47,21 @@ def _is_text(param: ParamDef) -> bool:
     return kind == "str"
 
 
-def _check_param(doc: Document, param: ParamDef, uses: list[EnumUse]) -> int:
+def _check_param(doc: Document, param: ParamDef, uses: list[EnumUse]) -> list[Diagnostic]:
     allowed = frozenset().union(*(u.values or frozenset() for u in uses))
     first = min(uses, key=lambda u: (u.file or "", u.span.line, u.span.col))
     names = sorted({u.name for u in uses})
     name = Phrase("pair", en=" or ".join(names), zh=" 或 ".join(names))
     at = f"{first.file or doc.file}:{first.span.line}:{first.span.col}"
     options = ", ".join(sorted(allowed))
-    found = 0
+    found: list[Diagnostic] = []
     for value, path in _items(doc, param.path):
         meant = enum_miss(value, allowed)
         if meant is None:
             continue
         hint = ("enum_meant", {"suggestion": meant, "name": name, "options": options}) if meant else \
             ("enum_values", {"name": name, "options": options})
-        doc.error("E213", doc.nearest_span(path), hint, param=param.name, value=value, name=name, at=at)
-        found += 1
+        found.append(doc.error("E213", doc.nearest_span(path), hint, param=param.name, value=value, name=name, at=at))
     return found
 
 
