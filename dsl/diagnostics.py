@@ -102,6 +102,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
              "'extends:' of a mapping, docs/adapters.md)",
              "既不是规则手册也不是适配映射：{found}；rulebook check 读取规则手册（顶层有 'rulebook:' 和 'rules:'，见 "
              "docs/rulebook-format.md）或适配映射（顶层有 'adapter:'、'fields:' 或继承映射的 'extends:'，见 docs/adapters.md）"),
+    # a parameter's text value checked against the enums it is used with (dsl/book/paramenums.py)
+    "E213": ("{value!r} in parameter {param!r} is not a value of {name} (used with it at {at}): it can never match",
+             "参数 {param!r} 中的 {value!r} 不是 {name} 的取值（用于 {at}）：永远不会匹配"),
 }
 
 HINTS: Final[dict[str, tuple[str, str]]] = {
@@ -192,6 +195,10 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     # `rulebook check` of a file that is neither a rulebook nor an adapter mapping (session 25, mapcheck)
     "check_case_document": ("it looks like a case document: judge it with rulebook eval -p PLATFORM {file}",
                             "它看起来是一个案例文档：请用 rulebook eval -p 平台 {file} 判定"),
+    # a parameter's text value checked against the enums it is used with (dsl/book/paramenums.py)
+    "enum_meant": ("did you mean {suggestion!r}? the values of {name}: {options}",
+                   "您是否想写 {suggestion!r}？{name} 的取值：{options}"),
+    "enum_values": ("the values of {name}: {options}", "{name} 的取值：{options}"),
 }
 
 

@@ -390,7 +390,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "case.json_constant": ("{name} is not allowed in JSON (amounts must be finite)", "JSON 中不允许 {name}（金额必须是有限数）"),
     "case.long_number": ("a number of {digits} digits is not a value a case can hold", "{digits} 位的数字不是案例可以使用的值"),
     "case.surrogate": ("{text} holds half of a UTF-16 surrogate pair (not valid text)", "{text} 含有半个 UTF-16 代理对（不是有效文本）"),
-    "case.duplicate_key": ("key {key!r} is given twice in {where}; keep one", "{where} 中键 {key!r} 出现了两次；请只保留一个"),
+    "case.duplicate_key": ("key {key!r} is given twice in {where}; keep one", "{where}中，键 {key!r} 出现了两次；请只保留一个"),
     "case.csv": ("malformed CSV: {detail}", "CSV 格式错误：{detail}"),
     "case.csv_cells": ("{cells} cells, but the header has {columns} columns", "本行有 {cells} 个单元格，但表头有 {columns} 列"),
     "case.csv_duplicate_column": ("column {column!r} is given twice (columns {first} and {second}); keep one",

@@ -15,7 +15,7 @@ from dsl.book.memo import Memo
 from dsl.book.model import ExprRef
 from dsl.diagnostics import Diagnostic, DslError, Phrase
 from dsl.lang import ast
-from dsl.lang.checker import Scope, check_expr, params_named
+from dsl.lang.checker import EnumUse, Scope, check_uses, params_named
 from dsl.lang.lower import uncomputable_constants
 from dsl.lang.parser import parse_expr
 from dsl.lang.types import ANY, Type
@@ -23,7 +23,8 @@ from dsl.lang.unparse import unparse
 from dsl.text.origin import Origin
 from dsl.text.yamlload import Document, KeyPath
 
-Checked = tuple[tuple[Diagnostic, ...], ExprRef | None]
+# the diagnostics, the ExprRef when there are none, and where its parameters meet text fields
+Checked = tuple[tuple[Diagnostic, ...], ExprRef | None, tuple[EnumUse, ...]]
 
 _PARSED: Memo[ast.Expr | tuple[Diagnostic, ...]] = Memo(8192)
 _CHECKED: Memo[Checked] = Memo(8192)
@@ -32,12 +33,13 @@ _CHECKED: Memo[Checked] = Memo(8192)
 def checked_expression(doc: Document, scope: Scope, path: KeyPath, text: str, where: Any, want: Type | None,
                        what: str) -> Checked:
     """The diagnostics of the expression `text` at `path`, and its ExprRef when it has none;
-    `want` is the type it must have, `what` names the place for E207 (a `what.` phrase key)."""
+    `want` is the type it must have, `what` names the place for E207 (a `what.` phrase key);
+    and where its parameters meet text fields (book/paramenums.py checks their values)."""
     place = (text, repr(where), doc.file, doc.surroundings(path))
     origin = _Once(lambda: doc.origin(path, text, where))   # worked out only when parsing or checking
     parsed = _PARSED.get(place, lambda: _parsed(text, origin()))
     if isinstance(parsed, tuple):
-        return parsed, None
+        return parsed, None, ()
     key = (place, tuple(path), repr(want), what, _context(scope, parsed))
     return _CHECKED.get(key, lambda: _checked(doc, scope, path, parsed, text, origin(), want, what))
 
@@ -76,18 +78,19 @@ def _checked(doc: Document, scope: Scope, path: KeyPath, tree: ast.Expr, text: s
              want: Type | None, what: str) -> Checked:
     """Check one parsed expression: its diagnostics, and its ExprRef when it has none."""
     where = origin.path
-    typed, diags = check_expr(tree, scope, origin)
+    typed, diags, found = check_uses(tree, scope, origin)
+    uses = tuple(found)
     if diags:
-        return tuple(diags), None
+        return tuple(diags), None, uses
     failed = uncomputable_constants(typed, {name: p.value for name, p in scope.params.items()})
     if failed:
         return tuple(Diagnostic("E212", part.span, doc.file, {"text": unparse(part), "detail": detail},
-                                None, where, source_line=doc.line_text(part.span.line)) for part, detail in failed), None
+                                None, where, source_line=doc.line_text(part.span.line)) for part, detail in failed), None, uses
     actual = typed.type or ANY  # type: ignore[attr-defined]
     if want is not None and actual.kind not in (want.kind, "any", "null"):
         hint = None
         if what == "what.deadline" and actual.kind == "duration":   # `deadline: params.window`
             hint = ("deadline_from_duration", {"what": unparse(typed), "example": f"aftersale.applied_at + {unparse(typed)}"})
         return (Diagnostic("E207", typed.span, doc.file, {"what": Phrase(what), "expected": want, "actual": actual},
-                           hint, where, source_line=doc.line_text(typed.span.line)),), None
-    return (), ExprRef(text, typed, typed.span, where, tuple(path))
+                           hint, where, source_line=doc.line_text(typed.span.line)),), None, uses
+    return (), ExprRef(text, typed, typed.span, where, tuple(path)), uses

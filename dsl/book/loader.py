@@ -15,6 +15,7 @@ from dsl.diagnostics import Diagnostic, Phrase, Span
 from dsl.book.notices import read_notices, read_timestamp
 from dsl.book.model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
 from dsl.book.expressions import checked_expression
+from dsl.book.paramenums import check_param_enums
 from dsl.book.schema import describe_path, validate_shape
 from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
 from dsl.lang.values import BadValueError, parse_date, parse_duration, parse_timestamp, value_slip
@@ -70,10 +71,12 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None, origin: 
     params = _parameters(doc, data.get("parameters"))
     scope = param_scope(vocabulary, params, data.get("parameters"))
     rules = build_rules(doc, scope)
+    notices = build_notices(doc, scope, rules)
+    check_param_enums([doc], params, scope.uses)
     name = data.get("name") if isinstance(data.get("name"), dict) else {}
     base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
     return Rulebook(str(data.get("rulebook") or Path(doc.file).stem), doc.file, name.get("zh"), name.get("en"),
-                    params, rules, base, doc.text, notices=build_notices(doc, scope, rules))
+                    params, rules, base, doc.text, notices=notices)
 
 
 def build_notices(doc: Document, scope: Scope, rules: list[Rule]) -> list[Any]:
@@ -145,7 +148,8 @@ def _parameters(doc: Document, raw: Any, section: str = "parameters") -> dict[st
         if parsed is None:
             continue
         typ, value = parsed
-        out[str(name)] = ParamDef(str(name), typ, value, labels.get("zh"), labels.get("en"), doc.span_of(path))
+        out[str(name)] = ParamDef(str(name), typ, value, labels.get("zh"), labels.get("en"), doc.span_of(path),
+                                  doc.file, path)
     return out
 
 
@@ -227,8 +231,9 @@ def _expr(b: _Build, path: KeyPath, raw: Any, want: Type | None, what: str) -> E
         return None
     text = doc.nodes[path].value if path in doc.nodes and hasattr(doc.nodes[path], "value") and isinstance(doc.nodes[path].value, str) else str(raw)
     where = describe_path(path, doc.data)
-    found, ref = checked_expression(doc, b.scope, path, text, where, want, what)
+    found, ref, uses = checked_expression(doc, b.scope, path, text, where, want, what)
     doc.diagnostics.extend(found)
+    b.scope.uses.extend(uses)   # the rulebook's scope gathers every expression's (book/paramenums.py)
     return ref
 
 

@@ -31,6 +31,10 @@ class ParamDef:
     zh: str | None
     en: str | None
     span: Span | None
+    # where the value is written (a shop overlay's override: the overlay's file): its items'
+    # positions, for a problem of one item (book/paramenums.py)
+    file: str | None = field(default=None, compare=False)
+    path: tuple[Any, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dsl.book.overlaykeys import refuse_overlay_keys
 from dsl.book.overlayparts import apply_examples, apply_params, disabled
 from dsl.book.overlaymodel import Overlay, RuleChange
 from dsl.book.overlaysource import file_path, resolve_base
+from dsl.book.paramenums import check_param_enums
 from dsl.diagnostics import Phrase
 from dsl.lang.checker import Scope
 from dsl.lang.vocabulary import Vocabulary
@@ -40,7 +41,7 @@ def build_overlay(doc: Document, vocabulary: Vocabulary, origin: Path | None = N
         changes = apply_params(level, params, known, str(level.data["extends"]).strip())
     scope = param_scope(vocabulary, params, *(_mapping(lv.data.get(k)) for lv in levels
                                               for k in ("parameters", "new_parameters")))
-    before = sum(d.severity == "error" for base in bases for d in base.diagnostics)
+    before = _errors(bases)
     rules = _tagged(build_rules(levels[0], scope), levels[0].file, _mapping(levels[0].data.get("base_case")))
     root_rules = list(rules)
     base_case = _mapping(levels[0].data.get("base_case"))
@@ -50,14 +51,16 @@ def build_overlay(doc: Document, vocabulary: Vocabulary, origin: Path | None = N
         top = level is doc
         rules, rule_changes = _apply_rules(level, rules, scope, None if top else (level.file, base_case))
         rules, example_changes = apply_examples(level, rules, None if top else (level.file, base_case))
-    after = sum(d.severity == "error" for base in bases for d in base.diagnostics)
-    if after > before:   # the overlay's parameters broke the base's rules: said at `extends:` too
-        doc.error("E327", doc.nearest_span(("extends",)), None, base=str(doc.data["extends"]).strip(),
-                  detail=Phrase("overlay.base_broken_by_params", n=after - before))
+    broken = _errors(bases) - before
     # holiday notices of every level, the base's too, checked against the rules they may name
     # (a rule the overlay turns off may still be named by the base's notice)
     named = [*root_rules, *rules]
     notices = [n for level in levels for n in build_notices(level, scope, named)]
+    # every level's values against every level's uses: a bad one in a base is the base's error
+    broken += sum(d.file != doc.file for d in check_param_enums(levels, params, scope.uses))
+    if broken:   # the base's rules or values are wrong under this overlay: said at `extends:` too
+        doc.error("E327", doc.nearest_span(("extends",)), None, base=str(doc.data["extends"]).strip(),
+                  detail=Phrase("overlay.base_broken_by_params", n=broken))
     for base in bases:
         doc.diagnostics.extend(base.diagnostics)
     name = _mapping(doc.data.get("name")) or _mapping(levels[-2].data.get("name"))
@@ -67,6 +70,10 @@ def build_overlay(doc: Document, vocabulary: Vocabulary, origin: Path | None = N
     return Rulebook(str(levels[0].data.get("rulebook") or Path(levels[0].file).stem), doc.file, name.get("zh"),
                     name.get("en"), params, rules, base_case, doc.text, notices=notices, overlay=overlay,
                     texts={b.file: b.text for b in bases})
+
+
+def _errors(docs: list[Document]) -> int:
+    return sum(d.severity == "error" for doc in docs for d in doc.diagnostics)
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def apply_params(doc: Document, params: dict[str, ParamDef], known: set[str], ba
                       ("overlay_param_like", {"example": f"{name}: {meant}"}),
                       name=name, base=base, expected=old.type, actual=new.type)
             continue
-        params[name] = ParamDef(name, old.type, new.value, new.zh or old.zh, new.en or old.en, new.span)
+        params[name] = dataclasses.replace(new, type=old.type, zh=new.zh or old.zh, en=new.en or old.en)
         out.append(ParamChange(name, shown(old.value, old.type), shown(new.value, old.type), new.span))
     out.extend(_new_params(doc, params, known, base))
     return out

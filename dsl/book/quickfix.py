@@ -122,7 +122,7 @@ def _did_you_mean(site: _Site) -> list[Fix]:
             return []
         start = site.span.col - 1
         return [Fix(Phrase("fix.replace", old=name, new=meant), (site.edit(start, start + len(name), meant),))]
-    if code == "E206":
+    if code in ("E206", "E213"):    # an enum value: in an expression, or a parameter's item
         return site.replace(str(args.get("value")), meant)
     if code == "E306":
         return site.replace(str(args.get("key")), meant)
@@ -239,7 +239,7 @@ def _snake(site: _Site) -> list[Fix]:
 
 
 _HANDLERS: dict[str, Callable[[_Site], list[Fix]]] = {
-    "did_you_mean": _did_you_mean, "fullwidth": _fullwidth, "invisible": _invisible, "yaml11": _yaml11,
+    "did_you_mean": _did_you_mean, "enum_meant": _did_you_mean, "fullwidth": _fullwidth, "invisible": _invisible, "yaml11": _yaml11,
     "duration_meant": _duration, "money_meant": _money, "keyword_logic": _keyword,
     "single_equals": _single_equals, "drop_quotes": _drop_quotes, "case_bool": _case_bool,
     "snake_case": _snake, "snake_name": _snake, "text": _odd_key,

@@ -10,11 +10,12 @@ from functools import singledispatch
 from typing import Any
 
 from dsl.lang import ast
-from dsl.diagnostics import Diagnostic, Phrase
+from dsl.diagnostics import Diagnostic, Phrase, Span
 from dsl.lang.builtins import FUNCTIONS, Function
 from dsl.text.origin import Origin
 from dsl.text.suggest import did_you_mean
 from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, NULL, STR, TIMESTAMP, Type, list_of, unify
+from dsl.lang.unparse import unparse
 from dsl.lang.vocabulary import Vocabulary
 
 
@@ -25,17 +26,35 @@ class Param:
     value: Any
 
 
+@dataclass(frozen=True)
+class EnumUse:
+    """A parameter where a literal would be checked against a text field's values: compared
+    with it (`aftersale.reason == params.x`), tested for membership (`aftersale.reason in
+    params.xs`), or a branch of such a value (`coalesce(..., params.x)`). `values` is the
+    field's enumeration, None when the field is free text (`order.category`), whose values
+    are anything. The rulebook checks the parameter's values against every use at once
+    (book/paramenums.py): a value is known only where the parameter is written."""
+
+    param: str
+    name: str                       # the field side as written: 'aftersale.reason'
+    values: frozenset[str] | None
+    span: Span
+    file: str | None = None
+
+
 @dataclass
 class Scope:
     """The names an expression may use (fields, parameters, functions). `origin` (where the
-    expression's text sits in its file) and `diagnostics` belong to one check: check_expr
-    gives each check its own copy, so a scope is never changed by checking with it."""
+    expression's text sits in its file), `diagnostics` and `uses` belong to one check:
+    check_expr gives each check its own copy, so a scope is never changed by checking with it
+    (the rulebook loader gathers every check's `uses` in its own scope's, book/loader.py)."""
 
     vocabulary: Vocabulary
     params: dict[str, Param] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=lambda: dict(FUNCTIONS))
     origin: Origin | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    uses: list[EnumUse] = field(default_factory=list)
 
     def error(self, code: str, node: ast.Expr, hint: tuple[str, dict[str, Any]] | None = None, **args: Any) -> None:
         origin = self.origin
@@ -56,9 +75,17 @@ def check_expr(expr: ast.Expr, scope: Scope, origin: Origin | None = None) -> tu
     """`check_expr(parse_expr("order.paid_amount <= 300"), scope)` -> (typed tree, []).
 
     `origin` places the expression in its file, for the diagnostics' spans and source lines."""
-    this = replace(scope, origin=origin or scope.origin, diagnostics=[])
+    typed, diagnostics, _ = check_uses(expr, scope, origin)
+    return typed, diagnostics
+
+
+def check_uses(expr: ast.Expr, scope: Scope,
+               origin: Origin | None = None) -> tuple[ast.Expr, list[Diagnostic], list[EnumUse]]:
+    """`check_expr`, and where the expression's parameters meet text fields (EnumUse): a
+    rulebook checks the parameters' values against them, where the values are written."""
+    this = replace(scope, origin=origin or scope.origin, diagnostics=[], uses=[])
     typed = _check(expr, this)
-    return typed, this.diagnostics
+    return typed, this.diagnostics, this.uses
 
 
 def type_of(node: ast.Expr) -> Type:
@@ -274,25 +301,55 @@ def _check_membership(node: ast.Compare, lt: Type, rt: Type, scope: Scope) -> No
     if unify(lt, item) is None:
         scope.error("E204", node, op=node.op, left=lt, right=rt)
         return
-    if lt.values is not None and isinstance(node.right, ast.ListExpr):
-        for elem in node.right.items:
-            _check_enum_value(node.left, elem, scope)
-    if item.values is not None:
-        _check_enum_value(node.right, node.left, scope, enum_type=item)
+    for elem in node.right.items if isinstance(node.right, ast.ListExpr) else (node.right,):
+        _check_enum_value(node.left, elem, scope)
+    _check_enum_value(node.right, node.left, scope, enum_type=item)
+
+
+def enum_miss(value: str, values: frozenset[str]) -> str | None:
+    """Whether `value` is not one of an enum's `values` (None: it is), and then the close
+    value meant ('' when none is close): one answer for a literal and a parameter's value."""
+    if value in values:
+        return None
+    return did_you_mean(value, values, cutoff=0.6) or ""
 
 
 def _check_enum_value(field_side: ast.Expr, value_side: ast.Expr, scope: Scope, enum_type: Type | None = None) -> None:
-    """`aftersale.reason == 'seven_day'` -> E206, did you mean 'seven_day_no_reason'?"""
+    """`aftersale.reason == 'seven_day'` -> E206, did you mean 'seven_day_no_reason'? A
+    parameter in the literal's place is noted (EnumUse) for the rulebook to check its values;
+    so is one met by a free-text field, whose values it may hold whatever the enums say."""
     enum_type = enum_type or type_of(field_side)
-    if enum_type.values is None or not isinstance(value_side, ast.Const) or not isinstance(value_side.value, str):
+    if enum_type.kind != "str":
         return
-    if value_side.value in enum_type.values:
-        return
-    suggestion = did_you_mean(value_side.value, enum_type.values, cutoff=0.6)
     name = field_side.dotted if isinstance(field_side, ast.Name) else "this value"
-    scope.error("E206", value_side, ("did_you_mean", {"suggestion": suggestion}) if suggestion else
-                ("schema_enum", {"options": ", ".join(sorted(enum_type.values))}),
-                value=value_side.value, name=name, type="enum")
+    for leaf in _value_leaves(value_side):
+        if isinstance(leaf, ast.Name) and leaf.kind == "param" and (enum_type.values is not None or ast.fields(field_side)):
+            shown = field_side.dotted if isinstance(field_side, ast.Name) else unparse(field_side)
+            scope.uses.append(EnumUse(".".join(leaf.path[1:]), shown, enum_type.values, leaf.span,
+                                      scope.origin.file if scope.origin else None))
+        if enum_type.values is None or not isinstance(leaf, ast.Const) or not isinstance(leaf.value, str):
+            continue
+        meant = enum_miss(leaf.value, enum_type.values)
+        if meant is not None:
+            scope.error("E206", leaf, ("did_you_mean", {"suggestion": meant}) if meant else
+                        ("schema_enum", {"options": ", ".join(sorted(enum_type.values))}),
+                        value=leaf.value, name=name, type="enum")
+
+
+def _value_leaves(node: ast.Expr) -> list[ast.Expr]:
+    """The parts whose value a value may be: itself, or each branch of `if … then … else`
+    and each argument of `coalesce` (where a literal or a parameter stands for the value)."""
+    out: list[ast.Expr] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Cond):
+            stack.extend((current.orelse, current.then))
+        elif isinstance(current, ast.Call) and current.name == "coalesce":
+            stack.extend(reversed(current.args))
+        else:
+            out.append(current)
+    return out
 
 
 @_check.register
@@ -332,4 +389,4 @@ def _cond(node: ast.Cond, scope: Scope) -> ast.Expr:
     return replace(node, test=test, then=then, orelse=orelse, type=result, coerce=_to_money(result, (then, orelse)))
 
 
-__all__ = ["Param", "Scope", "check_expr", "type_of", "STR"]
+__all__ = ["EnumUse", "Param", "Scope", "check_expr", "check_uses", "enum_miss", "type_of", "STR"]
