@@ -229,7 +229,7 @@ def test_the_hint_for_a_file_outside_the_working_folder_is_a_git_command_that_wo
         pytest.skip("git is not installed")
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")}
-    for args in (["init", "-q"], ["add", "rulebooks/demo.yaml"], ["commit", "-qm", "demo"]):
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "demo"]):
         subprocess.run([git, *args], cwd=workdir, env=env, check=True, capture_output=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
