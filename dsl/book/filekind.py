@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from dsl.book.locate import available_platforms
 from dsl.book.schema import rulebook_schema
-from dsl.cases.mapping import names_a_path, adapter_schema, shipped_names
+from dsl.cases.mapping import adapter_schema, names_a_path, shipped_names
 from dsl.diagnostics import Diagnostic, Phrase, Span
 from dsl.lang.vocabulary import default_vocabulary
 from dsl.text.suggest import did_you_mean
@@ -48,7 +48,8 @@ def kind_keys() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def file_kind(doc: Document, seen: tuple[Path, ...] = (), origin: Path | None | Literal["file"] = "file") -> Kind:
-    """The kind of a parsed file (see the module's docstring for the order of the tests)."""
+    """The kind of a parsed file (see the module's docstring for the order of the tests).
+    `origin`: where a relative `extends:` is read from, by default the document's own file."""
     return data_kind(doc.data, Path(doc.file) if origin == "file" else origin, seen)
 
 
