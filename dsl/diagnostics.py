@@ -79,7 +79,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E330": ("notice {id!r}: {detail}", "公告 {id!r}：{detail}"),
     # adapter mapping files (dsl/cases/mapping.py, issue 18 part 1)
     "E701": ("{detail}", "{detail}"),
-    "E702": ("unknown key {key!r} in {where} (allowed: {allowed})", "{where} 中有未知的键 {key!r}（可用：{allowed}）"),
+    "E702": ("unknown key {key!r} in {where} (allowed: {allowed})", "{where}：有未知的键 {key!r}（可用：{allowed}）"),
     "E703": ("{detail}", "{detail}"),
     "E704": ("{detail}", "{detail}"),
     # shop overlays: a rulebook that `extends:` another (dsl/book/overlay.py)
@@ -199,6 +199,13 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     "enum_meant": ("did you mean {suggestion!r}? the values of {name}: {options}",
                    "您是否想写 {suggestion!r}？{name} 的取值：{options}"),
     "enum_values": ("the values of {name}: {options}", "{name} 的取值：{options}"),
+    # an `extends:` naming nothing, alone; a mapping's text in an editor (session 25, lspmap)
+    "check_extends_alone": ("with no key beside 'extends:' the file is of the kind of the file it extends (a rulebook: a shop "
+                            "overlay; an adapter mapping): give the path of a file that exists",
+                            "除 'extends:' 外没有其他键时，本文件的类型取决于它继承的文件（规则手册：店铺叠加规则；或适配映射）：请写一个存在的文件的路径"),
+    "extends_name_only": ("text that is not in a file extends by name only (a platform: douyin; a shipped mapping: "
+                          "douyin-aftersale-list); save it to use a path",
+                          "不在文件中的文本只能按名称继承（平台：douyin；内置映射：douyin-aftersale-list）；要用路径请先保存为文件"),
 }
 
 

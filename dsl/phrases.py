@@ -755,4 +755,13 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.mapping_left_out": ("{path} is an adapter mapping, not a rulebook: left out of rulebook {command} "
                              "(rulebook check checks it)",
                              "{path} 是适配映射，不是规则手册：rulebook {command} 不处理它（由 rulebook check 检查）"),
+    # the language server and the workbench check adapter mapping files too; an `extends:` naming nothing (session 25, lspmap)
+    "check.no_origin": ("a path is read relative to the file that extends, and this text is not in a file",
+                        "路径相对于写有 extends 的文件读取，而这段文本不在文件中"),
+    "adapt.base_errors": ("the base {base} has {n} error(s), the first at {first}: run rulebook check on it",
+                          "被继承的映射 {base} 有 {n} 个错误，第一个位于 {first}：请对它运行 rulebook check"),
+    "check.no_base_named": ("no platform's rulebook and no shipped adapter mapping has that name (platforms: {platforms}; "
+                            "mappings: {mappings}); a file is named by its path (./base.yaml)",
+                            "没有叫这个名字的平台规则手册，也没有这个名字的内置适配映射（平台：{platforms}；映射：{mappings}）；"
+                            "文件请写路径（./base.yaml）"),
 }

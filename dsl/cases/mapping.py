@@ -44,7 +44,7 @@ def load_mapping(name: str, vocabulary: Vocabulary, given: dict[str, str] | None
 
 
 def _locate(name: str, relative_to: Path | None) -> Path | None:
-    if name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
+    if names_a_path(name):
         path = Path(name) if relative_to is None or Path(name).is_absolute() else relative_to.parent / name
         return path if path.is_file() else None
     if re.fullmatch(r"[a-z][a-z0-9-]*", name) and name in shipped_names():
@@ -64,11 +64,22 @@ def _chain(name: str, seen: list[Path], relative_to: Path | None = None, at: tup
                             else Diagnostic("E703", None, name, {"detail": detail}, hint)])
     if any(path.resolve() == p.resolve() for p in seen):
         raise MappingError([_at(at, "E701", detail=Phrase("adapt.extends_cycle", name=name))])
+    return chain_from(read_mapping(path), path, seen)
+
+
+def read_mapping(path: Path) -> Document:
+    """A mapping file parsed with positions (not yet checked; MappingError when unreadable)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingError([Diagnostic("E309", None, str(path), {"path": str(path), "detail": str(exc)})]) from None
-    doc = load_yaml(text, _shown(path))
+    return load_yaml(text, _shown(path))
+
+
+def chain_from(doc: Document, origin: Path | None, seen: list[Path] | None = None) -> list[Document]:
+    """`doc` checked by the schema, after its bases (`_chain`). `origin`: its file, from which
+    a relative `extends:` is read (None: a text not in a file, an editor's: a path in
+    `extends:` cannot be read, as for a shop overlay's text)."""
     if not doc.diagnostics:
         _check_shape(doc)
     if doc.diagnostics:
@@ -76,7 +87,14 @@ def _chain(name: str, seen: list[Path], relative_to: Path | None = None, at: tup
     base = doc.data.get("extends")
     if base is None:
         return [doc]
-    return _chain(base, seen + [path], path, (doc, ("extends",))) + [doc]
+    if origin is None and names_a_path(base) and not Path(base).is_absolute():
+        raise MappingError([_at((doc, ("extends",)), "E703", detail=Phrase("check.no_origin"), hint=("extends_name_only", {}))])
+    return _chain(base, (seen or []) + ([origin] if origin is not None else []), origin, (doc, ("extends",))) + [doc]
+
+
+def names_a_path(name: str) -> bool:
+    """A name of `extends:`/`--from` that is a file's path rather than a shipped mapping's name."""
+    return name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name
 
 
 def _shown(path: Path) -> str:
@@ -212,4 +230,4 @@ def _build(merged: dict[str, Any], last: Document, vocabulary: Vocabulary, optio
                    fields=tuple(fields), tables=tables, options=options)
 
 
-__all__ = ["Mapping", "MappingError", "adapter_schema", "load_mapping", "shipped_names"]
+__all__ = ["Mapping", "MappingError", "adapter_schema", "chain_from", "load_mapping", "names_a_path", "read_mapping", "shipped_names"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final, Iterator
 
 from dsl.cases.kinds import convert as kind_convert, hint as kind_hint
-from dsl.cases.mapping import _build, _chain, _merge, _options
+from dsl.cases.mapping import _build, _merge, _options, chain_from, read_mapping
 from dsl.cases.mappingmodel import MappingError, _at, _Piece
 from dsl.diagnostics import Diagnostic, Phrase
 from dsl.lang.values import BadValueError
@@ -35,9 +35,26 @@ _NOT_WITH_VALUE: Final = ("convert", "table", "formats", "zero_is_absent", "requ
 def check_mapping_file(path: str | Path, vocabulary: Vocabulary) -> list[Diagnostic]:
     """Every problem of the mapping file at `path` (its bases' included, where they are written)."""
     try:
-        docs = _chain(str(path), [])
+        doc = read_mapping(Path(path))
     except MappingError as exc:
         return sorted(exc.diagnostics, key=Diagnostic.sort_key)
+    return check_mapping_doc(doc, Path(path), vocabulary)
+
+
+def check_mapping_doc(doc: Document, origin: Path | None, vocabulary: Vocabulary) -> list[Diagnostic]:
+    """`check_mapping_file` of a parsed mapping: a file's, or an editor's text (the language
+    server, the workbench), `origin` the file its relative `extends:` is read from. The
+    problems of its bases are summed up at its `extends:` too, where an editor that shows
+    only this file's problems shows why (as a shop overlay's E327)."""
+    try:
+        docs = chain_from(doc, origin)
+    except MappingError as exc:
+        return _with_bases_summed(doc, exc.diagnostics)
+    return _with_bases_summed(doc, _problems(docs, vocabulary))
+
+
+def _problems(docs: list[Document], vocabulary: Vocabulary) -> list[Diagnostic]:
+    """What the merged chain of documents (base first) gets wrong, under every open option value."""
     merged = _merge(docs)
     problems: list[Diagnostic] = []
     chosen = _options(merged, docs[-1], {}, problems)
@@ -50,6 +67,17 @@ def check_mapping_file(path: str | Path, vocabulary: Vocabulary) -> list[Diagnos
         runs.append((values, found))
     problems += _across(runs, open_options, merged, docs[-1])
     problems += _written_to_no_effect(docs, merged, vocabulary)
+    return problems
+
+
+def _with_bases_summed(doc: Document, problems: list[Diagnostic]) -> list[Diagnostic]:
+    """The problems, sorted, and one more at `extends:` when some errors are in other files."""
+    elsewhere = sorted((d for d in problems if d.file not in (None, doc.file) and d.severity == "error"), key=Diagnostic.sort_key)
+    if elsewhere and isinstance(doc.data, dict) and "extends" in doc.data:
+        first = elsewhere[0]
+        where = f"{first.file}:{first.span.line}:{first.span.col}" if first.span else str(first.file)
+        problems = problems + [_at((doc, ("extends",)), "E701", detail=Phrase(
+            "adapt.base_errors", base=doc.data["extends"], n=len(elsewhere), first=where))]
     return sorted(problems, key=Diagnostic.sort_key)
 
 
@@ -184,4 +212,4 @@ def _unused_one(doc: Document, path: tuple[str, ...], key: str, name: str, used:
                hint=("did_you_mean", {"suggestion": meant}) if meant else None)
 
 
-__all__ = ["MAX_RUNS", "check_mapping_file"]
+__all__ = ["MAX_RUNS", "check_mapping_doc", "check_mapping_file"]

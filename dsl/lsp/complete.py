@@ -2,7 +2,7 @@
 schema allows there (keys.py); field paths after `order.` and the other case roots (from the
 vocabulary, with labels and type), parameters after `params.` (from the document), an enum
 field's values inside quotes after `==`, `!=` or `in [`, and otherwise the built-in
-functions with their signatures."""
+functions with their signatures. In an adapter mapping only the field paths."""
 from __future__ import annotations
 
 import re
@@ -11,7 +11,7 @@ from lsprotocol import types as lsp
 
 from dsl.lang.builtins import FUNCTIONS
 from dsl.lang.vocabulary import default_vocabulary
-from dsl.lsp.features import document_params, field_detail, shown
+from dsl.lsp.features import document_params, field_detail, is_mapping_text, shown
 from dsl.lsp.keys import key_items
 from dsl.lsp.positions import from_lsp, split_lines
 
@@ -23,11 +23,16 @@ _IN_LIST = re.compile(r"\b([\w.]+)\s+in\s+\[[^\]]*[\"'](\w*)$")
 _NAME = re.compile(r"(?<![\w.])(\w*)$")
 
 
-def completion(text: str, line: int, character: int, lang: str = "zh") -> list[lsp.CompletionItem]:
-    """The items for the cursor at (line, character), UTF-16 as the client counts."""
+def completion(text: str, line: int, character: int, lang: str = "zh", uri: str | None = None) -> list[lsp.CompletionItem]:
+    """The items for the cursor at (line, character), UTF-16 as the client counts. In an
+    adapter mapping (`uri`: where a relative `extends:` is read, to tell its kind) only case
+    field paths: a rulebook's keys, parameters and functions mean nothing there."""
     lines = split_lines(text)
     row, col = from_lsp(lines, line, character)
     before = lines[row][:col]
+    if is_mapping_text(text, uri):
+        match = _PATH.search(before)
+        return _fields(match, text) if match else []
     keys = key_items(lines, row, before, lang)
     if keys is not None:
         return keys

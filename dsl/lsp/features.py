@@ -1,11 +1,14 @@
 """What the server answers, computed from a document's text (no pygls here: the tests call
-these directly too). Diagnostics are `rulebook check`'s own (`check_text`), formatting is
-`rulebook fmt`'s (`format_text`); completion and hover read the vocabulary, the document's
-parameters and the built-in functions, so the editor and the command line never disagree."""
+these directly too). Diagnostics are `rulebook check`'s own (`check_text`: an adapter
+mapping's as `check` checks a mapping file), formatting is `rulebook fmt`'s (`format_text`);
+completion and hover read the vocabulary, the document's parameters and the built-in
+functions, so the editor and the command line never disagree. In a mapping what only a
+rulebook has (its keys, parameters, functions, inlay hints, formatting) answers nothing."""
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -45,6 +48,15 @@ def analysed(text: str, name: str = "<lsp>") -> tuple[Rulebook | None, tuple[Dia
     else:
         _ANALYSED.move_to_end(text)
     return found
+
+
+def is_mapping_text(text: str, uri: str | None = None) -> bool:
+    """Whether the text is an adapter mapping (dsl/book/filekind.py, as `rulebook check` tells
+    it), read from the document's `file:` URI's folder when its `extends:` names a file."""
+    from dsl.book.filekind import text_kind
+
+    origin = path_of_uri(uri) if uri else None
+    return text_kind(text, Path(origin) if origin else None) == "mapping"
 
 
 def checked(text: str, name: str) -> tuple[Diagnostic, ...]:
@@ -154,12 +166,16 @@ def field_detail(f: Field) -> str:
 
 
 def hover(text: str, line: int, character: int, lang: str,
-          diagnostics: list[lsp.Diagnostic]) -> lsp.Hover | None:
+          diagnostics: list[lsp.Diagnostic], uri: str | None = None) -> lsp.Hover | None:
     """A field, a parameter, a function or an error code (its catalogue text) under the cursor,
-    and the diagnostics whose range holds it (code and message, as `check` words them)."""
+    and the diagnostics whose range holds it (code and message, as `check` words them). In
+    an adapter mapping, fields and codes only (a word that names a rulebook's function or
+    parameter means nothing there)."""
     lines = split_lines(text)
     row, col = from_lsp(lines, line, character)
     word = _word_at(lines[row], col)
+    if word and is_mapping_text(text, uri) and default_vocabulary().get(word) is None and not _CODE.fullmatch(word):
+        word = None
     parts = [_describe(word, text, lang) if word else None, _diagnostics_at(diagnostics, line, character)]
     value = "\n\n".join(p for p in parts if p)
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=value)) if value else None

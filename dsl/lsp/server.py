@@ -130,14 +130,15 @@ def _text(ls: RulebookServer, uri: str) -> str:
 @guarded([])
 def complete(ls: RulebookServer, params: lsp.CompletionParams) -> list[lsp.CompletionItem]:
     pos = params.position
-    return completion(_text(ls, params.text_document.uri), pos.line, pos.character, ls.lang)
+    uri = params.text_document.uri
+    return completion(_text(ls, uri), pos.line, pos.character, ls.lang, uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 @guarded(None)
 def on_hover(ls: RulebookServer, params: lsp.HoverParams) -> lsp.Hover | None:
     uri, pos = params.text_document.uri, params.position
-    return hover(_text(ls, uri), pos.line, pos.character, ls.lang, ls.diagnostics.get(uri, []))
+    return hover(_text(ls, uri), pos.line, pos.character, ls.lang, ls.diagnostics.get(uri, []), uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)

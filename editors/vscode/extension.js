@@ -5,7 +5,7 @@
 
 const vscode = require("vscode");
 const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
-const { isRulebook } = require("./rulebook-files");
+const { isChecked } = require("./rulebook-files");
 
 let client;
 
@@ -22,7 +22,7 @@ function initializationOptions() {
 }
 
 function rulebookDocument(document) {
-  return isRulebook(document.uri.fsPath || document.uri.path, document.getText());
+  return isChecked(document.uri.fsPath || document.uri.path, document.getText());
 }
 
 // Every request about a document goes through `onlyRulebooks`: a YAML file that is not a
