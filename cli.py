@@ -43,15 +43,34 @@ class _Commands(click.Group):
     """The command group; an operating-system error nobody else handled (the disk filling up
     under the output, say) is one line on stderr and exit 2, not a traceback."""
 
+    def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
+        """click's own usage messages in the language the command line asks for (--lang)."""
+        from dsl.text.clickmessages import install, lang_of
+
+        self.lang = lang_of(list(args) if args is not None else sys.argv[1:])
+        install(self.lang, self)
+        return super().main(args, *rest, **options)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except OSError as exc:
             if exc.errno == errno.EPIPE:   # the reader went away (`| head`): click handles it
                 raise
-            where = f" ({exc.filename})" if exc.filename else ""
-            click.echo(f"rulebook: error: {exc.strerror or exc}{where}", err=True)
+            click.echo(_os_error(exc, getattr(self, "lang", "zh")), err=True)
             sys.exit(2)
+
+
+_OS_ERRORS = {errno.ENOENT: "os_enoent", errno.EACCES: "os_eacces", errno.ENOSPC: "os_enospc",
+              errno.EISDIR: "os_eisdir", errno.ENOTDIR: "os_enotdir"}
+
+
+def _os_error(exc: OSError, lang: str) -> str:
+    """An operating-system error as one line in the user's language (the system's own words
+    for an error the catalog does not name)."""
+    key = _OS_ERRORS.get(exc.errno or 0)
+    problem = _say(key, lang) if key else str(exc.strerror or exc)
+    return _say("os_error", lang, problem=problem, where=f" ({exc.filename})" if exc.filename else "")
 
 
 @click.group(cls=_Commands, context_settings=CONTEXT)
@@ -147,7 +166,7 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lan
         for path in rulebook_paths:
             books.append(load_rulebook(path))
     except DslError as exc:
-        click.echo(render_all(exc.diagnostics, limit=20), err=True)
+        click.echo(render_all(exc.diagnostics, lang, limit=20), err=True)
         sys.exit(1)
     return books
 
@@ -673,7 +692,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
         option = "--format jsonl" if fmt == "jsonl" else "--changes" if changes_file else f"--engine {engine}"
         raise click.UsageError(say("needs_cases", lang, option=option))
     path_a, path_b = _diff_paths(a, b, lang)
-    book_a, book_b = _load_books((), (str(path_a),))[0], _load_books((), (str(path_b),))[0]
+    book_a, book_b = _load_books((), (str(path_a),), lang)[0], _load_books((), (str(path_b),), lang)[0]
     adapter = _adapter(from_name, option_texts, book_a.vocabulary, case_files, None, lang)
     structure = diff_structure(book_a, book_b)
     decisions = None
@@ -733,7 +752,7 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
         raise click.UsageError(say("needs_duckdb", lang)) from None
     at = _parse_at(at_text, lang)
     path_old, path_new = _diff_paths(old, new, lang)
-    book_old, book_new = _load_books((), (str(path_old),))[0], _load_books((), (str(path_new),))[0]
+    book_old, book_new = _load_books((), (str(path_old),), lang)[0], _load_books((), (str(path_new),), lang)[0]
     adapter = _adapter(from_name, option_texts, book_old.vocabulary, case_files, None, lang)
     sink = open(changes_file, "w", encoding="utf-8", newline="\n") if changes_file else None
     try:

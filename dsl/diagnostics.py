@@ -351,7 +351,7 @@ def render_all(diags: list[Diagnostic], lang: str = "both", limit: int | None = 
     shown = diags if limit is None else diags[:limit]
     text = "\n".join(render(d, lang) for d in shown)
     if limit is not None and len(diags) > limit:
-        text += f"\n... and {len(diags) - limit} more"
+        text += "\n" + Phrase("diag.more", n=len(diags) - limit).label(lang)
     return text
 
 
