@@ -204,16 +204,36 @@ def _yaml_error(doc: Document, exc: yaml.MarkedYAMLError) -> None:
 
 
 def _fullwidth_structure(doc: Document) -> bool:
-    """A key followed by a full-width colon (`action：`) breaks the YAML structure: say so."""
+    """A key followed by a full-width colon (`action：`), or a key or list item indented with
+    full-width spaces (U+3000, what a Chinese input method types), breaks the YAML structure:
+    say so, at the character (the parser's own error comes a line or more later)."""
     found = False
+    block: int | None = None   # the indentation of the key whose block of text (| or >) the lines are in
     for number, line in enumerate(doc.lines, start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        if block is not None and (not line.strip() or indent > block):
+            continue
+        opens = _BLOCK_TEXT.match(line)
+        block = indent if opens else None
         m = _KEY_WITH_FULLWIDTH_COLON.match(line)
         if m:
             col = m.start(1) + 1
             doc.error("E104", Span(number, col, number, col + 1), ("fullwidth", {"ascii": ":"}),
                       char="：", name="FULLWIDTH COLON")
             found = True
+        m = _FULLWIDTH_INDENT.match(line)
+        if m:
+            col = m.start(1) + 1
+            doc.error("E104", Span(number, col, number, m.end(1) + 1), ("fullwidth", {"ascii": " "}),
+                      char="\u3000", name="IDEOGRAPHIC SPACE")
+            found = True
     return found
+
+
+_BLOCK_TEXT = re.compile(r"^[ ]*(?:-[ ]+)?[^\s#][^:#]*:[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$")
+# a key (`action:`) or a list item (`- id:`) after full-width spaces: the indentation of a
+# structure, not a paragraph of Chinese text in a block (whose lines may start with U+3000)
+_FULLWIDTH_INDENT = re.compile(r"^[ \t]*(\u3000[\u3000 \t]*)(?:[A-Za-z_][A-Za-z0-9_.-]*[ \t]*[:：](?:[ \t]|$)|-[ \t])")
 
 
 class _TooLarge(Exception):
