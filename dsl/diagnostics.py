@@ -159,6 +159,8 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     "yaml_add_colon": ("write a key as 'key: value', with ':' and a space", "键的写法是 'key: 值'，冒号后加一个空格"),
     "yaml_quote_value": ("put the value in quotes: '{text}'", "请给这个值加引号：'{text}'"),
     "yaml_close": ("close it with {close!r}, or separate the items with ','", "请用 {close!r} 结束，或用 ',' 分隔各项"),
+    "yaml_quote_brackets": ("inside {{ }} a value with [ ] is read as a list: quote it, \"{value}\" (or write the mapping as a block)",
+                            "在 {{ }} 中含 [ ] 的值会被读成列表：请给它加引号 \"{value}\"（或把这个映射写成块格式）"),
     "yaml_after_value": ("a quoted text or a {{…}} / […] ends the value: remove what follows it on the line, or quote the whole value",
                          "带引号的文本或 {{…}} / […] 就是值的结尾：请删掉同一行后面的内容，或给整个值加引号"),
     "yaml_alias_bomb": ("aliases of aliases multiply: this one stands for {size:,} nodes; copy the data instead of nesting aliases",

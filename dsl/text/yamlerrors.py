@@ -82,6 +82,9 @@ def _located(kind: str, exc: yaml.MarkedYAMLError, doc: Document, line: int, col
         if opened is not None and opened.line + 1 < line:       # point where the bracket opened
             line, col = opened.line + 1, opened.column + 1
         bracket = "{" if "'}'" in (exc.problem or "") else "["
+        plain = _bracketed_plain_value(doc.line_text(line) or "", col) if bracket == "{" else None
+        if plain is not None:   # `{from: a[only].b}`: the `[` of a value opened a list inside the mapping
+            return Span(line, col, line, col + 1), {"open": bracket}, ("yaml_quote_brackets", {"value": plain})
         return Span(line, col, line, col + 1), {"open": bracket}, ("yaml_close", {"close": _CLOSE[bracket]})
     hint: Hint = {"item": ("yaml_item_line", {}), "after": ("yaml_after_value", {})}.get(kind)
     args: dict[str, Any] = {}
@@ -92,6 +95,17 @@ def _located(kind: str, exc: yaml.MarkedYAMLError, doc: Document, line: int, col
         head, _, value = text.lstrip(" ").partition(": ")
         hint = ("yaml_quote_colon", {"example": f"{head}: '{value.strip()}'"})
     return Span(line, col, line, col + 1), args, hint
+
+
+_PLAIN_WITH_BRACKET = re.compile(r"[:,{][ \t]*([^'\"\s,{}\[\]][^,{}\s]*\[[^\]]*\][^,{}\s]*)")
+
+
+def _bracketed_plain_value(text: str, col: int) -> str | None:
+    """A plain value holding `[...]` (a source path `a[only].b`) inside a `{` opened before
+    `col`: YAML takes its `[` for a list; quoting the value is the fix."""
+    opened = text.rfind("{", 0, col)
+    m = _PLAIN_WITH_BRACKET.search(text, opened) if opened >= 0 else None
+    return m.group(1) if m else None
 
 
 def _indentation(doc: Document, line: int, indent: int) -> None:

@@ -33,3 +33,22 @@ def test_a_paragraph_indented_with_ideographic_spaces_in_a_text_block_is_not_fla
     out = result.stdout + result.stderr
     assert "E104" not in out            # the paragraphs are text, not structure
     assert "E300" in out                # the real mistake is still the one said
+
+
+def test_a_bracketed_path_in_a_flow_mapping_gets_the_quoting_fix(invoke: Any, tmp_path: Path) -> None:
+    """`{from: a[only].b}` (as a mapping file writes a source path): YAML reads `[` as a list;
+    the hint says to quote the value, naming it, instead of 'close it with }'."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("adapter: my\nextends: douyin-aftersale-list\nfields:\n"
+                       "  order.paid_amount: {from: order_info.related_order_info[only].pay_amount, convert: fen}\n",
+                       encoding="utf-8")
+    english = invoke("check", mapping, "--lang", "en")
+    assert english.exit_code == 1
+    out = english.stdout + english.stderr
+    assert 'quote it, "order_info.related_order_info[only].pay_amount"' in out and "close it with" not in out
+    chinese = invoke("check", mapping)
+    assert "请给它加引号" in chinese.stdout + chinese.stderr
+    quoted = mapping.read_text(encoding="utf-8").replace("from: order_info.related_order_info[only].pay_amount",
+                                                         'from: "order_info.related_order_info[only].pay_amount"')
+    mapping.write_text(quoted, encoding="utf-8")
+    assert invoke("check", mapping, "--lang", "en").exit_code == 0   # the fix as said works
