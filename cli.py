@@ -641,7 +641,8 @@ def _diff_paths(a: str, b: str, lang: str) -> tuple[Path, Path]:
             click.echo(say("packaged", lang, side=side, name=name, local=local, path=packaged), err=True)
             return (packaged, path_b) if side == "A" else (path_a, packaged)
     lines = [say("same_file", lang, a=a, b=b, path=path_a.resolve())]
-    lines += [say("same_file_named", lang, name=name) for name, named in ((a, named_a), (b, named_b)) if named]
+    lines += [say("same_file_named", lang, name=name)
+              for name in dict.fromkeys(name for name, named in ((a, named_a), (b, named_b)) if named)]
     rel, git = _git_before(path_b)
     raise click.UsageError("\n".join(lines + [say("same_file_hint", lang, rel=rel, git=git)]))
 

@@ -158,6 +158,7 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
                      "{key!r} 应写在 {holders} 下面：请检查它的缩进"),
     "yaml_add_colon": ("write a key as 'key: value', with ':' and a space", "键的写法是 'key: 值'，冒号后加一个空格"),
     "yaml_quote_value": ("put the value in quotes: '{text}'", "请给这个值加引号：'{text}'"),
+    "bool_meant": ("did you mean {meant}? a flag's value is written true or false", "您是否想写 {meant}？开关的取值写作 true 或 false"),
     "yaml_close": ("close it with {close!r}, or separate the items with ','", "请用 {close!r} 结束，或用 ',' 分隔各项"),
     "yaml_quote_brackets": ("inside {{ }} a value with [ ] is read as a list: quote it, \"{value}\" (or write the mapping as a block)",
                             "在 {{ }} 中含 [ ] 的值会被读成列表：请给它加引号 \"{value}\"（或把这个映射写成块格式）"),

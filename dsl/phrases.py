@@ -810,4 +810,5 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.os_eisdir": ("this is a folder, not a file", "这是文件夹，不是文件"),
     "cli.os_enotdir": ("a part of the path is not a folder", "路径中有一部分不是文件夹"),
     "diag.more": ("... and {n} more", "……还有 {n} 个"),
+    "test.coverage_none": ("coverage: nothing to cover (no rule was loaded)", "覆盖率：没有可覆盖的项（没有加载任何规则）"),
 }

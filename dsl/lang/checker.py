@@ -142,7 +142,9 @@ def _name(node: ast.Name, scope: Scope) -> ast.Expr:
     if fld is None:
         options = set(scope.vocabulary.paths()) | {"now"} | {f"params.{p}" for p in scope.params}
         suggestion = did_you_mean(dotted, options)
-        scope.error("E201", node, ("did_you_mean", {"suggestion": suggestion}) if suggestion else None, name=dotted)
+        flag = _FLAG_WORDS.get(dotted.lower())
+        hint = ("bool_meant", {"meant": flag}) if flag else ("did_you_mean", {"suggestion": suggestion}) if suggestion else None
+        scope.error("E201", node, hint, name=dotted)
         return replace(node, type=ANY, kind="field")
     return replace(node, type=fld.type, kind="field")
 
@@ -390,3 +392,9 @@ def _cond(node: ast.Cond, scope: Scope) -> ast.Expr:
 
 
 __all__ = ["EnumUse", "Param", "Scope", "check_expr", "check_uses", "enum_miss", "type_of", "STR"]
+
+
+# a word meaning a flag's value (`buyer.credit_good == yes`): the language writes true and false
+_FLAG_WORDS = {"yes": "true", "no": "false", "y": "true", "n": "false", "on": "true", "off": "false",
+               "是": "true", "否": "false", "真": "true", "假": "false"}
+

@@ -191,8 +191,8 @@ class _ToAst(Transformer):
             meant = suggest_duration(str(tok))
             if meant:
                 raise self._bad("E103", tok, ("duration_meant", {"meant": meant}), text=str(tok)) from None
-            amount = suggest_money(str(tok))
-            if amount:   # `5000元`
+            amount = suggest_money(str(tok)) or _plain_number(str(tok))
+            if amount:   # `5000元`, `1e3`
                 raise self._bad("E111", tok, ("money_meant", {"meant": amount}), text=str(tok)) from None
             raise self._bad("E103", tok, ("duration", {"example": "48h, 7d, 30m"}), text=str(tok)) from None
 
@@ -267,3 +267,14 @@ def _unescape(raw: str) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+def _plain_number(text: str) -> str | None:
+    """`1e3` as the language writes numbers (`1000`), or None when `text` is no such number:
+    the grammar reads `1e3` as a number and a unit, which is no duration."""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]{1,3}", text):
+        return None
+    from decimal import Decimal
+
+    return format(Decimal(text), "f")
+

@@ -82,6 +82,8 @@ def example_passed(outcome: ExampleOutcome, lang: str = "en") -> str:
 
 
 def coverage_report(coverage: Coverage, limit: int = 50, lang: str = "en") -> str:
+    if not coverage.items:   # nothing was loaded to cover (a rulebook with errors): no percentage to show
+        return Phrase("test.coverage_none").label(lang)
     lines = [Phrase("test.coverage", percent=coverage.percent, n=len(coverage.items)).label(lang)]
     missing = coverage.missing
     for item in missing[:limit]:

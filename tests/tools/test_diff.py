@@ -219,6 +219,12 @@ def test_one_file_named_twice_is_said_plainly(invoke: Any, workdir: Path, a: str
     assert zh.exit_code == 2 and "是同一个文件" in zh.stderr
 
 
+def test_a_name_given_twice_is_explained_once(invoke: Any, workdir: Path) -> None:
+    result = invoke("diff", "demo", "demo", "--lang", "en")
+    assert result.exit_code == 2
+    assert result.stderr.count("the name 'demo' finds") == 1, result.stderr
+
+
 def test_the_hint_for_a_file_outside_the_working_folder_is_a_git_command_that_works(
         invoke: Any, workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`HEAD:./x` is relative to git's working folder: for a file named by a path outside the

@@ -1,10 +1,15 @@
-"""A key indented with full-width spaces (U+3000, what a Chinese input method types) is said
-at its own line and column as E104 with the fix, not as a YAML indentation error a line later;
-Chinese paragraphs indented with U+3000 inside a block of text are left alone."""
+"""Mistakes an operations person makes in a rulebook, said with the fix at their own place:
+a key indented with full-width spaces (U+3000, what a Chinese input method types) is E104 at
+its line, not an indentation error a line later (Chinese paragraphs in a text block are left
+alone); a source path with [ ] inside { } gets "quote it"; `1e3` is said as the number to
+write; `yes`/`no`/`是` for a flag as true/false; `rulebook test` of a rulebook that does not
+load shows no coverage percentage."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 HEAD = ("rulebook: demo\nrules:\n  - id: r\n    name: {zh: 规则, en: rule}\n"
         "    source: {seed: x.txt, section: s}\n    when: order.paid_amount > 1\n")
@@ -52,3 +57,29 @@ def test_a_bracketed_path_in_a_flow_mapping_gets_the_quoting_fix(invoke: Any, tm
                                                          'from: "order_info.related_order_info[only].pay_amount"')
     mapping.write_text(quoted, encoding="utf-8")
     assert invoke("check", mapping, "--lang", "en").exit_code == 0   # the fix as said works
+
+
+def _rule(tmp_path: Path, when: str) -> Path:
+    book = tmp_path / "r.yaml"
+    book.write_text(HEAD.replace("    when: order.paid_amount > 1\n", f"    when: {when}\n") + "    action: approve\n",
+                    encoding="utf-8")
+    return book
+
+
+def test_a_number_in_scientific_notation_is_said_as_the_number_to_write(invoke: Any, tmp_path: Path) -> None:
+    result = invoke("check", _rule(tmp_path, "order.paid_amount <= 1e3"), "--lang", "en")
+    out = result.stdout + result.stderr
+    assert result.exit_code == 1 and "E111" in out and ": 1000" in out and "duration" not in out
+
+
+@pytest.mark.parametrize("word, meant", [("yes", "true"), ("no", "false"), ("是", "true")])
+def test_a_yes_or_no_for_a_flag_is_said_as_true_or_false(invoke: Any, tmp_path: Path, word: str, meant: str) -> None:
+    result = invoke("check", _rule(tmp_path, f"buyer.credit_good == {word}"), "--lang", "en")
+    out = result.stdout + result.stderr
+    assert result.exit_code == 1 and "E201" in out and f"did you mean {meant}?" in out
+
+
+def test_rulebook_test_of_a_rulebook_that_does_not_load_shows_no_coverage_percentage(invoke: Any, tmp_path: Path) -> None:
+    result = invoke("test", _rule(tmp_path, "order.paid_amount = 1"), "--lang", "en")
+    out = result.stdout + result.stderr
+    assert result.exit_code != 0 and "nothing to cover" in out and "100.0%" not in out
