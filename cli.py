@@ -901,7 +901,7 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
         builder = QueryBuilder(book.model, book.params, book.vocabulary, d, source,
                                doc_column=None if shape else "doc" if keep else json_column, at=at, read_with=reader,
                                keep=keep)
-        query = builder.build(long=not wide)
+        query = builder.build(long=not wide, no_case_lang="zh" if lang == "zh" else "en")
         if query.diagnostics:
             click.echo(render_all(query.diagnostics, lang, limit=20), err=True)
             failed = True

@@ -764,4 +764,10 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                             "mappings: {mappings}); a file is named by its path (./base.yaml)",
                             "没有叫这个名字的平台规则手册，也没有这个名字的内置适配映射（平台：{platforms}；映射：{mappings}）；"
                             "文件请写路径（./base.yaml）"),
+    # `rulebook sql`: the error of the rows of a document that is no case (session 25, duckjson)
+    "sql.no_case_json": ("not a case: malformed JSON, or JSON the Python engine refuses (rulebook eval on the document says why)",
+                         "不是案例：JSON 格式错误，或是 Python 引擎拒绝的 JSON（对该文档运行 rulebook eval 可知原因）"),
+    "sql.no_case_not_object": ("not a case: a case is a JSON object", "不是案例：案例应是 JSON 对象"),
+    "sql.no_case_order": ("not a case: 'order' is missing or not an object", "不是案例：缺少 'order'，或它不是对象"),
+    "sql.no_case_platform": ("not a case of this rulebook: it names another platform", "不是本规则手册的案例：它属于其他平台"),
 }

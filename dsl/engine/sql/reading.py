@@ -48,11 +48,13 @@ def objects_of(vocabulary: Vocabulary) -> list[tuple[str, list[str]]]:
 # comma before a closing `}` or `]`. Everything else json.loads refuses json_valid refuses
 # too (comments, single quotes, leading zeros, `+1`, raw control characters, text after the
 # value: tests/engine/test_sql_json_leniency.py tries each). Text inside a string that
-# looks like one of them is taken for it: a false alarm sends the line to the Python engine.
+# looks like one of them (`"a, }"`, `"x: NaN"`) is taken for it: a false alarm sends the line
+# to the Python engine (in `rulebook sql`'s query, the document is undecided, never misjudged);
+# `nan`/`inf` in any case only as a whole value (`"size,info"` is no alarm).
 # One search for all this and for IMPRECISE_NUMBER together (all are rare: `_numbers`), then
 # each alone only where one of them was found.
-_LONG_OR_ODD: Final = (rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|(?i:nan|inf))"
-                       r"|,[ \t\r\n]*[}\]]")
+_LONG_OR_ODD: Final = (rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|Infinity"
+                       r"|(?i:nan|inf|infinity)[ \t\r\n]*[,}\]])|,[ \t\r\n]*[}\]]")
 
 
 class Reader:
