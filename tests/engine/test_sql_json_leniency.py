@@ -184,3 +184,18 @@ def test_the_printed_spark_query_gives_every_document_its_rows(invoke: Any, spar
     assert len(rows) == len(docs) * 2
     said = Counter(r["error"] for r in rows if r["error"] is not None)
     assert said == Counter({MALFORMED: 2 * (len(names) - 1), **{e: 2 for e in NO_CASE.values()}})
+
+
+def test_eval_to_parquet_counts_every_line_it_writes_no_rows_for(invoke: Any, batch: Path, tmp_path: Path) -> None:
+    """`--output FILE.parquet` counted the lines that are no case by a test of its own, which
+    took a trailing comma for a case: such a line had no rows and no word (exit 0 alone)."""
+    out = tmp_path / "out.parquet"
+    result = invoke("eval", "-p", "douyin", batch, "--engine", "duckdb", "--output", out, "--lang", "en")
+    assert result.exit_code == 1, result.stderr
+    rows, rules = duckdb.connect().execute(f"SELECT count(*), count(DISTINCT rule) FROM '{out}'").fetchone()
+    # the false alarm is no case for DuckDB: counted, not judged (the Python engine judges it)
+    assert f"{len(LINES) - rows // rules} line(s) were not cases" in result.stderr and rows // rules == 2
+    one = tmp_path / "one.jsonl"
+    one.write_text(LINES["trailing comma, document"] + "\n", encoding="utf-8")
+    alone = invoke("eval", "-p", "douyin", one, "--engine", "duckdb", "--output", out, "--lang", "en")
+    assert alone.exit_code == 1 and "1 line(s) were not cases" in alone.stderr
