@@ -157,7 +157,7 @@ def test_the_printed_query_gives_every_document_its_rows(invoke: Any) -> None:
     said = Counter(r[3] for r in rows if r[3] is not None and r[3].startswith("not a case"))
     assert said == Counter({e: len(rules) for e in _expected_errors() if e is not None and e != MALFORMED}) + \
         Counter({MALFORMED: len(rules) * _expected_errors().count(MALFORMED)})
-    assert all(r[1] is False and r[2] is None for r in rows if r[3] in said)
+    assert all(r[1] is None and r[2] is None for r in rows if r[3] in said)   # undecided, as a bad field makes it
 
 
 def test_the_reason_is_in_the_language_asked(invoke: Any) -> None:

@@ -346,15 +346,15 @@ class QueryBuilder:
 
 
     def _no_case(self, fields: dict[str, exp.Expression], lang: str) -> tuple[dict[str, exp.Expression], exp.Expression]:
-        """A rule's row (`fields`) for a document that is no case (`_fatal`) too: undecided,
-        the reason in `error`; and the rows kept (an item a mapping rejected, `rulebook sql
+        """A rule's row (`fields`) for a document that is no case (`_fatal`) too: undecided as
+        a rule with a bad field is (matched NULL, due false), the reason in `error`; and the rows kept (an item a mapping rejected, `rulebook sql
         --from`, has a row of its own, its reason in `_reject`). One row per rule either way:
         Spark analyses each branch of the union anew, and twice as many run out of memory."""
         ok = is_null(col("_fatal"))
         reason = case([(eq(col("_fatal"), lit(code)), lit(Phrase(f"sql.no_case_{code}").label(lang)))
                        for code in ("not_object", "order", "platform")], lit(Phrase("sql.no_case_json").label(lang)))
         given = {"case_id": fields["case_id"], "rule": fields["rule"],
-                 "matched": case([(ok, fields["matched"])], exp.false()), "due": case([(ok, fields["due"])], exp.false()),
+                 "due": case([(ok, fields["due"])], exp.false()),
                  "error": case([(ok, fields["error"])], reason)}
         out = {k: given.get(k, if_(ok, v)) for k, v in fields.items()}
         return out, or_(ok, is_null(col("_reject"))) if "_reject" in self.keep else exp.true()
