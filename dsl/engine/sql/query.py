@@ -344,12 +344,12 @@ class QueryBuilder:
             tree = exp.union(tree, more, distinct=False, copy=False)
         return tree
 
-
     def _no_case(self, fields: dict[str, exp.Expression], lang: str) -> tuple[dict[str, exp.Expression], exp.Expression]:
         """A rule's row (`fields`) for a document that is no case (`_fatal`) too: undecided as
-        a rule with a bad field is (matched NULL, due false), the reason in `error`; and the rows kept (an item a mapping rejected, `rulebook sql
-        --from`, has a row of its own, its reason in `_reject`). One row per rule either way:
-        Spark analyses each branch of the union anew, and twice as many run out of memory."""
+        a rule with a bad field is (matched NULL, due false), the reason in `error`; and the
+        rows kept (an item a mapping rejected, `rulebook sql --from`, has a row of its own,
+        its reason in `_reject`). One select per rule either way: Spark analyses each branch
+        of the union anew, and twice as many branches ran out of heap."""
         ok = is_null(col("_fatal"))
         reason = case([(eq(col("_fatal"), lit(code)), lit(Phrase(f"sql.no_case_{code}").label(lang)))
                        for code in ("not_object", "order", "platform")], lit(Phrase("sql.no_case_json").label(lang)))
