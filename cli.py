@@ -886,7 +886,8 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
     """Print the SQL query that decides every rule of the rulebook for a table of cases.
 
     One row per case and rule: case_id, rule, matched, action, deadline, due, version, outputs,
-    error. A case without `now` is judged at --at; a rule that cannot be compiled with the
+    error; a document that is no case (malformed JSON, no order, another platform) has its
+    rows too, undecided, the reason in error. A case without `now` is judged at --at; a rule that cannot be compiled with the
     Python engine's exact result is an error (E601) at its file:line:col, exit 1.
 
     With --from MAPPING, the table holds raw API responses (a whole page or one item a row,
@@ -921,7 +922,7 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
         builder = QueryBuilder(book.model, book.params, book.vocabulary, d, source,
                                doc_column=None if shape else "doc" if keep else json_column, at=at, read_with=reader,
                                keep=keep)
-        query = builder.build(long=not wide)
+        query = builder.build(long=not wide, no_case_lang="zh" if lang == "zh" else "en")
         if query.diagnostics:
             click.echo(render_all(query.diagnostics, lang, limit=20), err=True)
             failed = True

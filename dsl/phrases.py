@@ -811,4 +811,10 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.os_enotdir": ("a part of the path is not a folder", "路径中有一部分不是文件夹"),
     "diag.more": ("... and {n} more", "……还有 {n} 个"),
     "test.coverage_none": ("coverage: nothing to cover (no rule was loaded)", "覆盖率：没有可覆盖的项（没有加载任何规则）"),
+    # `rulebook sql`: the error of the rows of a document that is no case (session 25, duckjson)
+    "sql.no_case_json": ("not a case: malformed JSON, or JSON the Python engine refuses (rulebook eval on the document says why)",
+                         "不是案例：JSON 格式错误，或是 Python 引擎拒绝的 JSON（对该文档运行 rulebook eval 可知原因）"),
+    "sql.no_case_not_object": ("not a case: a case is a JSON object", "不是案例：案例应是 JSON 对象"),
+    "sql.no_case_order": ("not a case: 'order' is missing or not an object", "不是案例：缺少 'order'，或它不是对象"),
+    "sql.no_case_platform": ("not a case of this rulebook: it names another platform", "不是本规则手册的案例：它属于其他平台"),
 }

@@ -24,7 +24,7 @@ from typing import Any
 from sqlglot import exp
 
 from dsl.book.model import ExprRef, Rulebook, Version
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Diagnostic, Phrase
 from dsl.engine.sql import calendar as cal
 from dsl.engine.sql.build import alias, and_, case, coalesce, col, concat, eq, gte, if_, is_null, lt, lte, not_, not_null, or_
 from dsl.engine.sql.dialect import Dialect, lit
@@ -102,7 +102,12 @@ class QueryBuilder:
                 self.paths[n.path] = None
         return node
 
-    def build(self, long: bool = False) -> CompiledQuery:
+    def build(self, long: bool = False, no_case_lang: str | None = None) -> CompiledQuery:
+        """The query; `long`: one row per case and rule. With `no_case_lang` (en, zh), a
+        document that is no case (not JSON the Python reader reads, no order, another
+        platform) has its rows too, the reason in `error` in that language (`rulebook sql`:
+        nothing the table holds vanishes); without it, such a document has no rows (the
+        callers that count or report those documents themselves)."""
         lowered = [(rule, [(v, self._version_nodes(v)) for v in rule.versions],
                     self._lower(rule.versions_by) if rule.versions_by is not None else None)
                    for rule in self.book.rules]
@@ -149,7 +154,7 @@ class QueryBuilder:
             named = [alias(e, name, quoted=True) for name, e in self.layers.columns[level]]
             stages.append((f"l{level}", exp.select(exp.Star(), *named).from_(stages[-1][0], copy=False)))
         stages.append(("decided", exp.select(*selects).from_(stages[-1][0], copy=False)))
-        tree = self._long(query) if long else exp.select("*").from_("decided", copy=False)
+        tree = self._long(query, no_case_lang) if long else exp.select("*").from_("decided", copy=False)
         for name, stage in stages:
             # the long form reads `decided` once per rule: computed once where the engine can be told
             materialized = long and name == "decided" and self.d.materialized_ctes
@@ -308,9 +313,10 @@ class QueryBuilder:
         self.diagnostics.append(Diagnostic("E601", span, file=rule.file or self.book.file, hint=("sql_python", {}),
                                            args={"what": exc.phrase(), "dialect": self.d.name, "rule": rule.id}))
 
-    def _long(self, query: CompiledQuery) -> exp.Expression:
+    def _long(self, query: CompiledQuery, no_case_lang: str | None = None) -> exp.Expression:
         """One row per case and rule: case_id, rule, matched, action, deadline (ISO 8601 text),
-        due, version, outputs (a JSON object as text), error."""
+        due, version, outputs (a JSON object as text), error; with `no_case_lang`, the rows of
+        the documents that are no case after them (see `build`)."""
         d = self.d
         rows = []
         for names in query.rules:
@@ -327,14 +333,31 @@ class QueryBuilder:
                       "due": col(names.due), "version": col(names.version),
                       "outputs": if_(col(names.matched), outputs), "error": col(names.error)}
             fields.update(self._long_check(names))
+            kept: exp.Expression = is_null(col("_fatal"))   # not a case (not JSON, no order): no rows
+            if no_case_lang is not None:
+                fields, kept = self._no_case(fields, no_case_lang)
             rows.append(exp.select(*[col(k) for k in self.keep],
                                    *[alias(v, k, quoted=True) for k, v in fields.items()]).from_("decided", copy=False)
-                        .where(is_null(col("_fatal")), copy=False))   # not a case (not JSON, no order): no rows
+                        .where(kept, copy=False))
         tree: exp.Expression = rows[0]
         for more in rows[1:]:
             tree = exp.union(tree, more, distinct=False, copy=False)
         return tree
 
+    def _no_case(self, fields: dict[str, exp.Expression], lang: str) -> tuple[dict[str, exp.Expression], exp.Expression]:
+        """A rule's row (`fields`) for a document that is no case (`_fatal`) too: undecided as
+        a rule with a bad field is (matched NULL, due false), the reason in `error`; and the
+        rows kept (an item a mapping rejected, `rulebook sql --from`, has a row of its own,
+        its reason in `_reject`). One select per rule either way: Spark analyses each branch
+        of the union anew, and twice as many branches ran out of heap."""
+        ok = is_null(col("_fatal"))
+        reason = case([(eq(col("_fatal"), lit(code)), lit(Phrase(f"sql.no_case_{code}").label(lang)))
+                       for code in ("not_object", "order", "platform")], lit(Phrase("sql.no_case_json").label(lang)))
+        given = {"case_id": fields["case_id"], "rule": fields["rule"],
+                 "due": case([(ok, fields["due"])], exp.false()),
+                 "error": case([(ok, fields["error"])], reason)}
+        out = {k: given.get(k, if_(ok, v)) for k, v in fields.items()}
+        return out, or_(ok, is_null(col("_reject"))) if "_reject" in self.keep else exp.true()
 
     def _long_check(self, names: RuleColumns) -> dict[str, exp.Expression]:
         """The deadline_check columns of a carried platform deadline (aftersale.platform_deadline):

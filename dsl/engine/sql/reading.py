@@ -42,10 +42,19 @@ def objects_of(vocabulary: Vocabulary) -> list[tuple[str, list[str]]]:
     return [(p, sorted(vocabulary.keys_under(p))) for p in prefixes]
 
 
-# A number of more than MAX_NUMBER_DIGITS digits, NaN or Infinity (json.loads reads them, the
-# Python engine refuses the line). One search for it and for IMPRECISE_NUMBER together (both
-# are rare: `_numbers`), then each alone only where one of them was found.
-_LONG_OR_ODD: Final = rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|Infinity)"
+# What DuckDB's JSON parser (yyjson) reads and the Python reader refuses: a number of more
+# than MAX_NUMBER_DIGITS digits, NaN or Infinity (json.loads reads them, the Python engine
+# refuses the line), `nan`, `inf`, `infinity` in any case (json.loads refuses them), and a
+# comma before a closing `}` or `]`. Everything else json.loads refuses json_valid refuses
+# too (comments, single quotes, leading zeros, `+1`, raw control characters, text after the
+# value: tests/engine/test_sql_json_leniency.py tries each). Text inside a string that
+# looks like one of them (`"a, }"`, `"x: NaN"`) is taken for it: a false alarm sends the line
+# to the Python engine (in `rulebook sql`'s query, the document is undecided, never misjudged);
+# `nan`/`inf` in any case only as a whole value (`"size,info"` is no alarm).
+# One search for all this and for IMPRECISE_NUMBER together (all are rare: `_numbers`), then
+# each alone only where one of them was found.
+_LONG_OR_ODD: Final = (rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|Infinity"
+                       r"|(?i:nan|inf|infinity)[ \t\r\n]*[,}\]])|,[ \t\r\n]*[}\]]")
 
 
 class Reader:
@@ -156,10 +165,10 @@ class DuckReader(Reader):
         return case([(col("_quoted"), exact)], plain)
 
     def _unreadable(self) -> exp.Expression:
-        """What the Python reader refuses in a line DuckDB takes as JSON: NaN and Infinity, a
-        whole number of more than MAX_NUMBER_DIGITS digits, a lone UTF-16 surrogate escape
-        (valid pairs are removed first); a string that merely contains such text is taken for
-        it too: never decided, at worst left to the Python engine."""
+        """What the Python reader refuses in a line DuckDB takes as JSON: NaN and Infinity (any
+        case), a comma before `}` or `]`, a whole number of more than MAX_NUMBER_DIGITS digits,
+        a lone UTF-16 surrogate escape (valid pairs are removed first); a string that merely
+        contains such text is taken for it too: never decided, at worst left to the Python engine."""
         doc = col("_doc")
         pairs = exp.RegexpReplace(this=doc, expression=lit(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"),
                                   replacement=lit(""), modifiers=lit("g"))
