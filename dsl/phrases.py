@@ -764,4 +764,17 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                             "mappings: {mappings}); a file is named by its path (./base.yaml)",
                             "没有叫这个名字的平台规则手册，也没有这个名字的内置适配映射（平台：{platforms}；映射：{mappings}）；"
                             "文件请写路径（./base.yaml）"),
+    # CSV columns that name no field, in every command that reads cases (session 25, csvcols)
+    "case.unread_column": ("column {column!r} names no field and resembles none: its cells are not read "
+                           "(a notes column is fine; a field is named by its path, such as order.paid_amount)",
+                           "列 {column!r} 不是任何字段，也不像任何字段：该列的值不会被读取"
+                           "（备注列无妨；字段请用路径命名，如 order.paid_amount）"),
+    "case.csv_unnamed_column": ("column {column} has no name in the header but holds data: its cells are not read "
+                                "(name it by a field's path, or delete the column)",
+                                "第 {column} 列在表头中没有名称，却有数据：该列的值不会被读取（请用字段路径命名它，或删除该列）"),
+    "case.csv_semicolon": ("the header has no ',' but ';' between its names: the file looks separated by ';'. "
+                           "Save it as comma-separated CSV (Excel: \"CSV UTF-8 (comma delimited)\")",
+                           "表头中没有 ','，名称之间却是 ';'：文件看来是用 ';' 分隔的。"
+                           "请另存为逗号分隔的 CSV（Excel：\"CSV UTF-8（逗号分隔）\"）"),
+    "batch.file_warnings": ("  warnings about whole files (cells not read): {n}", "  关于整个文件的警告（有值未被读取）：{n}"),
 }

@@ -163,7 +163,7 @@ def report_notice(notice: FileNotice, lang: str, report: Report) -> None:
     like the per-case warning about the same field, so the cases do not repeat it (they
     still count it, as cases)."""
     key = (source_file(notice.source), notice.path) if notice.path else None
-    report(_said(notice.source, notice.code, lang, notice.hint, "warning", detail=notice.problem), key=key)
+    report(_said(notice.source, notice.code, lang, notice.hint, notice.severity, detail=notice.problem), key=key)
 
 
 @dataclass
@@ -178,6 +178,7 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     """One case: evaluate, count, and write the results that pass the `within` filter."""
     if isinstance(item, FileNotice):
         report_notice(item, options.lang, report)
+        summary.file_warnings += item.severity == "warning" and item.path is None   # else counted with its cases
         return
     if isinstance(item, Decided):   # decided and written by an SQL engine (sqlbatch.py): a run of one
         item = DecidedRun(item.text, 1, tuple(item.matched >> i & 1 for i in range(len(books[0].rule_ids))))
