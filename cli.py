@@ -689,6 +689,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
         finally:
             for sink in sinks:
                 sink.close()
+        decisions.unknown.say(book_a.vocabulary, lang, _stderr_reporter())
     if fmt == "json":
         click.echo(json.dumps(diff_to_json(structure, decisions), ensure_ascii=False, indent=2))
     else:
@@ -697,7 +698,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
             report += "\n" + render_decisions(decisions, lang)
         click.echo(report, err=fmt == "jsonl")
     changed = not structure.same or (decisions is not None and decisions.changed_cases > 0)
-    sys.exit(1 if changed else 0)
+    sys.exit(1 if changed or (decisions is not None and decisions.unknown.warned) else 0)
 
 
 @main.command()
@@ -747,11 +748,19 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     if diagnostics:
         click.echo(render_all(diagnostics, lang, limit=20), err=True)
         click.echo(say("in_python", lang), err=True)
+    result.unknown.say(book_old.vocabulary, lang, _stderr_reporter())
     if fmt == "json":
         click.echo(json.dumps(to_json(result, old, new, lang), ensure_ascii=False, indent=2))
     else:
         click.echo(render(result, old, new, lang))
-    sys.exit(1 if result.changed_cases else 0)
+    sys.exit(1 if result.changed_cases or result.unknown.warned else 0)
+
+
+def _stderr_reporter() -> Any:
+    """Report lines on stderr, a keyed one once (a file's notice and an unknown field's warning)."""
+    from dsl.tools.summary import Reporter
+
+    return Reporter(lambda line: click.echo(line, err=True))
 
 
 def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str, on_row: Any, engine: str,
@@ -767,8 +776,7 @@ def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str
 
     if engine == "python":
         read = read_cases if adapter is None else partial(adapted_cases, adapter=adapter)
-        items = _said_notices((item for name in case_files
-                               for item in read(name, vocabulary=book_a.vocabulary, notices=True)), lang)
+        items = (item for name in case_files for item in read(name, vocabulary=book_a.vocabulary, notices=True))
         return diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row)
     from dsl.lang.values import SHANGHAI
     from dsl.tools.diffreport import say
@@ -780,8 +788,7 @@ def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str
         raise click.UsageError(say("needs_duckdb", lang)) from None
     with _unreadable_case_files(case_files, lang):
         decisions, diagnostics = diff_decisions_duckdb(book_a, book_b, case_files, datetime.now(SHANGHAI), lang,
-                                                       on_row, lambda source: _said_source_notices(source, lang),
-                                                       adapter)
+                                                       on_row, None, adapter)
     if diagnostics:
         click.echo(render_all(diagnostics, lang, limit=20), err=True)
         click.echo(say("in_python", lang), err=True)
@@ -806,35 +813,6 @@ def _unreadable_case_files(case_files: tuple[str, ...], lang: str) -> Iterator[N
         problem = Phrase("backtest.unreadable", path=", ".join(case_files), detail=str(exc).splitlines()[0])
         click.echo(f"rulebook: error: {problem.label(lang)}", err=True)
         sys.exit(2)
-
-
-def _said_source_notices(source: Any, lang: str) -> None:
-    """The notices about a file DuckDB opened: the Python reader's as `eval` says them, and a
-    Parquet file's (a column that names no field, an amount in a DOUBLE) as `backtest` does."""
-    from dsl.tools.batch import report_notice
-    from dsl.tools.summary import Reporter
-
-    report = Reporter(lambda line: click.echo(line, err=True))
-    for notice in source.file_notices:
-        report_notice(notice, lang, report)
-    if not source.file_notices:
-        for where, what in source.notices:
-            click.echo(f"rulebook: note: {where}: {what.label(lang)}", err=True)
-
-
-def _said_notices(items: Any, lang: str) -> Any:
-    """The cases of `items`; notices about whole files (a CSV column that names no field) are
-    said on stderr as they come, as `eval` says them."""
-    from dsl.tools.batch import report_notice
-    from dsl.cases.inputs import FileNotice
-    from dsl.tools.summary import Reporter
-
-    report = Reporter(lambda line: click.echo(line, err=True))
-    for item in items:
-        if isinstance(item, FileNotice):
-            report_notice(item, lang, report)
-        else:
-            yield item
 
 
 @main.command(name="sql")

@@ -776,5 +776,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                            "Save it as comma-separated CSV (Excel: \"CSV UTF-8 (comma delimited)\")",
                            "表头中没有 ','，名称之间却是 ';'：文件看来是用 ';' 分隔的。"
                            "请另存为逗号分隔的 CSV（Excel：\"CSV UTF-8（逗号分隔）\"）"),
+    "report.unknown_fields": ("{cases} case(s) name fields not in the vocabulary, not read (cases): {paths}",
+                              "{cases} 个案例含有词汇表之外的字段，未被读取（案例数）：{paths}"),
     "batch.file_warnings": ("  warnings about whole files (cells not read): {n}", "  关于整个文件的警告（有值未被读取）：{n}"),
 }
