@@ -885,7 +885,7 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
             failed = True
             continue
         if reader is not None:
-            _say_unknown_columns(shape, book.vocabulary, lang)
+            failed = _say_unknown_columns(shape, book.vocabulary, columns_file or "", lang) or failed
         click.echo(f"-- rulebook {book.platform} ({book.model.file}), dialect {dialect}")
         if reader is not None:
             click.echo(f"-- {_say('columns_read', 'en', form=form)}: {', '.join(reader.read) or '-'}")
@@ -932,15 +932,22 @@ def _listed_columns(path: str | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(n for n in names if n))
 
 
-def _say_unknown_columns(shape: Any, vocabulary: Any, lang: str) -> None:
-    """A listed column that names no case field: said on stderr (no rule reads it)."""
-    from dsl.diagnostics import Phrase
+def _say_unknown_columns(shape: Any, vocabulary: Any, listed_in: str, lang: str) -> bool:
+    """A listed column that names no case field: said as the CSV reader says it (warning E406
+    with the field meant; a notes column a note); whether any was a warning (exit 1, after
+    the query is printed: it is still the query for the columns that are fields)."""
+    from dsl.cases.csvfile import unknown_column
+    from dsl.tools.batch import report_notice
 
+    report = _stderr_reporter()
+    warned = False
     for name in shape.columns or ():
         known = name in vocabulary.fields or any(p.startswith(name + ".") for p in vocabulary.fields)
         if not known:
-            click.echo(f"rulebook: note: {Phrase('backtest.unknown_column', column=name, field=name).label(lang)}",
-                       err=True)
+            notice = unknown_column(name, listed_in, vocabulary)
+            report_notice(notice, lang, report)
+            warned = warned or notice.severity == "warning"
+    return warned
 
 
 @main.command()

@@ -182,18 +182,20 @@ def read_header(header: list[str], name: str, vocabulary: Vocabulary) -> tuple[C
         if vocabulary.get(path) is not None:
             used.append((i, path))
         else:
-            notice = _unknown_column(path, f"{name}:1:{i + 1}", vocabulary, labels)
+            notice = unknown_column(path, f"{name}:1:{i + 1}", vocabulary, labels)
             notices.append(notice)
             if notice.severity == "warning":
                 used.append((i, path))   # kept in the case, where it shows as an unknown field
     return used, notices
 
 
-def _unknown_column(path: str, source: str, vocabulary: Vocabulary, labels: dict[str, str]) -> FileNotice:
-    """What is said about a column that names no field. One that looks like a field (a path,
+def unknown_column(path: str, source: str, vocabulary: Vocabulary, labels: dict[str, str] | None = None) -> FileNotice:
+    """What is said about a column that names no field (a CSV header's, `sql --columns-from`'s)
+    . One that looks like a field (a path,
     a label, a field's last part such as `paid_amount`, or close to one) is a warning with
     the field meant; one that resembles none (a notes column such as 备注) is a note: its
     cells are not read, and the user is told so."""
+    labels = _labels(vocabulary) if labels is None else labels
     meant = labels.get(path) or did_you_mean(path, vocabulary.paths())
     if meant is None and "." not in path:
         meant = _by_last_part(path, vocabulary.paths())
