@@ -488,7 +488,8 @@ def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: s
 
     def said(item: Any) -> None:
         if isinstance(item, FileNotice):
-            noticed.append(item)
+            if item.severity == "warning":   # a note (a notes column) leaves the exit code alone, as in eval
+                noticed.append(item)
             report_notice(item, lang, report)
         else:
             report(render_line(Diagnostic("E401", None, item.source, {"detail": item.error}), lang))

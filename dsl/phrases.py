@@ -471,7 +471,6 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                               "rulebook backtest 在 DuckDB 上运行：请用 `pip install duckdb` 安装"),
     "backtest.in_python": ("these rules are judged by the Python engine for every case (slower, same answers)",
                            "这些规则将由 Python 引擎逐案判定（较慢，结果相同）"),
-    "backtest.notice": ("{where}: {what}", "{where}：{what}"),
     "backtest.read": ("{read} case(s) read: {judged} judged as of their own moment, {rejected} rejected (not a case)",
                       "读取 {read} 个案例：{judged} 个按各自的时刻判定，{rejected} 个被拒绝（不是案例）"),
     "backtest.of_judged": ("of the {judged} judged: {changed} with a changed decision, {undecided} with a rule that "

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from test_desk2 import GOOD_ROW as ROW, HEAD, in_fixtures, write   # noqa: F401 (in_fixtures: autouse, chdir)
 
 
@@ -46,3 +48,14 @@ def test_a_file_separated_by_semicolons_says_so(invoke: Any, tmp_path: Path) -> 
     assert len(errors) == 1 and errors[0].startswith(f"{path}:1: error E401:") and "';'" in errors[0]
     assert "comma-separated" in errors[0]
     assert "did you mean" not in result.stderr, "no guess from a header read as one column"
+
+
+@pytest.mark.parametrize("engine", [(), ("--engine", "duckdb"), ("--engine", "duckdb", "--output", "out.parquet")])
+def test_a_notes_column_leaves_every_engine_clean(invoke: Any, tmp_path: Path, engine: tuple[str, ...]) -> None:
+    path = write(tmp_path / "notes.csv", HEAD + ",备注\n" + ROW + ",客户很急\n")
+    more = tuple(str(tmp_path / a) if a.endswith(".parquet") else a for a in engine)
+    result = invoke("eval", "-p", "shopa", path, "--format", "jsonl", "--no-explain", "--lang", "en", *more)
+    assert result.exit_code == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if "E406" in line] == [
+        f"{path}:1:9: note E406: column '备注' names no field and resembles none: its cells are not read "
+        "(a notes column is fine; a field is named by its path, such as order.paid_amount)"]
