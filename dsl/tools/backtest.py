@@ -284,7 +284,7 @@ def backtest_files(old: CompiledRulebook, new: CompiledRulebook, files: tuple[st
         for name in files:
             source = open_cases(con, name, "cases", old.vocabulary, lang, adapter)
             result.notices += source.notices
-            result.unknown.add_source(source)
+            result.unknown.add_source(source, old.vocabulary)
             bt.diagnostics = []
             bt.run(con, source, result, on_change)
         con.close()

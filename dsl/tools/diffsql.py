@@ -47,7 +47,7 @@ def diff_decisions_duckdb(a: CompiledRulebook, b: CompiledRulebook, files: tuple
             source = open_cases(con, name, "cases", a.vocabulary, lang, adapter)
             if on_source is not None:
                 on_source(source)
-            out.unknown.add_source(source)
+            out.unknown.add_source(source, a.vocabulary)
             bt.diagnostics = []
             _diff_source(con, bt, source, out, on_row)
             diagnostics += [d for d in bt.diagnostics if d not in diagnostics]

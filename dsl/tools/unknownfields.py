@@ -39,11 +39,11 @@ class UnknownFields:
             self.per_path[path] += cases
             self.first.setdefault((source_file(source), path), (source, case))
 
-    def add_source(self, source: CaseSource) -> None:
+    def add_source(self, source: CaseSource, vocabulary: Any) -> None:
         """The notices about a file DuckDB opened: the Python reader's, or a Parquet file's."""
         from dsl.cases.parquetfile import parquet_notices
 
-        self.notices += source.file_notices or parquet_notices(source.path, source.notices)
+        self.notices += source.file_notices or parquet_notices(source.path, source.notices, vocabulary)
 
     @property
     def warned(self) -> bool:
@@ -79,7 +79,8 @@ def scan(con: Any, source: CaseSource, book: Any, unknown: UnknownFields, dirty_
 
     view = '"' + source.name.replace('"', '""') + '"'
     if source.kind == "parquet":
-        paths = [n.path for n in parquet_notices(source.path, source.notices) if n.path and book.vocabulary.get(n.path) is None]
+        paths = [n.path for n in parquet_notices(source.path, source.notices, book.vocabulary)
+                 if n.path and book.vocabulary.get(n.path) is None]
         if paths:
             (rows,) = con.execute(f"SELECT count(*) FROM {view}").fetchone()
             unknown.add(f"{source.path}:1", f"{source.path}:1", paths, cases=rows)

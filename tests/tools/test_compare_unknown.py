@@ -66,3 +66,19 @@ def test_clean_cases_and_the_same_rulebook_exit_0(invoke: Any, tmp_path: Path, c
     result = run(invoke, command, path)
     assert result.exit_code == 0, result.stderr
     assert "E40" not in result.stderr and "not in the vocabulary" not in result.stdout
+
+
+@pytest.mark.parametrize("command", [("eval",), *COMMANDS])
+def test_a_parquet_column_naming_no_field_is_said_with_the_field_meant(invoke: Any, tmp_path: Path,
+                                                                       command: tuple[str, ...]) -> None:
+    import duckdb
+
+    csv_path = write(tmp_path / "label.csv", HEAD + ",订单实付金额\n" + GOOD_ROW + ",100.00\n")
+    path = tmp_path / "label.parquet"
+    duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar=true)) TO '{path}' (FORMAT parquet)")
+    result = (invoke("eval", "-p", "shopa", path, "--format", "jsonl", "--lang", "en") if command == ("eval",)
+              else run(invoke, command, path))
+    assert result.exit_code == 1
+    said = [line for line in result.stderr.splitlines() if "订单实付金额" in line and "E406" in line]
+    assert said == [f"{path}: warning E406: column '订单实付金额' names no field of the vocabulary: "
+                    "its cells are not read (did you mean 'order.paid_amount'?)"]
