@@ -507,7 +507,8 @@ def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: s
 
     def said(item: Any) -> None:
         if isinstance(item, FileNotice):
-            noticed.append(item)
+            if item.severity == "warning":   # a note (a notes column) leaves the exit code alone, as in eval
+                noticed.append(item)
             report_notice(item, lang, report)
         else:
             report(render_line(Diagnostic("E401", None, item.source, {"detail": item.error}), lang))
@@ -709,6 +710,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
         finally:
             for sink in sinks:
                 sink.close()
+        decisions.unknown.say(book_a.vocabulary, lang, _stderr_reporter())
     if fmt == "json":
         click.echo(json.dumps(diff_to_json(structure, decisions), ensure_ascii=False, indent=2))
     else:
@@ -717,7 +719,7 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
             report += "\n" + render_decisions(decisions, lang)
         click.echo(report, err=fmt == "jsonl")
     changed = not structure.same or (decisions is not None and decisions.changed_cases > 0)
-    sys.exit(1 if changed else 0)
+    sys.exit(1 if changed or (decisions is not None and decisions.unknown.warned) else 0)
 
 
 @main.command()
@@ -767,11 +769,19 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     if diagnostics:
         click.echo(render_all(diagnostics, lang, limit=20), err=True)
         click.echo(say("in_python", lang), err=True)
+    result.unknown.say(book_old.vocabulary, lang, _stderr_reporter())
     if fmt == "json":
         click.echo(json.dumps(to_json(result, old, new, lang), ensure_ascii=False, indent=2))
     else:
         click.echo(render(result, old, new, lang))
-    sys.exit(1 if result.changed_cases else 0)
+    sys.exit(1 if result.changed_cases or result.unknown.warned else 0)
+
+
+def _stderr_reporter() -> Any:
+    """Report lines on stderr, a keyed one once (a file's notice and an unknown field's warning)."""
+    from dsl.tools.summary import Reporter
+
+    return Reporter(lambda line: click.echo(line, err=True))
 
 
 def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str, on_row: Any, engine: str,
@@ -787,8 +797,7 @@ def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str
 
     if engine == "python":
         read = read_cases if adapter is None else partial(adapted_cases, adapter=adapter)
-        items = _said_notices((item for name in case_files
-                               for item in read(name, vocabulary=book_a.vocabulary, notices=True)), lang)
+        items = (item for name in case_files for item in read(name, vocabulary=book_a.vocabulary, notices=True))
         return diff_decisions(book_a, book_b, items, lang=lang, on_row=on_row)
     from dsl.lang.values import SHANGHAI
     from dsl.tools.diffreport import say
@@ -800,8 +809,7 @@ def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str
         raise click.UsageError(say("needs_duckdb", lang)) from None
     with _unreadable_case_files(case_files, lang):
         decisions, diagnostics = diff_decisions_duckdb(book_a, book_b, case_files, datetime.now(SHANGHAI), lang,
-                                                       on_row, lambda source: _said_source_notices(source, lang),
-                                                       adapter)
+                                                       on_row, None, adapter)
     if diagnostics:
         click.echo(render_all(diagnostics, lang, limit=20), err=True)
         click.echo(say("in_python", lang), err=True)
@@ -826,35 +834,6 @@ def _unreadable_case_files(case_files: tuple[str, ...], lang: str) -> Iterator[N
         problem = Phrase("backtest.unreadable", path=", ".join(case_files), detail=str(exc).splitlines()[0])
         click.echo(f"rulebook: error: {problem.label(lang)}", err=True)
         sys.exit(2)
-
-
-def _said_source_notices(source: Any, lang: str) -> None:
-    """The notices about a file DuckDB opened: the Python reader's as `eval` says them, and a
-    Parquet file's (a column that names no field, an amount in a DOUBLE) as `backtest` does."""
-    from dsl.tools.batch import report_notice
-    from dsl.tools.summary import Reporter
-
-    report = Reporter(lambda line: click.echo(line, err=True))
-    for notice in source.file_notices:
-        report_notice(notice, lang, report)
-    if not source.file_notices:
-        for where, what in source.notices:
-            click.echo(f"rulebook: note: {where}: {what.label(lang)}", err=True)
-
-
-def _said_notices(items: Any, lang: str) -> Any:
-    """The cases of `items`; notices about whole files (a CSV column that names no field) are
-    said on stderr as they come, as `eval` says them."""
-    from dsl.tools.batch import report_notice
-    from dsl.cases.inputs import FileNotice
-    from dsl.tools.summary import Reporter
-
-    report = Reporter(lambda line: click.echo(line, err=True))
-    for item in items:
-        if isinstance(item, FileNotice):
-            report_notice(item, lang, report)
-        else:
-            yield item
 
 
 @main.command(name="sql")
@@ -928,7 +907,7 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
             failed = True
             continue
         if reader is not None:
-            _say_unknown_columns(shape, book.vocabulary, lang)
+            failed = _say_unknown_columns(shape, book.vocabulary, columns_file or "", lang) or failed
         click.echo(f"-- rulebook {book.platform} ({book.model.file}), dialect {dialect}")
         if reader is not None:
             click.echo(f"-- {_say('columns_read', 'en', form=form)}: {', '.join(reader.read) or '-'}")
@@ -975,15 +954,22 @@ def _listed_columns(path: str | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(n for n in names if n))
 
 
-def _say_unknown_columns(shape: Any, vocabulary: Any, lang: str) -> None:
-    """A listed column that names no case field: said on stderr (no rule reads it)."""
-    from dsl.diagnostics import Phrase
+def _say_unknown_columns(shape: Any, vocabulary: Any, listed_in: str, lang: str) -> bool:
+    """A listed column that names no case field: said as the CSV reader says it (warning E406
+    with the field meant; a notes column a note); whether any was a warning (exit 1, after
+    the query is printed: it is still the query for the columns that are fields)."""
+    from dsl.cases.csvfile import unknown_column
+    from dsl.tools.batch import report_notice
 
+    report = _stderr_reporter()
+    warned = False
     for name in shape.columns or ():
         known = name in vocabulary.fields or any(p.startswith(name + ".") for p in vocabulary.fields)
         if not known:
-            click.echo(f"rulebook: note: {Phrase('backtest.unknown_column', column=name, field=name).label(lang)}",
-                       err=True)
+            notice = unknown_column(name, listed_in, vocabulary)
+            report_notice(notice, lang, report)
+            warned = warned or notice.severity == "warning"
+    return warned
 
 
 @main.command()

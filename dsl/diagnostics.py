@@ -7,7 +7,7 @@ from typing import Any, Final, Literal
 
 from dsl.phrases import PHRASES
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 
 
 @dataclass(frozen=True)

@@ -471,7 +471,6 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                               "rulebook backtest 在 DuckDB 上运行：请用 `pip install duckdb` 安装"),
     "backtest.in_python": ("these rules are judged by the Python engine for every case (slower, same answers)",
                            "这些规则将由 Python 引擎逐案判定（较慢，结果相同）"),
-    "backtest.notice": ("{where}: {what}", "{where}：{what}"),
     "backtest.read": ("{read} case(s) read: {judged} judged as of their own moment, {rejected} rejected (not a case)",
                       "读取 {read} 个案例：{judged} 个按各自的时刻判定，{rejected} 个被拒绝（不是案例）"),
     "backtest.of_judged": ("of the {judged} judged: {changed} with a changed decision, {undecided} with a rule that "
@@ -817,4 +816,19 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "sql.no_case_not_object": ("not a case: a case is a JSON object", "不是案例：案例应是 JSON 对象"),
     "sql.no_case_order": ("not a case: 'order' is missing or not an object", "不是案例：缺少 'order'，或它不是对象"),
     "sql.no_case_platform": ("not a case of this rulebook: it names another platform", "不是本规则手册的案例：它属于其他平台"),
+    # CSV columns that name no field, in every command that reads cases (session 25, csvcols)
+    "case.unread_column": ("column {column!r} names no field and resembles none: its cells are not read "
+                           "(a notes column is fine; a field is named by its path, such as order.paid_amount)",
+                           "列 {column!r} 不是任何字段，也不像任何字段：该列的值不会被读取"
+                           "（备注列无妨；字段请用路径命名，如 order.paid_amount）"),
+    "case.csv_unnamed_column": ("column {column} has no name in the header but holds data: its cells are not read "
+                                "(name it by a field's path, or delete the column)",
+                                "第 {column} 列在表头中没有名称，却有数据：该列的值不会被读取（请用字段路径命名它，或删除该列）"),
+    "case.csv_semicolon": ("the header has no ',' but ';' between its names: the file looks separated by ';'. "
+                           "Save it as comma-separated CSV (Excel: \"CSV UTF-8 (comma delimited)\")",
+                           "表头中没有 ','，名称之间却是 ';'：文件看来是用 ';' 分隔的。"
+                           "请另存为逗号分隔的 CSV（Excel：\"CSV UTF-8（逗号分隔）\"）"),
+    "report.unknown_fields": ("{cases} case(s) name fields not in the vocabulary, not read (cases): {paths}",
+                              "{cases} 个案例含有词汇表之外的字段，未被读取（案例数）：{paths}"),
+    "batch.file_warnings": ("  warnings about whole files (cells not read): {n}", "  关于整个文件的警告（有值未被读取）：{n}"),
 }

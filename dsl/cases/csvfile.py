@@ -4,8 +4,10 @@ named by path (`order.paid_amount`).
 Spreadsheets are where silent misreading hides, so this reader refuses to guess quietly:
 - the encoding is UTF-8, else GB18030 (Excel on Chinese Windows) when the text clearly reads
   as Chinese, else one error that says how to save the file as "CSV UTF-8";
-- a column that looks like a path but names no field is a notice (once per file) with a
-  did-you-mean; only columns without a dot (a notes column such as 备注) are left alone;
+- a column that names no field is said once per file: a warning with a did-you-mean when it
+  looks like a field (a path, a label, a field's last part), else a note (a notes column
+  such as 备注: its cells are not read); a cell under a column without a name is said too;
+- a header with no `,` but `;` between names refuses the file (saved with the wrong separator);
 - a column given twice rejects the file;
 - cells become the JSON value their field expects: empty is null, lists may be written with
   `,` `，` `、` `;` `；` `|` or as a JSON array, an enum may be written as its label (质量问题).
@@ -118,6 +120,7 @@ def _rows(stream: io.TextIOBase, name: str, vocabulary: Vocabulary, codec: str) 
         return
     used, notices = columns
     yield from notices
+    unnamed = [i for i, raw in enumerate(header) if not raw.strip().lstrip("\ufeff").strip()]
     last = 1
     while True:
         try:
@@ -136,7 +139,17 @@ def _rows(stream: io.TextIOBase, name: str, vocabulary: Vocabulary, codec: str) 
         if len(row) != len(header):
             yield CaseInput(f"{name}:{line}", error=Phrase("case.csv_cells", cells=len(row), columns=len(header)))
             continue
+        yield from _unnamed_with_data(unnamed, row, name, line)
         yield CaseInput(f"{name}:{line}", row_to_case(used, row, vocabulary))
+
+
+def _unnamed_with_data(unnamed: list[int], row: list[str], name: str, line: int) -> Iterator[FileNotice]:
+    """A column without a name whose cell holds data is never read: said at its first such
+    cell (once per file), so a header that lost a name does not drop values silently. The
+    index is taken off the list once said."""
+    for i in [i for i in unnamed if row[i].strip()]:
+        unnamed.remove(i)
+        yield FileNotice(f"{name}:{line}:{i + 1}", "E406", Phrase("case.csv_unnamed_column", column=i + 1))
 
 
 def _read_problem(exc: Exception, codec: str, line: int) -> Phrase:
@@ -156,6 +169,8 @@ def read_header(header: list[str], name: str, vocabulary: Vocabulary) -> tuple[C
     notices: list[FileNotice] = []
     first_at: dict[str, int] = {}
     labels = _labels(vocabulary)
+    if len(header) == 1 and ";" in header[0]:   # a "CSV" saved with ';' between the columns
+        return CaseInput(f"{name}:1", error=Phrase("case.csv_semicolon"))
     for i, raw in enumerate(header):
         path = raw.strip().lstrip("\ufeff").strip()
         if not path:
@@ -166,12 +181,38 @@ def read_header(header: list[str], name: str, vocabulary: Vocabulary) -> tuple[C
         first_at[path] = i
         if vocabulary.get(path) is not None:
             used.append((i, path))
-        elif "." in path or path in labels:
-            meant = labels.get(path) or did_you_mean(path, vocabulary.paths())
-            hint = Phrase("case.hint_did_you_mean", suggestion=meant) if meant else None
-            notices.append(FileNotice(f"{name}:1:{i + 1}", "E406", Phrase("case.unknown_column", column=path), hint, path))
-            used.append((i, path))   # kept in the case, where it shows as an unknown field
+        else:
+            notice = unknown_column(path, f"{name}:1:{i + 1}", vocabulary, labels)
+            notices.append(notice)
+            if notice.severity == "warning":
+                used.append((i, path))   # kept in the case, where it shows as an unknown field
     return used, notices
+
+
+def unknown_column(path: str, source: str, vocabulary: Vocabulary, labels: dict[str, str] | None = None) -> FileNotice:
+    """What is said about a column that names no field (a CSV header's, `sql --columns-from`'s)
+    . One that looks like a field (a path,
+    a label, a field's last part such as `paid_amount`, or close to one) is a warning with
+    the field meant; one that resembles none (a notes column such as 备注) is a note: its
+    cells are not read, and the user is told so."""
+    labels = _labels(vocabulary) if labels is None else labels
+    meant = labels.get(path) or did_you_mean(path, vocabulary.paths())
+    if meant is None and "." not in path:
+        meant = _by_last_part(path, vocabulary.paths())
+    if meant is None and "." not in path and path not in labels:
+        return FileNotice(source, "E406", Phrase("case.unread_column", column=path), severity="note")
+    hint = Phrase("case.hint_did_you_mean", suggestion=meant) if meant else None
+    return FileNotice(source, "E406", Phrase("case.unknown_column", column=path), hint, path)
+
+
+def _by_last_part(word: str, paths: Iterable[str]) -> str | None:
+    """The field whose last part is (or is close to) a dot-less column name: `paid_amount`
+    -> `order.paid_amount`."""
+    tails: dict[str, str] = {}
+    for p in sorted(paths):
+        tails.setdefault(p.rpartition(".")[2], p)
+    tail = did_you_mean(word, set(tails))
+    return tails[tail] if tail else None
 
 
 def _labels(vocabulary: Vocabulary) -> dict[str, str]:

@@ -38,6 +38,7 @@ class FileNotice:
     problem: Phrase
     hint: Phrase | None = None
     path: str | None = None
+    severity: str = "warning"       # "note": said, but the run is not the worse for it (a notes column)
 
 
 class InputError(ValueError):

@@ -153,13 +153,22 @@ class _Writer:
         return fld.type.kind if fld is not None else None
 
 
-def parquet_notices(path: str, notices: list[tuple[str, Phrase]]) -> list[FileNotice]:
+def parquet_notices(path: str, notices: list[tuple[str, Phrase]], vocabulary: Any) -> list[FileNotice]:
     """What `parquet_relation` found about the columns, as the file notices eval says once
-    (E406, a warning): keyed by the field path, so the per-case warning about the same
-    unknown field is not said again."""
+    (E406): keyed by the field path, so the per-case warning about the same unknown field is
+    not said again. A column that names no field is said as a CSV header's is, with the field
+    meant; always a warning here (a Parquet row keeps every column, so its cases name it)."""
+    from dsl.cases.csvfile import unknown_column
+
     out = []
     for _, problem in notices:
-        out.append(FileNotice(path, "E406", problem, None, problem.args.get("field")))
+        if problem.key == "backtest.unknown_column":
+            column = problem.args["column"]
+            notice = unknown_column(column, path, vocabulary)
+            said = notice.problem if notice.severity == "warning" else Phrase("case.unknown_column", column=column)
+            out.append(FileNotice(path, "E406", said, notice.hint, problem.args.get("field")))
+        else:
+            out.append(FileNotice(path, "E406", problem, None, problem.args.get("field")))
     return out
 
 
@@ -191,7 +200,7 @@ def open_parquet(con: Any, path: str, vocabulary: Any) -> tuple[str, list[FileNo
         return CaseInput(path, error=exc.problem)
     except duckdb.Error as exc:
         return CaseInput(path, error=Phrase("backtest.unreadable", path=path, detail=str(exc).splitlines()[0]))
-    return relation, parquet_notices(path, notices)
+    return relation, parquet_notices(path, notices, vocabulary)
 
 
 def read_parquet_cases(path: str, vocabulary: Any) -> Iterator[CaseInput | FileNotice]:

@@ -31,6 +31,7 @@ from dsl.engine.sql.sources import CaseSource
 from dsl.limits import MAX_KEPT_REJECTIONS
 from dsl.tools.backtestsql import Pair, statement
 from dsl.tools.diff import Decision, changed, decision_of, label
+from dsl.tools.unknownfields import UnknownFields, scan
 
 TRANSITIONS = ("matched", "unmatched", "action", "deadline_earlier", "deadline_later", "deadline_added",
                "deadline_removed", "outputs", "into_error", "out_of_error")
@@ -98,6 +99,7 @@ class BacktestResult:
     months: dict[str, Counter[str]] = field(default_factory=dict)     # month -> cases, changed, undecided
     per_rule_month: Counter[tuple[str, str]] = field(default_factory=Counter)
     notices: list[tuple[str, Any]] = field(default_factory=list)     # (where, Phrase)
+    unknown: UnknownFields = field(default_factory=UnknownFields)     # cases naming fields the vocabulary lacks
 
     def reject(self, source: str, reason: str) -> None:
         self.cases += 1
@@ -152,14 +154,18 @@ class Backtest:
             on_change: Callable[[Change], None] | None = None) -> None:
         """Judge the cases of `source`, adding to `result`; `on_change` gets every changed or
         undecidable case and rule (from DuckDB, then from the Python engine's share)."""
+        from dsl.tools.backtestpy import read_row
+
         text = self.sql(source.name, dirty=source.kind == "jsonl")
         if text is None:    # a rule without an exact SQL form (said by the caller): the Python engine judges all
             from dsl.tools.backtestpy import judge_in_python
 
+            scan(con, source, self.old, result.unknown, dirty_only=False, read_row=read_row)
             rows = con.execute(f"SELECT _row, _source, doc, _reject FROM {_ident(source.name)} ORDER BY _row").fetchall()
             judge_in_python(self, source, rows, result, on_change)
             return
         con.execute(f"CREATE OR REPLACE TEMP TABLE bt AS {text}")
+        scan(con, source, self.old, result.unknown, dirty_only=source.kind == "jsonl", read_row=read_row)
         python_rows = self._python_rows(con, source)
         con.execute("CREATE OR REPLACE TEMP TABLE bt_py (_row BIGINT)")
         if python_rows:
@@ -278,6 +284,7 @@ def backtest_files(old: CompiledRulebook, new: CompiledRulebook, files: tuple[st
         for name in files:
             source = open_cases(con, name, "cases", old.vocabulary, lang, adapter)
             result.notices += source.notices
+            result.unknown.add_source(source, old.vocabulary)
             bt.diagnostics = []
             bt.run(con, source, result, on_change)
         con.close()

@@ -24,9 +24,9 @@ def render(r: BacktestResult, old: str, new: str, lang: str = "zh") -> str:
     lines = [f"--- {old}", f"+++ {new}"]
     lines += [say("removed", lang, rule=rule) for rule in r.removed]
     lines += [say("added", lang, rule=rule) for rule in r.added]
-    lines += [say("notice", lang, where=where, what=_text(what, lang)) for where, what in r.notices]
     lines += [say("read", lang, read=r.cases, judged=r.judged, rejected=r.rejected),
               say("of_judged", lang, judged=r.judged, changed=r.changed_cases, undecided=r.undecided_cases)]
+    lines += r.unknown.lines(lang)   # the notices about the files are said on stderr, as eval says them
     lines += rejection_lines(r.rejections, r.rejected, lang)
     lines += _per_rule(r, lang) + _per_month(r, lang)
     return "\n".join(lines)
@@ -80,6 +80,7 @@ def to_json(r: BacktestResult, old: str, new: str, lang: str = "zh") -> dict[str
         "months": {m: {k: c[k] for k in ("cases", "changed", "undecided")} for m, c in sorted(r.months.items())},
         "per_rule_month": [{"rule": rule, "month": m, "count": n} for (rule, m), n in sorted(r.per_rule_month.items())],
         "notices": [{"where": where, "message": _text(what, lang)} for where, what in r.notices],
+        **r.unknown.to_json(),
     }
 
 

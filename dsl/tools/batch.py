@@ -149,13 +149,19 @@ def evaluate_one(item: CaseInput, books: list[CompiledRulebook], at: datetime | 
 def _report_fields(item: CaseInput, parsed: Any, lang: str, report: Report) -> None:
     for problem in parsed.problems:
         report(_said(item.source, "E402", lang, problem.hint, case=parsed.id, path=problem.path, detail=problem.detail))
-    for path in parsed.unknown:   # once per file and path: a typo in an export repeats on every line
+    report_unknown(item.source, parsed.id, parsed.unknown, parsed.vocabulary, lang, report)
+
+
+def report_unknown(source: str, case: str, paths: list[str], vocabulary: Any, lang: str, report: Report) -> None:
+    """Warning E405 for each unknown field of a case, with a did-you-mean: said once per file
+    and path (a typo in an export repeats on every line), by eval, diff and backtest alike."""
+    for path in paths:
         from dsl.text.suggest import did_you_mean   # only when there is something to suggest for
 
-        meant = did_you_mean(path, parsed.vocabulary.paths()) if parsed.vocabulary else None
+        meant = did_you_mean(path, vocabulary.paths()) if vocabulary else None
         hint = Phrase("case.hint_did_you_mean", suggestion=meant) if meant else None
-        line = _said(item.source, "E405", lang, hint, "warning", case=parsed.id, path=path)
-        report(line + " " + Phrase("case.once_per_file").label(lang), key=(source_file(item.source), path))
+        line = _said(source, "E405", lang, hint, "warning", case=case, path=path)
+        report(line + " " + Phrase("case.once_per_file").label(lang), key=(source_file(source), path))
 
 
 def report_notice(notice: FileNotice, lang: str, report: Report) -> None:
@@ -163,7 +169,7 @@ def report_notice(notice: FileNotice, lang: str, report: Report) -> None:
     like the per-case warning about the same field, so the cases do not repeat it (they
     still count it, as cases)."""
     key = (source_file(notice.source), notice.path) if notice.path else None
-    report(_said(notice.source, notice.code, lang, notice.hint, "warning", detail=notice.problem), key=key)
+    report(_said(notice.source, notice.code, lang, notice.hint, notice.severity, detail=notice.problem), key=key)
 
 
 @dataclass
@@ -178,6 +184,7 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     """One case: evaluate, count, and write the results that pass the `within` filter."""
     if isinstance(item, FileNotice):
         report_notice(item, options.lang, report)
+        summary.file_warnings += item.severity == "warning" and item.path is None   # else counted with its cases
         return
     if isinstance(item, Decided):   # decided and written by an SQL engine (sqlbatch.py): a run of one
         item = DecidedRun(item.text, 1, tuple(item.matched >> i & 1 for i in range(len(books[0].rule_ids))))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from dsl.cases.inputs import CaseInput
+from dsl.cases.inputs import CaseInput, FileNotice
 from dsl.diagnostics import problem_text
 from dsl.book.model import Rule, Version
 from dsl.engine.results import RuleResult
@@ -18,6 +18,7 @@ from dsl.engine.python.runtime import CompiledRulebook
 from dsl.lang.unparse import const_text, unparse
 from dsl.lang.values import SHANGHAI, format_timestamp, to_json
 from dsl.limits import MAX_KEPT_REJECTIONS
+from dsl.tools.unknownfields import UnknownFields
 
 MAX_EXAMPLES = 5
 
@@ -163,6 +164,7 @@ class DecisionDiff:
     undecided: dict[str, Counter[str]] = field(default_factory=dict)   # rule -> only_a / only_b / both
     examples: dict[str, list[Row]] = field(default_factory=dict)
     undecided_examples: dict[str, list[Row]] = field(default_factory=dict)
+    unknown: UnknownFields = field(default_factory=UnknownFields)   # cases naming fields the vocabulary lacks
 
     def reject(self, source: str, reason: str) -> None:
         self.rejected += 1
@@ -192,7 +194,7 @@ def _keep(table: dict[str, list[Row]], row: Row) -> None:
         kept.append(row)
 
 
-def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[CaseInput],
+def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[CaseInput | FileNotice],
                    at: datetime | None = None, lang: str = "zh",
                    on_row: Callable[[Row | tuple[str, str | None, str]], None] | None = None) -> DecisionDiff:
     """Evaluate both rulebooks over the cases (at one moment) and count every decision that changes.
@@ -205,22 +207,28 @@ def diff_decisions(a: CompiledRulebook, b: CompiledRulebook, items: Iterable[Cas
     out = DecisionDiff()
     moment = at or datetime.now(SHANGHAI)
     for item in items:
-        judge_case(out, a, b, item, at, moment, lang, on_row)
+        if isinstance(item, FileNotice):   # a CSV column that names no field: said after the run, with the rest
+            out.unknown.notices.append(item)
+            continue
+        parsed = judge_case(out, a, b, item, at, moment, lang, on_row)
+        if parsed is not None:
+            out.unknown.add(item.source, parsed.id, parsed.validate().unknown)
     return out
 
 
 def judge_case(out: DecisionDiff, a: CompiledRulebook, b: CompiledRulebook, item: CaseInput, at: datetime | None,
-               moment: datetime, lang: str, on_row: Callable[[Row | tuple[str, str | None, str]], None] | None) -> None:
+               moment: datetime, lang: str, on_row: Callable[[Row | tuple[str, str | None, str]], None] | None) -> Any:
     """Read, decide and count one case (or its rejection) into `out`: the Python engine's
-    share of `diff_decisions`, and of `--engine duckdb` (diffsql.py) for the cases it shows."""
+    share of `diff_decisions`, and of `--engine duckdb` (diffsql.py) for the cases it shows.
+    The case as A's vocabulary parsed it, when it was compared (its unknown fields)."""
     out.cases += 1
     if item.error:
         _rejected(out, on_row, item.source, None, problem_text(item.error, lang))
-        return
+        return None
     pa, pb = a.parse(item.doc, item.source), b.parse(item.doc, item.source)
     if pa.fatal or pb.fatal:
         _rejected(out, on_row, item.source, None if pa.id == item.source else pa.id, problem_text(pa.fatal or pb.fatal, lang))
-        return
+        return None
     out.compared += 1
     when = at or pa.now or moment
     ra, rb = a.evaluate(pa, when, lang, validate=False), b.evaluate(pb, when, lang, validate=False)
@@ -239,6 +247,7 @@ def judge_case(out: DecisionDiff, a: CompiledRulebook, b: CompiledRulebook, item
             on_row(row)
     out.changed_cases += any_change
     out.undecided_cases += any_error
+    return pa
 
 
 def _rejected(out: DecisionDiff, on_row: Callable[..., None] | None, source: str, case: str | None,

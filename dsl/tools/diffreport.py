@@ -53,6 +53,7 @@ def render_structure(d: StructureDiff, name_a: str, name_b: str, lang: str = "zh
 def render_decisions(d: DecisionDiff, lang: str = "zh") -> str:
     lines = [say("read", lang, read=d.cases, compared=d.compared, rejected=d.rejected),
              say("of_compared", lang, compared=d.compared, changed=d.changed_cases, undecided=d.undecided_cases)]
+    lines += d.unknown.lines(lang)
     lines += rejection_lines(d.rejections, d.rejected, lang)
     cut = False
     if d.rules():
@@ -113,6 +114,7 @@ def diff_to_json(s: StructureDiff, d: DecisionDiff | None) -> dict[str, Any]:
             "undecided": {rule: {k: c[k] for k in ("only_a", "only_b", "both")} for rule, c in d.undecided.items()},
             "examples": {rule: [_example(row) for row in rows] for rule, rows in d.examples.items()},
             "undecided_examples": {rule: [_example(row) for row in rows] for rule, rows in d.undecided_examples.items()},
+            **d.unknown.to_json(),
         }
     return out
 

@@ -22,6 +22,7 @@ from dsl.engine.sql.sources import CaseSource
 from dsl.tools.backtest import Backtest
 from dsl.tools.backtestpy import read_row
 from dsl.tools.diff import MAX_EXAMPLES, Decision, DecisionDiff, Row, judge_case
+from dsl.tools.unknownfields import scan
 
 OnRow = Callable[[Row | tuple[str, str | None, str]], None]
 
@@ -46,6 +47,7 @@ def diff_decisions_duckdb(a: CompiledRulebook, b: CompiledRulebook, files: tuple
             source = open_cases(con, name, "cases", a.vocabulary, lang, adapter)
             if on_source is not None:
                 on_source(source)
+            out.unknown.add_source(source, a.vocabulary)
             bt.diagnostics = []
             _diff_source(con, bt, source, out, on_row)
             diagnostics += [d for d in bt.diagnostics if d not in diagnostics]
@@ -57,11 +59,13 @@ def _diff_source(con: Any, bt: Backtest, source: CaseSource, out: DecisionDiff, 
     """Count the cases of one file, in order."""
     text = bt.sql(source.name, dirty=source.kind == "jsonl")
     if text is None:     # a rule without an exact SQL form: the Python engine judges every case
+        scan(con, source, bt.old, out.unknown, dirty_only=False, read_row=read_row)
         rows = con.execute(f"SELECT _row, _source, doc, _reject FROM {_ident(source.name)} ORDER BY _row").fetchall()
         for row, name, doc, reject in rows:
             judge_case(out, bt.old, bt.new, read_row(source, row, name, doc, reject), None, bt.clock, bt.lang, on_row)
         return
     con.execute(f"CREATE OR REPLACE TEMP TABLE bt AS {text}")
+    scan(con, source, bt.old, out.unknown, dirty_only=source.kind == "jsonl", read_row=read_row)
     python = {r[0]: r for r in bt._python_rows(con, source)}
     for row, name, changes, is_changed, undecided, doc in _cases(con, source):
         if row in python:

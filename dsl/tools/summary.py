@@ -26,6 +26,7 @@ class Summary:
     rejections: list[tuple[str, Any]] = field(default_factory=list)
     unknown_fields: Counter[str] = field(default_factory=Counter)   # path -> cases (or CSV files) naming it
     interrupted: bool = False
+    file_warnings: int = 0   # warnings about a whole file no case counts (a CSV cell under a column without a name)
 
     def reject(self, source: str, reason: Any) -> None:
         self.rejected += 1
@@ -41,6 +42,7 @@ class Summary:
         self.shown += other.shown
         self.matched.update(other.matched)
         self.unknown_fields.update(other.unknown_fields)
+        self.file_warnings += other.file_warnings
         room = MAX_KEPT_REJECTIONS - len(self.rejections)
         self.rejections.extend(other.rejections[:max(room, 0)])
 
@@ -48,7 +50,7 @@ class Summary:
     def clean(self) -> bool:
         """Nothing to look at: every case read, every field good and known, nothing stopped."""
         return not (self.rejected or self.with_field_errors or self.with_rule_errors or self.unknown_fields
-                    or self.interrupted)
+                    or self.file_warnings or self.interrupted)
 
     def text(self, lang: str = "en") -> str:
         from dsl.diagnostics import problem_text
@@ -62,6 +64,8 @@ class Summary:
         if self.unknown_fields:
             listed = ", ".join(f"{path} ({n})" for path, n in sorted(self.unknown_fields.items()))
             lines.append(_t("unknown", zh, paths=listed))
+        if self.file_warnings:
+            lines.append(_t("file_warnings", zh, n=self.file_warnings))
         for source, reason in self.rejections:
             lines.append(_t("rejected_line", zh, source=source, reason=problem_text(reason, lang)))
         if self.rejected > len(self.rejections):
@@ -78,6 +82,7 @@ class Summary:
         return {"read": self.read, "evaluated": self.evaluated, "rejected": self.rejected,
                 "with_field_errors": self.with_field_errors, "with_rule_errors": self.with_rule_errors,
                 "unknown_fields": dict(sorted(self.unknown_fields.items())), "interrupted": self.interrupted,
+                "file_warnings": self.file_warnings,
                 "matched": {f"{p}/{r}": n for (p, r), n in sorted(self.matched.items())},
                 "rejections": [{"source": s, "reason": str(r)} for s, r in self.rejections]}
 

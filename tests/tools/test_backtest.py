@@ -218,7 +218,8 @@ def test_the_cli_writes_every_changed_case_and_counts_in_json(books: tuple[Path,
     copy = tmp_path / "douyin-copy.yaml"
     copy.write_text(old.read_text(encoding="utf-8"), encoding="utf-8")
     same = invoke("backtest", old, copy, "--cases", path, "--changes", changes)
-    assert same.exit_code == 0
+    assert same.exit_code == 1 and "warning E405" in same.stderr and "'surplus'" in same.stderr   # nothing changes, but a case names an unknown field
+    assert report["with_unknown_fields"] == 1 and report["unknown_fields"] == {"surplus": 1}
     assert all(json.loads(line)["transition"] is None for line in changes.read_text(encoding="utf-8").splitlines())
 
 
