@@ -101,6 +101,9 @@ class FieldStages:
         given = col(self.q.at_column) if self.q.at_column else None
         moment = coalesce(*[x for x in (given, moment_literal(self.q.at), now, moment_literal(self.q.clock))
                             if x is not None])
+        # a bad `now` that nothing replaces: the rules that read the moment cannot decide (runtime.bad_moment)
+        replaced = [x for x in (given, moment_literal(self.q.at)) if x is not None]
+        now_bad = and_(col(f"b{index['now']}"), *([is_null(coalesce(*replaced))] if replaced else []))
         fatal = case([(is_null(col("_doc")), lit("json")),
                       (col("_unreadable"), lit("json")),
                       (not_(eq(col("_shape"), lit("OBJECT"))), lit("not_object")),
@@ -108,6 +111,7 @@ class FieldStages:
                       (not_(coalesce(eq(col("_order"), lit("OBJECT")), exp.false())), lit("order")),
                       (self._other_platform(index), lit("platform"))], exp.Null())
         last = [exp.Star(), alias(case_id, "_id", quoted=True), alias(moment, "_at", quoted=True),
+                alias(now_bad, "_nowbad", quoted=True),
                 alias(fatal, "_fatal", quoted=True),
                 alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
         first = [("usual", exp.select(exp.Star(), *[alias(flag, f"tsn{i}", quoted=True) for i, (flag, _) in usual.items()])
