@@ -111,7 +111,11 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
     if suffix not in (".jsonl", ".ndjson", ".csv", ".yaml", ".yml", ".json"):
         suffix = ".json" if _looks_like_json(handle) else ".csv"
     if suffix in (".jsonl", ".ndjson"):
-        yield from _json_lines(handle, name, raw_lines)
+        skipped = blank_lines(handle)
+        if skipped[-1:] == [b""]:   # nothing but blank lines: as an empty .json or .csv is
+            yield CaseInput(name, error=Phrase("case.empty_file"))
+            return
+        yield from _json_lines(handle, name, raw_lines, pending=skipped)
         return
     if suffix == ".csv":
         from dsl.cases.csvfile import read_csv   # only for CSV: it costs start-up time
@@ -148,6 +152,24 @@ def _looks_like_json(handle: Any) -> bool:
     if text.startswith(b"\xef\xbb\xbf"):
         text = text[3:].lstrip(b" \t\r\n")
     return text[:1] in (b"{", b"[") or not text
+
+
+def blank_lines(handle: Any) -> list[bytes]:
+    """The lines up to the first that is not blank, that one included; ending in b"" when the
+    input has no other (an empty file of cases is an error, whatever its format)."""
+    lines: list[bytes] = []
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        lines.append(line)
+        if not line or line.strip(b" \t\r\n\xef\xbb\xbf"):
+            return lines
+
+
+def blank_file(path: str) -> bool:
+    """Whether the file holds nothing but blank lines: readers that bypass this module (DuckDB
+    on JSON Lines) leave such a file to it, for its "the file is empty"."""
+    with open(path, "rb") as handle:
+        return blank_lines(handle)[-1:] == [b""]
 
 
 def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput | LineBlock]:
