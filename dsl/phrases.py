@@ -764,4 +764,11 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                             "mappings: {mappings}); a file is named by its path (./base.yaml)",
                             "没有叫这个名字的平台规则手册，也没有这个名字的内置适配映射（平台：{platforms}；映射：{mappings}）；"
                             "文件请写路径（./base.yaml）"),
+    # `eval --output FILE`: the file's suffix chooses the format (session 25, badnow)
+    "cli.output_contradicts": ("--format {format} contradicts --output's suffix {suffix} (a {says} file): "
+                               "leave out --format, or name the file for its format",
+                               "--format {format} 与 --output 的后缀 {suffix}（{says} 文件）矛盾：请去掉 --format，或按格式为文件命名"),
+    "cli.output_parquet_engine": ("--output {suffix}: Parquet is written by DuckDB: add --engine duckdb "
+                                  "(or name the file .csv, .json or .jsonl)",
+                                  "--output {suffix}：Parquet 由 DuckDB 写出：请加上 --engine duckdb（或把文件命名为 .csv、.json 或 .jsonl）"),
 }
