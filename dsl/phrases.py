@@ -771,4 +771,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.output_parquet_engine": ("--output {suffix}: Parquet is written by DuckDB: add --engine duckdb "
                                   "(or name the file .csv, .json or .jsonl)",
                                   "--output {suffix}：Parquet 由 DuckDB 写出：请加上 --engine duckdb（或把文件命名为 .csv、.json 或 .jsonl）"),
+    # a JSON text cut short (dsl/cases/jsonplace.py; session 25, badnow)
+    "case.json_cut_object": ("malformed JSON: the text ends at column {col} before an object ({{) is closed (cut short?)",
+                             "JSON 格式错误：文本在第 {col} 列就结束了，对象（{{）尚未闭合（内容被截断？）"),
+    "case.json_cut_list": ("malformed JSON: the text ends at column {col} before a list ([) is closed (cut short?)",
+                           "JSON 格式错误：文本在第 {col} 列就结束了，列表（[）尚未闭合（内容被截断？）"),
 }

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from dsl.cases.inputs import CaseInput, FileNotice, InputError, loads, reject_lone_surrogates
+from dsl.cases.jsonplace import json_place
 from dsl.cases.parquetfile import PARQUET_SUFFIXES, read_parquet_cases
 from dsl.diagnostics import Phrase, json_phrase
 from dsl.limits import MAX_DEPTH, MAX_LINE_CHARS
@@ -347,7 +348,8 @@ def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:
 
 def _where(name: str, exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"{name}:{exc.lineno}:{exc.colno}"
+        place = json_place(exc)
+        return f"{name}:{place.line}:{place.col}"
     return name
 
 
@@ -357,5 +359,8 @@ def _json_problem(exc: Exception) -> Phrase:
     if isinstance(exc, RecursionError):
         return Phrase("case.too_deep", limit=MAX_DEPTH)
     if isinstance(exc, json.JSONDecodeError):
-        return Phrase("case.json", detail=json_phrase(exc.msg), col=exc.colno)
+        place = json_place(exc)
+        if place.unclosed is not None:   # cut short: not a wrong value, a missing end
+            return Phrase("case.json_cut_object" if place.unclosed == "{" else "case.json_cut_list", col=place.col)
+        return Phrase("case.json", detail=json_phrase(exc.msg), col=place.col)
     return Phrase("case.json_plain", detail=str(exc))
