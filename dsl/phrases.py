@@ -774,6 +774,16 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     # a JSON text cut short (dsl/cases/jsonplace.py; session 25, badnow)
     "case.json_cut_object": ("malformed JSON: the text ends at column {col} before an object ({{) is closed (cut short?)",
                              "JSON 格式错误：文本在第 {col} 列就结束了，对象（{{）尚未闭合（内容被截断？）"),
+    # a case's `platform` that no rulebook is for (dsl/tools/platforms.py; session 25, badnow)
+    "case.platform_meant": ("the case is for {platform!r}, which is no platform id: did you mean {meant!r}? "
+                            "(write \"platform\": \"{meant}\")",
+                            "案例的平台 {platform!r} 不是平台标识：是否想写 {meant!r}？（请写 \"platform\": \"{meant}\"）"),
+    "case.platform_meant_add": ("the case is for {platform!r}, which is no platform id: did you mean {meant!r}? "
+                                "(write \"platform\": \"{meant}\" and add -p {meant}; given: {given})",
+                                "案例的平台 {platform!r} 不是平台标识：是否想写 {meant!r}？"
+                                "（请写 \"platform\": \"{meant}\" 并加 -p {meant}；已指定：{given}）"),
+    "case.unknown_platform": ("the case is for {platform!r}, but no rulebook is for that platform (platforms: {known})",
+                              "案例属于平台 {platform!r}，但没有该平台的规则手册（现有平台：{known}）"),
     "case.json_cut_list": ("malformed JSON: the text ends at column {col} before a list ([) is closed (cut short?)",
                            "JSON 格式错误：文本在第 {col} 列就结束了，列表（[）尚未闭合（内容被截断？）"),
 }
