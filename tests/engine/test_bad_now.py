@@ -82,3 +82,18 @@ def test_duckdb_agrees(invoke: Any, tmp_path: Path) -> None:
 def test_spark_agrees(invoke: Any, spark_session: Any, tmp_path: Path) -> None:
     args = ("eval", "-r", DOUYIN, _case(tmp_path), "--format", "jsonl", "--no-explain", "--lang", "en")
     assert _rules(invoke(*args, "--engine", "spark").stdout) == _rules(invoke(*args).stdout)
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_diff_cannot_decide_them_either(invoke: Any, tmp_path: Path, engine: str) -> None:
+    """`diff --cases` passed the clock as `at` for a bad `now`: the Python engine decided the
+    timer rules at the current time while DuckDB could not decide them."""
+    pytest.importorskip("duckdb")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(_case(tmp_path).read_text(encoding="utf-8").replace("\n", " ") + "\n", encoding="utf-8")
+    other = tmp_path / "b.yaml"
+    other.write_text(DOUYIN.read_text(encoding="utf-8").replace("value: 3.00", "value: 4.00", 1), encoding="utf-8")
+    out = invoke("diff", DOUYIN, other, "--cases", cases, "--format", "jsonl", "--lang", "en", "--engine", engine)
+    rows = {row["rule"]: row for row in map(json.loads, out.stdout.splitlines()) if "rule" in row}
+    assert set(rows) == _moment_rules()
+    assert "bad value in now" in rows["reship_ship_timeout"]["a"]["error"]

@@ -162,6 +162,15 @@ def bad_moment(parsed: ParsedCase, at: datetime | None) -> FieldProblem | None:
     return parsed.view.problems.get("now")
 
 
+def judged_at(parsed: ParsedCase, at: datetime | None, clock: datetime) -> datetime | None:
+    """The `at` a tool passes to `evaluate`: `at`, else the case's `now`, else `clock`; None
+    when `now` is bad, so that `evaluate` keeps the moment unknown (bad_moment) rather than
+    judging the case at `clock`."""
+    if at is not None:
+        return at
+    return None if bad_moment(parsed, None) is not None else (parsed.now or clock)
+
+
 def _rule_result(rule: CompiledRule, view: dict[str, Any], at: datetime, book: CompiledRulebook, lang: str) -> RuleResult:
     """Compiled code decides; where it reads a bad value, verdict.py does (never the order)."""
     rid = rule.rule.id
