@@ -784,6 +784,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                                 "（请写 \"platform\": \"{meant}\" 并加 -p {meant}；已指定：{given}）"),
     "case.unknown_platform": ("the case is for {platform!r}, but no rulebook is for that platform (platforms: {known})",
                               "案例属于平台 {platform!r}，但没有该平台的规则手册（现有平台：{known}）"),
+    "case.empty_platform": ("empty text names no platform: write the platform's id (douyin, kuaishou, pinduoduo, ...) "
+                            "or leave the key out; the case is evaluated against every rulebook given",
+                            "空文本不是平台：请写平台标识（douyin、kuaishou、pinduoduo 等）或去掉该键；该案例按所有指定的规则手册判定"),
     "case.json_cut_list": ("malformed JSON: the text ends at column {col} before a list ([) is closed (cut short?)",
                            "JSON 格式错误：文本在第 {col} 列就结束了，列表（[）尚未闭合（内容被截断？）"),
 }

@@ -50,3 +50,19 @@ def test_an_unknown_platform_lists_the_platforms(invoke: Any, tmp_path: Path) ->
     assert "the case is for 'taobao', but no rulebook is for that platform (platforms: douyin, kuaishou, pinduoduo" \
         in out.stderr
     assert "-p all" not in out.stderr
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_empty_platform_is_a_bad_field(invoke: Any, tmp_path: Path, engine: str, jobs: str) -> None:
+    """`"platform": ""` was taken as absent without a word: now E402 (exit 1); every rule
+    still decides (none reads the platform), against every rulebook given."""
+    if engine == "duckdb" and jobs == "2":
+        pytest.skip("--jobs is the Python engine's")
+    path = _cases(tmp_path, "", " ")
+    out = invoke("eval", "-r", DOUYIN, path, "--lang", "en", "--engine", engine, "--format", "jsonl", "--no-explain",
+                 "--jobs", jobs)
+    for line in (1, 2):
+        assert f"{path}:{line}: error E402: case P{line - 1}: field platform: empty text names no platform" in out.stderr
+    assert out.exit_code == 1 and out.stdout.count('"platform": "douyin"') == 2
+    assert all("error" not in r for line in out.stdout.splitlines() for r in json.loads(line)["results"])

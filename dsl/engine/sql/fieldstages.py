@@ -113,7 +113,7 @@ class FieldStages:
         last = [exp.Star(), alias(case_id, "_id", quoted=True), alias(moment, "_at", quoted=True),
                 alias(now_bad, "_nowbad", quoted=True),
                 alias(fatal, "_fatal", quoted=True),
-                alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
+                alias(or_(col("_unknown"), *bad_any, self._empty_platform(index)), "_dirty", quoted=True)]
         first = [("usual", exp.select(exp.Star(), *[alias(flag, f"tsn{i}", quoted=True) for i, (flag, _) in usual.items()])
                   .from_("raw", copy=False))] if usual else []
         return [*first,
@@ -140,6 +140,13 @@ class FieldStages:
         if kind == "object":
             return checks.obj(fld, raw)
         return checks.text(fld, raw)
+
+    def _empty_platform(self, index: dict[str, int]) -> exp.Expression:
+        """`"platform": ""`: a bad field the Python engine reports (cases.document.open_case)."""
+        if "platform" not in index:
+            return exp.false()
+        kind, raw = self.q.reader.raw(index["platform"])
+        return coalesce(and_(eq(kind, lit("VARCHAR")), eq(self.q.d.strip(raw), lit(""))), exp.false())
 
     def _other_platform(self, index: dict[str, int]) -> exp.Expression:
         """The case names another platform (the Python engine rejects it for this rulebook)."""
