@@ -161,8 +161,9 @@ def blank_lines(handle: Any) -> list[bytes]:
     lines: list[bytes] = []
     while True:
         line = handle.readline(MAX_LINE_CHARS + 1)
+        text = line.strip(b" \t\r\n")
         lines.append(line)
-        if not line or line.strip(b" \t\r\n\xef\xbb\xbf"):
+        if not line or (text and not (len(lines) == 1 and text == b"\xef\xbb\xbf")):   # a BOM on line 1 only
             return lines
 
 
