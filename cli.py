@@ -297,11 +297,13 @@ def _adapter(from_name: str | None, option_texts: tuple[str, ...], vocabulary: A
               help="Rulebook by file path; repeatable.")
 @click.option("--at", "at_text", help="Judge the cases at this moment (ISO 8601; no offset = Beijing time). "
               "Default: each case's `now`, else the current time.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default=None,
               help="table for people; json / jsonl: one JSON object per case and rulebook, one a line; "
-              "csv: one row per case and rule.")
+              "csv: one row per case and rule. Default: by --output's suffix (.csv, .json, .jsonl, "
+              ".parquet with --engine duckdb), else table.")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the results to this file instead of standard output (CSV gets a BOM for Excel).")
+              help="Write the results to this file instead of standard output (CSV gets a BOM for Excel); "
+              "its suffix chooses the format, and a --format that contradicts it is refused.")
 @click.option("--bom/--no-bom", default=None,
               help="CSV: start with a UTF-8 BOM so Excel shows Chinese correctly. Default: when writing to a "
               "file (--output, or stdout redirected to a new file), never into a pipe.")
@@ -362,12 +364,12 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
         raise click.BadParameter(_say("stdin_once", lang), param_hint="CASES")
     at = _parse_at(at_text, lang)
     within = _parse_within(within_text, lang)
+    fmt, to_parquet = _output_format(fmt, output, engine, lang)
     books = _load_books(platforms, rulebook_paths, lang)
     adapter = _adapter(from_name, option_texts, books[0].vocabulary, cases, input_format, lang)
     if spark_master is not None and engine != "spark":
         raise click.UsageError(_say("spark_master_alone", lang))
     spark = _spark_session(books, fmt, explain, within, spark_master, lang, jobs) if engine == "spark" else None
-    to_parquet = engine == "duckdb" and output is not None and output.lower().endswith(".parquet")
     if engine == "duckdb":    # refused before the output file is opened (and emptied)
         _engine_usage(engine, books, "jsonl" if to_parquet else fmt, False if to_parquet else explain, within, lang,
                       jobs)
@@ -520,6 +522,28 @@ def _engine_parquet(cases: tuple[str, ...], books: list[Any], at: Any, output: s
     if show_summary:
         click.echo(_say("parquet_written", lang, rows=rows, path=output, unread=unread, undecided=undecided), err=True)
     sys.exit(1 if unread or undecided or noticed else 0)
+
+
+# the format an --output suffix says; .json and .jsonl both hold one JSON object a line
+_SUFFIX_FORMATS = {".csv": ("csv",), ".json": ("json", "jsonl"), ".jsonl": ("jsonl", "json"),
+                   ".ndjson": ("jsonl", "json"), ".parquet": ("parquet",), ".pq": ("parquet",)}
+
+
+def _output_format(fmt: str | None, output: str | None, engine: str, lang: str) -> tuple[str, bool]:
+    """`eval`'s format and whether DuckDB writes Parquet: `--format`, else what the output
+    file's suffix says, else the table. A file never gets another format than its name says:
+    a contradicting `--format`, or Parquet without `--engine duckdb`, is a usage error."""
+    suffix = Path(output).suffix.lower() if output else ""
+    says = _SUFFIX_FORMATS.get(suffix)
+    if says is None:
+        return fmt or "table", False
+    if fmt is not None and fmt not in says:
+        raise click.UsageError(_say("output_contradicts", lang, format=fmt, suffix=suffix, says=says[0]))
+    if says[0] == "parquet" and engine != "duckdb":
+        raise click.UsageError(_say("output_parquet_engine", lang, suffix=suffix))
+    if says[0] == "parquet":
+        return "jsonl", True   # DuckDB's rows; the sink is never written
+    return fmt or says[0], False
 
 
 def _engine_usage(engine: str, books: list[Any], fmt: str, explain: bool | None, within: Any, lang: str,

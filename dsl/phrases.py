@@ -831,4 +831,29 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "report.unknown_fields": ("{cases} case(s) name fields not in the vocabulary, not read (cases): {paths}",
                               "{cases} 个案例含有词汇表之外的字段，未被读取（案例数）：{paths}"),
     "batch.file_warnings": ("  warnings about whole files (cells not read): {n}", "  关于整个文件的警告（有值未被读取）：{n}"),
+    # `eval --output FILE`: the file's suffix chooses the format (session 25, badnow)
+    "cli.output_contradicts": ("--format {format} contradicts --output's suffix {suffix} (a {says} file): "
+                               "leave out --format, or name the file for its format",
+                               "--format {format} 与 --output 的后缀 {suffix}（{says} 文件）矛盾：请去掉 --format，或按格式为文件命名"),
+    "cli.output_parquet_engine": ("--output {suffix}: Parquet is written by DuckDB: add --engine duckdb "
+                                  "(or name the file .csv, .json or .jsonl)",
+                                  "--output {suffix}：Parquet 由 DuckDB 写出：请加上 --engine duckdb（或把文件命名为 .csv、.json 或 .jsonl）"),
+    # a JSON text cut short (dsl/cases/jsonplace.py; session 25, badnow)
+    "case.json_cut_object": ("malformed JSON: the text ends at column {col} before an object ({{) is closed (cut short?)",
+                             "JSON 格式错误：文本在第 {col} 列就结束了，对象（{{）尚未闭合（内容被截断？）"),
+    # a case's `platform` that no rulebook is for (dsl/tools/platforms.py; session 25, badnow)
+    "case.platform_meant": ("the case is for {platform!r}, which is no platform id: did you mean {meant!r}? "
+                            "(write \"platform\": \"{meant}\")",
+                            "案例的平台 {platform!r} 不是平台标识：是否想写 {meant!r}？（请写 \"platform\": \"{meant}\"）"),
+    "case.platform_meant_add": ("the case is for {platform!r}, which is no platform id: did you mean {meant!r}? "
+                                "(write \"platform\": \"{meant}\" and add -p {meant}; given: {given})",
+                                "案例的平台 {platform!r} 不是平台标识：是否想写 {meant!r}？"
+                                "（请写 \"platform\": \"{meant}\" 并加 -p {meant}；已指定：{given}）"),
+    "case.unknown_platform": ("the case is for {platform!r}, but no rulebook is for that platform (platforms: {known})",
+                              "案例属于平台 {platform!r}，但没有该平台的规则手册（现有平台：{known}）"),
+    "case.empty_platform": ("empty text names no platform: write the platform's id (douyin, kuaishou, pinduoduo, ...) "
+                            "or leave the key out; the case is evaluated against every rulebook given",
+                            "空文本不是平台：请写平台标识（douyin、kuaishou、pinduoduo 等）或去掉该键；该案例按所有指定的规则手册判定"),
+    "case.json_cut_list": ("malformed JSON: the text ends at column {col} before a list ([) is closed (cut short?)",
+                           "JSON 格式错误：文本在第 {col} 列就结束了，列表（[）尚未闭合（内容被截断？）"),
 }

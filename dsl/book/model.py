@@ -89,6 +89,19 @@ class Rule:
     def name(self, lang: str = "en") -> str:
         return self.name_zh if lang == "zh" else self.name_en
 
+    @property
+    def reads_moment(self) -> bool:
+        """Whether a decision of this rule depends on the moment of evaluation: a deadline (its
+        `due`), or `now` anywhere (a condition, an action, an output, what picks the version).
+        Such a rule cannot decide when the case's `now` is bad (and no `--at` replaces it)."""
+        refs: list[ExprRef] = [self.versions_by] if self.versions_by is not None else []
+        for v in self.versions:
+            if v.deadline is not None:
+                return True
+            refs += [*v.conditions, *(a.condition for a in v.actions if a.condition is not None),
+                     *(ref for _, ref in v.outputs)]
+        return any(n.kind == "now" for ref in refs for n in ast.names(ref.tree))
+
 
 @dataclass
 class Rulebook:

@@ -110,6 +110,10 @@ def open_case(doc: Any, vocabulary: Vocabulary, fallback_id: str = "?") -> Parse
         fatal = Phrase("case.missing_order") if order is None else Phrase("case.order_not_object", kind=kind_phrase(kind_of(order)))
         return ParsedCase(case_id, {}, fatal=fatal)
     view = CaseView(doc, converters_for(vocabulary))
+    platform = doc.get("platform")
+    if type(platform) is str and not platform.strip() and "platform" in vocabulary.fields:
+        # empty text names no platform: said (E402), and the case goes to every rulebook given
+        view.problems["platform"] = FieldProblem("platform", Phrase("case.empty_platform"))  # type: ignore[arg-type]
     now = view.get("now")
     return ParsedCase(case_id, view, now if isinstance(now, datetime) else None, vocabulary=vocabulary)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from dsl.cases.inputs import CaseInput, FileNotice, InputError, loads, reject_lone_surrogates
+from dsl.cases.jsonplace import json_place
 from dsl.cases.parquetfile import PARQUET_SUFFIXES, read_parquet_cases
 from dsl.diagnostics import Phrase, json_phrase
 from dsl.limits import MAX_DEPTH, MAX_LINE_CHARS
@@ -111,7 +112,11 @@ def _read_handle(handle: Any, name: str, suffix: str, vocabulary: Any, raw_lines
     if suffix not in (".jsonl", ".ndjson", ".csv", ".yaml", ".yml", ".json"):
         suffix = ".json" if _looks_like_json(handle) else ".csv"
     if suffix in (".jsonl", ".ndjson"):
-        yield from _json_lines(handle, name, raw_lines)
+        skipped = blank_lines(handle)
+        if skipped[-1:] == [b""]:   # nothing but blank lines: as an empty .json or .csv is
+            yield CaseInput(name, error=Phrase("case.empty_file"))
+            return
+        yield from _json_lines(handle, name, raw_lines, pending=skipped)
         return
     if suffix == ".csv":
         from dsl.cases.csvfile import read_csv   # only for CSV: it costs start-up time
@@ -148,6 +153,25 @@ def _looks_like_json(handle: Any) -> bool:
     if text.startswith(b"\xef\xbb\xbf"):
         text = text[3:].lstrip(b" \t\r\n")
     return text[:1] in (b"{", b"[") or not text
+
+
+def blank_lines(handle: Any) -> list[bytes]:
+    """The lines up to the first that is not blank, that one included; ending in b"" when the
+    input has no other (an empty file of cases is an error, whatever its format)."""
+    lines: list[bytes] = []
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        text = line.strip(b" \t\r\n")
+        lines.append(line)
+        if not line or (text and not (len(lines) == 1 and text == b"\xef\xbb\xbf")):   # a BOM on line 1 only
+            return lines
+
+
+def blank_file(path: str) -> bool:
+    """Whether the file holds nothing but blank lines: readers that bypass this module (DuckDB
+    on JSON Lines) leave such a file to it, for its "the file is empty"."""
+    with open(path, "rb") as handle:
+        return blank_lines(handle)[-1:] == [b""]
 
 
 def _json_any(handle: Any, name: str, raw_lines: bool) -> Iterator[CaseInput | LineBlock]:
@@ -325,7 +349,8 @@ def _yaml_cases(text: str, name: str) -> Iterator[CaseInput]:
 
 def _where(name: str, exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"{name}:{exc.lineno}:{exc.colno}"
+        place = json_place(exc)
+        return f"{name}:{place.line}:{place.col}"
     return name
 
 
@@ -335,5 +360,8 @@ def _json_problem(exc: Exception) -> Phrase:
     if isinstance(exc, RecursionError):
         return Phrase("case.too_deep", limit=MAX_DEPTH)
     if isinstance(exc, json.JSONDecodeError):
-        return Phrase("case.json", detail=json_phrase(exc.msg), col=exc.colno)
+        place = json_place(exc)
+        if place.unclosed is not None:   # cut short: not a wrong value, a missing end
+            return Phrase("case.json_cut_object" if place.unclosed == "{" else "case.json_cut_list", col=place.col)
+        return Phrase("case.json", detail=json_phrase(exc.msg), col=place.col)
     return Phrase("case.json_plain", detail=str(exc))

@@ -44,6 +44,10 @@ def validator_for(vocabulary: Vocabulary) -> Validator:
              "        return False",
              "    try:"]
     lines += _object_lines(vocabulary, "", "d", index, namespace, "        ")
+    if "platform" in vocabulary.fields:   # empty text names no platform: a bad field (cases.document.open_case)
+        lines += ["        v = d.get('platform')",
+                  "        if type(v) is str and not v.strip():",
+                  "            return False"]
     lines += ["    except Exception:",   # a FieldError, or what the exact path would report
               "        return False",
               "    return True"]

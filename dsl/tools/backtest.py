@@ -256,7 +256,7 @@ def month_of(moment: datetime) -> str:
     return aware.astimezone(SHANGHAI).strftime("%Y-%m")
 
 
-def decisions(book: CompiledRulebook, parsed: Any, when: datetime, lang: str) -> tuple[str, dict[str, Decision]]:
+def decisions(book: CompiledRulebook, parsed: Any, when: datetime | None, lang: str) -> tuple[str, dict[str, Decision]]:
     """The case's id and each rule's decision, as `diff` takes them."""
     result = book.evaluate(parsed, when, lang, validate=False)
     return result.case, {r.rule: decision_of(r) for r in result.results}

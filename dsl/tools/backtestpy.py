@@ -8,6 +8,7 @@ from typing import Any, Callable
 from dsl.cases.inputs import CaseInput, loads
 from dsl.cases.readers import LineBlock
 from dsl.diagnostics import problem_text
+from dsl.engine.python.runtime import judged_at
 from dsl.engine.sql.sources import CaseSource
 
 
@@ -45,9 +46,10 @@ def judge_in_python(bt: Any, source: CaseSource, rows: list[tuple[int, str, str 
             reason = problem_text(pa.fatal or pb.fatal, bt.lang)
             result.reject(name, f"case {pa.id}: {reason}" if pa.id != name else reason)
             continue
-        when = bt.at or pa.now or bt.clock
+        when = judged_at(pa, bt.at, bt.clock)   # None: a bad `now`, the moment unknown
         case, old = decisions(bt.old, pa, when, bt.lang)
         _, new = decisions(bt.new, pb, when, bt.lang)
+        when = when or bt.clock
         month = month_of(when if when.tzinfo else when.replace(tzinfo=SHANGHAI))
         flags: Counter[str] = Counter(cases=1)
         for rule in list(old) + [r for r in new if r not in old]:

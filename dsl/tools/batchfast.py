@@ -39,7 +39,9 @@ def books_for_platform(doc: Any, books: list[CompiledRulebook]) -> list[Compiled
     chosen = [book for book in books if book.platform == platform.strip()]
     if chosen:
         return chosen
-    return Phrase("case.wrong_platform", platform=platform.strip(), given=", ".join(dict.fromkeys(b.platform for b in books)))
+    from dsl.tools.platforms import platform_problem   # only for a case no rulebook is for
+
+    return platform_problem(platform.strip(), books)
 
 
 class _Writer:

@@ -14,7 +14,7 @@ from dsl.cases.inputs import CaseInput, FileNotice
 from dsl.diagnostics import problem_text
 from dsl.book.model import Rule, Version
 from dsl.engine.results import RuleResult
-from dsl.engine.python.runtime import CompiledRulebook
+from dsl.engine.python.runtime import CompiledRulebook, judged_at
 from dsl.lang.unparse import const_text, unparse
 from dsl.lang.values import SHANGHAI, format_timestamp, to_json
 from dsl.limits import MAX_KEPT_REJECTIONS
@@ -230,7 +230,7 @@ def judge_case(out: DecisionDiff, a: CompiledRulebook, b: CompiledRulebook, item
         _rejected(out, on_row, item.source, None if pa.id == item.source else pa.id, problem_text(pa.fatal or pb.fatal, lang))
         return None
     out.compared += 1
-    when = at or pa.now or moment
+    when = judged_at(pa, at, moment)
     ra, rb = a.evaluate(pa, when, lang, validate=False), b.evaluate(pb, when, lang, validate=False)
     decisions_a = {r.rule: decision_of(r) for r in ra.results}
     decisions_b = {r.rule: decision_of(r) for r in rb.results}

@@ -299,12 +299,16 @@ def as_format(items: Iterator[Any], fmt: str, outputs: list[str]) -> Iterator[An
     yield from (to_csv(item) if isinstance(item, (Decided, DecidedRun)) else item for item in items)
 
 
-def _utf16(name: str) -> bool:
-    from dsl.cases.readers import looks_utf16
+def _refused_whole(name: str) -> bool:
+    """UTF-16, or nothing but blank lines (the file is empty): the reader refuses the file
+    whole, with its message."""
+    from dsl.cases.readers import blank_file, looks_utf16
 
     try:
         with open(name, "rb") as handle:
-            return looks_utf16(handle.read(4))
+            if looks_utf16(handle.read(4)):
+                return True
+        return blank_file(name)
     except OSError:   # the reader says why it cannot be read
         return True
 
@@ -323,7 +327,7 @@ def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, eval
     given = reading["input_format"]
     regular = name != "-" and Path(name).is_file()
     if regular and (given == "jsonl" or (given is None and suffix in (".jsonl", ".ndjson"))) \
-            and not _utf16(name):   # refused whole by the reader, with its message
+            and not _refused_whole(name):   # refused whole by the reader, with its message
         yield from sql_items(name, evaluator, True)
     elif name != "-" and given is None and suffix in PARQUET_SUFFIXES:
         yield from parquet_items(name, SqlEval(book, at, clock, keep=("_row",), lang=evaluator.lang))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from dsl.cases.document import ParsedCase, open_case
+from dsl.cases.document import CaseView, ParsedCase, open_case
 from dsl.lang.semantics import FieldError, FieldProblem
 from dsl.engine.python.namespace import moment_of, runtime_namespace
 from dsl.diagnostics import Diagnostic, Phrase, problem_text
@@ -47,6 +47,7 @@ class CompiledRulebook:
         self.params = {name: p.value for name, p in model.params.items()}
         self.artifact = artifact or generate(model, self.params, self.vocabulary)
         self.rules, self.decide_or_raise, self.decide = link(model, self.vocabulary, *self.artifact, fallback=self._decide_rule_by_rule)
+        self.moment_rules = frozenset(r.rule.id for r in self.rules if r.rule.reads_moment)
 
     @property
     def platform(self) -> str:
@@ -80,11 +81,15 @@ class CompiledRulebook:
             raise ValueError(f"case {parsed.id}: {parsed.fatal}")
         moment = self._moment(parsed, moment_of(at))   # ISO text too, as `evaluate` takes it
         try:
-            return self.decide_or_raise(parsed.view.doc, moment)  # type: ignore[union-attr]
+            decided = self.decide_or_raise(parsed.view.doc, moment)  # type: ignore[union-attr]
         except Exception:  # noqa: BLE001 - isolate the failing rule on the slow path
             results = [self.evaluate_rule(rule, parsed.view, moment) for rule in self.rules]
-            return tuple((None if r.error else r.matched, r.action, r.deadline, r.due, r.version,
-                          tuple(r.outputs.values()) or None) for r in results)
+            decided = tuple((None if r.error else r.matched, r.action, r.deadline, r.due, r.version,
+                             tuple(r.outputs.values()) or None) for r in results)
+        if bad_moment(parsed, moment_of(at)) is None:
+            return decided
+        return tuple((None, None, None, False, None, None) if rid in self.moment_rules else d
+                     for rid, d in zip(self.rule_ids, decided))
 
     def evaluate(self, case: dict[str, Any] | ParsedCase, at: datetime | str | None = None, lang: str = "zh",
                  validate: bool = True) -> CaseResult:
@@ -106,6 +111,11 @@ class CompiledRulebook:
             results = [self._result(rule, d, view, moment, lang) for rule, d in zip(self.rules, decisions)]
         except Exception:  # noqa: BLE001 - a bad field or a runtime failure: decide rule by rule
             results = [self.evaluate_rule(rule, view, moment, lang) for rule in self.rules]
+        bad_now = bad_moment(parsed, at)
+        if bad_now is not None:   # the moment is unknown: what depends on it cannot decide
+            results = [RuleResult(r.rule, False, None, error=_problem_error(bad_now, lang),
+                                  _why=[_problem_reason(bad_now, lang)]) if r.rule in self.moment_rules else r
+                       for r in results]
         check_deadlines(results, view, lang)
         if validate:
             parsed.validate()
@@ -141,6 +151,24 @@ class CompiledRulebook:
             failed = Diagnostic("E403", args={"where": where, "rule": rid, "detail": f"{type(exc).__name__}: {exc}"})
             return RuleResult(rid, False, None, error=f"E403 {failed.message(lang)}",
                               _why=[say("failed", lang, detail=str(exc))])
+
+
+def bad_moment(parsed: ParsedCase, at: datetime | None) -> FieldProblem | None:
+    """The problem of the case's `now` when it is present but bad and no `at` replaces it:
+    the case has no moment, so the clock must not stand in for it (the rules that read the
+    moment are undecided, naming `now`)."""
+    if at is not None or not isinstance(parsed.view, CaseView):
+        return None
+    return parsed.view.problems.get("now")
+
+
+def judged_at(parsed: ParsedCase, at: datetime | None, clock: datetime) -> datetime | None:
+    """The `at` a tool passes to `evaluate`: `at`, else the case's `now`, else `clock`; None
+    when `now` is bad, so that `evaluate` keeps the moment unknown (bad_moment) rather than
+    judging the case at `clock`."""
+    if at is not None:
+        return at
+    return None if bad_moment(parsed, None) is not None else (parsed.now or clock)
 
 
 def _rule_result(rule: CompiledRule, view: dict[str, Any], at: datetime, book: CompiledRulebook, lang: str) -> RuleResult:

@@ -101,6 +101,9 @@ class FieldStages:
         given = col(self.q.at_column) if self.q.at_column else None
         moment = coalesce(*[x for x in (given, moment_literal(self.q.at), now, moment_literal(self.q.clock))
                             if x is not None])
+        # a bad `now` that nothing replaces: the rules that read the moment cannot decide (runtime.bad_moment)
+        replaced = [x for x in (given, moment_literal(self.q.at)) if x is not None]
+        now_bad = and_(col(f"b{index['now']}"), *([is_null(coalesce(*replaced))] if replaced else []))
         fatal = case([(is_null(col("_doc")), lit("json")),
                       (col("_unreadable"), lit("json")),
                       (not_(eq(col("_shape"), lit("OBJECT"))), lit("not_object")),
@@ -108,8 +111,9 @@ class FieldStages:
                       (not_(coalesce(eq(col("_order"), lit("OBJECT")), exp.false())), lit("order")),
                       (self._other_platform(index), lit("platform"))], exp.Null())
         last = [exp.Star(), alias(case_id, "_id", quoted=True), alias(moment, "_at", quoted=True),
+                alias(now_bad, "_nowbad", quoted=True),
                 alias(fatal, "_fatal", quoted=True),
-                alias(or_(col("_unknown"), *bad_any), "_dirty", quoted=True)]
+                alias(or_(col("_unknown"), *bad_any, self._empty_platform(index)), "_dirty", quoted=True)]
         first = [("usual", exp.select(exp.Star(), *[alias(flag, f"tsn{i}", quoted=True) for i, (flag, _) in usual.items()])
                   .from_("raw", copy=False))] if usual else []
         return [*first,
@@ -136,6 +140,13 @@ class FieldStages:
         if kind == "object":
             return checks.obj(fld, raw)
         return checks.text(fld, raw)
+
+    def _empty_platform(self, index: dict[str, int]) -> exp.Expression:
+        """`"platform": ""`: a bad field the Python engine reports (cases.document.open_case)."""
+        if "platform" not in index:
+            return exp.false()
+        kind, raw = self.q.reader.raw(index["platform"])
+        return coalesce(and_(eq(kind, lit("VARCHAR")), eq(self.q.d.strip(raw), lit(""))), exp.false())
 
     def _other_platform(self, index: dict[str, int]) -> exp.Expression:
         """The case names another platform (the Python engine rejects it for this rulebook)."""

@@ -228,6 +228,8 @@ class QueryBuilder:
 
         # no moment (no --at, no `now` in the case, no clock given): nothing is decided
         no_moment = is_null(col("_at"))
+        if rule.reads_moment:   # a bad `now` nothing replaces: no moment for this rule either
+            no_moment = or_(no_moment, col("_nowbad"))
         hang = b(1001, or_(no_moment, by_hangs, and_(not_(by_hangs), pick("hang", exp.false()))))
         probs = b(1001, case([(no_moment, exp.Array(expressions=[lit("now")])), (by_hangs, by_probs)],
                              pick("probs", empty)))

@@ -45,6 +45,8 @@ def open_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh"
     """Create the view `name` over the cases of `path` (JSON Lines, Parquet, or what the Python
     reader reads); with an `adapter` (a mapping, cases/mapping.py) the file holds raw API
     payloads, which the Python adapter makes into cases."""
+    from dsl.cases.readers import blank_file   # an empty file: the reader says so
+
     suffix = Path(path).suffix.lower()
     if adapter is not None:
         return python_cases(con, path, name, vocabulary, lang, adapter)
@@ -55,7 +57,7 @@ def open_cases(con: Any, path: str, name: str, vocabulary: Any, lang: str = "zh"
         source = CaseSource(name, path, "jsonl")
         relation = jsonl_relation(path)
         # DuckDB also ends a line at a carriage return, and bad UTF-8 aborts its reader: the Python reader reads those
-        if _has_carriage_return(path) or not _decodes(con, relation):
+        if _has_carriage_return(path) or blank_file(path) or not _decodes(con, relation):
             return python_cases(con, path, name, vocabulary, lang)
     else:
         return python_cases(con, path, name, vocabulary, lang)
