@@ -62,7 +62,7 @@ class _Commands(click.Group):
 
 
 _OS_ERRORS = {errno.ENOENT: "os_enoent", errno.EACCES: "os_eacces", errno.ENOSPC: "os_enospc",
-              errno.EISDIR: "os_eisdir", errno.ENOTDIR: "os_enotdir"}
+              errno.EISDIR: "os_eisdir", errno.ENOTDIR: "os_enotdir", errno.EADDRINUSE: "os_eaddrinuse"}
 
 
 def _os_error(exc: OSError, lang: str) -> str:

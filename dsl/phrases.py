@@ -808,6 +808,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.os_enospc": ("no space left on the device", "磁盘空间已满"),
     "cli.os_eisdir": ("this is a folder, not a file", "这是文件夹，不是文件"),
     "cli.os_enotdir": ("a part of the path is not a folder", "路径中有一部分不是文件夹"),
+    "cli.os_eaddrinuse": ("the port is in use (another program, or a workbench already running): choose another with --port",
+                          "端口已被占用（其他程序，或已在运行的工作台）：请用 --port 换一个端口"),
     "diag.more": ("... and {n} more", "……还有 {n} 个"),
     "test.coverage_none": ("coverage: nothing to cover (no rule was loaded)", "覆盖率：没有可覆盖的项（没有加载任何规则）"),
     # `rulebook sql`: the error of the rows of a document that is no case (session 25, duckjson)

@@ -13,7 +13,7 @@ import pytest
 
 from test_desk2 import GOOD_ROW, HEAD, in_fixtures, write   # noqa: F401 (in_fixtures: autouse, chdir)
 
-BOOK = "rulebooks/shopa.yaml"
+BOOK = str(Path("rulebooks") / "shopa.yaml")   # the desk2 fixture's own folder (cwd), not the shipped one
 CASE = {"id": "C1", "now": "2026-11-05T09:00:00+08:00", "order": {"paid_amount": "100.00"},
         "aftersale": {"reason": "quality_issue", "type": "refund_only", "applied_at": "2026-11-05T08:00:00+08:00"},
         "buyer": {"credit_good": True}, "shop": {"services": ["fast_refund"]}}

@@ -247,4 +247,4 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_2(invoke: Any) -> None:
         taken.listen()
         result = invoke("serve", "rulebooks", "--port", taken.getsockname()[1])
     assert result.exit_code == 2
-    assert result.stderr.startswith("rulebook: error:") and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(("rulebook: error:", "rulebook：错误：")) and len(result.stderr.strip().splitlines()) == 1
