@@ -47,14 +47,25 @@ def objects_of(vocabulary: Vocabulary) -> list[tuple[str, list[str]]]:
 # refuses the line), `nan`, `inf`, `infinity` in any case (json.loads refuses them), and a
 # comma before a closing `}` or `]`. Everything else json.loads refuses json_valid refuses
 # too (comments, single quotes, leading zeros, `+1`, raw control characters, text after the
-# value: tests/engine/test_sql_json_leniency.py tries each). Text inside a string that
-# looks like one of them (`"a, }"`, `"x: NaN"`) is taken for it: a false alarm sends the line
-# to the Python engine (in `rulebook sql`'s query, the document is undecided, never misjudged);
-# `nan`/`inf` in any case only as a whole value (`"size,info"` is no alarm).
-# One search for all this and for IMPRECISE_NUMBER together (all are rare: `_numbers`), then
-# each alone only where one of them was found.
+# value: tests/engine/test_sql_json_leniency.py tries each). `nan`/`inf` in any case only as
+# a whole value (`"size,info"` is no alarm).
+# One search of the document for all this and for IMPRECISE_NUMBER together (all are rare:
+# `_numbers`); only where it found one, each is searched alone in the document with its
+# strings blanked (`outside_strings`), so that text inside a string that looks like one of
+# them (`"a, }"`, `"x: NaN"`, `"a,1234567890123456"`) is no alarm: in `rulebook sql`'s query
+# such a document was undecided, and `eval --output FILE.parquet` left it out.
 _LONG_OR_ODD: Final = (rf"[:,\[][ \t\r\n]*-?([0-9]{{{MAX_NUMBER_DIGITS + 1},}}|NaN|Infinity"
                        r"|(?i:nan|inf|infinity)[ \t\r\n]*[,}\]])|,[ \t\r\n]*[}\]]")
+
+
+# A JSON string, escapes kept whole (the document is valid JSON where this is used).
+_STRING: Final = r'(?s)"(?:[^"\\]|\\.)*"'
+
+
+def outside_strings(text: exp.Expression) -> exp.Expression:
+    """The JSON `text` with every string written `""`: a pattern searched in it finds only
+    numbers, literals and punctuation. Costly: only where a cheaper search found a candidate."""
+    return exp.RegexpReplace(this=text, expression=lit(_STRING), replacement=lit('""'), modifiers=lit("g"))
 
 
 class Reader:
@@ -103,14 +114,15 @@ class DuckReader(Reader):
              # a key may hold a quote (escaped): _known's pattern over the joined keys cannot be trusted
              ("_quoted", or_(fn("contains", checked, lit('\\"')), fn("contains", checked, lit("\\u0022")))),
              ("_numbers", coalesce(fn("regexp_matches", doc, lit(f"{IMPRECISE_NUMBER}|{_LONG_OR_ODD}")), exp.false()))],
-            [("_imprecise", case([(col("_numbers"), fn("regexp_matches", doc, lit(IMPRECISE_NUMBER)))], exp.false())),
+            [("_bare", if_(col("_numbers"), outside_strings(checked))),
              ("_shape", self.d.at_index(col("_k"), lit(1))),
              ("_order", self.d.at_index(col("_k"), lit(index["order"] + 2)) if "order" in index else exp.Null()),
-             ("_unreadable", self._unreadable()),
              *[(f"kn{j}", self._known(j, known)) for j, (_, known) in enumerate(objects)],
              *[(name, e) for i in range(len(paths)) for name, e in self._own_columns(i)]],
             [("_unknown", self._keys(objects, index, twice=False)),
-             ("_twice", self._keys(objects, index, twice=True))],
+             ("_twice", self._keys(objects, index, twice=True)),
+             ("_imprecise", coalesce(fn("regexp_matches", col("_bare"), lit(IMPRECISE_NUMBER)), exp.false())),
+             ("_unreadable", self._unreadable())],
         ]
 
     def _own_columns(self, i: int) -> Columns:
@@ -167,13 +179,15 @@ class DuckReader(Reader):
     def _unreadable(self) -> exp.Expression:
         """What the Python reader refuses in a line DuckDB takes as JSON: NaN and Infinity (any
         case), a comma before `}` or `]`, a whole number of more than MAX_NUMBER_DIGITS digits,
-        a lone UTF-16 surrogate escape (valid pairs are removed first); a string that merely
-        contains such text is taken for it too: never decided, at worst left to the Python engine."""
+        a lone UTF-16 surrogate escape (escaped backslashes and valid pairs are removed first:
+        `"\\\\ud800"` is a backslash and text). A string that merely contains such text
+        (`"a, }"`) is none of them (`_bare`: the document without its strings)."""
         doc = col("_doc")
-        pairs = exp.RegexpReplace(this=doc, expression=lit(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"),
+        escapes = exp.RegexpReplace(this=doc, expression=lit(r"\\\\"), replacement=lit(""), modifiers=lit("g"))
+        pairs = exp.RegexpReplace(this=escapes, expression=lit(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"),
                                   replacement=lit(""), modifiers=lit("g"))
         lone = fn("regexp_matches", pairs, lit(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"))
-        long_or_odd = case([(col("_numbers"), fn("regexp_matches", doc, lit(_LONG_OR_ODD)))], exp.false())
+        long_or_odd = fn("regexp_matches", col("_bare"), lit(_LONG_OR_ODD))
         return coalesce(or_(long_or_odd, and_(fn("contains", doc, lit("\\u")), lone)), exp.false())
 
 
