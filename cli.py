@@ -706,7 +706,8 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
 
     With --cases, every case is decided by both; the report counts per rule the cases whose
     decision changes and those a rule cannot decide (a bad field) in A, in B or in both.
-    Exit 0 when they are the same (and no decision changes), 1 when they differ, 2 usage.
+    Exit 0 when they are the same (and no decision changes), 1 when they differ or a case
+    could not be read (or names fields the vocabulary does not know), 2 usage.
     With --from MAPPING, the case files are raw platform API responses (as for `eval --from`).
     """
     from dsl.tools.diff import diff_structure
@@ -743,7 +744,9 @@ def diff(a: str, b: str, case_files: tuple[str, ...], fmt: str, changes_file: st
             report += "\n" + render_decisions(decisions, lang)
         click.echo(report, err=fmt == "jsonl")
     changed = not structure.same or (decisions is not None and decisions.changed_cases > 0)
-    sys.exit(1 if changed or (decisions is not None and decisions.unknown.warned) else 0)
+    # a case left out (unreadable) leaves "no change" unproven: never exit 0 on it, as `eval`
+    incomplete = decisions is not None and (decisions.rejected > 0 or decisions.unknown.warned)
+    sys.exit(1 if changed or incomplete else 0)
 
 
 @main.command()
@@ -766,7 +769,8 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
     report counts per rule the decisions that change and how (now matches, no longer matches,
     another action, deadline earlier or later, into or out of `cannot decide`), per month of
     the cases' moments, and the cases a rule cannot decide. Exit 0 when no decision changes,
-    1 when some do, 2 usage. With --from MAPPING, the case files are raw platform API
+    1 when some do or a case could not be read (or names fields the vocabulary does not
+    know), 2 usage. With --from MAPPING, the case files are raw platform API
     responses (as for `eval --from`), made into cases by the Python adapter first.
     """
     from dsl.lang.values import SHANGHAI
@@ -798,7 +802,7 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
         click.echo(json.dumps(to_json(result, old, new, lang), ensure_ascii=False, indent=2))
     else:
         click.echo(render(result, old, new, lang))
-    sys.exit(1 if result.changed_cases or result.unknown.warned else 0)
+    sys.exit(1 if result.changed_cases or result.rejected or result.unknown.warned else 0)
 
 
 def _stderr_reporter() -> Any:

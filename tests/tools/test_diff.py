@@ -106,6 +106,26 @@ def test_error_on_both_sides_is_counted_not_changed(invoke: Any, books: tuple[Pa
     assert d["undecided"] == {"small": {"only_a": 0, "only_b": 0, "both": 1}}
 
 
+@pytest.mark.parametrize("command", ["diff", "backtest"])
+def test_a_rejected_case_makes_no_change_unproven(invoke: Any, books: tuple[Path, Path], tmp_path: Path,
+                                                   command: str) -> None:
+    """Twin rulebooks over cases of which one cannot be read exited 0, "same", though that case
+    was never compared: a CI gate on `diff --cases` passed on a history it had not read."""
+    if command == "backtest":
+        pytest.importorskip("duckdb")
+    a, _ = books
+    same = write(tmp_path / "same.yaml", HEAD + TAIL)
+    good = [case("A1"), case("A2", amount="400.00")]
+    clean = invoke(command, a, same, "--cases", jsonl(tmp_path / "clean.jsonl", good), "--format", "json")
+    assert clean.exit_code == 0, clean.stderr
+    mixed = jsonl(tmp_path / "mixed.jsonl", [*good, '{"id": "BROKEN", "order": {'])
+    result = invoke(command, a, same, "--cases", mixed, "--format", "json")
+    report = json.loads(result.stdout)
+    counts = report["decisions"] if command == "diff" else report
+    assert (counts["changed_cases"], counts["rejected"]) == (0, 1)
+    assert result.exit_code == 1, result.stderr
+
+
 def test_text_report_names_undecidable_and_rejected_cases(invoke: Any, books: tuple[Path, Path], mixed: Path) -> None:
     a, b = books
     result = invoke("diff", a, b, "--cases", mixed, "--lang", "en")
