@@ -102,6 +102,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
              "'extends:' of a mapping, docs/adapters.md)",
              "既不是规则手册也不是适配映射：{found}；rulebook check 读取规则手册（顶层有 'rulebook:' 和 'rules:'，见 "
              "docs/rulebook-format.md）或适配映射（顶层有 'adapter:'、'fields:' 或继承映射的 'extends:'，见 docs/adapters.md）"),
+    # an amount with more decimals than the money field it is compared with (dsl/lang/moneyuse.py)
+    "E214": ("{value} has {more} decimals, more than {name} holds ({decimals}): no case value can equal it",
+             "{value} 有 {more} 位小数，超过 {name} 的精度（{decimals} 位）：任何案例的值都不会等于它"),
     # a parameter's text value checked against the enums it is used with (dsl/book/paramenums.py)
     "E213": ("{value!r} in parameter {param!r} is not a value of {name} (used with it at {at}): it can never match",
              "参数 {param!r} 中的 {value!r} 不是 {name} 的取值（用于 {at}）：永远不会匹配"),
@@ -111,6 +114,7 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     "reason": ("{reason}", "{reason}"),   # a hint worded elsewhere (a Phrase of the catalog)
     "sql_python": ("evaluate this rulebook with the Python engine (rulebook eval without --engine), "
                    "or rewrite the expression", "请用 Python 引擎求值（rulebook eval 不加 --engine），或改写该表达式"),
+    "money_decimals": ("write {down} or {up}, whichever is meant", "请改为 {down} 或 {up}（按本意选择）"),
     "did_you_mean": ("did you mean {suggestion!r}?", "您是否想写 {suggestion!r}？"),
     "fullwidth": ("replace it with the ASCII {ascii!r} (switch the input method to half-width)",
                   "请改为半角 {ascii!r}（切换输入法为半角）"),
@@ -198,6 +202,9 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     # `rulebook check` of a file that is neither a rulebook nor an adapter mapping (session 25, mapcheck)
     "check_case_document": ("it looks like a case document: judge it with rulebook eval -p PLATFORM {file}",
                             "它看起来是一个案例文档：请用 rulebook eval -p 平台 {file} 判定"),
+    # an amount with more decimals than the money field it is compared with (dsl/lang/moneyuse.py)
+    "E214": ("{value} has {more} decimals, more than {name} holds ({decimals}): no case value can equal it",
+             "{value} 有 {more} 位小数，超过 {name} 的精度（{decimals} 位）：任何案例的值都不会等于它"),
     # a parameter's text value checked against the enums it is used with (dsl/book/paramenums.py)
     "enum_meant": ("did you mean {suggestion!r}? the values of {name}: {options}",
                    "您是否想写 {suggestion!r}？{name} 的取值：{options}"),

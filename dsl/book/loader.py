@@ -15,7 +15,7 @@ from dsl.diagnostics import Diagnostic, Phrase, Span
 from dsl.book.notices import read_notices, read_timestamp
 from dsl.book.model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
 from dsl.book.expressions import checked_expression
-from dsl.book.paramenums import check_param_enums
+from dsl.book.parammoney import check_param_values
 from dsl.book.schema import describe_path, validate_shape
 from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
 from dsl.lang.values import BadValueError, parse_date, parse_duration, parse_timestamp, value_slip
@@ -72,7 +72,7 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None, origin: 
     scope = param_scope(vocabulary, params, data.get("parameters"))
     rules = build_rules(doc, scope)
     notices = build_notices(doc, scope, rules)
-    check_param_enums([doc], params, scope.uses)
+    check_param_values([doc], params, scope.uses)
     name = data.get("name") if isinstance(data.get("name"), dict) else {}
     base = data.get("base_case") if isinstance(data.get("base_case"), dict) else {}
     return Rulebook(str(data.get("rulebook") or Path(doc.file).stem), doc.file, name.get("zh"), name.get("en"),

@@ -18,7 +18,7 @@ from dsl.book.overlaykeys import refuse_overlay_keys
 from dsl.book.overlayparts import apply_examples, apply_params, disabled
 from dsl.book.overlaymodel import Overlay, RuleChange
 from dsl.book.overlaysource import file_path, resolve_base
-from dsl.book.paramenums import check_param_enums
+from dsl.book.parammoney import check_param_values
 from dsl.diagnostics import Phrase
 from dsl.lang.checker import Scope
 from dsl.lang.vocabulary import Vocabulary
@@ -57,7 +57,7 @@ def build_overlay(doc: Document, vocabulary: Vocabulary, origin: Path | None = N
     named = [*root_rules, *rules]
     notices = [n for level in levels for n in build_notices(level, scope, named)]
     # every level's values against every level's uses: a bad one in a base is the base's error
-    broken += sum(d.file != doc.file for d in check_param_enums(levels, params, scope.uses))
+    broken += sum(d.file != doc.file for d in check_param_values(levels, params, scope.uses))
     if broken:   # the base's rules or values are wrong under this overlay: said at `extends:` too
         doc.error("E327", doc.nearest_span(("extends",)), None, base=str(doc.data["extends"]).strip(),
                   detail=Phrase("overlay.base_broken_by_params", n=broken))

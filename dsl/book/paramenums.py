@@ -15,30 +15,37 @@ checked.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator, TypeVar
 
 from dsl.book.model import ParamDef
 from dsl.diagnostics import Diagnostic, Phrase
 from dsl.lang.checker import EnumUse, enum_miss
 from dsl.text.yamlload import Document, KeyPath
 
+U = TypeVar("U")
+
 
 def check_param_enums(docs: Iterable[Document], params: dict[str, ParamDef],
-                      uses: Iterable[EnumUse]) -> list[Diagnostic]:
+                      uses: Iterable[object]) -> list[Diagnostic]:
     """Add E213 to the document where a parameter's value is written, at each text item that
     no enum the parameter is used with holds; the diagnostics added (`docs`: every file the
     parameters may be written in: a shop overlay's chain)."""
     by_file = {d.file: d for d in docs}
-    grouped: dict[str, list[EnumUse]] = defaultdict(list)
-    for use in uses:
-        grouped[use.param].append(use)
     found: list[Diagnostic] = []
-    for name, its in sorted(grouped.items()):
-        param = params.get(name)
-        if param is None or param.file not in by_file or not _is_text(param) or any(u.values is None for u in its):
+    for param, its in uses_by_param(params, uses, EnumUse):
+        if param.file not in by_file or not _is_text(param) or any(u.values is None for u in its):
             continue
         found.extend(_check_param(by_file[param.file], param, its))
     return found
+
+
+def uses_by_param(params: dict[str, ParamDef], uses: Iterable[object], kind: type[U]) -> list[tuple[ParamDef, list[U]]]:
+    """The uses of type `kind`, per known parameter, in the parameters' name order."""
+    grouped: dict[str, list[U]] = defaultdict(list)
+    for use in uses:
+        if isinstance(use, kind):
+            grouped[use.param].append(use)    # type: ignore[attr-defined]
+    return [(params[name], its) for name, its in sorted(grouped.items()) if name in params]
 
 
 def _is_text(param: ParamDef) -> bool:
@@ -55,7 +62,7 @@ def _check_param(doc: Document, param: ParamDef, uses: list[EnumUse]) -> list[Di
     at = f"{first.file or doc.file}:{first.span.line}:{first.span.col}"
     options = ", ".join(sorted(allowed))
     found: list[Diagnostic] = []
-    for value, path in _items(doc, param.path):
+    for value, path in param_items(doc, param.path):
         meant = enum_miss(value, allowed)
         if meant is None:
             continue
@@ -65,17 +72,17 @@ def _check_param(doc: Document, param: ParamDef, uses: list[EnumUse]) -> list[Di
     return found
 
 
-def _items(doc: Document, path: KeyPath) -> Iterator[tuple[str, KeyPath]]:
-    """The text items of the value at `path` (a list's, or the scalar itself), as written,
-    each with its own path: the position an error about it points at."""
+def param_items(doc: Document, path: KeyPath, kind: type = str) -> Iterator[tuple[Any, KeyPath]]:
+    """The items of type `kind` of the value at `path` (a list's, or the scalar itself), as
+    written, each with its own path: the position an error about it points at."""
     if path + (0,) in doc.nodes:
         index = 0
         while path + (index,) in doc.nodes:
             node = doc.nodes[path + (index,)]
-            if isinstance(node.value, str):
+            if isinstance(node.value, kind):
                 yield node.value, path + (index,)
             index += 1
         return
     node = doc.nodes.get(path)
-    if node is not None and isinstance(node.value, str):
+    if node is not None and isinstance(node.value, kind):
         yield node.value, path

@@ -12,6 +12,7 @@ from typing import Any
 from dsl.lang import ast
 from dsl.diagnostics import Diagnostic, Phrase, Span
 from dsl.lang.builtins import FUNCTIONS, Function
+from dsl.lang.moneyuse import MoneyUse, check_amounts
 from dsl.text.origin import Origin
 from dsl.text.suggest import did_you_mean
 from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, NULL, STR, TIMESTAMP, Type, list_of, unify
@@ -54,7 +55,7 @@ class Scope:
     functions: dict[str, Function] = field(default_factory=lambda: dict(FUNCTIONS))
     origin: Origin | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    uses: list[EnumUse] = field(default_factory=list)
+    uses: list[EnumUse | MoneyUse] = field(default_factory=list)
 
     def error(self, code: str, node: ast.Expr, hint: tuple[str, dict[str, Any]] | None = None, **args: Any) -> None:
         origin = self.origin
@@ -80,9 +81,10 @@ def check_expr(expr: ast.Expr, scope: Scope, origin: Origin | None = None) -> tu
 
 
 def check_uses(expr: ast.Expr, scope: Scope,
-               origin: Origin | None = None) -> tuple[ast.Expr, list[Diagnostic], list[EnumUse]]:
-    """`check_expr`, and where the expression's parameters meet text fields (EnumUse): a
-    rulebook checks the parameters' values against them, where the values are written."""
+               origin: Origin | None = None) -> tuple[ast.Expr, list[Diagnostic], list[EnumUse | MoneyUse]]:
+    """`check_expr`, and where the expression's parameters meet text fields (EnumUse) and
+    money (MoneyUse): a rulebook checks the parameters' values against them, where the values
+    are written."""
     this = replace(scope, origin=origin or scope.origin, diagnostics=[], uses=[])
     typed = _check(expr, this)
     return typed, this.diagnostics, this.uses
@@ -137,6 +139,8 @@ def _name(node: ast.Name, scope: Scope) -> ast.Expr:
             scope.error("E202", node, ("did_you_mean", {"suggestion": f"params.{suggestion}"}) if suggestion else None,
                         name=dotted)
             return replace(node, type=ANY, kind="param")
+        if MONEY in (param.type, param.type.item):   # read here; compared with a money field, noted again
+            scope.uses.append(MoneyUse(name, None, node.span, file=scope.origin.file if scope.origin else None))
         return replace(node, type=param.type, kind="param")
     fld = scope.vocabulary.get(dotted)
     if fld is None:
@@ -259,6 +263,7 @@ def _compare(node: ast.Compare, scope: Scope) -> ast.Expr:
         else:
             _check_enum_value(left, right, scope)
             _check_enum_value(right, left, scope)
+            _check_amounts(left, right, scope)
         return typed
     if lt.kind == "null" or rt.kind == "null":
         scope.error("E204", node, ("null_semantics", {}), op=node.op, left=lt, right=rt)
@@ -266,7 +271,17 @@ def _compare(node: ast.Compare, scope: Scope) -> ast.Expr:
         pass
     elif not (lt.kind in _ORDERED_KINDS and (lt.kind == rt.kind or (lt.is_numeric and rt.is_numeric))):
         scope.error("E204", node, _quoted_hint(left, right), op=node.op, left=lt, right=rt)
+    else:
+        _check_amounts(left, right, scope)
     return typed
+
+
+def _check_amounts(left: ast.Expr, right: ast.Expr, scope: Scope) -> None:
+    """A money field compared with an amount of more decimals than it holds (moneyuse.py)."""
+    for field_side, value_side in ((left, right), (right, left)):
+        check_amounts(field_side, _value_leaves(value_side), scope.vocabulary,
+                      lambda code, node, hint, **args: scope.error(code, node, hint, **args), scope.uses.append,
+                      scope.origin.file if scope.origin else None)
 
 
 _KIND_WORDS = {"int": "kind.int", "money": "kind.money", "duration": "kind.duration", "timestamp": "kind.timestamp",
@@ -305,6 +320,7 @@ def _check_membership(node: ast.Compare, lt: Type, rt: Type, scope: Scope) -> No
         return
     for elem in node.right.items if isinstance(node.right, ast.ListExpr) else (node.right,):
         _check_enum_value(node.left, elem, scope)
+        _check_amounts(node.left, elem, scope)
     _check_enum_value(node.right, node.left, scope, enum_type=item)
 
 

@@ -26,7 +26,7 @@ _TOO_DEEP: Final = Phrase("limit.depth", limit=MAX_DEPTH)
 _NULL: Final = {"", "~", "null", "Null", "NULL"}
 _BOOL: Final = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT_RE: Final = re.compile(r"[-+]?[0-9]+")
-_FLOAT_RE: Final = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+FLOAT_RE: Final = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 YAML11_BOOL_WORDS: Final = {"yes", "no", "on", "off", "y", "n"}
 _SEXAGESIMAL_RE: Final = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
 _STR_TAG: Final = "tag:yaml.org,2002:str"
@@ -307,7 +307,7 @@ def _scalar(doc: Document, node: ScalarNode) -> Any:
                       detail=Phrase("yaml.long_int", n=len(text), limit=MAX_INT_DIGITS))
             return text
         return int(text)
-    if _FLOAT_RE.fullmatch(text):
+    if FLOAT_RE.fullmatch(text):
         return Decimal(text)
     return text
 

@@ -421,7 +421,7 @@ EXPRESSIONS = [
     "aftersale.applied_at - order.signed_at <= 3d", "order.signed_at + days(order.aftersale_count) < now",
     "-(now - aftersale.applied_at) < 0s", "len(shop.services) > order.aftersale_count",
     "order.paid_amount * order.aftersale_count > 100", "(order.paid_amount - order.refunded_amount) * 2 > 300",
-    "order.aftersale_count * 1h < 2h", "date(order.signed_at) + 7 >= date(now)", "order.paid_amount == 199.001",
+    "order.aftersale_count * 1h < 2h", "date(order.signed_at) + 7 >= date(now)", "order.paid_amount + 0 == 199.001",
     "(order.domestic or order.special_goods) and (buyer.credit_good or not order.domestic)",
     "is_null(if order.domestic then order.signed_at else null)",
 ]
