@@ -193,6 +193,12 @@ def _money(site: _Site) -> list[Fix]:
     return []
 
 
+def _money_decimals(site: _Site) -> list[Fix]:
+    """E214 `300.005` -> `300.00` or `300.01`: two fixes, neither preferred (which is meant is the author's call)."""
+    old = str(site.diag.args.get("value"))
+    return [fix for new in (site.hint.get("down"), site.hint.get("up")) for fix in site.replace(old, str(new or ""))]
+
+
 def _keyword(site: _Site) -> list[Fix]:
     """`&&` -> `and`, `AND` -> `and`, `!x` -> `not x`: the run of the character, spaced."""
     word, held = str(site.hint.get("word", "")), site.held
@@ -240,7 +246,7 @@ def _snake(site: _Site) -> list[Fix]:
 
 _HANDLERS: dict[str, Callable[[_Site], list[Fix]]] = {
     "did_you_mean": _did_you_mean, "enum_meant": _did_you_mean, "fullwidth": _fullwidth, "invisible": _invisible, "yaml11": _yaml11,
-    "duration_meant": _duration, "money_meant": _money, "keyword_logic": _keyword,
+    "duration_meant": _duration, "money_meant": _money, "money_decimals": _money_decimals, "keyword_logic": _keyword,
     "single_equals": _single_equals, "drop_quotes": _drop_quotes, "case_bool": _case_bool,
     "snake_case": _snake, "snake_name": _snake, "text": _odd_key,
 }

@@ -13,6 +13,7 @@ import pytest
 
 from dsl import check_rulebook
 from dsl.book.checking import check_text
+from dsl.book.quickfix import apply_edits, quick_fixes
 
 from test_enum_parameters import book, found, place, shop, shop_rule, write
 
@@ -90,10 +91,15 @@ def test_what_a_field_can_hold_stays_silent(tmp_path: Path, params: str, conditi
     assert check_rulebook(write(tmp_path, book(params, *conditions))) == []
 
 
-def test_the_workbench_and_language_server_see_it(tmp_path: Path) -> None:
-    text = book("limit: 300.005", "order.paid_amount <= params.limit")
-    assert [(d.code, d.span.line, d.span.col) for d in check_text(text, "demo.yaml")] == \
-        [("E214", *place(text, "300.005"))]
+@pytest.mark.parametrize("params, condition", [("limit: 300.005", "order.paid_amount <= params.limit"),
+                                               ("unused: 1", "order.paid_amount <= 300.005")])
+def test_the_workbench_and_language_server_see_it_and_offer_both_fixes(params: str, condition: str) -> None:
+    text = book(params, condition)
+    [diag] = check_text(text, "demo.yaml")
+    assert (diag.code, diag.span.line, diag.span.col) == ("E214", *place(text, "300.005"))
+    fixed = [apply_edits(text, fix.edits) for fix in quick_fixes(text, diag)]
+    assert fixed == [text.replace("300.005", "300.00"), text.replace("300.005", "300.01")]
+    assert all(check_text(f, "demo.yaml") == [] for f in fixed)
 
 
 def test_an_overlay_override_is_checked_at_the_overlay(tmp_path: Path) -> None:
