@@ -87,6 +87,7 @@ class CaseResult:
     results: list[RuleResult]
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rulebook: str | None = None   # a shop overlay's id (`acme`): its lines and its platform's are told apart
 
     @property
     def timeline(self) -> list[TimelineEntry]:
@@ -103,8 +104,11 @@ class CaseResult:
 
     def to_dict(self, explain: str = "failing") -> dict[str, Any]:
         """The case's object of the eval JSON, as a dict (`explain`: "all", "failing", "none")."""
-        out: dict[str, Any] = {
-            "case": self.case, "platform": self.platform, "at": format_timestamp(self.at),
+        out: dict[str, Any] = {"case": self.case, "platform": self.platform}
+        if self.rulebook is not None:
+            out["rulebook"] = self.rulebook
+        out |= {
+            "at": format_timestamp(self.at),
             "results": [r.to_dict(explain) for r in self.results],
             "timeline": [e.to_dict() for e in self.timeline],
         }
@@ -117,3 +121,11 @@ class CaseResult:
     def to_json(self, explain: str = "failing") -> str:
         """The JSON text `rulebook eval --format json` prints for this case (one line)."""
         return json.dumps(self.to_dict(explain), ensure_ascii=False)
+
+
+def identity_json(platform: str, rulebook: str | None) -> str:
+    """`, "platform": "douyin"` and, for a shop overlay, `, "rulebook": "acme"`: the keys after
+    `case` in an output line, as `CaseResult.to_json` writes them (the fast lane and the SQL
+    engines write the same text)."""
+    text = ', "platform": ' + json.encoder.encode_basestring(platform)   # as json.dumps(..., ensure_ascii=False)
+    return text + (', "rulebook": ' + json.encoder.encode_basestring(rulebook) if rulebook is not None else "")

@@ -21,6 +21,7 @@ from dsl.cases.converters import converters_for
 from dsl.diagnostics import Phrase
 from dsl.engine.deadlinecheck import PLATFORM_DEADLINE, DeadlineCheck, carries_platform_deadline
 from dsl.engine.python.runtime import CompiledRulebook
+from dsl.engine.results import identity_json
 from dsl.tools.batchcsv import CsvRows
 from dsl.tools.summary import Summary
 from dsl.cases.validator import validator_for
@@ -56,7 +57,7 @@ class _Writer:
                          for rule in book.rules]
         self.platform = book.platform
         self.label = book.model.label   # what the summary counts under: a shop overlay's own id
-        self.head = ', "platform": ' + _text(book.platform) + ', "at": '
+        self.head = identity_json(book.platform, book.overlay_id) + ', "at": '
         # per rule: decision -> (text, what to count)
         self.caches: list[dict[tuple[Any, ...], tuple[str, Any]]] = [{} for _ in book.rules]
         self.cache: dict[tuple[Any, ...], tuple[str, str | None]] = {}   # the same without the deadline

@@ -25,7 +25,8 @@ def _pad(text: str, width: int) -> str:
 def case_table(result: CaseResult, names: dict[str, str] | None = None, explain: str = "all", lang: str = "zh") -> str:
     """One case: a row per rule (matched or not, action, deadline, due) and the reasons under it."""
     names = names or {}
-    lines = [f"case {result.case} · {result.platform} · at {format_timestamp(result.at)}"]
+    book = f"{result.rulebook} ({result.platform})" if result.rulebook else result.platform
+    lines = [f"case {result.case} · {book} · at {format_timestamp(result.at)}"]
     for err in result.errors:
         lines.append(f"  ! error: {err}")
     for warn in result.warnings:

@@ -28,6 +28,7 @@ from dsl.engine.sql.build import add, and_, case, cast, coalesce, col, concat, e
 from dsl.engine.sql.dialect import dialect, fn, lit
 from dsl.engine.sql.duck import connect, lines_of
 from dsl.engine.deadlinecheck import PLATFORM_DEADLINE
+from dsl.engine.results import identity_json
 from dsl.engine.sql.query import QueryBuilder, RuleColumns, carried_column
 from dsl.tools.sqldeadline import check_text
 from dsl.tools.batch import Decided
@@ -72,7 +73,7 @@ class SqlEval:
         clean = and_(is_null(col("_fatal")), not_(col("_dirty")), *[is_null(col(r.error)) for r in rules],
                      coalesce(self.d.regex_full(col("_id"), _PLAIN_ID), exp.false()),
                      not_(and_(fn("contains", col("_doc"), lit("\\u")), fn("regexp_matches", col("_doc"), lit(_SURROGATE)))))
-        line = concat(lit('{"case": '), self._case_json(name), lit(', "platform": ' + _text(self.book.platform)
+        line = concat(lit('{"case": '), self._case_json(name), lit(identity_json(self.book.platform, self.book.overlay_id)
                                                                         + ', "at": "'),
                       cal.timestamp_text(self.d, col("_at")), lit('", "results": ['),
                       *self._results(rules), lit('], "timeline": ['), self._timeline(rules), lit("]}"))

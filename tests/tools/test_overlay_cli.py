@@ -102,7 +102,7 @@ def test_eval_with_python_and_duckdb_gives_the_same_lines(invoke: Callable[..., 
     lines = [json.loads(line) for line in python.stdout.splitlines()]
     rules = {r["rule"] for r in lines[0]["results"]}
     assert "big_refund_review" in rules and "repeat_refund_notice" not in rules
-    assert {line["platform"] for line in lines} == {"douyin"}
+    assert {(line["platform"], line["rulebook"]) for line in lines} == {("douyin", "acme")}
 
 
 def test_diff_across_an_overlay_counts_the_changed_decisions(invoke: Callable[..., Any]) -> None:
@@ -241,3 +241,17 @@ def test_the_eval_summary_counts_an_overlay_under_its_own_id(invoke: Callable[..
     assert result.exit_code == 0, result.stderr
     assert "  douyin/repeat_refund_notice: 1" in result.stderr and "acme/repeat_refund_notice" not in result.stderr
     assert "  douyin/lightning_return: 3" in result.stderr and "  acme/lightning_return: 4" in result.stderr
+
+
+@pytest.mark.parametrize("explain", [[], ["--no-explain"]], ids=["reasons", "fast-lane"])
+def test_the_lines_of_a_platform_and_its_overlay_say_which_rulebook_gave_them(invoke: Callable[..., Any],
+                                                                           explain: list[str]) -> None:
+    """Both lines of a case said `"platform": "douyin"`: which decisions were the shop's could
+    only be guessed from the order of the lines."""
+    result = invoke("eval", "--platform", "douyin", "--rulebook", ACME, EXAMPLES / "douyin-lightning-return.json",
+                    "--format", "jsonl", *explain)
+    first, second = result.stdout.splitlines()
+    assert first.startswith('{"case": "DY-LR-0001", "platform": "douyin", "at": ')      # the platform's: as before
+    assert second.startswith('{"case": "DY-LR-0001", "platform": "douyin", "rulebook": "acme", "at": ')
+    text = invoke("eval", "--platform", "douyin", "--rulebook", ACME, EXAMPLES / "douyin-lightning-return.json").stdout
+    assert "case DY-LR-0001 · douyin · at" in text and "case DY-LR-0001 · acme (douyin) · at" in text

@@ -54,6 +54,11 @@ class CompiledRulebook:
         return self.model.platform
 
     @property
+    def overlay_id(self) -> str | None:
+        """A shop overlay's own id (`acme`), None for a platform's rulebook."""
+        return self.model.overlay.id if self.model.overlay is not None else None
+
+    @property
     def rule_ids(self) -> list[str]:
         return [r.rule.id for r in self.rules]
 
@@ -121,7 +126,7 @@ class CompiledRulebook:
             parsed.validate()
         errors = [field_error_text(p, lang) for p in parsed.problems]
         warnings = [Phrase("case.unknown_field", path=path).label(lang) for path in parsed.unknown]
-        return CaseResult(parsed.id, self.platform, moment, results, errors, warnings)
+        return CaseResult(parsed.id, self.platform, moment, results, errors, warnings, self.overlay_id)
 
     def _result(self, rule: CompiledRule, d: tuple[Any, ...], view: Any, at: datetime, lang: str) -> RuleResult:
         matched, action, deadline, due, version, outputs = d
