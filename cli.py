@@ -916,7 +916,7 @@ def sql_cmd(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], dialect
     if form != "json" and click.get_current_context().get_parameter_source("json_column") != ParameterSource.DEFAULT:
         raise click.UsageError(_say("json_column_table", lang, form=form))
     at = _parse_at(at_text, lang)
-    shape = TableShape(form, _listed_columns(columns_file)) if form != "json" else None
+    shape = TableShape(form, _listed_columns(columns_file, lang)) if form != "json" else None
     books = _load_books(platforms, rulebook_paths, lang)
     source, keep = _sql_source(from_name, option_texts, books[0].vocabulary, dialect, form, table, json_column, lang)
     rejected = ""
@@ -952,26 +952,53 @@ def _sql_source(from_name: str | None, option_texts: tuple[str, ...], vocabulary
 
     from dsl.diagnostics import Phrase
 
+    if not table.strip() or not json_column.strip():
+        raise click.UsageError(_say("sql_name_empty", lang, option="--table" if not table.strip() else "--json-column"))
     adapter = _adapter(from_name, option_texts, vocabulary, lang=lang)
     if adapter is None:
-        return exp.to_table(table), ()
+        return _table_named(table), ()
     if dialect != "duckdb" or form != "json":
         raise click.UsageError(Phrase("adapt.sql_dialect" if dialect != "duckdb" else "adapt.sql_columns").label(
             "en" if lang == "both" else lang))
     from dsl.engine.sql.adapted import projection_sql
 
-    raw = exp.to_table(table).sql(dialect="duckdb")
+    raw = _table_named(table).sql(dialect="duckdb")
     projection = sqlglot.parse_one(projection_sql(adapter, raw, json_column, lang), read="duckdb")
     return exp.Subquery(this=projection, alias=exp.TableAlias(this=exp.to_identifier("adapted"))), ("_reject",)
 
 
-def _listed_columns(path: str | None) -> tuple[str, ...] | None:
+def _decoded_text(path: Path, lang: str) -> str:
+    """A --columns-from file's text in the encoding the CSV reader would choose (UTF-8, or an
+    Excel export's GB18030); a file in neither is a usage error saying so."""
+    from dsl.cases.csvfile import choose_encoding
+    from dsl.diagnostics import Phrase
+
+    with open(path, "rb") as handle:
+        chosen = choose_encoding(handle)
+        if isinstance(chosen, Phrase):
+            raise click.UsageError(_say("columns_from_encoding", lang, path=path))
+        return handle.read().decode("utf-8-sig" if chosen == "utf-8" else chosen)
+
+
+def _table_named(name: str) -> Any:
+    """--table as SQL names a table (`cases`, `shop.cases`, `"My Cases"`); a name that cannot
+    be read so (a quote inside: `o'brien`) is one name, quoted as the dialect quotes it."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        return exp.to_table(name)
+    except sqlglot.errors.SqlglotError:
+        return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def _listed_columns(path: str | None, lang: str) -> tuple[str, ...] | None:
     """The column names of a --columns-from file: one a line or comma-separated, quotes and
     blanks around a name dropped, `#` lines skipped; of a .csv file, its header."""
     if path is None:
         return None
     names: list[str] = []
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = _decoded_text(Path(path), lang)
     if Path(path).suffix.lower() == ".csv":     # an export itself: its header names the columns
         import csv
 

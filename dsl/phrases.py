@@ -323,6 +323,13 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "cli.columns_from_json": ("--columns-from lists the columns of a table with --columns struct or flat; "
                               "a JSON column (--columns json) is named by --json-column",
                               "--columns-from 列出 --columns struct 或 flat 的表的列；JSON 列（--columns json）用 --json-column 指定"),
+    "cli.columns_from_encoding": (
+        "{path}: cannot tell the file's encoding: it is not UTF-8 and does not read as Chinese GB18030 either; "
+        "in Excel use File > Save As > 'CSV UTF-8 (Comma delimited)'",
+        "{path}：无法判断文件编码：既不是 UTF-8，按 GB18030 读也不像中文；请在 Excel 中选择 文件 > 另存为 > "
+        "“CSV UTF-8（逗号分隔）”"),
+    "cli.sql_name_empty": ("{option} is empty: name the table (or view) of cases, e.g. {option} cases",
+                           "{option} 为空：请写出案例表（或视图）的名称，例如 {option} cases"),
     "cli.json_column_table": ("--json-column names the JSON text column of --columns json; with --columns {form} "
                               "the fields are columns of the table",
                               "--json-column 指定 --columns json 的 JSON 文本列；--columns {form} 时字段即表的列"),
