@@ -795,8 +795,9 @@ def backtest(old: str, new: str, case_files: tuple[str, ...], at_text: str | Non
         if sink is not None:
             sink.close()
     if diagnostics:
-        click.echo(render_all(diagnostics, lang, limit=20), err=True)
-        click.echo(say("in_python", lang), err=True)
+        from dsl.tools.sqlbatch import say_python_fallback
+
+        say_python_fallback(diagnostics, lang, lambda line: click.echo(line, err=True), "backtest.in_python")
     result.unknown.say(book_old.vocabulary, lang, _stderr_reporter())
     if fmt == "json":
         click.echo(json.dumps(to_json(result, old, new, lang), ensure_ascii=False, indent=2))
@@ -839,8 +840,9 @@ def _diff_cases(book_a: Any, book_b: Any, case_files: tuple[str, ...], lang: str
         decisions, diagnostics = diff_decisions_duckdb(book_a, book_b, case_files, datetime.now(SHANGHAI), lang,
                                                        on_row, None, adapter)
     if diagnostics:
-        click.echo(render_all(diagnostics, lang, limit=20), err=True)
-        click.echo(say("in_python", lang), err=True)
+        from dsl.tools.sqlbatch import say_python_fallback
+
+        say_python_fallback(diagnostics, lang, lambda line: click.echo(line, err=True), "whatif.in_python")
     return decisions
 
 

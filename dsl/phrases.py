@@ -328,6 +328,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
         "in Excel use File > Save As > 'CSV UTF-8 (Comma delimited)'",
         "{path}：无法判断文件编码：既不是 UTF-8，按 GB18030 读也不像中文；请在 Excel 中选择 文件 > 另存为 > "
         "“CSV UTF-8（逗号分隔）”"),
+    "sql.judged_in_python": ("the Python engine evaluates this rulebook instead: the same answers, more slowly; "
+                             "rewrite the expression to keep it in SQL",
+                             "改由 Python 引擎求值该规则手册：结果相同，速度较慢；改写该表达式即可留在 SQL 中求值"),
     "cli.sql_name_empty": ("{option} is empty: name the table (or view) of cases, e.g. {option} cases",
                            "{option} 为空：请写出案例表（或视图）的名称，例如 {option} cases"),
     "cli.json_column_table": ("--json-column names the JSON text column of --columns json; with --columns {form} "

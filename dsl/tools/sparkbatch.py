@@ -148,10 +148,9 @@ def spark_items(items: Iterable[Any], book: Any, at: datetime | None, clock: dat
     engine does everything."""
     evaluator = SparkEval(book, at, clock, spark, lang, report)
     if evaluator.diagnostics:
-        from dsl.diagnostics import render_all
+        from dsl.tools.sqlbatch import say_python_fallback
 
-        for line in render_all(evaluator.diagnostics, lang, limit=20).splitlines():
-            report(line)
+        say_python_fallback(evaluator.diagnostics, lang, report)
         yield from items
         return
     pending: list[Any] = []

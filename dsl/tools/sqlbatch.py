@@ -264,7 +264,6 @@ def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: s
     cases/mapping.py), the files are raw API payloads: the Python reader reads them, the
     mapping makes the cases, and they are spooled for DuckDB like any other input."""
     from dsl.cases.readers import read_cases
-    from dsl.diagnostics import render_all
     from dsl.lang.values import SHANGHAI
 
     clock = datetime.now(SHANGHAI)
@@ -274,8 +273,7 @@ def engine_items(names: tuple[str, ...], book: Any, at: datetime | None, lang: s
 
     read = read_cases if adapter is None else partial(adapted_cases, adapter=adapter)
     if evaluator.diagnostics:   # a rule without an exact SQL form: said once, the Python engine does all
-        for line in render_all(evaluator.diagnostics, lang, limit=20).splitlines():
-            report(line)
+        say_python_fallback(evaluator.diagnostics, lang, report)
         for name in names:
             yield from read(name, **reading)
         return
@@ -334,3 +332,17 @@ def _file_items(name: str, book: Any, at: datetime | None, clock: datetime, eval
         yield from parquet_items(name, SqlEval(book, at, clock, keep=("_row",), lang=evaluator.lang))
     else:
         yield from spooled_items(read_cases(name, **reading), evaluator)
+
+
+def say_python_fallback(diagnostics: list[Any], lang: str, report: Any, instead: str = "sql.judged_in_python") -> None:
+    """A rule without an exact SQL form (E601) under `--engine duckdb|spark`, `diff` or
+    `backtest`: the Python engine judges it instead (`instead`: what it takes over), with the
+    same answers. That is a note, each rule's reason kept, not an error followed by a hint
+    to do what was done anyway."""
+    from dataclasses import replace
+
+    from dsl.diagnostics import Phrase, render_all
+
+    notes = [replace(d, severity="note", hint=("reason", {"reason": Phrase(instead)})) for d in diagnostics]
+    for line in render_all(notes, lang, limit=20).splitlines():
+        report(line)

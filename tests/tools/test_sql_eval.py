@@ -96,6 +96,9 @@ def test_a_rulebook_without_an_exact_sql_form_is_said_and_evaluated_by_python(in
     duckdb = invoke("eval", "-r", book, path, "--format", "jsonl", "--no-explain", "--lang", "en", "--engine", "duckdb")
     assert duckdb.stdout == python.stdout
     assert "E601" in duckdb.stderr and "division" in duckdb.stderr
+    # a note, not an error whose hint says to do what was done anyway (QA pass 26)
+    assert "note E601" in duckdb.stderr and "error E601" not in duckdb.stderr and duckdb.exit_code == python.exit_code
+    assert "the Python engine evaluates this rulebook instead: the same answers" in duckdb.stderr
 
 
 def test_parquet_output_has_the_python_engines_decisions(invoke: Any, tmp_path: Path) -> None:

@@ -147,6 +147,9 @@ def test_a_rulebook_without_an_exact_sql_form_is_said_and_evaluated_by_python(sp
     python, spark = invoke(*command), invoke(*command, "--engine", "spark")
     assert (spark.stdout, spark.exit_code) == (python.stdout, python.exit_code)
     assert "E601" in spark.stderr and "division" in spark.stderr
+    # a note, not an error whose hint says to do what was done anyway (QA pass 26)
+    assert "note E601" in spark.stderr and "error E601" not in spark.stderr and spark.exit_code == python.exit_code
+    assert "the Python engine evaluates this rulebook instead: the same answers" in spark.stderr
 
 
 @pytest.mark.parametrize("command", [["eval", "-p", "douyin", "@cases", "--format", "jsonl", "--no-explain",
