@@ -659,6 +659,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                            "{field} 中有未知代码 {code}（代码表 {table}）：不会映射成任何默认值；"
                            "若知道其含义，请在自己的映射（extends:）中补进代码表"),
     "adapt.rejected_code": ("{field} is {code} (table {table}): {reason}", "{field} 为 {code}（代码表 {table}）：{reason}"),
+    "adapt.before_1970": ("{value} is a time before 1970: no time a platform records (a placeholder or a bad export)",
+                          "{value} 是 1970 年以前的时间：平台不会记录这样的时间（可能是占位值或导出有误）"),
     "adapt.looks_ms": ("{value} reads as epoch milliseconds, the mapping expects seconds (epoch_s)",
                        "{value} 看起来是毫秒时间戳，映射要求秒（epoch_s）"),
     "adapt.looks_s": ("{value} reads as epoch seconds, the mapping expects milliseconds (epoch_ms)",

@@ -23,8 +23,9 @@ from dsl.lang.values import AMOUNT_RE, SHANGHAI
 
 #: epoch seconds at or above this are milliseconds (year 5138); milliseconds below it are seconds
 EPOCH_MS_FROM: Final = 10 ** 11
-#: the epoch seconds of Beijing times datetime can hold (years 1 to 9999)
-EPOCH_S_RANGE: Final = (-62135596800 - 8 * 3600, 253402300799 - 8 * 3600)
+#: the epoch seconds an API's time may be: from 1970 (a negative count is no time a platform
+#: records: `-5` became 1970-01-01T07:59:55 without a word) to the last second datetime holds
+EPOCH_S_RANGE: Final = (0, 253402300799 - 8 * 3600)
 #: a whole number is one a 64-bit integer holds, signed or not (what JSON readers, DuckDB's included, give exactly)
 WHOLE_RANGE: Final = (-(2 ** 63), 2 ** 64 - 1)
 DATETIME_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
@@ -233,8 +234,16 @@ def text(value: Any) -> str:
     return str(_whole(value))
 
 
-def epoch_s(value: Any) -> str:
+def _epoch(value: Any) -> int:
+    """An epoch count: a whole number, never negative (no platform records a time before 1970)."""
     number = _whole(value)
+    if number < 0:
+        raise ItemError(Phrase("adapt.before_1970", value=number))
+    return number
+
+
+def epoch_s(value: Any) -> str:
+    number = _epoch(value)
     if number >= EPOCH_MS_FROM:
         raise ItemError(Phrase("adapt.looks_ms", value=number))
     if number < EPOCH_S_RANGE[0]:
@@ -243,7 +252,7 @@ def epoch_s(value: Any) -> str:
 
 
 def epoch_ms(value: Any) -> str:
-    number = _whole(value)
+    number = _epoch(value)
     if 0 < number < EPOCH_MS_FROM:
         raise ItemError(Phrase("adapt.looks_s", value=number))
     if not EPOCH_S_RANGE[0] * 1000 <= number <= EPOCH_S_RANGE[1] * 1000 + 999:

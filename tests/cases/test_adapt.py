@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
-from dsl.cases.adapt import EPOCH_MS_FROM, adapt_document, adapted_cases, case_of, convert
+from dsl.cases.adapt import EPOCH_MS_FROM, ItemError, adapt_document, adapted_cases, case_of, convert
 from dsl.cases.mapping import MappingError, load_mapping, shipped_names
 from dsl.cases.mappingmodel import FieldSpec
 from dsl.lang.vocabulary import default_vocabulary
@@ -75,7 +75,7 @@ def test_a_converter_gives_the_case_value_exactly(name: str, raw: Any, expected:
     ("yuan", Decimal("1E+2")), ("epoch_s", -62135625601), ("epoch_ms", -(10 ** 15)), ("epoch_ms", 10 ** 15),
 ], ids=lambda v: str(v)[:20])
 def test_a_value_of_another_shape_is_refused(name: str, raw: Any) -> None:
-    with pytest.raises((ValueError, ArithmeticError)):
+    with pytest.raises((ValueError, ArithmeticError, ItemError)):   # ItemError: a reason of its own (before 1970)
         convert(raw, FieldSpec("x", "x", name), mapping("douyin-aftersale-list"))
 
 
@@ -87,6 +87,14 @@ def test_seconds_and_milliseconds_are_told_apart_never_read_as_the_other() -> No
     assert "createTime" in seconds and "epoch seconds" in seconds
     assert one({"refundId": 1, "handlingWay": 10, "status": 10, "createTime": EPOCH_MS_FROM},
                "kuaishou-refund-list").doc["aftersale"]["applied_at"] == "1973-03-03T17:46:40+08:00"
+
+
+def test_a_time_before_1970_is_refused_not_read_as_1970() -> None:
+    """`apply_time: -5` became 1970-01-01T07:59:55+08:00 without a word (QA pass 26)."""
+    seconds = reason(one(with_info(apply_time=-5)))
+    assert "aftersale_info.apply_time" in seconds and "-5 is a time before 1970" in seconds
+    ms = reason(one({"refundId": 1, "handlingWay": 10, "status": 10, "createTime": -1}, "kuaishou-refund-list"))
+    assert "createTime" in ms and "-1 is a time before 1970" in ms
 
 
 def test_zero_is_absent_only_where_the_mapping_says_so() -> None:

@@ -199,13 +199,16 @@ class Projection:
         scale = 1_000_000 if epoch == "epoch_s" else 1_000
         moment = _timestamp_text(f"{n} * {scale}")
         low, high = EPOCH_S_RANGE
+        shown = [f"CAST({n} AS VARCHAR)"]
+        # in adapt.py's order: a negative count (_epoch), then the other unit, then the range
+        wrong = f"WHEN {n} < 0 THEN " + self._in_field(spec, "adapt.before_1970", value=_HOLE, values=shown)
         if epoch == "epoch_s":
-            wrong = (f"WHEN {n} >= {EPOCH_MS_FROM} THEN " + self._in_field(spec, "adapt.looks_ms", value=_HOLE, values=[f"CAST({n} AS VARCHAR)"])
-                     + f" WHEN {n} < {low} THEN {self._bad(spec, t, s)}")
+            wrong += (f" WHEN {n} >= {EPOCH_MS_FROM} THEN " + self._in_field(spec, "adapt.looks_ms", value=_HOLE, values=shown)
+                      + f" WHEN {n} < {low} THEN {self._bad(spec, t, s)}")
         else:
-            wrong = (f"WHEN {n} > 0 AND {n} < {EPOCH_MS_FROM} THEN "
-                     + self._in_field(spec, "adapt.looks_s", value=_HOLE, values=[f"CAST({n} AS VARCHAR)"])
-                     + f" WHEN {n} NOT BETWEEN {low * 1000} AND {high * 1000 + 999} THEN {self._bad(spec, t, s)}")
+            wrong += (f" WHEN {n} > 0 AND {n} < {EPOCH_MS_FROM} THEN "
+                      + self._in_field(spec, "adapt.looks_s", value=_HOLE, values=shown)
+                      + f" WHEN {n} NOT BETWEEN {low * 1000} AND {high * 1000 + 999} THEN {self._bad(spec, t, s)}")
         value = f"CASE WHEN {text_ok} THEN {as_text} ELSE {moment} END" if "datetime" in formats else moment
         ok = f"({text_ok} OR {whole})" if "datetime" in formats else whole
         guard = f"(NOT {text_ok}) AND " if "datetime" in formats else ""
