@@ -83,7 +83,7 @@ class TimelineEntry:
 class CaseResult:
     case: str
     platform: str
-    at: datetime
+    at: datetime | None     # None: the case's `now` is bad and no --at stood in (no moment at all)
     results: list[RuleResult]
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -108,7 +108,7 @@ class CaseResult:
         if self.rulebook is not None:
             out["rulebook"] = self.rulebook
         out |= {
-            "at": format_timestamp(self.at),
+            "at": format_timestamp(self.at) if self.at is not None else None,
             "results": [r.to_dict(explain) for r in self.results],
             "timeline": [e.to_dict() for e in self.timeline],
         }

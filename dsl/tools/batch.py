@@ -92,7 +92,7 @@ class Sink:
     def _row(self, result: CaseResult, r: RuleResult) -> list[str]:
         matched = r.matched and not r.error
         outputs = [_cell(r.outputs.get(name)) if matched else "" for name in self.outputs]
-        return [result.case, result.platform, format_timestamp(result.at), r.rule, str(r.matched).lower(),
+        return [result.case, result.platform, format_timestamp(result.at) if result.at else "", r.rule, str(r.matched).lower(),
                 (r.action or "") if matched else "", format_timestamp(r.deadline) if r.deadline and matched else "",
                 str(r.due).lower(), r.version or "", r.error or "", " | ".join(r.reasons(self.explain))] + outputs \
             + check_cells(r.deadline_check.to_dict() if r.deadline_check else None)
@@ -214,8 +214,8 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
                 summary.matched[(book.model.label, r.rule)] += 1   # a shop overlay's own id, not its platform
         rules = None
         if options.within is not None:
-            limit = result.at + options.within
-            rules = {e.rule for e in result.timeline if e.deadline <= limit}
+            limit = result.at + options.within if result.at is not None else None   # no moment: nothing is due
+            rules = {e.rule for e in result.timeline if limit is not None and e.deadline <= limit}
             if not rules:
                 continue
         summary.shown += 1

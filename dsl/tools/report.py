@@ -26,7 +26,8 @@ def case_table(result: CaseResult, names: dict[str, str] | None = None, explain:
     """One case: a row per rule (matched or not, action, deadline, due) and the reasons under it."""
     names = names or {}
     book = f"{result.rulebook} ({result.platform})" if result.rulebook else result.platform
-    lines = [f"case {result.case} · {book} · at {format_timestamp(result.at)}"]
+    at = format_timestamp(result.at) if result.at is not None else "-"
+    lines = [f"case {result.case} · {book} · at {at}"]
     for err in result.errors:
         lines.append(f"  ! error: {err}")
     for warn in result.warnings:

@@ -121,7 +121,8 @@ def trace(text: str, name: str, case: Any, at: str | None, lang: str, path: str 
         return 422, error_json("web.rejected", lang, detail=problem_text(done, lang))
     [(_, result)] = done[0]
     traced = trace_json(trace_rules(judge.book.rules, result))
-    return 200, {"case": result.case, "at": format_timestamp(result.at), "rules": traced,
+    at = format_timestamp(result.at) if result.at is not None else None
+    return 200, {"case": result.case, "at": at, "rules": traced,
                  "errors": result.errors, "warnings": result.warnings}
 
 

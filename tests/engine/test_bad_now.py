@@ -49,6 +49,20 @@ def test_rules_reading_the_moment_are_undecided(invoke: Any, tmp_path: Path) -> 
         else:
             assert error is None, rid
     assert rules["repeat_aftersale"][0] is True   # decided: it does not read the moment
+    # the case has no moment, and says so: `at` was the clock's time (QA pass 26)
+    assert json.loads(out.stdout)["at"] is None
+
+
+@pytest.mark.parametrize("fmt", ["csv", "table"])
+def test_no_moment_is_shown_as_none_in_csv_and_the_table(invoke: Any, tmp_path: Path, fmt: str) -> None:
+    out = invoke("eval", "-r", DOUYIN, _case(tmp_path), "--format", fmt, "--lang", "en")
+    if fmt == "csv":
+        rows = out.stdout.splitlines()[1:]
+        assert rows and all(row.split(",")[2] == "" for row in rows)
+    else:
+        assert "· douyin · at -" in out.stdout
+    within = invoke("eval", "-r", DOUYIN, _case(tmp_path), "--format", "jsonl", "--within", "48h", "--lang", "en")
+    assert within.stdout == "" and "Traceback" not in within.output
 
 
 def test_the_table_says_it_too(invoke: Any, tmp_path: Path) -> None:

@@ -126,7 +126,9 @@ class CompiledRulebook:
             parsed.validate()
         errors = [field_error_text(p, lang) for p in parsed.problems]
         warnings = [Phrase("case.unknown_field", path=path).label(lang) for path in parsed.unknown]
-        return CaseResult(parsed.id, self.platform, moment, results, errors, warnings, self.overlay_id)
+        # a bad `now` and no `at`: the case has no moment, and says so (`at` null), not the clock's
+        shown_at = moment if bad_now is None else None
+        return CaseResult(parsed.id, self.platform, shown_at, results, errors, warnings, self.overlay_id)
 
     def _result(self, rule: CompiledRule, d: tuple[Any, ...], view: Any, at: datetime, lang: str) -> RuleResult:
         matched, action, deadline, due, version, outputs = d
