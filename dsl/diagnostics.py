@@ -62,6 +62,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E309": ("cannot read {path}: {detail}", "无法读取 {path}：{detail}"),
     "E310": ("YAML document too large: {detail}", "YAML 文档过大：{detail}"),
     "E311": ("no rulebook named {name!r} (looked in {where})", "找不到名为 {name!r} 的规则手册（查找位置：{where}）"),
+    "E313": ("duplicate version {name!r} in rule {id!r} (first at line {first_line})",
+             "规则 {id!r} 中重复的版本 {name!r}（首次出现在第 {first_line} 行）"),
     "E401": ("{detail}", "{detail}"),
     "E402": ("case {case}: field {path}: {detail}", "案例 {case}：字段 {path}：{detail}"),
     "E403": ("{where}: rule {rule!r} failed: {detail}", "{where}：规则 {rule!r} 求值失败：{detail}"),
@@ -72,6 +74,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E502": ("unknown field {path!r} in an example's case: rules would read it as missing",
              "示例案例中有未知字段 {path!r}：规则会把它当作缺失"),
     "E503": ("bad value in an example's case: field {path}: {detail}", "示例案例中的值无效：字段 {path}：{detail}"),
+    # what an example's `expect` names that its rule does not have (dsl/book/expectcheck.py)
+    "E504": ("the example expects version {name!r}, which rule {id!r} does not have: {known}",
+             "示例期望的版本 {name!r} 不是规则 {id!r} 的版本：{known}"),
+    "E505": ("the example expects action {name!r}, which rule {id!r} never gives: {known}",
+             "示例期望的动作 {name!r} 不是规则 {id!r} 会给出的动作：{known}"),
+    "E506": ("the example expects output {name!r}, which rule {id!r} does not have: {known}",
+             "示例期望的输出 {name!r} 不是规则 {id!r} 的输出：{known}"),
     "E601": ("rule {rule!r}: {what} cannot be compiled to {dialect} SQL with the Python engine's exact result",
              "规则 {rule!r}：{what} 无法编译为与 Python 引擎结果完全一致的 {dialect} SQL"),
     "E602": ("{detail}", "{detail}"),
@@ -110,6 +119,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
              "参数 {param!r} 中的 {value!r} 不是 {name} 的取值（用于 {at}）：永远不会匹配"),
 }
 
+# Errors of an example alone (its case, its expectation): the rules still build and run, so
+# `rulebook check` still looks for unreachable rules and the editor still shows inlay hints.
+EXAMPLE_CODES: Final = frozenset({"E502", "E503", "E504", "E505", "E506"})
+
 HINTS: Final[dict[str, tuple[str, str]]] = {
     "reason": ("{reason}", "{reason}"),   # a hint worded elsewhere (a Phrase of the catalog)
     "sql_python": ("evaluate this rulebook with the Python engine (rulebook eval without --engine), "
@@ -137,6 +150,8 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     "schema_enum": ("one of: {options}", "可选值：{options}"),
     "text": ("{en}", "{zh}"),
     "case_bool": ("write true or false, without quotes", "请写 true 或 false，不加引号"),
+    "version_names": ("give each version of a rule its own name: a result says which version decided it (e.g. v2023, v2026)",
+                      "同一规则的每个版本要有自己的名称：结果会写明由哪个版本判定（例如 v2023、v2026）"),
     # -- issue 13: shape, YAML syntax, parameter values, examples (see PHRASES below) --------
     "shape_example": ("write it like this: {example}", "可以这样写：{example}"),
     "snake_case": ("ids are lower_snake_case (a-z, 0-9 and _, starting with a letter): {example}",

@@ -198,6 +198,14 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "version.open": ("overlap: {a!r} has no 'until' before {start}", "重叠：{a!r} 在 {start} 之前没有 'until'"),
     "version.overlap": ("overlap: {a!r} runs until {until}", "重叠：{a!r} 一直有效到 {until}"),
     "version.empty": ("'until' is not after 'from'", "'until' 不晚于 'from'"),
+    # what a rule has, said where an example expects something else (E504-E506, dsl/book/expectcheck.py)
+    "expect.versions": ("its versions are {names}", "它的版本有 {names}"),
+    "expect.no_versions": ("it has no versions (its results say version null): leave version out of expect",
+                           "它没有版本（结果中的 version 为 null）：请去掉 expect 中的 version"),
+    "expect.actions": ("its actions are {names}", "它的动作有 {names}"),
+    "expect.no_actions": ("it gives no action", "它不给出任何动作"),
+    "expect.outputs": ("its outputs are {names}", "它的输出有 {names}"),
+    "expect.no_outputs": ("it has no outputs: leave outputs out of expect", "它没有输出：请去掉 expect 中的 outputs"),
     # `rulebook test`
     "test.fail": ("FAIL {rule}: {name}", "未通过 {rule}：{name}"),
     "test.ok": ("ok {rule}: {name}", "通过 {rule}：{name}"),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dsl.diagnostics import Diagnostic, DslError
+from dsl.diagnostics import EXAMPLE_CODES, Diagnostic, DslError
 from dsl.book.locate import resolve
 from dsl.book.memo import Memo
 
@@ -87,7 +87,7 @@ def _check(doc: Document, origin: Path | None = None) -> tuple[Rulebook | None, 
     from dsl.book.loader import model_of
 
     model, diags = model_of(doc, cases=True, origin=origin)
-    if model is not None and not any(d.severity == "error" and d.code not in ("E502", "E503") for d in diags):   # example cases do not shape the rules
+    if model is not None and not any(d.severity == "error" and d.code not in EXAMPLE_CODES for d in diags):   # examples do not shape the rules
         diags = diags + find_unreachable(model)
     return model, sorted(diags, key=Diagnostic.sort_key)
 

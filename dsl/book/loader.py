@@ -309,6 +309,7 @@ def _rule(b: _Build, raw: dict[str, Any], path: KeyPath) -> Rule | None:
                          for i, v in enumerate(versions_raw) if isinstance(v, dict))
         by = _expr(b, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "what.versions_by")
         _check_versions(doc, path, versions)
+        _check_version_names(doc, path, rule_id, versions_raw)
     else:
         if "when" not in raw:
             doc.error("E302", doc.nearest_span(path), detail=Phrase("shape.needs_when", id=rule_id))
@@ -344,6 +345,20 @@ def _check_versions(doc: Document, path: KeyPath, versions: tuple[Version, ...])
                       detail=Phrase("version.empty"))
 
 
+def _check_version_names(doc: Document, path: KeyPath, rule_id: str, versions: list[Any]) -> None:
+    """E313 at a version named as an earlier one: results name the version that decided."""
+    first: dict[str, int] = {}
+    for i, raw in enumerate(versions):
+        name = raw.get("version") if isinstance(raw, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first:
+            earlier = doc.nearest_span(path + ("versions", first[name], "version"))
+            doc.error("E313", doc.nearest_span(path + ("versions", i, "version")), ("version_names", {}),
+                      name=name, id=rule_id, first_line=earlier.line if earlier else 0)
+        first.setdefault(name, i)
+
+
 def _example(doc: Document, path: KeyPath, raw: dict[str, Any]) -> Example:
     return Example(str(raw.get("name", "")), raw.get("case") or {}, None if raw.get("at") is None else str(raw["at"]),
                    raw.get("expect") or {}, doc.span_of(path), describe_path(path, doc.data))
@@ -353,7 +368,8 @@ def load_model(path: str | Path, vocabulary: Vocabulary | None = None,
                cases: bool = False) -> tuple[Rulebook | None, list[Diagnostic]]:
     """Read, validate and check one rulebook file: the model and every diagnostic. With
     `cases` (what `rulebook check` does), the cases of `base_case` and the examples are read
-    as `eval` reads a case: unknown fields and bad values are diagnostics at their line."""
+    as `eval` reads a case: unknown fields and bad values are diagnostics at their line; and
+    what each example expects is checked against what its rule has (book/expectcheck.py)."""
     return model_of(read_document(path), vocabulary, cases)
 
 
@@ -364,9 +380,11 @@ def model_of(doc: Document, vocabulary: Vocabulary | None = None,
     model = build_rulebook(doc, vocabulary, origin) if not doc.diagnostics or doc.data is not None else None
     if cases and model is not None:
         from dsl.book.casecheck import check_example_cases
+        from dsl.book.expectcheck import check_expectations
 
         inherited = model.overlay.inherited_base_case if model.overlay is not None else None
         doc.diagnostics.extend(check_example_cases(doc, vocabulary or default_vocabulary(), inherited))
+        check_expectations(doc, model)
     return model, sorted(doc.diagnostics, key=Diagnostic.sort_key)
 
 

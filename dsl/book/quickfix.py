@@ -126,6 +126,8 @@ def _did_you_mean(site: _Site) -> list[Fix]:
         return site.replace(str(args.get("value")), meant)
     if code == "E306":
         return site.replace(str(args.get("key")), meant)
+    if code in ("E504", "E505", "E506"):   # an example's expected version, action or output
+        return site.replace(str(args.get("name")), meant)
     if code == "E502":            # the key of the last segment: `paid_amout:` under `order:`
         head, _, tail = str(args.get("path")).rpartition(".")
         meant_head, _, meant_tail = meant.rpartition(".")

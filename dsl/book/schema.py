@@ -15,7 +15,7 @@ from typing import Any, Final, Iterator
 
 from dsl.text.chars import INVISIBLE, ascii_for, char_name, suspicious
 from dsl.diagnostics import Phrase
-from dsl.text.suggest import did_you_mean
+from dsl.text.suggest import did_you_mean, one_slip
 from dsl.text.yamlload import YAML11_BOOL_WORDS, Document
 from dsl.book.memo import Memo, content_key
 
@@ -267,7 +267,8 @@ def _deepest(error: Any) -> Any:
     """For oneOf/anyOf: the error of the branch the author evidently meant, else the error itself.
 
     A branch failing deeper down (a typo inside a list of alternatives) is the one meant; a
-    mapping missing a key names the key; otherwise the value itself has the wrong shape.
+    mapping missing a key names the key; a mapping with a key no branch knows (`zn:` beside
+    a parameter's `value:`) names that key; otherwise the value itself has the wrong shape.
     """
     from jsonschema.exceptions import best_match
 
@@ -278,9 +279,10 @@ def _deepest(error: Any) -> Any:
     if deeper:
         return _deepest(best_match(deeper))
     if isinstance(error.instance, dict):
-        required = [e for e in error.context if e.validator == "required"]
-        if required:
-            return required[0]
+        for kind in ("required", "additionalProperties"):
+            found = [e for e in error.context if e.validator == kind]
+            if found:
+                return found[0]
     return error
 
 
@@ -364,7 +366,7 @@ def _unknown_keys(doc: Document, error: Any, path: tuple[Any, ...], where: Phras
     for key in error.instance:
         if key in allowed:
             continue
-        suggestion = did_you_mean(str(key), allowed, cutoff=0.6)
+        suggestion = did_you_mean(str(key), allowed, cutoff=0.6) or one_slip(str(key), allowed)
         here = path[-2] if len(path) > 1 and isinstance(path[-1], int) else (path[-1] if path else "rulebook")
         holders = [h for h in key_holders().get(str(key), []) if h not in (here, "rulebook")]
         hint = ("did_you_mean", {"suggestion": suggestion}) if suggestion else \

@@ -5,15 +5,15 @@ own (the engine's explanation of that example's case at its moment): no second e
 
 The rulebook is compiled from the model the diagnostics' check built (no second reading of
 the text, and nothing written to the compile cache per keystroke). A text with errors
-cannot be compiled: it gets no hints (its diagnostics say why); an example whose case has
-errors (E502, E503) only loses its own rule's hints."""
+cannot be compiled: it gets no hints (its diagnostics say why); errors of an example alone
+(its case, E502 and E503, or its expectation, E504-E506) do not stop them."""
 from __future__ import annotations
 
 from functools import lru_cache
 
 from lsprotocol import types as lsp
 
-from dsl.diagnostics import Phrase
+from dsl.diagnostics import EXAMPLE_CODES, Phrase
 from dsl.engine.explain import MARKS
 from dsl.engine.python.runtime import CompiledRulebook, ConditionLine, explain_conditions
 from dsl.lang.vocabulary import default_vocabulary
@@ -23,7 +23,7 @@ from dsl.tools.examples import example_input
 
 
 
-_CASE_ONLY = {"E502", "E503", "E209"}     # errors of an example's case, or of reachability: the rules still build
+_CASE_ONLY = EXAMPLE_CODES | {"E209"}     # errors of an example, or of reachability: the rules still build
 
 
 @lru_cache(maxsize=4)

@@ -25,6 +25,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
+from dsl.book.expectcheck import expected_names
 from dsl.diagnostics import Span
 from dsl.lang.vocabulary import default_vocabulary
 from dsl.lsp.features import lsp_range
@@ -188,13 +189,8 @@ def _rule(doc: Any, index: Index, path: tuple[Any, ...], rule: dict[str, Any], n
         expect = example.get("expect") if isinstance(example, dict) else None
         if not isinstance(expect, dict):
             continue
-        at = path + ("examples", k, "expect")
-        for key in ("version", "action"):
-            if isinstance(expect.get(key), str):
-                index.add(index.references, (key, f"{number}:{expect[key]}"), doc.span_of(at + (key,)))
-        outputs = expect.get("outputs")
-        for name in outputs if isinstance(outputs, dict) else ():
-            index.add(index.references, ("output", f"{number}:{name}"), doc.span_of(at + ("outputs", name), key=True))
+        for kind, name, at, key in expected_names(expect, path + ("examples", k, "expect")):
+            index.add(index.references, (kind, f"{number}:{name}"), doc.span_of(at, key=key))
 
 
 def _actions(doc: Any, index: Index, where: tuple[Any, ...], action: Any, number: int) -> None:

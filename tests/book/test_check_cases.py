@@ -154,3 +154,60 @@ def test_unreachable_rules_are_still_found_beside_a_typo(invoke: Any, tmp_path: 
 """
     code, diags, _ = check_json(invoke, tmp_path, text)
     assert code == 1 and {d["code"] for d in diags} == {"E209", "E502"}
+
+
+VERSIONS = RULE.replace("    when:\n      - order.paid_amount <= params.max_amount\n", """\
+    versions_by: order.paid_at
+    versions:
+      - {version: v1, until: 2023-09-13T00:00:00+08:00, when: order.paid_amount <= 100}
+      - {version: v2, from: 2023-09-13T00:00:00+08:00, when: order.paid_amount <= params.max_amount}
+""")
+
+
+@pytest.mark.parametrize("body, expect, code, name, hint, said", [
+    (VERSIONS, "{matched: true, version: v3}", "E504", "v3", None, "its versions are v1, v2"),
+    (VERSIONS, "{matched: true, version: V2}", "E504", "V2", "did you mean 'v2'?", "its versions are v1, v2"),
+    (RULE, "{matched: true, version: v1}", "E504", "v1", None, "it has no versions"),
+    (RULE, "{matched: true, action: aprove}", "E505", "aprove", "did you mean 'approve'?", "its actions are approve"),
+    (RULE, "{matched: true, outputs: {fee: 1.00}}", "E506", "fee", None, "it has no outputs"),
+], ids=["version", "version-case", "unversioned", "action", "output"])
+def test_an_expectation_naming_nothing_of_its_rule_is_an_error_at_the_name(
+        invoke: Any, tmp_path: Path, body: str, expect: str, code: str, name: str, hint: str | None, said: str) -> None:
+    text = HEAD + body + f"""\
+      - name: some case
+        case: {{order: {{paid_amount: "50.00", paid_at: "2024-01-01T00:00:00+08:00"}}}}
+        expect: {expect}
+"""
+    status, diags, _ = check_json(invoke, tmp_path, text)
+    assert status == 1
+    [d] = diags
+    assert d["code"] == code and (d["line"], d["col"]) == line_col(text, name + ("}" if code != "E506" else ":"))
+    assert said in d["message"] and d["hint"] == hint
+
+
+def test_actions_of_alternatives_and_outputs_of_versions_are_known(invoke: Any, tmp_path: Path) -> None:
+    body = VERSIONS.replace("    action: approve\n", "    action:\n      - {if: order.paid_amount > 10, then: review}\n"
+                            "      - else: approve\n    outputs: {fee: order.paid_amount}\n")
+    text = HEAD + body + """\
+      - name: small
+        case: {order: {paid_amount: "5.00", paid_at: "2024-01-01T00:00:00+08:00"}}
+        expect: {matched: true, action: approve, version: v2, outputs: {fee: "5.00"}}
+      - name: large
+        case: {order: {paid_amount: "50.00", paid_at: "2024-01-01T00:00:00+08:00"}}
+        expect: {matched: true, action: review}
+"""
+    status, diags, _ = check_json(invoke, tmp_path, text)
+    assert (status, diags) == (0, [])
+
+
+def test_a_rule_with_errors_of_its_own_gets_no_expectation_errors(invoke: Any, tmp_path: Path) -> None:
+    """An alternative whose `if` does not compile is missing from the model: its action is no typo."""
+    body = RULE.replace("    action: approve\n", "    action:\n      - {if: order.paid_amout > 10, then: review}\n"
+                        "      - else: approve\n")
+    text = HEAD + body + """\
+      - name: large
+        case: {order: {paid_amount: "50.00"}}
+        expect: {matched: true, action: review}
+"""
+    status, diags, _ = check_json(invoke, tmp_path, text)
+    assert status == 1 and [d["code"] for d in diags] == ["E201"]

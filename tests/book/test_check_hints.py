@@ -83,3 +83,30 @@ def test_rulebook_test_of_a_rulebook_that_does_not_load_shows_no_coverage_percen
     result = invoke("test", _rule(tmp_path, "order.paid_amount = 1"), "--lang", "en")
     out = result.stdout + result.stderr
     assert result.exit_code != 0 and "nothing to cover" in out and "100.0%" not in out
+
+
+PARAMETER = ("rulebook: demo\nparameters:\n  max_amount:\n    value: 300.00\n    zh: 金额上限\n"
+             "rules:\n  - id: r\n    name: {zh: 规则, en: rule}\n    source: {seed: x.txt}\n"
+             "    when: order.paid_amount <= params.max_amount\n    action: approve\n")
+
+
+@pytest.mark.parametrize("edit, line, col, hint", [
+    (("    zh: 金额上限", "    zn: 金额上限"), 5, 5, "did you mean 'zh'?"),
+    (("    zh: 金额上限", "    unit: yuan\n    zh: 金额上限"), 5, 5, "one of: description, en, value, zh"),
+], ids=["mistyped", "extra"])
+def test_a_stray_key_in_a_parameter_mapping_is_e306_at_that_key(invoke: Any, tmp_path: Path, edit: tuple[str, str],
+                                                                line: int, col: int, hint: str) -> None:
+    book = tmp_path / "p.yaml"
+    book.write_text(PARAMETER.replace(*edit), encoding="utf-8")
+    result = invoke("check", book, "--lang", "en")
+    out = result.stdout + result.stderr
+    assert result.exit_code == 1 and f"{book}:{line}:{col}: error E306: unknown key" in out, out
+    assert hint in out and "E302" not in out
+
+
+def test_a_parameter_mapping_without_value_says_value_is_missing(invoke: Any, tmp_path: Path) -> None:
+    book = tmp_path / "p.yaml"
+    book.write_text(PARAMETER.replace("    value: 300.00\n    zh:", "    zn:"), encoding="utf-8")
+    result = invoke("check", book, "--lang", "en")
+    out = result.stdout + result.stderr
+    assert "E302" in out and "'value' is missing" in out and "value: 300.00" in out

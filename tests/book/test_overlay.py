@@ -105,6 +105,13 @@ def test_an_overlay_of_an_overlay_builds_on_the_merged_base(tmp_path: Path) -> N
      "expect: {matched: true}}\n", [("E329", 6, 12)]),
     ("examples:\n  - {rule: lightning_return, name: x, case: {order: {paid_amout: '1.00'}}, expect: {matched: true}}\n",
      [("E502", 4, 54)]),
+    ("examples:\n  - {rule: lightning_return, name: x, case: {}, expect: {matched: true, action: auto_aprove}}\n",
+     [("E505", 4, 81)]),
+    ("rules:\n  - id: shop_rule\n    name: {zh: 店, en: Shop}\n    source: {ref: shop}\n"
+     "    when: aftersale.type == 'return_refund'\n    action: auto_approve\n    examples:\n"
+     "      - {name: x, case: {}, expect: {matched: true, version: v1}}\n", [("E504", 10, 62)]),
+    ("parameters:\n  lightning_max_amount: {value: 500.00, zn: 上限}\n", [("E306", 4, 41)]),
+    ("new_parameters:\n  shop_floor:\n    value: 1.00\n    zn: 下限\n", [("E306", 6, 5)]),
 ])
 def test_each_mistake_is_an_error_at_the_overlays_own_line(tmp_path: Path, body: str,
                                                           expected: list[tuple[str, int, int]]) -> None:

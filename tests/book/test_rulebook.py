@@ -162,6 +162,16 @@ def test_version_until_before_from(write_rulebook: Write) -> None:
     assert "E304" in codes(check_rulebook(write_rulebook(text)))
 
 
+def test_a_version_name_used_twice_is_e313_at_the_second_naming_the_first(write_rulebook: Write) -> None:
+    text = RULEBOOK_HEAD + VERSIONED.format(b1="until: 2023-09-13T00:00:00+08:00", b2="from: 2023-09-13T00:00:00+08:00")
+    text = text.replace("version: v2", "version: v1")
+    diag = only(check_rulebook(write_rulebook(text)), "E313")
+    second = [i for i, line in enumerate(text.split("\n"), 1) if "version: v1" in line][1]
+    assert at(diag) == (second, 18)
+    assert diag.args["first_line"] == line_of(text, "version: v1") and diag.args["id"] == "v"
+    assert "v1" in diag.message("en") and diag.hint_text("zh")
+
+
 def test_version_chosen_by_time(write_rulebook: Write) -> None:
     text = RULEBOOK_HEAD + VERSIONED.format(b1="until: 2023-09-13T00:00:00+08:00", b2="from: 2023-09-13T00:00:00+08:00")
     book = load_rulebook(write_rulebook(text))

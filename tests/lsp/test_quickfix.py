@@ -62,6 +62,7 @@ SLIPS = [
     ("- order.status == 'completed'", "- order.status = 'completed'", "E101", "- order.status == 'completed'"),
     ("paid_amount: \"100.00\"", "paid_amout: \"100.00\"", "E502", "paid_amount: \"100.00\""),
     ("status: completed,", "status: complted,", "E503", "status: completed,"),
+    ("expect: {matched: true}", "expect: {matched: true, action: aprove}", "E505", "expect: {matched: true, action: approve}"),
     ("domestic: true}", "domestic: \"true\"}", "E503", "domestic: true}"),
     ("label: refund", "label: yes", "E307", "label: 'yes'"),
     ("  - id: r1", "  - id: R-1", "E302", "  - id: r_1"),
