@@ -18,7 +18,7 @@ import click
 
 from dsl import DslError, load_rulebook
 from dsl.diagnostics import Diagnostic, render, render_all
-from dsl.book.locate import available_platforms, find_rulebook, rulebook_files
+from dsl.book.locate import available_platforms, find_rulebook, meant_platform, rulebook_files
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -61,15 +61,12 @@ class _Commands(click.Group):
             sys.exit(2)
 
 
-_OS_ERRORS = {errno.ENOENT: "os_enoent", errno.EACCES: "os_eacces", errno.ENOSPC: "os_enospc",
-              errno.EISDIR: "os_eisdir", errno.ENOTDIR: "os_enotdir", errno.EADDRINUSE: "os_eaddrinuse"}
-
-
 def _os_error(exc: OSError, lang: str) -> str:
     """An operating-system error as one line in the user's language (the system's own words
     for an error the catalog does not name)."""
-    key = _OS_ERRORS.get(exc.errno or 0)
-    problem = _say(key, lang) if key else str(exc.strerror or exc)
+    from dsl.cases.unreadable import os_problem
+
+    problem = os_problem(exc).label(lang)
     return _say("os_error", lang, problem=problem, where=f" ({exc.filename})" if exc.filename else "")
 
 
@@ -157,8 +154,9 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lan
     known = available_platforms()
     for name in names:   # a platform that does not exist is a usage error (2), naming the ones that do
         if name not in known:   # known: ./rulebooks/*.yaml and the packaged ones
-            raise click.BadParameter(_say("no_platform", lang, name=name, platforms=", ".join(known)),
-                                     param_hint="--platform")
+            meant = meant_platform(name, known=known)
+            raise click.BadParameter(_say("no_platform_meant" if meant else "no_platform", lang, name=name,
+                                          meant=meant, platforms=", ".join(known)), param_hint="--platform")
     books = []
     try:
         for name in dict.fromkeys(names):
@@ -852,7 +850,7 @@ def _unreadable_case_files(case_files: tuple[str, ...], lang: str) -> Iterator[N
     user's language, exit 2."""
     import duckdb
 
-    from dsl.diagnostics import Phrase
+    from dsl.cases.unreadable import unreadable
     from dsl.engine.sql.sources import SourceError
 
     try:
@@ -861,7 +859,7 @@ def _unreadable_case_files(case_files: tuple[str, ...], lang: str) -> Iterator[N
         click.echo(f"rulebook: error: {exc.problem.label(lang)}", err=True)
         sys.exit(2)
     except duckdb.Error as exc:
-        problem = Phrase("backtest.unreadable", path=", ".join(case_files), detail=str(exc).splitlines()[0])
+        problem = unreadable(", ".join(case_files), exc)
         click.echo(f"rulebook: error: {problem.label(lang)}", err=True)
         sys.exit(2)
 

@@ -106,7 +106,31 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "yaml.undefined_alias": ("the alias refers to no anchor (&name) above it", "这个别名在上文没有对应的锚点（&name）"),
     "yaml.item_not_allowed": ("a list item ('- ') cannot start here", "此处不能开始列表项（'- '）"),
     "yaml.duplicate_anchor": ("the anchor is defined twice (first at line {first_line})", "锚点重复定义（首次在第 {first_line} 行）"),
-    "yaml.unknown_escape": ("unknown escape sequence in double-quoted text", "双引号文本中有未知的转义序列"),
+    "yaml.unknown_escape": ("unknown escape sequence in double-quoted text: write '\\\\' for a backslash, or use single quotes",
+                            "双引号文本中有未知的转义序列：反斜杠本身请写成 '\\\\'，或改用单引号"),
+    "yaml.bad_hex_escape": ("an escape in double-quoted text lacks its hexadecimal digits (\\x41, \\u00e9): complete it, "
+                            "write '\\\\' for a backslash, or use single quotes",
+                            "双引号文本中的转义缺少十六进制数字（\\x41、\\u00e9）：请补全；反斜杠本身请写成 '\\\\'，或改用单引号"),
+    "yaml.second_document": ("a second document starts here ('---'): a rulebook or case file holds one document; "
+                             "delete it, or split the file",
+                             "这里开始了第二个文档（'---'）：规则手册或案例文件只能有一个文档；请删除它，或拆成两个文件"),
+    "yaml.after_document_end": ("text after the end of the document ('...'): a rulebook or case file holds one document; "
+                                "delete the '...' line or what follows it",
+                                "文档结束标记（'...'）之后还有内容：规则手册或案例文件只能有一个文档；请删除 '...' 这一行或它后面的内容"),
+    "yaml.directive": ("a line starting with '%' is a YAML directive, which rulebooks and case files do not use: "
+                       "delete the line, or quote the text if it is a value",
+                       "以 '%' 开头的行是 YAML 指令，规则手册和案例文件不使用指令：请删除这一行；如果它是一个值，请加引号"),
+    "yaml.bad_tag": ("a '!' starts a YAML tag, which rulebooks and case files do not use: remove the tag, "
+                     "or quote the value if '!' is part of the text",
+                     "'!' 开头的是 YAML 标签，规则手册和案例文件不使用标签：请删除标签；如果 '!' 是文本的一部分，请给值加引号"),
+    "yaml.block_header": ("after '|' or '>' only '-' or '+', a digit 1-9 and a comment may follow on the line: "
+                          "write the text on the lines below",
+                          "'|' 或 '>' 之后同一行只能写 '-' 或 '+'、1-9 的数字和注释：文本请写在下面的行"),
+    "yaml.quote_document": ("a quoted value runs into a '---' or '...' line: close the quote before it",
+                            "带引号的值一直延续到了 '---' 或 '...' 行：请在这之前补上结束引号"),
+    "yaml.flow_indent": ("a line inside '[…]' or '{{…}}' is indented too little, or the bracket is not closed: "
+                         "indent it further than its key, or close the bracket",
+                         "'[…]' 或 '{{…}}' 里的一行缩进不够，或括号没有结束：请让它比所属的键缩进更多，或补上结束括号"),
     "yaml.key_not_allowed": ("'?' cannot start a value here", "此处的值不能以 '?' 开头"),
     "yaml.no_content": ("a value is missing here", "此处缺少值"),
     "yaml.after_value": ("unexpected text after the value", "值后面有多余的内容"),
@@ -114,11 +138,15 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "yaml.control_char": ("a character YAML does not allow ({char})", "YAML 不允许的字符（{char}）"),
     "yaml.bad_name": ("an anchor or alias name must be letters, digits, '-' or '_'", "锚点或别名的名字只能用字母、数字、'-' 或 '_'"),
     "yaml.bad_surrogate": ("an escape gives half a surrogate pair (not a character)", "转义序列只给出了半个代理对（不是字符）"),
-    "yaml.other": ("{text}", "{text}"),
+    "yaml.other": ("this is not YAML a rulebook or case file can hold: check the quotes, brackets and indentation here "
+                   "(PyYAML says: {text})",
+                   "这里不是规则手册或案例文件能用的 YAML：请检查此处的引号、括号和缩进（PyYAML 原文：{text}）"),
     "yaml.yaml11_bool": ("a boolean", "布尔值"),
     "yaml.yaml11_base60": ("a number in base 60", "六十进制数"),
     "yaml.key_plain": ("a mapping key must be plain text", "映射的键必须是普通文本"),
-    "yaml.tag": ("unsupported tag {tag!r}", "不支持的标签 {tag!r}"),
+    "yaml.tag": ("tag {tag!r} is not supported: rulebooks and case files hold text, numbers, lists and mappings; "
+                 "remove the tag (or quote the value if '!' is part of the text)",
+                 "不支持标签 {tag!r}：规则手册和案例文件只含文本、数字、列表和映射；请删除这个标签（如果 '!' 是文本的一部分，请给值加引号）"),
     "yaml.nan": ("{text!r} is not a number this tool reads (amounts are exact decimals)",
                  "{text!r} 不是本工具能读的数字（金额是精确小数）"),
     "yaml.long_int": ("a whole number of {n:,} characters is more than this tool reads ({limit:,})",
@@ -261,6 +289,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
 
     "cli.no_platform": ("no rulebook for platform {name!r}; platforms: {platforms} (or give a file with --rulebook)",
                     "没有平台 {name!r} 的规则手册；可用平台：{platforms}（或用 --rulebook 指定文件）"),
+    "cli.no_platform_meant": ("no rulebook for platform {name!r}: did you mean {meant!r}? (platforms: {platforms})",
+                              "没有平台 {name!r} 的规则手册：您是否想写 {meant!r}？（可用平台：{platforms}）"),
     "cli.no_rulebooks_default": ("no rulebook found: looked for rulebooks/*.yaml in {cwd}; give files or folders, "
                              "e.g. `rulebook {command} path/to/rulebooks/`",
                              "没有找到规则手册：在 {cwd} 下查找了 rulebooks/*.yaml；请指定文件或文件夹，"
@@ -401,6 +431,14 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "case.parquet_suffix": ("this is a Parquet file: give it as a file whose name ends in .parquet (not standard input)",
                             "这是 Parquet 文件：请以 .parquet 结尾的文件名给出（不能从标准输入读取）"),
     "case.cannot_read": ("cannot read: {detail}", "无法读取：{detail}"),
+    "case.folder": ("{path} is a folder, not a case file: give the files in it ({files}, say)",
+                    "{path} 是文件夹，不是案例文件：请给出其中的文件（例如 {files}）"),
+    "case.not_parquet": ("not a Parquet file, or one cut short (no Parquet footer at its end): write the file again, "
+                         "or name it by its real format (.jsonl, .csv)",
+                         "不是 Parquet 文件，或文件不完整（末尾没有 Parquet 的文件尾）：请重新导出该文件，或按其实际格式命名（.jsonl、.csv）"),
+    "case.duckdb_other": ("DuckDB cannot read it; check that the file is whole and in the format its name says "
+                          "(DuckDB says: {detail})",
+                          "DuckDB 无法读取：请检查文件是否完整、格式是否与扩展名相符（DuckDB 原文：{detail}）"),
     "case.line_too_long": ("line longer than {limit} bytes", "行长度超过 {limit} 字节"),
     "case.json": ("malformed JSON: {detail} (column {col})", "JSON 格式错误：{detail}（第 {col} 列）"),
     "case.json_plain": ("malformed JSON: {detail}", "JSON 格式错误：{detail}"),
@@ -804,6 +842,11 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "click.not_number": ("{value!r} is not a valid {number_type}.", "{value!r} 不是有效的{number_type}。"),
     "click.integer": ("integer", "整数"),
     "click.float": ("float", "小数"),
+    "click.integer_range": ("integer range", "整数范围"),
+    "click.float_range": ("float range", "数值范围"),
+    "click.boolean": ("boolean", "布尔值"),
+    "click.datetime": ("datetime", "日期时间"),
+    "click.uuid": ("uuid", "UUID"),
     "click.not_in_range": ("{value} is not in the range {range}.", "{value} 不在范围 {range} 内。"),
     "click.needs_value": ("Option {name!r} requires an argument.", "选项 {name!r} 需要一个值。"),
     "click.needs_values": ("Option {name!r} requires {nargs} arguments.", "选项 {name!r} 需要 {nargs} 个值。"),

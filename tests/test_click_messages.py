@@ -23,7 +23,10 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
     (["evl"], ["没有这个命令 'evl'", "您是否想写 'eval'"], "No such command 'evl'."),
     (["eval", "--formt", "csv", "x"], ["没有这个选项 '--formt'", "'--format'"], "No such option '--formt'."),
     (["eval", "-p", "douyin", "x", "--at"], ["选项 '--at' 需要一个值"], "Option '--at' requires an argument."),
-], ids=["choice", "path", "file", "command", "option", "needs-value"])
+    (["eval", "-p", "douyin", "x.jsonl", "--jobs", "abc"], ["'abc' 不是有效的整数范围"], "'abc' is not a valid integer range."),
+    (["test", "--min-coverage", "abc"], ["'abc' 不是有效的数值范围"], "'abc' is not a valid float range."),
+    (["serve", "--port", "abc"], ["'abc' 不是有效的整数范围"], "'abc' is not a valid integer range."),
+], ids=["choice", "path", "file", "command", "option", "needs-value", "int-range", "float-range", "port"])
 def test_usage_errors_in_the_language_asked_for(invoke: Any, args: list[str], zh: list[str], en: str) -> None:
     chinese = invoke(*args)
     assert chinese.exit_code == 2

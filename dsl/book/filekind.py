@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from dsl.book.locate import available_platforms
+from dsl.book.locate import available_platforms, meant_platform
 from dsl.book.schema import rulebook_schema
 from dsl.cases.mapping import adapter_schema, names_a_path, shipped_names
 from dsl.diagnostics import Diagnostic, Phrase, Span
@@ -157,7 +157,7 @@ def unresolved(doc: Document, origin: Path | None) -> Diagnostic:
     else:
         platforms, mappings = available_platforms(), shipped_names()
         detail = Phrase("check.no_base_named", platforms=", ".join(platforms), mappings=", ".join(mappings))
-        meant = did_you_mean(written, platforms + mappings)
+        meant = meant_platform(written, known=platforms) or did_you_mean(written, platforms + mappings)
         hint = ("did_you_mean", {"suggestion": meant}) if meant else None
     return Diagnostic("E320", span, doc.file, {"base": written, "detail": detail}, hint,
                       source_line=doc.line_text(span.line))

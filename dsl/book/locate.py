@@ -71,3 +71,43 @@ def resolve(path_or_platform: str | Path) -> Path:
     if path.suffix in (".yaml", ".yml") or path.exists():
         return path
     return find_rulebook(str(path_or_platform))
+
+
+def meant_platform(name: str, named: list[tuple[str, tuple[str, ...]]] | None = None,
+                   known: list[str] | None = None) -> str | None:
+    """The platform id `name` stands for: the same id in other letter case, the start of a
+    rulebook's name (抖音 for 抖音售后规则, Douyin for "Douyin after-sale rules"), or a close
+    spelling of an id; None when it is an id itself or stands for none.
+
+    `named` pairs each platform with its rulebook's names (zh, en); None reads them from the
+    rulebooks `--platform` finds (only when a name was not found: a usage error's path)."""
+    known = available_platforms() if known is None else known
+    if name in known:
+        return None
+    folded = name.casefold()
+    for pid in known:
+        if pid.casefold() == folded:
+            return pid
+    for pid, names in (_rulebook_names(known) if named is None else named):
+        if len(name) >= 2 and any(n.casefold().startswith(folded) for n in names if n):
+            return pid
+    from dsl.text.suggest import did_you_mean
+
+    return did_you_mean(folded, known)
+
+
+def _rulebook_names(platforms: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(platform, (name zh, name en)) of each platform's rulebook, read without loading it."""
+    from dsl.text.yamlload import load_yaml
+
+    out = []
+    for pid in platforms:
+        try:
+            path = find_rulebook(pid)
+            data = load_yaml(path.read_text(encoding="utf-8"), str(path)).data
+        except (OSError, UnicodeDecodeError, DslError):
+            continue
+        name = data.get("name") if isinstance(data, dict) else None
+        if isinstance(name, dict):
+            out.append((pid, tuple(str(name.get(k) or "") for k in ("zh", "en"))))
+    return out

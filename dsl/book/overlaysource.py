@@ -24,7 +24,7 @@ def resolve_base(written: str, origin: Path | None) -> tuple[Path | None, Phrase
     """The file `extends: written` names, as (path, None, None), or (None, why, hint): a
     platform name is found as `--platform` finds it, anything else is a path relative to
     `origin`, the extending file (None: text that is not in a file, names only)."""
-    from dsl.book.locate import available_platforms, find_rulebook
+    from dsl.book.locate import available_platforms, find_rulebook, meant_platform
 
     if NAME.fullmatch(written):
         try:
@@ -33,14 +33,15 @@ def resolve_base(written: str, origin: Path | None) -> tuple[Path | None, Phrase
             from dsl.text.suggest import did_you_mean
 
             known = available_platforms()
-            close = did_you_mean(written, set(known), cutoff=0.6)
+            close = meant_platform(written, known=known) or did_you_mean(written, set(known), cutoff=0.6)
             hint = ("did_you_mean", {"suggestion": close}) if close else ("overlay_platforms", {"names": ", ".join(known)})
             return None, Phrase("overlay.no_platform", where=exc.diagnostics[0].args.get("where", "")), hint
     if origin is None:
         return None, Phrase("overlay.no_origin"), ("overlay_name_only", {})
     path = Path(os.path.normpath(origin.parent / written))
-    if not path.is_file():
-        return None, Phrase("overlay.no_file", path=str(path)), None
+    if not path.is_file():   # `extends: Douyin` or `抖音`: a platform written as its name
+        meant = None if any(c in written for c in "/\\.") else meant_platform(written)
+        return None, Phrase("overlay.no_file", path=str(path)), ("did_you_mean", {"suggestion": meant}) if meant else None
     return path, None, None
 
 

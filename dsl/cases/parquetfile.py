@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Final, Iterator
 
 from dsl.cases.inputs import CaseInput, FileNotice, InputError, loads
+from dsl.cases.unreadable import unreadable
 from dsl.diagnostics import Phrase
 from dsl.limits import MAX_DEPTH
 
@@ -51,7 +52,7 @@ def parquet_relation(con: Any, path: str, vocabulary: Any, notices: list[tuple[s
     try:
         rel = con.sql(f"SELECT * FROM read_parquet({sql_string(path)}) LIMIT 0")
     except duckdb.Error as exc:
-        raise SourceError(Phrase("backtest.unreadable", path=path, detail=str(exc).splitlines()[0])) from None
+        raise SourceError(unreadable(path, exc)) from None
     columns = list(zip(rel.columns, rel.types))
     if any(n == "file_row_number" for n, _ in columns):
         raise SourceError(Phrase("backtest.reserved_column", path=path, column="file_row_number"))
@@ -199,7 +200,7 @@ def open_parquet(con: Any, path: str, vocabulary: Any) -> tuple[str, list[FileNo
     except SourceError as exc:
         return CaseInput(path, error=exc.problem)
     except duckdb.Error as exc:
-        return CaseInput(path, error=Phrase("backtest.unreadable", path=path, detail=str(exc).splitlines()[0]))
+        return CaseInput(path, error=unreadable(path, exc))
     return relation, parquet_notices(path, notices, vocabulary)
 
 

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 from dsl.cases.inputs import CaseInput, FileNotice, InputError, loads, reject_lone_surrogates
 from dsl.cases.jsonplace import json_place
 from dsl.cases.parquetfile import PARQUET_SUFFIXES, read_parquet_cases
+from dsl.cases.unreadable import os_problem
 from dsl.diagnostics import Phrase, json_phrase
 from dsl.limits import MAX_DEPTH, MAX_LINE_CHARS
 
@@ -87,7 +88,7 @@ def read_cases(name: str, vocabulary: Any = None, raw_lines: bool = False, input
                 items = _read_handle(handle, name, suffix, vocabulary, raw_lines, encoding)
                 yield from (item for item in items if notices or not isinstance(item, FileNotice))
     except OSError as exc:
-        yield CaseInput(label, error=Phrase("case.cannot_read", detail=exc.strerror or str(exc)))
+        yield CaseInput(label, error=Phrase("case.cannot_read", detail=os_problem(exc, None if name == "-" else name)))
 
 
 def read_case_text(text: str, name: str, input_format: str, vocabulary: Any = None) -> Iterator[CaseInput | FileNotice]:

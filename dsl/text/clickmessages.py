@@ -56,9 +56,14 @@ def install(lang: str, command: Any = None) -> None:
         if isinstance(kind, click.Path) and kind.name in _KINDS.keys() | set(_KINDS.values()):
             english = "file" if kind.file_okay and not kind.dir_okay else "directory" if kind.dir_okay and not kind.file_okay else "path"
             kind.name = gettext(english)
+        elif type(kind).__name__ in _TYPE_NAMES:   # "'abc' is not a valid integer range" names the type
+            kind.name = gettext(_TYPE_NAMES[type(kind).__name__])
 
 
 _KINDS = {"file": "文件", "directory": "文件夹", "path": "路径"}
+# click's value types by class (their `name` is not marked for translation): the English name
+_TYPE_NAMES = {"IntParamType": "integer", "IntRange": "integer range", "FloatParamType": "float",
+               "FloatRange": "float range", "BoolParamType": "boolean", "DateTime": "datetime", "UUIDParameterType": "uuid"}
 
 
 def _params(command: Any) -> list[Any]:

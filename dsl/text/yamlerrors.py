@@ -36,6 +36,29 @@ _PROBLEMS: Final[tuple[tuple[str, str, str], ...]] = (
     ("surrogate", "yaml.bad_surrogate", ""),
     ("invalid Unicode character escape", "yaml.bad_surrogate", ""),
     ("second occurrence", "yaml.duplicate_anchor", ""),
+    ("another document", "yaml.second_document", ""),
+    ("document start>", "yaml.after_document_end", ""),
+    ("unexpected document indicator", "yaml.quote_document", ""),
+    ("unexpected document separator", "yaml.quote_document", ""),
+    ("hexdecimal number", "yaml.bad_hex_escape", ""),
+    ("hexadecimal numbers", "yaml.bad_hex_escape", ""),
+    ("YAML directive", "yaml.directive", ""),
+    ("%TAG directive", "yaml.directive", ""),
+    ("incompatible YAML document", "yaml.directive", ""),
+    ("duplicate tag handle", "yaml.directive", ""),
+    ("tag handle", "yaml.bad_tag", ""),
+    ("non-specific tag", "yaml.bad_tag", ""),
+    ("unclosed '[' or '{'", "yaml.flow_indent", ""),
+)
+# (words of the context, our phrase): the construct being read says more than the problem
+# ("did not find expected alphabetic or numeric character" in a directive, a tag or an anchor)
+_CONTEXTS: Final[tuple[tuple[str, str], ...]] = (
+    ("single document", "yaml.second_document"),
+    ("directive", "yaml.directive"),
+    ("a tag", "yaml.bad_tag"),
+    ("block scalar", "yaml.block_header"),
+    ("an anchor", "yaml.bad_name"),
+    ("an alias", "yaml.bad_name"),
 )
 _KEY_LINE: Final = re.compile(r"(?:-\s+)?[^\s#'\"{\[][^:#]*:(\s|$)")
 _CLOSE: Final = {"{": "}", "[": "]"}
@@ -47,10 +70,10 @@ Hint = tuple[str, dict[str, Any]] | None
 def translate(doc: Document, exc: yaml.MarkedYAMLError) -> None:
     """Add the E300 for `exc` to `doc`: our words, the line to fix, and a hint."""
     problem = exc.problem or ""
-    found = next(((key, kind) for words, key, kind in _PROBLEMS if words in problem), None)
+    found = _found(exc.context or "", problem)
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    if found is None:
+    if found is None:   # a problem not catalogued (a newer PyYAML's): our sentence, its words after
         doc.error("E300", Span(line, col, line, col + 1),
                   detail=Phrase("yaml.other", text=f"{exc.context}, {problem}" if exc.context else problem))
         return
@@ -68,6 +91,14 @@ def translate(doc: Document, exc: yaml.MarkedYAMLError) -> None:
     if key == "yaml.duplicate_anchor" and exc.context_mark is not None:
         args = {"first_line": exc.context_mark.line + 1}
     doc.error("E300", span, hint, detail=Phrase(key, **args))
+
+
+def _found(context: str, problem: str) -> tuple[str, str] | None:
+    """(our phrase, the kind of help) for PyYAML's context and problem; None if not catalogued."""
+    for words, key in _CONTEXTS:
+        if words in context:
+            return key, ""
+    return next(((key, kind) for words, key, kind in _PROBLEMS if words in problem), None)
 
 
 def _located(kind: str, exc: yaml.MarkedYAMLError, doc: Document, line: int, col: int

@@ -249,6 +249,8 @@ def _convert(doc: Document, node: Node, path: KeyPath, budget: list[int], depth:
     doc.nodes.setdefault(path, node)
     if isinstance(node, ScalarNode):
         return _scalar(doc, node)
+    if node.tag != _COLLECTION_TAGS[type(node)]:   # `!foo {a: 1}`, `!!set {a}`: nothing we read has tags
+        _tag_error(doc, node)
     if isinstance(node, SequenceNode):
         return [_convert(doc, item, path + (i,), budget, depth + 1) for i, item in enumerate(node.value)]
     assert isinstance(node, MappingNode)
@@ -285,10 +287,10 @@ def _mapping(doc: Document, node: MappingNode, path: KeyPath, budget: list[int],
 
 def _scalar(doc: Document, node: ScalarNode) -> Any:
     text = node.value
-    if node.style or node.tag == _STR_TAG and not _implicit(node):
+    if node.tag != _STR_TAG and (node.style or not _implicit(node)):   # `!!binary aGk=`, `!foo "x"`
+        _tag_error(doc, node)
         return text
-    if not _implicit(node) and node.tag not in (_STR_TAG,):
-        doc.error("E300", _node_span(node), detail=Phrase("yaml.tag", tag=node.tag))
+    if node.style or node.tag == _STR_TAG and not _implicit(node):
         return text
     if text in _NULL:
         return None
@@ -310,6 +312,17 @@ def _scalar(doc: Document, node: ScalarNode) -> Any:
     if FLOAT_RE.fullmatch(text):
         return Decimal(text)
     return text
+
+
+def _tag_error(doc: Document, node: Node) -> None:
+    """E300 at a node with a tag YAML's core schema does not give it, named as written (`!!binary`)."""
+    tag = node.tag
+    shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    doc.error("E300", _node_span(node), detail=Phrase("yaml.tag", tag=shown))
+
+
+_CORE: Final = "tag:yaml.org,2002:"
+_COLLECTION_TAGS: Final[dict[type, str]] = {MappingNode: _CORE + "map", SequenceNode: _CORE + "seq"}
 
 
 def _implicit(node: ScalarNode) -> bool:

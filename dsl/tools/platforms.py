@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsl.book.locate import available_platforms
+from dsl.book.locate import available_platforms, meant_platform
 from dsl.diagnostics import Phrase
 
 
@@ -27,19 +27,7 @@ def platform_problem(name: str, books: list[Any]) -> Phrase:
 
 
 def _meant(name: str, books: list[Any], known: list[str]) -> str | None:
-    """The platform id `name` stands for: the same id in other letter case, the start of a
-    rulebook's name (抖音 for 抖音售后规则, Douyin for "Douyin after-sale rules"), or a close
-    spelling of an id; None when it is an id itself or stands for none."""
-    if name in known:
-        return None
-    folded = name.casefold()
-    for pid in known:
-        if pid.casefold() == folded:
-            return pid
-    for book in books:
-        names = (getattr(book.model, "name_zh", None) or "", getattr(book.model, "name_en", None) or "")
-        if len(name) >= 2 and any(n.casefold().startswith(folded) for n in names if n):
-            return book.platform
-    from dsl.text.suggest import did_you_mean
-
-    return did_you_mean(folded, known)
+    """The platform id `name` stands for, by the names of the rulebooks given (`meant_platform`)."""
+    named = [(book.platform, (getattr(book.model, "name_zh", None) or "", getattr(book.model, "name_en", None) or ""))
+             for book in books]
+    return meant_platform(name, named, known)

@@ -54,9 +54,9 @@ def parquet_items(name: str, evaluator: Any) -> Iterator[Any]:
             copy_rows(con, evaluator, rows_file, Path(tmp), ["_matched", "_row", "coalesce(_line, '')",
                                                              "CASE WHEN _line IS NULL THEN doc ELSE '' END"])
         except duckdb.Error as exc:
-            from dsl.diagnostics import Phrase
+            from dsl.cases.unreadable import unreadable
 
-            yield CaseInput(name, error=Phrase("backtest.unreadable", path=name, detail=str(exc).splitlines()[0]))
+            yield CaseInput(name, error=unreadable(name, exc))
             return
         yield from notices
         with open(rows_file, "rb") as written:

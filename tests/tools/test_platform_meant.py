@@ -66,3 +66,20 @@ def test_an_empty_platform_is_a_bad_field(invoke: Any, tmp_path: Path, engine: s
         assert f"{path}:{line}: error E402: case P{line - 1}: field platform: empty text names no platform" in out.stderr
     assert out.exit_code == 1 and out.stdout.count('"platform": "douyin"') == 2
     assert all("error" not in r for line in out.stdout.splitlines() for r in json.loads(line)["results"])
+
+
+@pytest.mark.parametrize("name", ["Douyin", "抖音", "douyn"])
+def test_platform_option_suggests_the_id(invoke: Any, name: str) -> None:
+    """`-p Douyin` listed the platforms without the one meant (QA pass 26)."""
+    zh = invoke("eval", "-p", name, EXAMPLES / "batch.jsonl")
+    assert zh.exit_code == 2 and f"没有平台 '{name}' 的规则手册：您是否想写 'douyin'？" in zh.stderr, zh.stderr
+    en = invoke("eval", "-p", name, EXAMPLES / "batch.jsonl", "--lang", "en")
+    assert f"no rulebook for platform '{name}': did you mean 'douyin'?" in en.stderr, en.stderr
+
+
+@pytest.mark.parametrize("name", ["Douyin", "抖音"])
+def test_extends_suggests_the_id(invoke: Any, tmp_path: Path, name: str) -> None:
+    shop = tmp_path / "acme.yaml"
+    shop.write_text(f"rulebook: acme\nextends: {name}\nname: {{zh: 店, en: Shop}}\n", encoding="utf-8")
+    out = invoke("check", shop, "--lang", "en")
+    assert f"error E320: cannot extend '{name}'" in out.stderr and "did you mean 'douyin'?" in out.stderr, out.stderr
