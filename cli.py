@@ -1013,7 +1013,7 @@ def _say_unknown_columns(shape: Any, vocabulary: Any, listed_in: str, lang: str)
     """A listed column that names no case field: said as the CSV reader says it (warning E406
     with the field meant; a notes column a note); whether any was a warning (exit 1, after
     the query is printed: it is still the query for the columns that are fields)."""
-    from dsl.cases.csvfile import unknown_column
+    from dsl.cases.columns import unknown_column
     from dsl.tools.batch import report_notice
 
     report = _stderr_reporter()

@@ -448,6 +448,19 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "case.surrogate": ("{text} holds half of a UTF-16 surrogate pair (not valid text)", "{text} 含有半个 UTF-16 代理对（不是有效文本）"),
     "case.duplicate_key": ("key {key!r} is given twice in {where}; keep one", "{where}中，键 {key!r} 出现了两次；请只保留一个"),
     "case.csv": ("malformed CSV: {detail}", "CSV 格式错误：{detail}"),
+    "case.csv_open_quote": ("the quote that opens this cell is never closed: every line after it would be read as this one cell. "
+                            "Close it with a quote, or write a quote inside a cell as two (\"\")",
+                            "此单元格开头的引号一直没有闭合：其后的每一行都会被读成这一个单元格。"
+                            "请补上闭合的引号，单元格内的引号请写成两个（\"\"）"),
+    "case.csv_stray_quote": ("the quote that opens this cell is closed only by the quote at line {line}, column {col}, which text "
+                             "follows: the lines between would be read as this one cell. Close it on its own line, or write a "
+                             "quote inside a cell as two (\"\")",
+                             "此单元格开头的引号直到第 {line} 行第 {col} 列的引号才闭合，而该引号后面还有文字："
+                             "中间的各行都会被读成这一个单元格。请在本行闭合引号，单元格内的引号请写成两个（\"\"）"),
+    "case.csv_quote_too_long": ("the cell this quote opens grows past {limit} characters: the quote is likely never closed. "
+                                "Close it with a quote, or write a quote inside a cell as two (\"\")",
+                                "此引号开始的单元格超过 {limit} 个字符：引号很可能没有闭合。"
+                                "请补上闭合的引号，单元格内的引号请写成两个（\"\"）"),
     "case.csv_cells": ("{cells} cells, but the header has {columns} columns", "本行有 {cells} 个单元格，但表头有 {columns} 列"),
     "case.csv_duplicate_column": ("column {column!r} is given twice (columns {first} and {second}); keep one",
                              "列 {column!r} 出现了两次（第 {first} 列和第 {second} 列）；请只保留一列"),

@@ -9,6 +9,8 @@ Spreadsheets are where silent misreading hides, so this reader refuses to guess 
   such as 备注: its cells are not read); a cell under a column without a name is said too;
 - a header with no `,` but `;` between names refuses the file (saved with the wrong separator);
 - a column given twice rejects the file;
+- a quote never closed (or closed lines later by another cell's quote) refuses its row at the
+  quote, and the rows below it are read (csvrows.py): a quote typed by mistake never swallows them;
 - cells become the JSON value their field expects: empty is null, lists may be written with
   `,` `，` `、` `;` `；` `|` or as a JSON array, an enum may be written as its label (质量问题).
 A cell that cannot be converted stays text, so the case parser names the field.
@@ -16,17 +18,17 @@ A cell that cannot be converted stays text, so the case parser names the field.
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 import re
 from functools import partial
 from itertools import chain
 from typing import Any, Iterable, Iterator
 
+from dsl.cases.columns import field_labels, unknown_column
+from dsl.cases.csvrows import BrokenRow, CsvRows
 from dsl.cases.kinds import label_code
 from dsl.cases.inputs import CaseInput, FileNotice, InputError, loads
 from dsl.diagnostics import Phrase
-from dsl.text.suggest import did_you_mean
 from dsl.limits import MAX_NUMBER_DIGITS
 from dsl.lang.vocabulary import Vocabulary
 
@@ -105,14 +107,17 @@ def _reads_as_chinese(sample: bytes) -> bool:
 
 
 def _rows(stream: io.TextIOBase, name: str, vocabulary: Vocabulary, codec: str) -> Iterator[CaseInput | FileNotice]:
-    reader = csv.reader(stream)
+    rows = CsvRows(stream)   # type: ignore[arg-type]
     try:
-        header = next(reader)
+        header = next(rows)
     except StopIteration:
         yield CaseInput(name, error=Phrase("case.empty_file"))
         return
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except UnicodeError as exc:   # UnicodeDecodeError, or a UTF-16/32 text without its BOM
         yield CaseInput(f"{name}:1", error=_read_problem(exc, codec, 0))
+        return
+    if isinstance(header, BrokenRow):   # a header that is not one: no row can be read by it
+        yield _broken(header, name)
         return
     columns = read_header(header, name, vocabulary)
     if isinstance(columns, CaseInput):
@@ -121,19 +126,19 @@ def _rows(stream: io.TextIOBase, name: str, vocabulary: Vocabulary, codec: str) 
     used, notices = columns
     yield from notices
     unnamed = [i for i, raw in enumerate(header) if not raw.strip().lstrip("\ufeff").strip()]
-    last = 1
     while True:
+        last = rows.line
         try:
-            row = next(reader)
+            row = next(rows)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:   # the text stops being in the chosen encoding: stop here
+        except UnicodeError as exc:   # the text stops being in the chosen encoding: stop here
             yield CaseInput(f"{name}:{last + 1}", error=_read_problem(exc, codec, last))
             return
-        except csv.Error as exc:
-            yield CaseInput(f"{name}:{reader.line_num}", error=Phrase("case.csv", detail=str(exc)))
+        if isinstance(row, BrokenRow):
+            yield _broken(row, name)
             continue
-        line = last = reader.line_num
+        line = rows.line
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -141,6 +146,11 @@ def _rows(stream: io.TextIOBase, name: str, vocabulary: Vocabulary, codec: str) 
             continue
         yield from _unnamed_with_data(unnamed, row, name, line)
         yield CaseInput(f"{name}:{line}", row_to_case(used, row, vocabulary))
+
+
+def _broken(row: BrokenRow, name: str) -> CaseInput:
+    where = f"{name}:{row.line}" if row.col is None else f"{name}:{row.line}:{row.col}"
+    return CaseInput(where, error=row.problem)
 
 
 def _unnamed_with_data(unnamed: list[int], row: list[str], name: str, line: int) -> Iterator[FileNotice]:
@@ -152,12 +162,10 @@ def _unnamed_with_data(unnamed: list[int], row: list[str], name: str, line: int)
         yield FileNotice(f"{name}:{line}:{i + 1}", "E406", Phrase("case.csv_unnamed_column", column=i + 1))
 
 
-def _read_problem(exc: Exception, codec: str, line: int) -> Phrase:
-    if isinstance(exc, UnicodeDecodeError):
-        shown = "UTF-8" if codec == "utf-8-sig" else codec
-        return Phrase("case.not_utf8_after", encoding=shown, line=line) if line else \
-            Phrase("case.bad_encoding", encoding=shown, byte=exc.start)
-    return Phrase("case.csv", detail=str(exc))
+def _read_problem(exc: UnicodeError, codec: str, line: int) -> Phrase:
+    shown = "UTF-8" if codec == "utf-8-sig" else codec
+    return Phrase("case.not_utf8_after", encoding=shown, line=line) if line else \
+        Phrase("case.bad_encoding", encoding=shown, byte=getattr(exc, "start", 0))
 
 
 Columns = list[tuple[int, str]]   # (index in the row, the case path it fills)
@@ -168,7 +176,7 @@ def read_header(header: list[str], name: str, vocabulary: Vocabulary) -> tuple[C
     used: Columns = []
     notices: list[FileNotice] = []
     first_at: dict[str, int] = {}
-    labels = _labels(vocabulary)
+    labels = field_labels(vocabulary)
     if len(header) == 1 and ";" in header[0]:   # a "CSV" saved with ';' between the columns
         return CaseInput(f"{name}:1", error=Phrase("case.csv_semicolon"))
     for i, raw in enumerate(header):
@@ -187,43 +195,6 @@ def read_header(header: list[str], name: str, vocabulary: Vocabulary) -> tuple[C
             if notice.severity == "warning":
                 used.append((i, path))   # kept in the case, where it shows as an unknown field
     return used, notices
-
-
-def unknown_column(path: str, source: str, vocabulary: Vocabulary, labels: dict[str, str] | None = None) -> FileNotice:
-    """What is said about a column that names no field (a CSV header's, `sql --columns-from`'s)
-    . One that looks like a field (a path,
-    a label, a field's last part such as `paid_amount`, or close to one) is a warning with
-    the field meant; one that resembles none (a notes column such as 备注) is a note: its
-    cells are not read, and the user is told so."""
-    labels = _labels(vocabulary) if labels is None else labels
-    meant = labels.get(path) or did_you_mean(path, vocabulary.paths())
-    if meant is None and "." not in path:
-        meant = _by_last_part(path, vocabulary.paths())
-    if meant is None and "." not in path and path not in labels:
-        return FileNotice(source, "E406", Phrase("case.unread_column", column=path), severity="note")
-    hint = Phrase("case.hint_did_you_mean", suggestion=meant) if meant else None
-    return FileNotice(source, "E406", Phrase("case.unknown_column", column=path), hint, path)
-
-
-def _by_last_part(word: str, paths: Iterable[str]) -> str | None:
-    """The field whose last part is (or is close to) a dot-less column name: `paid_amount`
-    -> `order.paid_amount`."""
-    tails: dict[str, str] = {}
-    for p in sorted(paths):
-        tails.setdefault(p.rpartition(".")[2], p)
-    tail = did_you_mean(word, set(tails))
-    return tails[tail] if tail else None
-
-
-def _labels(vocabulary: Vocabulary) -> dict[str, str]:
-    """A field's zh or en label -> its path, for a column headed by the label."""
-    out: dict[str, str] = {}
-    for path in vocabulary.paths():
-        fld = vocabulary.get(path)
-        if fld is not None:
-            for label in (fld.zh, fld.en):
-                out.setdefault(label, path)
-    return out
 
 
 def row_to_case(columns: Columns, row: list[str], vocabulary: Vocabulary) -> dict[str, Any]:

@@ -6,7 +6,9 @@ same row). Values are written in the form the Python engine reads exactly: DECIM
 their digits in text, TIMESTAMP (no zone) as Beijing wall time, TIMESTAMPTZ as the instant
 with `+08:00` (whatever the session time zone; ±infinity as its text, a bad value). An amount held in a DOUBLE column is not
 exact: it is written as a text no amount check accepts, so a rule reading it is undecided,
-never decided on a rounded value, and the file gets a notice. `parquet_relation` is the one
+never decided on a rounded value, and the file gets a notice. A column that names no field is
+said as the CSV reader says it (columns.py); a notes column is left out of the documents, as
+the CSV reader leaves its cells. `parquet_relation` is the one
 definition: `rulebook backtest` (engine/sql/sources.py), `rulebook eval` with the Python
 engine (`read_parquet_cases`) and with `--engine duckdb` (tools/sqlbatch.py) all read
 Parquet through it, so every engine sees the same documents.
@@ -92,27 +94,37 @@ class _Writer:
     """SQL that turns a column's value into what to_json should write for the field at its path."""
 
     def __init__(self, vocabulary: Any, path: str, notices: list[tuple[str, Phrase]]):
+        self.vocabulary = vocabulary
         self.fields = vocabulary.fields if vocabulary is not None else {}
         self.path, self.notices = path, notices
         self.unknown: list[str] = []
 
-    def _known(self, at: str, column: str) -> None:
-        """Say once a column (or struct field) that names no case field: every rule ignores it."""
+    def _known(self, at: str, column: str) -> bool:
+        """Say once a column (or struct field) that names no case field: every rule ignores it.
+        False for a column the CSV reader would not read either (a notes column such as 备注,
+        a note): it is left out of the documents, as the CSV reader leaves its cells."""
         if not self.fields or at in self.fields or any(p.startswith(at + ".") for p in self.fields):
-            return
+            return True
         if any(at.startswith(u + ".") for u in self.unknown):
-            return
+            return True
+        from dsl.cases.columns import unknown_column
+
         self.unknown.append(at)
+        if unknown_column(at, self.path, self.vocabulary).severity == "note":
+            self.notices.append((f"{self.path}: {column}", Phrase("case.unread_column", column=column)))
+            return False
         self.notices.append((f"{self.path}: {column}", Phrase("backtest.unknown_column", column=column, field=at)))
+        return True
 
     def struct(self, tree: dict[str, Any], prefix: str) -> str:
         parts = []
         for key, node in tree.items():
             at = f"{prefix}.{key}" if prefix else key
-            self._known(at, node[0] if isinstance(node, tuple) else at)
-            value = self.struct(node, at) if isinstance(node, dict) else self.value(sql_ident(node[0]), node[1], at, node[0])
-            parts.append(f"{sql_ident(key)} := {value}")
-        packed = f"struct_pack({', '.join(parts)})"
+            if isinstance(node, dict):   # flat columns named by path: each said at its own path
+                parts.append(f"{sql_ident(key)} := {self.struct(node, at)}")
+            elif self._known(at, node[0]):
+                parts.append(f"{sql_ident(key)} := {self.value(sql_ident(node[0]), node[1], at, node[0])}")
+        packed = f"struct_pack({', '.join(parts)})" if parts else "json_object()"
         if not prefix:
             return packed
         # an object of flat columns all NULL is absent, as the CSV reader reads the same row
@@ -123,8 +135,9 @@ class _Writer:
         kind = self._kind(at)
         tid = typ.id
         if tid == "struct":
-            for k, _ in typ.children:
-                self._known(f"{at}.{k}", column)
+            if kind in (None, "object"):   # a struct where a field of another kind is: its type is wrong (E402), not its name
+                for k, _ in typ.children:
+                    self._known(f"{at}.{k}", column)
             inner = ", ".join(f"{sql_ident(k)} := {self.value(f'struct_extract({expr}, {sql_string(k)})', t, f'{at}.{k}', column)}"
                               for k, t in typ.children)
             return f"CASE WHEN {expr} IS NULL THEN NULL ELSE struct_pack({inner}) END"
@@ -156,18 +169,15 @@ class _Writer:
 
 def parquet_notices(path: str, notices: list[tuple[str, Phrase]], vocabulary: Any) -> list[FileNotice]:
     """What `parquet_relation` found about the columns, as the file notices eval says once
-    (E406): keyed by the field path, so the per-case warning about the same unknown field is
-    not said again. A column that names no field is said as a CSV header's is, with the field
-    meant; always a warning here (a Parquet row keeps every column, so its cases name it)."""
-    from dsl.cases.csvfile import unknown_column
+    (E406): a column that names no field is said as a CSV header's is (a warning with the
+    field meant, keyed by its path so the per-case warning about it is not said again; a
+    note for a notes column, whose cells are not read), the rest as warnings."""
+    from dsl.cases.columns import unknown_column
 
     out = []
     for _, problem in notices:
-        if problem.key == "backtest.unknown_column":
-            column = problem.args["column"]
-            notice = unknown_column(column, path, vocabulary)
-            said = notice.problem if notice.severity == "warning" else Phrase("case.unknown_column", column=column)
-            out.append(FileNotice(path, "E406", said, notice.hint, problem.args.get("field")))
+        if problem.key in ("backtest.unknown_column", "case.unread_column"):
+            out.append(unknown_column(problem.args.get("field", problem.args["column"]), path, vocabulary))
         else:
             out.append(FileNotice(path, "E406", problem, None, problem.args.get("field")))
     return out

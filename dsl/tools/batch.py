@@ -184,7 +184,9 @@ def process(item: CaseInput | FileNotice, books: list[CompiledRulebook], sink: S
     """One case: evaluate, count, and write the results that pass the `within` filter."""
     if isinstance(item, FileNotice):
         report_notice(item, options.lang, report)
-        summary.file_warnings += item.severity == "warning" and item.path is None   # else counted with its cases
+        summary.file_warnings += item.severity == "warning" and item.path is None
+        if item.severity == "warning" and item.path is not None:   # counted with its cases, and said even with none
+            summary.unknown_fields[item.path] += 0
         return
     if isinstance(item, Decided):   # decided and written by an SQL engine (sqlbatch.py): a run of one
         item = DecidedRun(item.text, 1, tuple(item.matched >> i & 1 for i in range(len(books[0].rule_ids))))

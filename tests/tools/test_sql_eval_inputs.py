@@ -147,8 +147,10 @@ def test_csv_unknown_columns_are_said_once_and_the_rows_are_the_python_engines(i
     ("id,order.paid_amount,id\r\nA,1,B\r\n", []),
     ("", []),
     ("id,order.paid_amount\r\nA,\"unclosed\r\nB,2\r\n", []),
+    ("id,order.paid_amount\r\nA,\"closed\r\nB,2\r\nC,\"3\"\r\n", []),
     ("id\r\nA\r\n", ["--input-format", "csv"]),
-], ids=["quoted-newline-and-short-rows", "column-twice", "empty", "unclosed-quote", "input-format"])
+], ids=["quoted-newline-and-short-rows", "column-twice", "empty", "unclosed-quote", "closed-by-another-quote",
+        "input-format"])
 def test_odd_csv_files(invoke: Any, tmp_path: Path, text: str, extra: list[str]) -> None:
     path = tmp_path / ("export.txt" if extra else "export.csv")
     path.write_text(text, encoding="utf-8", newline="")
@@ -248,6 +250,51 @@ def test_parquet_flat_columns_named_by_path(invoke: Any, tmp_path: Path, decided
     python, _ = _both(invoke, path, "--format", "jsonl", *PLAIN)
     assert "matches per rule" in python.stderr
     assert decided and (True not in decided if python_only else all(decided))
+
+
+def _said(stderr: str) -> list[str]:
+    """The E406 lines without their place (a CSV column has a line and column, Parquet none)."""
+    return [line.split(": ", 1)[1] for line in stderr.splitlines() if "E406" in line]
+
+
+@pytest.mark.parametrize("column, value, severity, code", [
+    ("备注", "'你好'", "note", 0),
+    ("order.paid_amout", "'1.00'", "warning", 1),
+    ("订单实付金额", "'1.00'", "warning", 1),
+], ids=["notes", "mistyped-path", "label"])
+@pytest.mark.parametrize("rows", [1, 0], ids=["a-row", "no-row"])
+def test_a_parquet_column_is_said_as_the_same_csv_column(invoke: Any, tmp_path: Path, column: str, value: str,
+                                                        severity: str, code: int, rows: int) -> None:
+    """The same notice, severity and exit code for a column in Parquet as in CSV, on both
+    engines, with rows or none (a warning is never a clean run, even in an empty file)."""
+    where = "" if rows else " WHERE false"
+    parquet = _parquet(tmp_path / "n.parquet", f"SELECT 'P1' AS id, '1.00' AS \"order.refunded_amount\", "
+                                               f"{value} AS \"{column}\"{where}")
+    csv_path = tmp_path / "n.csv"
+    csv_path.write_text("id,order.refunded_amount," + column + "\n" + ("P1,1.00," + value.strip("'") + "\n") * rows,
+                        encoding="utf-8")
+    said = []
+    for path in (parquet, csv_path):
+        python, _ = _both(invoke, path, "--format", "jsonl", *PLAIN, "--at", "2026-11-06T10:00:00")
+        assert python.exit_code == code, python.stderr
+        said.append(_said(python.stderr))
+    assert said[0] == said[1] and len(said[0]) == 1 and said[0][0].startswith(f"{severity} E406")
+
+
+def test_a_parquet_struct_member_that_names_no_field_is_said_by_its_path(invoke: Any, tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "s.parquet", "SELECT 'P1' AS id, {'paid_amout': 1.00::DECIMAL(18, 2)} AS \"order\"")
+    python, _ = _both(invoke, path, "--format", "jsonl", *PLAIN, "--at", "2026-11-06T10:00:00")
+    assert _said(python.stderr) == ["warning E406: column 'order.paid_amout' names no field of the vocabulary: "
+                                    "its cells are not read (did you mean 'order.paid_amount'?)"]
+    assert python.exit_code == 1
+
+
+def test_a_parquet_column_of_the_wrong_type_is_a_type_error_not_an_unknown_field(invoke: Any, tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "s.parquet", "SELECT 'P1' AS id, {'a': 1} AS \"order.category\", "
+                                            "'1.00' AS \"order.paid_amount\"")
+    python, _ = _both(invoke, path, "--format", "jsonl", *PLAIN, "--at", "2026-11-06T10:00:00")
+    assert "E406" not in python.stderr
+    assert "field order.category: an object is not text" in python.stderr and python.exit_code == 1
 
 
 def test_parquet_double_amount_is_never_decided(invoke: Any, tmp_path: Path) -> None:
