@@ -11,6 +11,7 @@ import copy
 import io
 import json
 import tempfile
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from dsl.tools.batch import Sink, run_batch
 from dsl.cases.readers import read_cases
 from dsl.lang.checker import check_expr
 from dsl.book.loader import load_model
+from dsl.lang.values import SHANGHAI
 
 from conftest import EXAMPLES, RULEBOOK_HEAD, make_scope, rule_yaml
 
@@ -204,12 +206,15 @@ def test_odd_field_values_never_crash_and_both_paths_agree() -> None:
             result = book.evaluate(parsed)
             result.to_json("all").encode("utf-8")
             case_table(result, {}, "all", "en")
-            if bad_moment(parsed, None) is not None:   # a bad `now`: its rules undecided; `at` below replaces it
-                result = book.evaluate(book.parse(case), result.at)
-            fast = book.decide(case, result.at)
+            at = result.at
+            if bad_moment(parsed, None) is not None:   # a bad `now`: no moment (`at` null); one given replaces it
+                assert result.at is None
+                at = datetime(2026, 11, 5, 9, 0, tzinfo=SHANGHAI)
+                result = book.evaluate(book.parse(case), at)
+            fast = book.decide(case, at)
             assert [None if r.error else r.matched for r in result.results] == [d[0] for d in fast], case
             # the exact path, rule by rule, on a fresh view: the generated decider must agree
             view = book.parse(case).view
-            exact = [book.evaluate_rule(rule, view, result.at) for rule in book.rules]
+            exact = [book.evaluate_rule(rule, view, at) for rule in book.rules]
             assert [(None if r.error else r.matched, r.action, r.deadline, r.due) for r in exact] == \
                 [(d[0], d[1], d[2], d[3]) for d in fast], case
