@@ -477,6 +477,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     # one field's value
     "case.must_be_object": ("must be an object, not {kind}", "应是对象，而不是{kind}"),
     "case.not_whole": ("{shown} is not a whole number", "{shown} 不是整数"),
+    "case.amount_too_many_digits": ("{shown} has more than {digits} digits before the point: no amount a case can hold",
+                                    "{shown} 的整数部分超过 {digits} 位：不是案例可以使用的金额"),
     "case.too_many_digits": ("a whole number of more than {digits} digits is not a value a case can hold",
                         "超过 {digits} 位的整数不是案例可以使用的值"),
     "case.not_bool": ("{shown} is not true or false", "{shown} 不是 true 或 false"),

@@ -63,6 +63,8 @@ def money(fld: Field, raw: Any) -> Decimal:
         raise BadValueError(Phrase("case.not_amount", shown=shown(raw)))
     if not value.is_finite():
         raise BadValueError(Phrase("case.not_amount", shown=shown(raw)))
+    if value and value.adjusted() >= MAX_NUMBER_DIGITS:   # `1e99999999`: a JSON number past any text's limit
+        raise BadValueError(Phrase("case.amount_too_many_digits", shown=shown(raw), digits=MAX_NUMBER_DIGITS))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -fld.decimals and value != round(value, fld.decimals):
         raise BadValueError(Phrase("case.decimals_fen", shown=shown(raw)) if fld.decimals == 2 else

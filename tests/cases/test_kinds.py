@@ -204,3 +204,22 @@ def test_an_amount_with_a_bare_point_is_rejected_with_the_amount_to_write(text: 
     hint = exc.value.problem.hint
     assert hint is not None and repr(meant) in hint.label("en") and repr(meant) in hint.label("zh")
     assert parse_money(meant) == Decimal(meant)   # what the hint says to write is an amount
+
+
+@pytest.mark.parametrize("raw", ["1e30", "1e999", "1e99999999", "-1.5e40", "1234567890123456789012345678901.5"])
+def test_an_amount_given_as_a_json_number_has_the_text_limits_digits(raw: str, invoke: Any, tmp_path: Path) -> None:
+    """`"paid_amount": 1e99999999` passed as a valid amount and was written out in full (100
+    million digits from the workbench; QA pass 26); its text form was refused all along."""
+    case = json.loads((EXAMPLES / "douyin-lightning-return.json").read_text(encoding="utf-8"))
+    line = json.dumps(case).replace('"paid_amount": "199.00"', f'"paid_amount": {raw}')
+    assert raw in line
+    path = tmp_path / "big.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    result = invoke("eval", "-p", "douyin", path, "--format", "jsonl", "--lang", "en")
+    assert result.exit_code == 1 and len(result.stdout) < 20_000
+    assert f"more than {MAX_NUMBER_DIGITS} digits before the point: no amount a case can hold" in result.stderr
+
+
+def test_an_amount_of_thirty_digits_as_a_json_number_is_still_read() -> None:
+    fld = default_vocabulary().fields["order.paid_amount"]
+    assert convert(fld, Decimal("9" * 30 + ".99")) == Decimal("9" * 30 + ".99")
