@@ -160,7 +160,12 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lan
     books = []
     try:
         for name in dict.fromkeys(names):
-            books.append(load_rulebook(find_rulebook(name)))
+            path = find_rulebook(name)
+            book = load_rulebook(path)
+            if book.model.label != name:   # rulebooks/kuaishou.yaml holding douyin's: -p kuaishou judged with douyin's rules
+                raise click.BadParameter(_say("platform_file_mismatch", lang, name=name, path=path,
+                                              found=book.model.label), param_hint="--platform")
+            books.append(book)
         for path in rulebook_paths:
             books.append(load_rulebook(path))
     except DslError as exc:

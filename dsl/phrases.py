@@ -369,6 +369,11 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "sql.judged_in_python": ("the Python engine evaluates this rulebook instead: the same answers, more slowly; "
                              "rewrite the expression to keep it in SQL",
                              "改由 Python 引擎求值该规则手册：结果相同，速度较慢；改写该表达式即可留在 SQL 中求值"),
+    "cli.platform_file_mismatch": (
+        "{path} holds the rulebook '{found}' (its 'rulebook:' key), not '{name}': -p {name} would judge with "
+        "{found}'s rules; rename the file to {found}.yaml or correct its 'rulebook:' key",
+        "{path} 中是规则手册 '{found}'（见其 'rulebook:' 键），不是 '{name}'：-p {name} 会按 {found} 的规则判定；"
+        "请把文件改名为 {found}.yaml，或改正其 'rulebook:' 键"),
     "cli.sql_name_empty": ("{option} is empty: name the table (or view) of cases, e.g. {option} cases",
                            "{option} 为空：请写出案例表（或视图）的名称，例如 {option} cases"),
     "cli.json_column_table": ("--json-column names the JSON text column of --columns json; with --columns {form} "

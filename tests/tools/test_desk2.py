@@ -352,3 +352,20 @@ def test_report_lines_are_never_glued_to_the_progress_line() -> None:
     progress.shown = True   # a progress line is on the screen
     Reporter(lambda line: err.write(line + "\n"), progress)("cases.jsonl:3: error E401: bad")
     assert err.getvalue() == "\r\x1b[Kcases.jsonl:3: error E401: bad\n"
+
+
+def test_a_platform_file_holding_another_rulebook_is_refused(invoke: Any, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """rulebooks/kuaishou.yaml holding Douyin's rulebook: `-p kuaishou` judged every case with
+    Douyin's rules without a word (QA pass 26)."""
+    folder = tmp_path / "rulebooks"
+    folder.mkdir()
+    for name in ("shopa", "shopb"):
+        (folder / f"{name}.yaml").write_text((FIXTURES / "rulebooks" / "shopa.yaml").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path / "c.json", '{"order": {}}')
+    result = invoke("eval", "-p", "shopb", path, "--lang", "en")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "holds the rulebook 'shopa' (its 'rulebook:' key), not 'shopb'" in result.stderr
+    assert invoke("eval", "-p", "shopa", path, "--lang", "en").exit_code != 2     # the fixture's own file: fine
