@@ -397,7 +397,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "web.twice": ("{a} and {b} have the same name {name!r}: serve them separately", "{a} 与 {b} 同名 {name!r}：请分开启动"),
     "web.not_json": ("the request body is not JSON: {detail}", "请求体不是 JSON：{detail}"),
     "web.not_object": ("the request body must be a JSON object", "请求体必须是 JSON 对象"),
-    "web.field_type": ("{field!r} must be {expected}", "{field!r} 应为{expected}"),
+    "web.field_type": ("{field!r} must be {expected}", "{field!r} 应为 {expected}"),
     "web.field_missing": ("give {fields}", "请提供 {fields}"),
     "web.unknown_key": ("unknown key {key!r} (expected: {keys})", "未知的键 {key!r}（可用：{keys}）"),
     "web.too_large": ("the request body is larger than {limit:,} bytes", "请求体超过 {limit:,} 字节"),
@@ -406,11 +406,26 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "web.not_found": ("no such page or endpoint", "没有这个页面或接口"),
     "web.bad_method": ("method {method} is not allowed here", "此处不允许 {method} 请求"),
     "web.bad_host": ("Host {host!r} is not this server's name", "Host {host!r} 不是本服务器的名称"),
+    "web.bad_origin": ("the request comes from another site (Origin {origin!r}): only this server's page may send it",
+                       "请求来自其他网站（Origin {origin!r}）：只有本服务器的页面可以发送"),
     "web.bad_token": ("missing or wrong token", "令牌缺失或错误"),
     "web.timeout": ("stopped after {seconds} s: the work took too long", "已在 {seconds} 秒后停止：处理时间过长"),
     "web.failed": ("internal error: {detail}", "内部错误：{detail}"),
     "web.has_errors": ("the text has {n} error(s); save anyway with \"force\": true", "文本有 {n} 个错误；如仍要保存请加 \"force\": true"),
     "web.rejected": ("the case was not evaluated: {detail}", "案例未被求值：{detail}"),
+    "web.text_errors": ("the rulebook text has {n} error(s), so it decides nothing; the first: {detail}",
+                        "规则手册文本有 {n} 个错误，无法判定；第一个：{detail}"),
+    "web.file_gone": ("the file {file} of rulebook {name!r} is not there any more (removed or renamed since the "
+                      "server started): restore it, or save the page's text to write it again",
+                      "规则手册 {name!r} 的文件 {file} 已不存在（服务器启动后被删除或改名）：请恢复该文件，"
+                      "或在页面上保存以重新写入"),
+    "web.save_unreadable": ("{file} was not saved: {detail}. The page shows it with what could not be read replaced "
+                            "by U+FFFD, and a save would write that over the real text: convert the file to UTF-8 first "
+                            "(e.g. iconv -f GB18030 -t UTF-8 {file} > new.yaml, then rename new.yaml to {file}) "
+                            "and reload the page",
+                            "{file} 未保存：{detail}。页面上显示的文本中，无法读取的字符已被替换为 U+FFFD，保存会用它覆盖"
+                            "原有文本：请先把文件转换为 UTF-8（例如 iconv -f GB18030 -t UTF-8 {file} > new.yaml，"
+                            "再把 new.yaml 改名为 {file}），然后重新加载页面"),
     "web.json_object": ("a JSON object", "JSON 对象"),
     "web.json_text": ("text", "文本"),
     "web.json_bool": ("true or false", "true 或 false"),
@@ -621,8 +636,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                                 "--from 说明如何读取 --cases 给出的文件（平台接口的原始响应）：请同时给出 --cases 文件"),
     # the workbench's examples, trace and what-if endpoints (dsl/web, issue 16 phase 2)
     "web.one_of": ("give one of {fields}, not both", "{fields} 只能给一个"),
-    "web.json_cases": ("'examples' or {{\"format\": \"csv\" | \"jsonl\", \"data\": file text}}",
-                       "'examples' 或 {{\"format\": \"csv\" | \"jsonl\", \"data\": 文件内容}}"),
+    "web.json_cases": ("'examples' or {{\"format\": \"csv\" | \"jsonl\" | \"json\", \"data\": file text}}",
+                       "'examples' 或 {{\"format\": \"csv\" | \"jsonl\" | \"json\", \"data\": 文件内容}}"),
     "web.json_format": ("'json' or 'csv'", "'json' 或 'csv'"),
     "web.json_upload_format": ("'csv', 'jsonl' or 'json'", "'csv'、'jsonl' 或 'json'"),
     "web.saved_errors": ("the saved file {file} has errors, so it cannot be compared: {detail}",

@@ -32,9 +32,14 @@ def read_document(path: str | Path) -> Document:
         raw = Path(path).read_bytes()
     except OSError as exc:
         doc = Document(name, "")
-        doc.error("E309", None, path=name, detail=exc.strerror or str(exc))
+        doc.diagnostics.append(unreadable(name, exc.strerror or str(exc)))
         return doc
     return document_from_bytes(raw, name)
+
+
+def unreadable(name: str, detail: str) -> Diagnostic:
+    """E309: the file `name` cannot be read (`detail`: the system's reason, or not UTF-8)."""
+    return Diagnostic("E309", None, name, {"path": name, "detail": detail})
 
 
 def document_from_bytes(raw: bytes, name: str) -> Document:
@@ -44,13 +49,23 @@ def document_from_bytes(raw: bytes, name: str) -> Document:
         doc = Document(name, "")
         doc.error("E310", Span(1, 1, 1, 2), detail=Phrase("limit.bytes", size=len(raw), limit=MAX_FILE_BYTES))
         return doc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+    text, problem = decode_rulebook(raw, name)
+    if problem is not None:
         doc = Document(name, "")
-        doc.error("E309", None, path=name, detail=Phrase("read.not_utf8", byte=exc.start))
+        doc.diagnostics.append(problem)
         return doc
-    return load_yaml(text.replace("\r\n", "\n"), name)
+    return load_yaml(text, name)
+
+
+def decode_rulebook(raw: bytes, name: str) -> tuple[str, Diagnostic | None]:
+    """A rulebook file's text (a BOM dropped, CRLF read as LF) and, when its bytes are not
+    UTF-8, the E309 that says so; the text is then only a view with U+FFFD for what could not
+    be read (the workbench shows it, and must never write it back)."""
+    try:
+        return raw.decode("utf-8-sig").replace("\r\n", "\n"), None
+    except UnicodeDecodeError as exc:
+        problem = unreadable(name, Phrase("read.not_utf8", byte=exc.start))
+        return raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n"), problem
 
 
 def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None, origin: Path | None = None) -> Rulebook | None:

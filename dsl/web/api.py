@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from dsl.cases.inputs import loads
-from dsl.diagnostics import Phrase, json_phrase
+from dsl.diagnostics import Diagnostic, Phrase, json_phrase
 from dsl.limits import MAX_DEPTH
 from dsl.web import whatif, workbench
-from dsl.web.files import ServedFile, ServedFiles, unified_diff, write_atomically
+from dsl.web.files import FileGone, Reading, ServedFile, ServedFiles, unified_diff, write_atomically
 from dsl.web.worker import Overrun, Worker, WorkerFailed
 
 
@@ -35,9 +35,22 @@ class Bench:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, phrase: str, **args: Any):
+    """A refused request: its status, the catalog key and arguments of its message, and the
+    diagnostics that say why (of `text`), when there are some."""
+
+    def __init__(self, status: int, phrase: str, /, problems: tuple[list[Diagnostic], str] = ([], ""), **args: Any):
         super().__init__(phrase)
-        self.status, self.key, self.details = status, phrase, args
+        self.status, self.key, self.details, self.problems = status, phrase, args, problems
+
+
+@dataclass(frozen=True)
+class Said:
+    """A diagnostic's message as an argument of a phrase: said in the answer's language."""
+
+    diagnostic: Diagnostic
+
+    def label(self, lang: str) -> str:
+        return self.diagnostic.message(lang)
 
 
 _TEXT, _BOOL, _OBJECT = Phrase("web.json_text"), Phrase("web.json_bool"), Phrase("web.json_object")
@@ -65,16 +78,17 @@ def _bench(request: Request) -> Bench:
 async def _body(request: Request, keys: tuple[str, ...]) -> dict[str, Any]:
     """The request's JSON object, its keys among `keys` and each of its type."""
     try:
-        data = loads((await request.body()).decode("utf-8"))
+        data = loads((await request.body()).decode("utf-8-sig"))   # a BOM first is no error
     except UnicodeDecodeError as exc:
         raise ApiError(400, "web.not_json", detail=Phrase("case.not_utf8", byte=exc.start)) from None
     except RecursionError:
         raise ApiError(400, "web.not_json", detail=Phrase("case.too_deep", limit=MAX_DEPTH)) from None
     except ValueError as exc:
-        problem = getattr(exc, "problem", None) or json_phrase(getattr(exc, "msg", str(exc)))
-        raise ApiError(400, "web.not_json", detail=problem) from None
+        raise ApiError(400, "web.not_json", detail=_json_problem(exc)) from None
     if not isinstance(data, dict):
         raise ApiError(400, "web.not_object")
+    if data.get("lang") in ("zh", "en"):   # every error of this request is said in its language
+        request.state.lang = data["lang"]
     for key, value in data.items():
         if key not in keys:
             raise ApiError(400, "web.unknown_key", key=key, keys=", ".join(keys))
@@ -88,26 +102,67 @@ async def _body(request: Request, keys: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
+def _json_problem(exc: ValueError) -> Phrase:
+    """Why a body is not JSON, in the catalog's words; a key given twice is in the request's
+    body (the parser is the case reader's, whose words are about a case)."""
+    problem = getattr(exc, "problem", None) or json_phrase(getattr(exc, "msg", str(exc)))
+    if problem.key == "case.duplicate_key":
+        where = Phrase("pair", en="an object of the request body", zh="请求体的同一个对象")
+        return Phrase("case.duplicate_key", key=problem.args["key"], where=where)
+    return problem
+
+
 def _lang(bench: Bench, data: dict[str, Any]) -> str:
     return data.get("lang") or bench.lang
 
 
 def _file(bench: Bench, name: str) -> ServedFile:
+    """The served file named `name`: 404 when none is, or when it is gone since the start."""
     served = bench.files.get(name)
     if served is None:
         raise ApiError(404, "web.no_rulebook", name=name, names=", ".join(bench.files.names()))
+    if not served.exists():
+        raise _gone(served)
     return served
+
+
+def _gone(served: ServedFile) -> ApiError:
+    return ApiError(404, "web.file_gone", name=served.name, file=str(served.path))
+
+
+def _read(served: ServedFile) -> Reading:
+    try:
+        return served.read()
+    except FileGone:
+        raise _gone(served) from None
+
+
+def _readable(served: ServedFile) -> str:
+    """The served file's text, or a 422 with its E309 when it is not UTF-8 text: a text with
+    U+FFFD in place of its characters is not what the file says."""
+    reading = _read(served)
+    if reading.problem is not None:
+        raise _unreadable(422, "web.text_errors", reading, n=1)
+    return reading.text
+
+
+def _unreadable(status: int, phrase: str, reading: Reading, **args: Any) -> ApiError:
+    """A refusal because of the file's E309: its message as the `detail`, it as the diagnostics."""
+    assert reading.problem is not None
+    return ApiError(status, phrase, problems=([reading.problem], reading.text), detail=Said(reading.problem), **args)
 
 
 def _source(bench: Bench, data: dict[str, Any]) -> tuple[str, str, str | None]:
     """(text, name, path) of the rulebook a request means: its `text`, or a served file by
     name. `path` is where a shop overlay's relative `extends:` is read from: the served file's,
     or for a text the file it is an edit of (`of`)."""
-    if "text" in data and "platform" not in data:
+    if "text" in data and "platform" in data:
+        raise ApiError(400, "web.one_of", fields="'name', 'text'")
+    if "text" in data:
         return data["text"], "<editor>", str(_file(bench, data["of"]).path) if "of" in data else None
-    if "platform" in data and "text" not in data:
+    if "platform" in data:
         served = _file(bench, data["platform"])
-        return served.read(), served.path.name, str(served.path)
+        return _readable(served), served.path.name, str(served.path)
     raise ApiError(400, "web.field_missing", fields="'name' | 'text'")
 
 
@@ -140,11 +195,16 @@ def _attachment(filename: str) -> str:
 
 
 def api_error(request: Request, exc: Exception) -> Response:
-    """An ApiError (or Starlette's 404/405) as {"error": {"code", "message"}} in the server's language."""
-    lang = _bench(request).lang
+    """An ApiError (or Starlette's 404/405) as {"error": {"code", "message"}}, in the request's
+    `lang` when its body gave a valid one, else in the server's."""
+    lang = getattr(request.state, "lang", None) or _bench(request).lang
     if isinstance(exc, ApiError):
-        return JSONResponse(workbench.error_json(exc.key, lang, **exc.details), exc.status)
-    if isinstance(exc, OSError):   # a served file removed or unreadable since the start
+        body = workbench.error_json(exc.key, lang, **exc.details)
+        found, text = exc.problems
+        if found:
+            body["diagnostics"] = [workbench.diagnostic_json(d, lang, text) for d in found]
+        return JSONResponse(body, exc.status)
+    if isinstance(exc, OSError):   # one no handler foresaw: a save into a folder removed since the start
         where = f" ({exc.filename})" if exc.filename else ""
         return JSONResponse(workbench.error_json("web.failed", lang, detail=f"{exc.strerror or exc}{where}"), 500)
     status = getattr(exc, "status_code", 500)
@@ -160,7 +220,13 @@ async def check(request: Request) -> Response:
     if "text" not in data:
         raise ApiError(400, "web.field_missing", fields="'text'")
     _, name, path = _source(bench, data)
-    return _answer(*await _work(bench, workbench.check, data["text"], name, _lang(bench, data), path))
+    lang = _lang(bench, data)
+    status, body = await _work(bench, workbench.check, data["text"], name, lang, path)
+    if "of" in data:   # the file the text is an edit of cannot be read as it is: said first, as check says it
+        problem = _read(_file(bench, data["of"])).problem
+        if problem is not None:
+            body["diagnostics"][:0] = [workbench.diagnostic_json(problem, lang, data["text"])]
+    return _answer(status, body)
 
 
 async def evaluate(request: Request) -> Response:
@@ -214,7 +280,10 @@ async def what_if(request: Request) -> Response:
         raise ApiError(400, "web.field_missing", fields="'text', 'name', 'cases'")
     cases = _upload(data["cases"])
     served = _file(bench, data["platform"])
-    return _answer(*await _work(bench, whatif.whatif, data["text"], served.read(), served.path.name, cases,
+    saved = _read(served)
+    if saved.problem is not None:   # the saved side cannot be read as it is: nothing to compare with
+        raise _unreadable(422, "web.saved_errors", saved, file=served.path.name)
+    return _answer(*await _work(bench, whatif.whatif, data["text"], saved.text, served.path.name, cases,
                                 data.get("at"), _lang(bench, data), data.get("format", "json"), str(served.path)))
 
 
@@ -227,13 +296,25 @@ async def examples(request: Request) -> Response:
 
 
 async def rulebooks(request: Request) -> Response:
+    """Every served file as it is now; one gone since the start is listed `missing` (the
+    others are still served), one that cannot be read as UTF-8 with its `problem`."""
     bench = _bench(request)
-    listed = []
-    for served in bench.files.files.values():
-        text = served.read()
-        _, platform = await _work(bench, workbench.platform_of, text)
-        listed.append({"name": served.name, "file": served.path.name, "platform": platform, "text": text})
-    return JSONResponse({"rulebooks": listed, "writable": bench.allow_write, "lang": bench.lang})
+    return JSONResponse({"rulebooks": [await _listed(bench, served) for served in bench.files.files.values()],
+                         "writable": bench.allow_write, "lang": bench.lang})
+
+
+async def _listed(bench: Bench, served: ServedFile) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": served.name, "file": served.path.name, "platform": None, "text": "",
+                             "missing": False, "problem": None}
+    try:
+        reading = served.read()
+    except FileGone:
+        gone = _gone(served)
+        return {**entry, "missing": True, "problem": workbench.error_json(gone.key, bench.lang, **gone.details)["error"]}
+    if reading.problem is not None:
+        entry["problem"] = {"code": reading.problem.code, "message": reading.problem.message(bench.lang)}
+    _, platform = await _work(bench, workbench.platform_of, reading.text)
+    return {**entry, "platform": platform, "text": reading.text}
 
 
 async def vocabulary(request: Request) -> Response:
@@ -247,21 +328,36 @@ async def save(request: Request) -> Response:
     data = await _body(request, ("name", "platform", "text", "force", "dry_run", "lang"))
     if "platform" not in data or "text" not in data:
         raise ApiError(400, "web.field_missing", fields="'name', 'text'")
-    served = _file(bench, data["platform"])
+    served = bench.files.get(data["platform"]) or _file(bench, data["platform"])   # gone since the start: written again
     if not bench.allow_write:
         raise ApiError(403, "web.read_only")
+    old = _saved_text(served)
     lang = _lang(bench, data)
     _, checked = await _work(bench, workbench.check, data["text"], served.path.name, lang, str(served.path))
     found = checked["diagnostics"]
     errors = sum(d["severity"] == "error" for d in found)
-    diff = unified_diff(served.read(), data["text"], served.path.name)
-    if data.get("dry_run"):
-        return JSONResponse({"saved": False, "diff": diff, "diagnostics": found})
+    diff = unified_diff(old or "", data["text"], served.path.name)
+    if data.get("dry_run") or data["text"] == old:   # the same text: nothing written, the backup kept
+        return JSONResponse({"saved": False, "unchanged": data["text"] == old, "diff": diff, "diagnostics": found})
     if errors and not data.get("force"):
         body = workbench.error_json("web.has_errors", lang, n=errors)
         return JSONResponse({**body, "diff": diff, "diagnostics": found}, 409)
     backup = write_atomically(served, data["text"])
-    return JSONResponse({"saved": True, "diff": diff, "diagnostics": found, "backup": backup.name})
+    return JSONResponse({"saved": True, "unchanged": False, "diff": diff, "diagnostics": found,
+                         "backup": backup.name if backup else None})
+
+
+def _saved_text(served: ServedFile) -> str | None:
+    """The text a save replaces; None when the file is gone (a save writes it again). A file
+    that is not UTF-8 text is refused (409): the page has it with U+FFFD in place of its
+    characters, and a save would write those over the real ones."""
+    try:
+        reading = served.read()
+    except FileGone:
+        return None
+    if reading.problem is not None:
+        raise _unreadable(409, "web.save_unreadable", reading, file=served.path.name)
+    return reading.text
 
 
 __all__ = ["Bench", "ApiError", "api_error", "check", "evaluate", "run_tests", "trace", "what_if", "examples", "rulebooks", "vocabulary",

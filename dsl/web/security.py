@@ -83,7 +83,7 @@ class Guard:
         if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
             origin = headers.get("origin")
             if origin is not None and origin.lower().partition("://")[2] not in self.policy.hosts:
-                return 403, "web.bad_host", {"host": origin}
+                return 403, "web.bad_origin", {"origin": origin}
             if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
                 return 415, "web.field_type", {"field": "Content-Type", "expected": "application/json"}
         declared = headers.get("content-length", "")

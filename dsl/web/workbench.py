@@ -64,7 +64,8 @@ def _book_or_answer(text: str, name: str, lang: str, path: str | None = None) ->
     try:
         return compiled(text, name, path)
     except DslError as exc:   # a rulebook with errors cannot decide anything: say which
-        body = error_json("web.rejected", lang, detail=exc.diagnostics[0].message(lang))
+        errors = [d for d in exc.diagnostics if d.severity == "error"] or exc.diagnostics
+        body = error_json("web.text_errors", lang, n=len(errors), detail=errors[0].message(lang))
         body["diagnostics"] = [diagnostic_json(d, lang, text) for d in exc.diagnostics]
         return 422, body
 

@@ -236,14 +236,6 @@ def test_unknown_paths_and_methods_answer_json(client: Any) -> None:
     assert client.get("/api/check").status_code == 405
 
 
-def test_a_served_file_removed_since_the_start_is_a_json_error(client: Any, served: list[Path]) -> None:
-    served[1].unlink()
-    answer = client.post("/api/test", json={"platform": "kuaishou"})
-    assert answer.status_code == 500
-    assert answer.json()["error"]["code"] == "web.failed" and "kuaishou.yaml" in answer.json()["error"]["message"]
-    assert client.post("/api/test", json={"platform": "douyin"}).status_code == 200
-
-
 # -- the page ---------------------------------------------------------------------------------
 
 def test_the_page_and_its_assets_are_served_from_the_package(client: Any) -> None:

@@ -104,6 +104,9 @@ def test_a_post_from_another_origin_is_refused(client: Any, served: list[Path]) 
     answer = client.post("/api/save", json={"platform": "douyin", "text": "x", "force": True},
                          headers={"origin": "http://evil.example"})
     assert answer.status_code == 403
+    error = answer.json()["error"]
+    assert error["code"] == "web.bad_origin" and "Origin 'http://evil.example'" in error["message"]
+    assert "Host" not in error["message"]
     assert served[0].read_bytes() == before
     same = client.post("/api/check", json=CHECK, headers={"origin": "http://127.0.0.1:8765"})
     assert same.status_code == 200

@@ -28,7 +28,7 @@ export const WORDS = {
     whatif_undecided: "{n} 个案例有规则无法判定（字段有误）",
     save_title: "保存 {file}", save_diff: "改动：", no_diff: "没有改动", save_errors: "文本有 {n} 个错误。",
     save_force: "仍然保存（文件将含有错误）", confirm_save: "保存", cancel: "取消",
-    saved: "已保存（备份：{backup}）", save_failed: "保存失败：{detail}",
+    saved: "已保存（备份：{backup}）", saved_again: "已保存（文件已不存在，已重新写入）", save_failed: "保存失败：{detail}",
     server_error: "服务器错误：{detail}", network_error: "无法连接服务器：{detail}",
   },
   en: {
@@ -60,7 +60,7 @@ export const WORDS = {
     whatif_undecided: "{n} case(s) some rule cannot decide (a bad field)",
     save_title: "Save {file}", save_diff: "Changes:", no_diff: "No changes", save_errors: "The text has {n} error(s).",
     save_force: "Save anyway (the file will have errors)", confirm_save: "Save", cancel: "Cancel",
-    saved: "Saved (backup: {backup})", save_failed: "Not saved: {detail}",
+    saved: "Saved (backup: {backup})", saved_again: "Saved (the file was gone: written again)", save_failed: "Not saved: {detail}",
     server_error: "Server error: {detail}", network_error: "Cannot reach the server: {detail}",
   },
 };

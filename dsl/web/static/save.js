@@ -45,7 +45,7 @@ export async function openSave(name, file, text, onSaved) {
       $("save-status").textContent = say("save_failed", { detail: problem(done) });
       return;
     }
-    $("save-status").textContent = say("saved", { backup: done.data.backup });
+    $("save-status").textContent = done.data.backup ? say("saved", { backup: done.data.backup }) : say("saved_again");
     $("save-confirm").disabled = true;
     onSaved(text);
   };
