@@ -129,6 +129,7 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
                    "or rewrite the expression", "请用 Python 引擎求值（rulebook eval 不加 --engine），或改写该表达式"),
     "money_decimals": ("write {down} or {up}, whichever is meant", "请改为 {down} 或 {up}（按本意选择）"),
     "did_you_mean": ("did you mean {suggestion!r}?", "您是否想写 {suggestion!r}？"),
+    "label_meant": ("did you mean {suggestion!r} ({label})?", "您是否想写 {suggestion!r}（{label}）？"),   # a value's label written
     "fullwidth": ("replace it with the ASCII {ascii!r} (switch the input method to half-width)",
                   "请改为半角 {ascii!r}（切换输入法为半角）"),
     "invisible": ("delete it: it is invisible but not a space the language accepts",

@@ -196,6 +196,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "kind.timestamp": ("times", "时间"),
     "kind.date": ("dates", "日期"),
     "kind.bool": ("true and false", "true 和 false"),
+    "kind.enum": ("enum", "枚举"),
     # rules that can never match (E209)
     "reach.rule": ("rule {id!r}", "规则 {id!r}"),
     "reach.version": ("rule {id!r} version {version!r}", "规则 {id!r} 版本 {version!r}"),

@@ -372,6 +372,37 @@ def test_rulebook_test_in_chinese(invoke: Any, tmp_path: Path) -> None:
     assert "examples: 1 passed, 1 failed / 示例：1 个通过，1 个未通过" in both
 
 
+OUTPUTS_WRONG = BASE.replace("    action: approve\n", """\
+    action: approve
+    deadline: order.paid_at + 1d
+    outputs:
+      comp: 3.00
+      wait: 2d
+      at: order.paid_at + 1d
+      note: "'abc'"
+      n_items: 3
+    examples:
+      - name: 补偿
+        case: {order: {paid_amount: "10.00", status: completed, paid_at: "2026-11-01T10:00:00+08:00"}}
+        expect:
+          matched: true
+          deadline: "2026-11-03T10:00:00+08:00"
+          outputs: {comp: 4.00, wait: "3d", at: "2026-11-03T10:00:00+08:00", note: abd, n_items: "4"}
+""")
+
+
+def test_rulebook_test_shows_expected_and_actual_outputs_in_one_form(invoke: Any, tmp_path: Path) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_text(OUTPUTS_WRONG, encoding="utf-8")
+    out = invoke("test", "--lang", "en", path).stdout
+    assert "outputs.comp: expected 4.00, got 3.00\n" in out                 # not got '3.00'
+    assert "outputs.wait: expected 3d, got 48h\n" in out                    # not expected '3d'
+    assert "outputs.at: expected 2026-11-03T10:00:00+08:00, got 2026-11-02T10:00:00+08:00\n" in out
+    assert "deadline: expected 2026-11-03T10:00:00+08:00, got 2026-11-02T10:00:00+08:00\n" in out
+    assert "outputs.note: expected 'abd', got 'abc'\n" in out               # text quoted on both sides
+    assert "outputs.n_items: expected 4, got 3\n" in out
+
+
 def test_rulebook_test_shows_a_broken_rulebook_in_chinese(invoke: Any, tmp_path: Path) -> None:
     path = tmp_path / "book.yaml"
     path.write_text(BASE.replace("action: approve", "action: manual review"), encoding="utf-8")

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator, TypeVar
 
 from dsl.book.model import ParamDef
 from dsl.diagnostics import Diagnostic, Phrase
-from dsl.lang.checker import EnumUse, enum_miss
+from dsl.lang.checker import EnumUse, enum_miss, label_meant
 from dsl.text.yamlload import Document, KeyPath
 
 U = TypeVar("U")
@@ -66,8 +66,9 @@ def _check_param(doc: Document, param: ParamDef, uses: list[EnumUse]) -> list[Di
         meant = enum_miss(value, allowed)
         if meant is None:
             continue
-        hint = ("enum_meant", {"suggestion": meant, "name": name, "options": options}) if meant else \
-            ("enum_values", {"name": name, "options": options})
+        hint = label_meant(value, tuple(label for use in uses for label in use.labels)) or (
+            ("enum_meant", {"suggestion": meant, "name": name, "options": options}) if meant else
+            ("enum_values", {"name": name, "options": options}))
         found.append(doc.error("E213", doc.nearest_span(path), hint, param=param.name, value=value, name=name, at=at))
     return found
 

@@ -247,7 +247,7 @@ def _snake(site: _Site) -> list[Fix]:
 
 
 _HANDLERS: dict[str, Callable[[_Site], list[Fix]]] = {
-    "did_you_mean": _did_you_mean, "enum_meant": _did_you_mean, "fullwidth": _fullwidth, "invisible": _invisible, "yaml11": _yaml11,
+    "did_you_mean": _did_you_mean, "enum_meant": _did_you_mean, "label_meant": _did_you_mean, "fullwidth": _fullwidth, "invisible": _invisible, "yaml11": _yaml11,
     "duration_meant": _duration, "money_meant": _money, "money_decimals": _money_decimals, "keyword_logic": _keyword,
     "single_equals": _single_equals, "drop_quotes": _drop_quotes, "case_bool": _case_bool,
     "snake_case": _snake, "snake_name": _snake, "text": _odd_key,

@@ -41,6 +41,7 @@ class EnumUse:
     values: frozenset[str] | None
     span: Span
     file: str | None = None
+    labels: tuple[tuple[str, str, str], ...] = ()   # the field's (value, zh, en): what a label written means
 
 
 @dataclass
@@ -332,6 +333,24 @@ def enum_miss(value: str, values: frozenset[str]) -> str | None:
     return did_you_mean(value, values, cutoff=0.6) or ""
 
 
+def label_meant(value: str, labels: tuple[tuple[str, str, str], ...]) -> tuple[str, dict[str, Any]] | None:
+    """The hint naming the enum value that `value` is, case aside, or whose zh or en label it is
+    (`'已完成'` is `completed`'s): an author writing the words the vocabulary shows, not the value."""
+    folded = value.strip().casefold()
+    for meant, zh, en in labels:
+        for label in (meant, zh, en):
+            if folded and label.casefold() == folded:   # 'COMPLETED' is the value in capitals: a plain did-you-mean
+                return ("did_you_mean", {"suggestion": meant}) if folded == meant.casefold() else \
+                    ("label_meant", {"suggestion": meant, "label": label})
+    return None
+
+
+def enum_labels(scope: Scope, field_side: ast.Expr) -> tuple[tuple[str, str, str], ...]:
+    """The vocabulary's (value, zh, en) of the enum field `field_side` names (none for another expression)."""
+    fld = scope.vocabulary.get(field_side.dotted) if isinstance(field_side, ast.Name) else None
+    return fld.value_labels if fld is not None else ()
+
+
 def _check_enum_value(field_side: ast.Expr, value_side: ast.Expr, scope: Scope, enum_type: Type | None = None) -> None:
     """`aftersale.reason == 'seven_day'` -> E206, did you mean 'seven_day_no_reason'? A
     parameter in the literal's place is noted (EnumUse) for the rulebook to check its values;
@@ -344,14 +363,15 @@ def _check_enum_value(field_side: ast.Expr, value_side: ast.Expr, scope: Scope, 
         if isinstance(leaf, ast.Name) and leaf.kind == "param" and (enum_type.values is not None or ast.fields(field_side)):
             shown = field_side.dotted if isinstance(field_side, ast.Name) else unparse(field_side)
             scope.uses.append(EnumUse(".".join(leaf.path[1:]), shown, enum_type.values, leaf.span,
-                                      scope.origin.file if scope.origin else None))
+                                      scope.origin.file if scope.origin else None, enum_labels(scope, field_side)))
         if enum_type.values is None or not isinstance(leaf, ast.Const) or not isinstance(leaf.value, str):
             continue
         meant = enum_miss(leaf.value, enum_type.values)
-        if meant is not None:
-            scope.error("E206", leaf, ("did_you_mean", {"suggestion": meant}) if meant else
-                        ("schema_enum", {"options": ", ".join(sorted(enum_type.values))}),
-                        value=leaf.value, name=name, type="enum")
+        if meant is None:
+            continue
+        hint = label_meant(leaf.value, enum_labels(scope, field_side)) or (
+            ("did_you_mean", {"suggestion": meant}) if meant else ("schema_enum", {"options": ", ".join(sorted(enum_type.values))}))
+        scope.error("E206", leaf, hint, value=leaf.value, name=name, type=Phrase("kind.enum"))
 
 
 def _value_leaves(node: ast.Expr) -> list[ast.Expr]:
@@ -407,7 +427,7 @@ def _cond(node: ast.Cond, scope: Scope) -> ast.Expr:
     return replace(node, test=test, then=then, orelse=orelse, type=result, coerce=_to_money(result, (then, orelse)))
 
 
-__all__ = ["EnumUse", "Param", "Scope", "check_expr", "check_uses", "enum_miss", "type_of", "STR"]
+__all__ = ["EnumUse", "Param", "Scope", "check_expr", "check_uses", "enum_labels", "enum_miss", "label_meant", "type_of", "STR"]
 
 
 # a word meaning a flag's value (`buyer.credit_good == yes`): the language writes true and false

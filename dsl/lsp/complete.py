@@ -2,7 +2,8 @@
 schema allows there (keys.py); field paths after `order.` and the other case roots (from the
 vocabulary, with labels and type), parameters after `params.` (from the document), an enum
 field's values inside quotes after `==`, `!=` or `in [`, and otherwise the built-in
-functions with their signatures. In an adapter mapping only the field paths."""
+functions with their signatures. In an adapter mapping only the field paths. Nothing in a
+comment or in a block scalar of prose (`description: |`, prose.py)."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,7 @@ from dsl.lang.vocabulary import default_vocabulary
 from dsl.lsp.features import document_params, field_detail, is_mapping_text, shown
 from dsl.lsp.keys import key_items
 from dsl.lsp.positions import from_lsp, split_lines
+from dsl.lsp.prose import block_scalar_at, holds_expression, in_comment
 
 _ROOTS = ("order", "aftersale", "buyer", "shop")
 _PATH = re.compile(r"\b((?:" + "|".join(_ROOTS) + r")(?:\.\w+)*)\.(\w*)$")
@@ -30,10 +32,13 @@ def completion(text: str, line: int, character: int, lang: str = "zh", uri: str 
     lines = split_lines(text)
     row, col = from_lsp(lines, line, character)
     before = lines[row][:col]
+    block = block_scalar_at(lines, row, before)
+    if block is not None and not holds_expression(block) or block is None and in_comment(before):
+        return []   # a description's prose, a comment: nothing there is a field or a function
     if is_mapping_text(text, uri):
         match = _PATH.search(before)
         return _fields(match, text) if match else []
-    keys = key_items(lines, row, before, lang)
+    keys = key_items(lines, row, before, lang) if block is None else None
     if keys is not None:
         return keys
     for pattern, items in ((_PATH, _fields), (_PARAM, _params), (_COMPARED, _values), (_IN_LIST, _values)):

@@ -32,7 +32,7 @@ def key_items(lines: list[str], row: int, before: str, lang: str) -> list[lsp.Co
     if at is None:
         return None
     column = len(at.group(1)) + len(at.group(2) or "")
-    path = _path_above(lines, row, column, len(at.group(1)) if at.group(2) else None)
+    path = path_above(lines, row, column, len(at.group(1)) if at.group(2) else None)
     properties, required = _properties(path)
     if not properties:
         return None
@@ -50,7 +50,7 @@ def _overlay_only(lines: list[str], path: tuple[Any, ...]) -> set[str]:
     return set(TOP_KEYS) if path == () else set(RULE_KEYS)
 
 
-def _path_above(lines: list[str], row: int, column: int, dash: int | None) -> tuple[Any, ...]:
+def path_above(lines: list[str], row: int, column: int, dash: int | None) -> tuple[Any, ...]:
     """The key path of the mapping whose keys start at `column` on line `row`."""
     path: list[Any] = []
     level, in_list = column, False

@@ -217,7 +217,8 @@ def _compare(expect: dict[str, Any], result: RuleResult) -> list[str]:
             got = {k: to_json(v) for k, v in result.outputs.items()}
             for name, value in (want or {}).items():
                 if not _same(value, got.get(name)):
-                    diffs.append(Phrase("diff.expected", key=f"outputs.{name}", want=_show(value), got=_show(got.get(name))))
+                    shown_want, shown_got = _shown_output(value, result.outputs.get(name))
+                    diffs.append(Phrase("diff.expected", key=f"outputs.{name}", want=shown_want, got=shown_got))
             continue
         if key == "error":
             if want is False and result.error:
@@ -234,7 +235,9 @@ def _compare(expect: dict[str, Any], result: RuleResult) -> list[str]:
             except BadValueError:
                 pass
         if not _same(want, actual.get(key)):
-            diffs.append(Phrase("diff.expected", key=key, want=_show(want), got=_show(actual.get(key))))
+            shown_want, shown_got = _shown_output(want, result.deadline) if key == "deadline" else \
+                (_show(want), _show(actual.get(key)))
+            diffs.append(Phrase("diff.expected", key=key, want=shown_want, got=shown_got))
     if diffs:
         diffs.extend(Phrase("diff.why", line=line) for line in result.why)
     return diffs
@@ -247,6 +250,15 @@ def _same(want: Any, got: Any) -> bool:
         except ArithmeticError:
             return False
     return want == got
+
+
+def _shown_output(want: Any, got: Any) -> tuple[str, str]:
+    """An output's expected and actual value in one form, the actual's: text quoted on both
+    sides; an amount, number, duration, time or date bare on both, as a rulebook writes it
+    (`expected 4.00, got 3.00`, not `expected 4.00, got '3.00'` where YAML read 4.00 as a number)."""
+    if got is None or isinstance(got, (str, bool, list, tuple, dict, set, frozenset)):
+        return _show(want), _show(to_json(got))
+    return (_show(want) if want is None or isinstance(want, bool) else str(want)), str(to_json(got))
 
 
 def _show(value: Any) -> str:

@@ -28,6 +28,7 @@ from dsl.diagnostics import Diagnostic, Phrase
 from dsl.lang import ast
 from dsl.lang.unparse import unparse, unparse_lines
 from dsl.tools.fmtkeys import order_rule_keys
+from dsl.tools.fmtlines import keep_breaks
 from dsl.limits import MAX_FILE_BYTES
 from dsl.text.yamlload import Document, KeyPath, load_yaml
 
@@ -204,8 +205,9 @@ def _double_quoted(text: str) -> str:
 
 
 def _block_edit(text: str, start: int, end: int, tree: ast.Expr) -> tuple[int, int, str] | None:
-    """A block scalar keeps its header (`>-`, `|`) and indentation; its lines become the
-    canonical text, one line per top-level item when longer than WIDTH (`unparse_lines`)."""
+    """A block scalar keeps its header (`>-`, `|`) and indentation. Written on several lines, it
+    keeps them, each holding its part of the canonical text (`keep_breaks`); written on one line,
+    it becomes one line per top-level item when longer than WIDTH (`unparse_lines`)."""
     newline = text.find("\n", start)
     if newline < 0 or newline >= end:
         return None
@@ -214,8 +216,14 @@ def _block_edit(text: str, start: int, end: int, tree: ast.Expr) -> tuple[int, i
     indent = first[:len(first) - len(first.lstrip(" "))]
     if not indent:
         return None
-    lines = unparse_lines(tree, max(20, WIDTH - len(indent)))
-    return newline + 1, newline + 1 + len(body.rstrip()), "\n".join(indent + line for line in lines)
+    rows = body.rstrip().split("\n")
+    if sum(1 for row in rows if row.strip()) > 1:
+        lines = keep_breaks(rows, unparse(tree))
+    else:
+        lines = [indent + line for line in unparse_lines(tree, max(20, WIDTH - len(indent)))]
+    stop = newline + 1 + len(body.rstrip())
+    stop += len(text[stop:end]) - len(text[stop:end].lstrip(" \t"))   # with its last line's trailing blanks
+    return newline + 1, stop, "\n".join(lines)
 
 
 def _failed(doc: Document, refs: dict[KeyPath, ExprRef], wanted: dict[KeyPath, str], after: str,

@@ -91,6 +91,18 @@ def test_a_scalar_parameter_gets_the_same_check(tmp_path: Path) -> None:
     assert (diag.code, diag.span.line, diag.span.col, diag.hint[1]["suggestion"]) == ("E213", line, col, "shipped")
 
 
+@pytest.mark.parametrize("written", ["已发货", "Shipped", "SHIPPED"])
+def test_a_value_written_as_its_label_names_the_value_and_is_fixed(tmp_path: Path, written: str) -> None:
+    text = book(f"status: {written}", "order.status == params.status")
+    [diag] = check_text(text)
+    assert diag.code == "E213" and diag.hint is not None and diag.hint[1]["suggestion"] == "shipped"
+    if written == "已发货":
+        assert diag.hint_text("en") == "did you mean 'shipped' (已发货)?"
+        assert diag.hint_text("zh") == "您是否想写 'shipped'（已发货）？"
+    [fix] = quick_fixes(text, diag)
+    assert check_text(apply_edits(text, fix.edits)) == []
+
+
 def test_a_value_with_nothing_close_lists_the_allowed_values(tmp_path: Path) -> None:
     [diag] = check_rulebook(write(tmp_path, book("kinds: [physical, xyzzy]", "order.goods_kind in params.kinds")))
     assert diag.hint == ("enum_values", {"name": "order.goods_kind", "options": "physical, virtual"})

@@ -167,6 +167,18 @@ def test_no_nonsense_suggestion(check: Any, text: str) -> None:
     assert diags[0].hint is None or diags[0].hint[0] != "did_you_mean"
 
 
+@pytest.mark.parametrize("written", ["'已完成'", "'Completed '", "\"已完成\""])
+def test_an_enum_value_written_as_its_label_names_the_value(check: Any, written: str) -> None:
+    _, diags = check(f"order.status == {written}")
+    [diag] = diags
+    assert diag.code == "E206" and diag.hint is not None and diag.hint[1]["suggestion"] == "completed"
+    if "已完成" in written:
+        assert diag.hint_text("en") == "did you mean 'completed' (已完成)?"
+        assert diag.hint_text("zh") == "您是否想写 'completed'（已完成）？"
+    assert diag.message("zh").endswith("不是 order.status 的取值（枚举）")
+    assert diag.message("en").endswith("is not a value of order.status (enum)")
+
+
 def test_unknown_enum_value_lists_options_when_nothing_is_close(check: Any) -> None:
     _, diags = check("aftersale.reason == 'qqqqqqqqqq'")
     assert diags[0].code == "E206"

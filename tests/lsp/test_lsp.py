@@ -45,15 +45,81 @@ def test_completion_after_order_offers_fields_with_labels(session: Session) -> N
 
 def test_completion_of_params_enum_values_and_functions(session: Session) -> None:
     uri = "file:///values.yaml"
-    text = FIXTURE + '\n# order.status == "\n# params.\n# da\n'
+    lines = FIXTURE.split("\n")
+    when = next(i for i, line in enumerate(lines) if line == "    when:")
+    text = "\n".join(lines[:when + 1] + ['      - order.status == "', "      - params.", "      - da"] + lines[when + 1:])
     session.open(uri, text)
-    last = len(text.split("\n")) - 1
-    values = {i.label: i.detail for i in session.completion(uri, last - 3, len('# order.status == "'))}
+    values = {i.label: i.detail for i in session.completion(uri, when + 1, len('      - order.status == "'))}
     assert values["shipped"] == "已发货 / shipped"
-    params = {i.label for i in session.completion(uri, last - 2, len("# params."))}
+    params = {i.label for i in session.completion(uri, when + 2, len("      - params."))}
     assert "lightning_max_amount" in params
-    functions = {i.label: i.detail for i in session.completion(uri, last - 1, len("# da"))}
+    functions = {i.label: i.detail for i in session.completion(uri, when + 3, len("      - da"))}
     assert functions["days_between"].startswith("days_between(a: timestamp")
+
+
+PROSE = """\
+# 测试规则手册 — 注释 order.status == "
+rulebook: demo
+name: {zh: 演示, en: Demo}
+description: |
+  prose about order.
+  and da
+rules:
+  - id: r1   # see order.
+    name: {zh: 规则, en: Rule}
+    description: >-
+      prose about order.
+    source: {seed: s.txt}
+    when:
+      - order.status == 'x#y'   # order.
+      - >-
+        order.paid_amount > 1
+        and order.
+      - |
+        da
+    action:
+      - if: |
+          order.
+        then: approve
+      - else: review
+    deadline: |-
+      da
+    outputs:
+      comp: >
+        order.
+    examples:
+      - name: e
+        case: {}
+        expect:
+          outputs:
+            comp: |
+              da
+"""
+
+
+def complete_at(text: str, row: int, column: int | None = None) -> set[str]:
+    from dsl.lsp.complete import completion
+
+    line = text.split("\n")[row]
+    return {i.label for i in completion(text, row, len(line) if column is None else column)}
+
+
+@pytest.mark.parametrize("row, column", [(0, None), (0, 2), (0, 5), (4, None), (5, None), (7, None), (10, None),
+                                         (13, None), (35, None)],
+                         ids=["comment-end", "comment-start", "comment-chinese", "description", "description-word",
+                              "comment-after-key", "rule-description", "comment-after-expr", "example-output"])
+def test_no_completion_in_a_comment_or_in_prose(row: int, column: int | None) -> None:
+    assert complete_at(PROSE, row, column) == set()
+
+
+@pytest.mark.parametrize("row, column, expect", [
+    (13, len("      - order.status == 'x#"), "days_between"),   # '#' in a quoted text is no comment
+    (13, len("      - order."), "paid_amount"),
+    (16, None, "paid_amount"), (18, None, "days_between"), (21, None, "paid_amount"),
+    (25, None, "days_between"), (28, None, "paid_amount"),
+], ids=["hash-in-text", "before-comment", "folded-when", "literal-when", "action-if", "deadline", "output"])
+def test_expressions_in_block_scalars_still_complete(row: int, column: int | None, expect: str) -> None:
+    assert expect in complete_at(PROSE, row, column)
 
 
 def test_hover_on_a_field_a_parameter_and_a_diagnostic(session: Session) -> None:

@@ -38,6 +38,8 @@ SLIPS = [
     ("params.max_amount", "params.max_amout", "E202", "params.max_amount"),
     ("'completed'", "'complted'", "E206", "'completed'"),
     ("'completed'", "\"complted\"", "E206", "\"completed\""),
+    ("'completed'", "'已完成'", "E206", "'completed'"),        # the value's zh label
+    ("'completed'", "\"COMPLETED\"", "E206", "\"completed\""),
     ("action: approve", "actoin: approve", "E306", "action: approve"),
     ("action: approve", "ａction: approve", "E306", "action: approve"),
     ("action: approve", "action： approve", "E104", "action: approve"),

@@ -67,9 +67,25 @@ def test_a_block_scalar_keeps_its_authors_line_breaks_and_indentation() -> None:
     assert kept in before
     assert fmt(before) == before
     messy = before.replace(kept, kept.replace("order.confirmed_at +", "order.confirmed_at+"))
-    assert fmt(messy) == before.replace(kept, "        or aftersale.applied_at <= max("
-                                        "order.confirmed_at + params.apply_window_after_confirm, "
-                                        "coalesce(order.aftersale_valid_until, order.confirmed_at))\n")
+    assert fmt(messy) == before   # each line made canonical, the breaks and indentation the author's
+
+
+@pytest.mark.parametrize("header", [">-", ">", "|", "|-"])
+def test_a_rewritten_block_keeps_its_authors_lines_in_every_style(header: str) -> None:
+    before = book(f"""\
+    # before
+    - {header}
+      (order.paid_amount  >  1)
+        and   buyer.credit_good{'   ' if header == '>-' else ''}
+
+      # not a comment: the block's text
+    - order.domestic   # after
+""".replace("      # not a comment: the block's text\n", ""))
+    after = fmt(before)
+    assert f"    # before\n      - {header}\n        order.paid_amount > 1\n          and buyer.credit_good\n\n" \
+           "      - order.domestic   # after\n" in after
+    assert fmt(after) == after
+    assert shapes(after) == shapes(before)
 
 
 def test_a_long_block_condition_rewritten_is_one_line_per_item_of_its_or() -> None:
@@ -104,7 +120,7 @@ def test_expressions_become_canonical_and_the_rest_stays() -> None:
     assert "    # money first\n      - order.paid_amount <= params.max_amount      # trailing comment\n" in after
     assert "      - 'aftersale.type == ''reship'''\n" in after                 # single quotes stay single
     assert '      - "order.paid_amount > 300.0"\n' in after                     # the literal as written: 300.0
-    assert "\n\n      - >-\n        aftersale.applied_at < order.paid_at + 48h\n" in after   # blank line, block kept
+    assert "\n\n      - >-\n        aftersale.applied_at <\n           order.paid_at + 48h\n" in after   # blank line, block and its lines kept
     assert "      - order.status in ['shipped', 'completed']\n" in after
     assert "    deadline: aftersale.applied_at + 48h\n" in after               # 2d is 48h
     assert "      note: 'if order.domestic then ''cn'' else ''intl'''\n" in after
@@ -172,7 +188,7 @@ def messy(text: str, data: st.DataObject) -> str:
                    for i, part in enumerate(quoted)).replace("\t", " ")
 
 
-STYLES = ["plain", "single", "double", "folded", "literal"]
+STYLES = ["plain", "single", "double", "folded", "literal", "folded lines", "literal lines"]
 
 
 def placed(expr: str, style: str) -> str:
@@ -182,7 +198,25 @@ def placed(expr: str, style: str) -> str:
         return "- '" + expr.replace("'", "''") + "'\n"
     if style == "double":
         return '- "' + expr.replace("\\", "\\\\").replace('"', '\\"') + '"\n'
+    if style.endswith("lines"):
+        return ("- >-\n  " if style == "folded lines" else "- |\n  ") + broken(expr) + "\n"
     return ("- >-\n  " if style == "folded" else "- |\n  ") + expr + "\n"
+
+
+def broken(expr: str) -> str:
+    """`expr` with every second space outside a quoted text made a line break, the next line
+    indented further: lines an author might have written in a block scalar."""
+    out, quote, spaces = [], "", 0
+    for i, char in enumerate(expr):
+        if quote:
+            quote = "" if char == quote and expr[i - 1] != "\\" else quote
+        elif char in "'\"":
+            quote = char
+        elif char == " ":
+            spaces += 1
+            char = "\n      " if spaces % 2 else char
+        out.append(char)
+    return "".join(out)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -194,6 +228,8 @@ def test_random_conditions_format_once_and_keep_their_typed_tree(tree, style: st
     assert fmt(once) == once
     assert shapes(once) == shapes(before)
     assert once.startswith(RULEBOOK_HEAD) and once.endswith("    action: approve\n")
+    if style.endswith("lines"):
+        assert ("- >-\n" if style == "folded lines" else "- |\n") in once   # still a block: its lines were kept
 
 
 LITERALS = ["300.00", "300.0", "0.0000001", "48h", "2d", "1d12h", "90m", "0s", "7d", "007",
