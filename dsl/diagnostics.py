@@ -64,6 +64,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "E311": ("no rulebook named {name!r} (looked in {where})", "找不到名为 {name!r} 的规则手册（查找位置：{where}）"),
     "E313": ("duplicate version {name!r} in rule {id!r} (first at line {first_line})",
              "规则 {id!r} 中重复的版本 {name!r}（首次出现在第 {first_line} 行）"),
+    "E314": ("duplicate example name {name!r} in rule {id!r} (first at {first})",
+             "规则 {id!r} 中重复的示例名 {name!r}（首次出现在{first}）"),
     "E401": ("{detail}", "{detail}"),
     "E402": ("case {case}: field {path}: {detail}", "案例 {case}：字段 {path}：{detail}"),
     "E403": ("{where}: rule {rule!r} failed: {detail}", "{where}：规则 {rule!r} 求值失败：{detail}"),
@@ -151,6 +153,9 @@ HINTS: Final[dict[str, tuple[str, str]]] = {
     "schema_enum": ("one of: {options}", "可选值：{options}"),
     "text": ("{en}", "{zh}"),
     "case_bool": ("write true or false, without quotes", "请写 true 或 false，不加引号"),
+    "example_names": ("give each example of a rule its own name: `rulebook test` reports examples by name, and a shop "
+                      "overlay's `base: NAME` picks one by it", "请为规则的每个示例起不同的名字：rulebook test 按名字报告示例，"
+                      "店铺叠加规则的 base: NAME 也按名字选取示例"),
     "version_names": ("give each version of a rule its own name: a result says which version decided it (e.g. v2023, v2026)",
                       "同一规则的每个版本要有自己的名称：结果会写明由哪个版本判定（例如 v2023、v2026）"),
     # -- issue 13: shape, YAML syntax, parameter values, examples (see PHRASES below) --------

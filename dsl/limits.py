@@ -18,6 +18,11 @@ MAX_EXPRESSION_CHARS: Final = 2_000_000         # all expressions of a file toge
 MAX_EXPR_CHARS: Final = 10_000                  # one expression
 MAX_EXPR_DEPTH: Final = 40                      # nesting of one expression (brackets, operators)
 
+# Durations a rulebook writes or computes from its parameters and literals (a parameter, days(n),
+# a notice's extend_by): 100 years. No timer needs more, and so a deadline leaves the calendar
+# (years 1 to 9999) only from a case's own date within a century of its edge, the field it names
+MAX_DURATION_DAYS: Final = 36_525
+
 # Documents: a rulebook's YAML, a case (JSON, YAML)
 MAX_DEPTH: Final = 200                          # nesting of a document
 

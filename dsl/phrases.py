@@ -162,7 +162,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "read.not_utf8": ("not UTF-8 text (byte {byte})", "不是 UTF-8 文本（第 {byte} 字节）"),
     # values (E103, E106, E305 and case fields)
     "value.not_duration": ("not a duration", "不是时长"),
-    "value.duration_range": ("a duration out of range", "时长超出范围"),
+    "value.duration_range": ("a duration out of range: longer than the calendar (years 1 to 9999), so no timestamp "
+                             "can be moved by it", "时长超出范围：比日历（公元 1 至 9999 年）还长，任何时间加上它都会超出日历"),
     "value.not_timestamp": ("not an ISO 8601 timestamp such as 2026-11-05T09:00:00+08:00",
                             "不是 ISO 8601 时间，例如 2026-11-05T09:00:00+08:00"),
     "value.time_range": ("a time out of range (years 1 to 9999 in Beijing time)", "时间超出范围（北京时间 1 年到 9999 年）"),
@@ -221,6 +222,9 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "expr.too_deep": ("nested {depth} levels deep (limit {limit})", "嵌套 {depth} 层（上限 {limit} 层）"),
     "const.range": ("out of range (dates and times run from year 1 to 9999, durations up to 999,999,999 days)",
                     "超出范围（日期和时间在 1 年到 9999 年之间，时长最多 999,999,999 天）"),
+    "const.duration_bound": ("longer than {limit} (100 years), the longest duration a rulebook may use: a deadline moved "
+                             "by it would leave the calendar (years 1 to 9999)",
+                             "超过 {limit}（100 年），即规则手册可用的最长时长：以它推移的期限会超出日历（公元 1 至 9999 年）"),
     "const.other": ("{text}", "无法计算（{text}）"),
     # versions (E304)
     "version.order": ("are not in time order ('from' must increase)", "没有按时间顺序排列（'from' 必须递增）"),
@@ -671,6 +675,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                     "调整是 no_earlier_than、extend_by、pause 之一"),
     "slot.extend_by": ("'extend_by' is a duration such as 10d or 48h", "'extend_by' 是时长，如 10d 或 48h"),
     "slot.pause": ("'pause' is {from, until}: the clock stops between them", "'pause' 是 {from, until}：其间计时暂停"),
+    "where.line": ("line {line}", "第 {line} 行"),
+    "where.file_line": ("{file}:{line}", "{file} 第 {line} 行"),
     "notice.duplicate": ("the id is used by another notice (first at line {line})", "该 id 已被另一条公告使用（首次出现在第 {line} 行）"),
     "notice.empty_window": ("the window's 'until' must be after its 'from'", "window 的 'until' 必须晚于 'from'"),
     "notice.empty_pause": ("the pause's 'until' must be after its 'from'", "pause 的 'until' 必须晚于 'from'"),
@@ -679,6 +685,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "notice.one_effect": ("rule {rule!r} needs exactly one of no_earlier_than, extend_by, pause (found: {found})",
                           "规则 {rule!r} 需要且只能有 no_earlier_than、extend_by、pause 之一（这里是：{found}）"),
     "notice.bad_duration": ("{text!r} is not a duration such as 10d or 48h", "{text!r} 不是时长，如 10d 或 48h"),
+    "notice.duration_bound": ("extend_by {text!r} is {detail}", "extend_by {text!r} {detail}"),
     "notice.moved": ("deadline moved by notice {id!r} ({name}; {source}): {effect}, {before} → {after}",
                      "期限由公告 {id!r}（{name}；{source}）调整：{effect}，{before} → {after}"),
     "notice.kept": ("notice {id!r} ({name}) covers this case; the deadline {before} already meets it ({effect})",
@@ -826,6 +833,8 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
                           "不算未通过：要断言叠加规则下的结果，请在其 examples: 中加上 {{rule: {rule}, base: {name!r}, expect: …}}"),
     "test.listed": ("{n} example(s) of the base changed by the overlay (listed, not failures)",
                     "{n} 个被继承示例的结果被叠加规则改变（仅列出，不算未通过）"),
+    "overlay.disabled_by": ("{what}: rule {id!r} is disabled by {file}:{line} (reason: {reason})",
+                            "{what}：规则 {id!r} 已被 {file}:{line} 停用（原因：{reason}）"),
     "overlay.example_disabled": ("rule {id!r} is disabled by this overlay: it has no examples to run",
                                  "规则 {id!r} 已被本叠加规则停用：没有可运行的示例"),
     # `rulebook check` of adapter mapping files (dsl/cases/mappingaudit.py, dsl/book/filekind.py; session 25, mapcheck)

@@ -15,9 +15,11 @@ from dsl.diagnostics import Diagnostic, Phrase, Span
 from dsl.book.notices import read_notices, read_timestamp
 from dsl.book.model import Alternative, Example, ExprRef, ParamDef, Rule, Rulebook, Version
 from dsl.book.expressions import checked_expression
+from dsl.book.names import check_example_names, check_version_names
 from dsl.book.parammoney import check_param_values
 from dsl.book.schema import describe_path, validate_shape
 from dsl.lang.types import ANY, BOOL, DATE, DURATION, INT, MONEY, STR, TIMESTAMP, Type, list_of, unify
+from dsl.lang.lower import duration_bound_phrase
 from dsl.lang.values import BadValueError, parse_date, parse_duration, parse_timestamp, value_slip
 from dsl.lang.vocabulary import Vocabulary, default_vocabulary
 from dsl.text.yamlload import Document, KeyPath, load_yaml
@@ -97,7 +99,7 @@ def build_rulebook(doc: Document, vocabulary: Vocabulary | None = None, origin: 
 def build_notices(doc: Document, scope: Scope, rules: list[Rule]) -> list[Any]:
     """The document's holiday notices (book/notices.py), checked against `rules`: an effect
     needs a rule with a deadline."""
-    timers = {r.id: any(v.deadline is not None for v in r.versions) for r in rules}
+    timers = {r.id: any(v.deadline is not None or v.deadline_written for v in r.versions) for r in rules}
     return read_notices(doc, _Build(doc, scope), _expr, timers)
 
 
@@ -200,8 +202,10 @@ def _param_value(doc: Document, path: KeyPath, value: Any) -> tuple[Type, Any] |
     for typ, parse in ((DURATION, parse_duration), (DATE, parse_date), (TIMESTAMP, parse_timestamp)):
         try:
             return typ, parse(value)
-        except BadValueError:
-            continue
+        except BadValueError as exc:
+            if getattr(exc.problem, "key", "") == "value.duration_range":   # a duration, but too long to compute
+                doc.error("E305", doc.nearest_span(path), None, text=value, detail=duration_bound_phrase())
+                return None
     slip = value_slip(value)
     if slip is not None:
         detail, hint = slip
@@ -307,6 +311,7 @@ def _version(b: _Build, path: KeyPath, raw: dict[str, Any], rule: dict[str, Any]
         outputs=_outputs(b, outputs_path, outputs_raw),
         description=raw.get("description"),
         span=doc.span_of(path),
+        deadline_written=deadline_raw is not None,
     )
 
 
@@ -324,7 +329,7 @@ def _rule(b: _Build, raw: dict[str, Any], path: KeyPath) -> Rule | None:
                          for i, v in enumerate(versions_raw) if isinstance(v, dict))
         by = _expr(b, path + ("versions_by",), raw.get("versions_by"), TIMESTAMP, "what.versions_by")
         _check_versions(doc, path, versions)
-        _check_version_names(doc, path, rule_id, versions_raw)
+        check_version_names(doc, path, rule_id, versions_raw)
     else:
         if "when" not in raw:
             doc.error("E302", doc.nearest_span(path), detail=Phrase("shape.needs_when", id=rule_id))
@@ -333,6 +338,7 @@ def _rule(b: _Build, raw: dict[str, Any], path: KeyPath) -> Rule | None:
     name = raw.get("name") if isinstance(raw.get("name"), dict) else {}
     examples = tuple(_example(doc, path + ("examples", i), e)
                      for i, e in enumerate(_list(raw.get("examples"))) if isinstance(e, dict))
+    check_example_names(doc, path, rule_id, _list(raw.get("examples")))
     return Rule(rule_id, str(name.get("zh", rule_id)), str(name.get("en", rule_id)), raw.get("description"),
                 raw.get("source") if isinstance(raw.get("source"), dict) else {}, by, versions, examples,
                 doc.span_of(path))
@@ -358,20 +364,6 @@ def _check_versions(doc: Document, path: KeyPath, versions: tuple[Version, ...])
         if v.start is not None and v.until is not None and v.until <= v.start:
             doc.error("E304", doc.nearest_span(path + ("versions", i)), a=v.name, b=v.name,
                       detail=Phrase("version.empty"))
-
-
-def _check_version_names(doc: Document, path: KeyPath, rule_id: str, versions: list[Any]) -> None:
-    """E313 at a version named as an earlier one: results name the version that decided."""
-    first: dict[str, int] = {}
-    for i, raw in enumerate(versions):
-        name = raw.get("version") if isinstance(raw, dict) else None
-        if not isinstance(name, str):
-            continue
-        if name in first:
-            earlier = doc.nearest_span(path + ("versions", first[name], "version"))
-            doc.error("E313", doc.nearest_span(path + ("versions", i, "version")), ("version_names", {}),
-                      name=name, id=rule_id, first_line=earlier.line if earlier else 0)
-        first.setdefault(name, i)
 
 
 def _example(doc: Document, path: KeyPath, raw: dict[str, Any]) -> Example:

@@ -56,6 +56,7 @@ class Version:
     outputs: tuple[tuple[str, ExprRef], ...]
     description: str | None
     span: Span | None
+    deadline_written: bool = False   # a `deadline:` is written, though it may not check (a notice may name the rule)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from typing import Any, Callable
 
 from dsl.book.model import ExprRef
 from dsl.diagnostics import Phrase, Span
+from dsl.lang.lower import duration_bound_phrase, within_bound
 from dsl.lang.types import TIMESTAMP, Type
-from dsl.lang.values import BadValueError, parse_duration, parse_timestamp
+from dsl.lang.values import BadValueError, parse_duration, parse_timestamp, suggest_duration
 from dsl.text.suggest import did_you_mean
 from dsl.text.yamlload import Document, KeyPath
 
@@ -101,13 +102,13 @@ def _notice(doc: Document, build: Any, expr: ExprReader, timers: dict[str, bool]
     by = expr(build, path + ("window", "by"), window.get("by"), TIMESTAMP, "what.notice_by")
     start = read_timestamp(doc, path + ("window", "from"), window.get("from"))
     until = read_timestamp(doc, path + ("window", "until"), window.get("until"))
-    if start is not None and until is not None and until <= start:
+    reversed_window = start is not None and until is not None and until <= start
+    if reversed_window:   # said, and the effects still read: every error of the notice in one run
         _error(doc, path + ("window",), notice_id, Phrase("notice.empty_window"))
-        return None
     raw_effects = item.get("effects") if isinstance(item.get("effects"), dict) else {}
     effects = [_effect(doc, path + ("effects", rule), notice_id, str(rule), spec, timers)
                for rule, spec in raw_effects.items()]
-    if by is None or None in effects or (window.get("from") is not None and start is None) \
+    if by is None or reversed_window or None in effects or (window.get("from") is not None and start is None) \
             or (window.get("until") is not None and until is None):
         return None
     name = item.get("name") if isinstance(item.get("name"), dict) else {}
@@ -150,9 +151,11 @@ def _effect(doc: Document, path: KeyPath, notice: str, rule: str, spec: Any, tim
     if kind == "extend_by":
         try:
             length = parse_duration(str(value))
-        except BadValueError:
-            _error(doc, path + (kind,), notice, Phrase("notice.bad_duration", text=str(value)),
-                   ("shape_example", {"example": "extend_by: 10d"}))
+        except BadValueError as exc:
+            _bad_duration(doc, path + (kind,), notice, str(value), getattr(exc.problem, "key", "") == "value.duration_range")
+            return None
+        if not within_bound(length):   # the bound of every duration a rulebook uses (E212 elsewhere)
+            _bad_duration(doc, path + (kind,), notice, str(value), too_long=True)
             return None
         return Effect(rule, kind, by=length, span=span)
     if kind == "no_earlier_than":
@@ -167,3 +170,16 @@ def _effect(doc: Document, path: KeyPath, notice: str, rule: str, spec: Any, tim
         _error(doc, path + (kind,), notice, Phrase("notice.empty_pause"))
         return None
     return Effect(rule, kind, start=start, until=until, span=span)
+
+
+def _bad_duration(doc: Document, path: KeyPath, notice: str, text: str, too_long: bool) -> None:
+    """E330 at an extend_by that is no duration (with the one meant, `10 days` → `10d`), or
+    one too long to compute; not again where the shape check spoke (`-1d`: E302)."""
+    span = doc.nearest_span(path)
+    if any(d.span == span and d.code == "E302" for d in doc.diagnostics):
+        return
+    meant = None if too_long else suggest_duration(text)
+    detail = Phrase("notice.duration_bound", text=text, detail=duration_bound_phrase()) if too_long \
+        else Phrase("notice.bad_duration", text=text)
+    _error(doc, path, notice, detail,
+           ("did_you_mean", {"suggestion": meant}) if meant else ("shape_example", {"example": "extend_by: 10d"}))

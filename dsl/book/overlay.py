@@ -15,7 +15,7 @@ from typing import Any
 from dsl.book.loader import _parameters, build_notices, build_rules, param_scope, read_document, shaped
 from dsl.book.model import Example, ParamDef, Rule, Rulebook, merge
 from dsl.book.overlaykeys import refuse_overlay_keys
-from dsl.book.overlayparts import apply_examples, apply_params, disabled
+from dsl.book.overlayparts import Gone, apply_examples, apply_params, disabled, said_gone
 from dsl.book.overlaymodel import Overlay, RuleChange
 from dsl.book.overlaysource import file_path, resolve_base
 from dsl.book.parammoney import check_param_values
@@ -45,12 +45,15 @@ def build_overlay(doc: Document, vocabulary: Vocabulary, origin: Path | None = N
     rules = _tagged(build_rules(levels[0], scope), levels[0].file, _mapping(levels[0].data.get("base_case")))
     root_rules = list(rules)
     base_case = _mapping(levels[0].data.get("base_case"))
+    gone: Gone = {}   # the rules a level of the chain disabled: a later level naming one is told where
     for level in levels[1:]:
         inherited = base_case
         base_case = merge(base_case, _mapping(level.data.get("base_case")))
         top = level is doc
-        rules, rule_changes = _apply_rules(level, rules, scope, None if top else (level.file, base_case))
-        rules, example_changes = apply_examples(level, rules, None if top else (level.file, base_case))
+        rules, rule_changes = _apply_rules(level, rules, scope, None if top else (level.file, base_case), gone)
+        rules, example_changes = apply_examples(level, rules, None if top else (level.file, base_case), gone)
+        gone.update({c.rule: (level.file, c.span.line if c.span else 0, c.reason or "")
+                     for c in rule_changes if c.kind == "disabled"})
     broken = _errors(bases) - before
     # holiday notices of every level, the base's too, checked against the rules they may name
     # (a rule the overlay turns off may still be named by the base's notice)
@@ -148,17 +151,17 @@ def _locate(doc: Document, written: str, origin: Path | None) -> Path | None:
 
 # -- rules ---------------------------------------------------------------------------------------
 
-def _apply_rules(doc: Document, rules: list[Rule], scope: Scope,
-                 tag: tuple[str, dict[str, Any]] | None) -> tuple[list[Rule], list[RuleChange]]:
+def _apply_rules(doc: Document, rules: list[Rule], scope: Scope, tag: tuple[str, dict[str, Any]] | None,
+                 gone: Gone) -> tuple[list[Rule], list[RuleChange]]:
     """The rules after `doc`'s `disable:` and `rules:`: a rule of the base's id must say
     `override: true` (E322); `override` of an id the base lacks is E323."""
     base_label = str(doc.data["extends"]).strip()
     by_id = {r.id: r for r in rules}
-    off, changes = disabled(doc, by_id, base_label)
+    off, changes = disabled(doc, by_id, base_label, gone)
     raws = doc.data.get("rules") if isinstance(doc.data.get("rules"), list) else []
 
     def keep(index: int, raw: dict[str, Any]) -> bool:
-        return _may_define(doc, index, raw, by_id, off, base_label)
+        return _may_define(doc, index, raw, by_id, off, base_label, gone)
 
     built = build_rules(doc, scope, keep)
     if tag is not None:
@@ -181,7 +184,7 @@ def _apply_rules(doc: Document, rules: list[Rule], scope: Scope,
 
 
 def _may_define(doc: Document, index: int, raw: dict[str, Any], by_id: dict[str, Rule], off: set[str],
-                base_label: str) -> bool:
+                base_label: str, gone: Gone) -> bool:
     """Whether the overlay's rule at `index` is built: a redefinition needs `override: true`
     (and the schema a `reason`), an override needs a base rule to override."""
     rule_id, span = raw.get("id"), doc.nearest_span(("rules", index, "id"))
@@ -191,6 +194,9 @@ def _may_define(doc: Document, index: int, raw: dict[str, Any], by_id: dict[str,
         old = by_id[rule_id]
         where = f"{old.file}:{old.span.line}:{old.span.col}" if old.span else str(old.file)
         doc.error("E322", span, ("overlay_override", {"id": rule_id}), id=rule_id, base=base_label, where=where)
+        return False
+    if rule_id not in by_id and raw.get("override") is True and rule_id in gone:
+        said_gone(doc, span, rule_id, gone, Phrase("overlay.what_override"))
         return False
     if rule_id not in by_id and raw.get("override") is True:
         close = did_you_mean(rule_id, set(by_id), cutoff=0.6)

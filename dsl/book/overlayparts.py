@@ -89,7 +89,11 @@ def _duration(value: Any) -> str:
     return f"{seconds}s"
 
 
-def disabled(doc: Document, by_id: dict[str, Rule], base: str) -> tuple[set[str], list[RuleChange]]:
+# per rule id an earlier level of the chain disabled: (that level's file, the disable's line, its reason)
+Gone = dict[str, tuple[str, int, str]]
+
+
+def disabled(doc: Document, by_id: dict[str, Rule], base: str, gone: Gone) -> tuple[set[str], list[RuleChange]]:
     """The rules `doc` turns off (`disable: [{rule, reason}]`): each must be a base rule, once."""
     off: set[str] = set()
     changes: list[RuleChange] = []
@@ -99,7 +103,9 @@ def disabled(doc: Document, by_id: dict[str, Rule], base: str) -> tuple[set[str]
         if not isinstance(rule_id, str) or not isinstance(entry.get("reason"), str):
             continue   # the shape check said what is missing
         span = doc.nearest_span(("disable", i, "rule"))
-        if rule_id not in by_id:
+        if rule_id not in by_id and rule_id in gone:
+            said_gone(doc, span, rule_id, gone, Phrase("overlay.what_disable"))
+        elif rule_id not in by_id:
             close = did_you_mean(rule_id, set(by_id), cutoff=0.6)
             doc.error("E323", span, ("did_you_mean", {"suggestion": close}) if close else None,
                       id=rule_id, base=base, what=Phrase("overlay.what_disable"))
@@ -113,8 +119,8 @@ def disabled(doc: Document, by_id: dict[str, Rule], base: str) -> tuple[set[str]
     return off, changes
 
 
-def apply_examples(doc: Document, rules: list[Rule],
-                   tag: tuple[str, dict[str, Any]] | None) -> tuple[list[Rule], list[ExampleChange]]:
+def apply_examples(doc: Document, rules: list[Rule], tag: tuple[str, dict[str, Any]] | None,
+                   gone: Gone | None = None) -> tuple[list[Rule], list[ExampleChange]]:
     """The rules with `doc`'s top-level `examples:` added: a new example of any rule, or, with
     `base: NAME`, the overlay's own expectation for that base example (its case and moment)."""
     by_id = {r.id: i for i, r in enumerate(rules)}
@@ -129,6 +135,9 @@ def apply_examples(doc: Document, rules: list[Rule],
         if rule_id in _disabled_ids(doc):
             doc.error("E329", doc.nearest_span(path + ("rule",)), None, detail=Phrase("overlay.example_disabled", id=rule_id))
             continue
+        if rule_id not in by_id and rule_id in (gone or {}):
+            said_gone(doc, doc.nearest_span(path + ("rule",)), rule_id, gone or {}, Phrase("overlay.what_example"))
+            continue
         if rule_id not in by_id:
             close = did_you_mean(rule_id, set(by_id), cutoff=0.6)
             doc.error("E323", doc.nearest_span(path + ("rule",)), ("did_you_mean", {"suggestion": close}) if close else None,
@@ -138,10 +147,34 @@ def apply_examples(doc: Document, rules: list[Rule],
         example = _example(doc, entry, path, rule, tag)
         if example is None:
             continue
+        if "base" not in entry and _named_again(doc, path, rule, example):
+            continue
         kept = tuple(e for e in rule.examples if not ("base" in entry and e.name == example.name and e.case is example.case))
         out[by_id[rule_id]] = dataclasses.replace(rule, examples=kept + (example,))
         changes.append(ExampleChange(rule_id, example.name, "expected" if "base" in entry else "added", example.span))
     return out, changes
+
+
+def _named_again(doc: Document, path: tuple[Any, ...], rule: Rule, example: Example) -> bool:
+    """E314 at a new example named as one the rule has (the base's or this overlay's):
+    `base: NAME` in a later overlay must find one example."""
+    first = next((e for e in rule.examples if e.name == example.name), None)
+    if first is None:
+        return False
+    line = first.span.line if first.span else 0
+    where = Phrase("where.line", line=line) if first.file == example.file else \
+        Phrase("where.file_line", file=first.file or str(doc.data.get("extends", "")).strip(), line=line)
+    doc.error("E314", doc.nearest_span(path + ("name",)), ("example_names", {}), name=example.name, id=rule.id,
+              first=where)
+    return True
+
+
+def said_gone(doc: Document, span: Any, rule_id: str, gone: Gone, what: Phrase) -> None:
+    """E329 at a `disable:`, an override or an example naming a rule an earlier level of the chain disabled:
+    where, and why (it used to read as if the rule did not exist)."""
+    file, line, reason = gone[rule_id]
+    doc.error("E329", span, None, detail=Phrase("overlay.disabled_by", what=what, id=rule_id, file=file, line=line,
+                                                reason=reason))
 
 
 def _disabled_ids(doc: Document) -> set[str]:

@@ -7,6 +7,7 @@ reference interpreter. Nothing after this stage looks at a parameter's name or a
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Mapping
 
 from dsl.lang import ast
@@ -14,6 +15,7 @@ from dsl.lang import ir
 from dsl.diagnostics import Phrase
 from dsl.lang.builtins import FUNCTIONS
 from dsl.lang.semantics import Undecided
+from dsl.limits import MAX_DURATION_DAYS
 
 _CACHE: dict[tuple[int, int], tuple[ast.Expr, Mapping[str, Any], ir.Node]] = {}
 _CACHE_LIMIT = 20000
@@ -46,13 +48,25 @@ def uncomputable_constants(node: ast.Expr, params: Mapping[str, Any]) -> list[tu
     it is an error where it stands."""
     if not any(n.kind in ("field", "now") for n in ast.names(node)):
         try:
-            _lower(node, params, strict=True)
+            out = _lower(node, params, strict=True)
         except OverflowError as exc:   # a year the statutory calendar lacks says so (lang/workdays.py)
             return [(node, getattr(exc, "phrase", None) or Phrase("const.range"))]
         except (ArithmeticError, ValueError) as exc:
             return [(node, Phrase("const.other", text=str(exc) or type(exc).__name__))]
-        return []
+        too_long = isinstance(out, ir.Const) and isinstance(out.value, timedelta) and not within_bound(out.value)
+        return [(node, duration_bound_phrase())] if too_long else []
     return [found for child in ast.children(node) for found in uncomputable_constants(child, params)]
+
+
+def within_bound(length: timedelta) -> bool:
+    """Whether a rulebook may use the duration (limits.MAX_DURATION_DAYS, either sign): a
+    longer constant would carry a case's deadline out of the calendar and, at run time, the
+    case's field would take the blame."""
+    return abs(length) <= timedelta(days=MAX_DURATION_DAYS)
+
+
+def duration_bound_phrase() -> Phrase:
+    return Phrase("const.duration_bound", limit=f"{MAX_DURATION_DAYS}d")
 
 
 def _lower(node: ast.Expr, params: Mapping[str, Any], strict: bool) -> ir.Node:

@@ -168,6 +168,58 @@ def test_a_bad_notice_is_reported_not_ignored(tmp_path: Path, notice: str, code:
         [(d.code, d.message("en")) for d in errors]
 
 
+@pytest.mark.parametrize("length", ["36526d", "100000000d", "1000000000d", "99999999999d"])
+def test_extend_by_longer_than_a_rulebook_duration_may_be_is_an_error_at_its_value(tmp_path: Path, length: str) -> None:
+    """It passed `check`, and `eval` then blamed the case's valid merchant_agreed_at for
+    leaving the calendar. The bound is that of parameters and constants (E212): 100 years."""
+    [error] = _errors(tmp_path, NOTICE + f"      ship_timeout: {{extend_by: {length}}}\n")
+    assert (error.code, error.span.line, error.span.col) == ("E330", 13, 33)
+    assert f"extend_by '{length}' is longer than 36525d (100 years)" in error.message("en")
+    assert "36525d（100 年）" in error.message("zh")
+
+
+def test_a_parameter_duration_longer_than_the_bound_is_e212_where_it_is_used(tmp_path: Path) -> None:
+    text = TIMERS.read_text(encoding="utf-8").replace("return_window: 7d", "return_window: 100000000d")
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    errors = [d for d in load_model(path)[1] if d.severity == "error"]
+    # at both rules that read it; a notice naming such a rule is not told the rule has no deadline
+    assert [(d.code, d.args["text"]) for d in errors] == [("E212", "params.return_window")] * 2, \
+        [d.message("en") for d in errors]
+    assert "longer than 36525d (100 years)" in errors[0].message("en")
+
+
+def test_within_the_bound_a_notice_never_carries_a_deadline_out_of_the_calendar(tmp_path: Path) -> None:
+    """With every duration at most 100 years, a moved deadline leaves the calendar only when
+    the case's own date is within a century of year 9999: then that field is rightly named.
+    A notice (or a parameter) cannot make a present-day case's valid field take the blame."""
+    text = TIMERS.read_text(encoding="utf-8").replace("return_timeout: {extend_by: 10d}",
+                                                      "return_timeout: {extend_by: 36525d}")
+    path = tmp_path / "far.yaml"
+    path.write_text(text, encoding="utf-8")
+    book = load_rulebook(str(path), use_cache=False)
+    agreed = {"status": "merchant_agreed", "merchant_agreed_at": "2026-02-10T10:00:00+08:00",
+              "applied_at": "2026-02-10T09:00:00+08:00"}
+    today = book.evaluate(_case(aftersale=agreed), at="2026-03-20T00:00:00+08:00", lang="en").result("return_timeout")
+    assert (today.error, today.to_dict()["deadline"]) == (None, "2126-02-19T10:00:00+08:00")   # and `paused`'s 1d
+    far = {**agreed, "merchant_agreed_at": "9950-02-10T10:00:00+08:00"}
+    edge = book.evaluate(_case(aftersale=far), at="2026-03-20T00:00:00+08:00", lang="en").result("return_timeout")
+    assert "aftersale.merchant_agreed_at" in edge.error and "leaves the calendar" in edge.error
+
+
+def test_a_reversed_window_hides_none_of_the_notices_other_errors(tmp_path: Path) -> None:
+    """Every error of a notice in one run; `-1d` once (the shape check's E302), not twice."""
+    notice = NOTICE.replace("from: 2026-02-09T00:00:00+08:00", "from: 2026-02-24T00:00:00+08:00, until: 2026-02-09") \
+        + "      ship_timout: {no_earlier_than: 2026-02-25T23:59:59+08:00}\n" \
+        + "      return_timeout: {extend_by: 10 days}\n" + "      receipt_timeout: {extend_by: -1d}\n"
+    errors = _errors(tmp_path, notice)
+    got = [(d.code, d.span.line, d.span.col) for d in errors]
+    assert got == [("E330", 11, 13), ("E330", 13, 7), ("E330", 14, 35), ("E302", 15, 36)], \
+        [(d.code, d.span, d.message("en")) for d in errors]
+    assert "'until' must be after its 'from'" in errors[0].message("en")
+    assert [errors[1].hint_text("en"), errors[2].hint_text("en")] == ["did you mean 'ship_timeout'?", "did you mean '10d'?"]
+
+
 def test_a_rulebook_with_a_bad_notice_does_not_load(tmp_path: Path) -> None:
     text = TIMERS.read_text(encoding="utf-8").replace("ship_timeout: {no_earlier_than", "ship_timout: {no_earlier_than")
     path = tmp_path / "bad.yaml"

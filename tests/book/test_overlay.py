@@ -33,6 +33,16 @@ def errors(path: Path) -> list[tuple[str, str, int, int]]:
             for d in diags if d.severity == "error"]
 
 
+def one_rule_base(tmp_path: Path, parameters: str, rule_id: str, when: str, action: str, more: str = "") -> Path:
+    """base.yaml in tmp_path: parameters and one rule (line 4 is its id, 7 its `when`); `more`
+    is the rest of the rule, indented as its keys."""
+    path = tmp_path / "base.yaml"
+    path.write_text(f"rulebook: base\nparameters: {parameters}\nrules:\n  - id: {rule_id}\n    name: {{zh: 一, en: one}}\n"
+                    f"    source: {{ref: test}}\n    when: {when}\n    action: {action}\n{more}",
+                    encoding="utf-8")
+    return path
+
+
 # -- the merged model ----------------------------------------------------------------------------
 
 def test_an_overlay_is_one_ordinary_rulebook_of_its_base_platform() -> None:
@@ -111,12 +121,53 @@ def test_an_overlay_of_an_overlay_builds_on_the_merged_base(tmp_path: Path) -> N
      "    when: aftersale.type == 'return_refund'\n    action: auto_approve\n    examples:\n"
      "      - {name: x, case: {}, expect: {matched: true, version: v1}}\n", [("E504", 10, 62)]),
     ("parameters:\n  lightning_max_amount: {value: 500.00, zn: 上限}\n", [("E306", 4, 41)]),
+    # a new example named as one of its rule (the base's, or the overlay's own): `base:` must find one
+    ("examples:\n  - {rule: lightning_return, name: paid 300.01 is over the limit, case: {}, expect: {matched: true}}\n",
+     [("E314", 4, 36)]),
+    ("examples:\n  - {rule: lightning_return, name: x, case: {}, expect: {matched: true}}\n"
+     "  - {rule: lightning_return, name: x, case: {}, expect: {matched: true}}\n", [("E314", 5, 36)]),
     ("new_parameters:\n  shop_floor:\n    value: 1.00\n    zn: 下限\n", [("E306", 6, 5)]),
 ])
 def test_each_mistake_is_an_error_at_the_overlays_own_line(tmp_path: Path, body: str,
                                                           expected: list[tuple[str, int, int]]) -> None:
     path = overlay(tmp_path, body)
     assert errors(path) == [(code, "shop.yaml", line, col) for code, line, col in expected]
+
+
+def test_two_examples_of_one_name_in_a_rule_are_e314_and_base_cannot_pick_one(tmp_path: Path) -> None:
+    """Both were accepted, and an overlay's `base: same` silently took one of them."""
+    base = one_rule_base(tmp_path, "{lim: 300.00}", "r1", "[order.paid_amount <= params.lim]", "auto_approve", """\
+    examples:
+      - {name: same, case: {order: {paid_amount: "100.00"}}, expect: {matched: true}}
+      - {name: same, case: {order: {paid_amount: "600.00"}}, expect: {matched: false}}
+""")
+    assert errors(base) == [("E314", "base.yaml", 11, 16)]
+    [diag] = [d for d in check_model(base)[1] if d.code == "E314"]
+    assert diag.message("en") == "duplicate example name 'same' in rule 'r1' (first at line 10)"
+    assert diag.message("zh") == "规则 'r1' 中重复的示例名 'same'（首次出现在第 10 行）"
+    shop = overlay(tmp_path, "parameters: {lim: 500.00}\nexamples:\n  - {rule: r1, base: same, expect: {matched: false}}\n",
+                   extends="base.yaml")
+    assert ("E314", "base.yaml", 11, 16) in errors(shop) and ("E327", "shop.yaml", 2, 10) in errors(shop)
+
+
+@pytest.mark.parametrize("body, at", [
+    ("examples:\n  - {rule: repeat_refund_notice, name: x, case: {}, expect: {matched: false}}\n", (4, 12)),
+    ("disable:\n  - {rule: repeat_refund_notice, reason: again}\n", (4, 12)),
+    ("rules:\n  - id: repeat_refund_notice\n    override: true\n    reason: mine\n    name: {zh: 多, en: Repeat}\n"
+     "    source: {ref: shop}\n    when: aftersale.type == 'return_refund'\n    action: flag\n", (4, 9)),
+], ids=["example", "disable", "override"])
+def test_a_rule_an_earlier_overlay_disabled_is_said_to_be_disabled_there(tmp_path: Path, body: str,
+                                                                         at: tuple[int, int]) -> None:
+    """It read `'base/group.yaml' has no rule 'repeat_refund_notice'`, as if it never existed."""
+    (tmp_path / "base").mkdir()
+    group = overlay(tmp_path / "base", "disable:\n  - {rule: repeat_refund_notice, reason: ERP}\n", "group.yaml")
+    assert errors(group) == []
+    shop = overlay(tmp_path, body, extends="base/group.yaml")
+    [diag] = [d for d in check_model(shop)[1] if d.severity == "error"]
+    assert (diag.code, diag.span.line, diag.span.col) == ("E329", *at)
+    assert "rule 'repeat_refund_notice' is disabled by " in diag.message("en")
+    assert diag.message("en").endswith("group.yaml:4 (reason: ERP)")
+    assert "group.yaml:4 停用（原因：ERP）" in diag.message("zh")
 
 
 def test_an_unmarked_redefinition_names_the_base_rule_and_the_fix(tmp_path: Path) -> None:
@@ -190,17 +241,7 @@ def test_a_broken_base_is_shown_in_its_own_file_and_summed_up_at_extends(tmp_pat
 def test_parameters_that_break_the_base_rules_are_shown_at_the_base_lines(tmp_path: Path) -> None:
     """The base's rules are checked again with the overlay's values: a window of 10**9 days
     cannot be computed (E212), said at the base's expression and summed up at `extends:`."""
-    base = tmp_path / "base.yaml"
-    base.write_text(textwrap.dedent("""\
-        rulebook: base
-        parameters: {grace: 7}
-        rules:
-          - id: late
-            name: {zh: 迟, en: Late}
-            source: {ref: test}
-            when: order.paid_at + days(params.grace) < now
-            action: remind
-        """), encoding="utf-8")
+    base = one_rule_base(tmp_path, "{grace: 7}", "late", "order.paid_at + days(params.grace) < now", "remind")
     assert errors(base) == []
     path = overlay(tmp_path, "parameters:\n  grace: 1000000000\n", extends="base.yaml")
     assert errors(path) == [("E212", "base.yaml", 7, 27), ("E327", "shop.yaml", 2, 10)]
