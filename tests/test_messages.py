@@ -403,6 +403,22 @@ def test_rulebook_test_shows_expected_and_actual_outputs_in_one_form(invoke: Any
     assert "outputs.n_items: expected 4, got 3\n" in out
 
 
+def test_an_expected_duration_or_time_written_another_way_is_the_same_value(invoke: Any, tmp_path: Path) -> None:
+    """`wait: 2d` against the engine's 48h failed the example, though 2d is 48h exactly."""
+    path = tmp_path / "book.yaml"
+    path.write_text(OUTPUTS_WRONG.replace("comp: 4.00, wait: \"3d\", at: \"2026-11-03T10:00:00+08:00\", note: abd, "
+                                          "n_items: \"4\"",
+                                          "comp: 3, wait: \"48h\", at: \"2026-11-02 10:00\", note: abc, n_items: 3")
+                    .replace('deadline: "2026-11-03T10:00:00+08:00"', 'deadline: "2026-11-02T02:00:00Z"')
+                    .replace("      wait: 2d", "      wait: 48h").replace("\"'abc'\"", "\"'abc'\""),
+                    encoding="utf-8")
+    assert "wait: \"48h\"" in path.read_text(encoding="utf-8")
+    result = invoke("test", "--lang", "en", path)
+    assert result.exit_code == 0, result.stdout
+    path.write_text(path.read_text(encoding="utf-8").replace("      wait: 48h", "      wait: 2d"), encoding="utf-8")
+    assert invoke("test", "--lang", "en", path).exit_code == 0     # expected 48h, the engine's 2d: one value
+
+
 def test_rulebook_test_shows_a_broken_rulebook_in_chinese(invoke: Any, tmp_path: Path) -> None:
     path = tmp_path / "book.yaml"
     path.write_text(BASE.replace("action: approve", "action: manual review"), encoding="utf-8")

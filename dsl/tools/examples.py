@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from dsl.book.model import example_case as merged_example, merge  # noqa: F401 -
 from dsl.cases.document import ParsedCase
 from dsl.engine.compiled import CompiledRule
 from dsl.engine.python.runtime import CompiledRulebook
-from dsl.lang.values import SHANGHAI, BadValueError, format_timestamp, parse_timestamp, to_json
+from dsl.lang.values import SHANGHAI, BadValueError, format_timestamp, parse_date, parse_duration, parse_timestamp, to_json
 
 
 @dataclass
@@ -216,7 +216,7 @@ def _compare(expect: dict[str, Any], result: RuleResult) -> list[str]:
         if key == "outputs":
             got = {k: to_json(v) for k, v in result.outputs.items()}
             for name, value in (want or {}).items():
-                if not _same(value, got.get(name)):
+                if not _same(value, got.get(name)) and not _same_written_otherwise(value, result.outputs.get(name)):
                     shown_want, shown_got = _shown_output(value, result.outputs.get(name))
                     diffs.append(Phrase("diff.expected", key=f"outputs.{name}", want=shown_want, got=shown_got))
             continue
@@ -250,6 +250,23 @@ def _same(want: Any, got: Any) -> bool:
         except ArithmeticError:
             return False
     return want == got
+
+
+def _same_written_otherwise(want: Any, got: Any) -> bool:
+    """An expected duration or time written another way than the engine writes it: `2d` for
+    48h, `2026-11-05 09:00` for 2026-11-05T09:00:00+08:00 (the deadline is compared so too)."""
+    if not isinstance(want, str):
+        return False
+    try:
+        if isinstance(got, timedelta):
+            return parse_duration(want) == got
+        if isinstance(got, datetime):
+            return parse_timestamp(want) == got
+        if isinstance(got, date):
+            return parse_date(want) == got
+    except BadValueError:
+        return False
+    return False
 
 
 def _shown_output(want: Any, got: Any) -> tuple[str, str]:
