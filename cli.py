@@ -149,6 +149,7 @@ def _option_problem(option: str, value: str, why: Any, lang: str) -> str:
 
 def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lang: str = "both") -> list[Any]:
     names = list(platforms)
+    given = set(names)   # named by the user: each file must hold the rulebook of its name
     if "all" in names:
         names = [n for n in names if n != "all"] + available_platforms()
     known = available_platforms()
@@ -162,7 +163,7 @@ def _load_books(platforms: tuple[str, ...], rulebook_paths: tuple[str, ...], lan
         for name in dict.fromkeys(names):
             path = find_rulebook(name)
             book = load_rulebook(path)
-            if book.model.label != name:   # rulebooks/kuaishou.yaml holding douyin's: -p kuaishou judged with douyin's rules
+            if name in given and book.model.label != name:   # kuaishou.yaml holding douyin's: -p kuaishou judged by douyin's rules
                 raise click.BadParameter(_say("platform_file_mismatch", lang, name=name, path=path,
                                               found=book.model.label), param_hint="--platform")
             books.append(book)

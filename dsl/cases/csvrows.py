@@ -125,6 +125,8 @@ def _scan(lines: list[tuple[int, str]]) -> Iterator[tuple[int, _Quote | None, tu
                 state = _QUOTED
             elif ch == "," or ch in _ENDS:
                 state = _START
+            elif ch in " \t":   # padding after the closing quote (`"a\nb" ,`): csv keeps it, no sign of a stray quote
+                pass
             else:
                 state, stray = _PLAIN, (number, col - 1)
             yield state, quote, stray

@@ -48,6 +48,17 @@ def test_quoted_cells_over_several_lines_stay_one_cell(tmp_path: Path) -> None:
     assert items[2].doc["order"]["category"] == "a\n\nb"
 
 
+def test_padding_after_the_closing_quote_of_a_cell_over_several_lines_is_no_stray(tmp_path: Path) -> None:
+    """`"line1\nline2" ,` (an export that pads cells) was refused as closed by a stray quote,
+    and its last line read again as a row of one cell (review of session 26)."""
+    text = HEAD + 'C1,1.00,"line1\nline2" \nC2,2.00,"a\nb"\t\nC3,3.00,x\n'
+    path = tmp_path / "u.csv"
+    path.write_text(text, encoding="utf-8")
+    items = list(read_cases(str(path)))
+    assert [(i.source, i.error) for i in items] == [(f"{path}:3", None), (f"{path}:5", None), (f"{path}:6", None)]
+    assert items[0].doc["order"]["category"] == "line1\nline2 "
+
+
 def test_a_cell_past_the_field_limit_is_refused_at_its_quote(tmp_path: Path) -> None:
     limit = csv.field_size_limit(64)
     try:

@@ -369,3 +369,7 @@ def test_a_platform_file_holding_another_rulebook_is_refused(invoke: Any, tmp_pa
     assert result.exit_code == 2 and result.stdout == ""
     assert "holds the rulebook 'shopa' (its 'rulebook:' key), not 'shopb'" in result.stderr
     assert invoke("eval", "-p", "shopa", path, "--lang", "en").exit_code != 2     # the fixture's own file: fine
+    # -p all names no file itself: a draft copy in the folder never stops the run (only this
+    # folder's rulebooks: the installed package's are not this engine test's to read)
+    monkeypatch.setattr("dsl.book.locate.packaged_rulebooks_dir", lambda: None)
+    assert invoke("eval", "-p", "all", path, "--lang", "en").exit_code != 2
