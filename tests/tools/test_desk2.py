@@ -356,8 +356,8 @@ def test_report_lines_are_never_glued_to_the_progress_line() -> None:
 
 def test_a_platform_file_holding_another_rulebook_is_refused(invoke: Any, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """rulebooks/kuaishou.yaml holding Douyin's rulebook: `-p kuaishou` judged every case with
-    Douyin's rules without a word (QA pass 26)."""
+    """A kuaishou.yaml in the rulebooks folder holding Douyin's rulebook: `-p kuaishou` judged
+    every case with Douyin's rules without a word (QA pass 26)."""
     folder = tmp_path / "rulebooks"
     folder.mkdir()
     for name in ("shopa", "shopb"):
