@@ -582,6 +582,7 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
     "backtest.per_month": ("per month of the case's moment (Beijing time):", "按案例时刻所在月份（北京时间）："),
     "backtest.month": ("  {month}: {cases} case(s), {changed} changed, {undecided} cannot decide",
                        "  {month}：{cases} 个案例，{changed} 个有变化，{undecided} 个无法判定"),
+    "backtest.no_month": ("- (no moment: no valid now and no --at)", "-（无判定时刻：没有有效的 now，也未给 --at）"),
     "backtest.month_rule": ("    {rule}: {n}", "    {rule}：{n}"),
     "backtest.kind.matched": ("now matches", "改为命中"),
     "backtest.kind.unmatched": ("no longer matches", "不再命中"),

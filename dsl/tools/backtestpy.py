@@ -49,8 +49,8 @@ def judge_in_python(bt: Any, source: CaseSource, rows: list[tuple[int, str, str 
         when = judged_at(pa, bt.at, bt.clock)   # None: a bad `now`, the moment unknown
         case, old = decisions(bt.old, pa, when, bt.lang)
         _, new = decisions(bt.new, pb, when, bt.lang)
-        when = when or bt.clock
-        month = month_of(when if when.tzinfo else when.replace(tzinfo=SHANGHAI))
+        # a bad `now` (no --at): no moment, so no month (`-`), never the clock's
+        month = month_of(when if when.tzinfo else when.replace(tzinfo=SHANGHAI)) if when is not None else None
         flags: Counter[str] = Counter(cases=1)
         for rule in list(old) + [r for r in new if r not in old]:
             a, b = old.get(rule), new.get(rule)

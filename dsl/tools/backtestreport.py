@@ -60,7 +60,8 @@ def _per_month(r: BacktestResult, lang: str) -> list[str]:
     lines = [say("per_month", lang)] if r.months else []
     for month in sorted(r.months):
         c = r.months[month]
-        lines.append(say("month", lang, month=month, cases=c["cases"], changed=c["changed"], undecided=c["undecided"]))
+        shown = say("no_month", lang) if month == "-" else month   # JSON keeps "-"
+        lines.append(say("month", lang, month=shown, cases=c["cases"], changed=c["changed"], undecided=c["undecided"]))
         for (rule, m), n in sorted(r.per_rule_month.items()):
             if m == month:
                 lines.append(say("month_rule", lang, rule=rule, n=n))

@@ -52,7 +52,8 @@ def statement(d: Dialect, qa: CompiledQuery, qb: CompiledQuery, pairs: list[Pair
     changes = f"list_filter([{items}], lambda c: c.kind IS NOT NULL OR c.und IS NOT NULL)" if pairs else \
         "CAST([] AS STRUCT(rule VARCHAR, kind VARCHAR, la VARCHAR, lb VARCHAR, da BIGINT, db BIGINT, und VARCHAR)[])"
     cmp = (f"SELECT sa._row, sa._source, sa._reject, sa._suspect, sa._id, sa._fatal, sa._dirty OR sb._dirty AS _dirty, "
-           f"substr({month}, 1, 7) AS _month, {changes} AS _changes FROM sa JOIN sb USING (_row)")
+           f"CASE WHEN NOT sa._nowbad THEN substr({month}, 1, 7) END AS _month, {changes} AS _changes "
+           "FROM sa JOIN sb USING (_row)")   # a bad `now` (no --at): no moment, so no month (`-`), never the clock's
     final = ("SELECT *, len(list_filter(_changes, lambda c: c.kind IS NOT NULL)) > 0 AS _changed, "
              "len(list_filter(_changes, lambda c: c.und IS NOT NULL)) > 0 AS _undecided FROM cmp")
     head = exp.With(expressions=ctes).sql(dialect=d.name, copy=False)
@@ -117,7 +118,8 @@ def _renamed(tree: exp.Expression, prefix: str, shared: set[str]) -> list[exp.Ex
 
 def _side(d: Dialect, table: str, rules: list[RuleColumns], side: str, outputs_of: OutputsOf, dirty: bool) -> str:
     """The keys and, per rule `k`, `L<k>` (label), `D<k>` (deadline) and `O<k>` (outputs)."""
-    parts = ["_row", "_source", "_reject", "_suspect", "_id", "_at", "_fatal", "_dirty" if dirty else "FALSE AS _dirty"]
+    parts = ["_row", "_source", "_reject", "_suspect", "_id", "_at", "_nowbad", "_fatal",
+             "_dirty" if dirty else "FALSE AS _dirty"]
     for k, r in enumerate(rules):
         label = (f"CASE WHEN {r.matched} IS NULL OR {r.error} IS NOT NULL THEN 'error' WHEN {r.matched} "
                  f"THEN coalesce({r.action}, 'match') ELSE 'no match' END")

@@ -111,3 +111,25 @@ def test_diff_cannot_decide_them_either(invoke: Any, tmp_path: Path, engine: str
     rows = {row["rule"]: row for row in map(json.loads, out.stdout.splitlines()) if "rule" in row}
     assert set(rows) == _moment_rules()
     assert "bad value in now" in rows["reship_ship_timeout"]["a"]["error"]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "python"])
+def test_backtest_counts_a_case_without_a_moment_in_no_month(invoke: Any, tmp_path: Path, engine: str) -> None:
+    """Backtest put a case whose `now` is bad in the month of the clock (review of session 26);
+    it has no moment: month `-`, said as such. `python`: a rule without an exact SQL form sends
+    every case to the Python engine, which must count it the same."""
+    pytest.importorskip("duckdb")
+    text = DOUYIN.read_text(encoding="utf-8")
+    assert "    value: 300.00" in text
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    marker = "  - id: lightning_return\n"
+    extra = "" if engine == "duckdb" else marker.replace("lightning_return", "divides") + \
+        "    name: {zh: 除, en: divides}\n    source: {ref: x}\n    when: [order.paid_amount / 2 > 1]\n    action: approve\n"
+    old.write_text(text.replace(marker, extra + marker, 1), encoding="utf-8")
+    new.write_text(text.replace("    value: 300.00", "    value: 100.00", 1).replace(marker, extra + marker, 1),
+                   encoding="utf-8")
+    out = invoke("backtest", old, new, "--cases", _case(tmp_path), "--format", "json", "--lang", "en")
+    months = json.loads(out.stdout)["months"]
+    assert list(months) == ["-"] and months["-"]["cases"] == 1
+    text_out = invoke("backtest", old, new, "--cases", _case(tmp_path), "--lang", "en").stdout
+    assert "  - (no moment: no valid now and no --at): 1 case(s)" in text_out

@@ -20,6 +20,7 @@ import pytest
 
 from dsl import load_rulebook
 from dsl.cases.readers import read_cases
+from dsl.engine.python.runtime import bad_moment
 from dsl.lang.values import SHANGHAI
 from dsl.tools.backtest import backtest_files
 from dsl.tools.diff import Row, diff_decisions
@@ -94,9 +95,10 @@ def _truth(old: Path, new: Path, path: Path) -> tuple[Any, list[Row], dict[str, 
     for item in items:
         if item.error is None:
             parsed = a.parse(item.doc, item.source)
-            if not parsed.fatal:
+            if not parsed.fatal:   # a bad `now` is no moment: no month ("-"); a missing one, the clock's
                 when = parsed.now or CLOCK
-                months[item.source] = when.astimezone(SHANGHAI).strftime("%Y-%m")
+                months[item.source] = "-" if bad_moment(parsed, None) is not None else \
+                    when.astimezone(SHANGHAI).strftime("%Y-%m")
     d = diff_decisions(a, b, items, at=None, lang="en", on_row=lambda r: rows.append(r) if isinstance(r, Row) else None)
     return d, rows, months
 

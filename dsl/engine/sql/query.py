@@ -131,8 +131,8 @@ class QueryBuilder:
         gen = ExprSql(self.d, lambda path: refs[path], col("_at"), self.layers,
                       lambda path: self.vocabulary.fields[path].decimals)
         query = CompiledQuery(self.d, None)
-        selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_fatal"), col("_dirty"),
-                                                                       col("_doc")]
+        selects: list[exp.Expression] = [col(k) for k in self.keep] + [col("_id"), col("_at"), col("_nowbad"), col("_fatal"),
+                                                                       col("_dirty"), col("_doc")]
         selects += [col(self.doc_column)] if self.doc_column else []
         selects += [alias(col(f"v{index[p]}"), carried_column(p), quoted=True) for p in self.carry if p in index]
         for ri, (rule, versions, by) in enumerate(lowered):
