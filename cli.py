@@ -368,6 +368,8 @@ def eval_cmd(cases: tuple[str, ...], platforms: tuple[str, ...], rulebook_paths:
         raise click.BadParameter(_say("stdin_once", lang), param_hint="CASES")
     at = _parse_at(at_text, lang)
     within = _parse_within(within_text, lang)
+    if encoding is not None:
+        _say_encoding_unused(cases, input_format, lang)
     fmt, to_parquet = _output_format(fmt, output, engine, lang)
     books = _load_books(platforms, rulebook_paths, lang)
     adapter = _adapter(from_name, option_texts, books[0].vocabulary, cases, input_format, lang)
@@ -984,6 +986,18 @@ def _decoded_text(path: Path, lang: str) -> str:
         if isinstance(chosen, Phrase):
             raise click.UsageError(_say("columns_from_encoding", lang, path=path))
         return handle.read().decode("utf-8-sig" if chosen == "utf-8" else chosen)
+
+
+def _say_encoding_unused(cases: tuple[str, ...], input_format: str | None, lang: str) -> None:
+    """--encoding is for CSV: a case file of another format (by --input-format or its suffix)
+    is read as that format always is, and says so, rather than the option being ignored
+    without a word (said here, before either engine reads anything: the same for both)."""
+    from dsl.cases.readers import INPUT_FORMATS
+
+    for name in dict.fromkeys(cases):
+        suffix = INPUT_FORMATS[input_format] if input_format else Path(name).suffix.lower()
+        if name != "-" and suffix and suffix != ".csv":
+            click.echo(f"rulebook: note: {_say('encoding_csv_only', lang, name=name)}", err=True)
 
 
 def _table_named(name: str) -> Any:

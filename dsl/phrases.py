@@ -379,6 +379,10 @@ PHRASES: Final[dict[str, tuple[str, str]]] = {
         "{found}'s rules; rename the file to {found}.yaml or correct its 'rulebook:' key",
         "{path} 中是规则手册 '{found}'（见其 'rulebook:' 键），不是 '{name}'：-p {name} 会按 {found} 的规则判定；"
         "请把文件改名为 {found}.yaml，或改正其 'rulebook:' 键"),
+    "cli.encoding_csv_only": ("--encoding is for CSV files: {name} is read as its format always is (JSON, JSON "
+                              "Lines and YAML as UTF-8, Parquet as it stores its text)",
+                              "--encoding 只用于 CSV 文件：{name} 按其格式的固定方式读取（JSON、JSON Lines 和 YAML "
+                              "按 UTF-8，Parquet 按其自身存储）"),
     "cli.sql_name_empty": ("{option} is empty: name the table (or view) of cases, e.g. {option} cases",
                            "{option} 为空：请写出案例表（或视图）的名称，例如 {option} cases"),
     "cli.json_column_table": ("--json-column names the JSON text column of --columns json; with --columns {form} "

@@ -127,6 +127,21 @@ def test_encoding_option_overrides_detection(invoke: Any, tmp_path: Path) -> Non
     assert row(result.stdout, "C1", "quick_refund")["matched"] == "true"
 
 
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_encoding_given_with_a_file_that_is_not_csv_says_it_is_unused(invoke: Any, tmp_path: Path,
+                                                                      engine: str) -> None:
+    """`--encoding gbk` with a JSON Lines file was ignored without a word (QA pass 26)."""
+    pytest.importorskip("duckdb")
+    csv_file = write(tmp_path / "a.csv", HEAD + "\n" + GOOD_ROW + "\n")
+    lines = write(tmp_path / "b.jsonl", '{"id": "J1", "now": "2026-11-05T09:00:00", "order": {}}\n')
+    result = invoke("eval", "-p", "shopa", csv_file, lines, lines, "--encoding", "gbk", "--format", "jsonl",
+                    "--no-explain", "--lang", "en", "--engine", engine)
+    notes = [line for line in result.stderr.splitlines() if "--encoding is for CSV files" in line]
+    assert notes == [f"rulebook: note: --encoding is for CSV files: {lines} is read as its format always is "
+                     "(JSON, JSON Lines and YAML as UTF-8, Parquet as it stores its text)"]
+    assert result.exit_code == 0, result.stderr
+
+
 # -- 1. CSV output ------------------------------------------------------------------------------
 
 def test_csv_output_for_excel_outputs_columns_and_no_action_for_rules_that_did_not_match(
