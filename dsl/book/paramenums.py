@@ -15,7 +15,7 @@ checked.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Iterator, TypeVar
+from typing import Iterable, Iterator, TypeVar
 
 from dsl.book.model import ParamDef
 from dsl.diagnostics import Diagnostic, Phrase
@@ -73,17 +73,17 @@ def _check_param(doc: Document, param: ParamDef, uses: list[EnumUse]) -> list[Di
     return found
 
 
-def param_items(doc: Document, path: KeyPath, kind: type = str) -> Iterator[tuple[Any, KeyPath]]:
-    """The items of type `kind` of the value at `path` (a list's, or the scalar itself), as
-    written, each with its own path: the position an error about it points at."""
+def param_items(doc: Document, path: KeyPath) -> Iterator[tuple[str, KeyPath]]:
+    """The items of the value at `path` (a list's, or the scalar itself), as written (YAML's
+    text of each), each with its own path: the position an error about it points at."""
     if path + (0,) in doc.nodes:
         index = 0
         while path + (index,) in doc.nodes:
             node = doc.nodes[path + (index,)]
-            if isinstance(node.value, kind):
+            if isinstance(node.value, str):
                 yield node.value, path + (index,)
             index += 1
         return
     node = doc.nodes.get(path)
-    if node is not None and isinstance(node.value, kind):
+    if node is not None and isinstance(node.value, str):
         yield node.value, path

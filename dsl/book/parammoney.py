@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from dsl.book.model import ParamDef
-from dsl.book.paramenums import param_items, uses_by_param
+from dsl.book.paramenums import check_param_enums, param_items, uses_by_param
 from dsl.diagnostics import Diagnostic, Phrase
 from dsl.lang.moneyuse import MoneyUse, decimals_of, nearest
 from dsl.text.yamlload import FLOAT_RE, Document, KeyPath
@@ -64,7 +64,5 @@ def _amount(doc: Document, path: KeyPath, text: str) -> Decimal | None:
 def check_param_values(docs: Iterable[Document], params: dict[str, ParamDef], uses: Iterable[object]) -> list[Diagnostic]:
     """Every parameter value against its uses: text against enums (E213), amounts against
     money fields (E214); the diagnostics added to `docs`."""
-    from dsl.book.paramenums import check_param_enums
-
     docs, uses = list(docs), list(uses)
     return check_param_enums(docs, params, uses) + check_param_money(docs, params, uses)

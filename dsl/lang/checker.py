@@ -280,8 +280,7 @@ def _compare(node: ast.Compare, scope: Scope) -> ast.Expr:
 def _check_amounts(left: ast.Expr, right: ast.Expr, scope: Scope) -> None:
     """A money field compared with an amount of more decimals than it holds (moneyuse.py)."""
     for field_side, value_side in ((left, right), (right, left)):
-        check_amounts(field_side, _value_leaves(value_side), scope.vocabulary,
-                      lambda code, node, hint, **args: scope.error(code, node, hint, **args), scope.uses.append,
+        check_amounts(field_side, _value_leaves(value_side), scope.vocabulary, scope.error, scope.uses.append,
                       scope.origin.file if scope.origin else None)
 
 
