@@ -90,6 +90,11 @@ class CaseResult:
     rulebook: str | None = None   # a shop overlay's id (`acme`): its lines and its platform's are told apart
 
     @property
+    def at_text(self) -> str | None:
+        """`at` as the output writes it; None when the case has no moment (a bad `now`, no --at)."""
+        return format_timestamp(self.at) if self.at is not None else None
+
+    @property
     def timeline(self) -> list[TimelineEntry]:
         """Every matched rule with a deadline, soonest first: what happens to this case, and when."""
         entries = [TimelineEntry(r.deadline, r.rule, r.action, r.due)
@@ -108,7 +113,7 @@ class CaseResult:
         if self.rulebook is not None:
             out["rulebook"] = self.rulebook
         out |= {
-            "at": format_timestamp(self.at) if self.at is not None else None,
+            "at": self.at_text,
             "results": [r.to_dict(explain) for r in self.results],
             "timeline": [e.to_dict() for e in self.timeline],
         }

@@ -92,7 +92,7 @@ class Sink:
     def _row(self, result: CaseResult, r: RuleResult) -> list[str]:
         matched = r.matched and not r.error
         outputs = [_cell(r.outputs.get(name)) if matched else "" for name in self.outputs]
-        return [result.case, result.platform, format_timestamp(result.at) if result.at else "", r.rule, str(r.matched).lower(),
+        return [result.case, result.platform, result.at_text or "", r.rule, str(r.matched).lower(),
                 (r.action or "") if matched else "", format_timestamp(r.deadline) if r.deadline and matched else "",
                 str(r.due).lower(), r.version or "", r.error or "", " | ".join(r.reasons(self.explain))] + outputs \
             + check_cells(r.deadline_check.to_dict() if r.deadline_check else None)

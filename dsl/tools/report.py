@@ -26,8 +26,7 @@ def case_table(result: CaseResult, names: dict[str, str] | None = None, explain:
     """One case: a row per rule (matched or not, action, deadline, due) and the reasons under it."""
     names = names or {}
     book = f"{result.rulebook} ({result.platform})" if result.rulebook else result.platform
-    at = format_timestamp(result.at) if result.at is not None else "-"
-    lines = [f"case {result.case} · {book} · at {at}"]
+    lines = [f"case {result.case} · {book} · at {result.at_text or '-'}"]
     for err in result.errors:
         lines.append(f"  ! error: {err}")
     for warn in result.warnings:

@@ -21,7 +21,7 @@ from dsl.cases.inputs import CaseInput
 from dsl.diagnostics import Diagnostic, DslError, Phrase, problem_text
 from dsl.engine.python.loading import compile_text
 from dsl.engine.python.runtime import CompiledRulebook
-from dsl.lang.values import BadValueError, format_timestamp, parse_timestamp, to_json
+from dsl.lang.values import BadValueError, parse_timestamp, to_json
 from dsl.lang.vocabulary import Field, default_vocabulary
 from dsl.tools.batch import Sink, evaluate_one, run_batch
 from dsl.tools.examples import ExampleOutcome, example_case, run_examples
@@ -122,8 +122,7 @@ def trace(text: str, name: str, case: Any, at: str | None, lang: str, path: str 
         return 422, error_json("web.rejected", lang, detail=problem_text(done, lang))
     [(_, result)] = done[0]
     traced = trace_json(trace_rules(judge.book.rules, result))
-    at = format_timestamp(result.at) if result.at is not None else None
-    return 200, {"case": result.case, "at": at, "rules": traced,
+    return 200, {"case": result.case, "at": result.at_text, "rules": traced,
                  "errors": result.errors, "warnings": result.warnings}
 
 
