@@ -975,19 +975,6 @@ def _sql_source(from_name: str | None, option_texts: tuple[str, ...], vocabulary
     return exp.Subquery(this=projection, alias=exp.TableAlias(this=exp.to_identifier("adapted"))), ("_reject",)
 
 
-def _decoded_text(path: Path, lang: str) -> str:
-    """A --columns-from file's text in the encoding the CSV reader would choose (UTF-8, or an
-    Excel export's GB18030); a file in neither is a usage error saying so."""
-    from dsl.cases.csvfile import choose_encoding
-    from dsl.diagnostics import Phrase
-
-    with open(path, "rb") as handle:
-        chosen = choose_encoding(handle)
-        if isinstance(chosen, Phrase):
-            raise click.UsageError(_say("columns_from_encoding", lang, path=path))
-        return handle.read().decode("utf-8-sig" if chosen == "utf-8" else chosen)
-
-
 def _say_encoding_unused(cases: tuple[str, ...], input_format: str | None, lang: str) -> None:
     """--encoding is for CSV: a case file of another format (by --input-format or its suffix)
     is read as that format always is, and says so, rather than the option being ignored
@@ -1015,11 +1002,20 @@ def _table_named(name: str) -> Any:
 def _listed_columns(path: str | None, lang: str) -> tuple[str, ...] | None:
     """The column names of a --columns-from file: one a line or comma-separated, quotes and
     blanks around a name dropped, `#` lines skipped; of a .csv file, its header."""
+    from dsl.cases.csvfile import choose_encoding
+    from dsl.diagnostics import Phrase
+
     if path is None:
         return None
     names: list[str] = []
-    text = _decoded_text(Path(path), lang)
-    if Path(path).suffix.lower() == ".csv":     # an export itself: its header names the columns
+    export = Path(path).suffix.lower() == ".csv"
+    with open(path, "rb") as handle:   # in the encoding the CSV reader would choose: UTF-8, or Excel's GB18030
+        chosen = choose_encoding(handle)
+        if isinstance(chosen, Phrase):
+            raise click.UsageError(_say("columns_from_encoding", lang, path=path))
+        raw = handle.readline() if export else handle.read()   # an export: its header line only
+    text = raw.decode("utf-8-sig" if chosen == "utf-8" else chosen)
+    if export:     # an export itself: its header names the columns
         import csv
 
         return tuple(dict.fromkeys(n.strip() for n in next(csv.reader(text.splitlines()[:1]), []) if n.strip()))
