@@ -128,14 +128,19 @@ def test_found_even_when_the_expression_has_another_error(tmp_path: Path) -> Non
     assert sorted(e[0] for e in found(write(tmp_path, text))) == ["E204", "E213"]
 
 
-def test_cli_check_shows_file_line_col_and_exits_1(tmp_path: Path, invoke: Any) -> None:
-    text = book(REASONS, "aftersale.reason in params.reasons")
-    path = write(tmp_path, text)
-    line, col = place(text, "dislik")
-    for lang, words in (("en", "did you mean 'dislike'?"), ("zh", "您是否想写 'dislike'？")):
+def check_says(invoke: Any, path: Path, text: str, needle: str, code: str, hints: dict[str, str]) -> None:
+    """`rulebook check` exits 1 with `code` at `needle`'s file:line:col, and each language's hint."""
+    line, col = place(text, needle)
+    for lang, words in hints.items():
         result = invoke("check", path, "--lang", lang)
         assert result.exit_code == 1
-        assert f"{path}:{line}:{col}: error E213" in result.stderr and words in result.stderr
+        assert f"{path}:{line}:{col}: error {code}" in result.stderr and words in result.stderr
+
+
+def test_cli_check_shows_file_line_col_and_exits_1(tmp_path: Path, invoke: Any) -> None:
+    text = book(REASONS, "aftersale.reason in params.reasons")
+    check_says(invoke, write(tmp_path, text), text, "dislik", "E213",
+               {"en": "did you mean 'dislike'?", "zh": "您是否想写 'dislike'？"})
 
 
 # -- what stays silent ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dsl import check_rulebook
 from dsl.book.checking import check_text
 from dsl.book.quickfix import apply_edits, quick_fixes
 
-from test_enum_parameters import book, found, place, shop, shop_rule, write
+from test_enum_parameters import book, check_says, found, place, shop, shop_rule, write
 
 
 @pytest.mark.parametrize("condition", [
@@ -65,12 +65,8 @@ def test_a_parameter_is_an_error_at_its_value(tmp_path: Path, params: str, condi
 
 def test_cli_check_says_it_at_file_line_col_and_exits_1(tmp_path: Path, invoke: Any) -> None:
     text = book("limit: 300.005", "order.paid_amount <= params.limit")
-    path = write(tmp_path, text)
-    line, col = place(text, "300.005")
-    for lang, words in (("en", "write 300.00 or 300.01"), ("zh", "请改为 300.00 或 300.01")):
-        result = invoke("check", path, "--lang", lang)
-        assert result.exit_code == 1
-        assert f"{path}:{line}:{col}: error E214" in result.stderr and words in result.stderr
+    check_says(invoke, write(tmp_path, text), text, "300.005", "E214",
+               {"en": "write 300.00 or 300.01", "zh": "请改为 300.00 或 300.01"})
 
 
 @pytest.mark.parametrize("params, conditions", [
